@@ -1,0 +1,115 @@
+"""Build the cdktf App for some or all accounts and write cdktf.out atomically."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from cdktf import App
+
+from config import Resolved
+
+from . import builder_for, common_builders
+from .base import AccountStack
+
+# Files Terraform leaves in a stack folder that a new synth must keep (providers, lock, saved plans).
+TERRAFORM_LEFTOVERS = (".terraform", ".terraform.lock.hcl", "plans")
+
+
+def build_app(resolved: Resolved, names: Sequence[str], *, outdir: Path, stack_root: Path, state_dir: Path) -> App:
+    """An App holding the stacks of the named accounts. stack_root is where the stacks will finally live."""
+    app = App(outdir=str(outdir))
+    for name in names:
+        account = resolved.accounts[name]
+        stack = AccountStack(app, resolved, account, stack_dir=stack_root / "stacks" / name, state_dir=state_dir)
+        for build in common_builders():
+            build(stack)
+        build_kind = builder_for(account.kind)
+        if build_kind is not None:
+            build_kind(stack)
+    return app
+
+
+def synthesize(resolved: Resolved, names: Sequence[str] | None, out: Path, *, state_dir: Path) -> list[str]:
+    """Synthesize the named accounts (all when None) into out/stacks/<account>/cdk.tf.json.
+
+    Atomic: everything is written beside `out` first and swapped in at the end, so a failure leaves
+    the previous output as it was. Stacks of accounts no longer configured are removed; stacks of
+    configured accounts that were not asked for are kept as they were.
+    """
+    out = out.resolve()
+    selected = list(resolved.order) if names is None else [n for n in resolved.order if n in set(names)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        app = build_app(resolved, selected, outdir=staging, stack_root=out, state_dir=state_dir.resolve())
+        app.synth()
+        _keep_unselected(out, staging, [n for n in resolved.order if n not in selected])
+        for name in selected:
+            _carry_terraform_files(out / "stacks" / name, staging / "stacks" / name)
+        _normalize_manifest(staging, resolved.order)
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return selected
+
+
+def _keep_unselected(out: Path, staging: Path, names: list[str]) -> None:
+    """Copy the previous stacks (and manifest entries) of configured accounts that were not synthesized."""
+    old_manifest = _read_manifest(out)
+    new_manifest = _read_manifest(staging)
+    for name in names:
+        old = out / "stacks" / name
+        if old.is_dir() and name in old_manifest.get("stacks", {}):
+            shutil.copytree(old, staging / "stacks" / name, symlinks=True)
+            new_manifest.setdefault("stacks", {})[name] = old_manifest["stacks"][name]
+    _write_manifest(staging, new_manifest)
+
+
+def _carry_terraform_files(old: Path, new: Path) -> None:
+    for item in TERRAFORM_LEFTOVERS:
+        if (old / item).exists():
+            os.replace(old / item, new / item) if not (new / item).exists() else None
+
+
+def _normalize_manifest(staging: Path, order: Sequence[str]) -> None:
+    """Stacks in apply order, keys sorted: the manifest is as deterministic as the stacks."""
+    manifest = _read_manifest(staging)
+    stacks = manifest.get("stacks", {})
+    manifest["stacks"] = {n: stacks[n] for n in order if n in stacks}
+    _write_manifest(staging, manifest)
+
+
+def _read_manifest(root: Path) -> dict:
+    path = root / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_manifest(root: Path, manifest: dict) -> None:
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Replace out by staging with two renames; the old tree is removed only after the new one is in place."""
+    backup = None
+    if out.exists():
+        backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.rmdir(backup)
+        os.replace(out, backup)
+    try:
+        os.replace(staging, out)
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, out)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)

@@ -1,0 +1,174 @@
+"""Management account: the organization, OUs by path, member accounts, SCPs, controls, delegated admins."""
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle
+
+from config.flows import delegated_admin
+from config.schema import Vending
+from modules.aws import aws
+from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
+
+from .base import AccountStack
+
+# Service principals the organization trusts; delegated administration needs trusted access.
+SERVICE_ACCESS_PRINCIPALS = [
+    "access-analyzer.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "config.amazonaws.com",
+    "guardduty.amazonaws.com",
+    "malware-protection.guardduty.amazonaws.com",
+    "securityhub.amazonaws.com",
+    "sso.amazonaws.com",
+]
+CONTROL_TOWER_PRINCIPALS = ["controltower.amazonaws.com"]
+
+
+def build(stack: AccountStack) -> None:
+    resolved = stack.resolved
+    lz = resolved.landing_zone
+    org_config = lz.organization
+
+    principals = SERVICE_ACCESS_PRINCIPALS + (CONTROL_TOWER_PRINCIPALS if org_config.vending is Vending.control_tower else [])
+    org = aws.organizations_organization.OrganizationsOrganization(
+        stack,
+        "organization",
+        feature_set="ALL",
+        aws_service_access_principals=sorted(principals),
+        enabled_policy_types=["SERVICE_CONTROL_POLICY"],
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+    )
+    if org_config.organization_id:
+        org.import_from(org_config.organization_id)
+    root_id = org.roots.get(0).id
+
+    ous = {}
+    for path in sorted(lz.ou_paths(), key=lambda p: (p.count("/"), p)):
+        parent, _, leaf = path.rpartition("/")
+        ous[path] = aws.organizations_organizational_unit.OrganizationsOrganizationalUnit(
+            stack, f"ou-{_slug(path)}", name=leaf, parent_id=ous[parent].id if parent else root_id
+        )
+
+    account_ids = {}
+    for account in sorted(resolved.accounts.values(), key=lambda a: a.name):
+        if not account.created:
+            continue
+        if org_config.vending is Vending.control_tower:
+            account_ids[account.name] = _account_factory(stack, account, ous[account.ou], org_config)
+        else:
+            member = aws.organizations_account.OrganizationsAccount(
+                stack,
+                f"account-{account.name}",
+                name=account.name,
+                email=account.email,
+                parent_id=ous[account.ou].id,
+                role_name=account.deploy_role_name,
+                close_on_deletion=False,
+                iam_user_access_to_billing="ALLOW",
+                tags=dict(sorted(account.tags.items())),
+                # AWS cannot change these after creation; a later edit must not force a new account.
+                lifecycle=TerraformResourceLifecycle(ignore_changes=["role_name", "iam_user_access_to_billing"], prevent_destroy=True),
+            )
+            account_ids[account.name] = member.id
+
+    _guardrails(stack, ous)
+    _controls(stack, ous)
+    _delegated_administrators(stack, org)
+
+    stack.output("account_ids", account_ids, "Ids of the accounts this stack created: `mlops-tf lock` records them")
+    stack.output("organizational_unit_ids", {p: ou.id for p, ou in ous.items()}, "OU ids by path")
+    stack.output("organization_id", org.id, "Organization id")
+
+
+def _account_factory(stack: AccountStack, account, ou, org_config) -> str:
+    """One Account Factory provisioned product; returns the expression of the new account's id."""
+    product = aws.servicecatalog_provisioned_product.ServicecatalogProvisionedProduct(
+        stack,
+        f"account-{account.name}",
+        name=f"{stack.resolved.prefix}-{account.name}",
+        product_id=org_config.account_factory_product_id,
+        provisioning_artifact_name=org_config.account_factory_artifact_name,
+        provisioning_parameters=[
+            {"key": "AccountEmail", "value": account.email},
+            {"key": "AccountName", "value": account.name},
+            {"key": "ManagedOrganizationalUnit", "value": f"{account.ou.rsplit('/', 1)[-1]} ({ou.id})"},
+            {"key": "SSOUserEmail", "value": account.email},
+            {"key": "SSOUserFirstName", "value": "Admin"},
+            {"key": "SSOUserLastName", "value": account.name},
+        ],
+        tags=dict(sorted(account.tags.items())),
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+    )
+    address = f"aws_servicecatalog_provisioned_product.{product.friendly_unique_id}"
+    return f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
+
+
+def _guardrails(stack: AccountStack, ous: dict) -> None:
+    lz = stack.resolved.landing_zone
+    wanted = sorted({g.value for ou in lz.organization.organizational_units for g in ou.guardrails})
+    policies = {}
+    for guardrail in wanted:
+        policies[guardrail] = aws.organizations_policy.OrganizationsPolicy(
+            stack,
+            f"scp-{guardrail}",
+            name=stack.resolved.resource_name(guardrail),
+            description=GUARDRAIL_DESCRIPTIONS[guardrail],
+            type="SERVICE_CONTROL_POLICY",
+            content=guardrail_policy(
+                guardrail,
+                allowed_regions=lz.allowed_regions,
+                deploy_role_name=lz.default_deploy_role,
+                partition=stack.resolved.partition,
+            ),
+        )
+    for ou in lz.organization.organizational_units:
+        for guardrail in ou.guardrails:
+            aws.organizations_policy_attachment.OrganizationsPolicyAttachment(
+                stack,
+                f"scp-{guardrail.value}-{_slug(ou.path)}",
+                policy_id=policies[guardrail.value].id,
+                target_id=ous[ou.path].id,
+            )
+
+
+def _controls(stack: AccountStack, ous: dict) -> None:
+    lz = stack.resolved.landing_zone
+    if lz.organization.vending is not Vending.control_tower:
+        return
+    for ou in lz.organization.organizational_units:
+        for control in ou.controls:
+            identifier = control if control.startswith("arn:") else (
+                f"arn:{stack.resolved.partition}:controltower:{lz.home_region}::control/{control}"
+            )
+            aws.controltower_control.ControltowerControl(
+                stack,
+                f"control-{_slug(ou.path)}-{_slug(control.rsplit('/', 1)[-1])}",
+                control_identifier=identifier,
+                target_identifier=ous[ou.path].arn,
+            )
+
+
+def _delegated_administrators(stack: AccountStack, org) -> None:
+    admin = delegated_admin(stack.resolved)
+    if admin is None:
+        return
+    admin_id = stack.resolved.account_id(admin)
+    services = {s.value for s in stack.account.config.management.delegated_services}
+    if "guardduty" in services:
+        # GuardDuty must be on in the management account before it can delegate.
+        detector = aws.guardduty_detector.GuarddutyDetector(stack, "guardduty", enable=True)
+        aws.guardduty_organization_admin_account.GuarddutyOrganizationAdminAccount(
+            stack, "delegate-guardduty", admin_account_id=admin_id, depends_on=[org, detector]
+        )
+    if "securityhub" in services:
+        aws.securityhub_organization_admin_account.SecurityhubOrganizationAdminAccount(
+            stack, "delegate-securityhub", admin_account_id=admin_id, depends_on=[org]
+        )
+    if "access-analyzer" in services:
+        aws.organizations_delegated_administrator.OrganizationsDelegatedAdministrator(
+            stack, "delegate-access-analyzer", account_id=admin_id,
+            service_principal="access-analyzer.amazonaws.com", depends_on=[org],
+        )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")

@@ -1,0 +1,26 @@
+"""Checks that span fields or files, run after every file validated on its own.
+
+Each account kind adds its module here; a check takes the Config and yields located Diagnostics.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from ..errors import Diagnostic
+
+if TYPE_CHECKING:
+    from ..loader import Config
+
+Check = Callable[["Config"], Iterable[Diagnostic]]
+
+
+def _all_checks() -> list[Check]:
+    from . import foundation
+
+    return [*foundation.CHECKS]
+
+
+def run_checks(config: "Config") -> list[Diagnostic]:
+    """Every cross-field and cross-file diagnostic of the configuration."""
+    return [d for check in _all_checks() for d in check(config)]

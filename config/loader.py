@@ -1,0 +1,213 @@
+"""Load config/landing-zone.yaml and config/accounts/*.yaml into validated models, collecting every error."""
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .errors import ConfigError, Diagnostic
+from .schema import SECTION_OF_KIND, Account, LandingZone
+from .yaml_source import Loc, SourceMap, YamlSyntaxError, read_yaml
+
+LANDING_ZONE_FILE = "landing-zone.yaml"
+ACCOUNTS_DIR = "accounts"
+_ACCOUNT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Account)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration, with the source map of each file for later checks."""
+
+    root: Path
+    landing_zone: LandingZone
+    accounts: dict[str, Any]  # account name -> Account model, in file-name order
+    landing_zone_source: SourceMap
+    account_sources: dict[str, SourceMap]
+
+    def error(self, account: str | None, loc: Loc, message: str, *, key: bool = False) -> Diagnostic:
+        """A located diagnostic for a field of an account file (or of landing-zone.yaml when account is None)."""
+        source = self.landing_zone_source if account is None else self.account_sources[account]
+        return source.diagnostic(loc, message, key=key)
+
+    def of_kind(self, *kinds: str) -> list[Any]:
+        """Accounts of the given kinds, in name order."""
+        return [a for a in self.accounts.values() if a.kind in kinds]
+
+
+def display_path(path: Path) -> str:
+    """Paths in messages are relative to the working directory when possible, as compilers print them."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load(root: Path | str = "config") -> Config:
+    """Read and validate the configuration under root; raise ConfigError with every problem found."""
+    from .checks import run_checks  # late: checks import the loader's Config
+
+    root = Path(root)
+    diagnostics: list[Diagnostic] = []
+    lz_path = root / LANDING_ZONE_FILE
+    if not lz_path.is_file():
+        raise ConfigError([Diagnostic(display_path(lz_path), 1, 1, "", "file not found; a landing zone needs config/landing-zone.yaml (see --config)")])
+    landing_zone, lz_source = _validate_file(lz_path, LandingZone, diagnostics)
+
+    accounts: dict[str, Any] = {}
+    sources: dict[str, SourceMap] = {}
+    account_files = sorted((root / ACCOUNTS_DIR).glob("*.yaml")) + sorted((root / ACCOUNTS_DIR).glob("*.yml"))
+    if not account_files:
+        diagnostics.append(Diagnostic(display_path(root / ACCOUNTS_DIR), 1, 1, "", "no account files; add config/accounts/<name>.yaml"))
+    for path in account_files:
+        model, source = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics)
+        if model is None:
+            continue
+        if model.name != path.stem:
+            diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
+            continue
+        if model.name in accounts:
+            diagnostics.append(source.diagnostic(("name",), f"duplicate account name {model.name!r}; also in {sources[model.name].file}"))
+            continue
+        accounts[model.name] = model
+        sources[model.name] = source
+
+    if landing_zone is None:
+        raise ConfigError(diagnostics)
+    config = Config(root, landing_zone, accounts, lz_source, sources)
+    diagnostics.extend(run_checks(config))
+    if diagnostics:
+        raise ConfigError(diagnostics)
+    return config
+
+
+def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic]) -> tuple[Any, SourceMap]:
+    display = display_path(path)
+    try:
+        data, source = read_yaml(path, display)
+    except YamlSyntaxError as exc:
+        diagnostics.append(exc.diagnostic)
+        return None, SourceMap(display)
+    if not isinstance(data, dict):
+        diagnostics.append(Diagnostic(display, 1, 1, "", "expected a mapping of keys to values at the top of the file"))
+        return None, source
+    try:
+        if isinstance(schema, TypeAdapter):
+            return schema.validate_python(data), source
+        return schema.model_validate(data), source
+    except ValidationError as exc:
+        root_type = schema._type if isinstance(schema, TypeAdapter) else schema
+        diagnostics.extend(_translate(exc, data, source, root_type))
+        return None, source
+
+
+def _translate(exc: ValidationError, data: dict, source: SourceMap, root_type: Any) -> list[Diagnostic]:
+    """Turn pydantic errors into located diagnostics with messages written for people."""
+    out = []
+    kind = data.get("kind") if isinstance(data.get("kind"), str) else None
+    for err in exc.errors(include_url=False):
+        kind_type = err["type"]
+        loc = _file_loc(tuple(err["loc"]), data, keep_last=kind_type in ("missing", "extra_forbidden"))
+        if kind_type == "extra_forbidden":
+            out.append(source.diagnostic(loc, _unknown_key_message(loc, kind, root_type), key=True))
+        elif kind_type == "missing":
+            out.append(source.diagnostic(loc, "required field is missing"))
+        elif kind_type in ("union_tag_invalid", "union_tag_not_found"):
+            allowed = ", ".join(SECTION_OF_KIND)
+            got = f" (got {kind!r})" if "kind" in data else ""
+            out.append(source.diagnostic(loc + ("kind",), f"must be one of {allowed}{got}"))
+        else:
+            out.append(source.diagnostic(loc, _value_message(err)))
+    return out
+
+
+def _file_loc(loc: Loc, data: Any, *, keep_last: bool) -> Loc:
+    """Drop loc parts that are not keys in the file: union tags ('s3', 'staging') and validator labels."""
+    out: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif not (last and keep_last):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _value_message(err: dict) -> str:
+    msg = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    if err["type"] == "string_pattern_mismatch":
+        msg = f"does not match the allowed form {err['ctx']['pattern']}"
+    value = err.get("input")
+    if not isinstance(value, (dict, list)) and "got" not in msg:
+        msg += f" (got {value!r})"
+    return msg
+
+
+def _unknown_key_message(loc: Loc, kind: str | None, root_type: Any) -> str:
+    key = str(loc[-1])
+    if len(loc) == 1 and key in SECTION_OF_KIND.values() and kind in SECTION_OF_KIND:
+        owners = [k for k, s in SECTION_OF_KIND.items() if s == key]
+        return (
+            f"section {key!r} belongs to accounts of kind {' or '.join(owners)}; "
+            f"this account is kind {kind!r}, whose section is {SECTION_OF_KIND[kind]!r}"
+        )
+    allowed = sorted(_fields_at(root_type, loc[:-1], kind))
+    hint = difflib.get_close_matches(key, allowed, n=1)
+    did_you_mean = f"; did you mean {hint[0]!r}?" if hint else ""
+    listing = f" (allowed: {', '.join(allowed)})" if allowed and len(allowed) <= 20 else ""
+    return f"unknown key {key!r}{did_you_mean}{listing}"
+
+
+def _fields_at(root_type: Any, loc: Loc, kind: str | None) -> set[str]:
+    """Field names of the model(s) found at loc inside root_type, for 'did you mean' hints."""
+    types = [root_type]
+    for part in loc:
+        types = [t for cur in types for t in _children(cur, part, kind)]
+    names: set[str] = set()
+    for t in types:
+        for model in _models(t, kind):
+            names.update(model.model_fields)
+    return names
+
+
+def _models(tp: Any, kind: str | None) -> list[type[BaseModel]]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _models(typing.get_args(tp)[0], kind)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        models = [m for arg in typing.get_args(tp) for m in _models(arg, kind)]
+        tagged = [m for m in models if _tag(m) == kind]
+        return tagged or models
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    return []
+
+
+def _tag(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("kind")
+    args = typing.get_args(field.annotation) if field else ()
+    return args[0] if args else None
+
+
+def _children(tp: Any, part: str | int, kind: str | None) -> list[Any]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _children(typing.get_args(tp)[0], part, kind)
+    if origin in (list, dict, typing.Union) or type(tp).__name__ == "UnionType":
+        args = typing.get_args(tp)
+        if origin is list or origin is dict:
+            return [args[-1]]
+        return [c for arg in args for c in _children(arg, part, kind)]
+    if isinstance(part, str):
+        return [m.model_fields[part].annotation for m in _models(tp, kind) if part in m.model_fields]
+    return []

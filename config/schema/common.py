@@ -1,0 +1,59 @@
+"""Constrained types shared by every part of the configuration schema."""
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+# Commercial, GovCloud and China partitions; the validator only admits region codes AWS uses.
+AWS_REGIONS = frozenset(
+    {
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+        "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ca-central-1", "ca-west-1",
+        "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
+        "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+        "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+        "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+    }
+)
+
+
+class StrictModel(BaseModel):
+    """Base of every configuration model: unknown keys are errors, values are not coerced loosely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+def _region(value: str) -> str:
+    """A real AWS region code such as eu-west-1."""
+    if value not in AWS_REGIONS:
+        raise ValueError(f"unknown AWS region {value!r}; expected a region code such as us-east-1 or eu-west-1")
+    return value
+
+
+def _ou_path(value: str) -> str:
+    """An OU path such as Workloads/Prod: names separated by '/', no leading or trailing slash."""
+    parts = value.split("/")
+    for part in parts:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}", part):
+            raise ValueError(
+                f"invalid OU path {value!r}; expected names of letters, digits, space, '_', '.', '-' joined by '/', e.g. Workloads/Prod"
+            )
+    return value
+
+
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=40)]
+Region = Annotated[str, AfterValidator(_region)]
+OuPath = Annotated[str, AfterValidator(_ou_path)]
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$", max_length=64)
+]
+# Resource-name fragment used in bucket, role and key names: lowercase, digits, hyphens.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", max_length=32)]
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w .:/=+\-@]+$")]
+TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+\-@]*$")]
+Tags = dict[TagKey, TagValue]
+RoleName = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@-]{1,64}$")]

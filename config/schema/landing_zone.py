@@ -1,0 +1,116 @@
+"""Schema of config/landing-zone.yaml: organization-wide settings."""
+from __future__ import annotations
+
+import string
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from .common import AccountId, OuPath, Region, RoleName, Slug, StrictModel, Tags
+
+class Vending(str, Enum):
+    """How member accounts are created."""
+
+    organizations = "organizations"
+    control_tower = "control_tower"
+
+class Guardrail(str, Enum):
+    """Named service control policies that mlops-tf knows how to write."""
+
+    deny_leave_organization = "deny-leave-organization"
+    deny_unapproved_regions = "deny-unapproved-regions"
+    protect_security_services = "protect-security-services"
+    deny_root_user = "deny-root-user"
+
+ControlIdentifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$|^arn:aws[a-z-]*:controltower:[a-z0-9-]+::control/[A-Za-z0-9_]+$")]
+
+class OrganizationalUnit(StrictModel):
+    """One OU, by path; guardrails and Control Tower controls attach here."""
+
+    path: OuPath
+    guardrails: list[Guardrail] = Field(default_factory=list)
+    controls: list[ControlIdentifier] = Field(default_factory=list)
+
+class Organization(StrictModel):
+    """AWS Organizations settings of the management account."""
+
+    vending: Vending = Vending.organizations
+    # Id of an existing organization: the management stack imports it instead of creating one.
+    organization_id: Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$")] | None = None
+    organizational_units: list[OrganizationalUnit] = Field(min_length=1)
+    # Account Factory product in Service Catalog, used only with vending: control_tower.
+    account_factory_product_id: Annotated[str, StringConstraints(pattern=r"^prod-[a-z0-9]{13}$")] | None = None
+    account_factory_artifact_name: str = "AWS Control Tower Account Factory"
+
+def _per_account_template(template: str) -> str:
+    """A name template that gives each account its own value: must use {account}, may use {prefix}."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"invalid template {template!r}: {exc}") from exc
+    if "account" not in names:
+        raise ValueError("must contain {account} so that each account gets its own state")
+    if names - {"prefix", "account"}:
+        raise ValueError(f"may use {{prefix}} and {{account}} only (got {sorted(names - {'prefix', 'account'})})")
+    return template
+
+PerAccountTemplate = Annotated[str, AfterValidator(_per_account_template)]
+
+class LocalBackend(StrictModel):
+    """State in a local file per account (default)."""
+
+    type: Literal["local"] = "local"
+
+class S3Backend(StrictModel):
+    """State in S3: one key per account, encrypted, with S3-native locking."""
+
+    type: Literal["s3"]
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    region: Region
+    key_pattern: PerAccountTemplate = "{prefix}/{account}/terraform.tfstate"
+    kms_key_id: str | None = None
+    encrypt: Literal[True] = True
+    use_lockfile: Literal[True] = True
+
+class CloudBackend(StrictModel):
+    """Terraform Cloud / HCP Terraform: one workspace per account."""
+
+    type: Literal["cloud"]
+    organization: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
+    project: str = "Default Project"
+    hostname: str = "app.terraform.io"
+    workspace_template: PerAccountTemplate = "{prefix}-{account}"
+
+Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator="type")]
+
+class LandingZone(StrictModel):
+    """The organization-wide file, config/landing-zone.yaml."""
+
+    prefix: Slug
+    home_region: Region
+    allowed_regions: list[Region] = Field(min_length=1)
+    management_account_id: AccountId
+    organization: Organization
+    required_tags: list[str] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=dict)
+    state_backend: Backend = Field(default_factory=LocalBackend)
+    deploy_role_name: RoleName | None = None
+
+    @property
+    def default_deploy_role(self) -> str:
+        """Bootstrap role that each stack's provider assumes in its account."""
+        if self.deploy_role_name:
+            return self.deploy_role_name
+        if self.organization.vending is Vending.control_tower:
+            return "AWSControlTowerExecution"
+        return "OrganizationAccountAccessRole"
+
+    def ou_paths(self) -> set[str]:
+        """Every OU path the landing zone defines, including implied parents (Workloads for Workloads/Prod)."""
+        paths: set[str] = set()
+        for ou in self.organization.organizational_units:
+            parts = ou.path.split("/")
+            for i in range(1, len(parts) + 1):
+                paths.add("/".join(parts[:i]))
+        return paths

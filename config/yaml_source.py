@@ -1,0 +1,101 @@
+"""YAML loading that remembers where every key and value stands, for compiler-style errors."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Positions (1-based line and column) of every node in one YAML file, by path."""
+
+    file: str
+    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """Position of loc, or of its nearest ancestor that exists in the file."""
+        table = self.key_positions if key else self.positions
+        for end in range(len(loc), -1, -1):
+            prefix = tuple(loc[:end])
+            if prefix in table:
+                return table[prefix]
+            if prefix in self.positions:
+                return self.positions[prefix]
+        return (1, 1)
+
+    def diagnostic(self, loc: Loc, message: str, *, key: bool = False) -> Diagnostic:
+        """A diagnostic for the field at loc (key=True points at the key rather than its value)."""
+        line, column = self.where(loc, key=key)
+        return Diagnostic(self.file, line, column, format_loc(loc), message)
+
+
+def format_loc(loc: Loc) -> str:
+    """('endpoints', 0, 'memory_mb') -> 'endpoints[0].memory_mb'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _build(node: yaml.Node, loc: Loc, smap: SourceMap, loader: yaml.SafeLoader) -> Any:
+    smap.positions[loc] = _pos(node)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int)):
+                raise yaml.MarkedYAMLError(problem="mapping keys must be strings", problem_mark=key_node.start_mark)
+            if key in result:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+            smap.key_positions[loc + (key,)] = _pos(key_node)
+            result[key] = _build(value_node, loc + (key,), smap, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, loc + (i,), smap, loader) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:
+    """Parse one YAML file into plain data plus its source map; syntax errors become diagnostics."""
+    smap = SourceMap(display)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise YamlSyntaxError(Diagnostic(display, 1, 1, "", f"cannot read file: {exc}")) from exc
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = {} if node is None else _build(node, (), smap, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or str(exc)
+        raise YamlSyntaxError(Diagnostic(display, line, col, "", f"invalid YAML: {problem}")) from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(Diagnostic(display, 1, 1, "", f"invalid YAML: {exc}")) from exc
+    finally:
+        loader.dispose()
+    return data, smap
+
+
+class YamlSyntaxError(Exception):
+    """A file that is not valid YAML; carries its one diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+        super().__init__(str(diagnostic))
