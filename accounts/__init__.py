@@ -16,11 +16,18 @@ if TYPE_CHECKING:
 # Module (in this package) that builds each kind; a kind not listed gets only the base stack.
 KIND_MODULES = {
     "management": "management",
+    "security": "security",
+    "data": "data",
+    "shared-services": "shared_services",
+    "data-science": "data_science",
+    "ml-execution": "ml_execution",
+    "staging": "inference",
+    "production": "inference",
 }
 
 
 # Modules whose build(stack) runs in every account's stack (e.g. roles every account carries).
-COMMON_MODULES: list[str] = []
+COMMON_MODULES: list[str] = ["security_audit", "tfc_oidc"]
 
 
 def common_builders() -> list[Callable[["AccountStack"], None]]:

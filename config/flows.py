@@ -34,4 +34,7 @@ FLOW_RULES: list[Callable[["Resolved"], Iterable["Flow"]]] = [organization_flows
 
 
 def all_flows(resolved: "Resolved") -> list["Flow"]:
-    return [flow for rule in FLOW_RULES for flow in rule(resolved)]
+    from . import kinds
+
+    rules = [*FLOW_RULES, *(module.flows for module in kinds.modules())]
+    return [flow for rule in rules for flow in rule(resolved)]

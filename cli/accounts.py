@@ -1,0 +1,107 @@
+"""mlops-tf accounts and mlops-tf lock: what the landing zone holds, and the ids of created accounts."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from config import Resolved, UsageError
+from config.lockfile import write_lock
+
+from .common import DEFAULT_CONFIG, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
+
+
+def account_rows(resolved: Resolved) -> list[dict[str, Any]]:
+    """One row per account, in apply order."""
+    backend = resolved.landing_zone.state_backend
+    rows = []
+    for position, name in enumerate(resolved.order, start=1):
+        account = resolved.accounts[name]
+        if backend.type == "cloud":
+            state = f"cloud: {resolved.workspace_name(name)}"
+        elif backend.type == "s3":
+            state = f"s3://{backend.bucket}/{resolved.state_key(name)}"
+        else:
+            state = "local"
+        rows.append(
+            {
+                "name": name,
+                "kind": account.kind,
+                "account_id": account.account_id,
+                "ou": account.ou,
+                "region": account.region,
+                "state": state,
+                "apply_order": position,
+                "depends_on": resolved.dependencies(name),
+            }
+        )
+    return rows
+
+
+@handle_errors
+def accounts(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
+    """List the accounts: kind, id (or "to be created"), OU, region, state, apply order.
+
+    Example: mlops-tf accounts --json
+    """
+    resolved = load_resolved(config)
+    rows = account_rows(resolved)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Landing zone {resolved.prefix}")
+    for column in ("#", "name", "kind", "account id", "OU", "region", "state", "after"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["apply_order"]), row["name"], row["kind"], row["account_id"] or "to be created",
+            row["ou"] or "-", row["region"], row["state"], ", ".join(row["depends_on"]) or "-",
+        )
+    Console(width=160).print(table)
+
+
+FromJsonOption = Annotated[
+    Path,
+    typer.Option(
+        "--from-json", exists=True, dir_okay=False,
+        help="`terraform output -json` of the management stack (its account_ids output is read).",
+    ),
+]
+
+
+@handle_errors
+def lock(from_json: FromJsonOption, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Record the ids of accounts the management stack created in config/accounts.lock.yaml.
+
+    Commit the lock file: the other stacks read created accounts' ids from it.
+
+    Example: terraform -chdir=cdktf.out/stacks/management output -json > out.json && mlops-tf lock --from-json out.json
+    """
+    resolved = load_resolved(config)
+    ids = read_account_ids(from_json.read_text(encoding="utf-8"), source=str(from_json))
+    created = {a.name for a in resolved.accounts.values() if a.created}
+    unknown = sorted(set(ids) - created)
+    if unknown:
+        raise UsageError(f"{from_json}: account_ids names accounts that the configuration does not create: {', '.join(unknown)}")
+    path = write_lock(config, {n: i for n, i in ids.items() if n in created})
+    typer.echo(f"wrote {path} ({len(ids)} accounts)")
+
+
+def read_account_ids(text: str, *, source: str) -> dict[str, str]:
+    """account_ids from `terraform output -json` (whole document or the single output)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{source}: not JSON: {exc}") from None
+    if isinstance(data, dict) and "account_ids" in data:
+        data = data["account_ids"]
+    if isinstance(data, dict) and "value" in data:
+        data = data["value"]
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.isdigit() and len(v) == 12 for k, v in data.items()):
+        raise UsageError(f"{source}: expected the management stack's account_ids output: a map of account name to 12-digit id")
+    return dict(sorted(data.items()))

@@ -1,0 +1,37 @@
+"""The mlops-tf command line (Typer). Each command group lives in its own module."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import accounts, synth, validate
+from .common import Settings
+
+app = typer.Typer(
+    name="mlops-tf",
+    help=(
+        "Multi-account SageMaker MLOps landing zones on AWS: one YAML configuration, validated offline, "
+        "synthesized to Terraform JSON with CDK for Terraform.\n\n"
+        "Start with: mlops-tf validate, then mlops-tf accounts, then mlops-tf synth."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False) -> None:
+    Settings.debug = debug
+
+
+app.command("validate")(validate.validate)
+app.command("accounts")(accounts.accounts)
+app.command("lock")(accounts.lock)
+app.command("synth")(synth.synth)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,11 @@
+"""Per-kind cross-file checks and cross-account flows. Each module defines CHECKS and flows(resolved)."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+KIND_CHECK_MODULES = ("security", "data", "shared_services", "data_science", "ml_execution", "inference")
+
+
+def modules() -> list[ModuleType]:
+    return [importlib.import_module(f"{__name__}.{name}") for name in KIND_CHECK_MODULES]

@@ -1,0 +1,28 @@
+"""Helpers for tests that break the example configuration one fault at a time."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+
+def edit_yaml(path: Path, mutate) -> None:
+    """Load a YAML file, let mutate(data) change it, write it back (block style, keys in order)."""
+    data = yaml.safe_load(path.read_text()) or {}
+    mutate(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def replace_text(path: Path, old: str, new: str) -> None:
+    """Replace exactly one occurrence of old, so the test knows which line it broke."""
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based line number of the first line containing needle."""
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
