@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from . import accounts, synth, validate
+from . import accounts, scan, synth, validate
 from .common import Settings
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.command("validate")(validate.validate)
 app.command("accounts")(accounts.accounts)
 app.command("lock")(accounts.lock)
 app.command("synth")(synth.synth)
+app.command("scan")(scan.scan)
 
 
 def main() -> None:
