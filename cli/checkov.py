@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -77,16 +78,22 @@ class ScanReport:
 
 
 def find_checkov(explicit: Path | None = None) -> Path:
-    """The checkov executable to run (see the module docstring for the search order)."""
-    candidates = [explicit, os.environ.get(CHECKOV_ENV) or None, Path.cwd() / TOOL_VENV, Path(__file__).resolve().parents[1] / TOOL_VENV]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return Path(candidate)
+    """The checkov executable to run (see the module docstring for the search order).
+
+    A path given by --checkov or $MLOPS_TF_CHECKOV must work: it is never silently replaced.
+    """
+    chosen = explicit or os.environ.get(CHECKOV_ENV) or None
+    if chosen is not None:
+        if Path(chosen).is_file() and os.access(chosen, os.X_OK):
+            return Path(chosen)
+        source = "--checkov" if explicit else f"${CHECKOV_ENV}"
+        raise ToolError(f"checkov not found at {chosen} (from {source})")
+    for candidate in (Path.cwd() / TOOL_VENV, Path(__file__).resolve().parents[1] / TOOL_VENV):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
     on_path = shutil.which("checkov")
     if on_path:
         return Path(on_path)
-    if explicit is not None:
-        raise ToolError(f"checkov not found at {explicit}")
     raise ToolError(
         "checkov not found: run ./setup.sh (it creates .venv-scan with checkov), "
         f"or pass --checkov PATH, or set {CHECKOV_ENV}"
@@ -125,8 +132,13 @@ def load_skips(path: Path) -> list[Skip]:
     return skips
 
 
-def prepare(stacks_dir: Path, accounts: Sequence[str], dest: Path) -> None:
-    """Copy each stack for checkov, without the blocks it cannot parse (see UNPARSEABLE_BLOCKS)."""
+def prepare(stacks_dir: Path, accounts: Sequence[str], dest: Path) -> dict[str, dict[int, str]]:
+    """Copy each stack for checkov (without UNPARSEABLE_BLOCKS); return each block's address by line.
+
+    checkov names terraform_json resources `resource.<name>` (it drops the type), so the copy is
+    written one key a line and the line where each block starts gives back `<type>.<name>`.
+    """
+    addresses: dict[str, dict[int, str]] = {}
     for name in accounts:
         source = stacks_dir / name / "cdk.tf.json"
         if not source.is_file():
@@ -134,8 +146,29 @@ def prepare(stacks_dir: Path, accounts: Sequence[str], dest: Path) -> None:
         stack = json.loads(source.read_text(encoding="utf-8"))
         for block in UNPARSEABLE_BLOCKS:
             stack.pop(block, None)
+        text = json.dumps(stack, indent=2)
         (dest / name).mkdir(parents=True)
-        (dest / name / "cdk.tf.json").write_text(json.dumps(stack, indent=2), encoding="utf-8")
+        (dest / name / "cdk.tf.json").write_text(text, encoding="utf-8")
+        addresses[name] = _block_lines(text)
+    return addresses
+
+
+def _block_lines(text: str) -> dict[int, str]:
+    """Line number -> address (aws_x.name, data.aws_x.name) of each resource/data block in indent-2 JSON."""
+    lines: dict[int, str] = {}
+    block = rtype = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r'^( {2,6})"([^"]+)": \{$', line)
+        if not match:
+            continue
+        depth, key = len(match.group(1)) // 2, match.group(2)
+        if depth == 1:
+            block = key if key in ("resource", "data") else None
+        elif depth == 2:
+            rtype = key
+        elif block is not None:
+            lines[number] = f"{rtype}.{key}" if block == "resource" else f"data.{rtype}.{key}"
+    return lines
 
 
 def run_checkov(checkov: Path, directory: Path) -> dict[str, Any]:
@@ -162,7 +195,18 @@ def _account_of(file_path: str) -> str:
     return Path(file_path.lstrip("/")).parts[0]
 
 
-def evaluate(report: dict[str, Any], accounts: Sequence[str], skips: Sequence[Skip], root: Path | None = None) -> ScanReport:
+def _address(raw: dict[str, Any], account: str, addresses: dict[str, dict[int, str]]) -> str:
+    resource = raw["resource"]
+    if resource.startswith(("resource.", "data.")):
+        start = (raw.get("file_line_range") or [0])[0]
+        return addresses.get(account, {}).get(start, resource)
+    return resource
+
+
+def evaluate(
+    report: dict[str, Any], accounts: Sequence[str], skips: Sequence[Skip], root: Path | None = None,
+    addresses: dict[str, dict[int, str]] | None = None,
+) -> ScanReport:
     """Split checkov's failed checks into skipped (with reason) and failed; collect parsing errors."""
     results = report.get("results", {})
     scan = ScanReport(list(accounts), passed=len(results.get("passed_checks", [])))
@@ -172,7 +216,9 @@ def evaluate(report: dict[str, Any], accounts: Sequence[str], skips: Sequence[Sk
         scan.parsing_errors = [f"{report['summary']['parsing_errors']} file(s)"]
     used: set[Skip] = set()
     for raw in results.get("failed_checks", []):
-        finding = Finding(_account_of(raw["file_path"]), raw["check_id"], raw["resource"], raw.get("check_name", ""), raw.get("guideline") or "")
+        account = _account_of(raw["file_path"])
+        resource = _address(raw, account, addresses or {})
+        finding = Finding(account, raw["check_id"], resource, raw.get("check_name", ""), raw.get("guideline") or "")
         skip = next((s for s in skips if s.matches(finding)), None)
         if skip is None:
             scan.failed.append(finding)
@@ -188,8 +234,8 @@ def scan_stacks(stacks_dir: Path, accounts: Sequence[str], skips: Sequence[Skip]
     """Scan the named accounts' stacks under stacks_dir."""
     work = Path(tempfile.mkdtemp(prefix="mlops-tf-scan-"))
     try:
-        prepare(stacks_dir, accounts, work)
+        addresses = prepare(stacks_dir, accounts, work)
         report = run_checkov(checkov, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return evaluate(report, accounts, skips, root=work)
+    return evaluate(report, accounts, skips, root=work, addresses=addresses)
