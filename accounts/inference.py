@@ -60,7 +60,7 @@ def build(stack: AccountStack) -> None:
     """Add the inference platform of a staging or production account to its stack."""
     ctx = _shared(stack)
     endpoints = inference_endpoints.build(ctx)
-    inference_api.build(ctx, endpoints)
+    inference_api.build(ctx)
     inference_monitoring.build(ctx, endpoints)
     inference_replication.build(ctx)
     # Deployment role trusted by the shared-services pipeline: built by accounts/pipeline_targets.py

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from config.kinds import inference as names
 from modules.aws import aws
-from modules.endpoint import InferenceEndpoint
 from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
 from modules.lambda_package import package_asset
 from modules.policy import assume_role_trust, statement
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 HANDLER_MODULE = "inference_handler"
 
 
-def build(ctx: "InferenceContext", endpoints: dict[str, InferenceEndpoint]) -> None:
+def build(ctx: "InferenceContext") -> None:
     apis = ctx.section.apis
     if not apis:
         return
@@ -42,15 +41,12 @@ def build(ctx: "InferenceContext", endpoints: dict[str, InferenceEndpoint]) -> N
                               p.quota.limit if p.quota else None, p.quota.period if p.quota else "DAY")
                 for p in api.usage_plans
             ]
-            built = RestInferenceApi(ctx.stack, f"api-{api.name}", usage_plans=plans, **common)
-            built.stage.node.add_dependency(logging_setting)  # access logs need the account's CloudWatch role
+            # Access logs need the account's CloudWatch role in place first.
+            built = RestInferenceApi(ctx.stack, f"api-{api.name}", usage_plans=plans, stage_depends_on=[logging_setting], **common)
             url = built.stage.invoke_url
         else:
             built = HttpInferenceApi(ctx.stack, f"api-{api.name}", **common)
             url = built.stage.invoke_url
-        for route in routes:
-            # The endpoint must exist before the Lambda is allowed to be called for it.
-            function.function.node.add_dependency(endpoints[route].endpoint)
         ctx.stack.output(f"api_{api.name.replace('-', '_')}_url", url, f"Invoke URL of the {api.type.value.upper()} API {api.name} (POST /<endpoint>)")
 
 

@@ -85,6 +85,7 @@ class RestInferenceApi(Construct):
     def __init__(
         self, scope: Construct, id: str, *, name: str, function: InferenceFunction, routes: list[str], iam_auth: bool,
         throttle: ThrottleSpec, usage_plans: list[UsagePlanSpec], log_kms_key_arn: str, log_retention_days: int, stage_name: str = "v1",
+        stage_depends_on: list | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.api = aws.api_gateway_rest_api.ApiGatewayRestApi(self, "api", name=name, endpoint_configuration={"types": ["REGIONAL"]})
@@ -110,6 +111,7 @@ class RestInferenceApi(Construct):
         self.stage = aws.api_gateway_stage.ApiGatewayStage(
             self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=stage_name,
             access_log_settings={"destination_arn": self.access_logs.arn, "format": ACCESS_LOG_FORMAT},
+            depends_on=stage_depends_on,
         )
         aws.api_gateway_method_settings.ApiGatewayMethodSettings(
             self, "method-settings", rest_api_id=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",

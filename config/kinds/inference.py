@@ -92,7 +92,7 @@ def check_serverless_limits(config: "Config") -> Iterable["Diagnostic"]:
         for field, feature in SERVERLESS_UNSUPPORTED.items():
             value = getattr(ep, field)
             if value:  # None, [] and False mean "not used"
-                yield config.error(account.name, loc + (field,), f"serverless endpoints do not support {feature}; set compute.mode: instance to use it")
+                yield config.error(account.name, loc + (field,), f"serverless endpoints do not support {feature}; set compute.mode: instance to use it", key=True)
         provisioned = ep.compute.provisioned_concurrency
         if provisioned is not None and provisioned > ep.compute.max_concurrency:
             yield config.error(account.name, loc + ("compute", "provisioned_concurrency"), f"must not exceed compute.max_concurrency ({ep.compute.max_concurrency}) (got {provisioned})")
@@ -108,14 +108,14 @@ def check_instance_limits(config: "Config") -> Iterable["Diagnostic"]:
         if scaling is not None and scaling.min_capacity > scaling.max_capacity:
             yield config.error(account.name, loc + ("compute", "autoscaling", "min_capacity"), f"must not exceed max_capacity ({scaling.max_capacity}) (got {scaling.min_capacity})")
         if ep.monitor is not None and ep.data_capture is None:
-            yield config.error(account.name, loc + ("monitor",), "Model Monitor analyses captured traffic: add data_capture to this endpoint")
+            yield config.error(account.name, loc + ("monitor",), "Model Monitor analyses captured traffic: add data_capture to this endpoint", key=True)
         if ep.monitor is not None and "Input" not in (ep.data_capture.capture if ep.data_capture else ["Input"]):
             yield config.error(account.name, loc + ("data_capture", "capture"), "Model Monitor data quality needs the captured Input; add Input")
         region = account.region or config.landing_zone.home_region
         if ep.monitor is not None and region not in MODEL_MONITOR_IMAGE_ACCOUNTS:
-            yield config.error(account.name, loc + ("monitor",), f"Model Monitor's analyzer image is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}")
+            yield config.error(account.name, loc + ("monitor",), f"Model Monitor's analyzer image is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}", key=True)
         if ep.shadow is not None and ep.variants:
-            yield config.error(account.name, loc + ("shadow",), "SageMaker shadow tests compare one production variant with one shadow variant; remove variants or shadow")
+            yield config.error(account.name, loc + ("shadow",), "SageMaker shadow tests compare one production variant with one shadow variant; remove variants or shadow", key=True)
         names = [v.name for v in ep.variants]
         for j, variant in enumerate(ep.variants):
             if variant.name in ("primary", "shadow") or names.index(variant.name) != j:
@@ -171,7 +171,7 @@ def check_apis(config: "Config") -> Iterable["Diagnostic"]:
             elif api.auth.value == "api_key" and not api.usage_plans:
                 yield config.error(account.name, loc + ("auth",), "api_key auth needs at least one entry in usage_plans: a key outside a usage plan is rejected")
             if api.usage_plans and api.auth.value != "api_key":
-                yield config.error(account.name, loc + ("usage_plans",), f"usage plans apply to API keys; set auth: api_key (and type: rest) or remove usage_plans (got auth {api.auth.value!r})")
+                yield config.error(account.name, loc + ("usage_plans",), f"usage plans apply to API keys; set auth: api_key (and type: rest) or remove usage_plans (got auth {api.auth.value!r})", key=True)
             keys: set[str] = set()
             for p, plan in enumerate(api.usage_plans):
                 if [u.name for u in api.usage_plans].index(plan.name) != p:
@@ -190,13 +190,6 @@ CHECKS: list = [check_serverless_limits, check_instance_limits, check_model_pack
 
 
 # -- flows ----------------------------------------------------------------------------------
-def ml_accounts_of(resolved: "Resolved", account: str) -> list[str]:
-    """ml-execution accounts owning the model package groups an inference account serves."""
-    section = resolved.accounts[account].config.inference
-    owners = {model_package_group_owner(resolved.config, ep.model_package_group) for ep in section.endpoints}
-    return sorted(o for o in owners if o)
-
-
 def monitored_ml_accounts(resolved: "Resolved", account: str) -> list[str]:
     """ml-execution accounts whose retraining bus receives this account's monitoring events."""
     section = resolved.accounts[account].config.inference
@@ -205,13 +198,14 @@ def monitored_ml_accounts(resolved: "Resolved", account: str) -> list[str]:
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
+    """Replication from each inference account to its destinations (destination first).
+
+    Registry reads and monitoring events are drawn by the ml-execution side; the data account also
+    yields its incoming replication flows with this same label, so equal flows can be merged.
+    """
     from ..resolver import Flow
 
     for source in contracts.inference_accounts(resolved):
         for dest in contracts.replication_destinations(resolved, source):
             # The destination bucket, its policy and key must exist before the source replicates.
-            yield Flow(source, dest, "replication", "inference data", first=dest)
-        for ml_account in ml_accounts_of(resolved, source):
-            yield Flow(ml_account, source, "registry", "model packages", first=ml_account)
-        for ml_account in monitored_ml_accounts(resolved, source):
-            yield Flow(source, ml_account, "events", "monitoring -> retraining")
+            yield Flow(source, dest, "replication", "inference data replication", first=dest)

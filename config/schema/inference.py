@@ -19,13 +19,24 @@ INSTANCE_TYPE = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z0-9]+\.[a-z0
 SUBNET_ID = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SECURITY_GROUP_ID = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]
 CONTENT_TYPE = Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$", max_length=256)]
-Percentage = Annotated[int, Field(ge=1, le=100)]
 
 # Model Monitor accepts only these schedule forms (hourly, daily at an hour, every N hours) and NOW.
 _CRON_HOURLY = r"cron\(0 \* \? \* \* \*\)"
 _CRON_DAILY = r"cron\(0 (?:[01]?\d|2[0-3]) \? \* \* \*\)"
 _CRON_EVERY_N_HOURS = r"cron\(0 (?:[01]?\d|2[0-3])/(?:[1-9]|1\d|2[0-4]) \? \* \* \*\)"
 MONITOR_SCHEDULE_FORMS = "cron(0 * ? * * *) (hourly), cron(0 H ? * * *) (daily at hour H, 0-23), cron(0 H/N ? * * *) (every N hours from H, N 1-24)"
+
+
+def _between(low: int, high: int, what: str):
+    """A validator for an integer limit of AWS, with a message that names the allowed range."""
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"{what} must be between {low} and {high} (got {value})")
+        return value
+
+    check.__doc__ = f"{what}: {low} to {high}."
+    return AfterValidator(check)
 
 
 def _serverless_memory(value: int) -> int:
@@ -42,15 +53,18 @@ def _monitor_schedule(value: str) -> str:
     return value
 
 
+Percentage = Annotated[int, _between(1, 100, "sampling percentage")]
+
+
 class ServerlessCompute(StrictModel):
     """Serverless inference: pay per request; no capture, shadow, several variants, VPC or Model Monitor."""
 
     mode: Literal["serverless"]
     memory_mb: Annotated[int, AfterValidator(_serverless_memory)] = 2048
-    max_concurrency: Annotated[int, Field(ge=1, le=200)] = 20
-    provisioned_concurrency: Annotated[int, Field(ge=1, le=200)] | None = None
+    max_concurrency: Annotated[int, _between(1, 200, "serverless max concurrency")] = 20
+    provisioned_concurrency: Annotated[int, _between(1, 200, "serverless provisioned concurrency")] | None = None
     # Serverless endpoints cannot capture data; the API Lambda records this share of requests instead.
-    api_capture_percentage: Annotated[int, Field(ge=0, le=100)] = 100
+    api_capture_percentage: Annotated[int, _between(0, 100, "API capture percentage")] = 100
 
 
 class Autoscaling(StrictModel):
