@@ -61,6 +61,8 @@ def _monitor_role(ctx: "InferenceContext", monitored: list, owners: dict[str, st
         statement("ListCapturedData", "s3:ListBucket", ctx.bucket.arn),
         statement("WriteReports", "s3:PutObject", f"{ctx.bucket.arn}/{names.MONITORING_REPORTS_PREFIX}/*"),
         statement("UseInferenceDataKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], ctx.data_key.arn),
+        # The job's encrypted volume is attached through a grant SageMaker creates on the role's behalf.
+        statement("GrantVolumeEncryption", "kms:CreateGrant", ctx.data_key.arn, condition={"Bool": {"kms:GrantIsForAWSResource": "true"}}),
         statement("ReadBaselines", "s3:GetObject", [f"arn:{r.partition}:s3:::{uri[len('s3://'):]}/*" for uri in baselines]),
         statement(
             "DecryptBaselines", "kms:Decrypt", [r.kms_key_arn_pattern(ml) for ml in ml_accounts],

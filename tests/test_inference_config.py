@@ -197,3 +197,14 @@ def test_every_error_reported_in_one_run(config_copy):
     fields = {(Path(d.file).name, d.field) for d in errors_of(config_copy)}
     assert ("staging.yaml", "inference.endpoints[0].compute.memory_mb") in fields
     assert ("production.yaml", "inference.endpoints[1].model_package_group") in fields
+
+
+def test_api_name_length(config_copy):
+    long_name = "b" * 32
+    replace_text(config_copy / STAGING, "    - name: scoring\n", f"    - name: {long_name}\n")
+    # acme-ml- (8) + 32 + -api (4) = 44: fits; the limit bites with a long landing-zone prefix.
+    load(config_copy)
+    replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: acme-ml-platform-eu-central-z")
+    diag = next(d for d in errors_of(config_copy) if d.field == "inference.apis[0].name")
+    assert "exceeds 64 characters" in diag.message
+    assert diag.line == line_of(config_copy / STAGING, long_name)

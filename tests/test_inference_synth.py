@@ -245,3 +245,29 @@ def test_no_unintended_wildcards(stacks, account):
         for stmt in statements(policy["policy"]):
             if stmt.get("Resource") == "*":
                 assert set([stmt["Action"]] if isinstance(stmt["Action"], str) else stmt["Action"]) <= allowed, stmt
+
+
+def test_vpc_and_network_isolation_on_instance_models(config_copy, tmp_path):
+    """Not in the example (subnets are site specific): synthesize production with a VPC."""
+    from accounts.app import synthesize
+    from config import load, resolve
+    from tests.conftest import read_stacks
+    from tests.helpers import replace_text
+
+    replace_text(
+        config_copy / "accounts/production.yaml", "      variants:\n",
+        "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n"
+        "        security_group_ids: [sg-0123456789abcdef0]\n      network_isolation: true\n      variants:\n",
+    )
+    out = tmp_path / "cdktf.out"
+    synthesize(resolve(load(config_copy)), ["production"], out, state_dir=tmp_path / "state")
+    stacks = read_stacks(out)
+    churn = [m for m in stacks.resources("production", "aws_sagemaker_model").values() if m["name"].startswith("acme-ml-churn-")]
+    assert len(churn) == 2
+    for model in churn:
+        assert model["vpc_config"] == {"security_group_ids": ["sg-0123456789abcdef0"], "subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}
+        assert model["enable_network_isolation"] is True
+        # The name digest covers the network settings, so changing them creates a new model first.
+        assert "subnet-0123456789abcdef1" in model["name"]
+    role_policy = [p for p in stacks.resources("production", "aws_iam_role_policy").values() if "ModelContainersInVpc" in p["policy"]]
+    assert len(role_policy) == 1

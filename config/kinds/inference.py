@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..resolver import Flow, Resolved
 
 SAGEMAKER_NAME_MAX = 63
+LAMBDA_NAME_MAX = 64  # also the IAM role name limit; the function's role carries its name
 # Terraform appends a 26-character unique suffix to an endpoint configuration's name_prefix.
 NAME_PREFIX_SUFFIX = 26
 DATA_CAPTURE_PREFIX = "data-capture"
@@ -150,6 +151,9 @@ def check_names(config: "Config") -> Iterable["Diagnostic"]:
         for i, api in enumerate(account.inference.apis):
             if api_names.index(api.name) != i:
                 yield config.error(account.name, ("inference", "apis", i, "name"), f"duplicate API name {api.name!r}")
+            function = f"{prefix}-{api.name}-api"
+            if len(function) > LAMBDA_NAME_MAX:
+                yield config.error(account.name, ("inference", "apis", i, "name"), f"the derived function and role name {function!r} exceeds {LAMBDA_NAME_MAX} characters; shorten the API name (got {api.name!r})")
 
 
 def check_apis(config: "Config") -> Iterable["Diagnostic"]:
