@@ -52,16 +52,22 @@ def build(stack: AccountStack) -> None:
         stack, "state-bucket-versioning", provider=provider, bucket=bucket.id,
         versioning_configuration={"status": "Enabled"},
     )
-    aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
+    sse = aws.s3_bucket_server_side_encryption_configuration
+    sse.S3BucketServerSideEncryptionConfigurationA(
         stack, "state-bucket-encryption", provider=provider, bucket=bucket.id,
-        rule=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn}, "bucketKeyEnabled": True}],
+        rule=[sse.S3BucketServerSideEncryptionConfigurationRuleA(
+            apply_server_side_encryption_by_default=sse.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="aws:kms", kms_master_key_id=key_arn,
+            ),
+            bucket_key_enabled=True,
+        )],
     )
     aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
         stack, "state-bucket-public-access", provider=provider, bucket=bucket.id,
         block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
     )
     aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
-        stack, "state-bucket-ownership", provider=provider, bucket=bucket.id, rule={"objectOwnership": "BucketOwnerEnforced"},
+        stack, "state-bucket-ownership", provider=provider, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"},
     )
     aws.s3_bucket_policy.S3BucketPolicy(
         stack, "state-bucket-policy", provider=provider, bucket=bucket.id,
