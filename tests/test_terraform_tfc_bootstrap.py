@@ -108,23 +108,32 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
 
     stack = json.loads((folder / "cdk.tf.json").read_text())
     assert stack["terraform"]["backend"] == {"local": {"path": "../state/bootstrap.tfstate"}}
+    assert stack["provider"]["aws"][0]["region"] == "eu-central-1"  # the backend's region, not the management account's
+    assert stack["provider"]["aws"][0]["assume_role"][0]["role_arn"] == "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
     res = stack["resource"]
-    assert res["aws_s3_bucket"]["state-bucket"]["bucket"] == "acme-ml-tfstate"
-    assert res["aws_s3_bucket"]["state-bucket"]["lifecycle"] == {"prevent_destroy": True}
-    assert res["aws_s3_bucket"]["state-bucket"]["provider"] == "aws.eu-central-1"  # the backend's region
-    assert res["aws_s3_bucket_versioning"]["state-bucket-versioning"]["versioning_configuration"] == {"status": "Enabled"}
-    (rule,) = res["aws_s3_bucket_server_side_encryption_configuration"]["state-bucket-encryption"]["rule"]
-    assert rule == {"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": "${aws_kms_key.state-key.arn}"},
+
+    def one(rtype: str) -> dict:
+        (value,) = res[rtype].values()
+        return value
+
+    assert one("aws_s3_bucket")["bucket"] == "acme-ml-tfstate"
+    assert one("aws_s3_bucket")["lifecycle"] == {"prevent_destroy": True}
+    assert one("aws_s3_bucket_versioning")["versioning_configuration"] == {"status": "Enabled"}
+    key_address = "aws_kms_key." + next(iter(res["aws_kms_key"]))
+    (rule,) = one("aws_s3_bucket_server_side_encryption_configuration")["rule"]
+    assert rule == {"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": f"${{{key_address}.arn}}"},
                     "bucket_key_enabled": True}
-    key = res["aws_kms_key"]["state-key"]
-    assert key["enable_key_rotation"] is True and key["lifecycle"] == {"prevent_destroy": True}
-    assert res["aws_kms_alias"]["state-key-alias"]["name"] == "alias/acme-ml/terraform-state"
-    assert res["aws_s3_bucket_ownership_controls"]["state-bucket-ownership"]["rule"] == {"object_ownership": "BucketOwnerEnforced"}
-    block = res["aws_s3_bucket_public_access_block"]["state-bucket-public-access"]
+    assert one("aws_kms_key")["enable_key_rotation"] is True and one("aws_kms_key")["lifecycle"] == {"prevent_destroy": True}
+    assert one("aws_kms_alias")["name"] == "alias/acme-ml/terraform-state"
+    assert one("aws_s3_bucket_ownership_controls")["rule"] == {"object_ownership": "BucketOwnerEnforced"}
+    block = one("aws_s3_bucket_public_access_block")
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
-    (deny,) = statements(res["aws_s3_bucket_policy"]["state-bucket-policy"]["policy"])
-    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert deny["Resource"] == ["arn:aws:s3:::acme-ml-tfstate", "arn:aws:s3:::acme-ml-tfstate/*"]
+    deny = {s["Sid"]: s for s in statements(one("aws_s3_bucket_policy")["policy"])}
+    assert deny["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["DenyInsecureTransport"]["Resource"] == ["arn:aws:s3:::acme-ml-tfstate", "arn:aws:s3:::acme-ml-tfstate/*"]
+    assert deny["DenyUploadsWithAnotherKey"]["Condition"] == {
+        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": f"${{{key_address}.arn}}"}}
+    assert stack["output"]["state_kms_key_arn"]["value"] == f"${{{key_address}.arn}}"
 
     result = runner.invoke(app, [*args, "--apply", "--auto-approve", "--json"])
     assert result.exit_code == 0, result.output
