@@ -102,6 +102,8 @@ def lock(
             raise UsageError(f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}` first, or pass --from-json")
         tf.ensure_init(management, stack)
         text = tf.capture(management, stack, "output", "-json")
+        if not _has_account_ids(text):
+            raise UsageError(f"the {management} stack has no account_ids output: apply it first (mlops-tf apply --account {management})")
     else:
         source = str(from_json)
         text = from_json.read_text(encoding="utf-8")
@@ -120,6 +122,13 @@ def write_created_ids(config: Path, resolved: Resolved, ids: dict[str, str], *, 
     if read_lock(config).accounts == wanted and (config / LOCK_FILE).is_file():
         return None
     return write_lock(config, wanted)
+
+
+def _has_account_ids(text: str) -> bool:
+    try:
+        return "account_ids" in json.loads(text)
+    except ValueError:
+        return True  # not JSON: read_account_ids says so
 
 
 def read_account_ids(text: str, *, source: str) -> dict[str, str]:

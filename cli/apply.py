@@ -1,6 +1,7 @@
 """mlops-tf apply: apply saved plans (or plan and ask), account by account in apply order."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -67,8 +68,11 @@ def update_lock_after_management(tf: Terraform, config: Path, resolved: Resolved
     from .accounts import read_account_ids, write_created_ids
 
     management = resolved.management().name
-    text = tf.capture(management, stack_dir(out, management), "output", "-json")
-    ids = read_account_ids(text, source=f"terraform output -json of {management}")
+    outputs = tf.capture_json(management, stack_dir(out, management), "output", "-json")
+    if "account_ids" not in outputs:  # never applied: keep the lock as it is rather than emptying it
+        con.print(f"{management} has no account_ids output yet: config/accounts.lock.yaml left as it is")
+        return
+    ids = read_account_ids(json.dumps(outputs), source=f"terraform output -json of {management}")
     path = write_created_ids(config, resolved, ids, source=f"terraform output -json of {management}")
     if path is not None:
         con.print(f"recorded {len(ids)} account id(s) in {path}: commit it")
@@ -110,7 +114,7 @@ def apply(
             progress(con, position, len(names), name, "apply")
             results[name] = "failed"
             results[name], summaries[name] = apply_account(tf, name, stack_dir(out, name), auto_approve=auto_approve, con=con)
-            if name == resolved.management().name and results[name] == "applied":
+            if name == resolved.management().name:  # also when unchanged: the lock may be missing or stale
                 update_lock_after_management(tf, config, resolved, out, con)
     except Declined as declined:
         results[declined.args[0]] = "declined"

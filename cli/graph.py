@@ -68,13 +68,12 @@ def to_dot(data: dict[str, Any]) -> str:
 
 
 def to_svg(data: dict[str, Any]) -> str:
-    """Rendered by Graphviz `dot` (the only sensible layout engine for labelled edges)."""
+    """Rendered by Graphviz `dot` when it is installed, else by a simple built-in column layout."""
     dot = shutil.which("dot")
     if dot is None:
-        raise UsageError(
-            "--format svg needs Graphviz's `dot` on PATH (apt-get install graphviz, brew install graphviz); "
-            "or use --format dot and render it elsewhere, or --format mermaid for Markdown"
-        )
+        from .graph_svg import render_svg
+
+        return render_svg(data)
     proc = subprocess.run([dot, "-Tsvg"], input=to_dot(data), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise UsageError(f"dot failed to render the graph: {proc.stderr.strip()}")

@@ -111,11 +111,18 @@ def test_graph_dot_and_json(resolved_example) -> None:
     assert to_mermaid(data) == runner.invoke(app, ["graph", "--config", str(EXAMPLE)]).stdout
 
 
-def test_graph_svg_needs_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if shutil.which("dot"):
-        result = runner.invoke(app, ["graph", "--config", str(EXAMPLE), "--format", "svg", "--output", str(tmp_path / "g.svg")])
-        assert result.exit_code == 0 and "<svg" in (tmp_path / "g.svg").read_text()
-        monkeypatch.setenv("PATH", str(tmp_path))
-    result = runner.invoke(app, ["graph", "--config", str(EXAMPLE), "--format", "svg"])
-    assert result.exit_code == 2
-    assert "needs Graphviz's `dot` on PATH" in result.stderr
+def test_graph_svg_without_graphviz_uses_the_builtin_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resolved_example) -> None:
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot`
+    target = tmp_path / "g.svg"
+    result = runner.invoke(app, ["graph", "--config", str(EXAMPLE), "--format", "svg", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(target.read_text())  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    for position, name in enumerate(resolved_example.order, start=1):
+        assert f"{position}. {name}" in texts
+    assert len(list(root.iter(f"{ns}path"))) == len(resolved_example.flows) + 1  # one per edge plus the arrow head
+    assert texts.count("vending: creates account") == sum(f.kind == "vending" for f in resolved_example.flows)
+    assert runner.invoke(app, ["graph", "--config", str(EXAMPLE), "--format", "svg"]).stdout == target.read_text()

@@ -138,7 +138,10 @@ def test_apply_replans_and_asks_when_the_configuration_changed(env: Env) -> None
 
 def test_apply_all_stops_at_first_failure_and_reports(env: Env) -> None:
     env.fail("shared-services:apply")
+    lock_before = (env.config / "accounts.lock.yaml").read_text()
     result = env.run("apply", "--all", "--auto-approve", "--json")
+    # the stand-in's management stack has no account_ids output: the lock must stay, not be emptied
+    assert (env.config / "accounts.lock.yaml").read_text() == lock_before
     assert result.exit_code == 3
     assert "terraform apply failed for account 'shared-services'" in result.stderr
     assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["management", "security", "data", "shared-services"]
@@ -169,6 +172,10 @@ def test_apply_management_records_created_account_ids(env: Env) -> None:
 def test_lock_without_from_json_reads_the_management_outputs(env: Env) -> None:
     assert env.run("plan", "--account", "management").exit_code == 0
     ids = {"ds-dev": "123456789012", "ml-exec": "210987654321"}
+    env.reset_log()
+    result = env.run("lock")
+    assert result.exit_code == 2  # nothing applied yet
+    assert "has no account_ids output: apply it first" in result.stderr
     (env.outputs / "management.json").write_text(json.dumps({"account_ids": {"value": ids}}))
     env.reset_log()
     result = env.run("lock")
