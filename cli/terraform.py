@@ -77,7 +77,7 @@ class Terraform:
 
     def run(self, account: str, stack: Path, step: str, *args: str) -> None:
         """Run a step with its output streamed; raise TerraformError naming account and step on failure."""
-        cmd = self.command(stack, step, *args, *self._color())
+        cmd = self.command(stack, step, *self._color(), *args)  # flags before a positional plan file
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env, bufsize=1)
         except OSError as exc:

@@ -25,6 +25,10 @@ step = args[0] if args else ""
 account = chdir.name
 with open(os.environ["FAKE_TF_LOG"], "a") as log:
     log.write(json.dumps({"argv": args, "chdir": str(chdir), "account": account}) + "\n")
+positional = [i for i, a in enumerate(args[1:]) if not a.startswith("-")]
+if positional and any(a.startswith("-") for a in args[1 + positional[0]:]):
+    print("Error: flags must come before arguments (Go flag parsing)", file=sys.stderr)
+    sys.exit(2)
 if f"{account}:{step}" in os.environ.get("FAKE_TF_FAIL", "").split(","):
     print("╷", file=sys.stderr)
     print(f"│ Error: {step} went wrong in {account}", file=sys.stderr)

@@ -61,8 +61,8 @@ def test_plan_runs_init_plan_show_in_the_stack_folder_and_saves_the_plan(env: En
     stack = env.out / "stacks" / "staging"
     assert [c["chdir"] for c in read_log(env.log)] == [str(stack)] * 3
     assert env.calls() == [
-        ("staging", ["init", "-input=false", "-no-color"]),
-        ("staging", ["plan", "-input=false", "-out=plans/tfplan", "-no-color"]),
+        ("staging", ["init", "-no-color", "-input=false"]),
+        ("staging", ["plan", "-no-color", "-input=false", "-out=plans/tfplan"]),
         ("staging", ["show", "-json", "plans/tfplan"]),
     ]
     assert (stack / "plans" / "tfplan").read_text() == "fake plan of staging"
@@ -114,7 +114,7 @@ def test_apply_uses_the_matching_saved_plan_without_asking(env: Env) -> None:
     assert result.exit_code == 0, result.output
     assert env.calls() == [
         ("staging", ["show", "-json", "plans/tfplan"]),
-        ("staging", ["apply", "-input=false", "plans/tfplan", "-no-color"]),
+        ("staging", ["apply", "-no-color", "-input=false", "plans/tfplan"]),
     ]
     assert not (env.out / "stacks" / "staging" / "plans" / "tfplan").exists()
     assert "applied" in result.stdout
@@ -195,13 +195,13 @@ def test_destroy_requires_typing_the_account_name(env: Env) -> None:
     result = env.run("destroy", "--account", "staging", input="production\n")
     assert result.exit_code == 1
     assert "Type the account name to confirm" in result.output
-    assert env.calls()[1] == ("staging", ["plan", "-input=false", "-destroy", "-out=plans/destroy.tfplan", "-no-color"])
+    assert env.calls()[1] == ("staging", ["plan", "-no-color", "-input=false", "-destroy", "-out=plans/destroy.tfplan"])
     assert "apply" not in [argv[0] for _, argv in env.calls()]
 
     env.reset_log()
     result = env.run("destroy", "--account", "staging", input="staging\n")
     assert result.exit_code == 0, result.output
-    assert env.calls()[-1] == ("staging", ["apply", "-input=false", "plans/destroy.tfplan", "-no-color"])
+    assert env.calls()[-1] == ("staging", ["apply", "-no-color", "-input=false", "plans/destroy.tfplan"])
 
 
 def test_output_prints_terraform_outputs(env: Env) -> None:

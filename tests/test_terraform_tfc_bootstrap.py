@@ -138,7 +138,7 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
     result = runner.invoke(app, [*args, "--apply", "--auto-approve", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["result"] == "applied"
-    assert read_log(tmp_path / "tf.log")[-1]["argv"] == ["apply", "-input=false", "plans/tfplan", "-no-color"]
+    assert read_log(tmp_path / "tf.log")[-1]["argv"] == ["apply", "-no-color", "-input=false", "plans/tfplan"]
 
 
 def test_bootstrap_needs_the_s3_backend(tmp_path: Path, config_copy: Path, fake: Path) -> None:
