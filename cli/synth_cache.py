@@ -25,6 +25,7 @@ CODE_PACKAGES = ("config", "modules", "accounts")
 CODE_SUFFIXES = frozenset({".py", ".j2", ".json"})
 DISTRIBUTIONS = ("mlops-tf", "cdktf", "cdktf-cdktf-provider-aws", "constructs", "jsii")
 SKIPPED_PARTS = frozenset({"__pycache__", ".pytest_cache"})
+TERRAFORM_FILES = frozenset({"plans"})  # besides hidden files such as .terraform and .terraform.lock.hcl
 
 
 class SynthResult(list):
@@ -85,12 +86,21 @@ def cache_key(
     return digest.hexdigest()
 
 
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def output_files(out: Path) -> dict[str, str]:
-    """sha256 of each file a synthesis writes (manifest and stack JSON), by path relative to out."""
-    paths = [out / "manifest.json", *sorted(out.glob("stacks/*/cdk.tf.json"))]
-    return {
-        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()
-    }
+    """sha256 of each file a synthesis writes (manifest, stack JSON, assets), by path relative to out.
+
+    Terraform's own files in a stack folder (.terraform*, plans/, hidden files) are not the synth's.
+    """
+    files = {"manifest.json": out / "manifest.json"} if (out / "manifest.json").is_file() else {}
+    for path in sorted(out.glob("stacks/*/**/*")):
+        rel = path.relative_to(out)
+        if path.is_file() and not any(part.startswith(".") or part in TERRAFORM_FILES for part in rel.parts[2:]):
+            files[rel.as_posix()] = path
+    return {rel: _hash(path) for rel, path in files.items()}
 
 
 def lookup(out: Path, key: str) -> SynthResult | None:
@@ -101,8 +111,14 @@ def lookup(out: Path, key: str) -> SynthResult | None:
         return None
     if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("key") != key:
         return None
+    recorded = record.get("files")
+    if not isinstance(recorded, dict):
+        return None
+    stacks_now = {p.relative_to(out).as_posix() for p in out.glob("stacks/*/cdk.tf.json")}
+    if stacks_now != {f for f in recorded if f.startswith("stacks/") and f.endswith("/cdk.tf.json") and f.count("/") == 2}:
+        return None
     try:
-        if output_files(out) != record.get("files"):
+        if any(_hash(out / rel) != digest for rel, digest in recorded.items()):
             return None
     except OSError:
         return None

@@ -101,9 +101,20 @@ def test_cache_misses_when_output_was_touched(tmp_path):
     (out / "stacks" / "a").mkdir(parents=True)
     (out / "manifest.json").write_text("{}")
     (out / "stacks" / "a" / "cdk.tf.json").write_text('{"resource": {}}')
+    (out / "stacks" / "a" / "assets" / "fn").mkdir(parents=True)
+    (out / "stacks" / "a" / "assets" / "fn" / "handler.zip").write_bytes(b"zip")
     synth_cache.store(out, "k1", ["a"])
     assert synth_cache.lookup(out, "k1") == ["a"] and synth_cache.lookup(out, "k1").cached
     assert synth_cache.lookup(out, "k2") is None
+    # What Terraform leaves in a stack folder is not the synth's output: still a hit.
+    (out / "stacks" / "a" / ".terraform").mkdir()
+    (out / "stacks" / "a" / ".terraform.lock.hcl").write_text("lock")
+    (out / "stacks" / "a" / "plans").mkdir()
+    (out / "stacks" / "a" / "plans" / "a.tfplan").write_text("plan")
+    assert synth_cache.lookup(out, "k1") == ["a"]
+    (out / "stacks" / "a" / "assets" / "fn" / "handler.zip").unlink()
+    assert synth_cache.lookup(out, "k1") is None
+    (out / "stacks" / "a" / "assets" / "fn" / "handler.zip").write_bytes(b"zip")
     (out / "stacks" / "a" / "cdk.tf.json").write_text('{"resource": {"x": {}}}')
     assert synth_cache.lookup(out, "k1") is None
     synth_cache.store(out, "k1", ["a"])
