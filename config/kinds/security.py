@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..checks.refs import account_ref, account_refs
 from ..contracts import security_audit_role_name
+from ..resolver import S3_BUCKET_NAME_MAX
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -144,6 +145,15 @@ def identity_center_references(config: "Config") -> Iterator["Diagnostic"]:
                 if persona not in ic.personas:
                     yield config.error(account.name, (*here, "personas", j), _unknown("persona", persona, ic.personas, "identity_center.personas"))
             yield from account_refs(config, account.name, (*here, "accounts"), assignment.accounts)
+            if ic.administrator.value == "security":
+                for j, target in enumerate(assignment.accounts):
+                    target_account = config.accounts.get(target)
+                    if target_account is not None and target_account.kind == "management":
+                        yield config.error(
+                            account.name, (*here, "accounts", j),
+                            f"a delegated administrator cannot assign access to the management account {target!r}; "
+                            "set identity_center.administrator: management or assign it in the management account",
+                        )
         for name, persona in ic.personas.items():
             seen: set[str] = set()
             for i, stmt in enumerate(persona.inline_policy):
@@ -152,12 +162,27 @@ def identity_center_references(config: "Config") -> Iterator["Diagnostic"]:
                 seen.add(stmt.sid)
 
 
+def security_bucket_names(config: "Config") -> Iterator["Diagnostic"]:
+    """Derived bucket names of security accounts (trail archive, access logs) fit S3's 63 characters."""
+    lz = config.landing_zone
+    for account in config.of_kind("security"):
+        region = account.region or lz.home_region
+        for purpose in (CLOUDTRAIL, "access-logs"):
+            length = len(f"{lz.prefix}-{purpose}-{'0' * 12}-{region}")
+            if length > S3_BUCKET_NAME_MAX:
+                yield config.error(
+                    account.name, ("name",),
+                    f"derived bucket name '{lz.prefix}-{purpose}-<account id>-{region}' is {length} characters; "
+                    f"S3 allows {S3_BUCKET_NAME_MAX}. Shorten the landing zone prefix",
+                )
+
+
 def _unknown(what: str, value: str, defined: Iterable[str], where: str) -> str:
     names = sorted(defined)
     return f"unknown {what} {value!r}; define it under {where} (defined: {', '.join(names) or 'none'})"
 
 
-CHECKS = [organization_wide_only_in_administrator, trail_references, identity_center_references]
+CHECKS = [organization_wide_only_in_administrator, trail_references, identity_center_references, security_bucket_names]
 
 
 # -- flows -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ ManagedPolicyName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_
 IamAction = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z0-9-]+:[A-Za-z0-9*]+)$")]
 StatementId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,100}$")]
 GroupId = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{10}-|)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+PolicyResource = Annotated[str, StringConstraints(pattern=r"^(\*|arn:[a-z-]+:[a-z0-9-]*:[a-z0-9-]*:(\d{12}|\*)?:.+)$")]
 GroupDisplayName = Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[\w .+=,@-]+$")]
 
 
@@ -63,7 +64,7 @@ class InlineStatement(StrictModel):
     sid: StatementId
     effect: Literal["Allow", "Deny"] = "Allow"
     actions: list[IamAction] = Field(min_length=1)
-    resources: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
+    resources: list[PolicyResource] = Field(default_factory=lambda: ["*"], min_length=1)
 
 
 class Persona(StrictModel):
