@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..checks.refs import account_refs
+from ..checks.refs import account_ref
 from ..contracts import INFERENCE_DATA, replication_role_name, replication_sources
 from ..resolver import S3_BUCKET_NAME_MAX
 
@@ -156,7 +156,9 @@ def lake_formation_grants(config: "Config") -> Iterator["Diagnostic"]:
         defined = {d.name for d in account.data.datasets}
         for i, grant in enumerate(account.data.lake_formation.grants):
             here = ("data", "lake_formation", "grants", i)
-            yield from account_refs(config, account.name, (*here, "account"), [grant.account], LAKE_CONSUMER_KINDS)
+            problem = account_ref(config, account.name, (*here, "account"), grant.account, LAKE_CONSUMER_KINDS)
+            if problem:
+                yield problem
             for j, dataset in enumerate(grant.datasets):
                 if dataset not in defined:
                     yield config.error(
