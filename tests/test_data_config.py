@@ -89,7 +89,8 @@ def test_dataset_name_invalid_for_glue(config_copy: Path):
     replace_text(path, "- name: customers", "- name: Customer-Profiles")
     diags = diagnostics(config_copy)
     d = only(diags, "data.datasets[0].name")
-    assert d.line == line_of(path, "Customer-Profiles") and "^[a-z][a-z0-9_]*$" in d.message
+    assert d.line == line_of(path, "Customer-Profiles") and "lowercase letters, digits and underscores" in d.message
+    assert "'customer_profiles'" in d.message
 
 
 def test_dataset_in_unknown_bucket(config_copy: Path):
@@ -128,7 +129,7 @@ def test_rds_needs_two_subnets_and_known_engine(config_copy: Path):
 
     edit_yaml(path, mutate)
     diags = diagnostics(config_copy)
-    assert "at least 2 items" in only(diags, "data.stores[1].subnet_ids").message
+    assert "at least two Availability Zones" in only(diags, "data.stores[1].subnet_ids").message
     assert "'postgres'" in only(diags, "data.stores[1].engine").message
 
 

@@ -1,15 +1,27 @@
 """Section of data accounts: the data lake, Glue catalog, Athena, Lake Formation grants, optional stores."""
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from .common import AccountName, RoleName, Slug, StrictModel
 
-# Glue (and Athena) database and table names: lowercase letters, digits and underscores.
-GlueName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=100)]
+
+
+def _glue_name(value: str) -> str:
+    """Glue (and Athena) database names: lowercase letters, digits and underscores, from a letter."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", value):
+        raise ValueError(
+            "Glue database names use lowercase letters, digits and underscores, start with a letter and have at most 100 characters "
+            f"(e.g. {re.sub(r'[^a-z0-9_]', '_', value.lower()).strip('_') or 'customers'!r})"
+        )
+    return value
+
+
+GlueName = Annotated[str, AfterValidator(_glue_name)]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")]
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")]
@@ -153,10 +165,17 @@ class RdsInstance(StrictModel):
     allocated_storage_gb: int = Field(default=50, ge=20, le=65536)
     multi_az: bool = True
     vpc_id: VpcId
-    # A DB subnet group needs subnets in at least two Availability Zones.
-    subnet_ids: list[SubnetId] = Field(min_length=2)
+    subnet_ids: list[SubnetId] = Field(min_length=1)
     allowed_cidrs: list[Cidr] = Field(default_factory=list)
     backup_retention_days: int = Field(default=7, ge=1, le=35)
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _two_subnets(cls, value: list[str]) -> list[str]:
+        """A DB subnet group needs subnets in at least two Availability Zones."""
+        if len(value) < 2:
+            raise ValueError(f"an RDS subnet group needs subnets in at least two Availability Zones; give 2 or more (got {len(value)})")
+        return value
 
 
 class EfsFileSystem(StrictModel):
