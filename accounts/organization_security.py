@@ -3,7 +3,7 @@ stack, acts only in the management account): delegated administration of CloudTr
 Center to the security account, or Identity Center itself when the management account administers it."""
 from __future__ import annotations
 
-from config.kinds.security import identity_center_home, security_auditor_role_name, trail_account
+from config.kinds.security import assignment_accounts, identity_center_home, security_auditor_role_name, trail_account
 from modules.aws import aws
 from modules.identity_center import AssignmentSpec, GroupSpec, IdentityCenter, PermissionSetSpec
 from modules.policy import Statement, statement
@@ -52,7 +52,7 @@ def build_identity_center(stack: AccountStack, ic) -> IdentityCenter:
     groups = {key: GroupSpec(display_name=g.display_name, group_id=g.group_id) for key, g in ic.groups.items()}
     assignments = [
         AssignmentSpec(group=a.group, permission_set=persona, account_id=r.account_id(account), account_name=account)
-        for a in ic.assignments for persona in a.personas for account in a.accounts
+        for a in ic.assignments for persona in a.personas for account in assignment_accounts(r.accounts, a)
     ]
     return IdentityCenter(stack, "identity-center", permission_sets=permission_sets, groups=groups, assignments=assignments)
 

@@ -61,7 +61,7 @@ def test_unknown_persona_group_and_account_are_located(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "personas: [data-scientist]", "personas: [data-scientst]")
     replace_text(path, "- group: data-engineers", "- group: data-engineerz")
-    replace_text(path, "accounts: [ml-exec, shared-services, staging]", "accounts: [ml-exec, shared-service, staging]")
+    replace_text(path, "accounts: [ml-exec, shared-services]", "accounts: [ml-exec, shared-service]")
     diags = diagnostics(config_copy)
     persona = only(diags, "security.identity_center.assignments[3].personas[0]")
     assert persona.file.endswith("accounts/security.yaml") and persona.line == line_of(path, "data-scientst")
@@ -69,7 +69,7 @@ def test_unknown_persona_group_and_account_are_located(config_copy: Path):
     group = only(diags, "security.identity_center.assignments[4].group")
     assert group.line == line_of(path, "data-engineerz") and "unknown group" in group.message
     account = only(diags, "security.identity_center.assignments[1].accounts[1]")
-    assert account.line == line_of(path, "shared-service,") and "did you mean 'shared-services'" in account.message
+    assert account.line == line_of(path, "shared-service]") and "did you mean 'shared-services'" in account.message
 
 
 def test_severity_outside_allowed_set(config_copy: Path):
@@ -89,9 +89,33 @@ def test_group_needs_exactly_one_of_name_or_id(config_copy: Path):
 
 def test_delegated_administrator_cannot_assign_the_management_account(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
-    replace_text(path, "accounts: [security, data, shared-services,", "accounts: [management, data, shared-services,")
-    d = only(diagnostics(config_copy), "security.identity_center.assignments[0].accounts[0]")
-    assert d.line == line_of(path, "accounts: [management,") and "management account" in d.message
+    replace_text(path, "account_kinds: [security, data,", "account_kinds: [management, data,")
+    replace_text(path, "accounts: [ml-exec, shared-services]", "accounts: [ml-exec, management]")
+    diags = diagnostics(config_copy)
+    by_kind = only(diags, "security.identity_center.assignments[0].account_kinds[0]")
+    assert by_kind.line == line_of(path, "account_kinds: [management,") and "management account" in by_kind.message
+    by_name = only(diags, "security.identity_center.assignments[1].accounts[1]")
+    assert by_name.line == line_of(path, "accounts: [ml-exec, management]")
+
+
+def test_assignment_needs_a_target(config_copy: Path):
+    path = config_copy / "accounts" / "security.yaml"
+    replace_text(path, "        account_kinds: [production]\n", "")
+    d = only(diagnostics(config_copy), "security.identity_center.assignments[2]")
+    assert "give accounts (names) or account_kinds" in d.message
+
+
+def test_assignments_by_kind_follow_the_accounts(config_copy: Path):
+    (config_copy / "accounts" / "production-us.yaml").write_text(
+        "name: production-us\nkind: production\naccount_id: '123456789012'\nou: Workloads/Prod\nregion: us-east-1\n"
+    )
+    (config_copy / "accounts" / "staging.yaml").unlink()
+    r = resolve(load(config_copy))
+    _, ic = identity_center_home(r)
+    from config.kinds.security import assignment_accounts
+
+    assert assignment_accounts(r.accounts, ic.assignments[2]) == ["production", "production-us"]
+    assert assignment_accounts(r.accounts, ic.assignments[1]) == ["ml-exec", "shared-services"]
 
 
 def test_log_archive_must_be_a_security_account(config_copy: Path):

@@ -81,6 +81,14 @@ def identity_center_home(r: "Resolved") -> tuple[str, Any] | None:
     return owner, ic
 
 
+def assignment_accounts(accounts: Any, assignment: Any) -> list[str]:
+    """Names an assignment targets: its accounts plus every account of its account_kinds.
+    `accounts` is Config.accounts or Resolved.accounts (name -> object with .kind)."""
+    kinds = set(assignment.account_kinds)
+    by_kind = [name for name, account in accounts.items() if account.kind in kinds]
+    return sorted({*assignment.accounts, *by_kind})
+
+
 # -- the audit trust chain ---------------------------------------------------------------------
 def security_auditor_role_name(r: "Resolved") -> str:
     """Role in each security account that may assume the security-audit role of every account."""
@@ -101,6 +109,9 @@ def audit_role_arns(r: "Resolved") -> list[str]:
 def organization_wide_only_in_administrator(config: "Config") -> Iterator["Diagnostic"]:
     """Identity Center, the trail, GuardDuty, Security Hub and alerts are set in the administering account only."""
     admin = administrator_name(config)
+    chosen = config.accounts.get(admin) if admin else None
+    if chosen is None or chosen.kind != "security":
+        return  # the foundation checks report a delegated administrator that is not a security account
     for account in config.of_kind("security"):
         if account.name == admin:
             continue
@@ -146,13 +157,19 @@ def identity_center_references(config: "Config") -> Iterator["Diagnostic"]:
                     yield config.error(account.name, (*here, "personas", j), _unknown("persona", persona, ic.personas, "identity_center.personas"))
             yield from account_refs(config, account.name, (*here, "accounts"), assignment.accounts)
             if ic.administrator.value == "security":
+                hint = "set identity_center.administrator: management to manage access to it"
                 for j, target in enumerate(assignment.accounts):
                     target_account = config.accounts.get(target)
                     if target_account is not None and target_account.kind == "management":
                         yield config.error(
                             account.name, (*here, "accounts", j),
-                            f"a delegated administrator cannot assign access to the management account {target!r}; "
-                            "set identity_center.administrator: management or assign it in the management account",
+                            f"a delegated administrator cannot assign access to the management account {target!r}; {hint}",
+                        )
+                for j, kind in enumerate(assignment.account_kinds):
+                    if kind == "management":
+                        yield config.error(
+                            account.name, (*here, "account_kinds", j),
+                            f"a delegated administrator cannot assign access to the management account; {hint}",
                         )
         for name, persona in ic.personas.items():
             seen: set[str] = set()
@@ -200,6 +217,6 @@ def flows(resolved: "Resolved") -> Iterable["Flow"]:
     home = identity_center_home(resolved)
     if home:
         admin, ic = home
-        targets = sorted({name for assignment in ic.assignments for name in assignment.accounts} - {admin})
+        targets = sorted({name for a in ic.assignments for name in assignment_accounts(resolved.accounts, a)} - {admin})
         for target in targets:
             yield Flow(admin, target, "trust", "Identity Center assignments")

@@ -107,12 +107,25 @@ class Group(StrictModel):
     group_id: GroupId | None = None
 
 
+AccountKindName = Literal["management", "security", "data", "shared-services", "data-science", "ml-execution", "staging", "production"]
+
+
 class Assignment(StrictModel):
-    """Give a group a persona's permission set in some accounts (by account name)."""
+    """Give a group personas' permission sets in accounts named here and in every account of the kinds
+    listed (so a new production account gets its assignments without editing this list)."""
 
     group: Slug
     personas: list[PersonaName] = Field(min_length=1)
-    accounts: list[AccountName] = Field(min_length=1)
+    accounts: list[AccountName] = Field(default_factory=list)
+    account_kinds: list[AccountKindName] = Field(default_factory=list, validate_default=True)
+
+    @field_validator("account_kinds")
+    @classmethod
+    def _some_target(cls, value: list[str], info) -> list[str]:
+        """An assignment targets at least one account, by name or by kind."""
+        if not value and not info.data.get("accounts"):
+            raise ValueError("give accounts (names) or account_kinds (every account of those kinds), or both")
+        return value
 
 
 class IdentityCenter(StrictModel):
