@@ -27,7 +27,7 @@ KIND_MODULES = {
 
 
 # Modules whose build(stack) runs in every account's stack (e.g. roles every account carries).
-COMMON_MODULES: list[str] = ["security_audit", "tfc_oidc"]
+COMMON_MODULES: list[str] = ["security_audit", "tfc_oidc", "organization_security"]
 
 
 def common_builders() -> list[Callable[["AccountStack"], None]]:
