@@ -149,10 +149,10 @@ def test_too_long_run_role_name_is_a_located_config_error(config_copy: Path) -> 
 
     _backend(config_copy, CLOUD)
     long_name = "ds-" + "a" * 37  # 40 characters: acme-ml-tfc-run-<it> is 56, fine
+    (config_copy / "accounts" / "ds-dev.yaml").rename(config_copy / "accounts" / f"{long_name}.yaml")
+    for file in config_copy.rglob("*.yaml"):  # the account and every reference to it
+        file.write_text(file.read_text().replace("ds-dev", long_name))
     path = config_copy / "accounts" / f"{long_name}.yaml"
-    (config_copy / "accounts" / "ds-dev.yaml").rename(path)
-    (config_copy / "accounts.lock.yaml").unlink()
-    replace_text(path, "name: ds-dev\n", f"name: {long_name}\n")
     load(config_copy)
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", "prefix: acme-ml-platform\n")  # now 65
     with pytest.raises(ConfigError) as info:
