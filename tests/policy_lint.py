@@ -48,6 +48,16 @@ ARN_TEMPLATES = {
     "aws_athena_workgroup": "arn:aws:athena:{region}:{account}:workgroup/{name}",
     "aws_dynamodb_table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
     "aws_api_gateway_rest_api": "arn:aws:execute-api:{region}:{account}:{name}",
+    "aws_efs_file_system": "arn:aws:elasticfilesystem:{region}:{account}:file-system/fs-0123456789abcdef0",
+    "aws_efs_access_point": "arn:aws:elasticfilesystem:{region}:{account}:access-point/fsap-0123456789abcdef0",
+    "aws_db_instance": "arn:aws:rds:{region}:{account}:db:{name}",
+    "aws_rds_cluster": "arn:aws:rds:{region}:{account}:cluster:{name}",
+    "aws_redshift_cluster": "arn:aws:redshift:{region}:{account}:cluster:{name}",
+    "aws_redshiftserverless_workgroup": "arn:aws:redshift-serverless:{region}:{account}:workgroup/{name}",
+    "aws_glue_crawler": "arn:aws:glue:{region}:{account}:crawler/{name}",
+    "aws_guardduty_detector": "arn:aws:guardduty:{region}:{account}:detector/{name}",
+    "aws_securityhub_account": "arn:aws:securityhub:{region}:{account}:hub/default",
+    "aws_ssoadmin_permission_set": "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
 }
 
 # (resource type, attribute) of documents attached to one resource -> (type of that resource, its name attribute)
@@ -62,6 +72,7 @@ SELF_SCOPED = {
     ("aws_cloudwatch_event_bus_policy", "policy"): ("aws_cloudwatch_event_bus", "event_bus_name"),
     ("aws_sagemaker_model_package_group_policy", "resource_policy"): ("aws_sagemaker_model_package_group", "model_package_group_name"),
     ("aws_secretsmanager_secret_policy", "policy"): ("aws_secretsmanager_secret", None),
+    ("aws_efs_file_system_policy", "policy"): ("aws_efs_file_system", None),
 }
 
 REFERENCE = re.compile(r"\$\{([^}]*)\}")

@@ -74,7 +74,8 @@ def load_accepted() -> list[dict]:
 def accepts(entry: dict, hit: Hit) -> bool:
     return (
         entry["issue"] == hit.issue and re.fullmatch(entry["where"], hit.where) is not None
-        and entry.get("sid", hit.sid) == hit.sid and re.search(entry.get("detail", ""), hit.detail) is not None
+        and ("sid" not in entry or re.fullmatch(entry["sid"], hit.sid or "") is not None)
+        and re.search(entry.get("detail", ""), hit.detail) is not None
     )
 
 
