@@ -16,7 +16,6 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from .base import AccountStack
 
 ECR_KEY_PURPOSE = "ecr"
-MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 
 
 def build(stack: AccountStack) -> None:
@@ -91,7 +90,7 @@ def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None
                       statements=[statement("StartTriggerBuild", "codebuild:StartBuild", pipeline.trigger_project_arn)])
     pattern = {
         "source": ["aws.sagemaker"],
-        "detail-type": [MODEL_PACKAGE_STATE_CHANGE],
+        "detail-type": [ml_kind.MODEL_PACKAGE_STATE_CHANGE],
         "detail": {"ModelApprovalStatus": ["Approved"]},
     }
     if sources:

@@ -17,6 +17,7 @@ SECTION = "ml_execution"
 RECORD_IDENTIFIER_TYPES = ("Integral", "String")
 EVENT_TIME_TYPES = ("Fractional", "String")
 SAGEMAKER_NAME_MAX = 63
+MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"  # detail-type forwarded to shared services
 
 
 def model_package_group_owner(config: "Config", group: str) -> str | None:
@@ -69,6 +70,12 @@ def retraining_event_pattern(r: "Resolved") -> dict[str, Any]:
         "detail-type": ["CloudWatch Alarm State Change"],
         "detail": {"state": {"value": ["ALARM"]}},
     }
+
+
+def registry_event_pattern(r: "Resolved", account: str) -> dict[str, Any]:
+    """Model Package State Change events of this account's groups (forwarded to shared services)."""
+    groups = sorted(contracts.model_package_group_name(r, g.name) for g in r.accounts[account].config.ml_execution.model_package_groups)
+    return {"source": ["aws.sagemaker"], "detail-type": [MODEL_PACKAGE_STATE_CHANGE], "detail": {"ModelPackageGroupName": groups}}
 
 
 def pipeline_name(r: "Resolved", pipeline: str) -> str:
@@ -126,7 +133,9 @@ def check_pipelines(config: "Config") -> Iterable["Diagnostic"]:
             names.add(pipeline.name)
             if pipeline.model_package_group not in groups:
                 yield config.error(account.name, loc + ("model_package_group",), f"unknown model package group {pipeline.model_package_group!r}; this account defines: {', '.join(groups) or 'none'}")
-            for field in ("processing_image", "training_image"):
+            for field in ("processing_image", "training_image", "inference_image"):
+                if getattr(pipeline, field) is None:
+                    continue
                 repo = getattr(pipeline, field).repository
                 owner = ecr_repository_owner(config, repo)
                 if owner is None:

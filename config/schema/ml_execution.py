@@ -78,6 +78,7 @@ class TrainingPipeline(StrictModel):
     model_package_group: Slug
     processing_image: ImageRef
     training_image: ImageRef
+    inference_image: ImageRef | None = Field(default=None, description="image registered with the model; default: training_image")
     input_data: DataLocation
     processing_instance_type: InstanceType = "ml.m5.large"
     training_instance_type: InstanceType = "ml.m5.xlarge"
