@@ -80,11 +80,10 @@ class UserProfile(StrictModel):
 
 
 class DataAccess(StrictModel):
-    """Data-account resources the personas may read: bucket purposes, Athena workgroups, Glue databases."""
+    """Data-account resources the personas may read: bucket purposes and Glue databases."""
 
     account: AccountName
     buckets: list[Slug] = Field(default_factory=list)
-    athena_workgroups: list[Slug] = Field(default_factory=list)
     glue_databases: list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,255}$")]] = Field(default_factory=list)
 
 
@@ -95,7 +94,8 @@ class DataScienceSection(StrictModel):
     studio: Studio = Field(default_factory=Studio)
     personas: list[Persona] = Field(default_factory=list)
     user_profiles: list[UserProfile] = Field(default_factory=list)
-    project_buckets: list[Slug] = Field(default_factory=lambda: ["project-artifacts", "model-outputs"])
+    project_buckets: list[Slug] = Field(default_factory=lambda: ["project-artifacts", "model-outputs"], min_length=1)
     data_access: DataAccess | None = None
+    athena_workgroups: list[Slug] = Field(default_factory=lambda: ["analytics"], description="created here, results in the first project bucket")
     enforce_vpc: bool = True
     enforce_kms: bool = True
