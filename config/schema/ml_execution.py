@@ -34,7 +34,7 @@ class Feature(StrictModel):
     def _not_reserved(cls, value: str) -> str:
         """Feature Store reserves is_deleted, write_time and api_invocation_time."""
         if value.lower() in RESERVED_FEATURE_NAMES:
-            raise ValueError(f"{value!r} is reserved by Feature Store (reserved: {', '.join(sorted(RESERVED_FEATURE_NAMES))})")
+            raise ValueError(f"Feature Store reserves this name for its own columns (reserved: {', '.join(sorted(RESERVED_FEATURE_NAMES))})")
         return value
 
 
