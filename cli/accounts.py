@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from config import Resolved, UsageError
-from config.lockfile import write_lock
+from config.lockfile import LOCK_FILE, read_lock, write_lock
 
-from .common import DEFAULT_CONFIG, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
+from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json
+from .terraform import TerraformBinOption
 
 
 def account_rows(resolved: Resolved) -> list[dict[str, Any]]:
@@ -66,30 +67,68 @@ def accounts(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False)
 
 
 FromJsonOption = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--from-json", exists=True, dir_okay=False,
-        help="`terraform output -json` of the management stack (its account_ids output is read).",
+        help="`terraform output -json` of the management stack. Default: run `terraform output -json` in its stack folder.",
     ),
 ]
 
 
 @handle_errors
-def lock(from_json: FromJsonOption, config: ConfigOption = DEFAULT_CONFIG) -> None:
+def lock(
+    from_json: FromJsonOption = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    out: OutOption = DEFAULT_OUT,
+    terraform_bin: TerraformBinOption = None,
+) -> None:
     """Record the ids of accounts the management stack created in config/accounts.lock.yaml.
 
-    Commit the lock file: the other stacks read created accounts' ids from it.
+    Commit the lock file: the other stacks read created accounts' ids from it. Without --from-json
+    the management stack's outputs are read with `terraform output -json` (`mlops-tf apply` does
+    this by itself after applying the management stack).
 
-    Example: terraform -chdir=cdktf.out/stacks/management output -json > out.json && mlops-tf lock --from-json out.json
+    Example: mlops-tf lock    (or: mlops-tf lock --from-json out.json)
     """
     resolved = load_resolved(config)
-    ids = read_account_ids(from_json.read_text(encoding="utf-8"), source=str(from_json))
+    if from_json is None:
+        from .terraform import Terraform, find_terraform, stack_dir
+
+        management = resolved.management().name
+        source = f"terraform output -json of {management}"
+        tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)
+        stack = stack_dir(out, management)
+        if not (stack / "cdk.tf.json").is_file():
+            raise UsageError(f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}` first, or pass --from-json")
+        tf.ensure_init(management, stack)
+        text = tf.capture(management, stack, "output", "-json")
+        if not _has_account_ids(text):
+            raise UsageError(f"the {management} stack has no account_ids output: apply it first (mlops-tf apply --account {management})")
+    else:
+        source = str(from_json)
+        text = from_json.read_text(encoding="utf-8")
+    ids = read_account_ids(text, source=source)
+    path = write_created_ids(config, resolved, ids, source=source) or config / LOCK_FILE
+    typer.echo(f"wrote {path} ({len(ids)} accounts)")
+
+
+def write_created_ids(config: Path, resolved: Resolved, ids: dict[str, str], *, source: str) -> Path | None:
+    """Write the lock when the ids differ from it; None when it is already up to date."""
     created = {a.name for a in resolved.accounts.values() if a.created}
     unknown = sorted(set(ids) - created)
     if unknown:
-        raise UsageError(f"{from_json}: account_ids names accounts that the configuration does not create: {', '.join(unknown)}")
-    path = write_lock(config, {n: i for n, i in ids.items() if n in created})
-    typer.echo(f"wrote {path} ({len(ids)} accounts)")
+        raise UsageError(f"{source}: account_ids names accounts that the configuration does not create: {', '.join(unknown)}")
+    wanted = {n: i for n, i in ids.items() if n in created}
+    if read_lock(config).accounts == wanted and (config / LOCK_FILE).is_file():
+        return None
+    return write_lock(config, wanted)
+
+
+def _has_account_ids(text: str) -> bool:
+    try:
+        return "account_ids" in json.loads(text)
+    except ValueError:
+        return True  # not JSON: read_account_ids says so
 
 
 def read_account_ids(text: str, *, source: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from . import accounts, synth, validate
+from . import accounts, apply, bootstrap, destroy, diff, graph, output, plan, synth, tfc, validate
 from .common import Settings
 
 app = typer.Typer(
@@ -31,6 +31,14 @@ app.command("validate")(validate.validate)
 app.command("accounts")(accounts.accounts)
 app.command("lock")(accounts.lock)
 app.command("synth")(synth.synth)
+app.command("diff")(diff.diff)
+app.command("graph")(graph.graph)
+app.command("plan")(plan.plan)
+app.command("apply")(apply.apply)
+app.command("destroy")(destroy.destroy)
+app.command("output")(output.output)
+app.command("bootstrap")(bootstrap.bootstrap)
+app.command("tfc")(tfc.tfc)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, Diagnostic
 from .schema import SECTION_OF_KIND, Account, LandingZone
+from .schema.common import PATTERN_DESCRIPTIONS
 from .yaml_source import Loc, SourceMap, YamlSyntaxError, read_yaml
 
 LANDING_ZONE_FILE = "landing-zone.yaml"
@@ -27,6 +28,8 @@ class Config:
     accounts: dict[str, Any]  # account name -> Account model, in file-name order
     landing_zone_source: SourceMap
     account_sources: dict[str, SourceMap]
+    # Accounts whose files failed validation: references to them are not reported again as unknown.
+    invalid_accounts: frozenset[str] = frozenset()
 
     def error(self, account: str | None, loc: Loc, message: str, *, key: bool = False) -> Diagnostic:
         """A located diagnostic for a field of an account file (or of landing-zone.yaml when account is None)."""
@@ -59,12 +62,14 @@ def load(root: Path | str = "config") -> Config:
 
     accounts: dict[str, Any] = {}
     sources: dict[str, SourceMap] = {}
+    invalid: set[str] = set()
     account_files = sorted((root / ACCOUNTS_DIR).glob("*.yaml")) + sorted((root / ACCOUNTS_DIR).glob("*.yml"))
     if not account_files:
         diagnostics.append(Diagnostic(display_path(root / ACCOUNTS_DIR), 1, 1, "", "no account files; add config/accounts/<name>.yaml"))
     for path in account_files:
         model, source = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics)
         if model is None:
+            invalid.add(path.stem)
             continue
         if model.name != path.stem:
             diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
@@ -77,7 +82,7 @@ def load(root: Path | str = "config") -> Config:
 
     if landing_zone is None:
         raise ConfigError(diagnostics)
-    config = Config(root, landing_zone, accounts, lz_source, sources)
+    config = Config(root, landing_zone, accounts, lz_source, sources, frozenset(invalid))
     diagnostics.extend(run_checks(config))
     if diagnostics:
         raise ConfigError(diagnostics)
@@ -146,8 +151,11 @@ def _value_message(err: dict) -> str:
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
     if err["type"] == "string_pattern_mismatch":
-        msg = f"does not match the allowed form {err['ctx']['pattern']}"
+        pattern = err["ctx"]["pattern"]
+        msg = PATTERN_DESCRIPTIONS.get(pattern, f"does not match the allowed form {pattern}")
     value = err.get("input")
+    if err["type"] == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        msg = "must be a string: put the value in quotes (YAML reads bare digits as a number)"
     if not isinstance(value, (dict, list)) and "got" not in msg:
         msg += f" (got {value!r})"
     return msg

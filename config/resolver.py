@@ -178,7 +178,8 @@ def resolve(config: Config) -> Resolved:
         )
     partition = _partition(lz.home_region)
     base = Resolved(config, lz.prefix, partition, accounts)
-    flows = tuple(sorted(all_flows(base), key=lambda f: (f.kind, f.source, f.target, f.label)))
+    # Two kinds may state the same flow (both ends of a replication); keep it once.
+    flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
     order = apply_order(base, flows)
     return Resolved(config, lz.prefix, partition, accounts, flows, order)
 

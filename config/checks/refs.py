@@ -18,6 +18,8 @@ def account_ref(
     """Check that `target` names an account (of one of `kinds`, when given); None when it does."""
     allowed_kinds = tuple(kinds) if kinds is not None else None
     account = config.accounts.get(target)
+    if account is None and target in config.invalid_accounts:
+        return None  # its own file's errors are reported already
     if account is None:
         candidates = [a.name for a in config.accounts.values() if allowed_kinds is None or a.kind in allowed_kinds]
         hint = difflib.get_close_matches(target, candidates, n=1)

@@ -57,3 +57,17 @@ TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=
 TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+\-@]*$")]
 Tags = dict[TagKey, TagValue]
 RoleName = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@-]{1,64}$")]
+
+
+def _pattern(annotated: object) -> str:
+    return next(m.pattern for m in getattr(annotated, "__metadata__", ()) if getattr(m, "pattern", None))
+
+
+# What each constrained string looks like, in words, for error messages instead of a regex.
+PATTERN_DESCRIPTIONS: dict[str, str] = {
+    _pattern(AccountId): "must be a 12-digit AWS account id in quotes, e.g. \"123456789012\"",
+    _pattern(AccountName): "must be lowercase kebab-case (letters, digits, single hyphens), starting with a letter, at most 40 characters",
+    _pattern(Email): "must be an email address such as aws+team@example.com (at most 64 characters)",
+    _pattern(Slug): "must be lowercase letters, digits and hyphens, not starting or ending with a hyphen, at most 32 characters",
+    _pattern(RoleName): "must be an IAM role name: 1-64 of letters, digits and +=,.@_-",
+}

@@ -81,6 +81,8 @@ class CloudBackend(StrictModel):
     project: str = "Default Project"
     hostname: str = "app.terraform.io"
     workspace_template: PerAccountTemplate = "{prefix}-{account}"
+    # Each stack creates a Terraform Cloud OIDC provider and a run role trusting only its own workspace.
+    oidc_run_roles: bool = True
 
 Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator="type")]
 

@@ -1,0 +1,97 @@
+"""The inference APIs of a staging/production account: one Lambda per API (the handler in
+modules/lambda_src, packaged once per stack) behind API Gateway REST or HTTP."""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from config.kinds import inference as names
+from modules.aws import aws
+from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
+from modules.lambda_package import package_asset
+from modules.policy import assume_role_trust, statement
+
+if TYPE_CHECKING:
+    from .inference import InferenceContext
+
+HANDLER_MODULE = "inference_handler"
+
+
+def build(ctx: "InferenceContext") -> None:
+    apis = ctx.section.apis
+    if not apis:
+        return
+    package = package_asset(ctx.stack, "inference-handler-package", HANDLER_MODULE)
+    logging_setting = _rest_logging_role(ctx) if any(api.type.value == "rest" for api in apis) else None
+    by_name = {ep.name: ep for ep in ctx.section.endpoints}
+    for api in apis:
+        name = ctx.resolved.resource_name(f"{api.name}-api")
+        routes = {route: by_name[route] for route in api.endpoints}
+        function = InferenceFunction(
+            ctx.stack, f"api-{api.name}-function", function_name=name, package=package,
+            environment=_environment(ctx, routes), role_statements=_function_statements(ctx, name, routes),
+            log_kms_key_arn=ctx.logs_key.arn, log_retention_days=api.log_retention_days, source_account=ctx.stack.account_id,
+        )
+        throttle = ThrottleSpec(api.throttling.rate_limit, api.throttling.burst_limit)
+        common = dict(name=name, function=function, routes=list(routes), iam_auth=api.auth.value == "iam", throttle=throttle,
+                      log_kms_key_arn=ctx.logs_key.arn, log_retention_days=api.log_retention_days)
+        if api.type.value == "rest":
+            plans = [
+                UsagePlanSpec(p.name, ThrottleSpec(p.throttling.rate_limit, p.throttling.burst_limit), tuple(p.keys),
+                              p.quota.limit if p.quota else None, p.quota.period if p.quota else "DAY")
+                for p in api.usage_plans
+            ]
+            # Access logs need the account's CloudWatch role in place first.
+            built = RestInferenceApi(ctx.stack, f"api-{api.name}", usage_plans=plans, stage_depends_on=[logging_setting], **common)
+            url = built.stage.invoke_url
+        else:
+            built = HttpInferenceApi(ctx.stack, f"api-{api.name}", **common)
+            url = built.stage.invoke_url
+        ctx.stack.output(f"api_{api.name.replace('-', '_')}_url", url, f"Invoke URL of the {api.type.value.upper()} API {api.name} (POST /<endpoint>)")
+
+
+def _environment(ctx: "InferenceContext", routes: dict) -> dict[str, str]:
+    table = {
+        route: {
+            "endpoint": names.endpoint_name(ctx.resolved, ep.name),
+            # Instance endpoints capture themselves; serverless ones rely on the Lambda.
+            "capture_percentage": ep.compute.api_capture_percentage if ep.compute.mode == "serverless" else 0,
+        }
+        for route, ep in sorted(routes.items())
+    }
+    return {
+        "ENDPOINTS": json.dumps(table, sort_keys=True, separators=(",", ":")),
+        "CAPTURE_BUCKET": ctx.bucket.name,
+        "CAPTURE_KMS_KEY_ARN": ctx.data_key.arn,
+        "CAPTURE_PREFIX": names.DATA_CAPTURE_PREFIX,
+    }
+
+
+def _function_statements(ctx: "InferenceContext", function_name: str, routes: dict) -> list:
+    endpoint_arns = sorted(ctx.arn("sagemaker", f"endpoint/{names.endpoint_name(ctx.resolved, ep.name)}") for ep in routes.values())
+    statements = [
+        statement("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], ctx.arn("logs", f"log-group:/aws/lambda/{function_name}:*")),
+        statement("InvokeRoutedEndpoints", "sagemaker:InvokeEndpoint", endpoint_arns),
+    ]
+    if any(ep.compute.mode == "serverless" and ep.compute.api_capture_percentage > 0 for ep in routes.values()):
+        statements += [
+            statement("WriteApiCapture", "s3:PutObject", f"{ctx.bucket.arn}/{names.DATA_CAPTURE_PREFIX}/*"),
+            statement("EncryptApiCapture", "kms:GenerateDataKey", ctx.data_key.arn),
+        ]
+    return statements
+
+
+def _rest_logging_role(ctx: "InferenceContext"):
+    """REST API access logging needs the account-level API Gateway CloudWatch role (one per region)."""
+    role = aws.iam_role.IamRole(
+        ctx.stack, "apigateway-cloudwatch-role", name=ctx.resolved.resource_name("apigateway-cloudwatch"),
+        description="API Gateway writes REST API access and execution logs to CloudWatch",
+        assume_role_policy=assume_role_trust(
+            {"Service": "apigateway.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ctx.stack.account_id}}, sid="ApiGateway"
+        ),
+    )
+    aws.iam_role_policy_attachment.IamRolePolicyAttachment(
+        ctx.stack, "apigateway-cloudwatch-policy", role=role.name,
+        policy_arn=f"arn:{ctx.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+    )
+    return aws.api_gateway_account.ApiGatewayAccount(ctx.stack, "apigateway-account", cloudwatch_role_arn=role.arn)

@@ -1,0 +1,73 @@
+"""mlops-tf bootstrap: the state bucket of the s3 backend, in the management account, with a local state."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config import UsageError
+
+from .apply import AutoApproveOption
+from .common import DEFAULT_CONFIG, DEFAULT_STATE_DIR, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
+from .plan import console, plan_account
+from .plan_summary import render
+from .synth import StateDirOption
+from .terraform import Terraform, TerraformBinOption, find_terraform
+
+DEFAULT_BOOTSTRAP_DIR = Path("cdktf.bootstrap")
+BootstrapDirOption = Annotated[
+    Path, typer.Option("--dir", help="Folder of the bootstrap stack (kept apart from --out, which synth replaces).")
+]
+
+
+@handle_errors
+def bootstrap(
+    apply: Annotated[bool, typer.Option("--apply", help="Apply the plan (asks first unless --auto-approve).")] = False,
+    auto_approve: AutoApproveOption = False,
+    stack_folder: BootstrapDirOption = DEFAULT_BOOTSTRAP_DIR,
+    config: ConfigOption = DEFAULT_CONFIG,
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    terraform_bin: TerraformBinOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create the S3 bucket the s3 state backend uses: versioned, KMS-encrypted, TLS-only, never public.
+
+    Runs in the management account with a local state file (<state-dir>/bootstrap.tfstate), since
+    the bucket must exist before any stack keeps its state in it. Without --apply it only plans.
+    Afterwards set state_backend.kms_key_id to the state_kms_key_arn output.
+
+    Example: mlops-tf bootstrap --apply
+    """
+    resolved = load_resolved(config)
+    backend = resolved.landing_zone.state_backend
+    if backend.type != "s3":
+        raise UsageError(
+            f"state_backend.type is {backend.type!r}: bootstrap creates the bucket of the s3 backend; set "
+            "state_backend: {type: s3, bucket: ..., region: ...} in landing-zone.yaml first"
+        )
+    tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=as_json)
+    from accounts.bootstrap import synthesize_bootstrap  # the provider bindings load only here
+
+    synthesize_bootstrap(resolved, stack_folder, state_dir=state_dir)
+    label = f"{resolved.management().name} (bootstrap)"
+    con = console()
+    con.rule(f"[bold]{label}[/]: plan")
+    saved, summary = plan_account(tf, label, stack_folder)
+    render([summary], con, title="Bootstrap plan")
+    result = "planned"
+    if not summary.has_changes:
+        saved.discard()
+        result = "unchanged"
+    elif apply:
+        if not auto_approve and not typer.confirm(f"Create the state bucket {backend.bucket!r} in {backend.region}?", default=False, err=True):
+            raise typer.Exit(1)
+        tf.run(label, stack_folder, "apply", "-input=false", saved.relpath)
+        saved.discard()
+        result = "applied"
+    if as_json:
+        print_json({"result": result, "bucket": backend.bucket, "region": backend.region, "plan": summary.as_dict()})
+        return
+    typer.echo(f"bootstrap {result}: state bucket {backend.bucket} in {backend.region}")
+    if result == "planned":
+        typer.echo("run `mlops-tf bootstrap --apply` to create it")

@@ -1,0 +1,170 @@
+"""InferenceEndpoint: SageMaker models from model packages, an endpoint configuration, the endpoint, autoscaling.
+
+Typed inputs only (no YAML). An endpoint picks up a new configuration only when the configuration's
+name changes, so the configuration uses a name prefix with create-before-destroy; models are named
+after a digest of their model package ARN so a new package version creates a new model first.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from cdktf import Fn, TerraformResourceLifecycle
+from constructs import Construct
+
+from .aws import aws
+
+
+@dataclass(frozen=True)
+class ServerlessSpec:
+    memory_mb: int
+    max_concurrency: int
+    provisioned_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One production or shadow variant. model_package_arn may be a Terraform expression (a variable)."""
+
+    name: str
+    model_package_arn: str
+    weight: float = 1.0
+    instance_type: str | None = None
+    initial_instance_count: int | None = None
+    volume_size_gb: int | None = None
+    serverless: ServerlessSpec | None = None
+
+
+@dataclass(frozen=True)
+class CaptureSpec:
+    destination_s3_uri: str
+    kms_key_arn: str
+    sampling_percentage: int
+    capture: tuple[str, ...] = ("Input", "Output")
+    csv_content_types: tuple[str, ...] = ("text/csv",)
+    json_content_types: tuple[str, ...] = ("application/json",)
+
+
+@dataclass(frozen=True)
+class ScalingSpec:
+    min_capacity: int
+    max_capacity: int
+    target_invocations_per_instance: int
+    scale_in_cooldown_seconds: int
+    scale_out_cooldown_seconds: int
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    network_isolation: bool = False
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    name: str
+    execution_role_arn: str
+    variants: tuple[VariantSpec, ...]
+    shadow: VariantSpec | None = None
+    shadow_sampling_percentage: int | None = None
+    capture: CaptureSpec | None = None
+    storage_kms_key_arn: str | None = None  # instance endpoints only: serverless rejects a KMS key
+    scaling: ScalingSpec | None = None
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+
+
+class InferenceEndpoint(Construct):
+    """A SageMaker endpoint (serverless or instance based) with optional shadow variant and data capture."""
+
+    def __init__(self, scope: Construct, id: str, *, spec: EndpointSpec) -> None:
+        super().__init__(scope, id)
+        self.spec = spec
+        models = {v.name: self._model(v) for v in (*spec.variants, *([spec.shadow] if spec.shadow else []))}
+        config_args: dict = {
+            "name_prefix": f"{spec.name}-",
+            "production_variants": [self._variant(v, models[v.name].name) for v in spec.variants],
+            "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
+        }
+        if spec.shadow is not None:
+            # The shadow's weight relative to the production variants sets the share of traffic copied to it.
+            config_args["shadow_production_variants"] = [self._variant(spec.shadow, models[spec.shadow.name].name)]
+        if spec.capture is not None:
+            config_args["data_capture_config"] = {
+                "enable_capture": True,
+                "initial_sampling_percentage": spec.capture.sampling_percentage,
+                "destination_s3_uri": spec.capture.destination_s3_uri,
+                "kms_key_id": spec.capture.kms_key_arn,
+                "capture_options": [{"captureMode": mode} for mode in spec.capture.capture],
+                "capture_content_type_header": {
+                    "csv_content_types": list(spec.capture.csv_content_types),
+                    "json_content_types": list(spec.capture.json_content_types),
+                },
+            }
+        if spec.storage_kms_key_arn is not None:
+            config_args["kms_key_arn"] = spec.storage_kms_key_arn
+        self.configuration = aws.sagemaker_endpoint_configuration.SagemakerEndpointConfiguration(self, "configuration", **config_args)
+        self.endpoint = aws.sagemaker_endpoint.SagemakerEndpoint(self, "endpoint", name=spec.name, endpoint_config_name=self.configuration.name)
+        if spec.scaling is not None:
+            for variant in spec.variants:
+                self._autoscaling(variant.name, spec.scaling)
+
+    @property
+    def arn(self) -> str:
+        return self.endpoint.arn
+
+    def _model(self, variant: VariantSpec):
+        net = self.spec.network
+        # A model cannot change in place: its name follows its inputs so a change creates a new one first.
+        static = json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation])
+        digest = Fn.substr(Fn.sha1(Fn.join("|", [variant.model_package_arn, static])), 0, 8)
+        args: dict = {
+            "name": f"{self.spec.name}-{variant.name}-{digest}",
+            "execution_role_arn": self.spec.execution_role_arn,
+            "primary_container": {"model_package_name": variant.model_package_arn},
+            "enable_network_isolation": net.network_isolation,
+            "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
+        }
+        if net.subnet_ids:
+            args["vpc_config"] = {"subnets": list(net.subnet_ids), "security_group_ids": list(net.security_group_ids)}
+        return aws.sagemaker_model.SagemakerModel(self, f"model-{variant.name}", **args)
+
+    @staticmethod
+    def _variant(variant: VariantSpec, model_name: str) -> dict:
+        item: dict = {"variantName": variant.name, "modelName": model_name, "initialVariantWeight": variant.weight}
+        if variant.serverless is not None:
+            serverless = {"memorySizeInMb": variant.serverless.memory_mb, "maxConcurrency": variant.serverless.max_concurrency}
+            if variant.serverless.provisioned_concurrency is not None:
+                serverless["provisionedConcurrency"] = variant.serverless.provisioned_concurrency
+            item["serverlessConfig"] = serverless
+        else:
+            item["instanceType"] = variant.instance_type
+            item["initialInstanceCount"] = variant.initial_instance_count
+            if variant.volume_size_gb is not None:
+                item["volumeSizeInGb"] = variant.volume_size_gb
+        return item
+
+    def _autoscaling(self, variant: str, scaling: ScalingSpec) -> None:
+        target = aws.appautoscaling_target.AppautoscalingTarget(
+            self, f"scaling-target-{variant}",
+            service_namespace="sagemaker",
+            resource_id=f"endpoint/{self.spec.name}/variant/{variant}",
+            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
+            min_capacity=scaling.min_capacity,
+            max_capacity=scaling.max_capacity,
+            depends_on=[self.endpoint],
+        )
+        aws.appautoscaling_policy.AppautoscalingPolicy(
+            self, f"scaling-policy-{variant}",
+            name=f"{self.spec.name}-{variant}-invocations",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            target_tracking_scaling_policy_configuration={
+                "target_value": scaling.target_invocations_per_instance,
+                "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
+                "scale_in_cooldown": scaling.scale_in_cooldown_seconds,
+                "scale_out_cooldown": scaling.scale_out_cooldown_seconds,
+            },
+        )

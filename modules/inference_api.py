@@ -1,0 +1,171 @@
+"""The inference API: a Lambda that calls SageMaker InvokeEndpoint, behind API Gateway (REST or HTTP).
+
+REST APIs support IAM auth or API keys with usage plans; HTTP APIs support IAM auth (they have no API
+keys). Every route is POST /<route>. Access logs go to a KMS-encrypted log group.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from constructs import Construct
+
+from .aws import aws
+from .lambda_package import LambdaPackage
+from .policy import Statement
+from .service_role import ServiceRole
+
+# One JSON line per request: enough to trace a call to its caller, route and Lambda.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "caller": "$context.identity.caller",
+        "user": "$context.identity.userArn", "apiKeyId": "$context.identity.apiKeyId", "time": "$context.requestTime",
+        "method": "$context.httpMethod", "path": "$context.path", "status": "$context.status",
+        "latency": "$context.responseLatency", "integrationError": "$context.integrationErrorMessage",
+    },
+    sort_keys=True, separators=(",", ":"),
+)
+
+
+@dataclass(frozen=True)
+class ThrottleSpec:
+    rate_limit: float
+    burst_limit: int
+
+
+@dataclass(frozen=True)
+class UsagePlanSpec:
+    name: str
+    throttle: ThrottleSpec
+    keys: tuple[str, ...]
+    quota_limit: int | None = None
+    quota_period: str = "DAY"
+
+
+def log_group(scope: Construct, id: str, *, name: str, kms_key_arn: str, retention_days: int):
+    return aws.cloudwatch_log_group.CloudwatchLogGroup(scope, id, name=name, kms_key_id=kms_key_arn, retention_in_days=retention_days)
+
+
+class InferenceFunction(Construct):
+    """The Lambda (Python handler zipped at synth) with its role and encrypted log group."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, function_name: str, package: LambdaPackage, environment: dict[str, str],
+        role_statements: list[Statement], log_kms_key_arn: str, log_retention_days: int, source_account: str,
+    ) -> None:
+        super().__init__(scope, id)
+        self.log_group = log_group(self, "logs", name=f"/aws/lambda/{function_name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
+        self.role = ServiceRole(
+            self, "role", role_name=function_name, description=f"Execution role of the {function_name} inference API function",
+            service="lambda.amazonaws.com", statements=role_statements,
+            trust_condition={"StringEquals": {"aws:SourceAccount": source_account}},
+        )
+        self.function = aws.lambda_function.LambdaFunction(
+            self, "function",
+            function_name=function_name,
+            role=self.role.arn,
+            runtime="python3.12",
+            architectures=["arm64"],
+            handler="inference_handler.handler",
+            filename=package.path,
+            source_code_hash=package.source_code_hash,
+            timeout=30,
+            memory_size=256,
+            environment={"variables": dict(sorted(environment.items()))},
+            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+            depends_on=[self.log_group, self.role.policy],
+        )
+
+
+class RestInferenceApi(Construct):
+    """REST API: POST /<route> per route, IAM auth or API keys with usage plans, stage throttling."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, name: str, function: InferenceFunction, routes: list[str], iam_auth: bool,
+        throttle: ThrottleSpec, usage_plans: list[UsagePlanSpec], log_kms_key_arn: str, log_retention_days: int, stage_name: str = "v1",
+        stage_depends_on: list | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.api = aws.api_gateway_rest_api.ApiGatewayRestApi(self, "api", name=name, endpoint_configuration={"types": ["REGIONAL"]})
+        pieces = []
+        for route in routes:
+            resource = aws.api_gateway_resource.ApiGatewayResource(self, f"resource-{route}", rest_api_id=self.api.id, parent_id=self.api.root_resource_id, path_part=route)
+            method = aws.api_gateway_method.ApiGatewayMethod(
+                self, f"method-{route}", rest_api_id=self.api.id, resource_id=resource.id, http_method="POST",
+                authorization="AWS_IAM" if iam_auth else "NONE", api_key_required=not iam_auth,
+            )
+            integration = aws.api_gateway_integration.ApiGatewayIntegration(
+                self, f"integration-{route}", rest_api_id=self.api.id, resource_id=resource.id, http_method=method.http_method,
+                type="AWS_PROXY", integration_http_method="POST", uri=function.function.invoke_arn,
+            )
+            pieces += [resource, method, integration]
+        # A REST deployment is a snapshot: redeploy whenever the routes or their auth change.
+        shape = hashlib.sha256(json.dumps({"routes": routes, "iam": iam_auth}, sort_keys=True).encode()).hexdigest()
+        deployment = aws.api_gateway_deployment.ApiGatewayDeployment(
+            self, "deployment", rest_api_id=self.api.id, triggers={"redeployment": shape},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True), depends_on=pieces,
+        )
+        self.access_logs = log_group(self, "access-logs", name=f"/aws/apigateway/{name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
+        self.stage = aws.api_gateway_stage.ApiGatewayStage(
+            self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=stage_name,
+            access_log_settings={"destination_arn": self.access_logs.arn, "format": ACCESS_LOG_FORMAT},
+            depends_on=stage_depends_on,
+        )
+        aws.api_gateway_method_settings.ApiGatewayMethodSettings(
+            self, "method-settings", rest_api_id=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
+            settings={"metrics_enabled": True, "logging_level": "ERROR", "throttling_rate_limit": throttle.rate_limit, "throttling_burst_limit": throttle.burst_limit},
+        )
+        for plan in usage_plans:
+            self._usage_plan(name, plan)
+        aws.lambda_permission.LambdaPermission(
+            self, "invoke", statement_id=f"AllowApiGateway-{name}", action="lambda:InvokeFunction",
+            function_name=function.function.function_name, principal="apigateway.amazonaws.com",
+            source_arn=f"{self.api.execution_arn}/{stage_name}/POST/*",
+        )
+
+    def _usage_plan(self, api_name: str, plan: UsagePlanSpec) -> None:
+        args: dict = {
+            "name": f"{api_name}-{plan.name}",
+            "api_stages": [{"apiId": self.api.id, "stage": self.stage.stage_name}],
+            "throttle_settings": {"rate_limit": plan.throttle.rate_limit, "burst_limit": plan.throttle.burst_limit},
+        }
+        if plan.quota_limit is not None:
+            args["quota_settings"] = {"limit": plan.quota_limit, "period": plan.quota_period}
+        usage_plan = aws.api_gateway_usage_plan.ApiGatewayUsagePlan(self, f"usage-plan-{plan.name}", **args)
+        for key_name in plan.keys:
+            # The key value is generated by API Gateway and kept out of the configuration.
+            key = aws.api_gateway_api_key.ApiGatewayApiKey(self, f"api-key-{key_name}", name=f"{api_name}-{key_name}", enabled=True)
+            aws.api_gateway_usage_plan_key.ApiGatewayUsagePlanKey(self, f"usage-plan-key-{key_name}", key_id=key.id, key_type="API_KEY", usage_plan_id=usage_plan.id)
+
+
+class HttpInferenceApi(Construct):
+    """HTTP API: POST /<route> per route, IAM auth (or none), default-route throttling, $default stage."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, name: str, function: InferenceFunction, routes: list[str], iam_auth: bool,
+        throttle: ThrottleSpec, log_kms_key_arn: str, log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, id)
+        self.api = aws.apigatewayv2_api.Apigatewayv2Api(self, "api", name=name, protocol_type="HTTP")
+        integration = aws.apigatewayv2_integration.Apigatewayv2Integration(
+            self, "integration", api_id=self.api.id, integration_type="AWS_PROXY", integration_method="POST",
+            integration_uri=function.function.invoke_arn, payload_format_version="2.0",
+        )
+        for route in routes:
+            aws.apigatewayv2_route.Apigatewayv2Route(
+                self, f"route-{route}", api_id=self.api.id, route_key=f"POST /{route}",
+                authorization_type="AWS_IAM" if iam_auth else "NONE", target=f"integrations/{integration.id}",
+            )
+        self.access_logs = log_group(self, "access-logs", name=f"/aws/apigateway/{name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
+        self.stage = aws.apigatewayv2_stage.Apigatewayv2Stage(
+            self, "stage", api_id=self.api.id, name="$default", auto_deploy=True,
+            access_log_settings={"destination_arn": self.access_logs.arn, "format": ACCESS_LOG_FORMAT.replace("$context.path", "$context.routeKey")},
+            default_route_settings={"throttling_rate_limit": throttle.rate_limit, "throttling_burst_limit": throttle.burst_limit, "detailed_metrics_enabled": True},
+        )
+        aws.lambda_permission.LambdaPermission(
+            self, "invoke", statement_id=f"AllowApiGateway-{name}", action="lambda:InvokeFunction",
+            function_name=function.function.function_name, principal="apigateway.amazonaws.com",
+            source_arn=f"{self.api.execution_arn}/*/*",
+        )

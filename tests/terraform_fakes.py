@@ -1,0 +1,98 @@
+"""A stand-in Terraform for plan/apply sequences: logs every call, writes saved plans, prints canned JSON.
+
+Controlled through environment variables (tests set them with monkeypatch; the subprocess inherits):
+  FAKE_TF_LOG        file to append one JSON line per call: {"argv": [...], "chdir": ..., "account": ...}
+  FAKE_TF_SHOW_DIR   folder with <account>.json documents for `show -json` (default: one resource to create)
+  FAKE_TF_FAIL       comma list of account:step that exit 1 with a Terraform-style error
+  FAKE_TF_OUTPUTS    folder with <account>.json documents for `output -json` (default: {})
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+SCRIPT = r'''
+import json, os, sys
+from pathlib import Path
+
+args = sys.argv[1:]
+chdir = Path(args[0].split("=", 1)[1]) if args and args[0].startswith("-chdir=") else Path.cwd()
+if args and args[0].startswith("-chdir="):
+    args = args[1:]
+step = args[0] if args else ""
+account = chdir.name
+with open(os.environ["FAKE_TF_LOG"], "a") as log:
+    log.write(json.dumps({"argv": args, "chdir": str(chdir), "account": account}) + "\n")
+positional = [i for i, a in enumerate(args[1:]) if not a.startswith("-")]
+if positional and any(a.startswith("-") for a in args[1 + positional[0]:]):
+    print("Error: flags must come before arguments (Go flag parsing)", file=sys.stderr)
+    sys.exit(2)
+if f"{account}:{step}" in os.environ.get("FAKE_TF_FAIL", "").split(","):
+    print("╷", file=sys.stderr)
+    print(f"│ Error: {step} went wrong in {account}", file=sys.stderr)
+    print("╵", file=sys.stderr)
+    sys.exit(1)
+
+def canned(var, default):
+    folder = os.environ.get(var)
+    path = Path(folder) / f"{account}.json" if folder else None
+    return path.read_text() if path and path.is_file() else json.dumps(default)
+
+if step == "init":
+    (chdir / ".terraform").mkdir(exist_ok=True)
+    print("Terraform has been successfully initialized!")
+elif step == "plan":
+    out = next(a.split("=", 1)[1] for a in args if a.startswith("-out="))
+    (chdir / out).write_text("fake plan of " + account)
+    print(f"Plan: planned {account}")
+elif step == "show":
+    print(canned("FAKE_TF_SHOW_DIR", {"format_version": "1.2", "resource_changes": [
+        {"address": "aws_iam_role.x", "mode": "managed", "type": "aws_iam_role", "name": "x",
+         "change": {"actions": ["create"], "before": None, "after": {}}}]}))
+elif step == "apply":
+    plan = next((a for a in args[1:] if not a.startswith("-")), None)
+    if plan is None or not (chdir / plan).is_file():
+        print("Error: no saved plan", file=sys.stderr)
+        sys.exit(1)
+    print(f"Apply complete! {account}")
+elif step == "output":
+    print(canned("FAKE_TF_OUTPUTS", {}))
+'''
+
+
+def write_fake_terraform(folder: Path) -> Path:
+    """An executable stand-in for terraform in folder; returns its path."""
+    path = folder / "fake-terraform"
+    path.write_text(f"#!{sys.executable}\n{SCRIPT}", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def plan_doc(*changes: tuple[str, list[str]], outputs: dict[str, list[str]] | None = None, reason: str | None = None) -> dict[str, Any]:
+    """A `terraform show -json` plan document in Terraform's format (format_version 1.2)."""
+    resource_changes = []
+    for address, actions in changes:
+        rtype, name = address.split(".")[-2:]
+        rc: dict[str, Any] = {
+            "address": address, "mode": "managed", "type": rtype, "name": name,
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": actions, "before": None if actions == ["create"] else {}, "after": None if actions == ["delete"] else {},
+                       "after_unknown": {}, "before_sensitive": False, "after_sensitive": False},
+        }
+        if actions in (["delete", "create"], ["create", "delete"]):
+            rc["action_reason"] = reason or "replace_because_cannot_update"
+        resource_changes.append(rc)
+    return {
+        "format_version": "1.2", "terraform_version": "1.11.4", "planned_values": {"root_module": {}},
+        "resource_changes": resource_changes,
+        "output_changes": {k: {"actions": v, "before": None, "after": "x", "after_unknown": False, "before_sensitive": False, "after_sensitive": False} for k, v in (outputs or {}).items()},
+        "configuration": {"root_module": {}},
+    }

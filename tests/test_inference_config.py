@@ -1,0 +1,210 @@
+"""Validation of the inference section (staging, production): AWS limits, each error located at file:line:col and field."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import load
+from config.errors import ConfigError
+from tests.helpers import line_of, replace_text
+
+STAGING = "accounts/staging.yaml"
+PRODUCTION = "accounts/production.yaml"
+
+# The serverless endpoint of the example staging account, for inserting keys under it.
+SERVERLESS_HEAD = "    - name: fraud\n      model_package_group: fraud\n      model_version: 1\n"
+
+
+def errors_of(root: Path) -> list:
+    with pytest.raises(ConfigError) as info:
+        load(root)
+    return info.value.diagnostics
+
+
+def only_error(root: Path, field: str):
+    """The single diagnostic for field; fails listing every diagnostic otherwise."""
+    diagnostics = errors_of(root)
+    found = [d for d in diagnostics if d.field == field]
+    assert len(found) == 1, "\n".join(map(str, diagnostics))
+    return found[0]
+
+
+def add_to_serverless(root: Path, yaml_lines: str) -> None:
+    replace_text(root / STAGING, SERVERLESS_HEAD, SERVERLESS_HEAD + yaml_lines)
+
+
+def test_example_validates_with_both_modes():
+    config = load(Path(__file__).resolve().parent.parent / "config")
+    modes = {(a.name, ep.name): ep.compute.mode for a in config.of_kind("staging", "production") for ep in a.inference.endpoints}
+    assert modes == {
+        ("staging", "fraud"): "serverless", ("staging", "churn"): "instance",
+        ("production", "churn"): "instance", ("production", "fraud"): "instance",
+    }
+    apis = {(a.name, api.type.value, api.auth.value) for a in config.of_kind("staging", "production") for api in a.inference.apis}
+    assert apis == {("staging", "http", "iam"), ("production", "rest", "api_key")}
+
+
+@pytest.mark.parametrize(
+    ("key", "yaml_lines", "feature"),
+    [
+        ("data_capture", "      data_capture:\n        sampling_percentage: 50\n", "data capture"),
+        ("shadow", "      shadow:\n        model_version: 2\n", "shadow variants"),
+        ("variants", "      variants:\n        - name: challenger\n          model_version: 2\n", "several production variants"),
+        ("vpc", "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0]\n        security_group_ids: [sg-0123456789abcdef0]\n", "VPC configuration"),
+        ("network_isolation", "      network_isolation: true\n", "network isolation"),
+        ("monitor", "      monitor:\n        schedule: cron(0 * ? * * *)\n", "Model Monitor"),
+    ],
+)
+def test_serverless_rejects_instance_only_features(config_copy, key, yaml_lines, feature):
+    add_to_serverless(config_copy, yaml_lines)
+    diag = only_error(config_copy, f"inference.endpoints[0].{key}")
+    assert diag.file.endswith("config/accounts/staging.yaml")
+    assert diag.line == line_of(config_copy / STAGING, f"{key}:")
+    assert f"serverless endpoints do not support {feature}" in diag.message
+    assert "compute.mode: instance" in diag.message
+
+
+@pytest.mark.parametrize("memory", [1500, 512, 7168, 0])
+def test_serverless_memory_steps(config_copy, memory):
+    replace_text(config_copy / STAGING, "memory_mb: 2048", f"memory_mb: {memory}")
+    diag = only_error(config_copy, "inference.endpoints[0].compute.memory_mb")
+    assert (diag.line, diag.column) == (line_of(config_copy / STAGING, "memory_mb:"), 20)
+    assert f"multiple of 1024 between 1024 and 6144 (got {memory})" in diag.message
+
+
+@pytest.mark.parametrize("value", [0, 201])
+def test_serverless_max_concurrency(config_copy, value):
+    replace_text(config_copy / STAGING, "max_concurrency: 10", f"max_concurrency: {value}")
+    diag = only_error(config_copy, "inference.endpoints[0].compute.max_concurrency")
+    assert diag.line == line_of(config_copy / STAGING, "max_concurrency:")
+    assert str(value) in diag.message
+
+
+def test_provisioned_concurrency_within_max(config_copy):
+    replace_text(config_copy / STAGING, "provisioned_concurrency: 2", "provisioned_concurrency: 11")
+    diag = only_error(config_copy, "inference.endpoints[0].compute.provisioned_concurrency")
+    assert diag.line == line_of(config_copy / STAGING, "provisioned_concurrency:")
+    assert "must not exceed compute.max_concurrency (10) (got 11)" in diag.message
+
+
+@pytest.mark.parametrize("value", [0, 101])
+def test_shadow_sampling_percentage(config_copy, value):
+    replace_text(config_copy / STAGING, "sampling_percentage: 25", f"sampling_percentage: {value}")
+    diag = only_error(config_copy, "inference.endpoints[1].shadow.sampling_percentage")
+    assert diag.line == line_of(config_copy / STAGING, f"sampling_percentage: {value}")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["cron(*/5 * * * ? *)", "rate(1 hour)", "cron(0 24 ? * * *)", "cron(0 0/25 ? * * *)", "cron(30 * ? * * *)", "hourly"],
+)
+def test_monitor_schedule_expressions(config_copy, expression):
+    replace_text(config_copy / PRODUCTION, "schedule: cron(0 0/6 ? * * *)", f"schedule: {expression}")
+    diag = only_error(config_copy, "inference.endpoints[0].monitor.schedule")
+    assert diag.file.endswith("config/accounts/production.yaml")
+    assert diag.line == line_of(config_copy / PRODUCTION, "schedule:")
+    assert "cron(0 * ? * * *)" in diag.message and repr(expression) in diag.message
+
+
+@pytest.mark.parametrize("expression", ["cron(0 * ? * * *)", "cron(0 23 ? * * *)", "cron(0 3/12 ? * * *)", "cron(0 00/24 ? * * *)"])
+def test_monitor_schedule_accepted_forms(config_copy, expression):
+    replace_text(config_copy / PRODUCTION, "schedule: cron(0 0/6 ? * * *)", f"schedule: {expression}")
+    load(config_copy)
+
+
+def test_unknown_model_package_group(config_copy):
+    replace_text(config_copy / PRODUCTION, "model_package_group: fraud", "model_package_group: frauds")
+    diag = only_error(config_copy, "inference.endpoints[1].model_package_group")
+    assert diag.line == line_of(config_copy / PRODUCTION, "model_package_group: frauds")
+    assert "unknown model package group 'frauds'; did you mean 'fraud'?" in diag.message
+    assert "defined: churn, fraud" in diag.message
+
+
+def test_monitor_needs_data_capture(config_copy):
+    replace_text(config_copy / PRODUCTION, "      data_capture:\n        sampling_percentage: 20\n", "")
+    diag = only_error(config_copy, "inference.endpoints[0].monitor")
+    assert diag.line == line_of(config_copy / PRODUCTION, "monitor:")
+    assert "add data_capture" in diag.message
+
+
+def test_shadow_with_variants_is_rejected(config_copy):
+    replace_text(
+        config_copy / PRODUCTION, "      variants:\n",
+        "      shadow:\n        model_version: 4\n      variants:\n",
+    )
+    diag = only_error(config_copy, "inference.endpoints[0].shadow")
+    assert "one production variant with one shadow variant" in diag.message
+
+
+def test_autoscaling_bounds(config_copy):
+    replace_text(config_copy / PRODUCTION, "min_capacity: 2\n          max_capacity: 8", "min_capacity: 9\n          max_capacity: 8")
+    diag = only_error(config_copy, "inference.endpoints[0].compute.autoscaling.min_capacity")
+    assert diag.line == line_of(config_copy / PRODUCTION, "min_capacity: 9")
+    assert "must not exceed max_capacity (8) (got 9)" in diag.message
+
+
+def test_api_key_auth_needs_rest(config_copy):
+    replace_text(config_copy / STAGING, "type: http\n      auth: iam", "type: http\n      auth: api_key")
+    diag = only_error(config_copy, "inference.apis[0].auth")
+    assert diag.line == line_of(config_copy / STAGING, "auth: api_key")
+    assert "HTTP APIs have no API keys" in diag.message
+
+
+def test_usage_plans_need_api_key_auth(config_copy):
+    replace_text(config_copy / PRODUCTION, "auth: api_key", "auth: iam")
+    diag = only_error(config_copy, "inference.apis[0].usage_plans")
+    assert diag.line == line_of(config_copy / PRODUCTION, "usage_plans:")
+
+
+def test_api_routes_to_known_endpoints(config_copy):
+    replace_text(config_copy / STAGING, "endpoints: [fraud, churn]", "endpoints: [fraud, chrun]")
+    diag = only_error(config_copy, "inference.apis[0].endpoints[1]")
+    assert diag.line == line_of(config_copy / STAGING, "endpoints: [fraud, chrun]")
+    assert "unknown endpoint 'chrun'; did you mean 'churn'?" in diag.message
+
+
+def test_serverless_capture_needs_an_api(config_copy):
+    replace_text(config_copy / STAGING, "endpoints: [fraud, churn]", "endpoints: [churn]")
+    diag = only_error(config_copy, "inference.endpoints[0].compute.api_capture_percentage")
+    assert diag.line == line_of(config_copy / STAGING, "api_capture_percentage:")
+    assert "captured by the API Lambda" in diag.message
+
+
+def test_duplicate_endpoint_names(config_copy):
+    replace_text(config_copy / PRODUCTION, "    - name: fraud\n", "    - name: churn\n")
+    diag = only_error(config_copy, "inference.endpoints[1].name")
+    assert "duplicate endpoint name 'churn'" in diag.message
+
+
+def test_endpoint_name_length(config_copy):
+    long_name = "a" * 30
+    replace_text(config_copy / STAGING, "    - name: churn\n", f"    - name: {long_name}\n")
+    replace_text(config_copy / STAGING, "endpoints: [fraud, churn]", f"endpoints: [fraud, {long_name}]")
+    diag = only_error(config_copy, "inference.endpoints[1].name")
+    assert "exceeds SageMaker's 63 characters" in diag.message
+
+
+def test_unknown_key_suggests(config_copy):
+    replace_text(config_copy / STAGING, "      shadow:\n", "      shadwo:\n")
+    diag = only_error(config_copy, "inference.endpoints[1].shadwo")
+    assert "did you mean 'shadow'?" in diag.message
+
+
+def test_every_error_reported_in_one_run(config_copy):
+    replace_text(config_copy / STAGING, "memory_mb: 2048", "memory_mb: 1500")
+    replace_text(config_copy / PRODUCTION, "model_package_group: fraud", "model_package_group: nope")
+    fields = {(Path(d.file).name, d.field) for d in errors_of(config_copy)}
+    assert ("staging.yaml", "inference.endpoints[0].compute.memory_mb") in fields
+    assert ("production.yaml", "inference.endpoints[1].model_package_group") in fields
+
+
+def test_api_name_length(config_copy):
+    long_name = "b" * 32
+    replace_text(config_copy / STAGING, "    - name: scoring\n", f"    - name: {long_name}\n")
+    # acme-ml- (8) + 32 + -api (4) = 44: fits; the limit bites with a long landing-zone prefix.
+    load(config_copy)
+    replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: acme-ml-platform-eu-central-z")
+    diag = next(d for d in errors_of(config_copy) if d.field == "inference.apis[0].name")
+    assert "exceeds 64 characters" in diag.message
+    assert diag.line == line_of(config_copy / STAGING, long_name)

@@ -1,0 +1,110 @@
+"""The output contract: deterministic, atomic, stale stacks removed, backends and provider source."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import accounts
+import accounts.app as app_module
+from accounts.app import synthesize
+from config import load, resolve
+from tests.conftest import EXAMPLE, read_stacks
+from tests.helpers import replace_text
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_every_stack_has_fully_qualified_provider_and_deploy_role(stacks, resolved_example):
+    assert list(stacks) == sorted(resolved_example.accounts)
+    for name, stack in stacks.items():
+        assert stack["terraform"]["required_providers"]["aws"]["source"] == "hashicorp/aws"
+        provider = stack["provider"]["aws"][0]
+        assert provider["assume_role"][0]["role_arn"] == resolved_example.deploy_role_arn(name)
+        assert provider["region"] == resolved_example.accounts[name].region
+        tags = provider["default_tags"][0]["tags"]
+        assert tags["cost-center"] == "ml-platform" and tags["mlops-tf:account"] == name
+
+
+def test_local_backend_keeps_state_outside_output(stacks):
+    assert stacks["staging"]["terraform"]["backend"] == {"local": {"path": "../../../terraform-state/staging.tfstate"}}
+
+
+def test_manifest_lists_stacks_in_apply_order(example_out, resolved_example):
+    manifest = json.loads((example_out / "manifest.json").read_text())
+    assert list(manifest["stacks"]) == list(resolved_example.order)
+
+
+def test_deterministic(example_out, tmp_path):
+    synthesize(resolve(load(EXAMPLE)), None, tmp_path / "cdktf.out", state_dir=tmp_path / "terraform-state")
+    assert tree(tmp_path / "cdktf.out") == tree(example_out)
+
+
+def test_failure_midway_leaves_previous_output(example_out, tmp_path, monkeypatch):
+    import shutil
+
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(example_out, out)
+    before = tree(out)
+
+    def broken(stack):
+        raise RuntimeError("boom in the staging stack")
+
+    real = accounts.builder_for
+    monkeypatch.setattr(app_module, "builder_for", lambda kind: broken if kind == "staging" else real(kind))
+    with pytest.raises(RuntimeError, match="boom"):
+        synthesize(resolve(load(EXAMPLE)), None, out, state_dir=tmp_path / "state")
+    assert tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["cdktf.out"]  # no half-written staging folder left
+
+
+def test_failure_after_writing_leaves_previous_output(example_out, tmp_path, monkeypatch):
+    import shutil
+
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(example_out, out)
+    before = tree(out)
+    monkeypatch.setattr(app_module, "_normalize_manifest", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        synthesize(resolve(load(EXAMPLE)), ["staging"], out, state_dir=tmp_path / "state")
+    assert tree(out) == before
+
+
+def test_stale_stacks_removed_and_unselected_kept(example_out, tmp_path, config_copy):
+    import shutil
+
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(example_out, out)
+    (out / "stacks" / "production" / ".terraform").mkdir()
+    (out / "stacks" / "production" / ".terraform" / "marker").write_text("providers")
+    (config_copy / "accounts" / "staging.yaml").unlink()
+    synthesize(resolve(load(config_copy)), ["production"], out, state_dir=tmp_path / "state")
+    names = sorted(p.name for p in (out / "stacks").iterdir())
+    assert "staging" not in names and "production" in names and "data" in names
+    assert (out / "stacks" / "data" / "cdk.tf.json").read_bytes() == (example_out / "stacks" / "data" / "cdk.tf.json").read_bytes()
+    assert (out / "stacks" / "production" / ".terraform" / "marker").read_text() == "providers"
+    assert "staging" not in json.loads((out / "manifest.json").read_text())["stacks"]
+
+
+def _synth_backend(config_copy: Path, tmp_path: Path, backend: str) -> dict:
+    replace_text(config_copy / "landing-zone.yaml", "state_backend:\n  type: local", backend)
+    synthesize(resolve(load(config_copy)), ["management", "staging"], tmp_path / "out", state_dir=tmp_path / "state")
+    return read_stacks(tmp_path / "out")
+
+
+def test_s3_backend(config_copy, tmp_path):
+    stacks = _synth_backend(config_copy, tmp_path, "state_backend:\n  type: s3\n  bucket: acme-tf-state\n  region: eu-west-1")
+    s3 = stacks["staging"]["terraform"]["backend"]["s3"]
+    assert s3 == {"bucket": "acme-tf-state", "key": "acme-ml/staging/terraform.tfstate", "region": "eu-west-1", "encrypt": True, "use_lockfile": True}
+    assert stacks["management"]["terraform"]["backend"]["s3"]["key"] == "acme-ml/management/terraform.tfstate"
+
+
+def test_cloud_backend(config_copy, tmp_path):
+    stacks = _synth_backend(config_copy, tmp_path, "state_backend:\n  type: cloud\n  organization: acme\n  project: ml-platform")
+    cloud = stacks["staging"]["terraform"]["cloud"]
+    assert cloud["organization"] == "acme" and cloud["hostname"] == "app.terraform.io"
+    assert cloud["workspaces"] == {"name": "acme-ml-staging", "project": "ml-platform"}
+    assert "backend" not in stacks["staging"]["terraform"]

@@ -1,0 +1,229 @@
+"""plan / apply / destroy / output / lock against a stand-in Terraform: arguments, folders, order, prompts, exit codes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cli.app import app
+from tests.helpers import replace_text
+from tests.terraform_fakes import plan_doc, read_log, write_fake_terraform
+
+ORDER = ["management", "security", "data", "shared-services", "ml-exec", "ds-dev", "staging", "production"]
+
+
+class Env:
+    """A config copy, an output folder and a stand-in terraform whose calls are logged."""
+
+    def __init__(self, tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.config, self.out, self.state = config, tmp_path / "out", tmp_path / "state"
+        self.log = tmp_path / "tf.log"
+        self.show, self.outputs = tmp_path / "show", tmp_path / "outputs"
+        self.show.mkdir()
+        self.outputs.mkdir()
+        self.bin = write_fake_terraform(tmp_path)
+        monkeypatch.setenv("FAKE_TF_LOG", str(self.log))
+        monkeypatch.setenv("FAKE_TF_SHOW_DIR", str(self.show))
+        monkeypatch.setenv("FAKE_TF_OUTPUTS", str(self.outputs))
+        monkeypatch.setenv("FAKE_TF_FAIL", "")
+        self.monkeypatch = monkeypatch
+
+    def run(self, *args: str, input: str | None = None):
+        common = ["--config", str(self.config), "--terraform-bin", str(self.bin)]
+        if args[0] not in ("output", "lock"):
+            common += ["--state-dir", str(self.state)]
+        return CliRunner().invoke(app, [*args, *common, "--out", str(self.out)], input=input)
+
+    def calls(self) -> list[tuple[str, list[str]]]:
+        return [(c["account"], c["argv"]) for c in read_log(self.log)]
+
+    def reset_log(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+    def fail(self, *account_steps: str) -> None:
+        self.monkeypatch.setenv("FAKE_TF_FAIL", ",".join(account_steps))
+
+    def canned_show(self, account: str, doc: dict) -> None:
+        (self.show / f"{account}.json").write_text(json.dumps(doc))
+
+
+@pytest.fixture
+def env(tmp_path: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
+    return Env(tmp_path, config_copy, monkeypatch)
+
+
+def test_plan_runs_init_plan_show_in_the_stack_folder_and_saves_the_plan(env: Env) -> None:
+    result = env.run("plan", "--account", "staging")
+    assert result.exit_code == 0, result.output
+    stack = env.out / "stacks" / "staging"
+    assert [c["chdir"] for c in read_log(env.log)] == [str(stack)] * 3
+    assert env.calls() == [
+        ("staging", ["init", "-no-color", "-input=false"]),
+        ("staging", ["plan", "-no-color", "-input=false", "-out=plans/tfplan"]),
+        ("staging", ["show", "-json", "plans/tfplan"]),
+    ]
+    assert (stack / "plans" / "tfplan").read_text() == "fake plan of staging"
+    meta = json.loads((stack / "plans" / "tfplan.meta.json").read_text())
+    import hashlib
+
+    assert meta["cdk_tf_json_sha256"] == hashlib.sha256((stack / "cdk.tf.json").read_bytes()).hexdigest()
+    # only the asked-for stack was synthesized
+    assert sorted(p.name for p in (env.out / "stacks").iterdir()) == ["staging"]
+    assert "staging" in result.stdout and "1" in result.stdout
+
+
+def test_plan_all_follows_apply_order_and_prints_json(env: Env) -> None:
+    env.canned_show("data", plan_doc(("aws_s3_bucket.lake", ["delete", "create"]), ("aws_iam_role.r", ["update"])))
+    result = env.run("plan", "--all", "--json")
+    assert result.exit_code == 0, result.output
+    assert [a for a, argv in env.calls() if argv[0] == "plan"] == ORDER
+    rows = json.loads(result.stdout)  # Terraform's own output went to stderr, stdout is pure JSON
+    assert [r["account"] for r in rows] == ORDER
+    data = rows[ORDER.index("data")]
+    assert (data["add"], data["change"], data["destroy"], data["replace"]) == (1, 1, 1, 1)
+    assert data["stateful_destroys"] == [
+        {"address": "aws_s3_bucket.lake", "type": "aws_s3_bucket", "action": "replace", "reason": "replace_because_cannot_update"}
+    ]
+
+
+def test_plan_stops_at_the_first_failure_naming_account_and_step(env: Env) -> None:
+    env.fail("data:init")
+    result = env.run("plan", "--all")
+    assert result.exit_code == 3
+    assert "terraform init failed for account 'data' (exit 1)" in result.stderr
+    assert "Error: init went wrong in data" in result.stderr
+    assert "Traceback" not in result.output
+    assert [a for a, argv in env.calls() if argv[0] == "init"] == ["management", "security", "data"]
+
+
+def test_plan_needs_account_or_all(env: Env) -> None:
+    result = env.run("plan")
+    assert result.exit_code == 2
+    assert "--account NAME" in result.stderr and "--all" in result.stderr
+    assert env.run("plan", "--account", "stagin").exit_code == 2
+    assert env.calls() == []
+
+
+def test_apply_uses_the_matching_saved_plan_without_asking(env: Env) -> None:
+    assert env.run("plan", "--account", "staging").exit_code == 0
+    env.reset_log()
+    result = env.run("apply", "--account", "staging")  # no input: a prompt would abort
+    assert result.exit_code == 0, result.output
+    assert env.calls() == [
+        ("staging", ["show", "-json", "plans/tfplan"]),
+        ("staging", ["apply", "-no-color", "-input=false", "plans/tfplan"]),
+    ]
+    assert not (env.out / "stacks" / "staging" / "plans" / "tfplan").exists()
+    assert "applied" in result.stdout
+
+
+def test_apply_replans_and_asks_when_the_configuration_changed(env: Env) -> None:
+    assert env.run("plan", "--account", "staging").exit_code == 0
+    replace_text(env.config / "landing-zone.yaml", "owner: platform-team", "owner: ml-team")
+    env.reset_log()
+    result = env.run("apply", "--account", "staging", input="n\n")
+    assert result.exit_code == 1
+    assert "Apply 1 to add, 0 to change, 0 to destroy in account 'staging'?" in result.output
+    assert [argv[0] for _, argv in env.calls()] == ["init", "plan", "show"]  # no apply
+    assert "declined" in result.stdout
+
+    env.reset_log()
+    result = env.run("apply", "--account", "staging", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert [argv[0] for _, argv in env.calls()] == ["init", "plan", "show", "apply"]
+
+
+def test_apply_all_stops_at_first_failure_and_reports(env: Env) -> None:
+    env.fail("shared-services:apply")
+    lock_before = (env.config / "accounts.lock.yaml").read_text()
+    result = env.run("apply", "--all", "--auto-approve", "--json")
+    # the stand-in's management stack has no account_ids output: the lock must stay, not be emptied
+    assert (env.config / "accounts.lock.yaml").read_text() == lock_before
+    assert result.exit_code == 3
+    assert "terraform apply failed for account 'shared-services'" in result.stderr
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["management", "security", "data", "shared-services"]
+    report = {r["account"]: r["result"] for r in json.loads(result.stdout)}
+    assert report == {
+        "management": "applied", "security": "applied", "data": "applied", "shared-services": "failed",
+        "ml-exec": "skipped", "ds-dev": "skipped", "staging": "skipped", "production": "skipped",
+    }
+
+
+def test_apply_skips_unchanged_stacks(env: Env) -> None:
+    env.canned_show("security", plan_doc(("aws_iam_role.r", ["no-op"]), ("data.aws_iam_policy_document.d", ["read"])))
+    result = env.run("apply", "--account", "security", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [argv[0] for _, argv in env.calls()] == ["init", "plan", "show"]
+    assert "unchanged" in result.stdout
+
+
+def test_apply_management_records_created_account_ids(env: Env) -> None:
+    ids = {"ds-dev": "555555555555", "ml-exec": "999999999999"}
+    (env.outputs / "management.json").write_text(json.dumps({"account_ids": {"sensitive": False, "type": ["object", {}], "value": ids}}))
+    result = env.run("apply", "--account", "management", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert env.calls()[-1] == ("management", ["output", "-json"])
+    assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {"accounts": ids}
+
+
+def test_lock_without_from_json_reads_the_management_outputs(env: Env) -> None:
+    assert env.run("plan", "--account", "management").exit_code == 0
+    ids = {"ds-dev": "123456789012", "ml-exec": "210987654321"}
+    env.reset_log()
+    result = env.run("lock")
+    assert result.exit_code == 2  # nothing applied yet
+    assert "has no account_ids output: apply it first" in result.stderr
+    (env.outputs / "management.json").write_text(json.dumps({"account_ids": {"value": ids}}))
+    env.reset_log()
+    result = env.run("lock")
+    assert result.exit_code == 0, result.output
+    assert env.calls() == [("management", ["output", "-json"])]
+    assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {"accounts": ids}
+
+
+def test_destroy_refuses_production_without_force(env: Env) -> None:
+    result = env.run("destroy", "--account", "production")
+    assert result.exit_code == 2
+    assert "--force-production" in result.stderr
+    assert env.calls() == []
+
+
+def test_destroy_requires_typing_the_account_name(env: Env) -> None:
+    result = env.run("destroy", "--account", "staging", input="production\n")
+    assert result.exit_code == 1
+    assert "Type the account name to confirm" in result.output
+    assert env.calls()[1] == ("staging", ["plan", "-no-color", "-input=false", "-destroy", "-out=plans/destroy.tfplan"])
+    assert "apply" not in [argv[0] for _, argv in env.calls()]
+
+    env.reset_log()
+    result = env.run("destroy", "--account", "staging", input="staging\n")
+    assert result.exit_code == 0, result.output
+    assert env.calls()[-1] == ("staging", ["apply", "-no-color", "-input=false", "plans/destroy.tfplan"])
+
+
+def test_output_prints_terraform_outputs(env: Env) -> None:
+    assert env.run("plan", "--account", "management").exit_code == 0
+    doc = {"organization_id": {"sensitive": False, "type": "string", "value": "o-abc"}, "secret": {"sensitive": True, "type": "string", "value": "s"}}
+    (env.outputs / "management.json").write_text(json.dumps(doc))
+    result = env.run("output", "--account", "management", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == doc
+    table = env.run("output", "--account", "management")
+    assert '"o-abc"' in table.stdout and "(sensitive)" in table.stdout and '"s"' not in table.stdout
+
+
+def test_apply_all_creates_accounts_first_then_synthesizes_the_rest(env: Env) -> None:
+    """Without ids for the accounts to be created, only the management stack can be synthesized at first."""
+    (env.config / "accounts.lock.yaml").unlink()
+    assert env.run("plan", "--all").exit_code == 1  # synth says what to run first
+    ids = {"ds-dev": "123456789012", "ml-exec": "210987654321"}
+    (env.outputs / "management.json").write_text(json.dumps({"account_ids": {"value": ids}}))
+    result = env.run("apply", "--all", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ORDER
+    assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {"accounts": ids}
+    ds_dev = json.loads((env.out / "stacks" / "ds-dev" / "cdk.tf.json").read_text())
+    assert ds_dev["provider"]["aws"][0]["assume_role"][0]["role_arn"] == "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"
