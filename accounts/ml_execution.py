@@ -4,6 +4,7 @@ cards bucket and the inference-data destination. Feature Store and Pipelines: ml
 from __future__ import annotations
 
 from config import contracts
+from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from modules.aws import aws
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
@@ -18,6 +19,7 @@ from .base import AccountStack
 ML_KEY_PURPOSE = "ml-execution"
 ARTIFACTS_PURPOSE = "ml-artifacts"
 MODEL_CARDS_PURPOSE = "model-cards"
+BASELINES_PREFIX = "monitoring-baselines"  # config.kinds.inference.baseline_s3_uri puts them there
 
 
 def build(stack: AccountStack) -> None:
@@ -35,25 +37,21 @@ def build(stack: AccountStack) -> None:
         cards = SecureBucket(stack, "model-cards", bucket_name=r.bucket_name(acct.name, MODEL_CARDS_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
         stack.output("model_cards_bucket", cards.name, "bucket receiving model card exports (PDF)")
     _model_registry(stack)
-    pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs)
+    inference_data = _inference_data(stack, logs)
+    pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data)
     _registry_forwarding(stack)
     _retraining(stack, pipelines)
-    _inference_data(stack, logs)
 
 
 def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBucket) -> None:
-    """Endpoints in staging/production load model data registered here (pipelines/*/models/ only).
-
-    Their SageMaker execution roles are created by the inference stacks; they are admitted by the
-    landing-zone role-name prefix under the account root (DESIGN: root principal plus condition).
+    """Endpoints in staging/production load model data registered here (pipelines/*/models/ only),
+    as the inference accounts' SageMaker execution role (config.kinds.inference), root plus condition.
     """
     r = stack.resolved
     inference = contracts.inference_accounts(r)
     if not inference:
         return
-    roots = sorted(r.root_arn(a) for a in inference)
-    condition = {"ArnLike": {"aws:PrincipalArn": sorted(f"arn:{r.partition}:iam::{r.account_id(a)}:role/{r.prefix}-*" for a in inference)}}
-    principal = {"AWS": roots if len(roots) > 1 else roots[0]}
+    principal, condition = r.cross_account_principal({a: [inference_names.inference_execution_role_name(r)] for a in inference})
     artifacts.add_statements(statement("InferenceAccountsReadModels", "s3:GetObject", f"{artifacts.arn}/pipelines/*/models/*", principal=principal, condition=condition))
     key.add_statements(statement("InferenceAccountsDecryptModels", ["kms:Decrypt", "kms:DescribeKey"], "*", principal=principal, condition=condition))
 
@@ -108,13 +106,16 @@ def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
     pipeline_arn = pipelines[retraining.pipeline]
     role = EventsRole(stack, "retraining-role", role_name=r.resource_name("retraining-start"), account_id=stack.account_id,
                       statements=[statement("StartRetrainingPipeline", "sagemaker:StartPipelineExecution", pipeline_arn)])
-    EventRule(stack, "retraining-rule", name=r.resource_name("retrain", retraining.pipeline), description="Model monitor alarm in an inference account: retrain",
-              pattern=kind.retraining_event_pattern(r), target_arn=pipeline_arn, role_arn=role.arn, bus_name=bus.name,
-              sagemaker_pipeline_target={"pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]})
+    for trigger, pattern in sorted(kind.retraining_event_patterns(r).items()):
+        EventRule(stack, f"retraining-{trigger}", name=r.resource_name("retrain", retraining.pipeline, trigger),
+                  description=f"Model monitor {trigger} in an inference account: retrain", pattern=pattern,
+                  target_arn=pipeline_arn, role_arn=role.arn, bus_name=bus.name,
+                  sagemaker_pipeline_target={"pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]})
     stack.output("retraining_bus_arn", bus.arn, "event bus receiving monitoring alarms from staging and production")
 
 
-def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> None:
+def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> ReplicationDestination:
+    """Replicated inference data from staging/production, and the Model Monitor baselines they read."""
     r, acct = stack.resolved, stack.account
     sources = contracts.replication_sources(r, acct.name)
     principal, condition = r.cross_account_principal({s: [contracts.replication_role_name(r)] for s in sources}) if sources else (None, None)
@@ -122,4 +123,11 @@ def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> None:
         stack, "inference-data", bucket_name=r.bucket_name(acct.name, contracts.INFERENCE_DATA), kms_alias=r.kms_alias(contracts.INFERENCE_DATA),
         account_id=stack.account_id, partition=r.partition, log_bucket=logs, principal=principal, condition=condition,
     )
+    inference = contracts.inference_accounts(r)
+    if inference and acct.config.ml_execution.model_package_groups:
+        # Model Monitor jobs in staging/production read the baselines the pipelines write here.
+        principal, condition = r.cross_account_principal({a: [inference_names.model_monitor_role_name(r)] for a in inference})
+        dest.bucket.add_statements(statement("ModelMonitorReadsBaselines", "s3:GetObject", f"{dest.bucket.arn}/{BASELINES_PREFIX}/*", principal=principal, condition=condition))
+        dest.key.add_statements(statement("ModelMonitorDecryptsBaselines", "kms:Decrypt", "*", principal=principal, condition=condition))
     stack.output("inference_data_bucket", dest.bucket.name, "bucket receiving inference data replicated from staging and production")
+    return dest

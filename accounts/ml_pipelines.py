@@ -4,10 +4,12 @@ Pipelines rendered from the shipped Jinja2 template, with their execution roles.
 from __future__ import annotations
 
 from config import contracts
+from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds.shared_services import ecr_repository_owner
 from modules.aws import aws
 from modules.feature_store import FeatureGroup, FeatureGroupSpec
+from modules.inference_data import ReplicationDestination
 from modules.kms import KmsKey
 from modules.policy import Statement, assume_role_trust, document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
@@ -18,10 +20,11 @@ from .base import AccountStack
 FEATURE_STORE_PURPOSE = "feature-store"
 
 
-def build(stack: AccountStack, *, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, logs: AccessLogBucket) -> dict[str, str]:
+def build(stack: AccountStack, *, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, logs: AccessLogBucket,
+          inference_data: ReplicationDestination) -> dict[str, str]:
     """Feature Store and pipelines; returns pipeline name (as configured) -> pipeline ARN."""
     _feature_store(stack, key, logs)
-    return _pipelines(stack, key, artifacts, cards)
+    return _pipelines(stack, key, artifacts, cards, inference_data)
 
 
 def _sagemaker_role(stack: AccountStack, id: str, name: str, statements: list[Statement]):
@@ -62,7 +65,7 @@ def _image(stack: AccountStack, ref) -> str:
     return contracts.ecr_image_uri(r, ecr_repository_owner(r.config, ref.repository), ref.repository, ref.tag)
 
 
-def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None) -> dict[str, str]:
+def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, inference_data: ReplicationDestination) -> dict[str, str]:
     r, acct = stack.resolved, stack.account
     section = acct.config.ml_execution
     if not section.pipelines:
@@ -89,6 +92,9 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
         # Data account keys have no known ids before apply: the key is named by its alias condition.
         statement("DecryptInputData", "kms:Decrypt", sorted({r.kms_key_arn_pattern(a) for a, _, _ in inputs}),
                   condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": sorted({r.kms_alias(b) for _, b, _ in inputs})}}),
+        # Data quality baselines go where the inference accounts' Model Monitor reads them, under that bucket's key.
+        statement("WriteBaselines", "s3:PutObject", sorted({_arn_of(r.partition, inference_names.baseline_s3_uri(r, acct.name, p.model_package_group)) + "/*" for p in section.pipelines})),
+        statement("EncryptBaselines", ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"], inference_data.key.arn),
         statement("EcrToken", "ecr:GetAuthorizationToken", "*"),
         statement("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                   [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in repos]),
@@ -114,9 +120,15 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
             processing_instance_type=p.processing_instance_type, training_instance_type=p.training_instance_type,
             training_instance_count=p.training_instance_count, volume_size_gb=p.volume_size_gb, max_runtime_seconds=p.max_runtime_seconds,
             min_accuracy=p.min_accuracy, model_package_group=contracts.model_package_group_name(r, p.model_package_group),
+            baseline_url=inference_names.baseline_s3_uri(r, acct.name, p.model_package_group), baseline_kms_key_arn=inference_data.key.arn,
         )
         aws.sagemaker_pipeline.SagemakerPipeline(stack, f"pipeline-{p.name}", pipeline_name=name, pipeline_display_name=name,
                                                  pipeline_description=f"{p.name}: processing, training, evaluation, register model",
                                                  role_arn=role.arn, pipeline_definition=definition)
         out[p.name] = arn("sagemaker", f"pipeline/{name}")
     return out
+
+
+def _arn_of(partition: str, s3_uri: str) -> str:
+    """s3://bucket/key -> arn:<partition>:s3:::bucket/key."""
+    return f"arn:{partition}:s3:::" + s3_uri[len("s3://"):]

@@ -65,7 +65,7 @@ def _pipeline(stack: AccountStack, section, logs: AccessLogBucket) -> ModelDeplo
         staging={t: r.role_arn(t, deploy_role) for t in targets["staging"]},
         production={t: r.role_arn(t, deploy_role) for t in targets["production"]},
         compute_type=p.build_compute_type, build_image=p.build_image, terraform_version=p.terraform_version,
-        approval_timeout_minutes=p.approval_timeout_minutes, model_package_variable=kind.MODEL_PACKAGE_ARN_VARIABLE,
+        approval_timeout_minutes=p.approval_timeout_minutes, package_variables={t: kind.package_variables(r, t) for ts in targets.values() for t in ts},
         model_package_arns=sorted(
             contracts.model_package_arn_pattern(r, ml.name, g.name)
             for ml in r.of_kind("ml-execution") for g in ml.config.ml_execution.model_package_groups

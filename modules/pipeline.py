@@ -40,7 +40,7 @@ class PipelineSettings:
     build_image: str
     terraform_version: str
     approval_timeout_minutes: int
-    model_package_variable: str  # Terraform variable the inference stacks declare
+    package_variables: dict[str, dict[str, list[str]]]  # target -> model package group -> Terraform variables
     model_package_arns: list[str]  # model packages the build may describe
 
 
@@ -67,7 +67,7 @@ class ModelDeployPipeline(Construct):
             statement("DescribeApprovedModelPackages", ["sagemaker:DescribeModelPackage"], sorted(s.model_package_arns)),
         ])
         common_template = dict(
-            pipeline_name=s.name, terraform_version=s.terraform_version, model_package_variable=s.model_package_variable,
+            pipeline_name=s.name, terraform_version=s.terraform_version, package_variables=s.package_variables,
             targets=sorted(targets), deploy_roles=targets, first_target=sorted(s.staging)[0] if s.staging else sorted(targets)[0],
         )
         self.buildspecs = {stage: render("buildspec.yaml.j2", stage=stage, **common_template) for stage in ("build", "deploy")}

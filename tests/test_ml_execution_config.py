@@ -5,7 +5,7 @@ import pytest
 
 from config import load
 from config.errors import ConfigError
-from config.kinds.ml_execution import model_package_group_owner, model_registry_readers, registry_event_sources, retraining_event_pattern
+from config.kinds.ml_execution import model_package_group_owner, model_registry_readers, registry_event_sources, retraining_event_patterns
 from tests.helpers import line_of, replace_text
 
 
@@ -26,14 +26,17 @@ ML = ("accounts", "ml-exec.yaml")
 
 def test_resolver_functions(resolved_example):
     assert model_package_group_owner(resolved_example.config, "churn") == "ml-exec"
-    assert model_package_group_owner(resolved_example.config, "fraud") is None
+    assert model_package_group_owner(resolved_example.config, "fraud") == "ml-exec"
+    assert model_package_group_owner(resolved_example.config, "credit") is None
     assert registry_event_sources(resolved_example, "shared-services") == ["ml-exec"]
     assert model_registry_readers(resolved_example) == {
-        "production": ["OrganizationAccountAccessRole", "acme-ml-pipeline-deploy"],
-        "staging": ["OrganizationAccountAccessRole", "acme-ml-pipeline-deploy"],
+        "production": ["OrganizationAccountAccessRole", "acme-ml-inference-execution", "acme-ml-pipeline-deploy"],
+        "staging": ["OrganizationAccountAccessRole", "acme-ml-inference-execution", "acme-ml-pipeline-deploy"],
         "shared-services": ["acme-ml-model-deploy-build"],
     }
-    assert retraining_event_pattern(resolved_example)["account"] == ["777777777777", "888888888888"]
+    patterns = retraining_event_patterns(resolved_example)
+    assert sorted(patterns) == ["alarms", "violations"]
+    assert all(p["account"] == ["777777777777", "888888888888"] for p in patterns.values())
 
 
 @pytest.mark.parametrize("old,new,field,message", [

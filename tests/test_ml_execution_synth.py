@@ -1,6 +1,7 @@
 """Synthesized ml-execution stack: registry policies, events, Feature Store, pipelines, inference data."""
 from __future__ import annotations
 
+import fnmatch
 import json
 
 from config import contracts
@@ -8,6 +9,10 @@ from config.kinds.ml_execution import model_registry_reader_arns
 from tests.conftest import statements
 
 ML = "ml-exec"
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def by(stacks, account, rtype, **attrs):
@@ -24,21 +29,30 @@ def sid(policy, name):
 
 def test_model_package_group_policy_both_sides(stacks, resolved_example):
     r = resolved_example
-    group = by(stacks, ML, "aws_sagemaker_model_package_group", model_package_group_name="acme-ml-churn")
-    assert group["model_package_group_description"] == "Customer churn classifier"
-    policy = next(iter(stacks.resources(ML, "aws_sagemaker_model_package_group_policy").values()))["resource_policy"]
-    describe, read = sid(policy, "DescribeGroup"), sid(policy, "ReadModelPackages")
-    assert describe["Resource"] == contracts.model_package_group_arn(r, ML, "churn")
-    assert read["Resource"] == contracts.model_package_arn_pattern(r, ML, "churn")
-    assert read["Action"] == ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"]
-    for stmt in (describe, read):
-        assert sorted(stmt["Principal"]["AWS"]) == sorted(r.root_arn(a) for a in ("staging", "production", "shared-services"))
-        assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == model_registry_reader_arns(r)
-    # Reader side: the shared-services build role is named in the policy and may describe the same packages.
-    build_role = r.role_arn("shared-services", contracts.pipeline_build_role_name(r))
-    assert build_role in read["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    groups = {g["model_package_group_name"]: g for g in stacks.resources(ML, "aws_sagemaker_model_package_group").values()}
+    assert sorted(groups) == ["acme-ml-churn", "acme-ml-fraud"]
+    assert groups["acme-ml-churn"]["model_package_group_description"] == "Customer churn classifier"
+    policies = {ref: p["resource_policy"] for ref, p in stacks.resources(ML, "aws_sagemaker_model_package_group_policy").items()}
+    assert len(policies) == 2
     build_policy = next(p for p in stacks.resources("shared-services", "aws_iam_role_policy").values() if "DescribeApprovedModelPackages" in p["policy"])
-    assert sid(build_policy["policy"], "DescribeApprovedModelPackages")["Resource"] == read["Resource"]
+    build_reads = sid(build_policy["policy"], "DescribeApprovedModelPackages")["Resource"]
+    exec_role = next(p for p in stacks.resources("staging", "aws_iam_role_policy").values() if "DescribeServedModelPackages" in p["policy"])
+    exec_reads = as_list(sid(exec_role["policy"], "DescribeServedModelPackages")["Resource"])
+    for group in ("churn", "fraud"):
+        policy = next(p for ref, p in policies.items() if f"-{group}-policy" in ref)
+        describe, read = sid(policy, "DescribeGroup"), sid(policy, "ReadModelPackages")
+        assert describe["Resource"] == contracts.model_package_group_arn(r, ML, group)
+        assert read["Resource"] == contracts.model_package_arn_pattern(r, ML, group)
+        assert read["Action"] == ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"]
+        for stmt in (describe, read):
+            assert sorted(stmt["Principal"]["AWS"]) == sorted(r.root_arn(a) for a in ("staging", "production", "shared-services"))
+            assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == model_registry_reader_arns(r)
+        # Reader side: the build role and the staging execution role ask for exactly these packages.
+        assert read["Resource"] in build_reads and read["Resource"] in exec_reads
+        readers = read["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+        assert r.role_arn("shared-services", contracts.pipeline_build_role_name(r)) in readers
+        assert r.role_arn("staging", "acme-ml-inference-execution") in readers
+        by(stacks, "staging", "aws_iam_role", name="acme-ml-inference-execution")
 
 
 def test_registry_events_forwarded_with_forwarder_role(stacks, resolved_example):
@@ -46,7 +60,7 @@ def test_registry_events_forwarded_with_forwarder_role(stacks, resolved_example)
     rule = by(stacks, ML, "aws_cloudwatch_event_rule", name="acme-ml-registry-to-shared-services")
     assert "event_bus_name" not in rule  # the default bus, where SageMaker publishes
     assert json.loads(rule["event_pattern"]) == {
-        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"], "detail": {"ModelPackageGroupName": ["acme-ml-churn"]}}
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"], "detail": {"ModelPackageGroupName": ["acme-ml-churn", "acme-ml-fraud"]}}
     role = by(stacks, ML, "aws_iam_role", name=contracts.events_forwarder_role_name(r))
     assert json.loads(role["assume_role_policy"])["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
     policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "PutOnRegistryBuses" in p["policy"])
@@ -63,12 +77,18 @@ def test_retraining_bus_admits_exactly_inference_accounts(stacks, resolved_examp
     assert sorted(stmt["Principal"]["AWS"]) == sorted(r.root_arn(a) for a in inference)
     assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(r.role_arn(a, contracts.events_forwarder_role_name(r)) for a in inference)
     assert len(statements(policy)) == 1
-    rule = by(stacks, ML, "aws_cloudwatch_event_rule", name="acme-ml-retrain-churn-training")
-    assert json.loads(rule["event_pattern"])["detail-type"] == ["CloudWatch Alarm State Change"]
-    target = next(t for t in stacks.resources(ML, "aws_cloudwatch_event_target").values() if t["target_id"].startswith("acme-ml-retrain"))
-    assert target["arn"] == "arn:aws:sagemaker:eu-west-1:666666666666:pipeline/acme-ml-churn-training"
+    rules = {r_["name"]: json.loads(r_["event_pattern"]) for r_ in stacks.resources(ML, "aws_cloudwatch_event_rule").values() if "retrain" in r_["name"]}
+    assert sorted(rules) == ["acme-ml-retrain-churn-training-alarms", "acme-ml-retrain-churn-training-violations"]
+    # Sender side: staging forwards exactly these detail types to this bus with the forwarder role.
+    forwarded = {json.loads(x["event_pattern"])["detail-type"][0] for x in stacks.resources("staging", "aws_cloudwatch_event_rule").values()
+                 if x["name"].startswith("acme-ml-retraining-")}
+    assert forwarded == {p["detail-type"][0] for p in rules.values()}
+    staging_targets = [t for t in stacks.resources("staging", "aws_cloudwatch_event_target").values() if t["target_id"].startswith("retraining-bus")]
+    assert {t["arn"] for t in staging_targets} == {contracts.event_bus_arn(r, ML, contracts.retraining_bus_name(r))}
+    targets = [t for t in stacks.resources(ML, "aws_cloudwatch_event_target").values() if t["target_id"].startswith("acme-ml-retrain")]
+    assert {t["arn"] for t in targets} == {"arn:aws:sagemaker:eu-west-1:666666666666:pipeline/acme-ml-churn-training"}
     role_policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "StartRetrainingPipeline" in p["policy"])
-    assert sid(role_policy["policy"], "StartRetrainingPipeline")["Resource"] == target["arn"]
+    assert sid(role_policy["policy"], "StartRetrainingPipeline")["Resource"] == targets[0]["arn"]
 
 
 def test_feature_group(stacks):
@@ -89,7 +109,7 @@ def test_pipeline_definition(stacks, resolved_example):
     pipeline = by(stacks, ML, "aws_sagemaker_pipeline", pipeline_name="acme-ml-churn-training")
     definition = json.loads(pipeline["pipeline_definition"])
     steps = {s["Name"]: s for s in definition["Steps"]}
-    assert list(steps) == ["Preprocess", "Train", "Evaluate", "CheckAccuracy"]
+    assert list(steps) == ["Preprocess", "Baseline", "Train", "Evaluate", "CheckAccuracy"]
     assert steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == contracts.ecr_image_uri(r, "shared-services", "churn-training", "1.0.0")
     assert steps["Preprocess"]["Arguments"]["AppSpecification"]["ImageUri"] == contracts.ecr_image_uri(r, "shared-services", "churn-processing", "1.0.0")
     register = steps["CheckAccuracy"]["Arguments"]["IfSteps"][0]
@@ -130,8 +150,30 @@ def test_inference_data_destination_grants_replication_roles(stacks, resolved_ex
     assert key["enable_key_rotation"] is True
 
 
-def test_model_artifacts_readable_by_inference_roles_only(stacks, resolved_example):
+def test_model_artifacts_readable_by_inference_execution_roles(stacks, resolved_example):
+    r = resolved_example
     policy = next(p for p in stacks.resources(ML, "aws_s3_bucket_policy").values() if "InferenceAccountsReadModels" in p["policy"])["policy"]
     stmt = sid(policy, "InferenceAccountsReadModels")
     assert stmt["Resource"].endswith("/pipelines/*/models/*") and stmt["Action"] == "s3:GetObject"
-    assert stmt["Condition"]["ArnLike"]["aws:PrincipalArn"] == ["arn:aws:iam::777777777777:role/acme-ml-*", "arn:aws:iam::888888888888:role/acme-ml-*"]
+    roles = ["arn:aws:iam::777777777777:role/acme-ml-inference-execution", "arn:aws:iam::888888888888:role/acme-ml-inference-execution"]
+    assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == roles
+    # Reader side: the execution role may read objects of this bucket.
+    exec_policy = next(p for p in stacks.resources("staging", "aws_iam_role_policy").values() if "ReadModelArtifacts" in p["policy"])
+    pattern = as_list(sid(exec_policy["policy"], "ReadModelArtifacts")["Resource"])[0]
+    assert fnmatch.fnmatch(r.bucket_arn(ML, "ml-artifacts") + "/pipelines/churn-training/models/x", pattern)
+
+
+def test_baselines_written_by_pipeline_and_read_by_model_monitor(stacks, resolved_example):
+    r = resolved_example
+    from config.kinds.inference import baseline_s3_uri, model_monitor_role_name
+
+    uri = baseline_s3_uri(r, ML, "churn")
+    definition = json.loads(by(stacks, ML, "aws_sagemaker_pipeline", pipeline_name="acme-ml-churn-training")["pipeline_definition"])
+    baseline = next(s for s in definition["Steps"] if s["Name"] == "Baseline")
+    assert baseline["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == uri
+    policy = next(p for p in stacks.resources(ML, "aws_s3_bucket_policy").values() if "ModelMonitorReadsBaselines" in p["policy"])["policy"]
+    stmt = sid(policy, "ModelMonitorReadsBaselines")
+    assert fnmatch.fnmatch(uri.replace("s3://", "arn:aws:s3:::") + "/constraints.json", stmt["Resource"])
+    assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(r.role_arn(a, model_monitor_role_name(r)) for a in ("staging", "production"))
+    role_policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "WriteBaselines" in p["policy"])["policy"]
+    assert sid(role_policy, "WriteBaselines")["Resource"] == uri.replace("s3://", "arn:aws:s3:::") + "/*"

@@ -83,7 +83,9 @@ def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example
     for target in ("staging", "production"):
         assert resolved_example.role_arn(target, contracts.pipeline_deploy_role_name(resolved_example)) in commands
     assert "terraform -chdir=cdktf.out/stacks/staging plan" in commands
-    assert 'export TF_VAR_model_package_arn="${MODEL_PACKAGE_ARN}"' in build["phases"]["pre_build"]["commands"]
+    pre_build = "\n".join(build["phases"]["pre_build"]["commands"])
+    assert 'staging/acme-ml-churn) export TF_VAR_model_package_arn_churn="${MODEL_PACKAGE_ARN}";' in pre_build
+    assert 'export TARGET_ACCOUNT="staging"' in pre_build
     deploy = yaml.safe_load(projects["acme-ml-model-deploy-deploy"]["source"]["buildspec"])
     assert any("apply -input=false -auto-approve" in c for c in deploy["phases"]["build"]["commands"])
     trigger = yaml.safe_load(projects["acme-ml-model-deploy-trigger"]["source"]["buildspec"])
@@ -99,7 +101,8 @@ def test_build_role_assumes_exactly_the_target_deploy_roles(stacks, resolved_exa
     policy = next(p for p in stacks.resources(SS, "aws_iam_role_policy").values() if "AssumeTargetDeployRoles" in p["policy"])
     assert sid(policy["policy"], "AssumeTargetDeployRoles")["Resource"] == sorted(
         r.role_arn(t, contracts.pipeline_deploy_role_name(r)) for t in ("staging", "production"))
-    assert sid(policy["policy"], "DescribeApprovedModelPackages")["Resource"] == contracts.model_package_arn_pattern(r, "ml-exec", "churn")
+    assert sid(policy["policy"], "DescribeApprovedModelPackages")["Resource"] == [
+        contracts.model_package_arn_pattern(r, "ml-exec", g) for g in ("churn", "fraud")]
 
 
 def test_artifacts_bucket_and_key_shared_with_deploy_roles(stacks, resolved_example):
@@ -142,3 +145,21 @@ def test_approved_rule_starts_pipeline_with_package_arn(stacks, resolved_example
     assert target["arn"].endswith(":project/acme-ml-model-deploy-trigger")
     assert target["input_transformer"]["input_paths"] == {"arn": "$.detail.ModelPackageArn"}
     assert '"value": <arn>' in target["input_transformer"]["input_template"]
+
+
+def test_package_variables_exist_in_the_target_stacks(stacks, resolved_example):
+    """Every TF_VAR the buildspec sets is a variable the target's stack declares (issue 5's endpoints)."""
+    from config.kinds.shared_services import package_variables
+
+    for target in ("staging", "production"):
+        declared = set(stacks[target].get("variable", {}))
+        wanted = {v for variables in package_variables(resolved_example, target).values() for v in variables}
+        assert wanted and wanted <= declared, (target, wanted - declared)
+
+
+def test_deploy_role_in_inference_stacks_trusts_the_build_role(stacks, resolved_example):
+    r = resolved_example
+    for target in ("staging", "production"):
+        role = by(stacks, target, "aws_iam_role", name=contracts.pipeline_deploy_role_name(r))
+        trust = json.loads(role["assume_role_policy"])["Statement"][0]
+        assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": r.role_arn(SS, contracts.pipeline_build_role_name(r))}}

@@ -43,12 +43,15 @@ def registry_event_sources(r: "Resolved", shared: str) -> list[str]:
 def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
     """Roles that describe and read model packages across accounts, by account.
 
-    Staging/production: the pipeline deploy role (CodeBuild runs Terraform through it) and the stack's
-    own deploy role (a person running `mlops-tf apply`). Shared services: the pipeline build role.
+    Staging/production: the models' SageMaker execution role, the pipeline deploy role (CodeBuild
+    runs Terraform through it) and the stack's own deploy role (a person running `mlops-tf apply`).
+    Shared services: the pipeline build role.
     """
+    from .inference import inference_execution_role_name  # inference imports this module
+
     readers: dict[str, list[str]] = {}
     for account in r.of_kind(*contracts.INFERENCE_KINDS):
-        readers[account.name] = sorted({contracts.pipeline_deploy_role_name(r), account.deploy_role_name})
+        readers[account.name] = sorted({contracts.pipeline_deploy_role_name(r), account.deploy_role_name, inference_execution_role_name(r)})
     for account in r.of_kind("shared-services"):
         readers[account.name] = [contracts.pipeline_build_role_name(r)]
     return readers
@@ -58,17 +61,28 @@ def model_registry_reader_arns(r: "Resolved") -> list[str]:
     return sorted(r.role_arn(acct, role) for acct, roles in model_registry_readers(r).items() for role in roles)
 
 
-def retraining_event_pattern(r: "Resolved") -> dict[str, Any]:
-    """Events that start retraining: a CloudWatch alarm (Model Monitor violation) going to ALARM in an inference account.
+def retraining_event_patterns(r: "Resolved") -> dict[str, dict[str, Any]]:
+    """Events that start retraining, by rule: what the inference accounts forward to the retraining bus.
 
-    Staging/production forward exactly these events to `contracts.retraining_bus_name` with the
-    `contracts.events_forwarder_role_name` role; the bus policy admits exactly those roles.
+    Staging/production (accounts/inference_monitoring.py) forward Model Monitor runs that completed
+    with violations and drift alarms entering ALARM, with the `contracts.events_forwarder_role_name`
+    role; the retraining bus policy admits exactly those roles, and these patterns admit exactly
+    those accounts.
     """
+    accounts = sorted(r.account_id(a) for a in contracts.inference_accounts(r))
     return {
-        "account": sorted(r.account_id(a) for a in contracts.inference_accounts(r)),
-        "source": ["aws.cloudwatch"],
-        "detail-type": ["CloudWatch Alarm State Change"],
-        "detail": {"state": {"value": ["ALARM"]}},
+        "violations": {
+            "account": accounts,
+            "source": ["aws.sagemaker"],
+            "detail-type": ["SageMaker Processing Job State Change"],
+            "detail": {"ProcessingJobStatus": ["Completed"], "ExitMessage": [{"prefix": "CompletedWithViolations"}]},
+        },
+        "alarms": {
+            "account": accounts,
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+            "detail": {"state": {"value": ["ALARM"]}},
+        },
     }
 
 

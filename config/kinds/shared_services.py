@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from ..resolver import Flow, Resolved
 
 SECTION = "shared_services"
-# Terraform reads TF_VAR_<name> from the environment and ignores it when the stack declares no such
-# variable, so the build can always export it; the inference stacks declare it to pin the package.
-MODEL_PACKAGE_ARN_VARIABLE = "model_package_arn"
+# The inference stacks declare one Terraform variable per endpoint variant holding its model package
+# ARN (accounts/inference_endpoints.py); the pipeline sets the primary variant's, as TF_VAR_<name>.
+PACKAGE_VARIABLE_PREFIX = "model_package_arn_"
 PULL_ACCOUNT_KINDS = ("data-science", "ml-execution", "staging", "production")
 
 
@@ -50,6 +50,16 @@ def pipeline_deploy_trust(r: "Resolved", target: str) -> tuple[dict[str, Any], d
     if not deployers:
         return None
     return r.cross_account_principal({name: [contracts.pipeline_build_role_name(r)] for name in deployers})
+
+
+def package_variables(r: "Resolved", target: str) -> dict[str, list[str]]:
+    """Model package group name (as in the registry event) -> Terraform variables of `target`'s
+    endpoints serving that group (primary variant), which the pipeline sets to the approved ARN."""
+    out: dict[str, list[str]] = {}
+    for ep in r.accounts[target].config.inference.endpoints:
+        group = contracts.model_package_group_name(r, ep.model_package_group)
+        out.setdefault(group, []).append(PACKAGE_VARIABLE_PREFIX + ep.name.replace("-", "_"))
+    return {g: sorted(v) for g, v in sorted(out.items())}
 
 
 def ecr_repository_owner(config: "Config", repo: str) -> str | None:
