@@ -32,11 +32,12 @@ def _ecr(stack: AccountStack, section) -> None:
     key = KmsKey(stack, "ecr-key", alias=r.kms_alias(ECR_KEY_PURPOSE), description="ECR image encryption", account_id=stack.account_id, partition=r.partition)
     for rep in sorted(section.ecr_repositories, key=lambda x: x.name):
         statements = []
-        if rep.pull_accounts:
+        pullers = kind.repository_pullers(r.config, rep)
+        if pullers:
             # Account roots, not role ARNs: SageMaker pulls with the execution roles of the consuming
             # stacks (issue-specific names, endpoints created by the deployment pipeline), so the
             # consumer's own IAM policy names this repository and decides which of its roles pull.
-            roots = sorted(r.root_arn(a) for a in rep.pull_accounts)
+            roots = sorted(r.root_arn(a) for a in pullers)
             statements.append(pull_statement({"AWS": roots if len(roots) > 1 else roots[0]}))
         repo = EcrRepository(
             stack, f"ecr-{rep.name}", name=contracts.ecr_repository_name(r, rep.name), kms_key_arn=key.arn,

@@ -73,6 +73,7 @@ def load(root: Path | str = "config") -> Config:
             continue
         if model.name != path.stem:
             diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
+            invalid.add(path.stem)  # other files refer to it by its file name: not unknown, just broken
             continue
         if model.name in accounts:
             diagnostics.append(source.diagnostic(("name",), f"duplicate account name {model.name!r}; also in {sources[model.name].file}"))

@@ -32,17 +32,24 @@ def test_example_pipeline_targets(resolved_example):
 
 def test_unknown_pull_account(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "pull_accounts: [ml-exec, staging, production]", "pull_accounts: [ml-exec, stagin, production]")
+    replace_text(path, "pull_accounts: [ml-exec]\n", "pull_accounts: [ml-exec, stagin]\n")
     d = only(errors_of(config_copy), "shared_services.ecr_repositories[2].pull_accounts[1]")
-    assert d.file.endswith("shared-services.yaml") and d.line == line_of(path, "stagin, production")
+    assert d.file.endswith("shared-services.yaml") and d.line == line_of(path, "[ml-exec, stagin]")
     assert "did you mean 'staging'" in d.message
 
 
 def test_pull_account_of_wrong_kind(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "pull_accounts: [ml-exec, staging, production]", "pull_accounts: [ml-exec, staging, data]")
+    replace_text(path, "pull_accounts: [ml-exec]\n", "pull_accounts: [ml-exec, staging, data]\n")
     d = only(errors_of(config_copy), "shared_services.ecr_repositories[2].pull_accounts[2]")
     assert "kind 'data'" in d.message and d.line == line_of(path, "staging, data]")
+
+
+def test_unknown_pull_kind(config_copy):
+    path = config_copy / "accounts" / "shared-services.yaml"
+    replace_text(path, "pull_kinds: [staging, production]", "pull_kinds: [staging, data]")
+    d = only(errors_of(config_copy), "shared_services.ecr_repositories[2].pull_kinds[1]")
+    assert d.line == line_of(path, "pull_kinds:") and "'staging'" in d.message
 
 
 def test_pipeline_target_of_wrong_kind(config_copy):
@@ -55,7 +62,7 @@ def test_pipeline_target_of_wrong_kind(config_copy):
 
 def test_duplicate_target_is_a_field_error(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "staging: [staging]", "staging: [staging, staging]")
+    replace_text(path, "production: [production]", "production: [production]\n    staging: [staging, staging]")
     d = only(errors_of(config_copy), "shared_services.pipeline.staging")
     assert "listed twice" in d.message and d.line == line_of(path, "staging: [staging, staging]")
 

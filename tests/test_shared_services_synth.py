@@ -50,7 +50,10 @@ def test_ecr_pull_grant_matches_consumers(stacks, resolved_example):
         configured = next(x for x in r.accounts[SS].config.shared_services.ecr_repositories if x.name == name)
         stmt = sid(policy["policy"], "CrossAccountPull")
         roots = stmt["Principal"]["AWS"] if isinstance(stmt["Principal"]["AWS"], list) else [stmt["Principal"]["AWS"]]
-        assert sorted(roots) == sorted(r.root_arn(a) for a in configured.pull_accounts)
+        pullers = sorted(set(configured.pull_accounts) | {a.name for a in r.of_kind(*configured.pull_kinds)})
+        assert sorted(roots) == sorted(r.root_arn(a) for a in pullers)
+        if name == "churn-inference":
+            assert pullers == ["ml-exec", "production", "staging"]
         assert stmt["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     # Consumer side: the ml-execution pipeline role names exactly these repository ARNs.
     role_policy = next(p for p in stacks.resources("ml-exec", "aws_iam_role_policy").values() if "PullImages" in p["policy"])

@@ -70,12 +70,17 @@ def ecr_repository_owner(config: "Config", repo: str) -> str | None:
     return None
 
 
+def repository_pullers(config: "Config", rep) -> list[str]:
+    """Accounts allowed to pull a repository: those named plus every account of the named kinds."""
+    return sorted(set(rep.pull_accounts) | {a.name for a in config.of_kind(*rep.pull_kinds)})
+
+
 def ecr_pull_accounts(config: "Config", repo: str) -> list[str]:
     owner = ecr_repository_owner(config, repo)
     if owner is None:
         return []
     rep = next(x for x in config.accounts[owner].shared_services.ecr_repositories if x.name == repo)
-    return sorted(rep.pull_accounts)
+    return repository_pullers(config, rep)
 
 
 def repositories_pullable_by(config: "Config", account: str) -> list[tuple[str, str]]:
@@ -84,7 +89,7 @@ def repositories_pullable_by(config: "Config", account: str) -> list[tuple[str, 
         (owner.name, rep.name)
         for owner in config.of_kind("shared-services")
         for rep in owner.shared_services.ecr_repositories
-        if account in rep.pull_accounts
+        if account in repository_pullers(config, rep)
     )
 
 
@@ -120,7 +125,7 @@ def flows(resolved: "Resolved") -> Iterable["Flow"]:
             for target in targets:
                 yield Flow(shared.name, target, "deployment", f"deploys models to {kind}")
         for rep in shared.config.shared_services.ecr_repositories:
-            for puller in rep.pull_accounts:
+            for puller in repository_pullers(resolved.config, rep):
                 yield Flow(shared.name, puller, "data-access", f"ECR pull {rep.name}")
 
 

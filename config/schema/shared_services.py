@@ -15,12 +15,14 @@ GitBranch = Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=255)]
 class EcrRepository(StrictModel):
     """A private ECR repository for a custom training, processing or inference image.
 
-    `pull_accounts` names (by account name) the accounts whose SageMaker jobs and endpoints pull it.
+    `pull_accounts` names (by account name) the accounts whose SageMaker jobs and endpoints pull it;
+    `pull_kinds` adds every account of those kinds (e.g. all staging and production accounts).
     """
 
     name: Slug
     purpose: Literal["training", "processing", "inference"] = "training"
     pull_accounts: list[AccountName] = Field(default_factory=list)
+    pull_kinds: list[Literal["data-science", "ml-execution", "staging", "production"]] = Field(default_factory=list)
     keep_tagged_images: int = Field(default=50, ge=1, le=10000)
     untagged_expiry_days: int = Field(default=7, ge=1, le=3650)
 
