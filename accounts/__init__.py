@@ -27,7 +27,8 @@ KIND_MODULES = {
 
 
 # Modules whose build(stack) runs in every account's stack (e.g. roles every account carries).
-COMMON_MODULES: list[str] = ["security_audit", "tfc_oidc"]
+# (Terraform Cloud run roles all live in the management stack: accounts/tfc_oidc.py, called by management.)
+COMMON_MODULES: list[str] = ["security_audit", "organization_security"]
 
 
 def common_builders() -> list[Callable[["AccountStack"], None]]:

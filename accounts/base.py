@@ -38,17 +38,19 @@ class AccountStack(TerraformStack):
         return self.resolved.account_id(self.account.name)
 
     def _provider(self, region: str, alias: str | None):
+        # No deploy role (the management account by default): the caller's own credentials apply.
+        role_arn = self.resolved.deploy_role_arn(self.account.name)
         return aws.provider.AwsProvider(
             self,
             "aws" if alias is None else f"aws-{alias}",
             alias=alias,
             region=region,
-            assume_role=[{"roleArn": self.resolved.deploy_role_arn(self.account.name), "sessionName": "mlops-tf"}],
+            assume_role=None if role_arn is None else [{"roleArn": role_arn, "sessionName": "mlops-tf"}],
             default_tags=[{"tags": dict(sorted(self.account.tags.items()))}],
         )
 
     def regional_provider(self, region: str):
-        """An aliased provider for another region of the same account (same deploy role and tags)."""
+        """An aliased provider for another region of the same account (same deploy role, if any, and tags)."""
         if region == self.account.region:
             return self.provider
         if region not in self._regional:

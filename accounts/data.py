@@ -1,8 +1,149 @@
-"""Stack content for data (filled in by its issue)."""
+"""Data account: the data lake (buckets, Glue catalog, crawlers, Athena, Lake Formation with grants to
+other accounts), optional data stores, and the landing zone of replicated inference data."""
 from __future__ import annotations
+
+from config.kinds.data import (
+    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, glue_database_name, lake_bucket_purpose,
+    replication_destination,
+)
+from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
+from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
+from modules.kms import KmsKey, service_use_statement
+from modules.lake_formation import LakeFormation, LakeFormationGrant
+from modules.policy import statement
+from modules.replication import ReplicationDestination
+from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 
 from .base import AccountStack
 
+GB = 1024**3
+
 
 def build(stack: AccountStack) -> None:
-    """Add this module's resources to the account's stack."""
+    r, account = stack.resolved, stack.account
+    section = account.config.data
+    log_bucket = AccessLogBucket(
+        stack, "access-logs", bucket_name=r.bucket_name(account.name, ACCESS_LOGS), account_id=stack.account_id, partition=r.partition
+    )
+    lake_key = KmsKey(
+        stack, "lake-key", alias=r.kms_alias(DATA_LAKE), description="Data lake buckets, Athena results and the Glue Data Catalog",
+        account_id=stack.account_id, partition=r.partition, statements=_lake_key_statements(stack),
+    )
+    buckets = {}
+    for bucket in section.buckets:
+        buckets[bucket.name] = SecureBucket(
+            stack, f"lake-{bucket.name}", bucket_name=r.bucket_name(account.name, lake_bucket_purpose(bucket.name)),
+            kms_key_arn=lake_key.arn, log_bucket=log_bucket, partition=r.partition,
+            lifecycle_rules=[LifecycleRule(**rule.model_dump(mode="json")) for rule in bucket.lifecycle],
+        )
+    _analytics(stack, lake_key, log_bucket, buckets)
+    _stores(stack)
+    _inference_landing(stack, log_bucket)
+    stack.output("lake_buckets", {name: b.name for name, b in sorted(buckets.items())}, "Data lake bucket names by configured name")
+
+
+def _lake_key_statements(stack: AccountStack) -> list:
+    """Glue crawler logs are encrypted with the lake key; consumer accounts read the encrypted catalog through Glue."""
+    r, account = stack.resolved, stack.account
+    log_groups = f"arn:{r.partition}:logs:{account.region}:{stack.account_id}:log-group:/aws-glue/*"
+    statements = [
+        service_use_statement(
+            "CloudWatchLogsEncryptGlueLogs", f"logs.{account.region}.amazonaws.com", account_id=stack.account_id,
+            actions=["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+            condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+        )
+    ]
+    consumers = sorted({g.account for g in account.config.data.lake_formation.grants})
+    if consumers:
+        roots = [r.root_arn(c) for c in consumers]
+        statements.append(statement(
+            "ConsumersReadCatalogThroughGlue", ["kms:Decrypt", "kms:DescribeKey"], "*",
+            principal={"AWS": roots if len(roots) > 1 else roots[0]},
+            condition={"StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
+        ))
+    return statements
+
+
+def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucket, buckets: dict) -> None:
+    """Glue databases and crawlers per dataset, the Athena workgroup, Lake Formation and its grants."""
+    r, account = stack.resolved, stack.account
+    section = account.config.data
+    datasets = [
+        CatalogDataset(
+            database_name=glue_database_name(r, d.name), crawler_name=r.resource_name("crawler", d.name.replace("_", "-")),
+            bucket_name=buckets[d.bucket].name, prefix=d.prefix if d.prefix is not None else f"{d.name}/",
+            description=d.description, schedule=d.crawler_schedule,
+        )
+        for d in section.datasets
+    ]
+    catalog = DataCatalog(
+        stack, "catalog", datasets=datasets, kms_key_arn=lake_key.arn, crawler_role_name=r.resource_name("glue-crawler"),
+        security_configuration_name=r.resource_name("glue"), account_id=stack.account_id, region=account.region, partition=r.partition,
+    )
+    results = SecureBucket(
+        stack, "athena-results", bucket_name=r.bucket_name(account.name, ATHENA_RESULTS), kms_key_arn=lake_key.arn,
+        log_bucket=log_bucket, partition=r.partition,
+        lifecycle_rules=[LifecycleRule(id="expire-results", expiration_days=section.athena.results_expiration_days, noncurrent_expiration_days=1)],
+    )
+    AnalyticsWorkgroup(
+        stack, "athena", name=r.resource_name(section.athena.workgroup), results_bucket_name=results.name,
+        kms_key_arn=lake_key.arn, bytes_scanned_cutoff=section.athena.bytes_scanned_cutoff_gb * GB,
+    )
+    lake = section.lake_formation
+    grants = [
+        LakeFormationGrant(r.account_id(g.account), glue_database_name(r, d), tuple(p.value for p in g.permissions), g.grantable)
+        for g in lake.grants for d in g.datasets
+    ]
+    LakeFormation(
+        stack, "lake-formation",
+        admin_arns=[r.deploy_role_arn(account.name), *(r.role_arn(account.name, name) for name in lake.admins)],
+        locations={name: b.arn for name, b in buckets.items()}, access_role_name=r.resource_name("lakeformation-access"),
+        kms_key_arn=lake_key.arn, account_id=stack.account_id, crawler_role_arn=catalog.crawler_role.arn,
+        databases=catalog.databases, grants=grants,
+    )
+
+
+def _stores(stack: AccountStack) -> None:
+    r, account = stack.resolved, stack.account
+    stores = account.config.data.stores
+    if not stores:
+        return
+    key = KmsKey(
+        stack, "stores-key", alias=r.kms_alias(DATA_STORES), description="DynamoDB, RDS and EFS stores of the data account",
+        account_id=stack.account_id, partition=r.partition,
+    )
+    for store in stores:
+        name = r.resource_name(store.name)
+        if store.type == "dynamodb":
+            DynamoDbTable(
+                stack, f"dynamodb-{store.name}", name=name, kms_key_arn=key.arn, billing_mode=store.billing_mode,
+                partition_key=(store.partition_key.name, store.partition_key.type),
+                sort_key=(store.sort_key.name, store.sort_key.type) if store.sort_key else None,
+                read_capacity=store.read_capacity, write_capacity=store.write_capacity,
+            )
+        elif store.type == "rds":
+            RdsInstance(
+                stack, f"rds-{store.name}", identifier=name, engine=store.engine, engine_version=store.engine_version,
+                instance_class=store.instance_class, allocated_storage_gb=store.allocated_storage_gb, multi_az=store.multi_az,
+                vpc_id=store.vpc_id, subnet_ids=store.subnet_ids, allowed_cidrs=store.allowed_cidrs,
+                backup_retention_days=store.backup_retention_days, kms_key_arn=key.arn,
+            )
+        else:
+            EfsFileSystem(
+                stack, f"efs-{store.name}", name=name, vpc_id=store.vpc_id, subnet_ids=store.subnet_ids,
+                allowed_cidrs=store.allowed_cidrs, kms_key_arn=key.arn, performance_mode=store.performance_mode,
+                throughput_mode=store.throughput_mode, transition_to_ia=store.transition_to_ia,
+            )
+
+
+def _inference_landing(stack: AccountStack, log_bucket: AccessLogBucket) -> None:
+    """Destination side of inference-data replication, from the same resolver values as the sources."""
+    r = stack.resolved
+    spec = replication_destination(r, stack.account.name)
+    landing = ReplicationDestination(
+        stack, "inference-data", bucket_name=spec.bucket_name, kms_alias=spec.kms_alias, account_id=stack.account_id,
+        grants=spec.grants, log_bucket=log_bucket, partition=r.partition,
+        expiration_days=stack.account.config.data.inference_landing.expiration_days,
+    )
+    stack.output("inference_data_bucket", landing.bucket.name, "Bucket receiving inference data replicated from staging and production")
+    stack.output("inference_data_key_arn", landing.kms_key_arn, "KMS key of replicated inference data")

@@ -8,6 +8,7 @@ from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
+from . import tfc_oidc
 from .base import AccountStack
 
 # Service principals the organization trusts; delegated administration needs trusted access.
@@ -73,6 +74,7 @@ def build(stack: AccountStack) -> None:
     _guardrails(stack, ous)
     _controls(stack, ous)
     _delegated_administrators(stack, org)
+    tfc_oidc.build(stack, account_ids)
 
     stack.output("account_ids", account_ids, "Ids of the accounts this stack created: `mlops-tf lock` records them")
     stack.output("organizational_unit_ids", {p: ou.id for p, ou in ous.items()}, "OU ids by path")

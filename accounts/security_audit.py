@@ -1,8 +1,24 @@
-"""Stack content for security_audit (filled in by its issue)."""
+"""The security-audit role in every account: read-only plus SecurityAudit, trusted only by the
+security accounts' auditor roles (account root narrowed by aws:PrincipalArn, from the resolver)."""
 from __future__ import annotations
+
+from config.contracts import security_audit_role_name
+from config.kinds.security import audit_role_trust
+from modules.cross_account_role import CrossAccountRole
 
 from .base import AccountStack
 
+AUDIT_POLICIES = ("ReadOnlyAccess", "SecurityAudit")
+
 
 def build(stack: AccountStack) -> None:
-    """Add this module's resources to the account's stack."""
+    """Add the security-audit role to the account's stack."""
+    r = stack.resolved
+    trusted, condition = audit_role_trust(r)
+    role = CrossAccountRole(
+        stack, "security-audit", role_name=security_audit_role_name(r),
+        description="Read-only security audit, assumed from the security account(s)",
+        trusted=trusted, trust_condition=condition,
+        managed_policy_arns=[f"arn:{r.partition}:iam::aws:policy/{name}" for name in AUDIT_POLICIES],
+    )
+    stack.output("security_audit_role_arn", role.arn, "Role the security account assumes to audit this account")

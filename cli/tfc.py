@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config import Resolved, UnresolvedAccountError, UsageError
+from config import Resolved, UsageError
 from config.tfc import run_roles_enabled, workspace_variables
 
 from .common import DEFAULT_CONFIG, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
@@ -26,9 +26,9 @@ def workspace_rows(resolved: Resolved) -> list[dict[str, Any]]:
         if not run_roles_enabled(resolved):
             row["note"] = "oidc_run_roles is false: give the workspace AWS credentials yourself"
         else:
-            try:
-                row["variables"] = workspace_variables(resolved, name)
-            except UnresolvedAccountError:
+            # Run roles live in the management account, whose id is always known.
+            row["variables"] = workspace_variables(resolved, name)
+            if resolved.accounts[name].account_id is None:
                 row["note"] = "account not created yet: apply the management stack, then run `mlops-tf lock`"
         rows.append(row)
     return rows
@@ -39,7 +39,8 @@ def tfc(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> N
     """List the Terraform Cloud workspaces (one per account) and their AWS dynamic-credential variables.
 
     Set TFC_AWS_PROVIDER_AUTH and TFC_AWS_RUN_ROLE_ARN as environment variables of each workspace.
-    The run role exists after the account's stack has been applied once with other credentials.
+    Every run role lives in the management account: apply the management stack once with your own
+    management credentials so that they exist.
 
     Example: mlops-tf tfc --json
     """

@@ -73,7 +73,7 @@ def load(root: Path | str = "config") -> Config:
             continue
         if model.name != path.stem:
             diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
-            invalid.add(path.stem)  # other files refer to it by its file name: not unknown, just broken
+            invalid.add(path.stem)
             continue
         if model.name in accounts:
             diagnostics.append(source.diagnostic(("name",), f"duplicate account name {model.name!r}; also in {sources[model.name].file}"))
@@ -116,7 +116,12 @@ def _translate(exc: ValidationError, data: dict, source: SourceMap, root_type: A
     kind = data.get("kind") if isinstance(data.get("kind"), str) else None
     for err in exc.errors(include_url=False):
         kind_type = err["type"]
-        loc = _file_loc(tuple(err["loc"]), data, keep_last=kind_type in ("missing", "extra_forbidden"))
+        raw_loc = tuple(err["loc"])
+        if typing.get_origin(root_type) is typing.Annotated and kind is not None and raw_loc[:1] == (kind,):
+            # An account file's errors start with the union tag (its kind); for management, security
+            # and data the tag equals the section key, so drop it here rather than guess in _file_loc.
+            raw_loc = raw_loc[1:]
+        loc = _file_loc(raw_loc, data, keep_last=kind_type in ("missing", "extra_forbidden"))
         if kind_type == "extra_forbidden":
             out.append(source.diagnostic(loc, _unknown_key_message(loc, kind, root_type), key=True))
         elif kind_type == "missing":

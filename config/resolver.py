@@ -32,7 +32,7 @@ class ResolvedAccount:
     email: str | None
     region: str
     ou: str | None
-    deploy_role_name: str
+    deploy_role_name: str | None  # None: the provider uses the caller's credentials (management by default)
     tags: dict[str, str]
     config: Any  # the account's pydantic model
 
@@ -93,9 +93,10 @@ class Resolved:
     def role_arn(self, name: str, role_name: str, path: str = "/") -> str:
         return f"arn:{self.partition}:iam::{self.account_id(name)}:role{path}{role_name}"
 
-    def deploy_role_arn(self, name: str) -> str:
-        """The role each stack's AWS provider assumes in its account."""
-        return self.role_arn(name, self.accounts[name].deploy_role_name)
+    def deploy_role_arn(self, name: str) -> str | None:
+        """The role the stack's AWS provider assumes in its account; None when it uses the caller's credentials."""
+        role = self.accounts[name].deploy_role_name
+        return None if role is None else self.role_arn(name, role)
 
     def bucket_name(self, name: str, purpose: str) -> str:
         """Globally unique bucket name: prefix, purpose, account id and region."""
@@ -172,7 +173,7 @@ def resolve(config: Config) -> Resolved:
             email=acct.email,
             region=acct.region or lz.home_region,
             ou=acct.ou,
-            deploy_role_name=acct.deploy_role_name or lz.default_deploy_role,
+            deploy_role_name=_deploy_role_name(acct, lz),
             tags={**lz.tags, **acct.tags, "mlops-tf:account": name, "mlops-tf:kind": acct.kind},
             config=acct,
         )
@@ -182,6 +183,17 @@ def resolve(config: Config) -> Resolved:
     flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
     order = apply_order(base, flows)
     return Resolved(config, lz.prefix, partition, accounts, flows, order)
+
+
+def _deploy_role_name(acct: Any, lz: Any) -> str | None:
+    """The account file's deploy_role_name, else the landing zone's default for members.
+
+    The management account has no OrganizationAccountAccessRole (Organizations creates it only in
+    member accounts): its stack uses the caller's management credentials unless its own file names a role.
+    """
+    if acct.kind == "management":
+        return acct.deploy_role_name
+    return acct.deploy_role_name or lz.default_deploy_role
 
 
 def _partition(region: str) -> str:

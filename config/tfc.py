@@ -1,27 +1,44 @@
 """Terraform Cloud dynamic credentials: the run role each account's workspace assumes through OIDC.
 
-Shared by the stack that creates the role (accounts/tfc_oidc.py) and `mlops-tf tfc`, which lists the
-workspace variables pointing at it, so both sides use one name.
+Every run role lives in the MANAGEMENT account (one per account workspace): a member account's deploy
+role (OrganizationAccountAccessRole, AWSControlTowerExecution) trusts the management account, so only
+a role there can assume it. Shared by the stack that creates the roles (accounts/tfc_oidc.py), the
+name check below and `mlops-tf tfc`, which lists the workspace variables pointing at them.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .errors import Diagnostic
+    from .loader import Config
     from .resolver import Resolved
 
 # The audience Terraform Cloud puts in its workload identity tokens for AWS (its default).
 TFC_AWS_AUDIENCE = "aws.workload.identity"
+IAM_ROLE_NAME_MAX = 64
 
 
-def run_roles_enabled(r: "Resolved") -> bool:
-    backend = r.landing_zone.state_backend
+def _cloud_run_roles(backend) -> bool:
     return backend.type == "cloud" and backend.oidc_run_roles
 
 
-def run_role_name(r: "Resolved") -> str:
-    """The role in each account that its Terraform Cloud workspace assumes."""
-    return r.resource_name("tfc-run")
+def run_roles_enabled(r: "Resolved") -> bool:
+    return _cloud_run_roles(r.landing_zone.state_backend)
+
+
+def _run_role_name(prefix: str, account: str) -> str:
+    return f"{prefix}-tfc-run-{account}"
+
+
+def run_role_name(r: "Resolved", account: str) -> str:
+    """The management-account role that this account's Terraform Cloud workspace assumes."""
+    return _run_role_name(r.prefix, account)
+
+
+def run_role_arn(r: "Resolved", account: str) -> str:
+    return r.role_arn(r.management().name, run_role_name(r, account))
 
 
 def oidc_host(r: "Resolved") -> str:
@@ -35,5 +52,23 @@ def workspace_subject(r: "Resolved", account: str) -> str:
 
 
 def workspace_variables(r: "Resolved", account: str) -> dict[str, str]:
-    """Environment variables the workspace needs for AWS dynamic credentials (raises while the id is unknown)."""
-    return {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": r.role_arn(account, run_role_name(r))}
+    """Environment variables the workspace needs for AWS dynamic credentials."""
+    return {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": run_role_arn(r, account)}
+
+
+def run_role_names_fit(config: "Config") -> Iterator["Diagnostic"]:
+    """Each derived run role name (<prefix>-tfc-run-<account>) fits IAM's 64 characters."""
+    lz = config.landing_zone
+    if not _cloud_run_roles(lz.state_backend):
+        return
+    for name in sorted(config.accounts):
+        role = _run_role_name(lz.prefix, name)
+        if len(role) > IAM_ROLE_NAME_MAX:
+            yield config.error(
+                name, ("name",),
+                f"Terraform Cloud run role name {role!r} is {len(role)} characters; IAM allows {IAM_ROLE_NAME_MAX}. "
+                "Shorten the account name or the prefix, or set state_backend.oidc_run_roles: false",
+            )
+
+
+CHECKS = [run_role_names_fit]

@@ -76,7 +76,9 @@ def test_scp_attachments_follow_ou_guardrails(stacks):
 def test_delegated_administrators(stacks):
     assert stacks.resource("management", "aws_guardduty_organization_admin_account")["admin_account_id"] == "222222222222"
     assert stacks.resource("management", "aws_securityhub_organization_admin_account")["admin_account_id"] == "222222222222"
-    analyzer = stacks.resource("management", "aws_organizations_delegated_administrator")
+    # The security issue adds a second delegated administrator (sso.amazonaws.com): pick by service.
+    (analyzer,) = [d for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()
+                   if d["service_principal"] == "access-analyzer.amazonaws.com"]
     assert analyzer == {**analyzer, "account_id": "222222222222", "service_principal": "access-analyzer.amazonaws.com"}
 
 

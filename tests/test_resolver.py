@@ -23,6 +23,7 @@ def test_names_and_arns(resolved_example):
     assert r.bucket_name("data", "raw") == "acme-ml-raw-333333333333-eu-west-1"
     assert r.role_arn("staging", "x") == "arn:aws:iam::777777777777:role/x"
     assert r.deploy_role_arn("security") == "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+    assert r.deploy_role_arn("management") is None  # no OrganizationAccountAccessRole in the management account
     assert r.kms_alias_arn("data", "inference-data") == "arn:aws:kms:eu-west-1:333333333333:alias/acme-ml/inference-data"
     assert r.root_arn("production") == "arn:aws:iam::888888888888:root"
 
@@ -97,3 +98,13 @@ def test_control_tower_deploy_role(config_copy: Path):
                  "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm")
     resolved = resolve(load(config_copy))
     assert resolved.accounts["staging"].deploy_role_name == "AWSControlTowerExecution"
+    assert resolved.accounts["management"].deploy_role_name is None
+
+
+def test_management_deploy_role_only_from_its_own_file(config_copy: Path):
+    replace_text(config_copy / "landing-zone.yaml", "state_backend:", "deploy_role_name: LandingZoneDeploy\nstate_backend:")
+    resolved = resolve(load(config_copy))
+    assert resolved.deploy_role_arn("management") is None
+    assert resolved.deploy_role_arn("staging") == "arn:aws:iam::777777777777:role/LandingZoneDeploy"
+    replace_text(config_copy / "accounts" / "management.yaml", "kind: management\n", "kind: management\ndeploy_role_name: PlatformDeploy\n")
+    assert resolve(load(config_copy)).deploy_role_arn("management") == "arn:aws:iam::111111111111:role/PlatformDeploy"

@@ -23,7 +23,10 @@ def test_every_stack_has_fully_qualified_provider_and_deploy_role(stacks, resolv
     for name, stack in stacks.items():
         assert stack["terraform"]["required_providers"]["aws"]["source"] == "hashicorp/aws"
         provider = stack["provider"]["aws"][0]
-        assert provider["assume_role"][0]["role_arn"] == resolved_example.deploy_role_arn(name)
+        if name == "management":  # no deploy role by default: the caller's management credentials
+            assert "assume_role" not in provider and resolved_example.deploy_role_arn(name) is None
+        else:
+            assert provider["assume_role"] == [{"role_arn": resolved_example.deploy_role_arn(name), "session_name": "mlops-tf"}]
         assert provider["region"] == resolved_example.accounts[name].region
         tags = provider["default_tags"][0]["tags"]
         assert tags["cost-center"] == "ml-platform" and tags["mlops-tf:account"] == name

@@ -22,6 +22,12 @@ def _backend(config: Path, text: str) -> None:
 
 
 # -- Terraform Cloud ---------------------------------------------------------------------------
+ACCOUNT_IDS = {
+    "management": "111111111111", "security": "222222222222", "data": "333333333333", "shared-services": "444444444444",
+    "ds-dev": "555555555555", "ml-exec": "666666666666", "staging": "777777777777", "production": "888888888888",
+}
+
+
 def test_tfc_lists_workspaces_with_dynamic_credential_variables(config_copy: Path) -> None:
     _backend(config_copy, CLOUD)
     result = runner.invoke(app, ["tfc", "--config", str(config_copy), "--json"])
@@ -31,59 +37,140 @@ def test_tfc_lists_workspaces_with_dynamic_credential_variables(config_copy: Pat
     assert rows["staging"] == {
         "account": "staging", "organization": "acme", "project": "ml-platform", "hostname": "app.terraform.io",
         "workspace": "acme-ml-staging", "note": None,
-        "variables": {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": "arn:aws:iam::777777777777:role/acme-ml-tfc-run"},
+        # Every run role lives in the management account.
+        "variables": {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": "arn:aws:iam::111111111111:role/acme-ml-tfc-run-staging"},
     }
+    assert rows["management"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-management"
     table = runner.invoke(app, ["tfc", "--config", str(config_copy)])
-    assert "acme-ml-production" in table.stdout and "arn:aws:iam::888888888888:role/acme-ml-tfc-run" in table.stdout
+    assert "acme-ml-production" in table.stdout and "arn:aws:iam::111111111111:role/acme-ml-tfc-run-production" in table.stdout
 
 
 def test_tfc_notes_accounts_without_ids_and_refuses_other_backends(config_copy: Path) -> None:
     _backend(config_copy, CLOUD)
     (config_copy / "accounts.lock.yaml").unlink()
     rows = {r["account"]: r for r in json.loads(runner.invoke(app, ["tfc", "--config", str(config_copy), "--json"]).stdout)}
-    assert rows["ds-dev"]["variables"] == {} and "mlops-tf lock" in rows["ds-dev"]["note"]
+    # The run role ARN is known (management account); the note says the account itself is still to be created.
+    assert rows["ds-dev"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-ds-dev"
+    assert "mlops-tf lock" in rows["ds-dev"]["note"] and rows["staging"]["note"] is None
     replace_text(config_copy / "landing-zone.yaml", CLOUD, "state_backend:\n  type: local\n")
     result = runner.invoke(app, ["tfc", "--config", str(config_copy)])
     assert result.exit_code == 2
     assert "state_backend.type is 'local'" in result.stderr
 
 
-def test_run_role_trusts_exactly_its_own_workspace(tmp_path: Path, config_copy: Path) -> None:
+@pytest.fixture(scope="module")
+def cloud_stacks(tmp_path_factory: pytest.TempPathFactory):
+    """Management and staging stacks of the example with the cloud backend (default deploy roles)."""
+    from accounts.app import synthesize
+    from config import load, resolve
+    from tests.conftest import copy_example, read_stacks
+
+    base = tmp_path_factory.mktemp("cloud")
+    root = copy_example(base)
+    _backend(root, CLOUD)
+    synthesize(resolve(load(root)), ["management", "staging"], base / "out", state_dir=base / "state")
+    return read_stacks(base / "out")
+
+
+def _run_roles(stack: dict) -> dict[str, dict]:
+    """Run roles of a stack by role name."""
+    return {r["name"]: r for r in stack.get("resource", {}).get("aws_iam_role", {}).values() if "-tfc-run" in r["name"]}
+
+
+def _trust(subject: str) -> dict:
+    return {
+        "Sid": "TerraformCloudWorkspace", "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": "${aws_iam_openid_connect_provider.tfc-oidc-provider.arn}"},
+        "Condition": {"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+                      "StringLike": {"app.terraform.io:sub": subject}},
+    }
+
+
+def test_management_stack_has_one_run_role_per_workspace_trusting_exactly_it(cloud_stacks) -> None:
+    management = cloud_stacks["management"]
+    (provider,) = management["resource"]["aws_iam_openid_connect_provider"].values()
+    assert provider["url"] == "https://app.terraform.io" and provider["client_id_list"] == ["aws.workload.identity"]
+    roles = _run_roles(management)
+    assert sorted(roles) == sorted(f"acme-ml-tfc-run-{a}" for a in ACCOUNT_IDS)
+    for account in ACCOUNT_IDS:
+        (trust,) = statements(roles[f"acme-ml-tfc-run-{account}"]["assume_role_policy"])
+        assert trust == _trust(f"organization:acme:project:ml-platform:workspace:acme-ml-{account}:run_phase:*")
+    # Member stacks carry no OIDC provider or run role: their deploy role trusts only the management account.
+    assert "aws_iam_openid_connect_provider" not in cloud_stacks["staging"]["resource"]
+    assert _run_roles(cloud_stacks["staging"]) == {}
+    assert cloud_stacks["staging"]["terraform"]["cloud"]["workspaces"]["name"] == "acme-ml-staging"
+    outputs = management["output"]["tfc_run_role_arns"]["value"]
+    assert sorted(outputs) == sorted(ACCOUNT_IDS)
+
+
+def _policies_of(stack: dict, role_name: str) -> tuple[list[dict], list[str]]:
+    """(inline policy statements, attached managed policy ARNs) of a role, found by its name."""
+    res = stack["resource"]
+    (address,) = [f"aws_iam_role.{k}" for k, r in res["aws_iam_role"].items() if r["name"] == role_name]
+    inline = [s for p in res.get("aws_iam_role_policy", {}).values() if p["role"] == f"${{{address}.id}}" for s in statements(p["policy"])]
+    attached = [a["policy_arn"] for a in res.get("aws_iam_role_policy_attachment", {}).values() if a["role"] == f"${{{address}.name}}"]
+    return inline, attached
+
+
+def test_member_run_role_may_only_assume_its_accounts_deploy_role(cloud_stacks) -> None:
+    for account, account_id in ACCOUNT_IDS.items():
+        if account == "management":
+            continue
+        inline, attached = _policies_of(cloud_stacks["management"], f"acme-ml-tfc-run-{account}")
+        assert inline == [{"Sid": "AssumeDeployRole", "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
+                           "Resource": f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"}]
+        assert attached == []
+
+
+def test_management_run_role_is_administrator_without_a_management_deploy_role(cloud_stacks) -> None:
+    inline, attached = _policies_of(cloud_stacks["management"], "acme-ml-tfc-run-management")
+    assert inline == [] and attached == ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    assert "assume_role" not in cloud_stacks["management"]["provider"]["aws"][0]
+
+
+def test_explicit_management_deploy_role_is_assumed_and_bounds_its_run_role(tmp_path: Path, config_copy: Path) -> None:
     _backend(config_copy, CLOUD)
+    replace_text(config_copy / "accounts" / "management.yaml", "kind: management\n", "kind: management\ndeploy_role_name: PlatformDeploy\n")
+    (config_copy / "accounts.lock.yaml").unlink()  # ds-dev and ml-exec are created by this very stack
     out = tmp_path / "out"
-    result = runner.invoke(app, ["synth", "--account", "security", "--account", "staging", "--config", str(config_copy), "--out", str(out)])
+    result = runner.invoke(app, ["synth", "--account", "management", "--config", str(config_copy), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    for account, account_id in (("security", "222222222222"), ("staging", "777777777777")):
-        stack = json.loads((out / "stacks" / account / "cdk.tf.json").read_text())
-        provider = stack["resource"]["aws_iam_openid_connect_provider"]["tfc-oidc-provider"]
-        assert provider["url"] == "https://app.terraform.io"
-        assert provider["client_id_list"] == ["aws.workload.identity"]
-        role = stack["resource"]["aws_iam_role"]["tfc-run-role"]
-        assert role["name"] == "acme-ml-tfc-run"
-        (trust,) = statements(role["assume_role_policy"])
-        assert trust == {
-            "Sid": "TerraformCloudWorkspace", "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
-            "Principal": {"Federated": "${aws_iam_openid_connect_provider.tfc-oidc-provider.arn}"},
-            "Condition": {
-                "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
-                "StringLike": {"app.terraform.io:sub": f"organization:acme:project:ml-platform:workspace:acme-ml-{account}:run_phase:*"},
-            },
-        }
-        (allow,) = statements(stack["resource"]["aws_iam_role_policy"]["tfc-run-role-assume-deploy"]["policy"])
-        assert allow["Action"] == ["sts:AssumeRole", "sts:TagSession"]
-        assert allow["Resource"] == f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
-        assert stack["terraform"]["cloud"]["workspaces"]["name"] == f"acme-ml-{account}"
+    stack = json.loads((out / "stacks" / "management" / "cdk.tf.json").read_text())
+    assert stack["provider"]["aws"][0]["assume_role"] == [{"role_arn": "arn:aws:iam::111111111111:role/PlatformDeploy", "session_name": "mlops-tf"}]
+    inline, attached = _policies_of(stack, "acme-ml-tfc-run-management")
+    assert attached == [] and [s["Resource"] for s in inline] == ["arn:aws:iam::111111111111:role/PlatformDeploy"]
+    (ds_dev,) = _policies_of(stack, "acme-ml-tfc-run-ds-dev")[0]
+    assert ds_dev["Resource"] == "arn:aws:iam::${aws_organizations_account.account-ds-dev.id}:role/OrganizationAccountAccessRole"
+
+
+def test_too_long_run_role_name_is_a_located_config_error(config_copy: Path) -> None:
+    from config import ConfigError, load
+    from tests.helpers import line_of
+
+    _backend(config_copy, CLOUD)
+    long_name = "ds-" + "a" * 37  # 40 characters: acme-ml-tfc-run-<it> is 56, fine
+    (config_copy / "accounts" / "ds-dev.yaml").rename(config_copy / "accounts" / f"{long_name}.yaml")
+    for file in config_copy.rglob("*.yaml"):  # the account and every reference to it
+        file.write_text(file.read_text().replace("ds-dev", long_name))
+    path = config_copy / "accounts" / f"{long_name}.yaml"
+    load(config_copy)
+    replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", "prefix: acme-ml-platform\n")  # now 65
+    with pytest.raises(ConfigError) as info:
+        load(config_copy)
+    (error,) = [str(d) for d in info.value.diagnostics]
+    assert error.startswith(f"{path.as_posix()}:{line_of(path, 'name: ds-')}:")
+    assert ": name: " in error and "'acme-ml-platform-tfc-run-ds-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is 65 characters; IAM allows 64" in error
 
 
 def test_no_oidc_resources_without_the_cloud_backend_or_when_switched_off(stacks, tmp_path: Path, config_copy: Path) -> None:
     for account in stacks:
         assert stacks.resources(account, "aws_iam_openid_connect_provider") == {}
-        assert "tfc-run-role" not in stacks.resources(account, "aws_iam_role")
+        assert _run_roles(stacks[account]) == {}
     _backend(config_copy, CLOUD + "  oidc_run_roles: false\n")
     out = tmp_path / "out"
-    assert runner.invoke(app, ["synth", "--account", "security", "--config", str(config_copy), "--out", str(out)]).exit_code == 0
-    stack = json.loads((out / "stacks" / "security" / "cdk.tf.json").read_text())
-    assert "aws_iam_openid_connect_provider" not in stack.get("resource", {})
+    assert runner.invoke(app, ["synth", "--account", "management", "--config", str(config_copy), "--out", str(out)]).exit_code == 0
+    stack = json.loads((out / "stacks" / "management" / "cdk.tf.json").read_text())
+    assert "aws_iam_openid_connect_provider" not in stack.get("resource", {}) and _run_roles(stack) == {}
 
 
 # -- bootstrap ---------------------------------------------------------------------------------
@@ -109,7 +196,7 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
     stack = json.loads((folder / "cdk.tf.json").read_text())
     assert stack["terraform"]["backend"] == {"local": {"path": "../state/bootstrap.tfstate"}}
     assert stack["provider"]["aws"][0]["region"] == "eu-central-1"  # the backend's region, not the management account's
-    assert stack["provider"]["aws"][0]["assume_role"][0]["role_arn"] == "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+    assert "assume_role" not in stack["provider"]["aws"][0]  # the caller's management credentials
     res = stack["resource"]
 
     def one(rtype: str) -> dict:

@@ -16,10 +16,10 @@ Check = Callable[["Config"], Iterable[Diagnostic]]
 
 
 def _all_checks() -> list[Check]:
-    from .. import kinds
+    from .. import kinds, tfc
     from . import foundation
 
-    return [*foundation.CHECKS, *(check for module in kinds.modules() for check in module.CHECKS)]
+    return [*foundation.CHECKS, *tfc.CHECKS, *(check for module in kinds.modules() for check in module.CHECKS)]
 
 
 def run_checks(config: "Config") -> list[Diagnostic]:

@@ -1,16 +1,193 @@
-"""Cross-file checks and cross-account flows of the data section (filled in by its issue)."""
+"""Data accounts: cross-file checks, the names other accounts share with them, and their flows.
+
+Two grants cross the account boundary here and both sides read them from this module:
+- the inference data landing zone (destination side of S3 replication), `replication_destination`,
+  used by data accounts and, with the same function, by ml-execution accounts;
+- Lake Formation shares to ml-execution and data-science accounts, `lake_formation_shares`.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..checks.refs import account_ref
+from ..contracts import INFERENCE_DATA, replication_role_name, replication_sources
+from ..resolver import S3_BUCKET_NAME_MAX
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..loader import Config
     from ..resolver import Flow, Resolved
 
-CHECKS: list = []
+LAKE_CONSUMER_KINDS = ("ml-execution", "data-science")
+DATA_LAKE = "data-lake"  # KMS purpose of the lake buckets, Athena results and the Glue catalog
+DATA_STORES = "data-stores"  # KMS purpose of DynamoDB, RDS and EFS
+ATHENA_RESULTS = "athena-results"
+ACCESS_LOGS = "access-logs"
+# Bucket purposes a data account always derives besides its lake buckets.
+FIXED_BUCKET_PURPOSES = (INFERENCE_DATA, ATHENA_RESULTS, ACCESS_LOGS)
+
+
+def lake_bucket_purpose(bucket: str) -> str:
+    return f"lake-{bucket}"
+
+
+def glue_database_name(r: "Resolved", dataset: str) -> str:
+    """Glue database of a dataset: the prefix with underscores, then the dataset name."""
+    return f"{r.prefix.replace('-', '_')}_{dataset}"
+
+
+# -- inference data replication, destination side ---------------------------------------------
+@dataclass(frozen=True)
+class ReplicationSourceGrant:
+    """What one source account's replication role is granted on a destination bucket and key."""
+
+    source: str
+    role_arn: str
+    principal: dict
+    condition: dict
+
+
+@dataclass(frozen=True)
+class ReplicationDestinationSpec:
+    """Everything a destination account needs to generate its side of inference-data replication."""
+
+    account: str
+    bucket_name: str
+    bucket_arn: str
+    kms_alias: str
+    grants: tuple[ReplicationSourceGrant, ...]
+
+
+def replication_destination(r: "Resolved", destination: str) -> ReplicationDestinationSpec:
+    """The destination side for a data or ml-execution account, one grant per replication source."""
+    role = replication_role_name(r)
+    grants = []
+    for source in sorted(replication_sources(r, destination)):
+        principal, condition = r.cross_account_principal({source: [role]})
+        grants.append(ReplicationSourceGrant(source, r.role_arn(source, role), principal, condition))
+    return ReplicationDestinationSpec(
+        account=destination,
+        bucket_name=r.bucket_name(destination, INFERENCE_DATA),
+        bucket_arn=r.bucket_arn(destination, INFERENCE_DATA),
+        kms_alias=r.kms_alias(INFERENCE_DATA),
+        grants=tuple(grants),
+    )
+
+
+def replication_flows(r: "Resolved", destination: str) -> Iterator["Flow"]:
+    """Replication from each source into destination; the destination applies first (bucket policy, key)."""
+    from ..resolver import Flow
+
+    for source in sorted(replication_sources(r, destination)):
+        yield Flow(source, destination, "replication", "inference data replication", first=destination)
+
+
+# -- Lake Formation shares ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class LakeShare:
+    """A database shared by a data account with a consumer account (which creates resource links)."""
+
+    data_account: str
+    catalog_id: str
+    database_name: str
+    permissions: tuple[str, ...]
+    grantable: bool
+
+
+def lake_formation_shares(r: "Resolved", consumer: str) -> list[LakeShare]:
+    """Every database that data accounts share with consumer, from their lake_formation.grants."""
+    shares = []
+    for data in sorted(r.of_kind("data"), key=lambda a: a.name):
+        for grant in data.config.data.lake_formation.grants:
+            if grant.account != consumer:
+                continue
+            for dataset in grant.datasets:
+                shares.append(LakeShare(
+                    data.name, r.account_id(data.name), glue_database_name(r, dataset),
+                    tuple(sorted(p.value for p in grant.permissions)), grant.grantable,
+                ))
+    return sorted(shares, key=lambda s: (s.data_account, s.database_name))
+
+
+# -- checks ----------------------------------------------------------------------------------
+def bucket_names(config: "Config") -> Iterator["Diagnostic"]:
+    """Lake bucket names are unique, and every derived bucket name fits S3's 63 characters."""
+    lz = config.landing_zone
+    for account in config.of_kind("data"):
+        region = account.region or lz.home_region
+        seen: set[str] = set()
+        purposes = [(lake_bucket_purpose(b.name), ("data", "buckets", i, "name")) for i, b in enumerate(account.data.buckets)]
+        purposes += [(p, ("name",)) for p in FIXED_BUCKET_PURPOSES]
+        for i, bucket in enumerate(account.data.buckets):
+            if bucket.name in seen:
+                yield config.error(account.name, ("data", "buckets", i, "name"), f"duplicate bucket name {bucket.name!r}")
+            seen.add(bucket.name)
+        for purpose, loc in purposes:
+            derived = f"{lz.prefix}-{purpose}-{'0' * 12}-{region}"
+            if len(derived) > S3_BUCKET_NAME_MAX:
+                shown = derived.replace("0" * 12, "<account id>")
+                yield config.error(
+                    account.name, loc,
+                    f"derived bucket name {shown!r} is {len(derived)} characters; S3 allows {S3_BUCKET_NAME_MAX}. Shorten the name or the landing zone prefix",
+                )
+
+
+def datasets(config: "Config") -> Iterator["Diagnostic"]:
+    """Dataset names are unique and each dataset lives in a defined lake bucket."""
+    for account in config.of_kind("data"):
+        buckets = {b.name for b in account.data.buckets}
+        seen: set[str] = set()
+        for i, dataset in enumerate(account.data.datasets):
+            if dataset.name in seen:
+                yield config.error(account.name, ("data", "datasets", i, "name"), f"duplicate dataset {dataset.name!r}")
+            seen.add(dataset.name)
+            if dataset.bucket not in buckets:
+                yield config.error(
+                    account.name, ("data", "datasets", i, "bucket"),
+                    f"unknown bucket {dataset.bucket!r}; define it under data.buckets (defined: {', '.join(sorted(buckets)) or 'none'})",
+                )
+
+
+def lake_formation_grants(config: "Config") -> Iterator["Diagnostic"]:
+    """Grants go to ml-execution or data-science accounts, on defined datasets."""
+    for account in config.of_kind("data"):
+        defined = {d.name for d in account.data.datasets}
+        for i, grant in enumerate(account.data.lake_formation.grants):
+            here = ("data", "lake_formation", "grants", i)
+            problem = account_ref(config, account.name, (*here, "account"), grant.account, LAKE_CONSUMER_KINDS)
+            if problem:
+                yield problem
+            for j, dataset in enumerate(grant.datasets):
+                if dataset not in defined:
+                    yield config.error(
+                        account.name, (*here, "datasets", j),
+                        f"unknown dataset {dataset!r}; define it under data.datasets (defined: {', '.join(sorted(defined)) or 'none'})",
+                    )
+
+
+def stores(config: "Config") -> Iterator["Diagnostic"]:
+    """Store names are unique per type; subnet lists have no duplicates."""
+    for account in config.of_kind("data"):
+        seen: set[tuple[str, str]] = set()
+        for i, store in enumerate(account.data.stores):
+            if (store.type, store.name) in seen:
+                yield config.error(account.name, ("data", "stores", i, "name"), f"duplicate {store.type} store {store.name!r}")
+            seen.add((store.type, store.name))
+            subnets = getattr(store, "subnet_ids", [])
+            if len(set(subnets)) != len(subnets):
+                yield config.error(account.name, ("data", "stores", i, "subnet_ids"), "subnet ids must be distinct")
+
+
+CHECKS = [bucket_names, datasets, lake_formation_grants, stores]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
-    return ()
+    from ..resolver import Flow
+
+    for data in sorted(a.name for a in resolved.of_kind("data")):
+        yield from replication_flows(resolved, data)
+        consumers = sorted({g.account for g in resolved.accounts[data].config.data.lake_formation.grants})
+        for consumer in consumers:
+            yield Flow(data, consumer, "data-access", "Lake Formation grants")

@@ -1,16 +1,222 @@
-"""Cross-file checks and cross-account flows of the security section (filled in by its issue)."""
+"""Security accounts: cross-file checks, cross-account names (audit trust, trail, Identity Center) and flows.
+
+The organization-wide parts (Identity Center, the organization trail, GuardDuty, Security Hub, alerts)
+live in the security account that administers them: management.delegated_administrator, or the only
+security account. Other security accounts carry the audit hub role and may hold the trail's log archive.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..checks.refs import account_ref, account_refs
+from ..contracts import security_audit_role_name
+from ..resolver import S3_BUCKET_NAME_MAX
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..loader import Config
     from ..resolver import Flow, Resolved
 
-CHECKS: list = []
+CLOUDTRAIL = "cloudtrail"  # bucket and KMS purpose of the organization trail's log archive
+SECURITY_ALERTS = "security-alerts"  # KMS purpose of the findings topic
+ORGANIZATION_WIDE_KEYS = ("identity_center", "organization_trail", "guardduty", "security_hub", "alerts")
 
 
+# -- which account does what -----------------------------------------------------------------
+def administrator_name(config: "Config") -> str | None:
+    """The security account holding the organization-wide security services (Config-level twin of
+    config.flows.delegated_admin, for checks that run before resolution)."""
+    for manager in config.of_kind("management"):
+        if manager.management.delegated_administrator:
+            return manager.management.delegated_administrator
+    security = config.of_kind("security")
+    return security[0].name if security else None
+
+
+def administrator_section(r: "Resolved") -> Any:
+    """The security section of the administering security account (None without one)."""
+    from ..flows import delegated_admin
+
+    name = delegated_admin(r)
+    account = r.accounts.get(name) if name else None
+    return account.config.security if account is not None and account.kind == "security" else None
+
+
+def trail_account(r: "Resolved") -> str | None:
+    """The account that owns the organization trail (the administering security account), if enabled."""
+    from ..flows import delegated_admin
+
+    section = administrator_section(r)
+    trail = section.organization_trail if section is not None else None
+    return delegated_admin(r) if trail is not None and trail.enabled else None
+
+
+def log_archive_account(r: "Resolved") -> str | None:
+    """The account holding the trail's log bucket and key: organization_trail.log_archive_account or the trail's own."""
+    owner = trail_account(r)
+    if owner is None:
+        return None
+    return administrator_section(r).organization_trail.log_archive_account or owner
+
+
+def trail_name(r: "Resolved") -> str:
+    return r.resource_name("organization-trail")
+
+
+def trail_arn(r: "Resolved") -> str:
+    owner = r.accounts[trail_account(r)]
+    return f"arn:{r.partition}:cloudtrail:{owner.region}:{r.account_id(owner.name)}:trail/{trail_name(r)}"
+
+
+def identity_center_home(r: "Resolved") -> tuple[str, Any] | None:
+    """(account that manages Identity Center, its IdentityCenter settings), or None when not configured."""
+    from ..flows import delegated_admin
+
+    section = administrator_section(r)
+    if section is None or section.identity_center is None:
+        return None
+    ic = section.identity_center
+    owner = r.management().name if ic.administrator.value == "management" else delegated_admin(r)
+    return owner, ic
+
+
+def assignment_accounts(accounts: Any, assignment: Any) -> list[str]:
+    """Names an assignment targets: its accounts plus every account of its account_kinds.
+    `accounts` is Config.accounts or Resolved.accounts (name -> object with .kind)."""
+    kinds = set(assignment.account_kinds)
+    by_kind = [name for name, account in accounts.items() if account.kind in kinds]
+    return sorted({*assignment.accounts, *by_kind})
+
+
+# -- the audit trust chain ---------------------------------------------------------------------
+def security_auditor_role_name(r: "Resolved") -> str:
+    """Role in each security account that may assume the security-audit role of every account."""
+    return r.resource_name("security-auditor")
+
+
+def audit_role_trust(r: "Resolved") -> tuple[dict, dict]:
+    """(Principal, Condition) of every account's security-audit role: the security accounts' auditor roles."""
+    return r.cross_account_principal({a.name: [security_auditor_role_name(r)] for a in r.of_kind("security")})
+
+
+def audit_role_arns(r: "Resolved") -> list[str]:
+    """The security-audit role of every account that has an id (what the auditor role may assume)."""
+    return sorted(r.role_arn(a.name, security_audit_role_name(r)) for a in r.accounts.values())
+
+
+# -- checks ----------------------------------------------------------------------------------
+def organization_wide_only_in_administrator(config: "Config") -> Iterator["Diagnostic"]:
+    """Identity Center, the trail, GuardDuty, Security Hub and alerts are set in the administering account only."""
+    admin = administrator_name(config)
+    chosen = config.accounts.get(admin) if admin else None
+    if chosen is None or chosen.kind != "security":
+        return  # the foundation checks report a delegated administrator that is not a security account
+    for account in config.of_kind("security"):
+        if account.name == admin:
+            continue
+        for key in ORGANIZATION_WIDE_KEYS:
+            if key in account.security.model_fields_set:
+                yield config.error(
+                    account.name, ("security", key),
+                    f"organization-wide settings belong to the administering security account {admin!r} "
+                    f"(management.delegated_administrator); remove {key} here",
+                    key=True,
+                )
+
+
+def trail_references(config: "Config") -> Iterator["Diagnostic"]:
+    """The log archive is a security account."""
+    admin = administrator_name(config)
+    account = config.accounts.get(admin) if admin else None
+    if account is None or account.kind != "security" or account.security.organization_trail is None:
+        return
+    target = account.security.organization_trail.log_archive_account
+    if target is not None:
+        problem = account_ref(config, admin, ("security", "organization_trail", "log_archive_account"), target, ["security"])
+        if problem:
+            yield problem
+
+
+def identity_center_references(config: "Config") -> Iterator["Diagnostic"]:
+    """Groups have exactly one of display_name/group_id; assignments name defined groups, personas, accounts."""
+    for account in config.of_kind("security"):
+        ic = account.security.identity_center
+        if ic is None:
+            continue
+        base = ("security", "identity_center")
+        for key, group in ic.groups.items():
+            if (group.display_name is None) == (group.group_id is None):
+                yield config.error(account.name, (*base, "groups", key), "give exactly one of display_name (looked up in the identity store) or group_id")
+        for i, assignment in enumerate(ic.assignments):
+            here = (*base, "assignments", i)
+            if assignment.group not in ic.groups:
+                yield config.error(account.name, (*here, "group"), _unknown("group", assignment.group, ic.groups, "identity_center.groups"))
+            for j, persona in enumerate(assignment.personas):
+                if persona not in ic.personas:
+                    yield config.error(account.name, (*here, "personas", j), _unknown("persona", persona, ic.personas, "identity_center.personas"))
+            yield from account_refs(config, account.name, (*here, "accounts"), assignment.accounts)
+            if ic.administrator.value == "security":
+                hint = "set identity_center.administrator: management to manage access to it"
+                for j, target in enumerate(assignment.accounts):
+                    target_account = config.accounts.get(target)
+                    if target_account is not None and target_account.kind == "management":
+                        yield config.error(
+                            account.name, (*here, "accounts", j),
+                            f"a delegated administrator cannot assign access to the management account {target!r}; {hint}",
+                        )
+                for j, kind in enumerate(assignment.account_kinds):
+                    if kind == "management":
+                        yield config.error(
+                            account.name, (*here, "account_kinds", j),
+                            f"a delegated administrator cannot assign access to the management account; {hint}",
+                        )
+        for name, persona in ic.personas.items():
+            seen: set[str] = set()
+            for i, stmt in enumerate(persona.inline_policy):
+                if stmt.sid in seen:
+                    yield config.error(account.name, (*base, "personas", name, "inline_policy", i, "sid"), f"duplicate statement id {stmt.sid!r}")
+                seen.add(stmt.sid)
+
+
+def security_bucket_names(config: "Config") -> Iterator["Diagnostic"]:
+    """Derived bucket names of security accounts (trail archive, access logs) fit S3's 63 characters."""
+    lz = config.landing_zone
+    for account in config.of_kind("security"):
+        region = account.region or lz.home_region
+        for purpose in (CLOUDTRAIL, "access-logs"):
+            length = len(f"{lz.prefix}-{purpose}-{'0' * 12}-{region}")
+            if length > S3_BUCKET_NAME_MAX:
+                yield config.error(
+                    account.name, ("name",),
+                    f"derived bucket name '{lz.prefix}-{purpose}-<account id>-{region}' is {length} characters; "
+                    f"S3 allows {S3_BUCKET_NAME_MAX}. Shorten the landing zone prefix",
+                )
+
+
+def _unknown(what: str, value: str, defined: Iterable[str], where: str) -> str:
+    names = sorted(defined)
+    return f"unknown {what} {value!r}; define it under {where} (defined: {', '.join(names) or 'none'})"
+
+
+CHECKS = [organization_wide_only_in_administrator, trail_references, identity_center_references, security_bucket_names]
+
+
+# -- flows -----------------------------------------------------------------------------------
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
-    return ()
+    from ..resolver import Flow
+
+    security = [a.name for a in resolved.of_kind("security")]
+    for account in sorted(resolved.accounts):
+        for auditor in security:
+            if auditor != account:
+                yield Flow(auditor, account, "trust", "security audit role")
+    owner, archive = trail_account(resolved), log_archive_account(resolved)
+    if owner and archive and archive != owner:
+        yield Flow(owner, archive, "trust", "organization trail log archive", first=archive)
+    home = identity_center_home(resolved)
+    if home:
+        admin, ic = home
+        targets = sorted({name for a in ic.assignments for name in assignment_accounts(resolved.accounts, a)} - {admin})
+        for target in targets:
+            yield Flow(admin, target, "trust", "Identity Center assignments")

@@ -1,8 +1,199 @@
-"""Section of security accounts (filled in by the issue that builds this account kind)."""
+"""Section of security accounts: Identity Center, the organization trail, GuardDuty, Security Hub, alerts."""
 from __future__ import annotations
 
-from .common import StrictModel
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from .common import AccountName, Email, Slug, StrictModel
+
+# Permission set names: 1-32 characters of [\w+=,.@-]; personas use the stricter Slug and this length.
+PersonaName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", max_length=32)]
+# AWS managed policy name, optionally with its path: ReadOnlyAccess, job-function/DataScientist.
+ManagedPolicyName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]+(/[A-Za-z0-9+=,.@_-]+)*$", max_length=128)]
+IamAction = Annotated[str, StringConstraints(pattern=r"^(\*|[a-z0-9-]+:[A-Za-z0-9*]+)$")]
+StatementId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,100}$")]
+GroupId = Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{10}-|)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+PolicyResource = Annotated[str, StringConstraints(pattern=r"^(\*|arn:[a-z-]+:[a-z0-9-]*:[a-z0-9-]*:(\d{12}|\*)?:.+)$")]
+GroupDisplayName = Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[\w .+=,@-]+$")]
+
+
+class Severity(str, Enum):
+    """Finding severities, in increasing order (Security Hub labels; GuardDuty maps by score)."""
+
+    informational = "informational"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class Standard(str, Enum):
+    """Security Hub standards mlops-tf can subscribe to."""
+
+    fsbp = "aws-foundational-security-best-practices"
+    cis_1_4 = "cis-1.4.0"
+    cis_3_0 = "cis-3.0.0"
+    nist_800_53 = "nist-800-53"
+    pci_dss = "pci-dss"
+
+
+class GuardDutyFeature(str, Enum):
+    """GuardDuty protection plans auto-enabled for every member account."""
+
+    s3_data_events = "S3_DATA_EVENTS"
+    eks_audit_logs = "EKS_AUDIT_LOGS"
+    ebs_malware_protection = "EBS_MALWARE_PROTECTION"
+    rds_login_events = "RDS_LOGIN_EVENTS"
+    lambda_network_logs = "LAMBDA_NETWORK_LOGS"
+    runtime_monitoring = "RUNTIME_MONITORING"
+
+
+class IdentityCenterAdministrator(str, Enum):
+    """Where permission sets and assignments are managed: this security account as delegated
+    administrator (the management stack registers it), or the management account itself."""
+
+    security = "security"
+    management = "management"
+
+
+class InlineStatement(StrictModel):
+    """One statement of a permission set's inline policy."""
+
+    sid: StatementId
+    effect: Literal["Allow", "Deny"] = "Allow"
+    actions: list[IamAction] = Field(min_length=1)
+    resources: list[PolicyResource] = Field(default_factory=lambda: ["*"], min_length=1)
+
+
+class Persona(StrictModel):
+    """A permission set: AWS managed policies, an optional inline policy and a session duration."""
+
+    description: str = Field(min_length=1, max_length=700)
+    managed_policies: list[ManagedPolicyName] = Field(default_factory=list, max_length=20)
+    inline_policy: list[InlineStatement] = Field(default_factory=list)
+    session_duration_hours: int = Field(default=1, ge=1, le=12)
+    # Lets sessions of this persona assume the security-audit roles through the security account's auditor role.
+    audit_access: bool = False
+
+
+def _default_personas() -> dict[str, Persona]:
+    return {
+        "platform-admin": Persona(description="Administers the landing zone", managed_policies=["AdministratorAccess"], session_duration_hours=4),
+        "ml-engineer": Persona(
+            description="Builds and operates ML pipelines and endpoints",
+            managed_policies=["AmazonSageMakerFullAccess", "ReadOnlyAccess"], session_duration_hours=8,
+        ),
+        "data-scientist": Persona(description="Explores data and trains models in Studio", managed_policies=["job-function/DataScientist"], session_duration_hours=8),
+        "data-engineer": Persona(
+            description="Curates the data lake",
+            managed_policies=["AWSGlueConsoleFullAccess", "AmazonAthenaFullAccess"],
+            inline_policy=[InlineStatement(sid="LakeFormationDataAccess", actions=["lakeformation:GetDataAccess"])],
+            session_duration_hours=8,
+        ),
+        "security-auditor": Persona(
+            description="Reviews findings and configuration across the organization",
+            managed_policies=["SecurityAudit", "ReadOnlyAccess"], session_duration_hours=4, audit_access=True,
+        ),
+        "read-only": Persona(description="Reads configuration and metrics", managed_policies=["ReadOnlyAccess"], session_duration_hours=4),
+    }
+
+
+class Group(StrictModel):
+    """An Identity Center group: by display name (looked up in the identity store) or by id; exactly one."""
+
+    display_name: GroupDisplayName | None = None
+    group_id: GroupId | None = None
+
+
+AccountKindName = Literal["management", "security", "data", "shared-services", "data-science", "ml-execution", "staging", "production"]
+
+
+class Assignment(StrictModel):
+    """Give a group personas' permission sets in accounts named here and in every account of the kinds
+    listed (so a new production account gets its assignments without editing this list)."""
+
+    group: Slug
+    personas: list[PersonaName] = Field(min_length=1)
+    accounts: list[AccountName] = Field(default_factory=list)
+    account_kinds: list[AccountKindName] = Field(default_factory=list, validate_default=True)
+
+    @field_validator("account_kinds")
+    @classmethod
+    def _some_target(cls, value: list[str], info) -> list[str]:
+        """An assignment targets at least one account, by name or by kind."""
+        if not value and not info.data.get("accounts"):
+            raise ValueError("give accounts (names) or account_kinds (every account of those kinds), or both")
+        return value
+
+
+class IdentityCenter(StrictModel):
+    """IAM Identity Center: permission sets for personas, groups, and who gets what where."""
+
+    administrator: IdentityCenterAdministrator = IdentityCenterAdministrator.security
+    personas: dict[PersonaName, Persona] = Field(default_factory=_default_personas)
+    groups: dict[Slug, Group] = Field(default_factory=dict)
+    assignments: list[Assignment] = Field(default_factory=list)
+
+
+class CloudWatchLogsDelivery(StrictModel):
+    """Optional delivery of the trail to a KMS-encrypted CloudWatch Logs group."""
+
+    enabled: bool = True
+    retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 365
+
+
+class OrganizationTrail(StrictModel):
+    """The organization CloudTrail: all regions, log file validation, KMS, to a log-archive bucket."""
+
+    enabled: bool = True
+    # A security account that holds the log bucket and its key; default: this account.
+    log_archive_account: AccountName | None = None
+    log_retention_days: int = Field(default=2555, ge=1, le=36500)
+    transition_to_glacier_days: int | None = Field(default=90, ge=1)
+    cloudwatch_logs: CloudWatchLogsDelivery = Field(default_factory=CloudWatchLogsDelivery)
+
+    @field_validator("transition_to_glacier_days")
+    @classmethod
+    def _transition_before_expiry(cls, value: int | None, info) -> int | None:
+        """Logs must move to Glacier before they expire."""
+        retention = info.data.get("log_retention_days")
+        if value is not None and retention is not None and value >= retention:
+            raise ValueError(f"must be less than log_retention_days ({retention}) (got {value})")
+        return value
+
+
+class GuardDuty(StrictModel):
+    """GuardDuty as delegated administrator: auto-enable every member and these protection plans."""
+
+    enabled: bool = True
+    features: list[GuardDutyFeature] = Field(
+        default_factory=lambda: [GuardDutyFeature.s3_data_events, GuardDutyFeature.ebs_malware_protection, GuardDutyFeature.rds_login_events, GuardDutyFeature.lambda_network_logs]
+    )
+    finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] = "FIFTEEN_MINUTES"
+
+
+class SecurityHub(StrictModel):
+    """Security Hub as delegated administrator: auto-enable members, standards, cross-region aggregation."""
+
+    enabled: bool = True
+    standards: list[Standard] = Field(default_factory=lambda: [Standard.fsbp, Standard.cis_3_0], min_length=1)
+    aggregate_regions: bool = True
+
+
+class Alerts(StrictModel):
+    """EventBridge rules on GuardDuty and Security Hub findings at or above min_severity, to SNS email."""
+
+    min_severity: Severity = Severity.high
+    emails: list[Email] = Field(default_factory=list)
 
 
 class SecuritySection(StrictModel):
-    """Settings of security accounts."""
+    """Settings of security accounts. Organization-wide parts (Identity Center, trail) live in one of them."""
+
+    identity_center: IdentityCenter | None = Field(default_factory=IdentityCenter)
+    organization_trail: OrganizationTrail | None = Field(default_factory=OrganizationTrail)
+    guardduty: GuardDuty = Field(default_factory=GuardDuty)
+    security_hub: SecurityHub = Field(default_factory=SecurityHub)
+    alerts: Alerts = Field(default_factory=Alerts)
