@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from config import contracts
+from config.kinds.data import DATA_LAKE, lake_bucket_purpose
 from config.kinds.data_science import persona_role_name
 from config.kinds.shared_services import repositories_pullable_by
 from modules.aws import aws
@@ -11,6 +12,7 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.studio import LifecycleScript, StudioDomain, StudioUser
 from modules.vpc import PrivateVpc
 
+from . import lake_links
 from .base import AccountStack
 
 STUDIO_KEY_PURPOSE = "studio"
@@ -26,7 +28,8 @@ def build(stack: AccountStack) -> None:
     buckets = [SecureBucket(stack, f"project-{p}", bucket_name=r.bucket_name(acct.name, p), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
                for p in section.project_buckets]
     workgroups = _athena(stack, section, buckets[0], key)
-    roles = _personas(stack, section, key, buckets, workgroups, subnet_ids, sg_ids)
+    shares = lake_links.build(stack)
+    roles = _personas(stack, section, key, buckets, workgroups, subnet_ids, sg_ids, lake_links.glue_arns(stack, shares))
     if not roles:
         return
     domain = StudioDomain(
@@ -71,12 +74,13 @@ def _athena(stack: AccountStack, section, results: SecureBucket, key: KmsKey) ->
     return arns
 
 
-def _personas(stack: AccountStack, section, key: KmsKey, buckets: list[SecureBucket], workgroups: list[str], subnet_ids, sg_ids) -> dict[str, PersonaRole]:
+def _personas(stack: AccountStack, section, key: KmsKey, buckets: list[SecureBucket], workgroups: list[str], subnet_ids, sg_ids,
+              glue: list[str]) -> dict[str, PersonaRole]:
     r, acct = stack.resolved, stack.account
     defined = {p.name for p in section.personas}
     compute = COMPUTE_PERSONA if COMPUTE_PERSONA in defined else None
     access = section.data_access
-    data_buckets = [r.bucket_arn(access.account, b) for b in access.buckets] if access else []
+    data_buckets = [r.bucket_arn(access.account, lake_bucket_purpose(b)) for b in access.buckets] if access else []
     lists = {
         "@project_buckets": [b.arn for b in buckets],
         "@project_objects": [b.objects_arn for b in buckets],
@@ -85,13 +89,13 @@ def _personas(stack: AccountStack, section, key: KmsKey, buckets: list[SecureBuc
         "@kms_keys": [key.arn],
         "@data_kms_keys": [r.kms_key_arn_pattern(access.account)] if access and access.buckets else [],
         "@athena_workgroups": workgroups,
-        "@glue_resources": _glue_arns(r, access) if access and access.glue_databases else [],
+        "@glue_resources": glue,
         "@ecr_repositories": [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in repositories_pullable_by(r.config, acct.name)],
     }
     conditions = {}
     if access and access.buckets:
-        # Data-account keys have no ids before apply; the alias of each bucket's key names it.
-        conditions["@data_key_aliases"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": sorted(r.kms_alias(b) for b in access.buckets)}}
+        # Data-account keys have no ids before apply; the lake key's alias names it.
+        conditions["@data_key_aliases"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": r.kms_alias(DATA_LAKE)}}
     roles: dict[str, PersonaRole] = {}
     for persona in sorted(section.personas, key=lambda p: p.name):
         own = r.role_arn(acct.name, persona_role_name(r, persona.name))
@@ -107,11 +111,3 @@ def _personas(stack: AccountStack, section, key: KmsKey, buckets: list[SecureBuc
                                           persona=persona.name, activities=list(persona.activities), ctx=ctx)
     return roles
 
-
-def _glue_arns(r, access) -> list[str]:
-    acct = r.accounts[access.account]
-    base = f"arn:{r.partition}:glue:{acct.region}:{r.account_id(access.account)}"
-    out = [f"{base}:catalog"]
-    for db in sorted(access.glue_databases):
-        out += [f"{base}:database/{db}", f"{base}:table/{db}/*"]
-    return out

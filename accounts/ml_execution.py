@@ -6,14 +6,15 @@ from __future__ import annotations
 from config import contracts
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
+from config.kinds.data import replication_destination
 from modules.aws import aws
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
-from modules.inference_data import ReplicationDestination
+from modules.replication import ReplicationDestination
 from modules.kms import KmsKey, service_use_statement
 from modules.policy import document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
-from . import ml_pipelines
+from . import lake_links, ml_pipelines
 from .base import AccountStack
 
 ML_KEY_PURPOSE = "ml-execution"
@@ -37,6 +38,7 @@ def build(stack: AccountStack) -> None:
         cards = SecureBucket(stack, "model-cards", bucket_name=r.bucket_name(acct.name, MODEL_CARDS_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
         stack.output("model_cards_bucket", cards.name, "bucket receiving model card exports (PDF)")
     _model_registry(stack)
+    lake_links.build(stack)
     inference_data = _inference_data(stack, logs)
     pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data)
     _registry_forwarding(stack)
@@ -117,11 +119,11 @@ def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
 def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> ReplicationDestination:
     """Replicated inference data from staging/production, and the Model Monitor baselines they read."""
     r, acct = stack.resolved, stack.account
-    sources = contracts.replication_sources(r, acct.name)
-    principal, condition = r.cross_account_principal({s: [contracts.replication_role_name(r)] for s in sources}) if sources else (None, None)
+    # The same destination construct and resolver spec as the data account (issue 3).
+    spec = replication_destination(r, acct.name)
     dest = ReplicationDestination(
-        stack, "inference-data", bucket_name=r.bucket_name(acct.name, contracts.INFERENCE_DATA), kms_alias=r.kms_alias(contracts.INFERENCE_DATA),
-        account_id=stack.account_id, partition=r.partition, log_bucket=logs, principal=principal, condition=condition,
+        stack, "inference-data", bucket_name=spec.bucket_name, kms_alias=spec.kms_alias, account_id=stack.account_id,
+        grants=spec.grants, log_bucket=logs, partition=r.partition,
     )
     inference = contracts.inference_accounts(r)
     if inference and acct.config.ml_execution.model_package_groups:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from config import contracts
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
+from config.kinds.data import DATA_LAKE, lake_bucket_purpose
 from config.kinds.shared_services import ecr_repository_owner
 from modules.aws import aws
 from modules.feature_store import FeatureGroup, FeatureGroupSpec
-from modules.inference_data import ReplicationDestination
+from modules.replication import ReplicationDestination
 from modules.kms import KmsKey
 from modules.policy import Statement, assume_role_trust, document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
@@ -75,7 +76,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
     role_arn = r.role_arn(acct.name, role_name)
     repos = sorted({(ecr_repository_owner(r.config, ref.repository), ref.repository)
                     for p in section.pipelines for ref in (p.processing_image, p.training_image, p.inference_image) if ref})
-    inputs = sorted({(p.input_data.account, p.input_data.bucket, p.input_data.prefix) for p in section.pipelines})
+    inputs = sorted({(p.input_data.account, lake_bucket_purpose(p.input_data.bucket), p.input_data.prefix) for p in section.pipelines})
     statements = [
         statement("RunPipelineJobs", ["sagemaker:AddTags", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:DescribeProcessingJob",
                                       "sagemaker:DescribeTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTrainingJob"],
@@ -89,9 +90,9 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
         statement("UseKey", ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"], key.arn),
         statement("ReadInputData", "s3:GetObject", [f"{r.bucket_arn(a, b)}/{p}*" for a, b, p in inputs]),
         statement("ListInputData", "s3:ListBucket", sorted({r.bucket_arn(a, b) for a, b, _ in inputs})),
-        # Data account keys have no known ids before apply: the key is named by its alias condition.
+        # Data account keys have no known ids before apply: the lake key is named by its alias.
         statement("DecryptInputData", "kms:Decrypt", sorted({r.kms_key_arn_pattern(a) for a, _, _ in inputs}),
-                  condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": sorted({r.kms_alias(b) for _, b, _ in inputs})}}),
+                  condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": r.kms_alias(DATA_LAKE)}}),
         # Data quality baselines go where the inference accounts' Model Monitor reads them, under that bucket's key.
         statement("WriteBaselines", "s3:PutObject", sorted({_arn_of(r.partition, inference_names.baseline_s3_uri(r, acct.name, p.model_package_group)) + "/*" for p in section.pipelines})),
         statement("EncryptBaselines", ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"], inference_data.key.arn),
@@ -113,7 +114,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
         name = kind.pipeline_name(r, p.name)
         definition = render_json(
             "sagemaker_pipeline.json.j2",
-            input_data_url=f"s3://{r.bucket_name(p.input_data.account, p.input_data.bucket)}/{p.input_data.prefix}",
+            input_data_url=f"s3://{r.bucket_name(p.input_data.account, lake_bucket_purpose(p.input_data.bucket))}/{p.input_data.prefix}",
             artifacts_url=f"s3://{artifacts.name}/pipelines/{p.name}", kms_key_arn=key.arn, role_arn=role.arn,
             processing_image=_image(stack, p.processing_image), training_image=_image(stack, p.training_image),
             inference_image=_image(stack, p.inference_image or p.training_image),

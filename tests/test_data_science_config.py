@@ -96,3 +96,10 @@ def test_data_access_account_kind(config_copy):
     replace_text(path, "    account: data\n", "    account: ml-exec\n")
     d = only(errors_of(config_copy), "data_science.data_access.account")
     assert "expected an account of kind data" in d.message and d.line == line_of(path, "account: ml-exec")
+
+
+def test_data_access_unknown_bucket(config_copy):
+    path = config_copy.joinpath(*DS)
+    replace_text(path, "    buckets: [curated]\n", "    buckets: [curated, cured]\n")
+    d = only(errors_of(config_copy), "data_science.data_access.buckets[1]")
+    assert "has no bucket 'cured'" in d.message and d.line == line_of(path, "[curated, cured]")

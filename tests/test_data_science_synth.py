@@ -77,7 +77,7 @@ def test_user_profiles_bound_to_personas(stacks):
 
 
 def test_persona_roles_trust_sagemaker(stacks):
-    roles = {r["name"]: r for r in stacks.resources(DS, "aws_iam_role").values()}
+    roles = {r["name"]: r for r in stacks.resources(DS, "aws_iam_role").values() if r["name"].startswith("acme-ml-persona-")}
     assert sorted(roles) == ["acme-ml-persona-data-scientist", "acme-ml-persona-mlops-engineer", "acme-ml-persona-sagemaker-compute"]
     for role in roles.values():
         trust = json.loads(role["assume_role_policy"])["Statement"][0]
@@ -113,11 +113,16 @@ def test_pass_role_names_the_compute_persona(stacks):
 def test_data_access_names_resources(stacks, resolved_example):
     r = resolved_example
     stmts = {s["Sid"]: s for s in persona_statements(stacks, "data-scientist")}
-    assert stmts["AccessS3BucketsReadDataObjects"]["Resource"] == r.bucket_arn("data", "curated") + "/*"
+    assert stmts["AccessS3BucketsReadDataObjects"]["Resource"] == r.bucket_arn("data", "lake-curated") + "/*"
     assert r.bucket_arn(DS, "model-outputs") in stmts["AccessS3BucketsListBuckets"]["Resource"]
-    assert stmts["AccessS3BucketsDecryptDataBuckets"]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/acme-ml/curated"]}}
-    assert stmts["ManageGlueTablesGlueTables"]["Resource"] == [
-        "arn:aws:glue:eu-west-1:333333333333:catalog", "arn:aws:glue:eu-west-1:333333333333:database/curated", "arn:aws:glue:eu-west-1:333333333333:table/curated/*"]
+    assert stmts["AccessS3BucketsDecryptDataBuckets"]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/acme-ml/data-lake"}}
+    # Glue: the databases the data account shares with ds-dev, in its catalog and as local resource links.
+    assert stmts["ManageGlueTablesGlueTables"]["Resource"] == sorted([
+        "arn:aws:glue:eu-west-1:333333333333:catalog", "arn:aws:glue:eu-west-1:333333333333:database/acme_ml_customers",
+        "arn:aws:glue:eu-west-1:333333333333:table/acme_ml_customers/*", "arn:aws:glue:eu-west-1:555555555555:catalog",
+        "arn:aws:glue:eu-west-1:555555555555:database/acme_ml_customers", "arn:aws:glue:eu-west-1:555555555555:table/acme_ml_customers/*"])
+    link = by(stacks, DS, "aws_glue_catalog_database", name="acme_ml_customers")
+    assert link["target_database"] == {"catalog_id": "333333333333", "database_name": "acme_ml_customers"}
     assert stmts["QueryAthenaWorkgroupsQueryWorkgroups"]["Resource"] == "arn:aws:athena:eu-west-1:555555555555:workgroup/acme-ml-analytics"
     assert sorted(stmts["AccessRequiredServicesPullImages"]["Resource"]) == sorted(
         contracts.ecr_repository_arn(r, "shared-services", n) for n in ("churn-processing", "churn-training"))

@@ -114,3 +114,10 @@ def test_registry_events_to_must_be_shared_services(config_copy):
     replace_text(path, "registry_events_to: [shared-services]", "registry_events_to: [data]")
     d = only(errors_of(config_copy), "ml_execution.registry_events_to[0]")
     assert "shared-services" in d.message and d.line == line_of(path, "registry_events_to")
+
+
+def test_pipeline_input_bucket_must_exist(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "input_data: {account: data, bucket: curated,", "input_data: {account: data, bucket: gold,")
+    d = only(errors_of(config_copy), "ml_execution.pipelines[0].input_data.bucket")
+    assert "has no bucket 'gold'" in d.message and d.line == line_of(path, "bucket: gold")

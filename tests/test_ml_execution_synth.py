@@ -115,7 +115,8 @@ def test_pipeline_definition(stacks, resolved_example):
     register = steps["CheckAccuracy"]["Arguments"]["IfSteps"][0]
     assert register["Type"] == "RegisterModel" and register["Arguments"]["ModelPackageGroupName"] == "acme-ml-churn"
     params = {p["Name"]: p["DefaultValue"] for p in definition["Parameters"]}
-    assert params["InputDataUrl"] == "s3://acme-ml-curated-333333333333-eu-west-1/churn/"
+    assert params["InputDataUrl"] == "s3://acme-ml-lake-curated-333333333333-eu-west-1/churn/"
+    by(stacks, "data", "aws_s3_bucket", bucket="acme-ml-lake-curated-333333333333-eu-west-1")  # the data side exists
     assert params["MinAccuracy"] == 0.8 and params["TrainingInstanceType"] == "ml.m5.xlarge"
     assert steps["Train"]["Arguments"]["ResourceConfig"]["VolumeKmsKeyId"].startswith("${aws_kms_key.")
 
@@ -123,10 +124,11 @@ def test_pipeline_definition(stacks, resolved_example):
 def test_pipeline_role_names_resources(stacks, resolved_example):
     r = resolved_example
     policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "RunPipelineJobs" in p["policy"])["policy"]
-    assert sid(policy, "ReadInputData")["Resource"] == r.bucket_arn("data", "curated") + "/churn/*"
+    assert sid(policy, "ReadInputData")["Resource"] == r.bucket_arn("data", "lake-curated") + "/churn/*"
     decrypt = sid(policy, "DecryptInputData")
     assert decrypt["Resource"] == r.kms_key_arn_pattern("data")
-    assert decrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/acme-ml/curated"]}}
+    assert decrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/acme-ml/data-lake"}}
+    by(stacks, "data", "aws_kms_alias", name="alias/acme-ml/data-lake")  # the key that encrypts the lake buckets
     assert sid(policy, "ModelCards")["Resource"] == "arn:aws:sagemaker:eu-west-1:666666666666:model-card/*"
     assert sid(policy, "ExportModelCards")["Resource"] == r.bucket_arn(ML, "model-cards") + "/*"
     wildcard = [s for s in statements(policy) if s.get("Resource") == "*"]
@@ -137,16 +139,22 @@ def test_inference_data_destination_grants_replication_roles(stacks, resolved_ex
     r = resolved_example
     sources = contracts.replication_sources(r, ML)
     assert sorted(sources) == ["production", "staging"]
-    roles = sorted(r.role_arn(s, contracts.replication_role_name(r)) for s in sources)
     bucket = by(stacks, ML, "aws_s3_bucket", bucket=r.bucket_name(ML, contracts.INFERENCE_DATA))
     assert bucket
-    policy = next(p for p in stacks.resources(ML, "aws_s3_bucket_policy").values() if "ReplicationRolesReplicate" in p["policy"])["policy"]
-    replicate = sid(policy, "ReplicationRolesReplicate")
-    assert replicate["Resource"] == r.bucket_arn(ML, contracts.INFERENCE_DATA) + "/*"
-    assert replicate["Condition"]["ArnEquals"]["aws:PrincipalArn"] == roles
+    policy = next(p for p in stacks.resources(ML, "aws_s3_bucket_policy").values() if "ReplicateObjectsFrom" in p["policy"])["policy"]
     alias = by(stacks, ML, "aws_kms_alias", name=r.kms_alias(contracts.INFERENCE_DATA))
     key = next(k for ref, k in stacks.resources(ML, "aws_kms_key").items() if ref in alias["target_key_id"])
-    assert sid(key["policy"], "ReplicationRolesEncrypt")["Condition"]["ArnEquals"]["aws:PrincipalArn"] == roles
+    for source in sorted(sources):
+        suffix = source.capitalize()
+        role = r.role_arn(source, contracts.replication_role_name(r))
+        replicate = sid(policy, f"ReplicateObjectsFrom{suffix}")
+        assert replicate["Resource"] == r.bucket_arn(ML, contracts.INFERENCE_DATA) + "/*"
+        assert replicate["Condition"]["ArnEquals"]["aws:PrincipalArn"] == role
+        assert sid(key["policy"], f"EncryptReplicasFrom{suffix}")["Condition"]["ArnEquals"]["aws:PrincipalArn"] == role
+    # Source side: each inference account's replication role writes exactly this bucket.
+    for source in sources:
+        replication = next(iter(stacks.resources(source, "aws_s3_bucket_replication_configuration").values()))
+        assert r.bucket_arn(ML, contracts.INFERENCE_DATA) in [rule["destination"]["bucket"] for rule in replication["rule"]]
     assert key["enable_key_rotation"] is True
 
 
@@ -177,3 +185,13 @@ def test_baselines_written_by_pipeline_and_read_by_model_monitor(stacks, resolve
     assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(r.role_arn(a, model_monitor_role_name(r)) for a in ("staging", "production"))
     role_policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "WriteBaselines" in p["policy"])["policy"]
     assert sid(role_policy, "WriteBaselines")["Resource"] == uri.replace("s3://", "arn:aws:s3:::") + "/*"
+
+
+def test_lake_formation_resource_links(stacks, resolved_example):
+    from config.kinds.data import lake_formation_shares
+
+    shares = lake_formation_shares(resolved_example, ML)
+    links = {d["name"]: d for d in stacks.resources(ML, "aws_glue_catalog_database").values() if "target_database" in d}
+    assert sorted(links) == sorted(s.database_name for s in shares) and links
+    for share in shares:
+        assert links[share.database_name]["target_database"] == {"catalog_id": "333333333333", "database_name": share.database_name}

@@ -70,9 +70,15 @@ def check_user_profiles(config: "Config") -> Iterable["Diagnostic"]:
             if lifecycle.index(name) != i:
                 yield config.error(account.name, (SECTION, "studio", "lifecycle_configurations", i, "name"), f"lifecycle configuration {name!r} is defined twice")
         if section.data_access:
-            problem = account_ref(config, account.name, (SECTION, "data_access", "account"), section.data_access.account, ("data",))
+            access = section.data_access
+            problem = account_ref(config, account.name, (SECTION, "data_access", "account"), access.account, ("data",))
             if problem:
                 yield problem
+            elif access.account in config.accounts:
+                defined = [b.name for b in config.accounts[access.account].data.buckets]
+                for i, bucket in enumerate(access.buckets):
+                    if bucket not in defined:
+                        yield config.error(account.name, (SECTION, "data_access", "buckets", i), f"data account {access.account!r} has no bucket {bucket!r} (buckets: {', '.join(defined) or 'none'})")
 
 
 CHECKS = [check_personas, check_user_profiles]

@@ -156,9 +156,14 @@ def check_pipelines(config: "Config") -> Iterable["Diagnostic"]:
                     yield config.error(account.name, loc + (field, "repository"), f"no shared-services account defines the ECR repository {repo!r}")
                 elif account.name not in ecr_pull_accounts(config, repo):
                     yield config.error(account.name, loc + (field, "repository"), f"ECR repository {repo!r} in {owner!r} does not list {account.name!r} in pull_accounts")
-            problem = account_ref(config, account.name, loc + ("input_data", "account"), pipeline.input_data.account, ("data",))
+            data = pipeline.input_data
+            problem = account_ref(config, account.name, loc + ("input_data", "account"), data.account, ("data",))
             if problem:
                 yield problem
+            elif data.account in config.accounts:
+                defined = [b.name for b in config.accounts[data.account].data.buckets]
+                if data.bucket not in defined:
+                    yield config.error(account.name, loc + ("input_data", "bucket"), f"data account {data.account!r} has no bucket {data.bucket!r} (buckets: {', '.join(defined) or 'none'})")
         if section.retraining and section.retraining.pipeline not in names:
             yield config.error(account.name, (SECTION, "retraining", "pipeline"), f"unknown pipeline {section.retraining.pipeline!r}; this account defines: {', '.join(sorted(names)) or 'none'}")
         yield from account_refs(config, account.name, (SECTION, "registry_events_to"), section.registry_events_to, ("shared-services",))

@@ -80,11 +80,11 @@ class UserProfile(StrictModel):
 
 
 class DataAccess(StrictModel):
-    """Data-account resources the personas may read: bucket purposes and Glue databases."""
+    """Lake buckets of a data account the personas may read (by bucket name in that account's
+    data.buckets). Glue databases come from that account's lake_formation.grants to this account."""
 
     account: AccountName
     buckets: list[Slug] = Field(default_factory=list)
-    glue_databases: list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,255}$")]] = Field(default_factory=list)
 
 
 class DataScienceSection(StrictModel):

@@ -64,7 +64,7 @@ class ImageRef(StrictModel):
 
 
 class DataLocation(StrictModel):
-    """An S3 prefix in a data account's bucket, by account name and bucket purpose."""
+    """An S3 prefix in a lake bucket of a data account, by account name and bucket name (its data.buckets)."""
 
     account: AccountName
     bucket: Slug
