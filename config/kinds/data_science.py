@@ -90,4 +90,4 @@ def flows(resolved: "Resolved") -> Iterable["Flow"]:
     for account in resolved.of_kind("data-science"):
         access = account.config.data_science.data_access
         if access:
-            yield Flow(access.account, account.name, "data-access", "project data for personas")
+            yield Flow(access.account, account.name, "data-access", f"lake buckets: {', '.join(sorted(access.buckets))}")

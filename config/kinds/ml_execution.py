@@ -178,11 +178,12 @@ def flows(resolved: "Resolved") -> Iterable["Flow"]:
     for account in resolved.of_kind("ml-execution"):
         for shared in registry_event_targets(resolved, account.name):
             yield Flow(account.name, shared, "events", "model package state changes")
-        for group in account.config.ml_execution.model_package_groups:
+        groups = sorted(g.name for g in account.config.ml_execution.model_package_groups)
+        if groups:
             for reader in sorted(model_registry_readers(resolved)):
-                yield Flow(account.name, reader, "registry", f"reads model packages of {group.name}")
+                yield Flow(account.name, reader, "registry", f"reads model packages: {', '.join(groups)}")
         if account.config.ml_execution.retraining:
             for source in contracts.inference_accounts(resolved):
-                yield Flow(source, account.name, "events", "monitoring alarms start retraining")
+                yield Flow(source, account.name, "events", "monitoring events start retraining")
         for pipeline in account.config.ml_execution.pipelines:
             yield Flow(pipeline.input_data.account, account.name, "data-access", f"training data for {pipeline.name}")

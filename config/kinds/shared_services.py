@@ -124,8 +124,11 @@ def flows(resolved: "Resolved") -> Iterable["Flow"]:
         for kind, targets in pipeline_targets(resolved, shared.name).items():
             for target in targets:
                 yield Flow(shared.name, target, "deployment", f"deploys models to {kind}")
+        pulls: dict[str, list[str]] = {}
         for rep in shared.config.shared_services.ecr_repositories:
             for puller in repository_pullers(resolved.config, rep):
-                yield Flow(shared.name, puller, "data-access", f"ECR pull {rep.name}")
+                pulls.setdefault(puller, []).append(rep.name)
+        for puller, repos in sorted(pulls.items()):
+            yield Flow(shared.name, puller, "data-access", f"ECR pull: {', '.join(sorted(repos))}")
 
 
