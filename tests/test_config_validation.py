@@ -279,5 +279,5 @@ def test_missing_variant_tag(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, "state_backend:\n  type: local", "state_backend:\n  bucket: x")
     error = only_error(config_copy)
-    located(error, path, line_of(path, "state_backend"), "state_backend.type")
+    located(error, path, line_of(path, "bucket: x"), "state_backend.type")
     assert "required field is missing" in error
