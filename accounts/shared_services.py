@@ -28,7 +28,7 @@ def build(stack: AccountStack) -> None:
 
 
 def _ecr(stack: AccountStack, section) -> None:
-    r, acct = stack.resolved, stack.account
+    r = stack.resolved
     key = KmsKey(stack, "ecr-key", alias=r.kms_alias(ECR_KEY_PURPOSE), description="ECR image encryption", account_id=stack.account_id, partition=r.partition)
     for rep in sorted(section.ecr_repositories, key=lambda x: x.name):
         statements = []

@@ -3,22 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from config import load
-from config.errors import ConfigError
 from config.kinds.ml_execution import model_package_group_owner, model_registry_readers, registry_event_sources, retraining_event_patterns
-from tests.helpers import line_of, replace_text
-
-
-def errors_of(root):
-    with pytest.raises(ConfigError) as info:
-        load(root)
-    return info.value.diagnostics
-
-
-def only(diagnostics, field):
-    found = [d for d in diagnostics if d.field == field]
-    assert found, f"no error on {field}: {[str(d) for d in diagnostics]}"
-    return found[0]
+from tests.helpers import config_errors, error_on, line_of, replace_text
 
 
 ML = ("accounts", "ml-exec.yaml")
@@ -52,34 +38,34 @@ def test_resolver_functions(resolved_example):
 def test_feature_errors(config_copy, old, new, field, message):
     path = config_copy.joinpath(*ML)
     replace_text(path, old, new)
-    d = only(errors_of(config_copy), field)
+    d = error_on(config_errors(config_copy), field)
     assert d.line == line_of(path, new) and message in d.message and d.file.endswith("ml-exec.yaml")
 
 
 def test_record_identifier_must_be_a_feature(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "record_identifier: customer_id", "record_identifier: customer")
-    d = only(errors_of(config_copy), "ml_execution.feature_store.feature_groups[0].record_identifier")
+    d = error_on(config_errors(config_copy), "ml_execution.feature_store.feature_groups[0].record_identifier")
     assert d.line == line_of(path, "record_identifier: customer") and "customer_id" in d.message
 
 
 def test_event_time_type(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "{name: event_time, type: Fractional}", "{name: event_time, type: Integral}")
-    d = only(errors_of(config_copy), "ml_execution.feature_store.feature_groups[0].event_time")
+    d = error_on(config_errors(config_copy), "ml_execution.feature_store.feature_groups[0].event_time")
     assert d.line == line_of(path, "event_time: event_time") and "Fractional or String" in d.message
 
 
 def test_pipeline_image_from_unknown_repository(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "training_image: {repository: churn-training", "training_image: {repository: churn-trainer")
-    d = only(errors_of(config_copy), "ml_execution.pipelines[0].training_image.repository")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].training_image.repository")
     assert d.line == line_of(path, "churn-trainer") and "no shared-services account defines" in d.message
 
 
 def test_pipeline_image_not_pullable(config_copy):
     replace_text(config_copy / "accounts" / "shared-services.yaml", "      purpose: processing\n      pull_accounts: [ds-dev, ml-exec]", "      purpose: processing\n      pull_accounts: [ds-dev]")
-    d = only(errors_of(config_copy), "ml_execution.pipelines[0].processing_image.repository")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].processing_image.repository")
     assert "does not list 'ml-exec' in pull_accounts" in d.message
 
 
@@ -87,7 +73,7 @@ def test_pipeline_unknown_group_and_data_account(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "model_package_group: churn", "model_package_group: chrun")
     replace_text(path, "input_data: {account: data,", "input_data: {account: ds-dev,")
-    diags = {d.field: d for d in errors_of(config_copy)}
+    diags = {d.field: d for d in config_errors(config_copy)}
     assert diags["ml_execution.pipelines[0].model_package_group"].line == line_of(path, "model_package_group: chrun")
     assert "expected an account of kind data" in diags["ml_execution.pipelines[0].input_data.account"].message
 
@@ -95,7 +81,7 @@ def test_pipeline_unknown_group_and_data_account(config_copy):
 def test_retraining_unknown_pipeline(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "  retraining:\n    pipeline: churn-training", "  retraining:\n    pipeline: churn")
-    d = only(errors_of(config_copy), "ml_execution.retraining.pipeline")
+    d = error_on(config_errors(config_copy), "ml_execution.retraining.pipeline")
     assert d.line == line_of(path, "  retraining:") + 1 and "churn-training" in d.message
 
 
@@ -105,19 +91,19 @@ def test_group_name_too_long_with_prefix(config_copy):
     replace_text(path, "    - name: churn\n", f"    - name: {long}\n")
     replace_text(path, "model_package_group: churn", f"model_package_group: {long}")
     (config_copy / "landing-zone.yaml").write_text((config_copy / "landing-zone.yaml").read_text().replace("prefix: acme-ml", "prefix: acme-machine-learning-platform-x"))
-    d = only(errors_of(config_copy), "ml_execution.model_package_groups[0].name")
+    d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[0].name")
     assert "SageMaker allows 63" in d.message and d.line == line_of(path, f"- name: {long}")
 
 
 def test_registry_events_to_must_be_shared_services(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "registry_events_to: [shared-services]", "registry_events_to: [data]")
-    d = only(errors_of(config_copy), "ml_execution.registry_events_to[0]")
+    d = error_on(config_errors(config_copy), "ml_execution.registry_events_to[0]")
     assert "shared-services" in d.message and d.line == line_of(path, "registry_events_to")
 
 
 def test_pipeline_input_bucket_must_exist(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "input_data: {account: data, bucket: curated,", "input_data: {account: data, bucket: gold,")
-    d = only(errors_of(config_copy), "ml_execution.pipelines[0].input_data.bucket")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].input_data.bucket")
     assert "has no bucket 'gold'" in d.message and d.line == line_of(path, "bucket: gold")
