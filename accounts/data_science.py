@@ -1,8 +1,113 @@
-"""Stack content for data_science (filled in by its issue)."""
+"""Data science: private VPC (or existing), Studio domain, Role Manager personas, project buckets."""
 from __future__ import annotations
 
+from config import contracts
+from config.kinds.data import DATA_LAKE, lake_bucket_purpose
+from config.kinds.data_science import persona_role_name
+from config.kinds.shared_services import repositories_pullable_by
+from modules.aws import aws
+from modules.kms import KmsKey
+from modules.personas import PersonaContext, PersonaRole
+from modules.secure_bucket import AccessLogBucket, SecureBucket
+from modules.studio import LifecycleScript, StudioDomain, StudioUser
+from modules.vpc import PrivateVpc
+
+from . import lake_links
 from .base import AccountStack
+
+STUDIO_KEY_PURPOSE = "studio"
+COMPUTE_PERSONA = "sagemaker-compute"
 
 
 def build(stack: AccountStack) -> None:
-    """Add this module's resources to the account's stack."""
+    r, acct = stack.resolved, stack.account
+    section = acct.config.data_science
+    logs = AccessLogBucket(stack, "access-logs", bucket_name=r.bucket_name(acct.name, "access-logs"), account_id=stack.account_id, partition=r.partition)
+    key = KmsKey(stack, "studio-key", alias=r.kms_alias(STUDIO_KEY_PURPOSE), description="Studio EFS, sharing and project buckets", account_id=stack.account_id, partition=r.partition)
+    vpc_id, subnet_ids, sg_ids = _network(stack, section.network)
+    buckets = [SecureBucket(stack, f"project-{p}", bucket_name=r.bucket_name(acct.name, p), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
+               for p in section.project_buckets]
+    workgroups = _athena(stack, section, buckets[0], key)
+    shares = lake_links.build(stack)
+    roles = _personas(stack, section, key, buckets, workgroups, subnet_ids, sg_ids, lake_links.glue_arns(stack, shares))
+    if not roles:
+        return
+    domain = StudioDomain(
+        stack, "studio", name=r.resource_name(acct.name, "studio"), auth_mode=section.studio.auth_mode, vpc_id=vpc_id, subnet_ids=subnet_ids,
+        security_group_ids=sg_ids, kms_key_arn=key.arn, default_role_arn=roles[section.studio.default_persona].arn, sharing_bucket=buckets[0].name,
+        idle_timeout_minutes=section.studio.idle_timeout_minutes,
+        lifecycle_scripts=[LifecycleScript(c.name, c.app_type, c.script) for c in section.studio.lifecycle_configurations],
+        users=[StudioUser(u.name, roles[u.persona].arn, u.sso_user) for u in sorted(section.user_profiles, key=lambda u: u.name)],
+    )
+    stack.output("studio_domain_id", domain.domain.id, "SageMaker Studio domain (VPC only)")
+
+
+def _network(stack: AccountStack, network) -> tuple[str, list[str], list[str]]:
+    r, acct = stack.resolved, stack.account
+    if network.type == "managed":
+        vpc = PrivateVpc(stack, "network", name=r.resource_name(acct.name), region=acct.region, cidr=network.cidr,
+                         zones=network.availability_zones, allow_internet=network.allow_internet)
+        return vpc.vpc_id, vpc.subnet_ids, vpc.security_group_ids
+    sg_ids = list(network.security_group_ids)
+    if not sg_ids:
+        sg = aws.security_group.SecurityGroup(stack, "studio-sg", name=r.resource_name(acct.name, "studio"), description="Studio apps and jobs", vpc_id=network.vpc_id)
+        aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(stack, "studio-sg-self", security_group_id=sg.id, referenced_security_group_id=sg.id, ip_protocol="-1")
+        aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(stack, "studio-sg-egress", security_group_id=sg.id, cidr_ipv4="0.0.0.0/0", ip_protocol="tcp", from_port=443, to_port=443)
+        sg_ids = [sg.id]
+    return network.vpc_id, list(network.subnet_ids), sg_ids
+
+
+def _athena(stack: AccountStack, section, results: SecureBucket, key: KmsKey) -> list[str]:
+    r, acct = stack.resolved, stack.account
+    arns = []
+    for wg in sorted(section.athena_workgroups):
+        name = r.resource_name(wg)
+        aws.athena_workgroup.AthenaWorkgroup(
+            stack, f"athena-{wg}", name=name, force_destroy=False,
+            configuration={
+                "enforce_workgroup_configuration": True, "publish_cloudwatch_metrics_enabled": True,
+                "result_configuration": {"output_location": f"s3://{results.name}/athena/{wg}/",
+                                         "encryption_configuration": {"encryption_option": "SSE_KMS", "kms_key_arn": key.arn}},
+            },
+        )
+        arns.append(f"arn:{r.partition}:athena:{acct.region}:{stack.account_id}:workgroup/{name}")
+    return arns
+
+
+def _personas(stack: AccountStack, section, key: KmsKey, buckets: list[SecureBucket], workgroups: list[str], subnet_ids, sg_ids,
+              glue: list[str]) -> dict[str, PersonaRole]:
+    r, acct = stack.resolved, stack.account
+    defined = {p.name for p in section.personas}
+    compute = COMPUTE_PERSONA if COMPUTE_PERSONA in defined else None
+    access = section.data_access
+    data_buckets = [r.bucket_arn(access.account, lake_bucket_purpose(b)) for b in access.buckets] if access else []
+    lists = {
+        "@project_buckets": [b.arn for b in buckets],
+        "@project_objects": [b.objects_arn for b in buckets],
+        "@data_buckets": data_buckets,
+        "@data_objects": [f"{b}/*" for b in data_buckets],
+        "@kms_keys": [key.arn],
+        "@data_kms_keys": [r.kms_key_arn_pattern(access.account)] if access and access.buckets else [],
+        "@athena_workgroups": workgroups,
+        "@glue_resources": glue,
+        "@ecr_repositories": [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in repositories_pullable_by(r.config, acct.name)],
+    }
+    conditions = {}
+    if access and access.buckets:
+        # Data-account keys have no ids before apply; the lake key's alias names it.
+        conditions["@data_key_aliases"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": r.kms_alias(DATA_LAKE)}}
+    roles: dict[str, PersonaRole] = {}
+    for persona in sorted(section.personas, key=lambda p: p.name):
+        own = r.role_arn(acct.name, persona_role_name(r, persona.name))
+        ctx = PersonaContext(
+            partition=r.partition, region=acct.region, account=stack.account_id,
+            lists={**lists, "@compute_roles": [r.role_arn(acct.name, persona_role_name(r, compute)) if compute else own]},
+            conditions=conditions,
+            vpc_condition={"ForAllValues:StringEquals": {"sagemaker:VpcSubnets": subnet_ids, "sagemaker:VpcSecurityGroupIds": sg_ids},
+                           "Null": {"sagemaker:VpcSubnets": "false"}} if section.enforce_vpc else None,
+            kms_condition={"Null": {"sagemaker:VolumeKmsKey": "false"}} if section.enforce_kms else None,
+        )
+        roles[persona.name] = PersonaRole(stack, f"persona-{persona.name}", role_name=persona_role_name(r, persona.name),
+                                          persona=persona.name, activities=list(persona.activities), ctx=ctx)
+    return roles
+

@@ -13,7 +13,7 @@ from modules.kms import KmsKey
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 
-from . import inference_api, inference_endpoints, inference_monitoring, inference_replication
+from . import inference_api, inference_endpoints, inference_monitoring, inference_replication, pipeline_targets
 from .base import AccountStack
 
 LOGS_PURPOSE = "inference-logs"  # KMS key of the log groups, and the purpose of the S3 access-log bucket
@@ -63,8 +63,8 @@ def build(stack: AccountStack) -> None:
     inference_api.build(ctx)
     inference_monitoring.build(ctx, endpoints)
     inference_replication.build(ctx)
-    # Deployment role trusted by the shared-services pipeline: built by accounts/pipeline_targets.py
-    # (issue 4). Wire it here, once, after merge: `pipeline_targets.build(stack)`.
+    # Deployment role trusted by the shared-services pipeline (when a pipeline targets this account).
+    pipeline_targets.build(stack)
 
 
 def _shared(stack: AccountStack) -> InferenceContext:

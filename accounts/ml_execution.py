@@ -1,8 +1,135 @@
-"""Stack content for ml_execution (filled in by its issue)."""
+"""ML execution: Model Registry with cross-account policies, registry and retraining events, model
+cards bucket and the inference-data destination. Feature Store and Pipelines: ml_pipelines.py.
+"""
 from __future__ import annotations
 
+from config import contracts
+from config.kinds import inference as inference_names
+from config.kinds import ml_execution as kind
+from config.kinds.data import replication_destination
+from modules.aws import aws
+from modules.events import EventBus, EventRule, EventsRole, put_events_statement
+from modules.replication import ReplicationDestination
+from modules.kms import KmsKey, service_use_statement
+from modules.policy import document, statement
+from modules.secure_bucket import AccessLogBucket, SecureBucket
+
+from . import lake_links, ml_pipelines
 from .base import AccountStack
+
+ML_KEY_PURPOSE = "ml-execution"
+ARTIFACTS_PURPOSE = "ml-artifacts"
+MODEL_CARDS_PURPOSE = "model-cards"
+BASELINES_PREFIX = "monitoring-baselines"  # config.kinds.inference.baseline_s3_uri puts them there
 
 
 def build(stack: AccountStack) -> None:
-    """Add this module's resources to the account's stack."""
+    r, acct = stack.resolved, stack.account
+    section = acct.config.ml_execution
+    logs = AccessLogBucket(stack, "access-logs", bucket_name=r.bucket_name(acct.name, "access-logs"), account_id=stack.account_id, partition=r.partition)
+    key = KmsKey(stack, "ml-key", alias=r.kms_alias(ML_KEY_PURPOSE), description="ML execution: features, artifacts, model cards",
+                 account_id=stack.account_id, partition=r.partition,
+                 statements=[service_use_statement("SageMakerUsesKey", "sagemaker.amazonaws.com", account_id=stack.account_id,
+                                                   actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"])])
+    artifacts = SecureBucket(stack, "ml-artifacts", bucket_name=r.bucket_name(acct.name, ARTIFACTS_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
+    _share_model_artifacts(stack, key, artifacts)
+    cards = None
+    if section.model_cards:
+        cards = SecureBucket(stack, "model-cards", bucket_name=r.bucket_name(acct.name, MODEL_CARDS_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
+        stack.output("model_cards_bucket", cards.name, "bucket receiving model card exports (PDF)")
+    _model_registry(stack)
+    lake_links.build(stack)
+    inference_data = _inference_data(stack, logs)
+    pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data)
+    _registry_forwarding(stack)
+    _retraining(stack, pipelines)
+
+
+def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBucket) -> None:
+    """Endpoints in staging/production load model data registered here (pipelines/*/models/ only),
+    as the inference accounts' SageMaker execution role (config.kinds.inference), root plus condition.
+    """
+    r = stack.resolved
+    inference = contracts.inference_accounts(r)
+    if not inference:
+        return
+    principal, condition = r.cross_account_principal({a: [inference_names.inference_execution_role_name(r)] for a in inference})
+    artifacts.add_statements(statement("InferenceAccountsReadModels", "s3:GetObject", f"{artifacts.arn}/pipelines/*/models/*", principal=principal, condition=condition))
+    key.add_statements(statement("InferenceAccountsDecryptModels", ["kms:Decrypt", "kms:DescribeKey"], "*", principal=principal, condition=condition))
+
+
+def _model_registry(stack: AccountStack) -> None:
+    r, acct = stack.resolved, stack.account
+    readers = kind.model_registry_readers(r)
+    principal, condition = r.cross_account_principal(readers) if readers else (None, None)
+    for group in sorted(acct.config.ml_execution.model_package_groups, key=lambda g: g.name):
+        name = contracts.model_package_group_name(r, group.name)
+        resource = aws.sagemaker_model_package_group.SagemakerModelPackageGroup(
+            stack, f"model-package-group-{group.name}", model_package_group_name=name, model_package_group_description=group.description or None
+        )
+        if principal is None:
+            continue
+        policy = document(
+            statement("DescribeGroup", ["sagemaker:DescribeModelPackageGroup"], contracts.model_package_group_arn(r, acct.name, group.name), principal=principal, condition=condition),
+            statement("ReadModelPackages", ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], contracts.model_package_arn_pattern(r, acct.name, group.name), principal=principal, condition=condition),
+        )
+        aws.sagemaker_model_package_group_policy.SagemakerModelPackageGroupPolicy(
+            stack, f"model-package-group-{group.name}-policy", model_package_group_name=resource.model_package_group_name, resource_policy=policy
+        )
+
+
+def _registry_forwarding(stack: AccountStack) -> None:
+    """Forward this account's Model Package State Change events to each shared-services registry bus."""
+    r, acct = stack.resolved, stack.account
+    targets = kind.registry_event_targets(r, acct.name)
+    if not targets or not acct.config.ml_execution.model_package_groups:
+        return
+    bus_arns = {t: contracts.event_bus_arn(r, t, contracts.registry_bus_name(r)) for t in targets}
+    role = EventsRole(stack, "events-forwarder", role_name=contracts.events_forwarder_role_name(r), account_id=stack.account_id,
+                      statements=[statement("PutOnRegistryBuses", "events:PutEvents", sorted(bus_arns.values()))])
+    for target, bus_arn in sorted(bus_arns.items()):
+        EventRule(stack, f"forward-registry-{target}", name=r.resource_name("registry-to", target), description=f"Model package state changes to {target}",
+                  pattern=kind.registry_event_pattern(r, acct.name), target_arn=bus_arn, role_arn=role.arn)
+
+
+def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
+    """A bus admitting exactly the inference accounts' forwarder roles; alarms there start retraining."""
+    r, acct = stack.resolved, stack.account
+    retraining = acct.config.ml_execution.retraining
+    if retraining is None:
+        return
+    sources = contracts.inference_accounts(r)
+    bus_name = contracts.retraining_bus_name(r)
+    statements = []
+    if sources:
+        principal, condition = r.cross_account_principal({s: [contracts.events_forwarder_role_name(r)] for s in sources})
+        statements.append(put_events_statement("InferenceAccountsSendMonitoringEvents", contracts.event_bus_arn(r, acct.name, bus_name), principal, condition))
+    bus = EventBus(stack, "retraining-bus", name=bus_name, statements=statements)
+    pipeline_arn = pipelines[retraining.pipeline]
+    role = EventsRole(stack, "retraining-role", role_name=r.resource_name("retraining-start"), account_id=stack.account_id,
+                      statements=[statement("StartRetrainingPipeline", "sagemaker:StartPipelineExecution", pipeline_arn)])
+    for trigger, pattern in sorted(kind.retraining_event_patterns(r).items()):
+        EventRule(stack, f"retraining-{trigger}", name=r.resource_name("retrain", retraining.pipeline, trigger),
+                  description=f"Model monitor {trigger} in an inference account: retrain", pattern=pattern,
+                  target_arn=pipeline_arn, role_arn=role.arn, bus_name=bus.name,
+                  sagemaker_pipeline_target={"pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]})
+    stack.output("retraining_bus_arn", bus.arn, "event bus receiving monitoring alarms from staging and production")
+
+
+def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> ReplicationDestination:
+    """Replicated inference data from staging/production, and the Model Monitor baselines they read."""
+    r, acct = stack.resolved, stack.account
+    # The same destination construct and resolver spec as the data account (issue 3).
+    spec = replication_destination(r, acct.name)
+    dest = ReplicationDestination(
+        stack, "inference-data", bucket_name=spec.bucket_name, kms_alias=spec.kms_alias, account_id=stack.account_id,
+        grants=spec.grants, log_bucket=logs, partition=r.partition,
+    )
+    inference = contracts.inference_accounts(r)
+    if inference and acct.config.ml_execution.model_package_groups:
+        # Model Monitor jobs in staging/production read the baselines the pipelines write here.
+        principal, condition = r.cross_account_principal({a: [inference_names.model_monitor_role_name(r)] for a in inference})
+        dest.bucket.add_statements(statement("ModelMonitorReadsBaselines", "s3:GetObject", f"{dest.bucket.arn}/{BASELINES_PREFIX}/*", principal=principal, condition=condition))
+        dest.key.add_statements(statement("ModelMonitorDecryptsBaselines", "kms:Decrypt", "*", principal=principal, condition=condition))
+    stack.output("inference_data_bucket", dest.bucket.name, "bucket receiving inference data replicated from staging and production")
+    return dest

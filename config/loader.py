@@ -127,12 +127,22 @@ def _translate(exc: ValidationError, data: dict, source: SourceMap, root_type: A
         elif kind_type == "missing":
             out.append(source.diagnostic(loc, "required field is missing"))
         elif kind_type in ("union_tag_invalid", "union_tag_not_found"):
-            allowed = ", ".join(SECTION_OF_KIND)
-            got = f" (got {kind!r})" if "kind" in data else ""
-            out.append(source.diagnostic(loc + ("kind",), f"must be one of {allowed}{got}"))
+            out.append(_variant_tag_diagnostic(err, loc, source))
         else:
             out.append(source.diagnostic(loc, _value_message(err)))
     return out
+
+
+def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap) -> Diagnostic:
+    """A discriminated union (account kind, backend type, source type, ...) got a missing or unknown tag."""
+    ctx = err.get("ctx", {})
+    field = ctx.get("discriminator", "'kind'").strip("'")
+    if err["type"] == "union_tag_not_found":
+        return source.diagnostic(loc + (field,), f"required field is missing: {field} chooses which variant this is")
+    expected = ctx.get("expected_tags", "").replace("'", "")
+    if not loc and field == "kind":
+        expected = ", ".join(SECTION_OF_KIND)  # in order of the architecture rather than pydantic's
+    return source.diagnostic(loc + (field,), f"must be one of {expected} (got {ctx.get('tag')!r})")
 
 
 def _file_loc(loc: Loc, data: Any, *, keep_last: bool) -> Loc:

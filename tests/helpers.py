@@ -26,3 +26,21 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in {path}")
+
+
+def config_errors(root: Path) -> list:
+    """The diagnostics that loading the configuration under root raises (it must raise)."""
+    import pytest
+
+    from config import ConfigError, load
+
+    with pytest.raises(ConfigError) as info:
+        load(root)
+    return info.value.diagnostics
+
+
+def error_on(diagnostics: list, field: str):
+    """The one diagnostic about field; fails listing every diagnostic otherwise."""
+    found = [d for d in diagnostics if d.field == field]
+    assert len(found) == 1, f"expected one error on {field}, got:\n" + "\n".join(map(str, diagnostics))
+    return found[0]

@@ -265,3 +265,19 @@ def test_landing_zone_errors_still_report_account_file_errors(config_copy: Path)
     replace_text(config_copy / "accounts" / "data.yaml", 'account_id: "333333333333"', 'account_id: "3"')
     errors = errors_of(config_copy)
     assert len(errors) == 2 and ": prefix: " in errors[1] and ": account_id: " in errors[0], errors
+
+
+def test_unknown_variant_of_a_nested_union(config_copy: Path):
+    path = config_copy / "landing-zone.yaml"
+    replace_text(path, "  type: local", "  type: s4")
+    error = only_error(config_copy)
+    located(error, path, line_of(path, "type: s4"), "state_backend.type")
+    assert "must be one of local, s3, cloud (got 's4')" in error
+
+
+def test_missing_variant_tag(config_copy: Path):
+    path = config_copy / "landing-zone.yaml"
+    replace_text(path, "state_backend:\n  type: local", "state_backend:\n  bucket: x")
+    error = only_error(config_copy)
+    located(error, path, line_of(path, "bucket: x"), "state_backend.type")
+    assert "required field is missing" in error

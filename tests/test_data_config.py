@@ -5,24 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from config import load, resolve
 from config.contracts import INFERENCE_DATA, inference_accounts, replication_role_name
-from config.errors import ConfigError
 from config.kinds.data import glue_database_name, lake_formation_shares, replication_destination
 from config.schema.data import DataSection, LifecycleRule
-from tests.helpers import edit_yaml, line_of, replace_text
-
-
-def diagnostics(root: Path):
-    with pytest.raises(ConfigError) as exc:
-        load(root)
-    return exc.value.diagnostics
-
-
-def only(diags, field: str):
-    found = [d for d in diags if d.field == field]
-    assert len(found) == 1, f"expected one error on {field}, got {[str(d) for d in diags]}"
-    return found[0]
+from tests.helpers import config_errors, edit_yaml, error_on, line_of, replace_text
 
 
 def test_defaults_give_raw_curated_analytics():
@@ -78,7 +64,7 @@ def test_lake_formation_shares_for_consumers(resolved_example):
 def test_derived_bucket_name_too_long(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "- name: analytics", "- name: analytics-quarterly-reporting")
-    d = only(diagnostics(config_copy), "data.buckets[2].name")
+    d = error_on(config_errors(config_copy), "data.buckets[2].name")
     assert d.file.endswith("accounts/data.yaml") and d.line == line_of(path, "analytics-quarterly")
     assert "acme-ml-lake-analytics-quarterly-reporting-<account id>-eu-west-1" in d.message
     assert "S3 allows 63" in d.message
@@ -87,8 +73,8 @@ def test_derived_bucket_name_too_long(config_copy: Path):
 def test_dataset_name_invalid_for_glue(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "- name: customers", "- name: Customer-Profiles")
-    diags = diagnostics(config_copy)
-    d = only(diags, "data.datasets[0].name")
+    diags = config_errors(config_copy)
+    d = error_on(diags, "data.datasets[0].name")
     assert d.line == line_of(path, "Customer-Profiles") and "lowercase letters, digits and underscores" in d.message
     assert "'customer_profiles'" in d.message
 
@@ -96,7 +82,7 @@ def test_dataset_name_invalid_for_glue(config_copy: Path):
 def test_dataset_in_unknown_bucket(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "      bucket: raw\n", "      bucket: bronze\n")
-    d = only(diagnostics(config_copy), "data.datasets[2].bucket")
+    d = error_on(config_errors(config_copy), "data.datasets[2].bucket")
     assert d.line == line_of(path, "bucket: bronze") and "defined: analytics, curated, raw" in d.message
 
 
@@ -104,18 +90,18 @@ def test_lake_formation_grant_to_wrong_kind_and_unknown_dataset(config_copy: Pat
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "- account: ds-dev", "- account: staging")
     replace_text(path, "datasets: [customers, transactions]", "datasets: [customers, transaction]")
-    diags = diagnostics(config_copy)
-    kind = only(diags, "data.lake_formation.grants[1].account")
+    diags = config_errors(config_copy)
+    kind = error_on(diags, "data.lake_formation.grants[1].account")
     assert kind.line == line_of(path, "- account: staging")
     assert "kind 'staging'" in kind.message and "ml-execution or data-science" in kind.message
-    dataset = only(diags, "data.lake_formation.grants[0].datasets[1]")
+    dataset = error_on(diags, "data.lake_formation.grants[0].datasets[1]")
     assert dataset.line == line_of(path, "transaction]") and "unknown dataset 'transaction'" in dataset.message
 
 
 def test_lake_formation_grant_to_unknown_account(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "- account: ml-exec", "- account: ml-execution")
-    d = only(diagnostics(config_copy), "data.lake_formation.grants[0].account")
+    d = error_on(config_errors(config_copy), "data.lake_formation.grants[0].account")
     assert "unknown account 'ml-execution'" in d.message and "did you mean 'ml-exec'" in d.message
 
 
@@ -128,20 +114,20 @@ def test_rds_needs_two_subnets_and_known_engine(config_copy: Path):
         rds["engine"] = "oracle-ee"
 
     edit_yaml(path, mutate)
-    diags = diagnostics(config_copy)
-    assert "at least two Availability Zones" in only(diags, "data.stores[1].subnet_ids").message
-    assert "'postgres'" in only(diags, "data.stores[1].engine").message
+    diags = config_errors(config_copy)
+    assert "at least two Availability Zones" in error_on(diags, "data.stores[1].subnet_ids").message
+    assert "'postgres'" in error_on(diags, "data.stores[1].engine").message
 
 
 def test_dynamodb_capacity_must_match_billing_mode(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "sort_key: {name: event_time, type: N}", "sort_key: {name: event_time, type: N}\n      write_capacity: 5")
-    d = only(diagnostics(config_copy), "data.stores[0].write_capacity")
+    d = error_on(config_errors(config_copy), "data.stores[0].write_capacity")
     assert d.line == line_of(path, "write_capacity: 5") and "PAY_PER_REQUEST takes no" in d.message
 
 
 def test_duplicate_store_and_bucket_names(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "- name: curated\n", "- name: raw\n")
-    diags = diagnostics(config_copy)
-    assert "duplicate bucket name 'raw'" in only(diags, "data.buckets[1].name").message
+    diags = config_errors(config_copy)
+    assert "duplicate bucket name 'raw'" in error_on(diags, "data.buckets[1].name").message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from config.contracts import INFERENCE_DATA, inference_accounts, replication_role_name
-from config.kinds.data import DATA_LAKE, DATA_STORES
+from config.kinds.data import DATA_STORES
 from tests.synth_lookup import bucket_key, bucket_part, bucket_statements, by_sid, key_for_alias, key_statements, named
 
 LAKE = ["acme-ml-lake-raw-333333333333-eu-west-1", "acme-ml-lake-curated-333333333333-eu-west-1", "acme-ml-lake-analytics-333333333333-eu-west-1"]

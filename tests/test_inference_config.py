@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from config import load
-from config.errors import ConfigError
-from tests.helpers import line_of, replace_text
+from tests.helpers import config_errors, error_on, line_of, replace_text
 
 STAGING = "accounts/staging.yaml"
 PRODUCTION = "accounts/production.yaml"
@@ -16,18 +15,9 @@ PRODUCTION = "accounts/production.yaml"
 SERVERLESS_HEAD = "    - name: fraud\n      model_package_group: fraud\n      model_version: 1\n"
 
 
-def errors_of(root: Path) -> list:
-    with pytest.raises(ConfigError) as info:
-        load(root)
-    return info.value.diagnostics
-
-
 def only_error(root: Path, field: str):
     """The single diagnostic for field; fails listing every diagnostic otherwise."""
-    diagnostics = errors_of(root)
-    found = [d for d in diagnostics if d.field == field]
-    assert len(found) == 1, "\n".join(map(str, diagnostics))
-    return found[0]
+    return error_on(config_errors(root), field)
 
 
 def add_to_serverless(root: Path, yaml_lines: str) -> None:
@@ -194,7 +184,7 @@ def test_unknown_key_suggests(config_copy):
 def test_every_error_reported_in_one_run(config_copy):
     replace_text(config_copy / STAGING, "memory_mb: 2048", "memory_mb: 1500")
     replace_text(config_copy / PRODUCTION, "model_package_group: fraud", "model_package_group: nope")
-    fields = {(Path(d.file).name, d.field) for d in errors_of(config_copy)}
+    fields = {(Path(d.file).name, d.field) for d in config_errors(config_copy)}
     assert ("staging.yaml", "inference.endpoints[0].compute.memory_mb") in fields
     assert ("production.yaml", "inference.endpoints[1].model_package_group") in fields
 
@@ -205,6 +195,6 @@ def test_api_name_length(config_copy):
     # acme-ml- (8) + 32 + -api (4) = 44: fits; the limit bites with a long landing-zone prefix.
     load(config_copy)
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: acme-ml-platform-eu-central-z")
-    diag = next(d for d in errors_of(config_copy) if d.field == "inference.apis[0].name")
+    diag = next(d for d in config_errors(config_copy) if d.field == "inference.apis[0].name")
     assert "exceeds 64 characters" in diag.message
     assert diag.line == line_of(config_copy / STAGING, long_name)

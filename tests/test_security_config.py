@@ -3,27 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from config import load, resolve
-from config.errors import ConfigError
 from config.kinds.security import (
     audit_role_trust, identity_center_home, log_archive_account, security_auditor_role_name, trail_account, trail_arn,
 )
 from config.schema.security import SecuritySection, Severity, Standard
-from tests.helpers import edit_yaml, line_of, replace_text
-
-
-def diagnostics(root: Path):
-    with pytest.raises(ConfigError) as exc:
-        load(root)
-    return exc.value.diagnostics
-
-
-def only(diags, field: str):
-    found = [d for d in diags if d.field == field]
-    assert len(found) == 1, f"expected one error on {field}, got {[str(d) for d in diags]}"
-    return found[0]
+from tests.helpers import config_errors, edit_yaml, error_on, line_of, replace_text
 
 
 def test_defaults_use_every_feature():
@@ -62,20 +48,20 @@ def test_unknown_persona_group_and_account_are_located(config_copy: Path):
     replace_text(path, "personas: [data-scientist]", "personas: [data-scientst]")
     replace_text(path, "- group: data-engineers", "- group: data-engineerz")
     replace_text(path, "accounts: [ml-exec, shared-services]", "accounts: [ml-exec, shared-service]")
-    diags = diagnostics(config_copy)
-    persona = only(diags, "security.identity_center.assignments[3].personas[0]")
+    diags = config_errors(config_copy)
+    persona = error_on(diags, "security.identity_center.assignments[3].personas[0]")
     assert persona.file.endswith("accounts/security.yaml") and persona.line == line_of(path, "data-scientst")
     assert "unknown persona 'data-scientst'" in persona.message and "data-scientist" in persona.message
-    group = only(diags, "security.identity_center.assignments[4].group")
+    group = error_on(diags, "security.identity_center.assignments[4].group")
     assert group.line == line_of(path, "data-engineerz") and "unknown group" in group.message
-    account = only(diags, "security.identity_center.assignments[1].accounts[1]")
+    account = error_on(diags, "security.identity_center.assignments[1].accounts[1]")
     assert account.line == line_of(path, "shared-service]") and "did you mean 'shared-services'" in account.message
 
 
 def test_severity_outside_allowed_set(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "min_severity: high", "min_severity: severe")
-    d = only(diagnostics(config_copy), "security.alerts.min_severity")
+    d = error_on(config_errors(config_copy), "security.alerts.min_severity")
     assert d.line == line_of(path, "min_severity: severe") and d.column == 19
     assert "'critical'" in d.message and "severe" in d.message
 
@@ -83,7 +69,7 @@ def test_severity_outside_allowed_set(config_copy: Path):
 def test_group_needs_exactly_one_of_name_or_id(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "auditors: {display_name: External Auditors}", "auditors: {}")
-    d = only(diagnostics(config_copy), "security.identity_center.groups.auditors")
+    d = error_on(config_errors(config_copy), "security.identity_center.groups.auditors")
     assert d.line == line_of(path, "auditors: {}") and "exactly one of display_name" in d.message
 
 
@@ -91,17 +77,17 @@ def test_delegated_administrator_cannot_assign_the_management_account(config_cop
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "account_kinds: [security, data,", "account_kinds: [management, data,")
     replace_text(path, "accounts: [ml-exec, shared-services]", "accounts: [ml-exec, management]")
-    diags = diagnostics(config_copy)
-    by_kind = only(diags, "security.identity_center.assignments[0].account_kinds[0]")
+    diags = config_errors(config_copy)
+    by_kind = error_on(diags, "security.identity_center.assignments[0].account_kinds[0]")
     assert by_kind.line == line_of(path, "account_kinds: [management,") and "management account" in by_kind.message
-    by_name = only(diags, "security.identity_center.assignments[1].accounts[1]")
+    by_name = error_on(diags, "security.identity_center.assignments[1].accounts[1]")
     assert by_name.line == line_of(path, "accounts: [ml-exec, management]")
 
 
 def test_assignment_needs_a_target(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "        account_kinds: [production]\n", "")
-    d = only(diagnostics(config_copy), "security.identity_center.assignments[2]")
+    d = error_on(config_errors(config_copy), "security.identity_center.assignments[2]")
     assert "give accounts (names) or account_kinds" in d.message
 
 
@@ -121,7 +107,7 @@ def test_assignments_by_kind_follow_the_accounts(config_copy: Path):
 def test_log_archive_must_be_a_security_account(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "log_archive_account: security", "log_archive_account: data")
-    d = only(diagnostics(config_copy), "security.organization_trail.log_archive_account")
+    d = error_on(config_errors(config_copy), "security.organization_trail.log_archive_account")
     assert d.line == line_of(path, "log_archive_account: data")
     assert "kind 'data'" in d.message and "security" in d.message
 
@@ -131,7 +117,7 @@ def test_organization_wide_settings_only_in_the_administrator(config_copy: Path)
         "name: log-archive\nkind: security\naccount_id: '999999999999'\nou: Security\n"
         "security:\n  alerts:\n    min_severity: low\n"
     )
-    d = only(diagnostics(config_copy), "security.alerts")
+    d = error_on(config_errors(config_copy), "security.alerts")
     assert d.file.endswith("accounts/log-archive.yaml") and d.line == 6
     assert "administering security account 'security'" in d.message
 
@@ -162,12 +148,12 @@ def test_inline_statement_ids_are_unique_and_resources_are_arns(config_copy: Pat
         persona["inline_policy"].append({"sid": "LakeFormationDataAccess", "actions": ["glue:GetTable"], "resources": ["bucket/*"]})
 
     edit_yaml(path, mutate)
-    diags = diagnostics(config_copy)
-    assert only(diags, "security.identity_center.personas.data-engineer.inline_policy[1].resources[0]").message.startswith("does not match")
+    diags = config_errors(config_copy)
+    assert error_on(diags, "security.identity_center.personas.data-engineer.inline_policy[1].resources[0]").message.startswith("does not match")
 
 
 def test_permission_set_session_limit(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "session_duration_hours: 4\n      ml-engineer", "session_duration_hours: 13\n      ml-engineer")
-    d = only(diagnostics(config_copy), "security.identity_center.personas.platform-admin.session_duration_hours")
+    d = error_on(config_errors(config_copy), "security.identity_center.personas.platform-admin.session_duration_hours")
     assert d.line == line_of(path, "session_duration_hours: 13") and "12" in d.message

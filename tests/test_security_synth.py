@@ -3,7 +3,6 @@ management side of delegation."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

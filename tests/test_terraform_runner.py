@@ -1,7 +1,6 @@
 """The runner: which binary, and the real Terraform binary for what works offline."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 

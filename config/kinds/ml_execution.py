@@ -1,19 +1,23 @@
-"""Cross-file checks and cross-account flows of the ml_execution section (filled in by its issue)."""
+"""Cross-file checks, cross-account names and flows of ml-execution accounts."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from .. import contracts
+from ..checks.refs import account_ref, account_refs
+from .shared_services import ecr_pull_accounts, ecr_repository_owner
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..loader import Config
     from ..resolver import Flow, Resolved
 
-CHECKS: list = []
-
-
-def flows(resolved: "Resolved") -> Iterable["Flow"]:
-    return ()
+SECTION = "ml_execution"
+RECORD_IDENTIFIER_TYPES = ("Integral", "String")
+EVENT_TIME_TYPES = ("Fractional", "String")
+SAGEMAKER_NAME_MAX = 63
+MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"  # detail-type forwarded to shared services
 
 
 def model_package_group_owner(config: "Config", group: str) -> str | None:
@@ -22,3 +26,164 @@ def model_package_group_owner(config: "Config", group: str) -> str | None:
         if any(g.name == group for g in account.ml_execution.model_package_groups):
             return account.name
     return None
+
+
+# -- names shared by both sides ---------------------------------------------------------------
+def registry_event_targets(r: "Resolved", account: str) -> list[str]:
+    """Shared-services accounts receiving this ml-execution account's Model Package State Change events."""
+    chosen = r.accounts[account].config.ml_execution.registry_events_to
+    return sorted(chosen) if chosen else [a.name for a in r.of_kind("shared-services")]
+
+
+def registry_event_sources(r: "Resolved", shared: str) -> list[str]:
+    """ml-execution accounts that forward registry events to a shared-services account's bus."""
+    return [a.name for a in r.of_kind("ml-execution") if shared in registry_event_targets(r, a.name)]
+
+
+def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
+    """Roles that describe and read model packages across accounts, by account.
+
+    Staging/production: the models' SageMaker execution role, the pipeline deploy role (CodeBuild
+    runs Terraform through it) and the stack's own deploy role (a person running `mlops-tf apply`).
+    Shared services: the pipeline build role.
+    """
+    from .inference import inference_execution_role_name  # inference imports this module
+
+    readers: dict[str, list[str]] = {}
+    for account in r.of_kind(*contracts.INFERENCE_KINDS):
+        readers[account.name] = sorted({contracts.pipeline_deploy_role_name(r), account.deploy_role_name, inference_execution_role_name(r)})
+    for account in r.of_kind("shared-services"):
+        readers[account.name] = [contracts.pipeline_build_role_name(r)]
+    return readers
+
+
+def model_registry_reader_arns(r: "Resolved") -> list[str]:
+    return sorted(r.role_arn(acct, role) for acct, roles in model_registry_readers(r).items() for role in roles)
+
+
+def retraining_event_patterns(r: "Resolved") -> dict[str, dict[str, Any]]:
+    """Events that start retraining, by rule: what the inference accounts forward to the retraining bus.
+
+    Staging/production (accounts/inference_monitoring.py) forward Model Monitor runs that completed
+    with violations and drift alarms entering ALARM, with the `contracts.events_forwarder_role_name`
+    role; the retraining bus policy admits exactly those roles, and these patterns admit exactly
+    those accounts.
+    """
+    accounts = sorted(r.account_id(a) for a in contracts.inference_accounts(r))
+    return {
+        "violations": {
+            "account": accounts,
+            "source": ["aws.sagemaker"],
+            "detail-type": ["SageMaker Processing Job State Change"],
+            "detail": {"ProcessingJobStatus": ["Completed"], "ExitMessage": [{"prefix": "CompletedWithViolations"}]},
+        },
+        "alarms": {
+            "account": accounts,
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+            "detail": {"state": {"value": ["ALARM"]}},
+        },
+    }
+
+
+def registry_event_pattern(r: "Resolved", account: str) -> dict[str, Any]:
+    """Model Package State Change events of this account's groups (forwarded to shared services)."""
+    groups = sorted(contracts.model_package_group_name(r, g.name) for g in r.accounts[account].config.ml_execution.model_package_groups)
+    return {"source": ["aws.sagemaker"], "detail-type": [MODEL_PACKAGE_STATE_CHANGE], "detail": {"ModelPackageGroupName": groups}}
+
+
+def pipeline_name(r: "Resolved", pipeline: str) -> str:
+    return r.resource_name(pipeline)
+
+
+# -- checks ----------------------------------------------------------------------------------
+def check_model_package_groups(config: "Config") -> Iterable["Diagnostic"]:
+    """Group names are unique across ml-execution accounts and fit SageMaker's 63 characters with the prefix."""
+    seen: dict[str, str] = {}
+    prefix = config.landing_zone.prefix
+    for account in config.of_kind("ml-execution"):
+        for i, group in enumerate(account.ml_execution.model_package_groups):
+            loc = (SECTION, "model_package_groups", i, "name")
+            if group.name in seen:
+                yield config.error(account.name, loc, f"model package group {group.name!r} is already defined in {seen[group.name]!r}; names must be unique")
+            seen.setdefault(group.name, account.name)
+            full = f"{prefix}-{group.name}"
+            if len(full) > SAGEMAKER_NAME_MAX:
+                yield config.error(account.name, loc, f"the group name with the prefix ({full!r}) is {len(full)} characters; SageMaker allows {SAGEMAKER_NAME_MAX}")
+
+
+def check_feature_groups(config: "Config") -> Iterable["Diagnostic"]:
+    """Feature names unique; record identifier and event time are features of a type Feature Store accepts."""
+    for account in config.of_kind("ml-execution"):
+        names: set[str] = set()
+        for i, group in enumerate(account.ml_execution.feature_store.feature_groups):
+            loc = (SECTION, "feature_store", "feature_groups", i)
+            if group.name in names:
+                yield config.error(account.name, loc + ("name",), f"feature group {group.name!r} is defined twice")
+            names.add(group.name)
+            types: dict[str, str] = {}
+            for j, feature in enumerate(group.features):
+                if feature.name.lower() in {n.lower() for n in types}:
+                    yield config.error(account.name, loc + ("features", j, "name"), f"feature {feature.name!r} is defined twice (names are case-insensitive)")
+                types[feature.name] = feature.type
+            for field, allowed in (("record_identifier", RECORD_IDENTIFIER_TYPES), ("event_time", EVENT_TIME_TYPES)):
+                name = getattr(group, field)
+                if name not in types:
+                    yield config.error(account.name, loc + (field,), f"must name one of the group's features ({', '.join(types)}) (got {name!r})")
+                elif types[name] not in allowed:
+                    yield config.error(account.name, loc + (field,), f"feature {name!r} is {types[name]}; Feature Store requires {' or '.join(allowed)}")
+
+
+def check_pipelines(config: "Config") -> Iterable["Diagnostic"]:
+    """Pipelines name a group of this account, images the account may pull, data in a data account."""
+    for account in config.of_kind("ml-execution"):
+        section = account.ml_execution
+        groups = [g.name for g in section.model_package_groups]
+        names: set[str] = set()
+        for i, pipeline in enumerate(section.pipelines):
+            loc = (SECTION, "pipelines", i)
+            if pipeline.name in names:
+                yield config.error(account.name, loc + ("name",), f"pipeline {pipeline.name!r} is defined twice")
+            names.add(pipeline.name)
+            if pipeline.model_package_group not in groups:
+                yield config.error(account.name, loc + ("model_package_group",), f"unknown model package group {pipeline.model_package_group!r}; this account defines: {', '.join(groups) or 'none'}")
+            for field in ("processing_image", "training_image", "inference_image"):
+                if getattr(pipeline, field) is None:
+                    continue
+                repo = getattr(pipeline, field).repository
+                owner = ecr_repository_owner(config, repo)
+                if owner is None:
+                    yield config.error(account.name, loc + (field, "repository"), f"no shared-services account defines the ECR repository {repo!r}")
+                elif account.name not in ecr_pull_accounts(config, repo):
+                    yield config.error(account.name, loc + (field, "repository"), f"ECR repository {repo!r} in {owner!r} does not list {account.name!r} in pull_accounts")
+            data = pipeline.input_data
+            problem = account_ref(config, account.name, loc + ("input_data", "account"), data.account, ("data",))
+            if problem:
+                yield problem
+            elif data.account in config.accounts:
+                defined = [b.name for b in config.accounts[data.account].data.buckets]
+                if data.bucket not in defined:
+                    yield config.error(account.name, loc + ("input_data", "bucket"), f"data account {data.account!r} has no bucket {data.bucket!r} (buckets: {', '.join(defined) or 'none'})")
+        if section.retraining and section.retraining.pipeline not in names:
+            yield config.error(account.name, (SECTION, "retraining", "pipeline"), f"unknown pipeline {section.retraining.pipeline!r}; this account defines: {', '.join(sorted(names)) or 'none'}")
+        yield from account_refs(config, account.name, (SECTION, "registry_events_to"), section.registry_events_to, ("shared-services",))
+
+
+CHECKS = [check_model_package_groups, check_feature_groups, check_pipelines]
+
+
+def flows(resolved: "Resolved") -> Iterable["Flow"]:
+    from ..resolver import Flow
+
+    for account in resolved.of_kind("ml-execution"):
+        for shared in registry_event_targets(resolved, account.name):
+            yield Flow(account.name, shared, "events", "model package state changes")
+        groups = sorted(g.name for g in account.config.ml_execution.model_package_groups)
+        if groups:
+            for reader in sorted(model_registry_readers(resolved)):
+                yield Flow(account.name, reader, "registry", f"reads model packages: {', '.join(groups)}")
+        if account.config.ml_execution.retraining:
+            for source in contracts.inference_accounts(resolved):
+                yield Flow(source, account.name, "events", "monitoring events start retraining")
+        for pipeline in account.config.ml_execution.pipelines:
+            yield Flow(pipeline.input_data.account, account.name, "data-access", f"training data for {pipeline.name}")

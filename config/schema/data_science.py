@@ -1,8 +1,101 @@
-"""Section of data-science accounts (filled in by the issue that builds this account kind)."""
+"""Section of data-science accounts: network, Studio domain, Role Manager personas, user profiles."""
 from __future__ import annotations
 
-from .common import StrictModel
+import ipaddress
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, field_validator
+
+from .common import AccountName, Slug, StrictModel
+
+PersonaName = Literal["data-scientist", "mlops-engineer", "sagemaker-compute"]
+# Activity names are checked against the catalog shipped in modules/data/ml_activities.json (config.kinds).
+ActivityName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+UserProfileName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
+
+
+class ManagedNetwork(StrictModel):
+    """A VPC created for Studio: private subnets only, one per availability zone."""
+
+    type: Literal["managed"]
+    cidr: str = "10.20.0.0/16"
+    availability_zones: int = Field(default=2, ge=2, le=4)
+    allow_internet: bool = False
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        """An IPv4 network between /16 and /24 (a subnet per zone is carved out of it)."""
+        try:
+            net = ipaddress.IPv4Network(value)
+        except ValueError as exc:
+            raise ValueError(f"not an IPv4 CIDR block such as 10.20.0.0/16: {exc}") from None
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError(f"the VPC prefix length must be between /16 and /24 (got /{net.prefixlen})")
+        return value
+
+
+class ExistingNetwork(StrictModel):
+    """An existing VPC and private subnets (endpoints are expected to exist already)."""
+
+    type: Literal["existing"]
+    vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(min_length=1, max_length=16)
+    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(default_factory=list, max_length=5)
+
+
+Network = Annotated[Union[ManagedNetwork, ExistingNetwork], Field(discriminator="type")]
+
+
+class LifecycleConfig(StrictModel):
+    """A Studio lifecycle configuration script run when an app starts."""
+
+    name: Slug
+    app_type: Literal["JupyterLab", "CodeEditor", "JupyterServer", "KernelGateway"] = "JupyterLab"
+    script: str = Field(min_length=1, max_length=16384)
+
+
+class Studio(StrictModel):
+    """The Studio domain: VPC-only, IAM or IAM Identity Center authentication."""
+
+    auth_mode: Literal["IAM", "SSO"] = "IAM"
+    default_persona: PersonaName = "data-scientist"
+    lifecycle_configurations: list[LifecycleConfig] = Field(default_factory=list)
+    idle_timeout_minutes: int = Field(default=120, ge=60, le=525600)
+
+
+class Persona(StrictModel):
+    """A Role Manager persona: an execution role composed of ML activities from the catalog."""
+
+    name: PersonaName
+    activities: list[ActivityName] = Field(min_length=1)
+
+
+class UserProfile(StrictModel):
+    """A Studio user profile bound to a persona's execution role."""
+
+    name: UserProfileName
+    persona: PersonaName
+    sso_user: str | None = Field(default=None, description="IAM Identity Center user name (auth_mode SSO)")
+
+
+class DataAccess(StrictModel):
+    """Lake buckets of a data account the personas may read (by bucket name in that account's
+    data.buckets). Glue databases come from that account's lake_formation.grants to this account."""
+
+    account: AccountName
+    buckets: list[Slug] = Field(default_factory=list)
 
 
 class DataScienceSection(StrictModel):
     """Settings of data-science accounts."""
+
+    network: Network = Field(default_factory=lambda: ManagedNetwork(type="managed"))
+    studio: Studio = Field(default_factory=Studio)
+    personas: list[Persona] = Field(default_factory=list)
+    user_profiles: list[UserProfile] = Field(default_factory=list)
+    project_buckets: list[Slug] = Field(default_factory=lambda: ["project-artifacts", "model-outputs"], min_length=1)
+    data_access: DataAccess | None = None
+    athena_workgroups: list[Slug] = Field(default_factory=lambda: ["analytics"], description="created here, results in the first project bucket")
+    enforce_vpc: bool = True
+    enforce_kms: bool = True

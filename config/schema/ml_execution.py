@@ -1,19 +1,107 @@
-"""Section of ml-execution accounts (the ML execution issue fills in the rest)."""
+"""Section of ml-execution accounts: Feature Store, SageMaker Pipelines, Model Registry, retraining."""
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Literal
 
-from .common import Slug, StrictModel
+from pydantic import Field, field_validator
+
+from .common import AccountName, Slug, StrictModel
+
+# Feature Store: names of 1-64 characters, letters and digits joined by '-' or '_'.
+FeatureName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$")]
+# Columns Feature Store adds to every offline record; a feature may not use them (case-insensitive).
+RESERVED_FEATURE_NAMES = frozenset({"is_deleted", "write_time", "api_invocation_time"})
+InstanceType = Annotated[str, Field(pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")]
+ImageTag = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=128)]
+S3Prefix = Annotated[str, Field(pattern=r"^([A-Za-z0-9_!.*'()=-]+/)*$", max_length=512)]
 
 
 class ModelPackageGroup(StrictModel):
     """A Model Registry group; staging and production endpoints refer to it by name."""
 
     name: Slug
-    description: str = ""
+    description: str = Field(default="", max_length=1024)
+
+
+class Feature(StrictModel):
+    """One feature definition; Feature Store types are Integral, Fractional or String."""
+
+    name: FeatureName
+    type: Literal["Integral", "Fractional", "String"]
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        """Feature Store reserves is_deleted, write_time and api_invocation_time."""
+        if value.lower() in RESERVED_FEATURE_NAMES:
+            raise ValueError(f"Feature Store reserves this name for its own columns (reserved: {', '.join(sorted(RESERVED_FEATURE_NAMES))})")
+        return value
+
+
+class FeatureGroup(StrictModel):
+    """A feature group; record_identifier and event_time name features of the group."""
+
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,55}$")]
+    description: str = Field(default="", max_length=128)
+    record_identifier: FeatureName
+    event_time: FeatureName
+    online_store: bool = True
+    features: list[Feature] = Field(min_length=1, max_length=2500)
+
+
+class FeatureStore(StrictModel):
+    """Offline store (S3 + Glue catalog) and feature groups."""
+
+    offline_store: bool = True
+    feature_groups: list[FeatureGroup] = Field(default_factory=list)
+
+
+class ImageRef(StrictModel):
+    """An image from a shared-services ECR repository, by repository name and tag."""
+
+    repository: Slug
+    tag: ImageTag = "latest"
+
+
+class DataLocation(StrictModel):
+    """An S3 prefix in a lake bucket of a data account, by account name and bucket name (its data.buckets)."""
+
+    account: AccountName
+    bucket: Slug
+    prefix: S3Prefix = ""
+
+
+class TrainingPipeline(StrictModel):
+    """A SageMaker pipeline: processing, training, evaluation, register model."""
+
+    name: Slug
+    model_package_group: Slug
+    processing_image: ImageRef
+    training_image: ImageRef
+    inference_image: ImageRef | None = Field(default=None, description="image registered with the model; default: training_image")
+    input_data: DataLocation
+    processing_instance_type: InstanceType = "ml.m5.large"
+    training_instance_type: InstanceType = "ml.m5.xlarge"
+    training_instance_count: int = Field(default=1, ge=1, le=100)
+    volume_size_gb: int = Field(default=30, ge=1, le=16384)
+    max_runtime_seconds: int = Field(default=86400, ge=60, le=2419200)
+    min_accuracy: float = Field(default=0.7, ge=0, le=1, description="evaluation metric gate before registering")
+
+
+class Retraining(StrictModel):
+    """Start `pipeline` when an inference account reports a model monitor violation."""
+
+    pipeline: Slug
 
 
 class MlExecutionSection(StrictModel):
     """Settings of ml-execution accounts."""
 
     model_package_groups: list[ModelPackageGroup] = Field(default_factory=list)
+    feature_store: FeatureStore = Field(default_factory=FeatureStore)
+    pipelines: list[TrainingPipeline] = Field(default_factory=list)
+    retraining: Retraining | None = None
+    model_cards: bool = True
+    registry_events_to: list[AccountName] = Field(
+        default_factory=list, description="shared-services accounts receiving model registry events; empty = all"
+    )

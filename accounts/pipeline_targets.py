@@ -1,0 +1,60 @@
+"""The trusting side of the model deployment pipeline, for staging and production stacks.
+
+The inference stack (accounts/inference.py) calls `build(stack)`: when a shared-services pipeline
+targets the account, it gets the deploy role (contracts.pipeline_deploy_role_name) trusted by the
+pipeline's CodeBuild role (contracts.pipeline_build_role_name), both from
+config.kinds.shared_services.pipeline_deploy_trust.
+"""
+from __future__ import annotations
+
+from config import contracts
+from config.kinds.shared_services import pipeline_deploy_trust
+from modules.cross_account_role import CrossAccountRole
+from modules.policy import document, statement
+
+from .base import AccountStack
+
+
+def deploy_role_policy(stack: AccountStack) -> str:
+    """IAM the deploy role needs beyond PowerUserAccess: only roles and policies of this landing zone.
+
+    Terraform applies the whole account stack (endpoints, API, Lambda, monitoring, audit roles), so the
+    role gets PowerUserAccess for the services and IAM limited to names carrying the landing-zone prefix.
+    """
+    r = stack.resolved
+    iam = lambda kind: f"arn:{r.partition}:iam::{stack.account_id}:{kind}/{r.prefix}-*"  # noqa: E731
+    return document(
+        statement(
+            "ManageLandingZoneRoles",
+            ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+             "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+             "iam:ListRolePolicies", "iam:PassRole", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole",
+             "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"],
+            [iam("role"), iam("policy")],
+        ),
+        statement(
+            "ManageLandingZonePolicies",
+            ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:GetPolicy",
+             "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:TagPolicy"],
+            iam("policy"),
+        ),
+    )
+
+
+def build(stack: AccountStack) -> None:
+    """Add the pipeline deploy role when a shared-services pipeline deploys into this account."""
+    r = stack.resolved
+    trust = pipeline_deploy_trust(r, stack.account.name)
+    if trust is None:
+        return
+    principal, condition = trust
+    CrossAccountRole(
+        stack,
+        "pipeline-deploy-role",
+        role_name=contracts.pipeline_deploy_role_name(r),
+        description="Assumed by the model deployment pipeline's CodeBuild role in shared services",
+        trusted=principal,
+        trust_condition=condition,
+        managed_policy_arns=[f"arn:{r.partition}:iam::aws:policy/PowerUserAccess"],
+        inline_policies={"landing-zone-iam": deploy_role_policy(stack)},
+    )

@@ -1,0 +1,160 @@
+"""ModelDeployPipeline: CodePipeline (source, build, staging, approval, production) with CodeBuild.
+
+The build role assumes a deploy role in each target account; the trigger project lets EventBridge
+start the pipeline with the exact approved model package ARN as a pipeline variable.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from .aws import aws
+from .policy import Statement, assume_role_trust, document, statement
+from .templates import render
+
+MODEL_PACKAGE_VARIABLE = "MODEL_PACKAGE_ARN"
+
+
+@dataclass(frozen=True)
+class PipelineSource:
+    """CodeCommit (repository name) or CodeConnections (provider + owner/name)."""
+
+    type: str  # codecommit | codeconnections
+    repository: str
+    branch: str
+    provider: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    name: str
+    partition: str
+    region: str
+    account_id: str
+    build_role_name: str
+    staging: dict[str, str]  # target account name -> deploy role ARN
+    production: dict[str, str]
+    compute_type: str
+    build_image: str
+    terraform_version: str
+    approval_timeout_minutes: int
+    package_variables: dict[str, dict[str, list[str]]]  # target -> model package group -> Terraform variables
+    model_package_arns: list[str]  # model packages the build may describe
+
+
+class ModelDeployPipeline(Construct):
+    def __init__(self, scope: Construct, id: str, *, settings: PipelineSettings, source: PipelineSource, artifacts_bucket, artifacts_key_arn: str) -> None:
+        super().__init__(scope, id)
+        s = settings
+        self.settings = s
+        arn = lambda service, resource: f"arn:{s.partition}:{service}:{s.region}:{s.account_id}:{resource}"  # noqa: E731
+        self.pipeline_arn = arn("codepipeline", s.name)
+        build_project_arns = [arn("codebuild", f"project/{s.name}-{p}") for p in ("build", "deploy")]
+        artifact_access = [
+            statement("PipelineArtifacts", ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], artifacts_bucket.objects_arn),
+            statement("ArtifactsBucket", ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"], artifacts_bucket.arn),
+            statement("ArtifactsKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], artifacts_key_arn),
+        ]
+        self.source_statements, source_action = self._source(source)
+        targets = {**s.staging, **s.production}
+
+        self.build_role = self._role("build-role", s.build_role_name, "codebuild.amazonaws.com", [
+            *artifact_access,
+            self._logs(arn, [f"{s.name}-build", f"{s.name}-deploy"]),
+            statement("AssumeTargetDeployRoles", "sts:AssumeRole", sorted(targets.values())),
+            statement("DescribeApprovedModelPackages", ["sagemaker:DescribeModelPackage"], sorted(s.model_package_arns)),
+        ])
+        common_template = dict(
+            pipeline_name=s.name, terraform_version=s.terraform_version, package_variables=s.package_variables,
+            targets=sorted(targets), deploy_roles=targets, first_target=sorted(s.staging)[0] if s.staging else sorted(targets)[0],
+        )
+        self.buildspecs = {stage: render("buildspec.yaml.j2", stage=stage, **common_template) for stage in ("build", "deploy")}
+        for stage in ("build", "deploy"):
+            self._project(stage, f"{s.name}-{stage}", self.build_role.arn, artifacts_key_arn, self.buildspecs[stage], "CODEPIPELINE")
+
+        self.pipeline_role = self._role("pipeline-role", f"{s.name}-pipeline", "codepipeline.amazonaws.com", [
+            *artifact_access,
+            *self.source_statements,
+            statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
+        ])
+        variable = f"#{{variables.{MODEL_PACKAGE_VARIABLE}}}"
+        env = lambda target=None: json.dumps(  # noqa: E731
+            [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": variable}]
+            + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
+            sort_keys=True,
+        )
+        build = lambda name, project, target=None, inputs="source", outputs=None: {  # noqa: E731
+            "name": name, "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1",
+            "inputArtifacts": [inputs], **({"outputArtifacts": [outputs]} if outputs else {}),
+            "configuration": {"ProjectName": f"{s.name}-{project}", "EnvironmentVariables": env(target)},
+        }
+        stages = [
+            {"name": "Source", "action": [source_action]},
+            {"name": "Build", "action": [build("SynthAndPlan", "build", outputs="synthesized")]},
+            {"name": "DeployStaging", "action": [build(f"Deploy-{t}", "deploy", t, "synthesized") for t in sorted(s.staging)]},
+            {"name": "Approve", "action": [{
+                "name": "ApproveProduction", "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1",
+                "timeoutInMinutes": s.approval_timeout_minutes,
+                "configuration": {"CustomData": f"Staging runs model package #{{variables.{MODEL_PACKAGE_VARIABLE}}}; approve to deploy it to production."},
+            }]},
+            {"name": "DeployProduction", "action": [build(f"Deploy-{t}", "deploy", t, "synthesized") for t in sorted(s.production)]},
+        ]
+        self.pipeline = aws.codepipeline.Codepipeline(
+            self, "pipeline", name=s.name, role_arn=self.pipeline_role.arn, pipeline_type="V2", execution_mode="QUEUED",
+            artifact_store=[{"location": artifacts_bucket.name, "type": "S3", "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"}}],
+            variable=[{"name": MODEL_PACKAGE_VARIABLE, "defaultValue": "none", "description": "ARN of the approved model package to deploy"}],
+            stage=[st for st in stages if st["action"]],
+        )
+
+        trigger_name = f"{s.name}-trigger"
+        self.trigger_role = self._role("trigger-role", trigger_name, "codebuild.amazonaws.com", [
+            self._logs(arn, [trigger_name]),
+            statement("StartDeployPipeline", "codepipeline:StartPipelineExecution", self.pipeline_arn),
+        ])
+        self.trigger_buildspec = render("trigger_buildspec.yaml.j2", pipeline_name=s.name)
+        self.trigger = self._project("trigger", trigger_name, self.trigger_role.arn, artifacts_key_arn, self.trigger_buildspec, "NO_ARTIFACTS")
+        self.trigger_project_arn = arn("codebuild", f"project/{trigger_name}")
+
+    def _source(self, source: PipelineSource) -> tuple[list[Statement], dict]:
+        s = self.settings
+        if source.type == "codecommit":
+            repo = aws.codecommit_repository.CodecommitRepository(self, "repository", repository_name=source.repository, description="mlops-tf landing zone")
+            repo_arn = f"arn:{s.partition}:codecommit:{s.region}:{s.account_id}:{source.repository}"
+            self.source_arn = repo_arn
+            stmts = [statement("ReadSource", ["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive"], repo_arn)]
+            config = {"RepositoryName": repo.repository_name, "BranchName": source.branch, "PollForSourceChanges": "false", "OutputArtifactFormat": "CODE_ZIP"}
+            provider = "CodeCommit"
+        else:
+            connection = aws.codeconnections_connection.CodeconnectionsConnection(self, "connection", name=f"{s.name}"[:32], provider_type=source.provider)
+            self.source_arn = connection.arn
+            stmts = [statement("UseConnection", ["codeconnections:UseConnection", "codestar-connections:UseConnection"], connection.arn)]
+            # DetectChanges off: the pipeline deploys approved models; commits alone do not start it.
+            config = {"ConnectionArn": connection.arn, "FullRepositoryId": source.repository, "BranchName": source.branch, "DetectChanges": "false", "OutputArtifactFormat": "CODE_ZIP"}
+            provider = "CodeStarSourceConnection"
+        action = {"name": "Source", "category": "Source", "owner": "AWS", "provider": provider, "version": "1", "outputArtifacts": ["source"], "configuration": config}
+        return stmts, action
+
+    def _role(self, id: str, name: str, service: str, statements: list[Statement]):
+        s = self.settings
+        role = aws.iam_role.IamRole(self, id, name=name, assume_role_policy=assume_role_trust(
+            {"Service": service}, {"StringEquals": {"aws:SourceAccount": s.account_id}}, sid="ServiceAssumes"))
+        aws.iam_role_policy.IamRolePolicy(self, f"{id}-policy", role=role.id, name="pipeline", policy=document(*statements))
+        return role
+
+    @staticmethod
+    def _logs(arn, projects: list[str]) -> Statement:
+        return statement("BuildLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                         [arn("logs", f"log-group:/aws/codebuild/{p}:*") for p in projects])
+
+    def _project(self, id: str, name: str, role_arn: str, key_arn: str, buildspec: str, artifacts: str):
+        s = self.settings
+        source_type = "CODEPIPELINE" if artifacts == "CODEPIPELINE" else "NO_SOURCE"
+        return aws.codebuild_project.CodebuildProject(
+            self, id, name=name, service_role=role_arn, encryption_key=key_arn, build_timeout=60,
+            artifacts={"type": artifacts},
+            source={"type": source_type, "buildspec": buildspec},
+            environment={"compute_type": s.compute_type, "image": s.build_image, "type": "LINUX_CONTAINER", "image_pull_credentials_type": "CODEBUILD"},
+            logs_config={"cloudwatch_logs": {"status": "ENABLED", "group_name": f"/aws/codebuild/{name}"}},
+        )

@@ -1,0 +1,23 @@
+"""Jinja2 templates shipped with mlops-tf (buildspecs, SageMaker pipeline definitions)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # StrictUndefined: a missing value is a bug in mlops-tf, never an empty string in AWS.
+    return Environment(loader=PackageLoader("modules", "templates"), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def render(name: str, **values: Any) -> str:
+    return _environment().get_template(name).render(**values)
+
+
+def render_json(name: str, **values: Any) -> str:
+    """Render a JSON template and return it canonical (parsed and dumped with sorted keys)."""
+    return json.dumps(json.loads(render(name, **values)), sort_keys=True, separators=(",", ":"))

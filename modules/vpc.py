@@ -1,0 +1,83 @@
+"""PrivateVpc: a VPC for SageMaker Studio with private subnets, VPC endpoints and one security group.
+
+No internet gateway unless allow_internet; then a single NAT gateway in one public subnet.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from constructs import Construct
+
+from .aws import aws
+
+# Interface endpoints Studio and SageMaker jobs need without internet access.
+INTERFACE_ENDPOINTS = {
+    "sagemaker-api": "com.amazonaws.{region}.sagemaker.api",
+    "sagemaker-runtime": "com.amazonaws.{region}.sagemaker.runtime",
+    "studio": "aws.sagemaker.{region}.studio",
+    "sts": "com.amazonaws.{region}.sts",
+    "ecr-api": "com.amazonaws.{region}.ecr.api",
+    "ecr-dkr": "com.amazonaws.{region}.ecr.dkr",
+    "logs": "com.amazonaws.{region}.logs",
+    "kms": "com.amazonaws.{region}.kms",
+}
+ZONE_LETTERS = "abcd"
+
+
+def subnet_cidrs(cidr: str, zones: int) -> tuple[list[str], str]:
+    """(private subnet per zone, public subnet): the VPC split in eighths, the last one public."""
+    net = ipaddress.IPv4Network(cidr)
+    blocks = [str(b) for b in net.subnets(new_prefix=net.prefixlen + 3)]
+    return blocks[:zones], blocks[-1]
+
+
+class PrivateVpc(Construct):
+    def __init__(self, scope: Construct, id: str, *, name: str, region: str, cidr: str, zones: int, allow_internet: bool) -> None:
+        super().__init__(scope, id)
+        self.vpc = aws.vpc.Vpc(self, "vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True, tags={"Name": name})
+        self.vpc_id = self.vpc.id
+        private, public = subnet_cidrs(cidr, zones)
+        self.route_table = aws.route_table.RouteTable(self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{name}-private"})
+        self.subnets = []
+        for i, block in enumerate(private):
+            zone = f"{region}{ZONE_LETTERS[i]}"
+            subnet = aws.subnet.Subnet(self, f"private-{zone}", vpc_id=self.vpc.id, cidr_block=block, availability_zone=zone,
+                                       map_public_ip_on_launch=False, tags={"Name": f"{name}-private-{zone}"})
+            aws.route_table_association.RouteTableAssociation(self, f"private-{zone}-routes", subnet_id=subnet.id, route_table_id=self.route_table.id)
+            self.subnets.append(subnet)
+        self.subnet_ids = [s.id for s in self.subnets]
+
+        self.security_group = aws.security_group.SecurityGroup(
+            self, "studio-sg", name=f"{name}-studio", description="Studio apps, SageMaker jobs and VPC endpoints", vpc_id=self.vpc.id,
+            revoke_rules_on_delete=True, tags={"Name": f"{name}-studio"},
+        )
+        sg = self.security_group.id
+        # Studio apps talk to each other and to the domain's EFS (NFS); endpoints answer on 443.
+        aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(self, "ingress-self", security_group_id=sg, referenced_security_group_id=sg, ip_protocol="-1", description="between Studio apps, jobs and EFS")
+        aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(self, "ingress-https", security_group_id=sg, cidr_ipv4=cidr, ip_protocol="tcp", from_port=443, to_port=443, description="VPC endpoints")
+        aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(self, "egress-vpc", security_group_id=sg, cidr_ipv4=cidr, ip_protocol="-1", description="inside the VPC")
+        self.security_group_ids = [sg]
+
+        self.s3_endpoint = aws.vpc_endpoint.VpcEndpoint(self, "s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.s3",
+                                                       vpc_endpoint_type="Gateway", route_table_ids=[self.route_table.id], tags={"Name": f"{name}-s3"})
+        aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(self, "egress-s3", security_group_id=sg, prefix_list_id=self.s3_endpoint.prefix_list_id,
+                                                                     ip_protocol="tcp", from_port=443, to_port=443, description="S3 gateway endpoint")
+        for key, service in sorted(INTERFACE_ENDPOINTS.items()):
+            aws.vpc_endpoint.VpcEndpoint(self, f"endpoint-{key}", vpc_id=self.vpc.id, service_name=service.format(region=region),
+                                         vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=self.subnet_ids,
+                                         security_group_ids=[sg], tags={"Name": f"{name}-{key}"})
+        if allow_internet:
+            self._internet(name, region, public, sg)
+
+    def _internet(self, name: str, region: str, public_cidr: str, sg: str) -> None:
+        igw = aws.internet_gateway.InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": name})
+        zone = f"{region}a"
+        public = aws.subnet.Subnet(self, "public", vpc_id=self.vpc.id, cidr_block=public_cidr, availability_zone=zone, map_public_ip_on_launch=False, tags={"Name": f"{name}-public"})
+        routes = aws.route_table.RouteTable(self, "public-routes", vpc_id=self.vpc.id, tags={"Name": f"{name}-public"})
+        aws.route.Route(self, "public-default", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+        aws.route_table_association.RouteTableAssociation(self, "public-routes-assoc", subnet_id=public.id, route_table_id=routes.id)
+        eip = aws.eip.Eip(self, "nat-ip", domain="vpc", tags={"Name": f"{name}-nat"})
+        nat = aws.nat_gateway.NatGateway(self, "nat", allocation_id=eip.id, subnet_id=public.id, tags={"Name": name}, depends_on=[igw])
+        aws.route.Route(self, "private-default", route_table_id=self.route_table.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
+        aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(self, "egress-internet", security_group_id=sg, cidr_ipv4="0.0.0.0/0",
+                                                                     ip_protocol="tcp", from_port=443, to_port=443, description="HTTPS through NAT (allow_internet)")

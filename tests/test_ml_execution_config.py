@@ -1,0 +1,109 @@
+"""Configuration errors of ml-execution accounts (Feature Store, pipelines, registry), located."""
+from __future__ import annotations
+
+import pytest
+
+from config.kinds.ml_execution import model_package_group_owner, model_registry_readers, registry_event_sources, retraining_event_patterns
+from tests.helpers import config_errors, error_on, line_of, replace_text
+
+
+ML = ("accounts", "ml-exec.yaml")
+
+
+def test_resolver_functions(resolved_example):
+    assert model_package_group_owner(resolved_example.config, "churn") == "ml-exec"
+    assert model_package_group_owner(resolved_example.config, "fraud") == "ml-exec"
+    assert model_package_group_owner(resolved_example.config, "credit") is None
+    assert registry_event_sources(resolved_example, "shared-services") == ["ml-exec"]
+    assert model_registry_readers(resolved_example) == {
+        "production": ["OrganizationAccountAccessRole", "acme-ml-inference-execution", "acme-ml-pipeline-deploy"],
+        "staging": ["OrganizationAccountAccessRole", "acme-ml-inference-execution", "acme-ml-pipeline-deploy"],
+        "shared-services": ["acme-ml-model-deploy-build"],
+    }
+    patterns = retraining_event_patterns(resolved_example)
+    assert sorted(patterns) == ["alarms", "violations"]
+    assert all(p["account"] == ["777777777777", "888888888888"] for p in patterns.values())
+
+
+@pytest.mark.parametrize("old,new,field,message", [
+    ("{name: tenure_months, type: Integral}", "{name: tenure_months, type: Boolean}",
+     "ml_execution.feature_store.feature_groups[0].features[2].type", "Input should be 'Integral', 'Fractional' or 'String'"),
+    ("{name: tenure_months, type: Integral}", "{name: is_deleted, type: Integral}",
+     "ml_execution.feature_store.feature_groups[0].features[2].name", "reserves this name"),
+    ("{name: tenure_months, type: Integral}", "{name: tenure months, type: Integral}",
+     "ml_execution.feature_store.feature_groups[0].features[2].name", "does not match the allowed form"),
+    ("{name: tenure_months, type: Integral}", "{name: Customer_ID, type: Integral}",
+     "ml_execution.feature_store.feature_groups[0].features[2].name", "defined twice"),
+])
+def test_feature_errors(config_copy, old, new, field, message):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, old, new)
+    d = error_on(config_errors(config_copy), field)
+    assert d.line == line_of(path, new) and message in d.message and d.file.endswith("ml-exec.yaml")
+
+
+def test_record_identifier_must_be_a_feature(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "record_identifier: customer_id", "record_identifier: customer")
+    d = error_on(config_errors(config_copy), "ml_execution.feature_store.feature_groups[0].record_identifier")
+    assert d.line == line_of(path, "record_identifier: customer") and "customer_id" in d.message
+
+
+def test_event_time_type(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "{name: event_time, type: Fractional}", "{name: event_time, type: Integral}")
+    d = error_on(config_errors(config_copy), "ml_execution.feature_store.feature_groups[0].event_time")
+    assert d.line == line_of(path, "event_time: event_time") and "Fractional or String" in d.message
+
+
+def test_pipeline_image_from_unknown_repository(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "training_image: {repository: churn-training", "training_image: {repository: churn-trainer")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].training_image.repository")
+    assert d.line == line_of(path, "churn-trainer") and "no shared-services account defines" in d.message
+
+
+def test_pipeline_image_not_pullable(config_copy):
+    replace_text(config_copy / "accounts" / "shared-services.yaml", "      purpose: processing\n      pull_accounts: [ds-dev, ml-exec]", "      purpose: processing\n      pull_accounts: [ds-dev]")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].processing_image.repository")
+    assert "does not list 'ml-exec' in pull_accounts" in d.message
+
+
+def test_pipeline_unknown_group_and_data_account(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "model_package_group: churn", "model_package_group: chrun")
+    replace_text(path, "input_data: {account: data,", "input_data: {account: ds-dev,")
+    diags = {d.field: d for d in config_errors(config_copy)}
+    assert diags["ml_execution.pipelines[0].model_package_group"].line == line_of(path, "model_package_group: chrun")
+    assert "expected an account of kind data" in diags["ml_execution.pipelines[0].input_data.account"].message
+
+
+def test_retraining_unknown_pipeline(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "  retraining:\n    pipeline: churn-training", "  retraining:\n    pipeline: churn")
+    d = error_on(config_errors(config_copy), "ml_execution.retraining.pipeline")
+    assert d.line == line_of(path, "  retraining:") + 1 and "churn-training" in d.message
+
+
+def test_group_name_too_long_with_prefix(config_copy):
+    path = config_copy.joinpath(*ML)
+    long = "g" * 32
+    replace_text(path, "    - name: churn\n", f"    - name: {long}\n")
+    replace_text(path, "model_package_group: churn", f"model_package_group: {long}")
+    (config_copy / "landing-zone.yaml").write_text((config_copy / "landing-zone.yaml").read_text().replace("prefix: acme-ml", "prefix: acme-machine-learning-platform-x"))
+    d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[0].name")
+    assert "SageMaker allows 63" in d.message and d.line == line_of(path, f"- name: {long}")
+
+
+def test_registry_events_to_must_be_shared_services(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "registry_events_to: [shared-services]", "registry_events_to: [data]")
+    d = error_on(config_errors(config_copy), "ml_execution.registry_events_to[0]")
+    assert "shared-services" in d.message and d.line == line_of(path, "registry_events_to")
+
+
+def test_pipeline_input_bucket_must_exist(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "input_data: {account: data, bucket: curated,", "input_data: {account: data, bucket: gold,")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].input_data.bucket")
+    assert "has no bucket 'gold'" in d.message and d.line == line_of(path, "bucket: gold")

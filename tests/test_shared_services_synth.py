@@ -1,0 +1,168 @@
+"""Synthesized shared-services stack: ECR, pipeline, artifacts sharing, registry bus; both sides of each grant."""
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from config import contracts
+from config.kinds.ml_execution import MODEL_PACKAGE_STATE_CHANGE
+from tests.conftest import statements
+
+SS = "shared-services"
+
+
+def by(stacks, account, rtype, **attrs):
+    found = [v for v in stacks.resources(account, rtype).values() if all(v.get(k) == x for k, x in attrs.items())]
+    assert len(found) == 1, f"{rtype} {attrs} in {account}: {len(found)} found"
+    return found[0]
+
+
+def sid(policy, name):
+    found = [s for s in statements(policy) if s["Sid"] == name]
+    assert len(found) == 1, f"{name} not in {[s['Sid'] for s in statements(policy)]}"
+    return found[0]
+
+
+def test_ecr_repositories_are_secure(stacks, resolved_example):
+    repos = stacks.resources(SS, "aws_ecr_repository")
+    assert sorted(r["name"] for r in repos.values()) == ["acme-ml/churn-inference", "acme-ml/churn-processing", "acme-ml/churn-training"]
+    for repo in repos.values():
+        assert repo["image_tag_mutability"] == "IMMUTABLE"
+        assert repo["image_scanning_configuration"] == {"scan_on_push": True}
+        assert repo["encryption_configuration"][0]["encryption_type"] == "KMS"
+        assert repo["encryption_configuration"][0]["kms_key"].startswith("${aws_kms_key.")
+    for lifecycle in stacks.resources(SS, "aws_ecr_lifecycle_policy").values():
+        rules = json.loads(lifecycle["policy"])["rules"]
+        assert [r["selection"]["tagStatus"] for r in rules] == ["untagged", "any"]
+    inference = next(k for k, v in repos.items() if v["name"] == "acme-ml/churn-inference")
+    lifecycle = next(v for v in stacks.resources(SS, "aws_ecr_lifecycle_policy").values() if inference in v["repository"])
+    assert json.loads(lifecycle["policy"])["rules"][1]["selection"]["countNumber"] == 100
+
+
+def test_ecr_pull_grant_matches_consumers(stacks, resolved_example):
+    """Repository policy roots == accounts named in pull_accounts; the ml-execution role pulls the same ARN."""
+    r = resolved_example
+    repos = stacks.resources(SS, "aws_ecr_repository")
+    for policy in stacks.resources(SS, "aws_ecr_repository_policy").values():
+        repo = next(v for k, v in repos.items() if k in policy["repository"])
+        name = repo["name"].split("/", 1)[1]
+        configured = next(x for x in r.accounts[SS].config.shared_services.ecr_repositories if x.name == name)
+        stmt = sid(policy["policy"], "CrossAccountPull")
+        roots = stmt["Principal"]["AWS"] if isinstance(stmt["Principal"]["AWS"], list) else [stmt["Principal"]["AWS"]]
+        pullers = sorted(set(configured.pull_accounts) | {a.name for a in r.of_kind(*configured.pull_kinds)})
+        assert sorted(roots) == sorted(r.root_arn(a) for a in pullers)
+        if name == "churn-inference":
+            assert pullers == ["ml-exec", "production", "staging"]
+        assert stmt["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    # Consumer side: the ml-execution pipeline role names exactly these repository ARNs.
+    role_policy = next(p for p in stacks.resources("ml-exec", "aws_iam_role_policy").values() if "PullImages" in p["policy"])
+    pulled = sid(role_policy["policy"], "PullImages")["Resource"]
+    assert sorted(pulled) == sorted(contracts.ecr_repository_arn(r, SS, n) for n in ("churn-processing", "churn-training"))
+
+
+def test_pipeline_stages_and_variable(stacks):
+    pipeline = by(stacks, SS, "aws_codepipeline", name="acme-ml-model-deploy")
+    assert pipeline["pipeline_type"] == "V2"
+    assert [s["name"] for s in pipeline["stage"]] == ["Source", "Build", "DeployStaging", "Approve", "DeployProduction"]
+    source = pipeline["stage"][0]["action"][0]
+    assert source["provider"] == "CodeStarSourceConnection" and source["configuration"]["FullRepositoryId"] == "acme/ml-landing-zone"
+    approval = pipeline["stage"][3]["action"][0]
+    assert (approval["category"], approval["provider"], approval["timeout_in_minutes"]) == ("Approval", "Manual", 4320)
+    assert pipeline["variable"][0]["name"] == "MODEL_PACKAGE_ARN"
+    deploy = pipeline["stage"][2]["action"][0]["configuration"]
+    env = {e["name"]: e["value"] for e in json.loads(deploy["EnvironmentVariables"])}
+    assert env == {"MODEL_PACKAGE_ARN": "#{variables.MODEL_PACKAGE_ARN}", "TARGET_ACCOUNT": "staging"}
+    store = pipeline["artifact_store"][0]
+    assert store["location"] == "acme-ml-pipeline-artifacts-444444444444-eu-west-1" and store["encryption_key"]["type"] == "KMS"
+
+
+def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example):
+    projects = {p["name"]: p for p in stacks.resources(SS, "aws_codebuild_project").values()}
+    assert sorted(projects) == ["acme-ml-model-deploy-build", "acme-ml-model-deploy-deploy", "acme-ml-model-deploy-trigger"]
+    build = yaml.safe_load(projects["acme-ml-model-deploy-build"]["source"]["buildspec"])
+    commands = "\n".join(build["phases"]["build"]["commands"])
+    assert "mlops-tf synth --account production --account staging" in commands
+    for target in ("staging", "production"):
+        assert resolved_example.role_arn(target, contracts.pipeline_deploy_role_name(resolved_example)) in commands
+    assert "terraform -chdir=cdktf.out/stacks/staging plan" in commands
+    pre_build = "\n".join(build["phases"]["pre_build"]["commands"])
+    assert 'staging/acme-ml-churn) export TF_VAR_model_package_arn_churn="${MODEL_PACKAGE_ARN}";' in pre_build
+    assert 'export TARGET_ACCOUNT="staging"' in pre_build
+    deploy = yaml.safe_load(projects["acme-ml-model-deploy-deploy"]["source"]["buildspec"])
+    assert any("apply -input=false -auto-approve" in c for c in deploy["phases"]["build"]["commands"])
+    trigger = yaml.safe_load(projects["acme-ml-model-deploy-trigger"]["source"]["buildspec"])
+    assert "start-pipeline-execution --name \"acme-ml-model-deploy\"" in trigger["phases"]["build"]["commands"][1]
+    for project in projects.values():
+        assert project["encryption_key"].startswith("${aws_kms_key.")
+
+
+def test_build_role_assumes_exactly_the_target_deploy_roles(stacks, resolved_example):
+    r = resolved_example
+    role = by(stacks, SS, "aws_iam_role", name=contracts.pipeline_build_role_name(r))
+    assert json.loads(role["assume_role_policy"])["Statement"][0]["Principal"] == {"Service": "codebuild.amazonaws.com"}
+    policy = next(p for p in stacks.resources(SS, "aws_iam_role_policy").values() if "AssumeTargetDeployRoles" in p["policy"])
+    assert sid(policy["policy"], "AssumeTargetDeployRoles")["Resource"] == sorted(
+        r.role_arn(t, contracts.pipeline_deploy_role_name(r)) for t in ("staging", "production"))
+    assert sid(policy["policy"], "DescribeApprovedModelPackages")["Resource"] == [
+        contracts.model_package_arn_pattern(r, "ml-exec", g) for g in ("churn", "fraud")]
+
+
+def test_artifacts_bucket_and_key_shared_with_deploy_roles(stacks, resolved_example):
+    r = resolved_example
+    expected_roles = sorted(r.role_arn(t, contracts.pipeline_deploy_role_name(r)) for t in ("staging", "production"))
+    bucket_policy = next(p for p in stacks.resources(SS, "aws_s3_bucket_policy").values() if "TargetDeployRolesReadArtifacts" in p["policy"])
+    stmt = sid(bucket_policy["policy"], "TargetDeployRolesReadArtifacts")
+    assert stmt["Resource"] == r.bucket_arn(SS, contracts.PIPELINE_ARTIFACTS) + "/*"
+    assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == expected_roles
+    key = next(k for k in stacks.resources(SS, "aws_kms_key").values() if "TargetDeployRolesUseArtifactsKey" in k["policy"])
+    kstmt = sid(key["policy"], "TargetDeployRolesUseArtifactsKey")
+    assert kstmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == expected_roles
+    assert sorted(kstmt["Principal"]["AWS"]) == sorted(r.root_arn(t) for t in ("staging", "production"))
+
+
+def test_registry_bus_admits_ml_execution_forwarder(stacks, resolved_example):
+    r = resolved_example
+    bus = by(stacks, SS, "aws_cloudwatch_event_bus", name=contracts.registry_bus_name(r))
+    assert bus
+    policy = next(iter(stacks.resources(SS, "aws_cloudwatch_event_bus_policy").values()))
+    stmt = sid(policy["policy"], "MlExecutionForwardsRegistryEvents")
+    forwarder = r.role_arn("ml-exec", contracts.events_forwarder_role_name(r))
+    assert stmt == {
+        "Sid": "MlExecutionForwardsRegistryEvents", "Effect": "Allow", "Action": "events:PutEvents",
+        "Resource": contracts.event_bus_arn(r, SS, contracts.registry_bus_name(r)),
+        "Principal": {"AWS": r.root_arn("ml-exec")}, "Condition": {"ArnEquals": {"aws:PrincipalArn": forwarder}},
+    }
+    # Sender side: ml-exec's forwarder role exists with that name and targets that bus.
+    by(stacks, "ml-exec", "aws_iam_role", name=contracts.events_forwarder_role_name(r))
+    target = next(t for t in stacks.resources("ml-exec", "aws_cloudwatch_event_target").values() if "registry-to" in t["target_id"])
+    assert target["arn"] == stmt["Resource"]
+
+
+def test_approved_rule_starts_pipeline_with_package_arn(stacks, resolved_example):
+    rule = by(stacks, SS, "aws_cloudwatch_event_rule", name="acme-ml-model-approved")
+    pattern = json.loads(rule["event_pattern"])
+    assert pattern == {"source": ["aws.sagemaker"], "detail-type": [MODEL_PACKAGE_STATE_CHANGE],
+                       "detail": {"ModelApprovalStatus": ["Approved"]}, "account": ["666666666666"]}
+    target = next(iter(stacks.resources(SS, "aws_cloudwatch_event_target").values()))
+    assert target["arn"].endswith(":project/acme-ml-model-deploy-trigger")
+    assert target["input_transformer"]["input_paths"] == {"arn": "$.detail.ModelPackageArn"}
+    assert '"value": <arn>' in target["input_transformer"]["input_template"]
+
+
+def test_package_variables_exist_in_the_target_stacks(stacks, resolved_example):
+    """Every TF_VAR the buildspec sets is a variable the target's stack declares (issue 5's endpoints)."""
+    from config.kinds.shared_services import package_variables
+
+    for target in ("staging", "production"):
+        declared = set(stacks[target].get("variable", {}))
+        wanted = {v for variables in package_variables(resolved_example, target).values() for v in variables}
+        assert wanted and wanted <= declared, (target, wanted - declared)
+
+
+def test_deploy_role_in_inference_stacks_trusts_the_build_role(stacks, resolved_example):
+    r = resolved_example
+    for target in ("staging", "production"):
+        role = by(stacks, target, "aws_iam_role", name=contracts.pipeline_deploy_role_name(r))
+        trust = json.loads(role["assume_role_policy"])["Statement"][0]
+        assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": r.role_arn(SS, contracts.pipeline_build_role_name(r))}}
