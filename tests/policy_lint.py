@@ -57,6 +57,12 @@ ARN_TEMPLATES = {
     "aws_glue_crawler": "arn:aws:glue:{region}:{account}:crawler/{name}",
     "aws_guardduty_detector": "arn:aws:guardduty:{region}:{account}:detector/{name}",
     "aws_securityhub_account": "arn:aws:securityhub:{region}:{account}:hub/default",
+    "aws_codeconnections_connection": "arn:aws:codeconnections:{region}:{account}:connection/00000000-0000-4000-8000-000000000000",
+    "aws_codestarconnections_connection": "arn:aws:codestar-connections:{region}:{account}:connection/00000000-0000-4000-8000-000000000000",
+    "aws_sagemaker_model_package": "arn:aws:sagemaker:{region}:{account}:model-package/{name}/1",
+    "aws_sagemaker_user_profile": "arn:aws:sagemaker:{region}:{account}:user-profile/d-0123456789ab/{name}",
+    "aws_sagemaker_space": "arn:aws:sagemaker:{region}:{account}:space/d-0123456789ab/{name}",
+    "aws_sfn_state_machine": "arn:aws:states:{region}:{account}:stateMachine:{name}",
     "aws_ssoadmin_permission_set": "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
 }
 
