@@ -152,3 +152,18 @@ def test_lazy_provider_import_gives_the_same_output_as_plain_import(example_out,
     assert 0 < lazy_loaded < 500, "this session took the lazy path (only the submodules the stacks use)"
     plain = tmp_path / "cdktf.out"
     assert snapshot(plain) == snapshot(example_out)
+
+
+def test_generated_landing_zone_is_valid(tmp_path):
+    """The benchmark's N-account landing zone validates (scripts/generate_landing_zone.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from generate_landing_zone import generate
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    from config import load
+
+    config, _ = generate(20, tmp_path)
+    loaded = load(config)
+    assert len(loaded.accounts) == 20
+    assert {"management", "security", "staging", "production"} <= {a.kind for a in loaded.accounts.values()}
