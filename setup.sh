@@ -6,4 +6,11 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+# checkov (mlops-tf scan) gets its own environment: it pins ~90 packages that must not constrain
+# mlops-tf's. mlops-tf scan finds it in .venv-scan. MLOPS_TF_NO_SCAN=1 skips this step.
+if [ "${MLOPS_TF_NO_SCAN:-0}" != 1 ]; then
+  [ -x .venv-scan/bin/python ] || "$PYTHON" -m venv .venv-scan
+  .venv-scan/bin/python -m pip install --quiet --upgrade pip
+  .venv-scan/bin/python -m pip install --quiet "checkov==3.3.30"
+fi
 echo "mlops-tf installed in .venv: run .venv/bin/mlops-tf --help (or activate with: source .venv/bin/activate)"

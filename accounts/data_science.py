@@ -10,7 +10,7 @@ from modules.kms import KmsKey
 from modules.personas import PersonaContext, PersonaRole
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.studio import LifecycleScript, StudioDomain, StudioUser
-from modules.vpc import PrivateVpc
+from modules.vpc import PrivateVpc, VpcFlowLogs
 
 from . import lake_links
 from .base import AccountStack
@@ -24,7 +24,7 @@ def build(stack: AccountStack) -> None:
     section = acct.config.data_science
     logs = AccessLogBucket(stack, "access-logs", bucket_name=r.bucket_name(acct.name, "access-logs"), account_id=stack.account_id, partition=r.partition)
     key = KmsKey(stack, "studio-key", alias=r.kms_alias(STUDIO_KEY_PURPOSE), description="Studio EFS, sharing and project buckets", account_id=stack.account_id, partition=r.partition)
-    vpc_id, subnet_ids, sg_ids = _network(stack, section.network)
+    vpc_id, subnet_ids, sg_ids = _network(stack, section.network, key)
     buckets = [SecureBucket(stack, f"project-{p}", bucket_name=r.bucket_name(acct.name, p), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
                for p in section.project_buckets]
     workgroups = _athena(stack, section, buckets[0], key)
@@ -42,11 +42,13 @@ def build(stack: AccountStack) -> None:
     stack.output("studio_domain_id", domain.domain.id, "SageMaker Studio domain (VPC only)")
 
 
-def _network(stack: AccountStack, network) -> tuple[str, list[str], list[str]]:
+def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str], list[str]]:
     r, acct = stack.resolved, stack.account
     if network.type == "managed":
         vpc = PrivateVpc(stack, "network", name=r.resource_name(acct.name), region=acct.region, cidr=network.cidr,
                          zones=network.availability_zones, allow_internet=network.allow_internet)
+        VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=r.resource_name(acct.name), key=key, region=acct.region,
+                    account_id=stack.account_id, partition=r.partition)
         return vpc.vpc_id, vpc.subnet_ids, vpc.security_group_ids
     sg_ids = list(network.security_group_ids)
     if not sg_ids:

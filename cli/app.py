@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from . import accounts, apply, bootstrap, destroy, diff, graph, output, plan, synth, tfc, validate
+from . import accounts, apply, bootstrap, destroy, diff, graph, output, plan, scan, synth, tfc, validate
 from .common import Settings
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ app.command("destroy")(destroy.destroy)
 app.command("output")(output.output)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("tfc")(tfc.tfc)
+app.command("scan")(scan.scan)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from . import synth_cache
 from .common import (
     DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, OutOption, handle_errors,
     load_resolved, select_accounts,
@@ -16,13 +17,27 @@ StateDirOption = Annotated[
 ]
 
 
-def run_synth(config: Path, names: list[str] | None, out: Path, state_dir: Path) -> list[str]:
-    """Load, resolve and synthesize; imports cdktf only here."""
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Synthesize even when the configuration and code are unchanged since the last synth.")
+]
+
+
+def run_synth(
+    config: Path, names: list[str] | None, out: Path, state_dir: Path, *, use_cache: bool = True
+) -> synth_cache.SynthResult:
+    """Load, resolve and synthesize; imports cdktf only here, and not at all when the cache answers."""
+    key = synth_cache.cache_key(config, names, out, state_dir)
+    if use_cache:
+        cached = synth_cache.lookup(out, key)
+        if cached is not None:
+            return cached
     resolved = load_resolved(config)
     selected = select_accounts(resolved, names)
     from accounts.app import synthesize  # the provider bindings load only on synth paths
 
-    return synthesize(resolved, selected, out, state_dir=state_dir)
+    written = synthesize(resolved, selected, out, state_dir=state_dir)
+    synth_cache.store(out, key, written)
+    return synth_cache.SynthResult(written, cached=False)
 
 
 @handle_errors
@@ -31,13 +46,19 @@ def synth(
     out: OutOption = DEFAULT_OUT,
     config: ConfigOption = DEFAULT_CONFIG,
     state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Synthesize Terraform JSON: <out>/stacks/<account>/cdk.tf.json for each account.
 
     Deterministic (same configuration, byte-identical JSON) and atomic (a failure leaves the
-    previous output as it was). Stacks of accounts no longer configured are removed.
+    previous output as it was). Stacks of accounts no longer configured are removed. When neither
+    the configuration nor mlops-tf changed since the last synth into --out, the stacks are kept as
+    they are without starting cdktf (--no-cache forces a new synthesis).
 
     Example: mlops-tf synth --account staging --account production
     """
-    written = run_synth(config, account, out, state_dir)
-    typer.echo(f"synthesized {len(written)} stack(s) into {out / 'stacks'}: {', '.join(written)}")
+    written = run_synth(config, account, out, state_dir, use_cache=not no_cache)
+    if written.cached:
+        typer.echo(f"up to date: {len(written)} stack(s) in {out / 'stacks'} (inputs unchanged; --no-cache to force): {', '.join(written)}")
+    else:
+        typer.echo(f"synthesized {len(written)} stack(s) into {out / 'stacks'}: {', '.join(written)}")

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from .aws import aws
 from .lambda_package import LambdaPackage
-from .policy import Statement
+from .policy import Statement, statement
 from .service_role import ServiceRole
 
 # One JSON line per request: enough to trace a call to its caller, route and Lambda.
@@ -59,7 +59,9 @@ class InferenceFunction(Construct):
         self.log_group = log_group(self, "logs", name=f"/aws/lambda/{function_name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
         self.role = ServiceRole(
             self, "role", role_name=function_name, description=f"Execution role of the {function_name} inference API function",
-            service="lambda.amazonaws.com", statements=role_statements,
+            service="lambda.amazonaws.com",
+            # X-Ray trace upload has no resource-level permissions: "*" is the only resource it takes.
+            statements=[*role_statements, statement("XRayTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*")],
             trust_condition={"StringEquals": {"aws:SourceAccount": source_account}},
         )
         self.function = aws.lambda_function.LambdaFunction(
@@ -75,6 +77,7 @@ class InferenceFunction(Construct):
             memory_size=256,
             environment={"variables": dict(sorted(environment.items()))},
             logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+            tracing_config={"mode": "Active"},
             depends_on=[self.log_group, self.role.policy],
         )
 
@@ -111,6 +114,7 @@ class RestInferenceApi(Construct):
         self.stage = aws.api_gateway_stage.ApiGatewayStage(
             self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=stage_name,
             access_log_settings={"destination_arn": self.access_logs.arn, "format": ACCESS_LOG_FORMAT},
+            xray_tracing_enabled=True,
             depends_on=stage_depends_on,
         )
         aws.api_gateway_method_settings.ApiGatewayMethodSettings(

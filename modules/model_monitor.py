@@ -56,6 +56,7 @@ class DataQualityMonitor(Construct):
             },
             job_resources={"cluster_config": {"instance_count": 1, "instance_type": spec.instance_type, "volume_size_in_gb": 20, "volume_kms_key_id": spec.kms_key_arn}},
             stopping_condition={"max_runtime_in_seconds": spec.max_runtime_seconds},
+            network_config={"enable_inter_container_traffic_encryption": True},
             depends_on=depends_on,
         )
         self.schedule = aws.sagemaker_monitoring_schedule.SagemakerMonitoringSchedule(

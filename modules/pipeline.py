@@ -129,7 +129,8 @@ class ModelDeployPipeline(Construct):
         else:
             connection = aws.codeconnections_connection.CodeconnectionsConnection(self, "connection", name=f"{s.name}"[:32], provider_type=source.provider)
             self.source_arn = connection.arn
-            stmts = [statement("UseConnection", ["codeconnections:UseConnection", "codestar-connections:UseConnection"], connection.arn)]
+            # The action's prefix must match the connection ARN's (codeconnections since the 2024 rename).
+            stmts = [statement("UseConnection", "codeconnections:UseConnection", connection.arn)]
             # DetectChanges off: the pipeline deploys approved models; commits alone do not start it.
             config = {"ConnectionArn": connection.arn, "FullRepositoryId": source.repository, "BranchName": source.branch, "DetectChanges": "false", "OutputArtifactFormat": "CODE_ZIP"}
             provider = "CodeStarSourceConnection"

@@ -9,6 +9,9 @@ import ipaddress
 from constructs import Construct
 
 from .aws import aws
+from .kms import KmsKey
+from .policy import statement
+from .service_role import ServiceRole
 
 # Interface endpoints Studio and SageMaker jobs need without internet access.
 INTERFACE_ENDPOINTS = {
@@ -36,6 +39,8 @@ class PrivateVpc(Construct):
         super().__init__(scope, id)
         self.vpc = aws.vpc.Vpc(self, "vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True, tags={"Name": name})
         self.vpc_id = self.vpc.id
+        # Terraform adopts the default security group and removes its rules: nothing may use it.
+        aws.default_security_group.DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id, tags={"Name": f"{name}-default-unused"})
         private, public = subnet_cidrs(cidr, zones)
         self.route_table = aws.route_table.RouteTable(self, "private-routes", vpc_id=self.vpc.id, tags={"Name": f"{name}-private"})
         self.subnets = []
@@ -81,3 +86,26 @@ class PrivateVpc(Construct):
         aws.route.Route(self, "private-default", route_table_id=self.route_table.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
         aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(self, "egress-internet", security_group_id=sg, cidr_ipv4="0.0.0.0/0",
                                                                      ip_protocol="tcp", from_port=443, to_port=443, description="HTTPS through NAT (allow_internet)")
+
+
+class VpcFlowLogs(Construct):
+    """Every flow of the VPC (accepted and rejected) to a KMS-encrypted log group kept for a year."""
+
+    def __init__(self, scope: Construct, id: str, *, vpc_id: str, name: str, key: KmsKey, region: str, account_id: str, partition: str) -> None:
+        super().__init__(scope, id)
+        group_name = f"/aws/vpc/{name}/flow-logs"
+        group_arn = f"arn:{partition}:logs:{region}:{account_id}:log-group:{group_name}"
+        key.add_statements(statement(
+            "CloudWatchLogsEncryptFlowLogs", ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"], "*",
+            principal={"Service": f"logs.{region}.amazonaws.com"}, condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group_arn}},
+        ))
+        self.log_group = aws.cloudwatch_log_group.CloudwatchLogGroup(self, "log-group", name=group_name, kms_key_id=key.arn, retention_in_days=365)
+        role = ServiceRole(
+            self, "role", role_name=f"{name}-flow-logs", description=f"Delivers the flow logs of {name}", service="vpc-flow-logs.amazonaws.com",
+            statements=[statement("DeliverFlowLogs", ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [group_arn, f"{group_arn}:log-stream:*"])],
+            trust_condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        )
+        aws.flow_log.FlowLog(
+            self, "flow-log", vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+            log_destination=self.log_group.arn, iam_role_arn=role.arn, max_aggregation_interval=600, depends_on=[role.policy],
+        )

@@ -1,0 +1,79 @@
+"""mlops-tf scan: checkov over the synthesized stacks, failed checks grouped by account."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from config import MlopsError
+
+from .checkov import ScanReport, find_checkov, load_skips, scan_stacks
+from .common import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, OutOption, err, handle_errors
+from .synth import StateDirOption, run_synth
+
+DEFAULT_SKIPS = Path(".checkov-skips.yaml")
+
+SkipsOption = Annotated[
+    Path, typer.Option("--skips", help="Accepted findings: one entry per check and resource, each with a reason.", show_default=True)
+]
+CheckovOption = Annotated[
+    Path | None, typer.Option("--checkov", help="checkov executable (default: $MLOPS_TF_CHECKOV, .venv-scan/bin/checkov, PATH).")
+]
+
+
+class ScanFailed(MlopsError):
+    """checkov found failed checks or could not parse a stack."""
+
+    exit_code = 1
+
+
+@handle_errors
+def scan(
+    account: AccountsOption = None,
+    out: OutOption = DEFAULT_OUT,
+    config: ConfigOption = DEFAULT_CONFIG,
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    skips: SkipsOption = DEFAULT_SKIPS,
+    checkov: CheckovOption = None,
+) -> None:
+    """Security-scan the synthesized stacks with checkov (framework terraform_json).
+
+    Synthesizes first (instant when nothing changed), then prints every failed check grouped by
+    account. Exit 1 on any failed check that the skip file does not accept, or when checkov cannot
+    parse a stack; exit 3 when checkov is missing.
+
+    Example: mlops-tf scan --account production
+    """
+    executable = find_checkov(checkov)
+    accepted = load_skips(skips)
+    written = run_synth(config, account, out, state_dir)
+    report = scan_stacks(out / "stacks", list(written), accepted, executable)
+    _print_report(report, skips, full=not account)
+    if not report.clean:
+        raise ScanFailed(
+            f"scan failed: {len(report.failed)} failed check(s), {len(report.parsing_errors)} stack(s) checkov could not parse"
+        )
+
+
+def _print_report(report: ScanReport, skips_file: Path, *, full: bool) -> None:
+    for name in report.accounts:
+        failed = [f for f in report.failed if f.account == name]
+        if not failed:
+            continue
+        typer.echo(f"{name}: {len(failed)} failed check(s)")
+        for finding in failed:
+            typer.echo(f"  {finding.check}  {finding.resource}  {finding.title}")
+            if finding.guideline:
+                typer.echo(f"      {finding.guideline}")
+    for path in report.parsing_errors:
+        typer.echo(f"parsing error: checkov could not parse {path}; an unparsed stack is not a clean stack")
+    for finding, skip in report.skipped:
+        typer.echo(f"skipped {finding.account}: {finding.check} {finding.resource}: {skip.reason}")
+    if full:
+        for skip in report.unused_skips:
+            err(f"warning: {skips_file}: skip {skip.check} {skip.resource} matched no failed check; remove it")
+    typer.echo(
+        f"scanned {len(report.accounts)} stack(s): {report.passed} passed, {len(report.failed)} failed, "
+        f"{len(report.skipped)} skipped ({skips_file}), {len(report.parsing_errors)} parsing error(s)"
+    )

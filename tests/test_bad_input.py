@@ -1,0 +1,92 @@
+"""Run every broken landing zone of tests/bad_input/ through `mlops-tf synth` (format: bad_input/README.md).
+
+Each case: exit 1, its expected `file:line:col: field` line in the output, no traceback, and the
+previous synthesized output (a real one, of the base landing zone) byte-identical afterwards.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.app import app
+
+CORPUS = Path(__file__).with_name("bad_input")
+BASE = CORPUS / "_base" / "config"
+CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+runner = CliRunner()
+
+
+def assemble(case: Path, dest: Path) -> Path:
+    """The base configuration with the case's files laid over it (and its remove.txt files deleted)."""
+    root = dest / case.name
+    shutil.copytree(BASE, root / "config")
+    for source in sorted((case / "config").rglob("*")):
+        if source.is_file():
+            target = root / source.relative_to(case)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    removals = case / "remove.txt"
+    for line in removals.read_text().splitlines() if removals.is_file() else []:
+        if line.strip():
+            (root / line.strip()).unlink()
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def output_of(result) -> str:
+    text = result.output
+    try:
+        stderr = result.stderr
+    except ValueError:  # stderr mixed into output
+        stderr = ""
+    return text if stderr in text else text + stderr
+
+
+@pytest.fixture(scope="session")
+def previous_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real synthesis of the base landing zone: the output every case must leave as it was."""
+    work = tmp_path_factory.mktemp("bad-input-base")
+    out = work / "cdktf.out"
+    result = runner.invoke(app, ["synth", "--config", str(BASE), "--out", str(out), "--state-dir", str(work / "state")])
+    assert result.exit_code == 0, f"the base landing zone must be valid:\n{output_of(result)}"
+    assert sorted(p.name for p in (out / "stacks").iterdir()) == ["management", "security"]
+    return out
+
+
+def test_corpus_is_well_formed():
+    assert len(CASES) >= 12
+    for case in CASES:
+        lines = [line for line in (case / "expected.txt").read_text().splitlines() if line.strip()]
+        assert len(lines) == 1, f"{case.name}/expected.txt: exactly one line"
+        assert re.match(r"^config/[\w./-]+\.ya?ml:\d+:\d+: \S", lines[0]), f"{case.name}/expected.txt: {lines[0]!r}"
+        assert (case / "config").is_dir(), f"{case.name}: no config/ overlay"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(case: Path, previous_output: Path, tmp_path: Path):
+    expected = (case / "expected.txt").read_text().strip()
+    root = assemble(case, tmp_path)
+    named_file, line_number = expected.split(":")[:2]
+    assert (root / named_file).is_file(), f"expected.txt names {named_file}, which the case does not have"
+    assert int(line_number) <= len((root / named_file).read_text().splitlines()) + 1
+
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(previous_output, out, symlinks=True)
+    before = snapshot(out)
+    args = ["synth", "--config", str(root / "config"), "--out", str(out), "--state-dir", str(tmp_path / "state")]
+    result = runner.invoke(app, args)
+    text = output_of(result).replace(f"{root}/", "")
+
+    assert result.exit_code == 1, text
+    assert "Traceback" not in text and "internal error" not in text, text
+    pattern = re.compile(re.escape(expected) + r"(?![\w.\[])")
+    assert any(pattern.match(line) for line in text.splitlines()), f"no line starts with {expected!r}:\n{text}"
+    assert snapshot(out) == before, "a failed synth changed the previous output"
