@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,16 +13,20 @@ from pathlib import Path
 from cdktf import App
 
 from config import Resolved
+from modules.aws import preload
 
 from . import builder_for, common_builders
 from .base import AccountStack
 
+# From this many stacks on, a second process (one per core) synthesizes half of them.
+PARALLEL_MIN_STACKS = 12
 # Files Terraform leaves in a stack folder that a new synth must keep (providers, lock, saved plans).
 TERRAFORM_LEFTOVERS = (".terraform", ".terraform.lock.hcl", "plans")
 
 
 def build_app(resolved: Resolved, names: Sequence[str], *, outdir: Path, stack_root: Path, state_dir: Path) -> App:
     """An App holding the stacks of the named accounts. stack_root is where the stacks will finally live."""
+    preload()  # provider assembly (Node) and submodules (Python) load side by side
     app = App(outdir=str(outdir))
     for name in names:
         account = resolved.accounts[name]
@@ -45,8 +51,13 @@ def synthesize(resolved: Resolved, names: Sequence[str] | None, out: Path, *, st
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        app = build_app(resolved, selected, outdir=staging, stack_root=out, state_dir=state_dir.resolve())
-        app.synth()
+        here, there = split_for_workers(selected)
+        worker = _start_worker(resolved, there, staging / ".worker", out, state_dir.resolve()) if there else None
+        try:
+            build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve()).synth()
+        finally:
+            if worker is not None:
+                _finish_worker(worker, staging / ".worker", staging)
         _keep_unselected(out, staging, [n for n in resolved.order if n not in selected])
         for name in selected:
             _carry_terraform_files(out / "stacks" / name, staging / "stacks" / name)
@@ -56,6 +67,39 @@ def synthesize(resolved: Resolved, names: Sequence[str] | None, out: Path, *, st
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return selected
+
+
+def split_for_workers(names: list[str]) -> tuple[list[str], list[str]]:
+    """(stacks for this process, stacks for a second one): split only when it pays off."""
+    if len(names) < PARALLEL_MIN_STACKS or (os.cpu_count() or 1) < 2:
+        return list(names), []
+    # Interleave so both get a similar mix of kinds; the second process starts ~1 s later (its own
+    # Python, config and Node), so it takes two stacks of every five.
+    return [n for i, n in enumerate(names) if i % 5 in (0, 2, 4)], [n for i, n in enumerate(names) if i % 5 in (1, 3)]
+
+
+def _start_worker(resolved: Resolved, names: list[str], outdir: Path, stack_root: Path, state_dir: Path) -> subprocess.Popen:
+    package_root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")]))}
+    command = [
+        sys.executable, "-m", "accounts.synth_worker", "--config", str(resolved.config.root.resolve()),
+        "--outdir", str(outdir), "--stack-root", str(stack_root), "--state-dir", str(state_dir), *names,
+    ]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _finish_worker(worker: subprocess.Popen, outdir: Path, staging: Path) -> None:
+    """Wait for the second process and move its stacks (and manifest entries) beside ours."""
+    _, stderr = worker.communicate()
+    if worker.returncode != 0:
+        raise RuntimeError(f"the second synthesis process failed (exit {worker.returncode}): {stderr.strip()[-2000:]}")
+    theirs = _read_manifest(outdir)
+    ours = _read_manifest(staging)
+    for name, entry in theirs.get("stacks", {}).items():
+        os.replace(outdir / "stacks" / name, staging / "stacks" / name)
+        ours.setdefault("stacks", {})[name] = entry
+    _write_manifest(staging, ours)
+    shutil.rmtree(outdir)
 
 
 def _keep_unselected(out: Path, staging: Path, names: list[str]) -> None:

@@ -5,6 +5,10 @@ submodule registers the jsii assembly itself through `.._jsii`, so we register t
 running its `__init__` and import only the submodules a stack uses. `MLOPS_TF_PLAIN_IMPORT=1` takes
 the ordinary import instead; a test checks both give byte-identical output.
 
+`preload()` goes one step further: Node spends ~1.6 s loading the provider's assembly while Python
+waits, so the assembly loads on a second thread while this one imports the Python submodules that
+mlops-tf's constructs reference (no jsii call happens during those imports; a lock makes sure).
+
 Usage: `from modules.aws import aws` then `aws.s3_bucket.S3Bucket(...)`.
 """
 from __future__ import annotations
@@ -12,19 +16,74 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import sys
+import threading
 import types
+import typing
+from pathlib import Path
 from typing import Any
 
 PACKAGE = "cdktf_cdktf_provider_aws"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+# Code that builds stacks; every `aws.<submodule>.` it mentions is imported by preload().
+_CODE_ROOTS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "accounts")
+_REFERENCE = re.compile(r"\baws\.([a-z0-9_]+)\.")
+
+
+class _CachedTypeHints(types.ModuleType):
+    """`typing` for the generated bindings, with get_type_hints computed once per stub.
+
+    Every binding call evaluates the string annotations of a `_typecheckingstub__...` function again
+    (typing.get_type_hints) before its typeguard check; the stubs never change, so one evaluation
+    each is enough. The checks themselves still run.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("typing")
+        self._hints: dict[Any, dict[str, Any]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(typing, name)
+
+    def get_type_hints(self, obj: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return typing.get_type_hints(obj, *args, **kwargs)
+        hints = self._hints.get(obj)
+        if hints is None:
+            hints = self._hints[obj] = typing.get_type_hints(obj)
+        return hints
+
+
+_TYPING = _CachedTypeHints()
+
+
+def _import(name: str) -> types.ModuleType:
+    """Import a module of the bindings (or cdktf/constructs) and give it the caching typing."""
+    module = importlib.import_module(name)
+    # publication.publish() leaves only the public names on the module; the functions' globals are
+    # those of the private module behind it.
+    private = getattr(module, "_private", module)
+    if not plain_import() and getattr(private, "typing", None) is typing:
+        private.typing = _TYPING
+        if os.environ.get("MLOPS_TF_CHECK_BINDING_TYPES") != "1" and callable(vars(private).get("check_type")):
+            private.check_type = _skip_type_check
+    return module
+
+
+def _skip_type_check(argname: str, value: object, expected_type: Any) -> None:
+    """What the bindings' `if __debug__:` checks amount to under `python -O`: nothing."""
+
+
+def plain_import() -> bool:
+    return os.environ.get("MLOPS_TF_PLAIN_IMPORT") == "1"
 
 
 def _register_package() -> None:
     """Put a bare package object for the bindings in sys.modules, with a path but no eager imports."""
     if PACKAGE in sys.modules:
         return
-    if os.environ.get("MLOPS_TF_PLAIN_IMPORT") == "1":
+    if plain_import():
         importlib.import_module(PACKAGE)
         return
     spec = importlib.util.find_spec(PACKAGE)
@@ -38,6 +97,67 @@ def _register_package() -> None:
     sys.modules[PACKAGE] = package
 
 
+def referenced_submodules() -> list[str]:
+    """Provider submodules that mlops-tf's constructs and stacks mention (aws.<name>.)."""
+    names: set[str] = set()
+    for root in _CODE_ROOTS:
+        for path in root.rglob("*.py"):
+            names.update(_REFERENCE.findall(path.read_text(encoding="utf-8")))
+    spec = importlib.util.find_spec(PACKAGE)
+    package_dirs = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    # Strings such as the event source "aws.sagemaker" match too; keep real submodules only.
+    return sorted(n for n in names if any((d / n / "__init__.py").is_file() for d in package_dirs))
+
+
+def preload(submodules: list[str] | None = None) -> None:
+    """Load the provider assembly (Node) and import the submodules (Python) at the same time."""
+    if f"{PACKAGE}._jsii" in sys.modules:
+        return
+    _register_package()
+    if plain_import():
+        return
+    import jsii._runtime as runtime
+
+    kernel = runtime.kernel
+    process = kernel.provider._process  # started already: importing cdktf loaded its own assembly
+    lock = threading.Lock()
+    send = process.send
+    failures: list[BaseException] = []
+    loader: list[threading.Thread] = []
+
+    def locked_send(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return send(*args, **kwargs)
+
+    def load_in_background(*args: Any, **kwargs: Any) -> None:
+        def run() -> None:
+            try:
+                type(kernel).load(kernel, *args, **kwargs)
+            except BaseException as exc:  # re-raised on the main thread below
+                failures.append(exc)
+
+        loader.append(threading.Thread(target=run, name="jsii-provider-load", daemon=True))
+        loader[0].start()
+
+    process.send = locked_send
+    kernel.load = load_in_background
+    try:
+        importlib.import_module(f"{PACKAGE}._jsii")
+        del kernel.load
+        for name in referenced_submodules() if submodules is None else submodules:
+            _import(f"{PACKAGE}.{name}")
+        for core in ("cdktf", "constructs"):
+            _import(core)
+    finally:
+        if "load" in vars(kernel):
+            del kernel.load
+        for thread in loader:
+            thread.join()
+        del process.send
+    if failures:
+        raise failures[0]
+
+
 class _Bindings:
     """Attribute access imports one submodule of the bindings, once: aws.s3_bucket, aws.provider, ..."""
 
@@ -45,7 +165,7 @@ class _Bindings:
         if name.startswith("__"):
             raise AttributeError(name)
         _register_package()
-        module = importlib.import_module(f"{PACKAGE}.{name}")
+        module = _import(f"{PACKAGE}.{name}")
         setattr(self, name, module)
         return module
 

@@ -111,3 +111,25 @@ def test_cloud_backend(config_copy, tmp_path):
     assert cloud["organization"] == "acme" and cloud["hostname"] == "app.terraform.io"
     assert cloud["workspaces"] == {"name": "acme-ml-staging", "project": "ml-platform"}
     assert "backend" not in stacks["staging"]["terraform"]
+
+
+def test_two_process_synthesis_writes_the_same_output(example_out, tmp_path, monkeypatch):
+    """Large landing zones split their stacks over two processes; the bytes must not change."""
+    monkeypatch.setattr(app_module, "PARALLEL_MIN_STACKS", 2)
+    here, there = app_module.split_for_workers(list(resolve(load(EXAMPLE)).order))
+    assert there and set(here).isdisjoint(there)
+    synthesize(resolve(load(EXAMPLE)), None, tmp_path / "cdktf.out", state_dir=tmp_path / "terraform-state")
+    assert tree(tmp_path / "cdktf.out") == tree(example_out)
+    assert not (tmp_path / "cdktf.out" / ".worker").exists()
+
+
+def test_binding_type_checks_are_skipped_outside_debug_only(monkeypatch):
+    """The bindings' typeguard checks are skipped as under `python -O`; their type hints are cached."""
+    import sys
+
+    from modules.aws import _skip_type_check, aws
+
+    aws.s3_bucket  # imported through modules.aws
+    private = sys.modules["cdktf_cdktf_provider_aws.s3_bucket"]._private
+    assert private.check_type is _skip_type_check
+    assert private.typing.get_type_hints is not __import__("typing").get_type_hints
