@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, Diagnostic
@@ -30,6 +31,7 @@ class Config:
     account_sources: dict[str, SourceMap]
     # Accounts whose files failed validation: references to them are not reported again as unknown.
     invalid_accounts: frozenset[str] = frozenset()
+    invalid_kinds: frozenset[str] = frozenset()  # the `kind:` those files declare, when readable
 
     def error(self, account: str | None, loc: Loc, message: str, *, key: bool = False) -> Diagnostic:
         """A located diagnostic for a field of an account file (or of landing-zone.yaml when account is None)."""
@@ -63,6 +65,7 @@ def load(root: Path | str = "config") -> Config:
     accounts: dict[str, Any] = {}
     sources: dict[str, SourceMap] = {}
     invalid: set[str] = set()
+    invalid_kinds: set[str] = set()
     account_files = sorted((root / ACCOUNTS_DIR).glob("*.yaml")) + sorted((root / ACCOUNTS_DIR).glob("*.yml"))
     if not account_files:
         diagnostics.append(Diagnostic(display_path(root / ACCOUNTS_DIR), 1, 1, "", "no account files; add config/accounts/<name>.yaml"))
@@ -70,10 +73,12 @@ def load(root: Path | str = "config") -> Config:
         model, source = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics)
         if model is None:
             invalid.add(path.stem)
+            invalid_kinds.add(_declared_kind(path))
             continue
         if model.name != path.stem:
             diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
             invalid.add(path.stem)
+            invalid_kinds.add(model.kind)
             continue
         if model.name in accounts:
             diagnostics.append(source.diagnostic(("name",), f"duplicate account name {model.name!r}; also in {sources[model.name].file}"))
@@ -83,11 +88,21 @@ def load(root: Path | str = "config") -> Config:
 
     if landing_zone is None:
         raise ConfigError(diagnostics)
-    config = Config(root, landing_zone, accounts, lz_source, sources, frozenset(invalid))
+    config = Config(root, landing_zone, accounts, lz_source, sources, frozenset(invalid), frozenset(invalid_kinds))
     diagnostics.extend(run_checks(config))
     if diagnostics:
         raise ConfigError(diagnostics)
     return config
+
+
+def _declared_kind(path: Path) -> str:
+    """The kind an invalid account file declares, so checks do not report it missing as well."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) else ""
 
 
 def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic]) -> tuple[Any, SourceMap]:

@@ -17,9 +17,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config"
-# Data accounts are not cloned: clones share lake databases of the same names with the same
-# consumers, whose Glue resource links (named after the database) would collide. The validator
-# does not reject that yet, so synth would fail on it.
+# Data accounts are not cloned: clones would share lake databases of the same names with the same
+# consumers, whose Glue resource links (named after the database) would collide; the validator
+# rejects that.
 NOT_CLONED = ("management", "security", "data")
 FIRST_ID = 900_000_000_000
 

@@ -281,3 +281,10 @@ def test_missing_variant_tag(config_copy: Path):
     error = only_error(config_copy)
     located(error, path, line_of(path, "bucket: x"), "state_backend.type")
     assert "required field is missing" in error
+
+
+def test_an_invalid_security_file_is_not_also_reported_missing(config_copy: Path):
+    path = config_copy / "accounts" / "security.yaml"
+    replace_text(path, "ou: Security", "ou: Security\nregoin: x")
+    error = only_error(config_copy)
+    located(error, path, line_of(path, "regoin"), "regoin")

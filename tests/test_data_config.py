@@ -131,3 +131,23 @@ def test_duplicate_store_and_bucket_names(config_copy: Path):
     replace_text(path, "- name: curated\n", "- name: raw\n")
     diags = config_errors(config_copy)
     assert "duplicate bucket name 'raw'" in error_on(diags, "data.buckets[1].name").message
+
+
+def test_dataset_shared_twice_with_one_consumer(config_copy: Path):
+    path = config_copy / "accounts" / "data.yaml"
+    replace_text(path, "      - account: ds-dev\n        datasets: [customers]",
+                 "      - account: ml-exec\n        datasets: [customers]")
+    error = error_on(config_errors(config_copy), "data.lake_formation.grants[1].datasets[0]")
+    lines = path.read_text().splitlines()
+    assert error.line == lines.index("        datasets: [customers]") + 1
+    assert "already shared with 'ml-exec' by account 'data'" in error.message
+
+
+def test_two_data_accounts_share_one_database_name_with_one_consumer(config_copy: Path):
+    source = (config_copy / "accounts" / "data.yaml").read_text()
+    second = config_copy / "accounts" / "data2.yaml"
+    second.write_text(source.replace("name: data\n", "name: data2\n").replace('"333333333333"', '"313131313131"'))
+    diagnostics = config_errors(config_copy)
+    error = error_on(diagnostics, "data.lake_formation.grants[0].datasets[0]")
+    assert error.file.endswith("data2.yaml") and "already shared with 'ml-exec' by account 'data'" in error.message
+    assert error.line == line_of(second, "datasets: [customers, transactions]")

@@ -16,7 +16,7 @@ def management_and_security(config: "Config") -> Iterator[Diagnostic]:
     """Exactly one management account and at least one security account."""
     managers = config.of_kind("management")
     lz = config.landing_zone
-    if not managers:
+    if not managers and "management" not in config.invalid_kinds:
         yield config.error(None, ("management_account_id",), "no account of kind 'management'; add config/accounts/management.yaml with kind: management")
     for extra in managers[1:]:
         yield config.error(extra.name, ("kind",), f"only one management account is allowed; {managers[0].name!r} is already one")
@@ -28,7 +28,7 @@ def management_and_security(config: "Config") -> Iterator[Diagnostic]:
                 manager.name, ("account_id",),
                 f"must equal management_account_id in landing-zone.yaml ({lz.management_account_id}) or be left out",
             )
-    if not config.of_kind("security"):
+    if not config.of_kind("security") and "security" not in config.invalid_kinds:
         yield config.error(None, (), "no account of kind 'security'; the landing zone needs at least one security account")
 
 

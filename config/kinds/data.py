@@ -167,6 +167,25 @@ def lake_formation_grants(config: "Config") -> Iterator["Diagnostic"]:
                     )
 
 
+def shared_database_names(config: "Config") -> Iterator["Diagnostic"]:
+    """A consumer links each shared database under its own name, so no consumer gets one name twice."""
+    seen: dict[tuple[str, str], str] = {}  # (consumer, dataset) -> data account that shares it first
+    for account in sorted(config.of_kind("data"), key=lambda a: a.name):
+        for i, grant in enumerate(account.data.lake_formation.grants):
+            for j, dataset in enumerate(grant.datasets):
+                first = seen.setdefault((grant.account, dataset), account.name)
+                if first != account.name or _granted_before(account.data.lake_formation.grants, i, grant.account, dataset):
+                    yield config.error(
+                        account.name, ("data", "lake_formation", "grants", i, "datasets", j),
+                        f"dataset {dataset!r} is already shared with {grant.account!r} by account {first!r}; "
+                        "the consumer's resource link would have the same name",
+                    )
+
+
+def _granted_before(grants: list, index: int, consumer: str, dataset: str) -> bool:
+    return any(g.account == consumer and dataset in g.datasets for g in grants[:index])
+
+
 def stores(config: "Config") -> Iterator["Diagnostic"]:
     """Store names are unique per type; subnet lists have no duplicates."""
     for account in config.of_kind("data"):
@@ -180,7 +199,7 @@ def stores(config: "Config") -> Iterator["Diagnostic"]:
                 yield config.error(account.name, ("data", "stores", i, "subnet_ids"), "subnet ids must be distinct")
 
 
-CHECKS = [bucket_names, datasets, lake_formation_grants, stores]
+CHECKS = [bucket_names, datasets, lake_formation_grants, shared_database_names, stores]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
