@@ -38,3 +38,32 @@ def test_organization_trail_grants_name_the_trail_the_management_account_owns(st
     trusts = _policies(stacks, "security", "aws_iam_role", "assume_role_policy")
     logs_trust = [s for d in trusts for s in d["Statement"] if s["Principal"] == {"Service": "cloudtrail.amazonaws.com"}]
     assert [s["Condition"] for s in logs_trust] == [{"StringEquals": {"aws:SourceArn": arn}}]
+
+
+def test_model_package_group_policies_let_inference_deployers_create_models(stacks):
+    """Staging/production create models from ml-exec model packages: the group policy must grant
+    sagemaker:CreateModel on exactly those packages to exactly the roles Terraform runs as there."""
+    policies = {v["model_package_group_name"]: json.loads(v["resource_policy"])
+                for v in stacks.resources("ml-exec", "aws_sagemaker_model_package_group_policy").values()}
+    for account, account_id in (("staging", "777777777777"), ("production", "888888888888")):
+        variables = stacks[account]["variable"]
+        for model in stacks.resources(account, "aws_sagemaker_model").values():
+            var = model["primary_container"]["model_package_name"].removeprefix("${var.").removesuffix("}")
+            package = variables[var]["default"]
+            group = package.split("/")[1]
+            grant = _statement([policies_for(policies, group)], "InferenceAccountsCreateModels")
+            assert grant["Action"] == "sagemaker:CreateModel"
+            assert grant["Resource"] == package.rsplit("/", 1)[0] + "/*"
+            roles = grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+            assert f"arn:aws:iam::{account_id}:role/acme-ml-pipeline-deploy" in roles
+            assert f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole" in roles
+            assert f"arn:aws:iam::{account_id}:root" in grant["Principal"]["AWS"]
+            # Only the deployers: not the shared-services build role nor execution roles.
+            assert all(r.split("/")[-1] in ("acme-ml-pipeline-deploy", "OrganizationAccountAccessRole") for r in roles)
+
+
+def policies_for(policies: dict, group: str) -> dict:
+    """The resource policy of the group a model package belongs to (the group name is a Terraform reference)."""
+    found = [p for p in policies.values() if any(s["Resource"].endswith(f":model-package-group/{group}") for s in p["Statement"])]
+    assert len(found) == 1, group
+    return found[0]

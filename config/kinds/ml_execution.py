@@ -57,6 +57,18 @@ def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
     return readers
 
 
+def model_deployers(r: "Resolved") -> dict[str, list[str]]:
+    """Roles that create SageMaker models from model packages across accounts, by inference account.
+
+    A cross-account CreateModel from a model package needs sagemaker:CreateModel on the package in the
+    group's resource policy: Terraform runs it as the pipeline deploy role or the stack's deploy role.
+    """
+    return {
+        a.name: sorted({contracts.pipeline_deploy_role_name(r), a.deploy_role_name} - {None})
+        for a in r.of_kind(*contracts.INFERENCE_KINDS)
+    }
+
+
 def model_registry_reader_arns(r: "Resolved") -> list[str]:
     return sorted(r.role_arn(acct, role) for acct, roles in model_registry_readers(r).items() for role in roles)
 
