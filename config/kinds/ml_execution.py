@@ -104,6 +104,11 @@ def registry_event_pattern(r: "Resolved", account: str) -> dict[str, Any]:
     return {"source": ["aws.sagemaker"], "detail-type": [MODEL_PACKAGE_STATE_CHANGE], "detail": {"ModelPackageGroupName": groups}}
 
 
+def pipeline_execution_role_name(r: "Resolved") -> str:
+    """SageMaker Pipelines execution role of ml-execution accounts; it reads training data in data accounts."""
+    return r.resource_name("ml-pipeline-execution")
+
+
 def pipeline_name(r: "Resolved", pipeline: str) -> str:
     return r.resource_name(pipeline)
 
