@@ -72,7 +72,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
     if not section.pipelines:
         return {}
     arn = lambda service, res: f"arn:{r.partition}:{service}:{acct.region}:{stack.account_id}:{res}"  # noqa: E731
-    role_name = r.resource_name("ml-pipeline-execution")
+    role_name = kind.pipeline_execution_role_name(r)
     role_arn = r.role_arn(acct.name, role_name)
     repos = sorted({(ecr_repository_owner(r.config, ref.repository), ref.repository)
                     for p in section.pipelines for ref in (p.processing_image, p.training_image, p.inference_image) if ref})
