@@ -1,0 +1,43 @@
+"""Values the AWS provider's bindings accept but AWS rejects at apply, or that apply in the wrong order.
+
+The cdktf bindings check argument names only; these tests pin the values and dependencies a review
+against the AWS documentation found wrong.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+# $context variables an HTTP API access log may name (API Gateway developer guide, "Customize HTTP API
+# access logs"); API Gateway rejects the stage if the format names any other, e.g. the REST-only
+# $context.identity.apiKeyId (HTTP APIs have no API keys).
+HTTP_API_LOG_VARIABLES = {
+    "$context.accountId", "$context.apiId", "$context.awsEndpointRequestId", "$context.dataProcessed",
+    "$context.domainName", "$context.error.message", "$context.extendedRequestId", "$context.httpMethod",
+    "$context.identity.accountId", "$context.identity.caller", "$context.identity.principalOrgId",
+    "$context.identity.sourceIp", "$context.identity.user", "$context.identity.userAgent", "$context.identity.userArn",
+    "$context.integrationErrorMessage", "$context.integrationLatency", "$context.integrationStatus", "$context.path",
+    "$context.protocol", "$context.requestId", "$context.requestTime", "$context.responseLatency",
+    "$context.responseLength", "$context.routeKey", "$context.stage", "$context.status",
+}
+
+
+def _variables(log_format: str) -> set[str]:
+    return set(re.findall(r"\$context(?:\.[A-Za-z0-9]+)+", log_format))
+
+
+def test_http_api_access_log_names_only_http_api_variables(stacks):
+    log_format = stacks.resource("staging", "aws_apigatewayv2_stage")["access_log_settings"]["format"]
+    assert _variables(log_format) <= HTTP_API_LOG_VARIABLES, _variables(log_format) - HTTP_API_LOG_VARIABLES
+    assert json.loads(log_format) == {
+        "caller": "$context.identity.caller", "integrationError": "$context.integrationErrorMessage",
+        "ip": "$context.identity.sourceIp", "latency": "$context.responseLatency", "method": "$context.httpMethod",
+        "path": "$context.routeKey", "requestId": "$context.requestId", "status": "$context.status",
+        "time": "$context.requestTime", "user": "$context.identity.userArn",
+    }
+
+
+def test_rest_api_access_log_keeps_api_key_and_resource_path(stacks):
+    fields = json.loads(stacks.resource("production", "aws_api_gateway_stage")["access_log_settings"]["format"])
+    assert fields["apiKeyId"] == "$context.identity.apiKeyId"
+    assert fields["path"] == "$context.path"
