@@ -41,3 +41,18 @@ def test_rest_api_access_log_keeps_api_key_and_resource_path(stacks):
     fields = json.loads(stacks.resource("production", "aws_api_gateway_stage")["access_log_settings"]["format"])
     assert fields["apiKeyId"] == "$context.identity.apiKeyId"
     assert fields["path"] == "$context.path"
+
+
+def test_feature_group_waits_for_its_glue_database_bucket_and_role_policy(stacks):
+    resources = stacks.resources("ml-exec", "aws_sagemaker_feature_group")
+    group = next(v for v in resources.values() if v["feature_group_name"] == "customers")
+    database = group["offline_store_config"]["data_catalog_config"]["database"]
+    db_ids = [k for k, v in stacks.resources("ml-exec", "aws_glue_catalog_database").items() if v["name"] == database]
+    assert db_ids == ["feature-store-db"]
+    role_id = group["role_arn"].split(".")[1]
+    policy_ids = [k for k, v in stacks.resources("ml-exec", "aws_iam_role_policy").items() if v["role"] == f"${{aws_iam_role.{role_id}.id}}"]
+    bucket_policies = [k for k, v in stacks.resources("ml-exec", "aws_s3_bucket_policy").items() if k.startswith("feature-store_")]
+    assert len(policy_ids) == 1 and len(bucket_policies) == 1
+    assert set(group["depends_on"]) == {
+        f"aws_glue_catalog_database.{db_ids[0]}", f"aws_iam_role_policy.{policy_ids[0]}", f"aws_s3_bucket_policy.{bucket_policies[0]}",
+    }
