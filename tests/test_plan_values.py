@@ -56,3 +56,10 @@ def test_feature_group_waits_for_its_glue_database_bucket_and_role_policy(stacks
     assert set(group["depends_on"]) == {
         f"aws_glue_catalog_database.{db_ids[0]}", f"aws_iam_role_policy.{policy_ids[0]}", f"aws_s3_bucket_policy.{bucket_policies[0]}",
     }
+
+
+def test_data_location_access_is_granted_on_the_registered_location(stacks):
+    registered = {k: v["arn"] for k, v in stacks.resources("data", "aws_lakeformation_resource").items()}
+    grants = [v for v in stacks.resources("data", "aws_lakeformation_permissions").values() if "data_location" in v]
+    assert len(grants) == len(registered) == 3
+    assert sorted(g["data_location"]["arn"] for g in grants) == sorted(f"${{aws_lakeformation_resource.{k}.arn}}" for k in registered)
