@@ -63,3 +63,17 @@ def test_data_location_access_is_granted_on_the_registered_location(stacks):
     grants = [v for v in stacks.resources("data", "aws_lakeformation_permissions").values() if "data_location" in v]
     assert len(grants) == len(registered) == 3
     assert sorted(g["data_location"]["arn"] for g in grants) == sorted(f"${{aws_lakeformation_resource.{k}.arn}}" for k in registered)
+
+
+def test_pipeline_references_its_artifact_bucket_and_build_projects(stacks):
+    # CreatePipeline fails ("No bucket with the name ... was found") if the artifact bucket is not there yet.
+    pipeline = stacks.resource("shared-services", "aws_codepipeline")
+    buckets = {v["bucket"]: k for k, v in stacks.resources("shared-services", "aws_s3_bucket").items()}
+    assert pipeline["artifact_store"][0]["location"] == f"${{aws_s3_bucket.{buckets['acme-ml-pipeline-artifacts-444444444444-eu-west-1']}.id}}"
+    projects = {v["name"]: k for k, v in stacks.resources("shared-services", "aws_codebuild_project").items()}
+    used = [a["configuration"]["ProjectName"] for st in pipeline["stage"] for a in st["action"] if a["provider"] == "CodeBuild"]
+    assert used == [
+        f"${{aws_codebuild_project.{projects['acme-ml-model-deploy-build']}.name}}",
+        f"${{aws_codebuild_project.{projects['acme-ml-model-deploy-deploy']}.name}}",
+        f"${{aws_codebuild_project.{projects['acme-ml-model-deploy-deploy']}.name}}",
+    ]
