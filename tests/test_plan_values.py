@@ -77,3 +77,14 @@ def test_pipeline_references_its_artifact_bucket_and_build_projects(stacks):
         f"${{aws_codebuild_project.{projects['acme-ml-model-deploy-deploy']}.name}}",
         f"${{aws_codebuild_project.{projects['acme-ml-model-deploy-deploy']}.name}}",
     ]
+
+
+def test_models_wait_for_the_execution_role_policy(stacks):
+    for account in ("staging", "production"):
+        models = stacks.resources(account, "aws_sagemaker_model").values()
+        role_ids = {m["execution_role_arn"].split(".")[1] for m in models}
+        assert len(role_ids) == 1
+        role_ref = f"${{aws_iam_role.{role_ids.pop()}.id}}"
+        policies = [k for k, v in stacks.resources(account, "aws_iam_role_policy").items() if v["role"] == role_ref]
+        assert len(policies) == 1
+        assert {tuple(m["depends_on"]) for m in models} == {(f"aws_iam_role_policy.{policies[0]}",)}
