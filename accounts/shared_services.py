@@ -32,13 +32,10 @@ def _ecr(stack: AccountStack, section) -> None:
     key = KmsKey(stack, "ecr-key", alias=r.kms_alias(ECR_KEY_PURPOSE), description="ECR image encryption", account_id=stack.account_id, partition=r.partition)
     for rep in sorted(section.ecr_repositories, key=lambda x: x.name):
         statements = []
-        pullers = kind.repository_pullers(r.config, rep)
-        if pullers:
-            # Account roots, not role ARNs: SageMaker pulls with the execution roles of the consuming
-            # stacks (issue-specific names, endpoints created by the deployment pipeline), so the
-            # consumer's own IAM policy names this repository and decides which of its roles pull.
-            roots = sorted(r.root_arn(a) for a in pullers)
-            statements.append(pull_statement({"AWS": roots if len(roots) > 1 else roots[0]}))
+        grant = kind.ecr_pull_grant(r, kind.repository_pullers(r.config, rep))
+        if grant:
+            # SageMaker pulls with the consuming account's execution roles: their roots, narrowed to them.
+            statements.append(pull_statement(*grant))
         repo = EcrRepository(
             stack, f"ecr-{rep.name}", name=contracts.ecr_repository_name(r, rep.name), kms_key_arn=key.arn,
             keep_tagged_images=rep.keep_tagged_images, untagged_expiry_days=rep.untagged_expiry_days, statements=statements,

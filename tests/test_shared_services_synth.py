@@ -54,6 +54,14 @@ def test_ecr_pull_grant_matches_consumers(stacks, resolved_example):
         assert sorted(roots) == sorted(r.root_arn(a) for a in pullers)
         if name == "churn-inference":
             assert pullers == ["ml-exec", "production", "staging"]
+        # Narrowed to the consumers' execution roles, each of which its own stack creates.
+        roles = stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+        roles = roles if isinstance(roles, list) else [roles]
+        assert roles and {arn.split(":")[4] for arn in roles} == {r.account_id(a) for a in pullers}
+        for arn in roles:
+            account = next(a for a in pullers if r.account_id(a) == arn.split(":")[4])
+            role_names = {role["name"] for role in stacks.resources(account, "aws_iam_role").values()}
+            assert arn.rsplit("/", 1)[1] in role_names, (arn, account)
         assert stmt["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     # Consumer side: the ml-execution pipeline role names exactly these repository ARNs.
     role_policy = next(p for p in stacks.resources("ml-exec", "aws_iam_role_policy").values() if "PullImages" in p["policy"])
