@@ -1,0 +1,37 @@
+"""A platform engineer's journey through the CLI: odd paths, broken files, exit codes, no tracebacks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cli.app import app
+from tests.conftest import EXAMPLE
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output
+    return result
+
+
+def test_synth_refuses_an_out_folder_it_did_not_write(tmp_path: Path):
+    precious = tmp_path / "project"
+    (precious / "notes").mkdir(parents=True)
+    (precious / "notes" / "thesis.txt").write_text("years of work")
+    result = run("synth", "--config", str(EXAMPLE), "--out", str(precious), "--account", "management")
+    assert result.exit_code == 2
+    assert f"--out {precious} is a folder that synth did not write" in result.stderr
+    assert (precious / "notes" / "thesis.txt").read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # no staging folder left behind
+
+
+def test_synth_refuses_an_out_that_is_a_file(tmp_path: Path):
+    target = tmp_path / "out.txt"
+    target.write_text("keep me")
+    result = run("synth", "--config", str(EXAMPLE), "--out", str(target), "--account", "management")
+    assert result.exit_code == 2
+    assert f"--out {target} is a file" in result.stderr
+    assert target.read_text() == "keep me"
