@@ -35,3 +35,20 @@ def test_synth_refuses_an_out_that_is_a_file(tmp_path: Path):
     assert result.exit_code == 2
     assert f"--out {target} is a file" in result.stderr
     assert target.read_text() == "keep me"
+
+
+def test_graph_output_that_cannot_be_written_is_a_usage_error(tmp_path: Path):
+    result = run("graph", "--config", str(EXAMPLE), "--output", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"mlops-tf: {tmp_path}: Is a directory"
+    result = run("graph", "--config", str(EXAMPLE), "--output", str(tmp_path / "missing" / "graph.md"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"mlops-tf: {tmp_path / 'missing' / 'graph.md'}: No such file or directory"
+
+
+def test_lock_from_json_that_is_not_utf8(config_copy: Path, tmp_path: Path):
+    source = tmp_path / "outputs.json"
+    source.write_bytes(b"\xff\xfe{}")
+    result = run("lock", "--config", str(config_copy), "--from-json", str(source))
+    assert result.exit_code == 2
+    assert f"mlops-tf: {source}: not a UTF-8 text file (invalid start byte at byte 0)" in result.stderr
