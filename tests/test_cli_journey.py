@@ -52,3 +52,16 @@ def test_lock_from_json_that_is_not_utf8(config_copy: Path, tmp_path: Path):
     result = run("lock", "--config", str(config_copy), "--from-json", str(source))
     assert result.exit_code == 2
     assert f"mlops-tf: {source}: not a UTF-8 text file (invalid start byte at byte 0)" in result.stderr
+
+
+COMMANDS = ("validate", "accounts", "lock", "synth", "diff", "graph", "plan", "apply", "destroy", "output", "bootstrap", "tfc", "scan")
+
+
+def test_every_command_explains_itself_with_an_example_in_rewrapped_paragraphs():
+    assert run("--help").exit_code == 0
+    for command in COMMANDS:
+        result = run(command, "--help")
+        assert result.exit_code == 0, command
+        assert f"Example: mlops-tf {command}" in result.output, command
+    # Docstrings are wrapped at 100 columns in the source; help re-wraps them instead of keeping those breaks.
+    assert "Without --from-json the management stack's outputs are read" in run("lock", "--help").output
