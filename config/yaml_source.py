@@ -58,8 +58,9 @@ def _build(node: yaml.Node, loc: Loc, smap: SourceMap, loader: yaml.SafeLoader) 
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int)):
-                raise yaml.MarkedYAMLError(problem="mapping keys must be strings", problem_mark=key_node.start_mark)
+            if not isinstance(key, str):  # no schema has non-string keys; 12 or yes would be silently retyped
+                got = "" if key is None or isinstance(key, (dict, list)) else f" (got {key!r}: put it in quotes)"
+                raise yaml.MarkedYAMLError(problem=f"mapping keys must be strings{got}", problem_mark=key_node.start_mark)
             if key in result:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             smap.key_positions[loc + (key,)] = _pos(key_node)
