@@ -111,3 +111,12 @@ def test_lock_file_that_is_a_folder_is_an_error(config_copy: Path):
     (config_copy / "accounts.lock.yaml").unlink()
     (config_copy / "accounts.lock.yaml").mkdir()
     assert "accounts.lock.yaml:1:1: cannot read file:" in resolve_error(config_copy)
+
+
+def test_account_factory_product_without_control_tower_is_an_error(config_copy: Path):
+    replace_text(config_copy / "landing-zone.yaml", "  organization_id: o-a1b2c3d4e5\n", "  organization_id: o-a1b2c3d4e5\n  account_factory_product_id: prod-abcdefghijklm\n")
+    assert only(config_copy) == (
+        f"{rel(config_copy, 'landing-zone.yaml')}:10:31: organization.account_factory_product_id: Account Factory needs "
+        "vending: control_tower; with vending: organizations accounts are created through Organizations, so remove it "
+        "(got 'prod-abcdefghijklm')"
+    )
