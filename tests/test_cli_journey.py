@@ -65,3 +65,10 @@ def test_every_command_explains_itself_with_an_example_in_rewrapped_paragraphs()
         assert f"Example: mlops-tf {command}" in result.output, command
     # Docstrings are wrapped at 100 columns in the source; help re-wraps them instead of keeping those breaks.
     assert "Without --from-json the management stack's outputs are read" in run("lock", "--help").output
+
+
+def test_scan_with_a_skip_file_that_does_not_exist_is_a_usage_error(tmp_path: Path):
+    result = run("scan", "--config", str(EXAMPLE), "--out", str(tmp_path / "out"), "--skips", str(tmp_path / "skips.yaml"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"mlops-tf: --skips {tmp_path / 'skips.yaml'}: no such file"
+    assert not (tmp_path / "out").exists()
