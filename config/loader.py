@@ -149,7 +149,7 @@ def _translate(exc: ValidationError, data: dict, source: SourceMap, root_type: A
         elif kind_type == "missing":
             out.append(source.diagnostic(loc, "required field is missing"))
         elif kind_type in ("union_tag_invalid", "union_tag_not_found"):
-            out.append(_variant_tag_diagnostic(err, loc, source))
+            out.append(_variant_tag_diagnostic(err, loc, source, root_type, kind))
         else:
             keys = sorted(_fields_at(root_type, loc, kind)) if kind_type in _MAPPING_TYPES else []
             out.append(source.diagnostic(loc, _value_message(err, keys)))
@@ -172,16 +172,30 @@ _TYPE_MESSAGES = {
 }
 
 
-def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap) -> Diagnostic:
+def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap, root_type: Any, kind: str | None) -> Diagnostic:
     """A discriminated union (account kind, backend type, source type, ...) got a missing or unknown tag."""
     ctx = err.get("ctx", {})
     field = ctx.get("discriminator", "'kind'").strip("'")
     if err["type"] == "union_tag_not_found":
-        return source.diagnostic(loc + (field,), f"required field is missing: {field} chooses which variant this is")
+        tags = list(SECTION_OF_KIND) if not loc and field == "kind" else _variant_tags(root_type, loc, field)
+        one_of = f" (one of {', '.join(tags)})" if tags else ""
+        return source.diagnostic(loc + (field,), f"required field is missing: {field} chooses which variant this is{one_of}")
     expected = ctx.get("expected_tags", "").replace("'", "")
     if not loc and field == "kind":
         expected = ", ".join(SECTION_OF_KIND)  # in order of the architecture rather than pydantic's
     return source.diagnostic(loc + (field,), f"must be one of {expected} (got {ctx.get('tag')!r})")
+
+
+def _variant_tags(root_type: Any, loc: Loc, field: str) -> list[str]:
+    """The values the discriminator `field` of the union at loc admits, in declaration order."""
+    types = [root_type]
+    for part in loc:
+        types = [c for cur in types for c in _children(cur, part, None)]
+    tags: list[str] = []
+    for model in (m for tp in types for m in _models(tp, None)):
+        annotation = model.model_fields[field].annotation if field in model.model_fields else None
+        tags.extend(str(a) for a in typing.get_args(annotation) if str(a) not in tags)
+    return tags
 
 
 def _file_loc(loc: Loc, data: Any, *, keep_last: bool) -> Loc:

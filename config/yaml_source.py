@@ -86,6 +86,8 @@ def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or str(exc)
+        if exc.context and problem.startswith("but "):  # "but found another document" needs its first half
+            problem = f"{exc.context} {problem}"
         raise YamlSyntaxError(Diagnostic(display, line, col, "", f"invalid YAML: {problem}")) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(Diagnostic(display, 1, 1, "", f"invalid YAML: {exc}")) from exc

@@ -120,3 +120,26 @@ def test_account_factory_product_without_control_tower_is_an_error(config_copy: 
         "vending: control_tower; with vending: organizations accounts are created through Organizations, so remove it "
         "(got 'prod-abcdefghijklm')"
     )
+
+
+def test_missing_variant_tag_lists_the_variants(config_copy: Path):
+    (config_copy / "accounts/staging.yaml").write_text("name: staging\n")
+    assert only(config_copy) == (
+        f"{rel(config_copy, 'accounts/staging.yaml')}:1:1: kind: required field is missing: kind chooses which variant this is "
+        "(one of management, security, data, shared-services, data-science, ml-execution, staging, production)"
+    )
+
+
+def test_missing_nested_variant_tag_lists_the_variants(config_copy: Path):
+    replace_text(config_copy / "landing-zone.yaml", "state_backend:\n  type: local", "state_backend:\n  bucket: acme-tf-state")
+    assert only(config_copy) == (
+        f"{rel(config_copy, 'landing-zone.yaml')}:28:3: state_backend.type: required field is missing: type chooses which "
+        "variant this is (one of local, s3, cloud)"
+    )
+
+
+def test_second_yaml_document_is_explained(config_copy: Path):
+    replace_text(config_copy / "accounts/staging.yaml", "name: staging", "name: staging\n---")
+    assert only(config_copy) == (
+        f"{rel(config_copy, 'accounts/staging.yaml')}:2:1: invalid YAML: expected a single document in the stream but found another document"
+    )
