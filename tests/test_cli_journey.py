@@ -72,3 +72,17 @@ def test_scan_with_a_skip_file_that_does_not_exist_is_a_usage_error(tmp_path: Pa
     assert result.exit_code == 2
     assert result.stderr.strip() == f"mlops-tf: --skips {tmp_path / 'skips.yaml'}: no such file"
     assert not (tmp_path / "out").exists()
+
+
+def test_readme_error_example_is_what_validate_prints(config_copy: Path):
+    """The README shows two errors of the example; they are the real output (run there from the repository root)."""
+    import re
+
+    from tests.helpers import replace_text
+
+    replace_text(config_copy / "accounts/staging.yaml", "memory_mb: 2048", "memory_mb: 1500")
+    replace_text(config_copy / "accounts/ds-dev.yaml", "ou: Workloads/Dev\n", "ou: Workloads/Devv\n")
+    result = run("validate", "--config", str(config_copy))
+    readme = (EXAMPLE.parent / "README.md").read_text()
+    shown = re.search(r"Errors look like this.*?```\n(.*?)```", readme, re.S).group(1)
+    assert result.exit_code == 1 and result.stderr.replace(f"{config_copy}/", "config/") == shown
