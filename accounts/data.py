@@ -3,7 +3,7 @@ other accounts), optional data stores, and the landing zone of replicated infere
 from __future__ import annotations
 
 from config.kinds.data import (
-    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, glue_database_name, lake_bucket_purpose,
+    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, glue_database_name, lake_bucket_purpose, lake_readers,
     replication_destination,
 )
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
@@ -36,6 +36,7 @@ def build(stack: AccountStack) -> None:
             kms_key_arn=lake_key.arn, log_bucket=log_bucket, partition=r.partition,
             lifecycle_rules=[LifecycleRule(**rule.model_dump(mode="json")) for rule in bucket.lifecycle],
         )
+    _lake_reader_grants(stack, lake_key, buckets)
     _analytics(stack, lake_key, log_bucket, buckets)
     _stores(stack)
     _inference_landing(stack, log_bucket)
@@ -62,6 +63,33 @@ def _lake_key_statements(stack: AccountStack) -> list:
             condition={"StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
         ))
     return statements
+
+
+def _lake_reader_grants(stack: AccountStack, lake_key: KmsKey, buckets: dict) -> None:
+    """Bucket and key policies for the roles of other accounts that read lake objects directly (Studio
+    personas, pipeline execution roles); their identity policies come from the same lake_readers()."""
+    r, account = stack.resolved, stack.account
+    readers = lake_readers(r, account.name)
+    for i, reader in enumerate(readers):
+        principal, condition = r.cross_account_principal({reader.account: list(reader.roles)})
+        bucket = buckets[reader.bucket]
+        sid = "".join(part.capitalize() for part in reader.account.split("-")) + f"Reads{i}"
+        # A prefix reader lists only its prefix (GetBucketLocation carries no s3:prefix, so it is whole-bucket readers' only).
+        listing = ("s3:ListBucket", {**condition, "StringLike": {"s3:prefix": f"{reader.prefix}*"}}) if reader.prefix \
+            else (["s3:GetBucketLocation", "s3:ListBucket"], condition)
+        bucket.add_statements(
+            statement(f"{sid}Objects", "s3:GetObject", f"{bucket.arn}/{reader.prefix}*", principal=principal, condition=condition),
+            statement(f"{sid}Listing", listing[0], bucket.arn, principal=principal, condition=listing[1]),
+        )
+    grants: dict[str, list[str]] = {}
+    for reader in readers:
+        grants.setdefault(reader.account, []).extend(reader.roles)
+    if grants:
+        principal, condition = r.cross_account_principal({a: sorted(set(roles)) for a, roles in grants.items()})
+        lake_key.add_statements(statement(
+            "LakeReadersDecryptThroughS3", "kms:Decrypt", "*", principal=principal,
+            condition={**condition, "StringEquals": {"kms:ViaService": f"s3.{account.region}.amazonaws.com"}},
+        ))
 
 
 def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucket, buckets: dict) -> None:

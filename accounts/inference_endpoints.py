@@ -27,7 +27,7 @@ def build(ctx: "InferenceContext") -> dict[str, InferenceEndpoint]:
     built: dict[str, InferenceEndpoint] = {}
     for ep in ctx.section.endpoints:
         owner = model_package_group_owner(ctx.resolved.config, ep.model_package_group)
-        built[ep.name] = InferenceEndpoint(ctx.stack, f"endpoint-{ep.name}", spec=_spec(ctx, ep, owner, role.arn))
+        built[ep.name] = InferenceEndpoint(ctx.stack, f"endpoint-{ep.name}", spec=_spec(ctx, ep, owner, role.arn), model_depends_on=[role.policy])
         ctx.stack.output(f"endpoint_{_ident(ep.name)}", built[ep.name].endpoint.name, f"SageMaker endpoint {ep.name} ({ep.compute.mode})")
     return built
 

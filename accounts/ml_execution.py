@@ -72,10 +72,20 @@ def _model_registry(stack: AccountStack) -> None:
         policy = document(
             statement("DescribeGroup", ["sagemaker:DescribeModelPackageGroup"], contracts.model_package_group_arn(r, acct.name, group.name), principal=principal, condition=condition),
             statement("ReadModelPackages", ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], contracts.model_package_arn_pattern(r, acct.name, group.name), principal=principal, condition=condition),
+            *_create_model_grant(r, contracts.model_package_arn_pattern(r, acct.name, group.name)),
         )
         aws.sagemaker_model_package_group_policy.SagemakerModelPackageGroupPolicy(
             stack, f"model-package-group-{group.name}-policy", model_package_group_name=resource.model_package_group_name, resource_policy=policy
         )
+
+
+def _create_model_grant(r, packages: str) -> list:
+    """Inference accounts' deployers create models from this group's packages (cross-account CreateModel)."""
+    deployers = kind.model_deployers(r)
+    if not deployers:
+        return []
+    principal, condition = r.cross_account_principal(deployers)
+    return [statement("InferenceAccountsCreateModels", "sagemaker:CreateModel", packages, principal=principal, condition=condition)]
 
 
 def _registry_forwarding(stack: AccountStack) -> None:

@@ -31,8 +31,8 @@ def build(stack: AccountStack, *, key: KmsKey, artifacts: SecureBucket, cards: S
 def _sagemaker_role(stack: AccountStack, id: str, name: str, statements: list[Statement]):
     role = aws.iam_role.IamRole(stack, id, name=name, assume_role_policy=assume_role_trust(
         {"Service": "sagemaker.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": stack.account_id}}, sid="SageMakerAssumes"))
-    aws.iam_role_policy.IamRolePolicy(stack, f"{id}-policy", role=role.id, name="execution", policy=document(*statements))
-    return role
+    policy = aws.iam_role_policy.IamRolePolicy(stack, f"{id}-policy", role=role.id, name="execution", policy=document(*statements))
+    return role, policy
 
 
 def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> None:
@@ -42,23 +42,29 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
         return
     arn = lambda service, res: f"arn:{r.partition}:{service}:{acct.region}:{stack.account_id}:{res}"  # noqa: E731
     bucket = database = None
+    # CreateFeatureGroup creates the offline store's Glue table with the role while Terraform waits: the
+    # database, the bucket and the role's policy must exist first (the names below are plain strings).
+    prerequisites: list = []
     statements = [statement("UseKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"], key.arn)]
     if store.offline_store:
         bucket = SecureBucket(stack, "feature-store", bucket_name=r.bucket_name(acct.name, FEATURE_STORE_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
         database = f"{r.prefix}_feature_store".replace("-", "_")
-        aws.glue_catalog_database.GlueCatalogDatabase(stack, "feature-store-db", name=database, description="Feature Store offline store tables")
+        database_resource = aws.glue_catalog_database.GlueCatalogDatabase(
+            stack, "feature-store-db", name=database, description="Feature Store offline store tables")
+        prerequisites += [database_resource, bucket.policy]
         statements += [
             statement("WriteOfflineStore", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], bucket.objects_arn),
             statement("OfflineStoreBucket", ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket"], bucket.arn),
             statement("OfflineStoreCatalog", ["glue:CreateTable", "glue:GetTable", "glue:UpdateTable", "glue:GetDatabase"],
                       [arn("glue", "catalog"), arn("glue", f"database/{database}"), arn("glue", f"table/{database}/*")]),
         ]
-    role = _sagemaker_role(stack, "feature-store-role", r.resource_name("feature-store"), statements)
+    role, role_policy = _sagemaker_role(stack, "feature-store-role", r.resource_name("feature-store"), statements)
     for group in sorted(store.feature_groups, key=lambda g: g.name):
         spec = FeatureGroupSpec(group.name, group.description, group.record_identifier, group.event_time, group.online_store,
                                 [(f.name, f.type) for f in group.features])
         FeatureGroup(stack, f"feature-group-{group.name}", spec=spec, role_arn=role.arn, kms_key_arn=key.arn,
-                     offline_s3_uri=f"s3://{bucket.name}/offline" if bucket else None, glue_database=database)
+                     offline_s3_uri=f"s3://{bucket.name}/offline" if bucket else None, glue_database=database,
+                     depends_on=[*prerequisites, role_policy])
 
 
 def _image(stack: AccountStack, ref) -> str:
@@ -72,7 +78,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
     if not section.pipelines:
         return {}
     arn = lambda service, res: f"arn:{r.partition}:{service}:{acct.region}:{stack.account_id}:{res}"  # noqa: E731
-    role_name = r.resource_name("ml-pipeline-execution")
+    role_name = kind.pipeline_execution_role_name(r)
     role_arn = r.role_arn(acct.name, role_name)
     repos = sorted({(ecr_repository_owner(r.config, ref.repository), ref.repository)
                     for p in section.pipelines for ref in (p.processing_image, p.training_image, p.inference_image) if ref})
@@ -108,7 +114,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
                                      "sagemaker:DescribeModelCardExportJob", "sagemaker:UpdateModelCard"], arn("sagemaker", "model-card/*")),
             statement("ExportModelCards", ["s3:PutObject"], cards.objects_arn),
         ]
-    role = _sagemaker_role(stack, "pipeline-role", role_name, statements)
+    role, _ = _sagemaker_role(stack, "pipeline-role", role_name, statements)
     out: dict[str, str] = {}
     for p in sorted(section.pipelines, key=lambda x: x.name):
         name = kind.pipeline_name(r, p.name)

@@ -7,7 +7,7 @@ from config.flows import delegated_admin
 from config.kinds.data import ACCESS_LOGS
 from config.kinds.security import (
     CLOUDTRAIL, SECURITY_ALERTS, audit_role_arns, identity_center_home, log_archive_account, security_auditor_role_name,
-    trail_account, trail_arn, trail_name,
+    trail_account, trail_arn, trail_name, trail_owner_account_id,
 )
 from modules.aws import aws
 from modules.findings_alerts import FindingsAlerts
@@ -96,7 +96,7 @@ def _log_archive(stack: AccountStack) -> TrailLogArchive:
     trail = r.accounts[owner].config.security.organization_trail
     return TrailLogArchive(
         stack, "trail-archive", bucket_name=r.bucket_name(account.name, CLOUDTRAIL), kms_alias=r.kms_alias(CLOUDTRAIL),
-        account_id=stack.account_id, trail_arn=trail_arn(r), trail_account_id=r.account_id(owner),
+        account_id=stack.account_id, trail_arn=trail_arn(r), trail_account_id=trail_owner_account_id(r),
         organization_id=r.landing_zone.organization.organization_id, log_bucket=_access_logs(stack),
         retention_days=trail.log_retention_days, glacier_after_days=trail.transition_to_glacier_days, partition=r.partition,
         trail_deployer_arn=None if owner == account.name else r.deploy_role_arn(owner),
@@ -132,7 +132,7 @@ def _trail(stack: AccountStack, archive: TrailLogArchive | None) -> None:
             ).arn
     trail = OrganizationTrail(
         stack, "organization-trail", name=trail_name(r), bucket_name=r.bucket_name(archive_name, CLOUDTRAIL), kms_key_arn=key_arn,
-        account_id=stack.account_id, region=account.region, partition=r.partition, depends_on=depends,
+        trail_arn=trail_arn(r), partition=r.partition, depends_on=depends,
         cloudwatch_retention_days=settings.cloudwatch_logs.retention_days if settings.cloudwatch_logs.enabled else None,
         cloudwatch_kms_key_arn=logs_key,
     )

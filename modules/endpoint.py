@@ -77,9 +77,12 @@ class EndpointSpec:
 class InferenceEndpoint(Construct):
     """A SageMaker endpoint (serverless or instance based) with optional shadow variant and data capture."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: EndpointSpec) -> None:
+    def __init__(self, scope: Construct, id: str, *, spec: EndpointSpec, model_depends_on: list | None = None) -> None:
         super().__init__(scope, id)
         self.spec = spec
+        # CreateModel checks with the execution role that it can read the model package, its artifacts and
+        # image: the role's policy must be attached first (the role ARN alone orders only the role).
+        self._model_depends_on = list(model_depends_on or [])
         models = {v.name: self._model(v) for v in (*spec.variants, *([spec.shadow] if spec.shadow else []))}
         config_args: dict = {
             "name_prefix": f"{spec.name}-",
@@ -125,6 +128,8 @@ class InferenceEndpoint(Construct):
             "enable_network_isolation": net.network_isolation,
             "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
         }
+        if self._model_depends_on:
+            args["depends_on"] = self._model_depends_on
         if net.subnet_ids:
             args["vpc_config"] = {"subnets": list(net.subnet_ids), "security_group_ids": list(net.security_group_ids)}
         return aws.sagemaker_model.SagemakerModel(self, f"model-{variant.name}", **args)

@@ -23,7 +23,7 @@ class FeatureGroup(Construct):
 
     def __init__(
         self, scope: Construct, id: str, *, spec: FeatureGroupSpec, role_arn: str, kms_key_arn: str,
-        offline_s3_uri: str | None, glue_database: str | None,
+        offline_s3_uri: str | None, glue_database: str | None, depends_on: list | None = None,
     ) -> None:
         super().__init__(scope, id)
         args: dict = {}
@@ -44,5 +44,6 @@ class FeatureGroup(Construct):
             event_time_feature_name=spec.event_time,
             role_arn=role_arn,
             feature_definition=[{"featureName": n, "featureType": t} for n, t in spec.features],
+            depends_on=depends_on or None,
             **args,
         )

@@ -17,16 +17,18 @@ from .lambda_package import LambdaPackage
 from .policy import Statement, statement
 from .service_role import ServiceRole
 
-# One JSON line per request: enough to trace a call to its caller, route and Lambda.
-ACCESS_LOG_FORMAT = json.dumps(
-    {
-        "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "caller": "$context.identity.caller",
-        "user": "$context.identity.userArn", "apiKeyId": "$context.identity.apiKeyId", "time": "$context.requestTime",
-        "method": "$context.httpMethod", "path": "$context.path", "status": "$context.status",
-        "latency": "$context.responseLatency", "integrationError": "$context.integrationErrorMessage",
-    },
-    sort_keys=True, separators=(",", ":"),
+# One JSON line per request: enough to trace a call to its caller, route and Lambda. REST and HTTP APIs
+# accept different $context variables and reject the stage if the format names one they do not know:
+# HTTP APIs have no API keys ($context.identity.apiKeyId) and log the route key instead of the resource path.
+_COMMON_LOG_FIELDS = {
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "caller": "$context.identity.caller",
+    "user": "$context.identity.userArn", "time": "$context.requestTime", "method": "$context.httpMethod",
+    "status": "$context.status", "latency": "$context.responseLatency", "integrationError": "$context.integrationErrorMessage",
+}
+REST_ACCESS_LOG_FORMAT = json.dumps(
+    {**_COMMON_LOG_FIELDS, "path": "$context.path", "apiKeyId": "$context.identity.apiKeyId"}, sort_keys=True, separators=(",", ":"),
 )
+HTTP_ACCESS_LOG_FORMAT = json.dumps({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"}, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class RestInferenceApi(Construct):
         self.access_logs = log_group(self, "access-logs", name=f"/aws/apigateway/{name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
         self.stage = aws.api_gateway_stage.ApiGatewayStage(
             self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=stage_name,
-            access_log_settings={"destination_arn": self.access_logs.arn, "format": ACCESS_LOG_FORMAT},
+            access_log_settings={"destination_arn": self.access_logs.arn, "format": REST_ACCESS_LOG_FORMAT},
             xray_tracing_enabled=True,
             depends_on=stage_depends_on,
         )
@@ -165,7 +167,7 @@ class HttpInferenceApi(Construct):
         self.access_logs = log_group(self, "access-logs", name=f"/aws/apigateway/{name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
         self.stage = aws.apigatewayv2_stage.Apigatewayv2Stage(
             self, "stage", api_id=self.api.id, name="$default", auto_deploy=True,
-            access_log_settings={"destination_arn": self.access_logs.arn, "format": ACCESS_LOG_FORMAT.replace("$context.path", "$context.routeKey")},
+            access_log_settings={"destination_arn": self.access_logs.arn, "format": HTTP_ACCESS_LOG_FORMAT},
             default_route_settings={"throttling_rate_limit": throttle.rate_limit, "throttling_burst_limit": throttle.burst_limit, "detailed_metrics_enabled": True},
         )
         aws.lambda_permission.LambdaPermission(

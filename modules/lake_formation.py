@@ -63,13 +63,14 @@ class LakeFormation(Construct):
         )
         after_settings = [self.settings]
         for name in sorted(locations):
-            aws.lakeformation_resource.LakeformationResource(
+            location = aws.lakeformation_resource.LakeformationResource(
                 self, f"location-{name}", arn=locations[name], role_arn=self.access_role.arn,
                 use_service_linked_role=False, depends_on=after_settings,
             )
+            # DATA_LOCATION_ACCESS can only be granted on a registered location: reference the registration.
             aws.lakeformation_permissions.LakeformationPermissions(
                 self, f"crawler-location-{name}", principal=crawler_role_arn, permissions=["DATA_LOCATION_ACCESS"],
-                data_location={"arn": locations[name]}, depends_on=after_settings,
+                data_location={"arn": location.arn}, depends_on=after_settings,
             )
         for db_name in sorted(databases):
             aws.lakeformation_permissions.LakeformationPermissions(

@@ -13,7 +13,7 @@ CLOUDTRAIL = "cloudtrail.amazonaws.com"
 
 def cloudtrail_key_statements(*, trail_arn: str, trail_account_id: str, archive_account_id: str, partition: str, deployer_arn: str | None) -> list[Statement]:
     """Key policy: CloudTrail encrypts for exactly this trail; the archive account decrypts log files;
-    the trail account's deploy role (when it is another account) may describe the key to find its ARN."""
+    trail_account_id owns the trail (the management account for organization trails); the creating account's deploy role (when it is another account) may describe the key to find its ARN."""
     source = {"StringEquals": {"aws:SourceArn": trail_arn}}
     context = f"arn:{partition}:cloudtrail:*:{trail_account_id}:trail/*"
     out = [
@@ -34,7 +34,8 @@ def cloudtrail_key_statements(*, trail_arn: str, trail_account_id: str, archive_
     if deployer_arn:
         out.append(statement(
             "TrailAccountDeployerDescribesKey", "kms:DescribeKey", "*",
-            principal={"AWS": f"arn:{partition}:iam::{trail_account_id}:root"},
+            # The creating (delegated administrator) account, not the trail's owner: root of the deploy role's account.
+            principal={"AWS": f"arn:{partition}:iam::{deployer_arn.split(':')[4]}:root"},
             condition={"ArnEquals": {"aws:PrincipalArn": deployer_arn}},
         ))
     return out
@@ -87,7 +88,7 @@ class OrganizationTrail(Construct):
     """Multi-region organization trail with log file validation and SSE-KMS, optionally to CloudWatch Logs."""
 
     def __init__(
-        self, scope: Construct, id: str, *, name: str, bucket_name: str, kms_key_arn: str, account_id: str, region: str,
+        self, scope: Construct, id: str, *, name: str, bucket_name: str, kms_key_arn: str, trail_arn: str,
         cloudwatch_retention_days: int | None, cloudwatch_kms_key_arn: str | None, partition: str = "aws", depends_on: list | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -96,7 +97,6 @@ class OrganizationTrail(Construct):
             group = aws.cloudwatch_log_group.CloudwatchLogGroup(
                 self, "log-group", name=f"/aws/cloudtrail/{name}", retention_in_days=cloudwatch_retention_days, kms_key_id=cloudwatch_kms_key_arn
             )
-            trail_arn = f"arn:{partition}:cloudtrail:{region}:{account_id}:trail/{name}"
             role = aws.iam_role.IamRole(
                 self, "logs-role", name=f"{name}-logs", description="CloudTrail delivers the organization trail to CloudWatch Logs",
                 assume_role_policy=assume_role_trust({"Service": CLOUDTRAIL}, {"StringEquals": {"aws:SourceArn": trail_arn}}),

@@ -71,8 +71,12 @@ class ModelDeployPipeline(Construct):
             targets=sorted(targets), deploy_roles=targets, first_target=sorted(s.staging)[0] if s.staging else sorted(targets)[0],
         )
         self.buildspecs = {stage: render("buildspec.yaml.j2", stage=stage, **common_template) for stage in ("build", "deploy")}
-        for stage in ("build", "deploy"):
-            self._project(stage, f"{s.name}-{stage}", self.build_role.arn, artifacts_key_arn, self.buildspecs[stage], "CODEPIPELINE")
+        # CreatePipeline validates that the artifact bucket exists: reference resources, not their plain names,
+        # so Terraform creates the bucket and the build projects before the pipeline.
+        projects = {
+            stage: self._project(stage, f"{s.name}-{stage}", self.build_role.arn, artifacts_key_arn, self.buildspecs[stage], "CODEPIPELINE")
+            for stage in ("build", "deploy")
+        }
 
         self.pipeline_role = self._role("pipeline-role", f"{s.name}-pipeline", "codepipeline.amazonaws.com", [
             *artifact_access,
@@ -88,7 +92,7 @@ class ModelDeployPipeline(Construct):
         build = lambda name, project, target=None, inputs="source", outputs=None: {  # noqa: E731
             "name": name, "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1",
             "inputArtifacts": [inputs], **({"outputArtifacts": [outputs]} if outputs else {}),
-            "configuration": {"ProjectName": f"{s.name}-{project}", "EnvironmentVariables": env(target)},
+            "configuration": {"ProjectName": projects[project].name, "EnvironmentVariables": env(target)},
         }
         stages = [
             {"name": "Source", "action": [source_action]},
@@ -103,7 +107,7 @@ class ModelDeployPipeline(Construct):
         ]
         self.pipeline = aws.codepipeline.Codepipeline(
             self, "pipeline", name=s.name, role_arn=self.pipeline_role.arn, pipeline_type="V2", execution_mode="QUEUED",
-            artifact_store=[{"location": artifacts_bucket.name, "type": "S3", "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"}}],
+            artifact_store=[{"location": artifacts_bucket.bucket.id, "type": "S3", "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"}}],
             variable=[{"name": MODEL_PACKAGE_VARIABLE, "defaultValue": "none", "description": "ARN of the approved model package to deploy"}],
             stage=[st for st in stages if st["action"]],
         )

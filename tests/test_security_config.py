@@ -26,7 +26,8 @@ def test_defaults_use_every_feature():
 def test_example_resolves_trail_identity_center_and_audit_trust(resolved_example):
     r = resolved_example
     assert trail_account(r) == "security" and log_archive_account(r) == "security"
-    assert trail_arn(r) == "arn:aws:cloudtrail:eu-west-1:222222222222:trail/acme-ml-organization-trail"
+    # created by the security account (delegated administrator), owned by the management account
+    assert trail_arn(r) == "arn:aws:cloudtrail:eu-west-1:111111111111:trail/acme-ml-organization-trail"
     admin, ic = identity_center_home(r)
     assert admin == "security" and "ml-engineers" in ic.groups
     principal, condition = audit_role_trust(r)

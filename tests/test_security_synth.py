@@ -10,7 +10,8 @@ from tests.conftest import read_stacks
 from tests.helpers import replace_text
 from tests.synth_lookup import bucket_part, bucket_statements, by_sid, key_for_alias, key_statements, named
 
-TRAIL_ARN = "arn:aws:cloudtrail:eu-west-1:222222222222:trail/acme-ml-organization-trail"
+# Organization trails are owned by the management account even when the security account creates them.
+TRAIL_ARN = "arn:aws:cloudtrail:eu-west-1:111111111111:trail/acme-ml-organization-trail"
 TRAIL_BUCKET = "acme-ml-cloudtrail-222222222222-eu-west-1"
 
 
@@ -62,7 +63,7 @@ def test_trail_bucket_and_key_policies_name_the_trail(stacks):
     assert statements["CloudTrailAclCheck"]["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}
     write = statements["CloudTrailWrite"]
     assert write["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
-    assert write["Resource"] == [f"arn:aws:s3:::{TRAIL_BUCKET}/AWSLogs/222222222222/*", f"arn:aws:s3:::{TRAIL_BUCKET}/AWSLogs/o-a1b2c3d4e5/*"]
+    assert write["Resource"] == [f"arn:aws:s3:::{TRAIL_BUCKET}/AWSLogs/111111111111/*", f"arn:aws:s3:::{TRAIL_BUCKET}/AWSLogs/o-a1b2c3d4e5/*"]
     assert write["Condition"]["StringEquals"] == {"aws:SourceArn": TRAIL_ARN, "s3:x-amz-acl": "bucket-owner-full-control"}
     lifecycle = {r["id"]: r for r in bucket_part(stacks, "security", TRAIL_BUCKET, "aws_s3_bucket_lifecycle_configuration")["rule"]}
     assert lifecycle["retain-trail-logs"]["transition"] == [{"days": 90, "storage_class": "GLACIER"}]
@@ -72,7 +73,7 @@ def test_trail_bucket_and_key_policies_name_the_trail(stacks):
     assert encrypt["Action"] == "kms:GenerateDataKey*"
     assert encrypt["Condition"] == {
         "StringEquals": {"aws:SourceArn": TRAIL_ARN},
-        "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:222222222222:trail/*"},
+        "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:111111111111:trail/*"},
     }
     assert key["CloudWatchLogsEncryptTrailEvents"]["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
     assert "TrailAccountDeployerDescribesKey" not in key  # same account: no cross-account describe
@@ -180,7 +181,7 @@ def test_separate_log_archive_account(separate_archive):
     bucket = "acme-ml-cloudtrail-999999999999-eu-west-1"
     write = by_sid(bucket_statements(stacks, "log-archive", bucket))["CloudTrailWrite"]
     assert write["Condition"]["StringEquals"]["aws:SourceArn"] == TRAIL_ARN
-    assert f"arn:aws:s3:::{bucket}/AWSLogs/222222222222/*" in write["Resource"]
+    assert f"arn:aws:s3:::{bucket}/AWSLogs/111111111111/*" in write["Resource"]
     key = by_sid(key_statements(stacks, "log-archive", "alias/acme-ml/cloudtrail"))
     describe = key["TrailAccountDeployerDescribesKey"]
     assert describe["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}

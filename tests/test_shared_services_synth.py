@@ -74,7 +74,8 @@ def test_pipeline_stages_and_variable(stacks):
     env = {e["name"]: e["value"] for e in json.loads(deploy["EnvironmentVariables"])}
     assert env == {"MODEL_PACKAGE_ARN": "#{variables.MODEL_PACKAGE_ARN}", "TARGET_ACCOUNT": "staging"}
     store = pipeline["artifact_store"][0]
-    assert store["location"] == "acme-ml-pipeline-artifacts-444444444444-eu-west-1" and store["encryption_key"]["type"] == "KMS"
+    bucket_id = next(k for k, v in stacks.resources(SS, "aws_s3_bucket").items() if v["bucket"] == "acme-ml-pipeline-artifacts-444444444444-eu-west-1")
+    assert store["location"] == f"${{aws_s3_bucket.{bucket_id}.id}}" and store["encryption_key"]["type"] == "KMS"
 
 
 def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example):

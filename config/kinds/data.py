@@ -84,6 +84,46 @@ def replication_flows(r: "Resolved", destination: str) -> Iterator["Flow"]:
         yield Flow(source, destination, "replication", "inference data replication", first=destination)
 
 
+# -- direct reads of lake buckets from other accounts ------------------------------------------
+@dataclass(frozen=True)
+class LakeReader:
+    """Roles of one account that read objects under a prefix of a lake bucket with their own identity
+    policies (S3 and the lake key); the data account's bucket and key policies grant exactly these."""
+
+    account: str
+    bucket: str  # configured lake bucket name (data.buckets[].name)
+    prefix: str  # "" for the whole bucket
+    roles: tuple[str, ...]
+
+
+def lake_readers(r: "Resolved", data_account: str) -> list[LakeReader]:
+    """Who reads this data account's lake buckets directly: data-science personas with the
+    access-s3-buckets activity (data_science.data_access) and ml-execution pipeline roles (input_data).
+    The consumer stacks build their identity policies from the same configuration."""
+    from .data_science import activity_catalog, persona_role_name
+    from .ml_execution import pipeline_execution_role_name
+
+    readers: set[LakeReader] = set()
+    catalog = activity_catalog()
+    for account in r.of_kind("data-science"):
+        section = account.config.data_science
+        access = section.data_access
+        if access is None or access.account != data_account:
+            continue
+        roles = tuple(sorted(
+            persona_role_name(r, p.name) for p in section.personas
+            if any("@data_objects" in repr(catalog.get(a, {})) for a in p.activities)
+        ))
+        if roles:
+            readers.update(LakeReader(account.name, bucket, "", roles) for bucket in access.buckets)
+    for account in r.of_kind("ml-execution"):
+        for pipeline in account.config.ml_execution.pipelines:
+            data = pipeline.input_data
+            if data.account == data_account:
+                readers.add(LakeReader(account.name, data.bucket, data.prefix, (pipeline_execution_role_name(r),)))
+    return sorted(readers, key=lambda x: (x.bucket, x.account, x.prefix, x.roles))
+
+
 # -- Lake Formation shares ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class LakeShare:

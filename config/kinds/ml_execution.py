@@ -57,6 +57,18 @@ def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
     return readers
 
 
+def model_deployers(r: "Resolved") -> dict[str, list[str]]:
+    """Roles that create SageMaker models from model packages across accounts, by inference account.
+
+    A cross-account CreateModel from a model package needs sagemaker:CreateModel on the package in the
+    group's resource policy: Terraform runs it as the pipeline deploy role or the stack's deploy role.
+    """
+    return {
+        a.name: sorted({contracts.pipeline_deploy_role_name(r), a.deploy_role_name} - {None})
+        for a in r.of_kind(*contracts.INFERENCE_KINDS)
+    }
+
+
 def model_registry_reader_arns(r: "Resolved") -> list[str]:
     return sorted(r.role_arn(acct, role) for acct, roles in model_registry_readers(r).items() for role in roles)
 
@@ -90,6 +102,11 @@ def registry_event_pattern(r: "Resolved", account: str) -> dict[str, Any]:
     """Model Package State Change events of this account's groups (forwarded to shared services)."""
     groups = sorted(contracts.model_package_group_name(r, g.name) for g in r.accounts[account].config.ml_execution.model_package_groups)
     return {"source": ["aws.sagemaker"], "detail-type": [MODEL_PACKAGE_STATE_CHANGE], "detail": {"ModelPackageGroupName": groups}}
+
+
+def pipeline_execution_role_name(r: "Resolved") -> str:
+    """SageMaker Pipelines execution role of ml-execution accounts; it reads training data in data accounts."""
+    return r.resource_name("ml-pipeline-execution")
 
 
 def pipeline_name(r: "Resolved", pipeline: str) -> str:

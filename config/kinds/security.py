@@ -64,9 +64,20 @@ def trail_name(r: "Resolved") -> str:
     return r.resource_name("organization-trail")
 
 
+def trail_owner_account_id(r: "Resolved") -> str:
+    """The account id in the organization trail's ARN: always the management account's.
+
+    CloudTrail keeps the management account the owner of organization trails that a delegated
+    administrator creates, so the trail ARN (aws:SourceArn of every delivery), the encryption context
+    and the AWSLogs/<account>/ prefix name the management account, not the security account.
+    """
+    return r.account_id(r.management().name)
+
+
 def trail_arn(r: "Resolved") -> str:
-    owner = r.accounts[trail_account(r)]
-    return f"arn:{r.partition}:cloudtrail:{owner.region}:{r.account_id(owner.name)}:trail/{trail_name(r)}"
+    """ARN of the organization trail, in the region of the account that creates it, owned by management."""
+    creator = r.accounts[trail_account(r)]
+    return f"arn:{r.partition}:cloudtrail:{creator.region}:{trail_owner_account_id(r)}:trail/{trail_name(r)}"
 
 
 def identity_center_home(r: "Resolved") -> tuple[str, Any] | None:
