@@ -106,7 +106,10 @@ def lock(
             raise UsageError(f"the {management} stack has no account_ids output: apply it first (mlops-tf apply --account {management})")
     else:
         source = str(from_json)
-        text = from_json.read_text(encoding="utf-8")
+        try:
+            text = from_json.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{source}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
     ids = read_account_ids(text, source=source)
     path = write_created_ids(config, resolved, ids, source=source) or config / LOCK_FILE
     typer.echo(f"wrote {path} ({len(ids)} accounts)")

@@ -18,6 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain Click help re-wraps the docstrings' paragraphs to the terminal; Rich mode keeps their
+    # hard line breaks and wraps again, which leaves ragged half-empty lines.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -43,4 +46,4 @@ app.command("scan")(scan.scan)
 
 
 def main() -> None:
-    app()
+    app(prog_name="mlops-tf")

@@ -57,6 +57,12 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:  # a path the user gave that cannot be read or written: not a bug
+            if Settings.debug:
+                traceback.print_exc()
+            where = f"{exc.filename}: " if exc.filename else ""
+            err(f"mlops-tf: {where}{exc.strerror or exc}")
+            raise typer.Exit(UsageError.exit_code) from None
         except Exception as exc:  # a bug in mlops-tf: say so plainly, traceback only on request
             if Settings.debug:
                 traceback.print_exc()

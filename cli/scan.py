@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from config import MlopsError
+from config import MlopsError, UsageError
 
 from .checkov import ScanReport, find_checkov, load_skips, scan_stacks
 from .common import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, OutOption, err, handle_errors
@@ -15,7 +15,8 @@ from .synth import StateDirOption, run_synth
 DEFAULT_SKIPS = Path(".checkov-skips.yaml")
 
 SkipsOption = Annotated[
-    Path, typer.Option("--skips", help="Accepted findings: one entry per check and resource, each with a reason.", show_default=True)
+    Path | None,
+    typer.Option("--skips", help=f"Accepted findings: one entry per check and resource, each with a reason. Default: {DEFAULT_SKIPS} when it exists."),
 ]
 CheckovOption = Annotated[
     Path | None, typer.Option("--checkov", help="checkov executable (default: $MLOPS_TF_CHECKOV, .venv-scan/bin/checkov, PATH).")
@@ -34,7 +35,7 @@ def scan(
     out: OutOption = DEFAULT_OUT,
     config: ConfigOption = DEFAULT_CONFIG,
     state_dir: StateDirOption = DEFAULT_STATE_DIR,
-    skips: SkipsOption = DEFAULT_SKIPS,
+    skips: SkipsOption = None,
     checkov: CheckovOption = None,
 ) -> None:
     """Security-scan the synthesized stacks with checkov (framework terraform_json).
@@ -45,6 +46,9 @@ def scan(
 
     Example: mlops-tf scan --account production
     """
+    if skips is not None and not skips.is_file():  # a named file that is absent must not mean "accept nothing"
+        raise UsageError(f"--skips {skips}: no such file")
+    skips = skips or DEFAULT_SKIPS
     executable = find_checkov(checkov)
     accepted = load_skips(skips)
     written = run_synth(config, account, out, state_dir)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from config import UsageError
+
 from . import synth_cache
 from .common import (
     DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, OutOption, handle_errors,
@@ -26,6 +28,7 @@ def run_synth(
     config: Path, names: list[str] | None, out: Path, state_dir: Path, *, use_cache: bool = True
 ) -> synth_cache.SynthResult:
     """Load, resolve and synthesize; imports cdktf only here, and not at all when the cache answers."""
+    check_output_folder(out)
     key = synth_cache.cache_key(config, names, out, state_dir)
     if use_cache:
         cached = synth_cache.lookup(out, key)
@@ -38,6 +41,20 @@ def run_synth(
     written = synthesize(resolved, selected, out, state_dir=state_dir)
     synth_cache.store(out, key, written)
     return synth_cache.SynthResult(written, cached=False)
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse an --out that synth did not write: synth replaces the whole folder, so a file or a
+    folder of other things (`--out .`, `--out config`) would be deleted."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UsageError(f"--out {out} is a file; synth writes a folder there: choose a new or empty folder")
+    if any(out.iterdir()) and not ((out / "manifest.json").is_file() or (out / "stacks").is_dir()):
+        raise UsageError(
+            f"--out {out} is a folder that synth did not write (no manifest.json or stacks/); synth replaces "
+            "the whole folder, so choose a new or empty folder (default: cdktf.out)"
+        )
 
 
 @handle_errors

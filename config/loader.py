@@ -1,7 +1,9 @@
 """Load config/landing-zone.yaml and config/accounts/*.yaml into validated models, collecting every error."""
 from __future__ import annotations
 
+import datetime
 import difflib
+import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,9 +100,14 @@ def load(root: Path | str = "config") -> Config:
 def _declared_kind(path: Path) -> str:
     """The kind an invalid account file declares, so checks do not report it missing as well."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return ""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:  # a syntax error further down: the top-level `kind:` line still says it
+        found = re.search(r"^kind:[ \t]*['\"]?([a-z-]+)", text, re.MULTILINE)
+        return found.group(1) if found else ""
     kind = data.get("kind") if isinstance(data, dict) else None
     return kind if isinstance(kind, str) else ""
 
@@ -142,22 +149,53 @@ def _translate(exc: ValidationError, data: dict, source: SourceMap, root_type: A
         elif kind_type == "missing":
             out.append(source.diagnostic(loc, "required field is missing"))
         elif kind_type in ("union_tag_invalid", "union_tag_not_found"):
-            out.append(_variant_tag_diagnostic(err, loc, source))
+            out.append(_variant_tag_diagnostic(err, loc, source, root_type, kind))
         else:
-            out.append(source.diagnostic(loc, _value_message(err)))
+            keys = sorted(_fields_at(root_type, loc, kind)) if kind_type in _MAPPING_TYPES else []
+            out.append(source.diagnostic(loc, _value_message(err, keys)))
     return out
 
 
-def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap) -> Diagnostic:
+# pydantic's type errors in words: what the field takes, without pydantic's class names.
+_MAPPING_TYPES = frozenset({"dict_type", "model_type", "model_attributes_type"})
+_TYPE_MESSAGES = {
+    **dict.fromkeys(_MAPPING_TYPES, "must be a mapping"),
+    "list_type": "must be a list",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be a string",
+}
+
+
+def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap, root_type: Any, kind: str | None) -> Diagnostic:
     """A discriminated union (account kind, backend type, source type, ...) got a missing or unknown tag."""
     ctx = err.get("ctx", {})
     field = ctx.get("discriminator", "'kind'").strip("'")
     if err["type"] == "union_tag_not_found":
-        return source.diagnostic(loc + (field,), f"required field is missing: {field} chooses which variant this is")
+        tags = list(SECTION_OF_KIND) if not loc and field == "kind" else _variant_tags(root_type, loc, field)
+        one_of = f" (one of {', '.join(tags)})" if tags else ""
+        return source.diagnostic(loc + (field,), f"required field is missing: {field} chooses which variant this is{one_of}")
     expected = ctx.get("expected_tags", "").replace("'", "")
     if not loc and field == "kind":
         expected = ", ".join(SECTION_OF_KIND)  # in order of the architecture rather than pydantic's
     return source.diagnostic(loc + (field,), f"must be one of {expected} (got {ctx.get('tag')!r})")
+
+
+def _variant_tags(root_type: Any, loc: Loc, field: str) -> list[str]:
+    """The values the discriminator `field` of the union at loc admits, in declaration order."""
+    types = [root_type]
+    for part in loc:
+        types = [c for cur in types for c in _children(cur, part, None)]
+    tags: list[str] = []
+    for model in (m for tp in types for m in _models(tp, None)):
+        annotation = model.model_fields[field].annotation if field in model.model_fields else None
+        tags.extend(str(a) for a in typing.get_args(annotation) if str(a) not in tags)
+    return tags
 
 
 def _file_loc(loc: Loc, data: Any, *, keep_last: bool) -> Loc:
@@ -176,8 +214,10 @@ def _file_loc(loc: Loc, data: Any, *, keep_last: bool) -> Loc:
     return tuple(out)
 
 
-def _value_message(err: dict) -> str:
-    msg = err["msg"]
+def _value_message(err: dict, keys: list[str] | None = None) -> str:
+    msg = _TYPE_MESSAGES.get(err["type"], err["msg"])
+    if keys and len(keys) <= 20:
+        msg += f" with the keys {', '.join(keys)}"
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
@@ -185,11 +225,31 @@ def _value_message(err: dict) -> str:
         pattern = err["ctx"]["pattern"]
         msg = PATTERN_DESCRIPTIONS.get(pattern, f"does not match the allowed form {pattern}")
     value = err.get("input")
-    if err["type"] == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        msg = "must be a string: put the value in quotes (YAML reads bare digits as a number)"
-    if not isinstance(value, (dict, list)) and "got" not in msg:
-        msg += f" (got {value!r})"
+    if err["type"] == "string_type":
+        if isinstance(value, bool):
+            msg = "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false)"
+        elif isinstance(value, (int, float)):
+            msg = "must be a string: put the value in quotes (YAML reads bare digits as a number)"
+        elif isinstance(value, (datetime.date, datetime.datetime)):
+            msg = "must be a string: put the value in quotes (YAML reads it as a date)"
+    if "got" not in msg:
+        msg += f" (got {_describe(value)})"
     return msg
+
+
+def _describe(value: Any) -> str:
+    """The value a user wrote, as they wrote it; containers and empty values by what they are."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return repr(value)
 
 
 def _unknown_key_message(loc: Loc, kind: str | None, root_type: Any) -> str:

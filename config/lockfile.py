@@ -29,20 +29,22 @@ def read_lock(root: Path) -> AccountsLock:
     from pydantic import ValidationError
 
     path = root / LOCK_FILE
-    if not path.is_file():
+    if not path.exists():
         return AccountsLock()
-    from .loader import display_path
+    from .loader import _translate, display_path
 
     try:
         data, source = read_yaml(path, display_path(path))
     except YamlSyntaxError as exc:
         raise ConfigError([exc.diagnostic]) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([source.diagnostic((), "expected a mapping with the key accounts at the top of the file")])
     try:
-        return AccountsLock.model_validate(data or {})
+        return AccountsLock.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(
-            [source.diagnostic(tuple(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
-        ) from exc
+        raise ConfigError(_translate(exc, data, source, AccountsLock)) from exc
 
 
 def write_lock(root: Path, ids: dict[str, str]) -> Path:

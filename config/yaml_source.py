@@ -58,8 +58,9 @@ def _build(node: yaml.Node, loc: Loc, smap: SourceMap, loader: yaml.SafeLoader) 
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int)):
-                raise yaml.MarkedYAMLError(problem="mapping keys must be strings", problem_mark=key_node.start_mark)
+            if not isinstance(key, str):  # no schema has non-string keys; 12 or yes would be silently retyped
+                got = "" if key is None or isinstance(key, (dict, list)) else f" (got {key!r}: put it in quotes)"
+                raise yaml.MarkedYAMLError(problem=f"mapping keys must be strings{got}", problem_mark=key_node.start_mark)
             if key in result:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             smap.key_positions[loc + (key,)] = _pos(key_node)
@@ -85,6 +86,8 @@ def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or str(exc)
+        if exc.context and problem.startswith("but "):  # "but found another document" needs its first half
+            problem = f"{exc.context} {problem}"
         raise YamlSyntaxError(Diagnostic(display, line, col, "", f"invalid YAML: {problem}")) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(Diagnostic(display, 1, 1, "", f"invalid YAML: {exc}")) from exc

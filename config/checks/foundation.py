@@ -95,6 +95,12 @@ def organization(config: "Config") -> Iterator[Diagnostic]:
                 None, ("organization", "organizational_units", i, "controls"),
                 "Control Tower controls need vending: control_tower (vending is 'organizations')",
             )
+    if org.account_factory_product_id is not None and org.vending is Vending.organizations:
+        yield config.error(
+            None, ("organization", "account_factory_product_id"),
+            "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
+            f"through Organizations, so remove it (got {org.account_factory_product_id!r})",
+        )
     creates = [a for a in config.accounts.values() if a.kind != "management" and a.email is not None]
     if org.vending is Vending.control_tower and creates and org.account_factory_product_id is None:
         yield config.error(

@@ -125,6 +125,8 @@ def check_instance_limits(config: "Config") -> Iterable["Diagnostic"]:
 
 def check_model_package_groups(config: "Config") -> Iterable["Diagnostic"]:
     """Each endpoint names a model package group that an ml-execution account defines."""
+    if "ml-execution" in config.invalid_kinds:
+        return  # a group may be defined in the invalid file, whose own errors are reported already
     groups = sorted({g.name for a in config.of_kind("ml-execution") for g in a.ml_execution.model_package_groups})
     for account, i, ep in _endpoints(config):
         if model_package_group_owner(config, ep.model_package_group) is None:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .common import AccountId, AccountName, Email, OuPath, Region, RoleName, StrictModel, Tags
 from .data import DataSection
@@ -52,6 +52,14 @@ class AccountBase(StrictModel):
     region: Region | None = None
     tags: Tags = Field(default_factory=dict)
     deploy_role_name: RoleName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_section_means_defaults(cls, data: Any) -> Any:
+        """`security:` with nothing under it (every key commented out) takes the defaults, as if absent."""
+        if isinstance(data, dict) and data.get(SECTION_OF_KIND.get(str(data.get("kind")), ""), 0) is None:
+            data = {k: v for k, v in data.items() if k != SECTION_OF_KIND[data["kind"]]}
+        return data
 
     @property
     def section(self) -> StrictModel:
