@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import json
 import re
 import typing
 from dataclasses import dataclass
@@ -122,14 +123,27 @@ def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic]) -> tu
     if not isinstance(data, dict):
         diagnostics.append(Diagnostic(display, 1, 1, "", "expected a mapping of keys to values at the top of the file"))
         return None, source
+    # Strict JSON-mode validation: YAML's scalars are JSON's, so 'yes' is no boolean, true no number
+    # and 2048.0 no whole number, while enum and literal values are still written as plain strings.
+    document = json.dumps(data, default=_non_json_scalar)
     try:
         if isinstance(schema, TypeAdapter):
-            return schema.validate_python(data), source
-        return schema.model_validate(data), source
+            return schema.validate_json(document, strict=True), source
+        return schema.model_validate_json(document, strict=True), source
     except ValidationError as exc:
         root_type = schema._type if isinstance(schema, TypeAdapter) else schema
         diagnostics.extend(_translate(exc, data, source, root_type))
         return None, source
+
+
+_YAML_DATE = "__yaml_date__"
+
+
+def _non_json_scalar(value: Any) -> Any:
+    """YAML dates and times have no JSON form: hand them over as a marker that no field accepts."""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return {_YAML_DATE: value.isoformat()}
+    raise TypeError(f"unsupported YAML value {value!r}")
 
 
 def _translate(exc: ValidationError, data: dict, source: SourceMap, root_type: Any) -> list[Diagnostic]:
@@ -225,13 +239,13 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
         pattern = err["ctx"]["pattern"]
         msg = PATTERN_DESCRIPTIONS.get(pattern, f"does not match the allowed form {pattern}")
     value = err.get("input")
+    if isinstance(value, dict) and list(value) == [_YAML_DATE]:
+        return f"must be a string: put the value in quotes (YAML reads it as a date) (got {value[_YAML_DATE]})"
     if err["type"] == "string_type":
         if isinstance(value, bool):
             msg = "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false)"
         elif isinstance(value, (int, float)):
             msg = "must be a string: put the value in quotes (YAML reads bare digits as a number)"
-        elif isinstance(value, (datetime.date, datetime.datetime)):
-            msg = "must be a string: put the value in quotes (YAML reads it as a date)"
     if "got" not in msg:
         msg += f" (got {_describe(value)})"
     return msg
@@ -247,8 +261,6 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
     return repr(value)
 
 

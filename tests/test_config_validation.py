@@ -288,3 +288,20 @@ def test_an_invalid_security_file_is_not_also_reported_missing(config_copy: Path
     replace_text(path, "ou: Security", "ou: Security\nregoin: x")
     error = only_error(config_copy)
     located(error, path, line_of(path, "regoin"), "regoin")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        ("enforce_vpc: true", "enforce_vpc: 'yes'", "data_science.enforce_vpc", "must be true or false (got 'yes')"),
+        ("memory_mb: 2048", "memory_mb: true", "inference.endpoints[0].compute.memory_mb", "must be a whole number (got true)"),
+        ("memory_mb: 2048", "memory_mb: 2048.0", "inference.endpoints[0].compute.memory_mb", "must be a whole number (got 2048.0)"),
+    ],
+)
+def test_no_loose_conversions(config_copy: Path, old: str, new: str, field: str, message: str):
+    """No stringly booleans, no booleans or fractions as whole numbers."""
+    path = config_copy / "accounts" / ("ds-dev.yaml" if "enforce_vpc" in old else "staging.yaml")
+    replace_text(path, old, new)
+    error = only_error(config_copy)
+    located(error, path, line_of(path, new), field)
+    assert error.endswith(message), error
