@@ -9,7 +9,10 @@ import typer
 from config import MlopsError, UsageError
 
 from .checkov import ScanReport, find_checkov, load_skips, scan_stacks
-from .common import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, OutOption, err, handle_errors
+from .common import (
+    DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, JsonOption, OutOption, err, handle_errors,
+    print_json,
+)
 from .synth import StateDirOption, run_synth
 
 DEFAULT_SKIPS = Path(".checkov-skips.yaml")
@@ -37,6 +40,7 @@ def scan(
     state_dir: StateDirOption = DEFAULT_STATE_DIR,
     skips: SkipsOption = None,
     checkov: CheckovOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Security-scan the synthesized stacks with checkov (framework terraform_json).
 
@@ -44,7 +48,7 @@ def scan(
     account. Exit 1 on any failed check that the skip file does not accept, or when checkov cannot
     parse a stack; exit 3 when checkov is missing.
 
-    Example: mlops-tf scan --account production
+    Example: mlops-tf scan --account production --json
     """
     if skips is not None and not skips.is_file():  # a named file that is absent must not mean "accept nothing"
         raise UsageError(f"--skips {skips}: no such file")
@@ -53,11 +57,29 @@ def scan(
     accepted = load_skips(skips)
     written = run_synth(config, account, out, state_dir)
     report = scan_stacks(out / "stacks", list(written), accepted, executable)
-    _print_report(report, skips, full=not account)
+    if as_json:
+        print_json(report_data(report, skips))
+    else:
+        _print_report(report, skips, full=not account)
     if not report.clean:
         raise ScanFailed(
             f"scan failed: {len(report.failed)} failed check(s), {len(report.parsing_errors)} stack(s) checkov could not parse"
         )
+
+
+def report_data(report: ScanReport, skips_file: Path) -> dict:
+    """The scan as data, for --json."""
+    finding = lambda f: {"account": f.account, "check": f.check, "resource": f.resource, "title": f.title, "guideline": f.guideline}  # noqa: E731
+    return {
+        "accounts": report.accounts,
+        "passed": report.passed,
+        "failed": [finding(f) for f in report.failed],
+        "skipped": [{**finding(f), "reason": s.reason} for f, s in report.skipped],
+        "parsing_errors": [str(p) for p in report.parsing_errors],
+        "unused_skips": [{"check": s.check, "resource": s.resource} for s in report.unused_skips],
+        "skips_file": str(skips_file),
+        "clean": report.clean,
+    }
 
 
 def _print_report(report: ScanReport, skips_file: Path, *, full: bool) -> None:

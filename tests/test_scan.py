@@ -108,3 +108,16 @@ def test_repository_skip_file_is_valid_and_explained():
     assert skips, "the example has accepted findings; each must be listed"
     for skip in skips:
         assert len(skip.reason) > 40, f"{skip.check} {skip.resource}: say why"
+
+
+def test_scan_json_is_the_report_as_data(tmp_path):
+    checkov_or_skip()
+    out = tmp_path / "cdktf.out"
+    args = ["scan", "--config", str(EXAMPLE), "--out", str(out), "--state-dir", str(tmp_path / "state"),
+            "--skips", str(SKIPS), "--account", "production", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output + result.stderr
+    data = json.loads(result.stdout)
+    assert data["accounts"] == ["production"] and data["clean"] is True and data["failed"] == []
+    assert data["passed"] > 0 and data["parsing_errors"] == []
+    assert all(s["account"] == "production" and s["reason"] for s in data["skipped"])
