@@ -18,6 +18,7 @@ SERVICE_ACCESS_PRINCIPALS = [
     "config.amazonaws.com",
     "guardduty.amazonaws.com",
     "malware-protection.guardduty.amazonaws.com",
+    "ram.amazonaws.com",
     "securityhub.amazonaws.com",
     "sso.amazonaws.com",
 ]
@@ -41,6 +42,8 @@ def build(stack: AccountStack) -> None:
     if org_config.organization_id:
         org.import_from(org_config.organization_id)
     root_id = org.roots.get(0).id
+    # Lake Formation shares cross-account through RAM; inside the organization no one must accept them.
+    aws.ram_sharing_with_organization.RamSharingWithOrganization(stack, "ram-sharing", depends_on=[org])
 
     ous = {}
     for path in sorted(lz.ou_paths(), key=lambda p: (p.count("/"), p)):

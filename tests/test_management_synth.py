@@ -21,6 +21,12 @@ def test_organization_is_imported_with_trusted_access(stacks):
     assert stacks["management"]["import"] == [{"id": "o-a1b2c3d4e5", "to": "aws_organizations_organization.organization"}]
 
 
+def test_ram_shares_within_the_organization_need_no_acceptance(stacks):
+    sharing = stacks.resource("management", "aws_ram_sharing_with_organization")
+    assert sharing["depends_on"] == ["aws_organizations_organization.organization"]
+    assert "ram.amazonaws.com" in stacks.resource("management", "aws_organizations_organization")["aws_service_access_principals"]
+
+
 def test_ous_nested_by_path(stacks):
     ous = stacks.resources("management", "aws_organizations_organizational_unit")
     assert sorted(ou["name"] for ou in ous.values()) == ["Dev", "Infrastructure", "Prod", "Security", "Staging", "Workloads"]
