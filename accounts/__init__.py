@@ -1,4 +1,4 @@
-"""One stack per account kind. KIND_BUILDERS maps a kind to the module that builds its stack."""
+"""One stack per account kind: builder_for(kind) finds the module that builds its stack."""
 from __future__ import annotations
 
 import os
@@ -10,20 +10,14 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from config.schema import SECTION_OF_KIND
+
 if TYPE_CHECKING:
     from .base import AccountStack
 
-# Module (in this package) that builds each kind; a kind not listed gets only the base stack.
-KIND_MODULES = {
-    "management": "management",
-    "security": "security",
-    "data": "data",
-    "shared-services": "shared_services",
-    "data-science": "data_science",
-    "ml-execution": "ml_execution",
-    "staging": "inference",
-    "production": "inference",
-}
+# The module that builds a kind's stack is named after the kind's section (staging and production
+# share `inference`).
+KIND_MODULES = SECTION_OF_KIND
 
 
 # Modules whose build(stack) runs in every account's stack (e.g. roles every account carries).
