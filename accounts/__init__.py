@@ -21,8 +21,7 @@ KIND_MODULES = SECTION_OF_KIND
 
 
 # Modules whose build(stack) runs in every account's stack (e.g. roles every account carries).
-# (Terraform Cloud run roles all live in the management stack: accounts/tfc_oidc.py, called by management.)
-COMMON_MODULES: list[str] = ["security_audit", "organization_security"]
+COMMON_MODULES: list[str] = ["security_audit"]
 
 
 def common_builders() -> list[Callable[["AccountStack"], None]]:

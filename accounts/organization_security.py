@@ -1,6 +1,6 @@
-"""Organization-level security wiring that lives in the management account's stack (runs in every
-stack, acts only in the management account): delegated administration of CloudTrail and Identity
-Center to the security account, or Identity Center itself when the management account administers it."""
+"""Organization-level security wiring in the management account's stack (called by
+accounts/management.py): delegated administration of CloudTrail and Identity Center to the security
+account, or Identity Center itself when the management account administers it."""
 from __future__ import annotations
 
 from config.kinds.security import assignment_accounts, identity_center_home, security_auditor_role_name, trail_account
@@ -16,8 +16,6 @@ ORGANIZATION_ADDRESS = "aws_organizations_organization.organization"
 
 def build(stack: AccountStack) -> None:
     r = stack.resolved
-    if stack.account.kind != "management":
-        return
     management = stack.account.name
     owner = trail_account(r)
     if owner is not None and owner != management:
