@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,11 +13,9 @@ from cdktf import App
 from config import Resolved
 from modules.aws import preload
 
-from . import builder_for, common_builders
+from . import builder_for, common_builders, synth_worker
 from .base import AccountStack
 
-# From this many stacks on, a second process (one per core) synthesizes half of them.
-PARALLEL_MIN_STACKS = 12
 # Files Terraform leaves in a stack folder that a new synth must keep (providers, lock, saved plans).
 TERRAFORM_LEFTOVERS = (".terraform", ".terraform.lock.hcl", "plans")
 
@@ -39,67 +35,50 @@ def build_app(resolved: Resolved, names: Sequence[str], *, outdir: Path, stack_r
     return app
 
 
-def synthesize(resolved: Resolved, names: Sequence[str] | None, out: Path, *, state_dir: Path) -> list[str]:
+def synthesize(
+    resolved: Resolved, names: Sequence[str] | None, out: Path, *, state_dir: Path, worker: synth_worker.Worker | None = None
+) -> list[str]:
     """Synthesize the named accounts (all when None) into out/stacks/<account>/cdk.tf.json.
 
     Atomic: everything is written beside `out` first and swapped in at the end, so a failure leaves
     the previous output as it was. Stacks of accounts no longer configured are removed; stacks of
-    configured accounts that were not asked for are kept as they were.
+    configured accounts that were not asked for are kept as they were. Large landing zones share the
+    work with a second process (`worker`, started here unless the caller started it earlier).
     """
     out = out.resolve()
-    selected = list(resolved.order) if names is None else [n for n in resolved.order if n in set(names)]
+    selected = synth_worker.selected_accounts(resolved, list(names) if names is not None else None)
+    if worker is None:
+        worker = synth_worker.start(resolved, selected, out, state_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        here, there = split_for_workers(selected)
-        worker = _start_worker(resolved, there, staging / ".worker", out, state_dir.resolve()) if there else None
-        try:
-            build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve()).synth()
-        finally:
-            if worker is not None:
-                _finish_worker(worker, staging / ".worker", staging)
+        here = [n for n in selected if worker is None or n not in worker.names]
+        build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve()).synth()
+        if worker is not None:
+            _take_worker_stacks(worker, staging)
+            worker = None
         _keep_unselected(out, staging, [n for n in resolved.order if n not in selected])
         for name in selected:
             _carry_terraform_files(out / "stacks" / name, staging / "stacks" / name)
         _normalize_manifest(staging, resolved.order)
         _swap(staging, out)
     except BaseException:
+        if worker is not None:
+            worker.stop()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return selected
 
 
-def split_for_workers(names: list[str]) -> tuple[list[str], list[str]]:
-    """(stacks for this process, stacks for a second one): split only when it pays off."""
-    if len(names) < PARALLEL_MIN_STACKS or (os.cpu_count() or 1) < 2:
-        return list(names), []
-    # Interleave so both get a similar mix of kinds; the second process starts ~1 s later (its own
-    # Python, config and Node), so it takes two stacks of every five.
-    return [n for i, n in enumerate(names) if i % 5 in (0, 2, 4)], [n for i, n in enumerate(names) if i % 5 in (1, 3)]
-
-
-def _start_worker(resolved: Resolved, names: list[str], outdir: Path, stack_root: Path, state_dir: Path) -> subprocess.Popen:
-    package_root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")]))}
-    command = [
-        sys.executable, "-m", "accounts.synth_worker", "--config", str(resolved.config.root.resolve()),
-        "--outdir", str(outdir), "--stack-root", str(stack_root), "--state-dir", str(state_dir), *names,
-    ]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def _finish_worker(worker: subprocess.Popen, outdir: Path, staging: Path) -> None:
+def _take_worker_stacks(worker: synth_worker.Worker, staging: Path) -> None:
     """Wait for the second process and move its stacks (and manifest entries) beside ours."""
-    _, stderr = worker.communicate()
-    if worker.returncode != 0:
-        raise RuntimeError(f"the second synthesis process failed (exit {worker.returncode}): {stderr.strip()[-2000:]}")
-    theirs = _read_manifest(outdir)
+    theirs = worker.join()
     ours = _read_manifest(staging)
     for name, entry in theirs.get("stacks", {}).items():
-        os.replace(outdir / "stacks" / name, staging / "stacks" / name)
+        os.replace(worker.outdir / "stacks" / name, staging / "stacks" / name)
         ours.setdefault("stacks", {})[name] = entry
     _write_manifest(staging, ours)
-    shutil.rmtree(outdir)
+    shutil.rmtree(worker.outdir)
 
 
 def _keep_unselected(out: Path, staging: Path, names: list[str]) -> None:

@@ -36,9 +36,17 @@ def run_synth(
             return cached
     resolved = load_resolved(config)
     selected = select_accounts(resolved, names)
-    from accounts.app import synthesize  # the provider bindings load only on synth paths
+    from accounts import synth_worker
 
-    written = synthesize(resolved, selected, out, state_dir=state_dir)
+    # A large landing zone's second process starts first, so it loads while this one loads cdktf.
+    worker = synth_worker.start(resolved, synth_worker.selected_accounts(resolved, selected), out, state_dir)
+    try:
+        from accounts.app import synthesize  # the provider bindings load only on synth paths
+    except BaseException:
+        if worker is not None:
+            worker.stop()
+        raise
+    written = synthesize(resolved, selected, out, state_dir=state_dir, worker=worker)
     synth_cache.store(out, key, written)
     return synth_cache.SynthResult(written, cached=False)
 

@@ -115,12 +115,33 @@ def test_cloud_backend(config_copy, tmp_path):
 
 def test_two_process_synthesis_writes_the_same_output(example_out, tmp_path, monkeypatch):
     """Large landing zones split their stacks over two processes; the bytes must not change."""
-    monkeypatch.setattr(app_module, "PARALLEL_MIN_STACKS", 2)
-    here, there = app_module.split_for_workers(list(resolve(load(EXAMPLE)).order))
+    from accounts import synth_worker
+
+    monkeypatch.setattr(synth_worker, "PARALLEL_MIN_STACKS", 2)
+    here, there = synth_worker.split_for_workers(list(resolve(load(EXAMPLE)).order))
     assert there and set(here).isdisjoint(there)
     synthesize(resolve(load(EXAMPLE)), None, tmp_path / "cdktf.out", state_dir=tmp_path / "terraform-state")
     assert tree(tmp_path / "cdktf.out") == tree(example_out)
-    assert not (tmp_path / "cdktf.out" / ".worker").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no worker folder left
+
+
+def test_a_failed_first_process_stops_the_second(example_out, tmp_path, monkeypatch):
+    import shutil
+
+    from accounts import synth_worker
+
+    monkeypatch.setattr(synth_worker, "PARALLEL_MIN_STACKS", 2)
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(example_out, out)
+    before = tree(out)
+    started = []
+    real_start = synth_worker.start
+    monkeypatch.setattr(synth_worker, "start", lambda *a, **k: started.append(real_start(*a, **k)) or started[-1])
+    monkeypatch.setattr(app_module, "build_app", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(RuntimeError, match="boom"):
+        synthesize(resolve(load(EXAMPLE)), None, out, state_dir=tmp_path / "state")
+    assert started and started[0].process.returncode is not None
+    assert tree(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out"]
 
 
 def test_binding_type_checks_are_skipped_outside_debug_only(monkeypatch):
