@@ -42,3 +42,22 @@ def named(stacks, account: str, rtype: str, attr: str, value: str) -> dict[str, 
     found = [v for v in stacks.resources(account, rtype).values() if v.get(attr) == value]
     assert len(found) == 1, f"{rtype} with {attr}={value} in {account}: {len(found)}"
     return found[0]
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM and Terraform JSON give one item as a scalar and several as a list."""
+    return value if isinstance(value, list) else [value]
+
+
+def by(stacks, account: str, rtype: str, **attrs: Any) -> dict[str, Any]:
+    """The one resource of rtype in account whose attributes equal attrs."""
+    found = [v for v in stacks.resources(account, rtype).values() if all(v.get(k) == x for k, x in attrs.items())]
+    assert len(found) == 1, f"{rtype} {attrs} in {account}: {len(found)} found"
+    return found[0]
+
+
+def sid(policy: str, name: str) -> dict[str, Any]:
+    """The one statement with Sid name in a policy document string."""
+    found = [s for s in json.loads(policy)["Statement"] if s["Sid"] == name]
+    assert len(found) == 1, f"{name} not in {[s['Sid'] for s in json.loads(policy)['Statement']]}"
+    return found[0]

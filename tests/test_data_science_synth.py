@@ -6,6 +6,7 @@ import json
 
 from config import contracts
 from tests.conftest import statements
+from tests.synth_lookup import as_list, by
 
 DS = "ds-dev"
 # Actions without resource-level permissions: the only ones a persona may hold on "*".
@@ -20,20 +21,10 @@ NO_RESOURCE_LEVEL = {
 }
 
 
-def by(stacks, account, rtype, **attrs):
-    found = [v for v in stacks.resources(account, rtype).values() if all(v.get(k) == x for k, x in attrs.items())]
-    assert len(found) == 1, f"{rtype} {attrs} in {account}: {len(found)} found"
-    return found[0]
-
-
 def persona_statements(stacks, persona):
     docs = [p["policy"] for p in stacks.resources(DS, "aws_iam_policy").values() if p["name"].startswith(f"acme-ml-persona-{persona}-")]
     assert docs
     return [s for doc in docs for s in statements(doc)]
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
 
 
 def test_network_is_private_with_endpoints(stacks):

@@ -7,24 +7,9 @@ import json
 from config import contracts
 from config.kinds.ml_execution import model_registry_reader_arns
 from tests.conftest import statements
+from tests.synth_lookup import as_list, by, sid
 
 ML = "ml-exec"
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def by(stacks, account, rtype, **attrs):
-    found = [v for v in stacks.resources(account, rtype).values() if all(v.get(k) == x for k, x in attrs.items())]
-    assert len(found) == 1, f"{rtype} {attrs} in {account}: {len(found)} found"
-    return found[0]
-
-
-def sid(policy, name):
-    found = [s for s in statements(policy) if s["Sid"] == name]
-    assert len(found) == 1, f"{name} not in {[s['Sid'] for s in statements(policy)]}"
-    return found[0]
 
 
 def test_model_package_group_policy_both_sides(stacks, resolved_example):

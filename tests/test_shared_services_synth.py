@@ -7,21 +7,9 @@ import yaml
 
 from config import contracts
 from config.kinds.ml_execution import MODEL_PACKAGE_STATE_CHANGE
-from tests.conftest import statements
+from tests.synth_lookup import by, sid
 
 SS = "shared-services"
-
-
-def by(stacks, account, rtype, **attrs):
-    found = [v for v in stacks.resources(account, rtype).values() if all(v.get(k) == x for k, x in attrs.items())]
-    assert len(found) == 1, f"{rtype} {attrs} in {account}: {len(found)} found"
-    return found[0]
-
-
-def sid(policy, name):
-    found = [s for s in statements(policy) if s["Sid"] == name]
-    assert len(found) == 1, f"{name} not in {[s['Sid'] for s in statements(policy)]}"
-    return found[0]
 
 
 def test_ecr_repositories_are_secure(stacks, resolved_example):
