@@ -95,8 +95,8 @@ def _keep_unselected(out: Path, staging: Path, names: list[str]) -> None:
 
 def _carry_terraform_files(old: Path, new: Path) -> None:
     for item in TERRAFORM_LEFTOVERS:
-        if (old / item).exists():
-            os.replace(old / item, new / item) if not (new / item).exists() else None
+        if (old / item).exists() and not (new / item).exists():
+            os.replace(old / item, new / item)
 
 
 def _normalize_manifest(staging: Path, order: Sequence[str]) -> None:

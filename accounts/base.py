@@ -23,8 +23,7 @@ class AccountStack(TerraformStack):
         super().__init__(scope, account.name)
         self.resolved = resolved
         self.account = account
-        self._regional: dict[str, object] = {}
-        self.provider = self._provider(account.region, alias=None)
+        self.provider = self._provider(account.region)
         self._backend(stack_dir, state_dir)
         self.add_override("terraform.required_providers.aws.source", AWS_PROVIDER_SOURCE)
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
@@ -37,25 +36,16 @@ class AccountStack(TerraformStack):
     def account_id(self) -> str:
         return self.resolved.account_id(self.account.name)
 
-    def _provider(self, region: str, alias: str | None):
+    def _provider(self, region: str):
         # No deploy role (the management account by default): the caller's own credentials apply.
         role_arn = self.resolved.deploy_role_arn(self.account.name)
         return aws.provider.AwsProvider(
             self,
-            "aws" if alias is None else f"aws-{alias}",
-            alias=alias,
+            "aws",
             region=region,
             assume_role=None if role_arn is None else [{"roleArn": role_arn, "sessionName": "mlops-tf"}],
             default_tags=[{"tags": dict(sorted(self.account.tags.items()))}],
         )
-
-    def regional_provider(self, region: str):
-        """An aliased provider for another region of the same account (same deploy role, if any, and tags)."""
-        if region == self.account.region:
-            return self.provider
-        if region not in self._regional:
-            self._regional[region] = self._provider(region, alias=region)
-        return self._regional[region]
 
     def _backend(self, stack_dir: Path, state_dir: Path) -> None:
         backend = self.resolved.landing_zone.state_backend

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from config import Config, MlopsError, Resolved, UsageError, load, resolve
+from config import MlopsError, Resolved, UsageError, load, resolve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,10 +81,6 @@ def _format_error(exc: MlopsError) -> str:
         plural = "s" if count != 1 else ""
         return f"{exc}\nmlops-tf: {count} configuration error{plural}"
     return f"mlops-tf: {exc}"
-
-
-def load_config(config_dir: Path) -> Config:
-    return load(config_dir)
 
 
 def load_resolved(config_dir: Path) -> Resolved:
