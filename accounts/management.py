@@ -8,8 +8,9 @@ from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
-from . import organization_security, tfc_oidc
+from . import organization_adoption, organization_security, tfc_oidc
 from .base import AccountStack
+from .organization_adoption import slug as _slug
 
 # Service principals the organization trusts; delegated administration needs trusted access.
 SERVICE_ACCESS_PRINCIPALS = [
@@ -31,26 +32,12 @@ def build(stack: AccountStack) -> None:
     org_config = lz.organization
 
     principals = SERVICE_ACCESS_PRINCIPALS + (CONTROL_TOWER_PRINCIPALS if org_config.vending is Vending.control_tower else [])
-    org = aws.organizations_organization.OrganizationsOrganization(
-        stack,
-        "organization",
-        feature_set="ALL",
-        aws_service_access_principals=sorted(principals),
-        enabled_policy_types=["SERVICE_CONTROL_POLICY"],
-        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
-    )
-    if org_config.organization_id:
-        org.import_from(org_config.organization_id)
+    org = organization_adoption.organization(stack, principals)
     root_id = org.roots.get(0).id
     # Lake Formation shares cross-account through RAM; inside the organization no one must accept them.
     aws.ram_sharing_with_organization.RamSharingWithOrganization(stack, "ram-sharing", depends_on=[org])
-
-    ous = {}
-    for path in sorted(lz.ou_paths(), key=lambda p: (p.count("/"), p)):
-        parent, _, leaf = path.rpartition("/")
-        ous[path] = aws.organizations_organizational_unit.OrganizationsOrganizationalUnit(
-            stack, f"ou-{_slug(path)}", name=leaf, parent_id=ous[parent].id if parent else root_id
-        )
+    ous = organization_adoption.organizational_units(stack, root_id)
+    organization_adoption.adopt_accounts(stack, ous)
 
     account_ids = {}
     for account in sorted(resolved.accounts.values(), key=lambda a: a.name):
@@ -174,7 +161,3 @@ def _delegated_administrators(stack: AccountStack, org) -> None:
             stack, "delegate-access-analyzer", account_id=admin_id,
             service_principal="access-analyzer.amazonaws.com", depends_on=[org],
         )
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")

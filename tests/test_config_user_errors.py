@@ -116,7 +116,7 @@ def test_lock_file_that_is_a_folder_is_an_error(config_copy: Path):
 def test_account_factory_product_without_control_tower_is_an_error(config_copy: Path):
     replace_text(config_copy / "landing-zone.yaml", "  organization_id: o-a1b2c3d4e5\n", "  organization_id: o-a1b2c3d4e5\n  account_factory_product_id: prod-abcdefghijklm\n")
     assert only(config_copy) == (
-        f"{rel(config_copy, 'landing-zone.yaml')}:10:31: organization.account_factory_product_id: Account Factory needs "
+        f"{rel(config_copy, 'landing-zone.yaml')}:11:31: organization.account_factory_product_id: Account Factory needs "
         "vending: control_tower; with vending: organizations accounts are created through Organizations, so remove it "
         "(got 'prod-abcdefghijklm')"
     )
@@ -133,7 +133,7 @@ def test_missing_variant_tag_lists_the_variants(config_copy: Path):
 def test_missing_nested_variant_tag_lists_the_variants(config_copy: Path):
     replace_text(config_copy / "landing-zone.yaml", "state_backend:\n  type: local", "state_backend:\n  bucket: acme-tf-state")
     assert only(config_copy) == (
-        f"{rel(config_copy, 'landing-zone.yaml')}:28:3: state_backend.type: required field is missing: type chooses which "
+        f"{rel(config_copy, 'landing-zone.yaml')}:33:3: state_backend.type: required field is missing: type chooses which "
         "variant this is (one of local, s3, cloud)"
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from .common import AccountId, OuPath, Region, RoleName, Slug, StrictModel, Tags
+from .common import AccountId, OuId, OuPath, Region, RoleName, Slug, StrictModel, Tags
 
 class Vending(str, Enum):
     """How member accounts are created."""
@@ -23,12 +23,24 @@ class Guardrail(str, Enum):
     protect_security_services = "protect-security-services"
     deny_root_user = "deny-root-user"
 
+# A service principal that Organizations can trust (trusted access), e.g. backup.amazonaws.com.
+ServicePrincipal = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$", max_length=128)]
+# Policy types of a root; https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnablePolicyType.html
+PolicyType = Literal[
+    "AISERVICES_OPT_OUT_POLICY", "BACKUP_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2",
+    "RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY", "TAG_POLICY",
+]
+
 ControlIdentifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$|^arn:aws[a-z-]*:controltower:[a-z0-9-]+::control/[A-Za-z0-9_]+$")]
 
 class OrganizationalUnit(StrictModel):
     """One OU, by path; guardrails and Control Tower controls attach here."""
 
     path: OuPath
+    id: OuId | None = Field(
+        default=None,
+        description="Id of an existing OU to adopt (import) instead of creating one; its parent must be the root or an adopted OU",
+    )
     guardrails: list[Guardrail] = Field(default_factory=list)
     controls: list[ControlIdentifier] = Field(default_factory=list)
 
@@ -42,6 +54,15 @@ class Organization(StrictModel):
     # Account Factory product in Service Catalog, used only with vending: control_tower.
     account_factory_product_id: Annotated[str, StringConstraints(pattern=r"^prod-[a-z0-9]{13}$")] | None = None
     account_factory_artifact_name: str = "AWS Control Tower Account Factory"
+    # Both lists are authoritative on aws_organizations_organization: these are added to what mlops-tf needs.
+    extra_service_access_principals: list[ServicePrincipal] = Field(
+        default_factory=list,
+        description="Further services to trust (trusted access); an imported organization also keeps every one enabled today",
+    )
+    extra_policy_types: list[PolicyType] = Field(
+        default_factory=list,
+        description="Further policy types to enable on the root; an imported organization also keeps every one enabled today",
+    )
 
 def _per_account_template(template: str) -> str:
     """A name template that gives each account its own value: must use {account}, may use {prefix}."""
