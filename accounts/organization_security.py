@@ -47,7 +47,7 @@ def build_identity_center(stack: AccountStack, ic) -> IdentityCenter:
         )
         for name, persona in ic.personas.items()
     ]
-    groups = {key: GroupSpec(display_name=g.display_name, group_id=g.group_id) for key, g in ic.groups.items()}
+    groups = {key: GroupSpec(display_name=g.display_name, group_id=g.group_id, description=g.description) for key, g in ic.groups.items()}
     assignments = [
         AssignmentSpec(group=a.group, permission_set=persona, account_id=r.account_id(account), account_name=account)
         for a in ic.assignments for persona in a.personas for account in assignment_accounts(r.accounts, a)

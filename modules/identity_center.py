@@ -1,4 +1,4 @@
-"""IdentityCenter: permission sets for personas, groups looked up by name or id, account assignments."""
+"""IdentityCenter: permission sets for personas, groups created or referred to by id, account assignments."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -24,10 +24,11 @@ class PermissionSetSpec:
 
 @dataclass(frozen=True)
 class GroupSpec:
-    """A group by display name (looked up in the identity store) or by its id."""
+    """A group to create (display_name, description) or an existing one by its id."""
 
     display_name: str | None = None
     group_id: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,13 @@ class IdentityCenter(Construct):
             if group.group_id is not None:
                 principal_ids[key] = group.group_id
                 continue
-            found = aws.data_aws_identitystore_group.DataAwsIdentitystoreGroup(
-                self, f"group-{key}", identity_store_id=identity_store_id,
-                alternate_identifier={"unique_attribute": {"attribute_path": "DisplayName", "attribute_value": group.display_name}},
+            # Created, never looked up: the group data source fails when the group does not exist yet.
+            # https://github.com/hashicorp/terraform-provider-aws/issues/17279
+            created = aws.identitystore_group.IdentitystoreGroup(
+                self, f"group-{key}", identity_store_id=identity_store_id, display_name=group.display_name,
+                description=group.description,
             )
-            principal_ids[key] = found.group_id
+            principal_ids[key] = created.group_id
         for a in sorted(set(assignments), key=lambda a: (a.group, a.permission_set, a.account_id)):
             aws.ssoadmin_account_assignment.SsoadminAccountAssignment(
                 self, f"assign-{a.group}-{a.permission_set}-{a.account_name or a.account_id}", instance_arn=self.instance_arn,

@@ -156,9 +156,7 @@ def identity_center_references(config: "Config") -> Iterator["Diagnostic"]:
         if ic is None:
             continue
         base = ("security", "identity_center")
-        for key, group in ic.groups.items():
-            if (group.display_name is None) == (group.group_id is None):
-                yield config.error(account.name, (*base, "groups", key), "give exactly one of display_name (looked up in the identity store) or group_id")
+        yield from _group_sources(config, account.name, ic)
         for i, assignment in enumerate(ic.assignments):
             here = (*base, "assignments", i)
             if assignment.group not in ic.groups:
@@ -188,6 +186,24 @@ def identity_center_references(config: "Config") -> Iterator["Diagnostic"]:
                 if stmt.sid in seen:
                     yield config.error(account.name, (*base, "personas", name, "inline_policy", i, "sid"), f"duplicate statement id {stmt.sid!r}")
                 seen.add(stmt.sid)
+
+
+def _group_sources(config: "Config", account: str, ic) -> Iterator["Diagnostic"]:
+    """A group is created (display_name) or referred to by id; with an external identity source only by id."""
+    for key, group in ic.groups.items():
+        here = ("security", "identity_center", "groups", key)
+        if (group.display_name is None) == (group.group_id is None):
+            yield config.error(account, here, "give exactly one of display_name (a group mlops-tf creates) or group_id (an existing group)")
+        elif group.group_id is not None and group.description is not None:
+            yield config.error(account, (*here, "description"), "only a group mlops-tf creates (display_name) takes a description")
+        elif group.display_name is not None and ic.identity_source.value == "external":
+            # Identity Center does not sync back to an external IdP: groups created here would be orphans.
+            # https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/Welcome.html
+            yield config.error(
+                account, (*here, "display_name"),
+                "with identity_source: external your IdP provisions the groups (SCIM); give the provisioned group's "
+                "group_id instead (aws identitystore list-groups --identity-store-id <id>)",
+            )
 
 
 def security_bucket_names(config: "Config") -> Iterator["Diagnostic"]:

@@ -101,10 +101,18 @@ def _default_personas() -> dict[str, Persona]:
 
 
 class Group(StrictModel):
-    """An Identity Center group: by display name (looked up in the identity store) or by id; exactly one."""
+    """An Identity Center group: created by mlops-tf (display_name) or an existing one referred to by id; exactly one."""
 
-    display_name: GroupDisplayName | None = None
-    group_id: GroupId | None = None
+    display_name: GroupDisplayName | None = Field(default=None, description="Name of the group mlops-tf creates in the identity store")
+    description: str | None = Field(default=None, min_length=1, max_length=1024, description="Description of a created group")
+    group_id: GroupId | None = Field(default=None, description="Id of a group that exists already (created by hand or provisioned by SCIM)")
+
+
+class IdentitySource(str, Enum):
+    """Who owns users and groups: Identity Center's own directory, or an external IdP / Active Directory."""
+
+    identity_center = "identity_center"
+    external = "external"
 
 
 AccountKindName = Literal["management", "security", "data", "shared-services", "data-science", "ml-execution", "staging", "production"]
@@ -132,6 +140,10 @@ class IdentityCenter(StrictModel):
     """IAM Identity Center: permission sets for personas, groups, and who gets what where."""
 
     administrator: IdentityCenterAdministrator = IdentityCenterAdministrator.security
+    identity_source: IdentitySource = Field(
+        default=IdentitySource.identity_center,
+        description="external: groups come from your IdP (SCIM) and are referred to by group_id only; mlops-tf creates none",
+    )
     personas: dict[PersonaName, Persona] = Field(default_factory=_default_personas)
     groups: dict[Slug, Group] = Field(default_factory=dict)
     assignments: list[Assignment] = Field(default_factory=list)
