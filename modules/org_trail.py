@@ -6,7 +6,7 @@ from constructs import Construct
 from .aws import aws
 from .kms import KmsKey
 from .policy import Statement, assume_role_trust, document, statement
-from .secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
+from .secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket, SseS3Writer
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 
@@ -74,11 +74,16 @@ class TrailLogArchive(Construct):
             id="retain-trail-logs", transition_days=glacier_after_days, storage_class="GLACIER",
             expiration_days=retention_days, noncurrent_expiration_days=30,
         )
+        bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+        # Digest files (log file validation) are written with SSE-S3, under .../CloudTrail-Digest/, not .../CloudTrail/:
+        # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html
+        # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
+        digests = SseS3Writer(source_arn=trail_arn, kms_required=(f"{bucket_arn}/AWSLogs/*/CloudTrail/*",))
         self.bucket = SecureBucket(
             self, "bucket", bucket_name=bucket_name, kms_key_arn=self.key.arn, log_bucket=log_bucket, partition=partition,
-            lifecycle_rules=[rule],
+            lifecycle_rules=[rule], sse_s3_writer=digests,
             statements=cloudtrail_bucket_statements(
-                bucket_arn=f"arn:{partition}:s3:::{bucket_name}", trail_arn=trail_arn,
+                bucket_arn=bucket_arn, trail_arn=trail_arn,
                 trail_account_id=trail_account_id, organization_id=organization_id,
             ),
         )
@@ -93,6 +98,7 @@ class OrganizationTrail(Construct):
     ) -> None:
         super().__init__(scope, id)
         logs: dict = {}
+        waits = list(depends_on or [])
         if cloudwatch_retention_days is not None:
             group = aws.cloudwatch_log_group.CloudwatchLogGroup(
                 self, "log-group", name=f"/aws/cloudtrail/{name}", retention_in_days=cloudwatch_retention_days, kms_key_id=cloudwatch_kms_key_arn
@@ -101,13 +107,16 @@ class OrganizationTrail(Construct):
                 self, "logs-role", name=f"{name}-logs", description="CloudTrail delivers the organization trail to CloudWatch Logs",
                 assume_role_policy=assume_role_trust({"Service": CLOUDTRAIL}, {"StringEquals": {"aws:SourceArn": trail_arn}}),
             )
-            aws.iam_role_policy.IamRolePolicy(
+            policy = aws.iam_role_policy.IamRolePolicy(
                 self, "logs-policy", role=role.id, name="deliver-to-log-group",
                 policy=document(statement("DeliverTrailEvents", ["logs:CreateLogStream", "logs:PutLogEvents"], f"{group.arn}:log-stream:*")),
             )
             logs = {"cloud_watch_logs_group_arn": f"{group.arn}:*", "cloud_watch_logs_role_arn": role.arn}
+            # CloudTrail checks at CreateTrail that the role can deliver (InvalidCloudWatchLogsRoleArnException):
+            # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html
+            waits.append(policy)
         self.trail = aws.cloudtrail.Cloudtrail(
             self, "trail", name=name, s3_bucket_name=bucket_name, kms_key_id=kms_key_arn,
             is_organization_trail=True, is_multi_region_trail=True, include_global_service_events=True,
-            enable_log_file_validation=True, enable_logging=True, depends_on=depends_on, **logs,
+            enable_log_file_validation=True, enable_logging=True, depends_on=waits or None, **logs,
         )

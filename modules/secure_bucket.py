@@ -21,6 +21,18 @@ class LifecycleRule:
     noncurrent_expiration_days: int | None = 90
 
 
+@dataclass(frozen=True)
+class SseS3Writer:
+    """A service that writes some objects with SSE-S3 whatever the bucket asks (CloudTrail digest files).
+
+    Its requests (aws:SourceArn) are exempt from the bucket's KMS-only rule, except on kms_required
+    (object ARN patterns the service still encrypts with the bucket's key, e.g. the trail's log files).
+    """
+
+    source_arn: str
+    kms_required: tuple[str, ...]
+
+
 class _BucketBase(Construct):
     def _common(self, bucket_name: str, partition: str) -> None:
         self.name = bucket_name
@@ -105,10 +117,12 @@ class SecureBucket(_BucketBase):
         partition: str = "aws",
         lifecycle_rules: list[LifecycleRule] | None = None,
         statements: list[Statement] | None = None,
+        sse_s3_writer: SseS3Writer | None = None,
     ) -> None:
         super().__init__(scope, id)
         self._common(bucket_name, partition)
         self.kms_key_arn = kms_key_arn
+        self.sse_s3_writer = sse_s3_writer
         aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
             self, "encryption", bucket=self.bucket.id,
             rule=[{
@@ -135,15 +149,24 @@ class SecureBucket(_BucketBase):
 
     def _render(self) -> str:
         objects = self.objects_arn
+        not_kms = {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}
+        writer = self.sse_s3_writer
+        # A negated operator matches when the key is absent: everyone but the exempt service is denied.
+        except_writer = {"StringNotEquals": {"aws:SourceArn": writer.source_arn}} if writer else {}
         baseline = [
             deny_insecure_transport([self.arn, objects]),
             statement(
                 "DenyUploadsNotEncryptedWithKms", "s3:PutObject", objects, effect="Deny", principal="*",
-                condition={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+                condition={**not_kms, **except_writer},
             ),
             statement(
                 "DenyUploadsWithAnotherKey", "s3:PutObject", objects, effect="Deny", principal="*",
                 condition={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn}},
             ),
         ]
+        if writer:
+            baseline.append(statement(
+                "DenyServiceUploadsNotEncryptedWithKms", "s3:PutObject", list(writer.kms_required), effect="Deny", principal="*",
+                condition=not_kms,
+            ))
         return document(*baseline, *self._statements)
