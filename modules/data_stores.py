@@ -93,10 +93,20 @@ class EfsFileSystem(Construct):
         aws.efs_backup_policy.EfsBackupPolicy(self, "backup", file_system_id=self.file_system.id, backup_policy={"status": "ENABLED"})
         aws.efs_file_system_policy.EfsFileSystemPolicy(
             self, "policy", file_system_id=self.file_system.id,
-            policy=document(statement(
-                "DenyInsecureTransport", "*", self.file_system.arn, effect="Deny", principal={"AWS": "*"},
-                condition={"Bool": {"aws:SecureTransport": "false"}},
-            )),
+            policy=document(
+                # A file system policy replaces the default allow-all, so clients need an explicit allow; only through
+                # a mount target (the security group narrows who reaches one), without root access:
+                # https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+                statement(
+                    "AllowClientsThroughMountTargets", ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                    self.file_system.arn, principal={"AWS": "*"},
+                    condition={"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+                ),
+                statement(
+                    "DenyInsecureTransport", "*", self.file_system.arn, effect="Deny", principal={"AWS": "*"},
+                    condition={"Bool": {"aws:SecureTransport": "false"}},
+                ),
+            ),
         )
         group = _security_group(self, f"{name}-efs", vpc_id, NFS_PORT, allowed_cidrs, f"NFS clients of {name}")
         for subnet in sorted(subnet_ids):

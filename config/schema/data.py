@@ -160,7 +160,9 @@ class RdsInstance(StrictModel):
     type: Literal["rds"]
     name: Slug
     engine: Literal["postgres", "mysql", "mariadb"] = "postgres"
-    engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
+    engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")] = Field(
+        description="Major version only (postgres 16, mysql 8.0, mariadb 10.11): the instance takes automatic minor upgrades",
+    )
     instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = "db.t4g.medium"
     allocated_storage_gb: int = Field(default=50, ge=20, le=65536)
     multi_az: bool = True
@@ -168,6 +170,21 @@ class RdsInstance(StrictModel):
     subnet_ids: list[SubnetId] = Field(min_length=1)
     allowed_cidrs: list[Cidr] = Field(default_factory=list)
     backup_retention_days: int = Field(default=7, ge=1, le=35)
+
+    @field_validator("engine_version")
+    @classmethod
+    def _major_version_only(cls, value: str, info) -> str:
+        """With automatic minor upgrades a pinned minor version would make the next apply a downgrade RDS rejects;
+        the provider accepts a version prefix and reports the running one as engine_version_actual:
+        https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance#engine_version"""
+        parts = 1 if info.data.get("engine", "postgres") == "postgres" else 2
+        if value.count(".") + 1 != parts:
+            major = ".".join((value.split(".") + ["0"])[:parts])
+            raise ValueError(
+                f"give the major version only ({major!r} for {info.data.get('engine', 'postgres')}): the instance takes "
+                f"automatic minor upgrades, so a minor version would turn into a downgrade on a later apply (got {value!r})"
+            )
+        return value
 
     @field_validator("subnet_ids")
     @classmethod
