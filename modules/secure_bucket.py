@@ -25,8 +25,8 @@ class LifecycleRule:
 class SseS3Writer:
     """A service that writes some objects with SSE-S3 whatever the bucket asks (CloudTrail digest files).
 
-    Its requests (aws:SourceArn) are exempt from the bucket's KMS-only rule, except on kms_required
-    (object ARN patterns the service still encrypts with the bucket's key, e.g. the trail's log files).
+    Its requests (aws:SourceArn) are exempt from the bucket's KMS-only rules, except that objects matching
+    kms_required (object ARN patterns, e.g. the trail's log files) must still be SSE-KMS.
     """
 
     source_arn: str
@@ -151,7 +151,8 @@ class SecureBucket(_BucketBase):
         objects = self.objects_arn
         not_kms = {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}
         writer = self.sse_s3_writer
-        # A negated operator matches when the key is absent: everyone but the exempt service is denied.
+        # ...IfExists and negated operators match when the key is absent: a request without the headers is denied,
+        # and so is everyone but the exempt service. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
         except_writer = {"StringNotEquals": {"aws:SourceArn": writer.source_arn}} if writer else {}
         baseline = [
             deny_insecure_transport([self.arn, objects]),
@@ -161,10 +162,11 @@ class SecureBucket(_BucketBase):
             ),
             statement(
                 "DenyUploadsWithAnotherKey", "s3:PutObject", objects, effect="Deny", principal="*",
-                condition={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn}},
+                condition={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn}, **except_writer},
             ),
         ]
         if writer:
+            # The exempt service still encrypts these objects with KMS; which key is its own configuration (the trail's).
             baseline.append(statement(
                 "DenyServiceUploadsNotEncryptedWithKms", "s3:PutObject", list(writer.kms_required), effect="Deny", principal="*",
                 condition=not_kms,

@@ -115,8 +115,17 @@ def test_optional_stores_are_encrypted_and_private(stacks):
     efs = stacks.resource("data", "aws_efs_file_system")
     assert (efs["encrypted"], efs["kms_key_id"]) == (True, key_ref)
     assert len(stacks.resources("data", "aws_efs_mount_target")) == 2
-    efs_policy = json.loads(stacks.resource("data", "aws_efs_file_system_policy")["policy"])["Statement"][0]
-    assert efs_policy["Effect"] == "Deny" and efs_policy["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    allow, deny = json.loads(stacks.resource("data", "aws_efs_file_system_policy")["policy"])["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # A policy replaces the default allow: clients through a mount target may mount and write, not act as root.
+    fs_arn = f"${{aws_efs_file_system.{next(iter(stacks.resources('data', 'aws_efs_file_system')))}.arn}}"
+    assert allow == {
+        "Sid": "AllowClientsThroughMountTargets", "Effect": "Allow", "Principal": {"AWS": "*"}, "Resource": fs_arn,
+        "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+    }
+    # Major version only: automatic minor upgrades never turn into a planned downgrade.
+    assert (db["engine"], db["engine_version"], db["auto_minor_version_upgrade"]) == ("postgres", "16", True)
     ingress = sorted((r["cidr_ipv4"], r["from_port"]) for r in stacks.resources("data", "aws_vpc_security_group_ingress_rule").values())
     assert ingress == [("10.20.0.0/16", 2049), ("10.20.0.0/16", 5432)]
 

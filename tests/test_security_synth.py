@@ -33,12 +33,20 @@ def test_permission_sets_for_every_persona(stacks):
     }]
 
 
-def test_groups_by_display_name_or_id_and_assignments_by_account_name(stacks):
-    groups = {g["alternate_identifier"]["unique_attribute"]["attribute_value"] for g in stacks.data("security", "aws_identitystore_group").values()}
-    assert groups == {"Platform Administrators", "ML Engineers", "Data Scientists", "Data Engineers", "External Auditors"}
+def test_groups_created_or_by_id_and_assignments_by_account_name(stacks):
+    # Created, never looked up: a data source would fail on a fresh organization (provider issue 17279).
+    assert not stacks.data("security", "aws_identitystore_group")
+    created = stacks.resources("security", "aws_identitystore_group")
+    assert {g["display_name"] for g in created.values()} == {"Platform Administrators", "ML Engineers", "Data Scientists", "Data Engineers", "External Auditors"}
+    admins = next(k for k, g in created.items() if g["display_name"] == "Platform Administrators")
+    assert created[admins]["description"] == "Administer the landing zone"
+    [instances] = stacks.data("security", "aws_ssoadmin_instances")
+    assert {g["identity_store_id"] for g in created.values()} == {f"${{element(data.aws_ssoadmin_instances.{instances}.identity_store_ids, 0)}}"}
     assignments = list(stacks.resources("security", "aws_ssoadmin_account_assignment").values())
     assert len(assignments) == 7 + 3 + 1 + 1 + 1 + 1 + 2
     assert all(a["principal_type"] == "GROUP" and a["target_type"] == "AWS_ACCOUNT" for a in assignments)
+    to_admins = [a for a in assignments if a["principal_id"] == f"${{aws_identitystore_group.{admins}.group_id}}"]
+    assert len(to_admins) == 7
     by_id = [a for a in assignments if a["principal_id"] == "9067a2b4c1-4f3e2d1c-aaaa-bbbb-cccc-0123456789ab"]
     assert [a["target_id"] for a in by_id] == ["222222222222"]
     targets = {a["target_id"] for a in assignments}
