@@ -60,6 +60,8 @@ RoleName = Annotated[str, StringConstraints(pattern=r"^[\w+=,.@-]{1,64}$")]
 # An existing OU's id, as Organizations writes it.
 # https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html
 OuId = Annotated[str, StringConstraints(pattern=r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")]
+# A service principal that Organizations can trust (trusted access), e.g. backup.amazonaws.com.
+ServicePrincipal = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$", max_length=128)]
 
 
 def _pattern(annotated: object) -> str:
@@ -73,5 +75,6 @@ PATTERN_DESCRIPTIONS: dict[str, str] = {
     _pattern(Email): "must be an email address such as aws+team@example.com (at most 64 characters)",
     _pattern(Slug): "must be lowercase letters, digits and hyphens, not starting or ending with a hyphen, at most 32 characters",
     _pattern(RoleName): "must be an IAM role name: 1-64 of letters, digits and +=,.@_-",
+    _pattern(ServicePrincipal): "must be a service principal such as backup.amazonaws.com (aws organizations list-aws-service-access-for-organization)",
     _pattern(OuId): "must be an organizational unit id such as ou-ab12-cd34ef56 (aws organizations list-organizational-units-for-parent)",
 }

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from .common import AccountId, OuId, OuPath, Region, RoleName, Slug, StrictModel, Tags
+from .common import AccountId, OuId, OuPath, Region, RoleName, ServicePrincipal, Slug, StrictModel, Tags
 
 class Vending(str, Enum):
     """How member accounts are created."""
@@ -23,8 +23,6 @@ class Guardrail(str, Enum):
     protect_security_services = "protect-security-services"
     deny_root_user = "deny-root-user"
 
-# A service principal that Organizations can trust (trusted access), e.g. backup.amazonaws.com.
-ServicePrincipal = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$", max_length=128)]
 # Policy types of a root; https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnablePolicyType.html
 PolicyType = Literal[
     "AISERVICES_OPT_OUT_POLICY", "BACKUP_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2",
