@@ -14,7 +14,7 @@ from modules.aws import aws
 from .base import AccountStack
 
 # The guardrails are SCPs; attaching one needs its policy type enabled on the root.
-# https://docs.aws.amazon.com/organizations/latest/userguide/enable-policy-type.html
+# https://docs.aws.amazon.com/organizations/latest/APIReference/API_EnablePolicyType.html
 REQUIRED_POLICY_TYPES = ("SERVICE_CONTROL_POLICY",)
 # Arguments of an adopted account that AWS cannot read back or that belong to the account's owner:
 # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/organizations_account#import

@@ -29,7 +29,7 @@ def adopted_ous(config: "Config") -> Iterator[Diagnostic]:
         parent = ou.path.rpartition("/")[0]
         if parent and ids.get(parent) is None:
             # An OU cannot move: adopting it under a parent mlops-tf creates would plan its replacement.
-            # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_ous.html
+            # https://docs.aws.amazon.com/organizations/latest/APIReference/API_UpdateOrganizationalUnit.html (renames only)
             yield config.error(
                 None, here,
                 f"the parent OU {parent!r} of an adopted OU must be adopted too: list `- path: {parent}` "
