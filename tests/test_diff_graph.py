@@ -41,8 +41,10 @@ def test_diff_lists_added_and_changed_resources_with_attributes(tmp_path: Path, 
     assert row["status"] == "changed"
     assert row["added"] == ["aws_organizations_organizational_unit.ou-sandbox", "aws_organizations_policy_attachment.scp-deny-root-user-sandbox"]
     assert row["removed"] == []
+    # Every member account that takes its owner from the landing zone (adopted ones too; ds-dev has its own).
     assert row["changed"] == [
-        {"address": "aws_organizations_account.account-ml-exec", "attributes": ["tags.owner"]},
+        *({"address": f"aws_organizations_account.account-{a}", "attributes": ["tags.owner"]}
+          for a in ("data", "ml-exec", "production", "security", "shared-services", "staging")),
         {"address": "output.organizational_unit_ids", "attributes": ["value.Sandbox"]},
     ]
     assert (out / "stacks" / "management" / "cdk.tf.json").read_bytes() == before  # diff never writes --out
