@@ -167,6 +167,13 @@ def test_group_id_takes_no_description(config_copy: Path):
     assert "only a group mlops-tf creates" in d.message
 
 
+def test_created_group_display_names_are_unique(config_copy: Path):
+    path = config_copy / "accounts" / "security.yaml"
+    replace_text(path, "auditors: {display_name: External Auditors}", "auditors: {display_name: ML Engineers}")
+    d = error_on(config_errors(config_copy), "security.identity_center.groups.auditors.display_name")
+    assert d.message == "duplicate group display_name 'ML Engineers'; already used by group 'ml-engineers'"
+
+
 def test_external_identity_source_accepts_group_ids_only(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "identity_source: identity_center", "identity_source: external")

@@ -190,8 +190,15 @@ def identity_center_references(config: "Config") -> Iterator["Diagnostic"]:
 
 def _group_sources(config: "Config", account: str, ic) -> Iterator["Diagnostic"]:
     """A group is created (display_name) or referred to by id; with an external identity source only by id."""
+    created: dict[str, str] = {}
     for key, group in ic.groups.items():
         here = ("security", "identity_center", "groups", key)
+        if group.display_name is not None:
+            # Display names are unique in an identity store: a second CreateGroup fails (ConflictException).
+            # https://docs.aws.amazon.com/singlesignon/latest/IdentityStoreAPIReference/API_CreateGroup.html
+            if group.display_name in created:
+                yield config.error(account, (*here, "display_name"), f"duplicate group display_name {group.display_name!r}; already used by group {created[group.display_name]!r}")
+            created.setdefault(group.display_name, key)
         if (group.display_name is None) == (group.group_id is None):
             yield config.error(account, here, "give exactly one of display_name (a group mlops-tf creates) or group_id (an existing group)")
         elif group.group_id is not None and group.description is not None:
