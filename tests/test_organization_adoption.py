@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from config import load, resolve
 from tests.conftest import copy_example, read_stacks
 from tests.helpers import config_errors, error_on, replace_text
 
@@ -84,7 +85,6 @@ def test_imported_organization_keeps_what_is_enabled_today(stacks):
 def nested_stacks(tmp_path_factory):
     """The example with Workloads and Workloads/Prod adopted by id too."""
     from accounts.app import synthesize
-    from config import load, resolve
 
     base = tmp_path_factory.mktemp("nested-ous")
     root = copy_example(base)
@@ -114,7 +114,6 @@ def test_nested_ous_adopted_under_their_adopted_parent(nested_stacks):
 def new_org_stacks(tmp_path_factory):
     """A landing zone that creates its organization: every member account is created, nothing adopted."""
     from accounts.app import synthesize
-    from config import load, resolve
 
     base = tmp_path_factory.mktemp("new-org")
     root = copy_example(base)
@@ -194,8 +193,6 @@ def test_rds_engine_version_is_the_major_version(config_copy: Path, engine: str,
 
 
 def test_rds_major_versions_are_valid(config_copy: Path):
-    from config import load
-
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "engine: postgres", "engine: mysql")
     replace_text(path, 'engine_version: "16"', 'engine_version: "8.0"')
