@@ -239,7 +239,7 @@ def pipeline_inputs_within_shares(config: "Config") -> Iterator["Diagnostic"]:
                 listing = ", ".join(f"{b}/{p}" for b, p in shared) or "none"
                 yield config.error(
                     account.name, ("ml_execution", "pipelines", i, "input_data", "prefix"),
-                    f"s3 reads are granted only inside datasets {data.account!r} shares with {account.name!r} through "
+                    f"S3 reads are granted only inside datasets {data.account!r} shares with {account.name!r} through "
                     f"data.lake_formation.grants; {data.bucket}/{data.prefix} is in none of them (shared: {listing})",
                 )
 
