@@ -188,6 +188,8 @@ def persona_grants(config: "Config") -> Iterator["Diagnostic"]:
     """Personas named by Lake Formation exist in Identity Center and are assigned to this data account
     (otherwise their role does not exist there and Lake Formation would name a missing principal)."""
     home = _identity_center(config)
+    if home is None and config.invalid_accounts:
+        return  # the security account that would define the personas has errors of its own, reported already
     for account in config.of_kind("data"):
         lake = account.data.lake_formation
         defined = {d.name for d in account.data.datasets}
