@@ -155,13 +155,15 @@ def lake_personas(section: Any) -> list[str]:
     return sorted({*lake.admin_personas, *(g.persona for g in lake.persona_grants)})
 
 
-def _identity_center(config: "Config") -> tuple[str, Any] | None:
-    """(administering security account, its identity_center) at check time, or None."""
+def _identity_center(config: "Config") -> tuple[str, Any] | None | bool:
+    """(administering security account, its identity_center); None when that account sets none; False when
+    there is no valid administering security account (the foundation checks report that)."""
     admin = administrator_name(config)
     account = config.accounts.get(admin) if admin else None
-    if account is None or account.kind != "security" or account.security.identity_center is None:
-        return None
-    return admin, account.security.identity_center
+    if account is None or account.kind != "security":
+        return False
+    ic = account.security.identity_center
+    return (admin, ic) if ic is not None else None
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -188,8 +190,8 @@ def persona_grants(config: "Config") -> Iterator["Diagnostic"]:
     """Personas named by Lake Formation exist in Identity Center and are assigned to this data account
     (otherwise their role does not exist there and Lake Formation would name a missing principal)."""
     home = _identity_center(config)
-    if home is None and config.invalid_accounts:
-        return  # the security account that would define the personas has errors of its own, reported already
+    if home is False or (home is None and config.invalid_accounts):
+        return  # no valid administering security account: its own errors are reported already
     for account in config.of_kind("data"):
         lake = account.data.lake_formation
         defined = {d.name for d in account.data.datasets}
