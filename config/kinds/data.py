@@ -15,8 +15,7 @@ from ..contracts import INFERENCE_DATA, replication_role_name, replication_sourc
 from ..resolver import S3_BUCKET_NAME_MAX
 from . import lake
 from .lake import (  # noqa: F401  (re-exported: stacks import the lake names from config.kinds.data)
-    LAKE_CONSUMER_KINDS, LakeReader, LakeShare, dataset_prefix, glue_database_name, lake_bucket_purpose, lake_formation_shares,
-    lake_readers,
+    dataset_prefix, glue_database_name, lake_bucket_purpose, lake_formation_shares, lake_readers,
 )
 
 if TYPE_CHECKING:

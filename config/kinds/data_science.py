@@ -9,7 +9,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from ..checks.refs import account_ref
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
