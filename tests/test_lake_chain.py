@@ -147,6 +147,7 @@ data:
   datasets:
     - {name: events, bucket: raw, prefix: events/}
   lake_formation:
+    admins: [DataPlatformAdmin]
     grants:
       - {account: ds-dev, datasets: [events]}
 """
@@ -191,4 +192,8 @@ def test_data_science_reads_the_lakes_of_every_data_account_that_shares(two_lake
     assert reader["Principal"] == {"AWS": "arn:aws:iam::555555555555:root"}
     assert sorted(as_list(reader["Condition"]["ArnEquals"]["aws:PrincipalArn"])) == sorted(
         r.role_arn("ds-dev", persona_role_name(r, p)) for p in ("data-scientist", "mlops-engineer", "sagemaker-compute"))
-    by(stacks, "data2", "aws_lakeformation_data_lake_settings", admins=[r.deploy_role_arn("data2")])
+    # A named admin role is read from IAM (the plan stops when it does not exist), never named blindly.
+    lookup = stacks.data("data2", "aws_iam_role")
+    assert [v["name"] for v in lookup.values()] == ["DataPlatformAdmin"]
+    by(stacks, "data2", "aws_lakeformation_data_lake_settings",
+       admins=[f"${{data.aws_iam_role.{next(iter(lookup))}.arn}}", r.deploy_role_arn("data2")])
