@@ -2,14 +2,17 @@
 other accounts), optional data stores, and the landing zone of replicated inference data."""
 from __future__ import annotations
 
+from cdktf import Fn
+
 from config.kinds.data import (
-    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, glue_database_name, lake_bucket_purpose, lake_readers,
+    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, dataset_prefix, glue_database_name, lake_bucket_purpose, lake_readers,
     replication_destination,
 )
+from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
-from modules.lake_formation import LakeFormation, LakeFormationGrant
+from modules.lake_formation import LakeFormation, LakeFormationGrant, PrincipalGrant, existing_role_arn, identity_center_role_arn
 from modules.policy import statement
 from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
@@ -67,19 +70,19 @@ def _lake_key_statements(stack: AccountStack) -> list:
 
 def _lake_reader_grants(stack: AccountStack, lake_key: KmsKey, buckets: dict) -> None:
     """Bucket and key policies for the roles of other accounts that read lake objects directly (Studio
-    personas, pipeline execution roles); their identity policies come from the same lake_readers()."""
+    personas, pipeline execution roles), each on the prefixes of the datasets shared with its account only,
+    so S3 is never a wider path than Lake Formation; their identity policies come from the same lake_readers()."""
     r, account = stack.resolved, stack.account
     readers = lake_readers(r, account.name)
     for i, reader in enumerate(readers):
         principal, condition = r.cross_account_principal({reader.account: list(reader.roles)})
         bucket = buckets[reader.bucket]
         sid = "".join(part.capitalize() for part in reader.account.split("-")) + f"Reads{i}"
-        # A prefix reader lists only its prefix (GetBucketLocation carries no s3:prefix, so it is whole-bucket readers' only).
-        listing = ("s3:ListBucket", {**condition, "StringLike": {"s3:prefix": f"{reader.prefix}*"}}) if reader.prefix \
-            else (["s3:GetBucketLocation", "s3:ListBucket"], condition)
+        # ListBucket narrowed to the prefix (GetBucketLocation carries no s3:prefix, so it is not granted).
         bucket.add_statements(
             statement(f"{sid}Objects", "s3:GetObject", f"{bucket.arn}/{reader.prefix}*", principal=principal, condition=condition),
-            statement(f"{sid}Listing", listing[0], bucket.arn, principal=principal, condition=listing[1]),
+            statement(f"{sid}Listing", "s3:ListBucket", bucket.arn, principal=principal,
+                      condition={**condition, "StringLike": {"s3:prefix": f"{reader.prefix}*"}}),
         )
     grants: dict[str, list[str]] = {}
     for reader in readers:
@@ -96,17 +99,19 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
     """Glue databases and crawlers per dataset, the Athena workgroup, Lake Formation and its grants."""
     r, account = stack.resolved, stack.account
     section = account.config.data
+    lake = section.lake_formation
+    lake_formation = LakeFormation(stack, "lake-formation", admin_arns=_lake_admins(stack))
     datasets = [
         CatalogDataset(
             database_name=glue_database_name(r, d.name), crawler_name=r.resource_name("crawler", d.name.replace("_", "-")),
-            bucket_name=buckets[d.bucket].name, prefix=d.prefix if d.prefix is not None else f"{d.name}/",
-            description=d.description, schedule=d.crawler_schedule,
+            bucket_name=buckets[d.bucket].name, prefix=dataset_prefix(d), description=d.description, schedule=d.crawler_schedule,
         )
         for d in section.datasets
     ]
     catalog = DataCatalog(
         stack, "catalog", datasets=datasets, kms_key_arn=lake_key.arn, crawler_role_name=r.resource_name("glue-crawler"),
         security_configuration_name=r.resource_name("glue"), account_id=stack.account_id, region=account.region, partition=r.partition,
+        after=[lake_formation.settings],
     )
     results = SecureBucket(
         stack, "athena-results", bucket_name=r.bucket_name(account.name, ATHENA_RESULTS), kms_key_arn=lake_key.arn,
@@ -117,18 +122,41 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         stack, "athena", name=r.resource_name(section.athena.workgroup), results_bucket_name=results.name,
         kms_key_arn=lake_key.arn, bytes_scanned_cutoff=section.athena.bytes_scanned_cutoff_gb * GB,
     )
-    lake = section.lake_formation
     grants = [
         LakeFormationGrant(r.account_id(g.account), glue_database_name(r, d), tuple(p.value for p in g.permissions), g.grantable)
         for g in lake.grants for d in g.datasets
     ]
-    LakeFormation(
-        stack, "lake-formation",
-        admin_arns=[r.deploy_role_arn(account.name), *(r.role_arn(account.name, name) for name in lake.admins)],
+    bucket_of = {d.name: d.bucket for d in section.datasets}
+    principal_grants = [
+        PrincipalGrant(f"persona-{g.persona}", _persona_role(stack, g.persona), glue_database_name(r, d),
+                       tuple(sorted(p.value for p in g.permissions)), g.create_tables, bucket_of[d])
+        for g in lake.persona_grants for d in g.datasets
+    ]
+    lake_formation.govern(
         locations={name: b.arn for name, b in buckets.items()}, access_role_name=r.resource_name("lakeformation-access"),
         kms_key_arn=lake_key.arn, account_id=stack.account_id, crawler_role_arn=catalog.crawler_role.arn,
-        databases=catalog.databases, grants=grants,
+        databases=catalog.databases, grants=grants, principal_grants=principal_grants,
     )
+
+
+def _lake_admins(stack: AccountStack) -> list[str]:
+    """Data lake administrators, each one a principal that exists: the deploy role (Terraform runs as it),
+    named roles read from IAM (the plan fails on a missing one), and Identity Center persona roles."""
+    r, account = stack.resolved, stack.account
+    lake = account.config.data.lake_formation
+    admins = [r.deploy_role_arn(account.name)]
+    admins += [existing_role_arn(stack, f"lake-admin-role-{name}", name) for name in sorted(set(lake.admins))]
+    admins += [_persona_role(stack, persona) for persona in sorted(set(lake.admin_personas))]
+    return admins
+
+
+def _persona_role(stack: AccountStack, persona: str) -> str:
+    """The Identity Center role of a persona in this account, read once per persona."""
+    found = stack.node.try_find_child(f"persona-role-{persona}")
+    if found is not None:
+        return Fn.one(found.arns)
+    return identity_center_role_arn(stack, f"persona-role-{persona}", name_regex=sso_role_name_regex(persona),
+                                    path_prefix=SSO_ROLE_PATH, persona=persona)
 
 
 def _stores(stack: AccountStack) -> None:

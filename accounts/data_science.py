@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from config import contracts
-from config.kinds.data import DATA_LAKE, lake_bucket_purpose
-from config.kinds.data_science import persona_role_name
+from config.kinds.data_science import persona_role_name, studio_endpoints
+from config.kinds.lake import consumer_s3_reads, lake_query_personas
 from config.kinds.shared_services import repositories_pullable_by
 from modules.aws import aws
 from modules.kms import KmsKey
@@ -28,10 +28,13 @@ def build(stack: AccountStack) -> None:
     buckets = [SecureBucket(stack, f"project-{p}", bucket_name=r.bucket_name(acct.name, p), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
                for p in section.project_buckets]
     workgroups = _athena(stack, section, buckets[0], key)
-    shares = lake_links.build(stack)
-    roles = _personas(stack, section, key, buckets, workgroups, subnet_ids, sg_ids, lake_links.glue_arns(stack, shares))
+    lake = lake_links.build(stack)
+    roles = _personas(stack, section, key, buckets, workgroups, subnet_ids, sg_ids, lake)
     if not roles:
         return
+    # The personas that query the lake get the shared databases from this account's Lake Formation admin.
+    for persona in lake_query_personas(section):
+        lake.grant(f"persona-{persona}", roles[persona].role)
     domain = StudioDomain(
         stack, "studio", name=r.resource_name(acct.name, "studio"), auth_mode=section.studio.auth_mode, vpc_id=vpc_id, subnet_ids=subnet_ids,
         security_group_ids=sg_ids, kms_key_arn=key.arn, default_role_arn=roles[section.studio.default_persona].arn, sharing_bucket=buckets[0].name,
@@ -45,8 +48,10 @@ def build(stack: AccountStack) -> None:
 def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str], list[str]]:
     r, acct = stack.resolved, stack.account
     if network.type == "managed":
+        # Endpoints follow the personas' activities: a VPC-only domain without NAT reaches AWS through them only.
         vpc = PrivateVpc(stack, "network", name=r.resource_name(acct.name), region=acct.region, cidr=network.cidr,
-                         zones=network.availability_zones, allow_internet=network.allow_internet)
+                         zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science),
+                         egress=network.egress == "nat")
         VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=r.resource_name(acct.name), key=key, region=acct.region,
                     account_id=stack.account_id, partition=r.partition)
         return vpc.vpc_id, vpc.subnet_ids, vpc.security_group_ids
@@ -77,27 +82,31 @@ def _athena(stack: AccountStack, section, results: SecureBucket, key: KmsKey) ->
 
 
 def _personas(stack: AccountStack, section, key: KmsKey, buckets: list[SecureBucket], workgroups: list[str], subnet_ids, sg_ids,
-              glue: list[str]) -> dict[str, PersonaRole]:
+              lake: lake_links.LakeLinks) -> dict[str, PersonaRole]:
     r, acct = stack.resolved, stack.account
     defined = {p.name for p in section.personas}
     compute = COMPUTE_PERSONA if COMPUTE_PERSONA in defined else None
-    access = section.data_access
-    data_buckets = [r.bucket_arn(access.account, lake_bucket_purpose(b)) for b in access.buckets] if access else []
+    # Direct S3 reads: the prefixes of the datasets every data account shares with this one, nothing wider.
+    reads = consumer_s3_reads(r, acct.name)
+    lake_accounts = sorted({a for a, _, _ in reads})
     lists = {
         "@project_buckets": [b.arn for b in buckets],
         "@project_objects": [b.objects_arn for b in buckets],
-        "@data_buckets": data_buckets,
-        "@data_objects": [f"{b}/*" for b in data_buckets],
+        "@data_buckets": sorted({r.bucket_arn(a, b) for a, b, _ in reads}),
+        "@data_objects": [f"{r.bucket_arn(a, b)}/{p}*" for a, b, p in reads],
         "@kms_keys": [key.arn],
-        "@data_kms_keys": [r.kms_key_arn_pattern(access.account)] if access and access.buckets else [],
+        "@data_kms_keys": [r.kms_key_arn_pattern(a) for a in lake_accounts],
         "@athena_workgroups": workgroups,
-        "@glue_resources": glue,
+        "@glue_resources": lake.glue_arns(),
+        # lakeformation:GetDataAccess has no resource-level permissions: "*" only when something is shared.
+        "@lake_data_access": ["*"] if lake.shares else [],
+        "@catalog_kms_keys": lake_links.catalog_key_patterns(stack, lake.shares),
         "@ecr_repositories": [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in repositories_pullable_by(r.config, acct.name)],
     }
     conditions = {}
-    if access and access.buckets:
+    if lake.shares:
         # Data-account keys have no ids before apply; the lake key's alias names it.
-        conditions["@data_key_aliases"] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": r.kms_alias(DATA_LAKE)}}
+        conditions["@data_key_aliases"] = conditions["@catalog_key_aliases"] = lake_links.catalog_key_condition(stack)
     roles: dict[str, PersonaRole] = {}
     for persona in sorted(section.personas, key=lambda p: p.name):
         own = r.role_arn(acct.name, persona_role_name(r, persona.name))

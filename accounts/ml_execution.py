@@ -38,9 +38,9 @@ def build(stack: AccountStack) -> None:
         cards = SecureBucket(stack, "model-cards", bucket_name=r.bucket_name(acct.name, MODEL_CARDS_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
         stack.output("model_cards_bucket", cards.name, "bucket receiving model card exports (PDF)")
     _model_registry(stack)
-    lake_links.build(stack)
+    lake = lake_links.build(stack)
     inference_data = _inference_data(stack, logs)
-    pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data)
+    pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data, lake=lake)
     _registry_forwarding(stack)
     _retraining(stack, pipelines)
 

@@ -17,15 +17,16 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.templates import render_json
 
 from .base import AccountStack
+from .lake_links import LakeLinks
 
 FEATURE_STORE_PURPOSE = "feature-store"
 
 
 def build(stack: AccountStack, *, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, logs: AccessLogBucket,
-          inference_data: ReplicationDestination) -> dict[str, str]:
+          inference_data: ReplicationDestination, lake: LakeLinks) -> dict[str, str]:
     """Feature Store and pipelines; returns pipeline name (as configured) -> pipeline ARN."""
     _feature_store(stack, key, logs)
-    return _pipelines(stack, key, artifacts, cards, inference_data)
+    return _pipelines(stack, key, artifacts, cards, inference_data, lake)
 
 
 def _sagemaker_role(stack: AccountStack, id: str, name: str, statements: list[Statement]):
@@ -72,7 +73,8 @@ def _image(stack: AccountStack, ref) -> str:
     return contracts.ecr_image_uri(r, ecr_repository_owner(r.config, ref.repository), ref.repository, ref.tag)
 
 
-def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, inference_data: ReplicationDestination) -> dict[str, str]:
+def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, inference_data: ReplicationDestination,
+               lake: LakeLinks) -> dict[str, str]:
     r, acct = stack.resolved, stack.account
     section = acct.config.ml_execution
     if not section.pipelines:
@@ -114,7 +116,9 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
                                      "sagemaker:DescribeModelCardExportJob", "sagemaker:UpdateModelCard"], arn("sagemaker", "model-card/*")),
             statement("ExportModelCards", ["s3:PutObject"], cards.objects_arn),
         ]
+    statements += lake.reader_statements()  # the Lake Formation shares of data accounts, through the resource links
     role, _ = _sagemaker_role(stack, "pipeline-role", role_name, statements)
+    lake.grant("pipeline", role)
     out: dict[str, str] = {}
     for p in sorted(section.pipelines, key=lambda x: x.name):
         name = kind.pipeline_name(r, p.name)

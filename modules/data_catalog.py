@@ -40,7 +40,11 @@ class DataCatalog(Construct):
         account_id: str,
         region: str,
         partition: str = "aws",
+        after: Sequence[object] = (),
     ) -> None:
+        """`after`: the Lake Formation data lake settings. A database created before them keeps
+        IAM_ALLOWED_PRINCIPALS (and so do the tables crawled into it): Lake Formation would be bypassed."""
+        # https://docs.aws.amazon.com/lake-formation/latest/dg/change-settings.html
         super().__init__(scope, id)
         aws.glue_data_catalog_encryption_settings.GlueDataCatalogEncryptionSettings(
             self, "encryption",
@@ -76,7 +80,7 @@ class DataCatalog(Construct):
             location = f"s3://{dataset.bucket_name}/{dataset.prefix}"
             database = aws.glue_catalog_database.GlueCatalogDatabase(
                 self, f"database-{dataset.database_name}", name=dataset.database_name,
-                description=dataset.description or None, location_uri=location,
+                description=dataset.description or None, location_uri=location, depends_on=list(after) or None,
             )
             self.databases[dataset.database_name] = database
             aws.glue_crawler.GlueCrawler(
@@ -85,7 +89,7 @@ class DataCatalog(Construct):
                 s3_target=[{"path": location}], schedule=dataset.schedule,
                 security_configuration=self.security_configuration.name,
                 schema_change_policy={"delete_behavior": "LOG", "update_behavior": "UPDATE_IN_DATABASE"},
-                lake_formation_configuration={"use_lake_formation_credentials": False},
+                lake_formation_configuration={"use_lake_formation_credentials": False}, depends_on=list(after) or None,
             )
 
     @staticmethod

@@ -1,6 +1,8 @@
 """PrivateVpc: a VPC for SageMaker Studio with private subnets, VPC endpoints and one security group.
 
-No internet gateway unless allow_internet; then a single NAT gateway in one public subnet.
+Endpoints are the services the caller names (derived from the personas' activities); a separate endpoint
+security group admits HTTPS from the Studio security group only. No internet gateway unless egress; then a
+single NAT gateway in one public subnet.
 """
 from __future__ import annotations
 
@@ -13,17 +15,9 @@ from .kms import KmsKey
 from .policy import statement
 from .service_role import ServiceRole
 
-# Interface endpoints Studio and SageMaker jobs need without internet access.
-INTERFACE_ENDPOINTS = {
-    "sagemaker-api": "com.amazonaws.{region}.sagemaker.api",
-    "sagemaker-runtime": "com.amazonaws.{region}.sagemaker.runtime",
-    "studio": "aws.sagemaker.{region}.studio",
-    "sts": "com.amazonaws.{region}.sts",
-    "ecr-api": "com.amazonaws.{region}.ecr.api",
-    "ecr-dkr": "com.amazonaws.{region}.ecr.dkr",
-    "logs": "com.amazonaws.{region}.logs",
-    "kms": "com.amazonaws.{region}.kms",
-}
+# Services reached through a gateway endpoint (a route), not an interface endpoint (ENIs in the subnets).
+# https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html
+GATEWAY_SERVICES = ("s3",)
 ZONE_LETTERS = "abcd"
 
 
@@ -35,7 +29,7 @@ def subnet_cidrs(cidr: str, zones: int) -> tuple[list[str], str]:
 
 
 class PrivateVpc(Construct):
-    def __init__(self, scope: Construct, id: str, *, name: str, region: str, cidr: str, zones: int, allow_internet: bool) -> None:
+    def __init__(self, scope: Construct, id: str, *, name: str, region: str, cidr: str, zones: int, endpoints: list[str], egress: bool) -> None:
         super().__init__(scope, id)
         self.vpc = aws.vpc.Vpc(self, "vpc", cidr_block=cidr, enable_dns_hostnames=True, enable_dns_support=True, tags={"Name": name})
         self.vpc_id = self.vpc.id
@@ -53,25 +47,39 @@ class PrivateVpc(Construct):
         self.subnet_ids = [s.id for s in self.subnets]
 
         self.security_group = aws.security_group.SecurityGroup(
-            self, "studio-sg", name=f"{name}-studio", description="Studio apps, SageMaker jobs and VPC endpoints", vpc_id=self.vpc.id,
+            self, "studio-sg", name=f"{name}-studio", description="Studio apps and SageMaker jobs", vpc_id=self.vpc.id,
             revoke_rules_on_delete=True, tags={"Name": f"{name}-studio"},
         )
         sg = self.security_group.id
-        # Studio apps talk to each other and to the domain's EFS (NFS); endpoints answer on 443.
-        aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(self, "ingress-self", security_group_id=sg, referenced_security_group_id=sg, ip_protocol="-1", description="between Studio apps, jobs and EFS")
-        aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(self, "ingress-https", security_group_id=sg, cidr_ipv4=cidr, ip_protocol="tcp", from_port=443, to_port=443, description="VPC endpoints")
-        aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(self, "egress-vpc", security_group_id=sg, cidr_ipv4=cidr, ip_protocol="-1", description="inside the VPC")
+        self.endpoint_security_group = aws.security_group.SecurityGroup(
+            self, "endpoints-sg", name=f"{name}-endpoints", description="Interface endpoints: HTTPS from Studio apps and jobs", vpc_id=self.vpc.id,
+            revoke_rules_on_delete=True, tags={"Name": f"{name}-endpoints"},
+        )
+        endpoint_sg = self.endpoint_security_group.id
+        # Studio apps talk to each other (and the domain's EFS); they reach AWS services on 443 through the endpoints.
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/studio-notebooks-and-internet-access.html
+        ingress, egress_rule = aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule, aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule
+        ingress(self, "ingress-self", security_group_id=sg, referenced_security_group_id=sg, ip_protocol="-1", description="between Studio apps, jobs and EFS")
+        egress_rule(self, "egress-self", security_group_id=sg, referenced_security_group_id=sg, ip_protocol="-1", description="between Studio apps, jobs and EFS")
+        egress_rule(self, "egress-endpoints", security_group_id=sg, referenced_security_group_id=endpoint_sg, ip_protocol="tcp",
+                    from_port=443, to_port=443, description="HTTPS to the interface endpoints")
+        ingress(self, "endpoints-ingress-https", security_group_id=endpoint_sg, referenced_security_group_id=sg, ip_protocol="tcp",
+                from_port=443, to_port=443, description="HTTPS from Studio apps and jobs")
         self.security_group_ids = [sg]
 
         self.s3_endpoint = aws.vpc_endpoint.VpcEndpoint(self, "s3", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.s3",
                                                        vpc_endpoint_type="Gateway", route_table_ids=[self.route_table.id], tags={"Name": f"{name}-s3"})
-        aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(self, "egress-s3", security_group_id=sg, prefix_list_id=self.s3_endpoint.prefix_list_id,
-                                                                     ip_protocol="tcp", from_port=443, to_port=443, description="S3 gateway endpoint")
-        for key, service in sorted(INTERFACE_ENDPOINTS.items()):
-            aws.vpc_endpoint.VpcEndpoint(self, f"endpoint-{key}", vpc_id=self.vpc.id, service_name=service.format(region=region),
-                                         vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=self.subnet_ids,
-                                         security_group_ids=[sg], tags={"Name": f"{name}-{key}"})
-        if allow_internet:
+        egress_rule(self, "egress-s3", security_group_id=sg, prefix_list_id=self.s3_endpoint.prefix_list_id,
+                    ip_protocol="tcp", from_port=443, to_port=443, description="S3 gateway endpoint")
+        self.interface_endpoints = {}
+        for service in sorted(set(endpoints) - set(GATEWAY_SERVICES)):
+            key = service.replace(".", "-")
+            self.interface_endpoints[service] = aws.vpc_endpoint.VpcEndpoint(
+                self, f"endpoint-{key}", vpc_id=self.vpc.id, service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface", private_dns_enabled=True, subnet_ids=self.subnet_ids,
+                security_group_ids=[endpoint_sg], tags={"Name": f"{name}-{key}"},
+            )
+        if egress:
             self._internet(name, region, public, sg)
 
     def _internet(self, name: str, region: str, public_cidr: str, sg: str) -> None:
@@ -85,7 +93,7 @@ class PrivateVpc(Construct):
         nat = aws.nat_gateway.NatGateway(self, "nat", allocation_id=eip.id, subnet_id=public.id, tags={"Name": name}, depends_on=[igw])
         aws.route.Route(self, "private-default", route_table_id=self.route_table.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
         aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(self, "egress-internet", security_group_id=sg, cidr_ipv4="0.0.0.0/0",
-                                                                     ip_protocol="tcp", from_port=443, to_port=443, description="HTTPS through NAT (allow_internet)")
+                                                                     ip_protocol="tcp", from_port=443, to_port=443, description="HTTPS through NAT (network.egress: nat)")
 
 
 class VpcFlowLogs(Construct):

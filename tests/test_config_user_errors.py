@@ -39,8 +39,8 @@ def test_list_where_a_mapping_is_expected_names_the_keys(config_copy: Path):
 
 
 def test_mapping_where_a_list_is_expected(config_copy: Path):
-    replace_text(config_copy / "accounts/data.yaml", "admins: [DataPlatformAdmin]", "admins: {a: b}")
-    assert only(config_copy) == f"{rel(config_copy, 'accounts/data.yaml')}:34:13: data.lake_formation.admins: must be a list (got a mapping)"
+    replace_text(config_copy / "accounts/data.yaml", "admin_personas: [platform-admin]", "admin_personas: {a: b}")
+    assert only(config_copy) == f"{rel(config_copy, 'accounts/data.yaml')}:39:21: data.lake_formation.admin_personas: must be a list (got a mapping)"
 
 
 def test_wrong_scalar_types_in_words(config_copy: Path):
@@ -53,7 +53,7 @@ def test_wrong_scalar_types_in_words(config_copy: Path):
     assert [str(e) for e in config_errors(config_copy)] == [
         f"{rel(config_copy, 'accounts/ds-dev.yaml')}:6:10: tags.owner: must be a string: put the value in quotes "
         "(YAML reads yes, no, on, off, true and false as true or false) (got true)",
-        f"{rel(config_copy, 'accounts/ds-dev.yaml')}:46:16: data_science.enforce_vpc: must be true or false (got 'maybe')",
+        f"{rel(config_copy, 'accounts/ds-dev.yaml')}:48:16: data_science.enforce_vpc: must be true or false (got 'maybe')",
         f"{rel(config_copy, 'accounts/staging.yaml')}:4:5: ou: must be a string: put the value in quotes (YAML reads it as a date) (got 2024-01-01)",
         f"{rel(config_copy, 'accounts/staging.yaml')}:13:20: inference.endpoints[0].compute.memory_mb: must be a whole number (got 'lots')",
     ]
@@ -69,7 +69,7 @@ def test_empty_section_takes_the_defaults(config_copy: Path):
 def test_empty_nested_mapping_says_so(config_copy: Path):
     replace_text(config_copy / "accounts/data.yaml", "  athena:\n    workgroup: analytics\n    bytes_scanned_cutoff_gb: 100\n    results_expiration_days: 30\n", "  athena:\n")
     assert only(config_copy) == (
-        f"{rel(config_copy, 'accounts/data.yaml')}:29:10: data.athena: must be a mapping with the keys "
+        f"{rel(config_copy, 'accounts/data.yaml')}:32:10: data.athena: must be a mapping with the keys "
         "bytes_scanned_cutoff_gb, results_expiration_days, workgroup (got nothing)"
     )
 

@@ -52,8 +52,9 @@ def test_replication_flows_apply_destination_first(resolved_example):
 
 def test_lake_formation_shares_for_consumers(resolved_example):
     shares = lake_formation_shares(resolved_example, "ml-exec")
-    assert [(s.data_account, s.catalog_id, s.database_name) for s in shares] == [
-        ("data", "333333333333", "acme_ml_customers"), ("data", "333333333333", "acme_ml_transactions"),
+    assert [(s.data_account, s.catalog_id, s.database_name, s.bucket, s.prefix) for s in shares] == [
+        ("data", "333333333333", "acme_ml_churn", "curated", "churn/"), ("data", "333333333333", "acme_ml_customers", "curated", "customers/"),
+        ("data", "333333333333", "acme_ml_transactions", "curated", "transactions/v2/"),
     ]
     assert shares[0].permissions == ("DESCRIBE", "SELECT") and shares[0].grantable
     assert [s.database_name for s in lake_formation_shares(resolved_example, "ds-dev")] == ["acme_ml_customers"]
@@ -89,13 +90,13 @@ def test_dataset_in_unknown_bucket(config_copy: Path):
 def test_lake_formation_grant_to_wrong_kind_and_unknown_dataset(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "- account: ds-dev", "- account: staging")
-    replace_text(path, "datasets: [customers, transactions]", "datasets: [customers, transaction]")
+    replace_text(path, "datasets: [customers, transactions, churn]", "datasets: [customers, transaction, churn]")
     diags = config_errors(config_copy)
     kind = error_on(diags, "data.lake_formation.grants[1].account")
     assert kind.line == line_of(path, "- account: staging")
     assert "kind 'staging'" in kind.message and "ml-execution or data-science" in kind.message
     dataset = error_on(diags, "data.lake_formation.grants[0].datasets[1]")
-    assert dataset.line == line_of(path, "transaction]") and "unknown dataset 'transaction'" in dataset.message
+    assert dataset.line == line_of(path, "transaction, churn]") and "unknown dataset 'transaction'" in dataset.message
 
 
 def test_lake_formation_grant_to_unknown_account(config_copy: Path):
@@ -150,4 +151,4 @@ def test_two_data_accounts_share_one_database_name_with_one_consumer(config_copy
     diagnostics = config_errors(config_copy)
     error = error_on(diagnostics, "data.lake_formation.grants[0].datasets[0]")
     assert error.file.endswith("data2.yaml") and "already shared with 'ml-exec' by account 'data'" in error.message
-    assert error.line == line_of(second, "datasets: [customers, transactions]")
+    assert error.line == line_of(second, "datasets: [customers, transactions, churn]")

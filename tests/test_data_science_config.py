@@ -70,21 +70,34 @@ def test_bad_cidr(config_copy):
 
 def test_existing_network_ids(config_copy):
     path = config_copy.joinpath(*DS)
-    replace_text(path, "    type: managed\n    cidr: 10.20.0.0/16\n    availability_zones: 2\n    allow_internet: false\n",
+    replace_text(path, "    type: managed\n    cidr: 10.20.0.0/16\n    availability_zones: 2\n",
                  "    type: existing\n    vpc_id: vpc-0123456789abcdef0\n    subnet_ids: [subnet-0123456789abcdef0, subnet-bad]\n")
     d = error_on(config_errors(config_copy), "data_science.network.subnet_ids[1]")
     assert d.line == line_of(path, "subnet-bad")
 
 
-def test_data_access_account_kind(config_copy):
+def test_lifecycle_script_needing_internet_without_egress(config_copy):
+    """A VPC-only domain with egress none cannot pip install: error at the script, naming the line."""
     path = config_copy.joinpath(*DS)
-    replace_text(path, "    account: data\n", "    account: ml-exec\n")
-    d = error_on(config_errors(config_copy), "data_science.data_access.account")
-    assert "expected an account of kind data" in d.message and d.line == line_of(path, "account: ml-exec")
+    replace_text(path, "          mkdir -p ~/.jupyter", "          pip install --quiet jupyterlab-git\n          mkdir -p ~/.jupyter")
+    d = error_on(config_errors(config_copy), "data_science.studio.lifecycle_configurations[0].script")
+    assert d.line == line_of(path, "script: |") and "line 4 of the script ('pip install --quiet jupyterlab-git')" in d.message
+    assert "network.egress: nat" in d.message
+    replace_text(path, "egress: none", "egress: nat")
+    from config import load
+
+    assert load(config_copy).accounts["ds-dev"].data_science.network.egress == "nat"  # valid with a NAT
 
 
-def test_data_access_unknown_bucket(config_copy):
+def test_internet_lines_detection():
+    from config.kinds.data_science import internet_lines
+
+    script = "#!/bin/bash\n# pip install in a comment\npip install --no-index /opt/wheels/x.whl\nconda install -y numpy\ncurl -sSL https://x\ngit clone https://github.com/a/b\n"
+    assert [n for n, _ in internet_lines(script)] == [4, 5, 6]
+
+
+def test_data_access_is_gone_lake_access_follows_shares(config_copy):
     path = config_copy.joinpath(*DS)
-    replace_text(path, "    buckets: [curated]\n", "    buckets: [curated, cured]\n")
-    d = error_on(config_errors(config_copy), "data_science.data_access.buckets[1]")
-    assert "has no bucket 'cured'" in d.message and d.line == line_of(path, "[curated, cured]")
+    replace_text(path, "  athena_workgroups: [analytics]\n", "  data_access: {account: data, buckets: [curated]}\n  athena_workgroups: [analytics]\n")
+    d = error_on(config_errors(config_copy), "data_science.data_access")
+    assert "unknown key 'data_access'" in d.message

@@ -18,6 +18,7 @@ NO_RESOURCE_LEVEL = {
     "sagemaker:ListEndpointConfigs", "sagemaker:ListMonitoringSchedules", "sagemaker:ListMonitoringExecutions",
     "cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "cloudwatch:PutMetricData", "ecr:GetAuthorizationToken",
     "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions",
+    "lakeformation:GetDataAccess",
 }
 
 
@@ -35,10 +36,10 @@ def test_network_is_private_with_endpoints(stacks):
     assert sorted((s["availability_zone"], s["cidr_block"]) for s in subnets.values()) == [("eu-west-1a", "10.20.0.0/19"), ("eu-west-1b", "10.20.32.0/19")]
     assert all(s["map_public_ip_on_launch"] is False for s in subnets.values())
     endpoints = {e["service_name"]: e for e in stacks.resources(DS, "aws_vpc_endpoint").values()}
-    assert sorted(endpoints) == sorted([
-        "aws.sagemaker.eu-west-1.studio", "com.amazonaws.eu-west-1.ecr.api", "com.amazonaws.eu-west-1.ecr.dkr", "com.amazonaws.eu-west-1.kms",
-        "com.amazonaws.eu-west-1.logs", "com.amazonaws.eu-west-1.s3", "com.amazonaws.eu-west-1.sagemaker.api",
-        "com.amazonaws.eu-west-1.sagemaker.runtime", "com.amazonaws.eu-west-1.sts"])
+    # The personas' activities need these (Athena, Glue and Lake Formation for the lake queries).
+    assert sorted(endpoints) == sorted(f"com.amazonaws.eu-west-1.{s}" for s in [
+        "athena", "ecr.api", "ecr.dkr", "glue", "kms", "lakeformation", "logs", "monitoring", "s3", "sagemaker.api",
+        "sagemaker.runtime", "sts"])
     assert endpoints["com.amazonaws.eu-west-1.s3"]["vpc_endpoint_type"] == "Gateway"
     assert all(e["private_dns_enabled"] is True for n, e in endpoints.items() if not n.endswith(".s3"))
     egress = [r.get("cidr_ipv4") for r in stacks.resources(DS, "aws_vpc_security_group_egress_rule").values()]
@@ -104,7 +105,8 @@ def test_pass_role_names_the_compute_persona(stacks):
 def test_data_access_names_resources(stacks, resolved_example):
     r = resolved_example
     stmts = {s["Sid"]: s for s in persona_statements(stacks, "data-scientist")}
-    assert stmts["AccessS3BucketsReadDataObjects"]["Resource"] == r.bucket_arn("data", "lake-curated") + "/*"
+    # S3 reads only on the prefixes shared with ds-dev through Lake Formation (customers), not the bucket.
+    assert stmts["AccessS3BucketsReadDataObjects"]["Resource"] == r.bucket_arn("data", "lake-curated") + "/customers/*"
     assert r.bucket_arn(DS, "model-outputs") in stmts["AccessS3BucketsListBuckets"]["Resource"]
     assert stmts["AccessS3BucketsDecryptDataBuckets"]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/acme-ml/data-lake"}}
     # Glue: the databases the data account shares with ds-dev, in its catalog and as local resource links.

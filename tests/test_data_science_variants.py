@@ -18,7 +18,7 @@ def variant(tmp_path_factory):
     base = tmp_path_factory.mktemp("variants")
     root = copy_example(base)
     ds, ss = root / "accounts" / "ds-dev.yaml", root / "accounts" / "shared-services.yaml"
-    replace_text(ds, "allow_internet: false", "allow_internet: true")
+    replace_text(ds, "egress: none", "egress: nat")
     replace_text(ds, "auth_mode: IAM", "auth_mode: SSO")
     replace_text(ds, "{name: alice, persona: data-scientist}", "{name: alice, persona: data-scientist, sso_user: alice}")
     replace_text(ds, "enforce_kms: true", "enforce_kms: false")
@@ -29,7 +29,7 @@ def variant(tmp_path_factory):
     return read_stacks(out)
 
 
-def test_allow_internet_adds_nat_egress(variant):
+def test_egress_nat_adds_nat_gateway(variant):
     assert len(variant.resources("ds-dev", "aws_internet_gateway")) == 1
     nat = next(iter(variant.resources("ds-dev", "aws_nat_gateway").values()))
     assert nat["subnet_id"].startswith("${aws_subnet.network_public")

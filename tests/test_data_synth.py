@@ -44,7 +44,7 @@ def test_glue_catalog_encrypted_and_crawlers_per_dataset(stacks):
     assert settings["encryption_at_rest"] == {"catalog_encryption_mode": "SSE-KMS", "sse_aws_kms_key_id": key_ref}
     assert settings["connection_password_encryption"]["return_connection_password_encrypted"] is True
     databases = {d["name"]: d for d in stacks.resources("data", "aws_glue_catalog_database").values()}
-    assert sorted(databases) == ["acme_ml_clickstream_raw", "acme_ml_customers", "acme_ml_transactions"]
+    assert sorted(databases) == ["acme_ml_churn", "acme_ml_clickstream_raw", "acme_ml_customers", "acme_ml_transactions"]
     assert databases["acme_ml_transactions"]["location_uri"] == f"s3://{LAKE[1]}/transactions/v2/"
     crawler = named(stacks, "data", "aws_glue_crawler", "name", "acme-ml-crawler-transactions")
     assert crawler["schedule"] == "cron(30 1 * * ? *)"
@@ -57,7 +57,8 @@ def test_glue_catalog_encrypted_and_crawlers_per_dataset(stacks):
     assert trust["Principal"] == {"Service": "glue.amazonaws.com"}
     policy = next(p for p in stacks.resources("data", "aws_iam_role_policy").values() if p["name"] == "dataset-access")
     read = by_sid(json.loads(policy["policy"])["Statement"])["ReadDatasetObjects"]
-    assert read["Resource"] == [f"arn:aws:s3:::{LAKE[1]}/customers/*", f"arn:aws:s3:::{LAKE[1]}/transactions/v2/*", f"arn:aws:s3:::{LAKE[0]}/clickstream/*"]
+    assert read["Resource"] == [f"arn:aws:s3:::{LAKE[1]}/churn/*", f"arn:aws:s3:::{LAKE[1]}/customers/*", f"arn:aws:s3:::{LAKE[1]}/transactions/v2/*",
+                                f"arn:aws:s3:::{LAKE[0]}/clickstream/*"]
 
 
 def test_athena_workgroup_enforces_encryption_and_cutoff(stacks):
@@ -74,8 +75,15 @@ def test_athena_workgroup_enforces_encryption_and_cutoff(stacks):
 
 def test_lake_formation_admins_locations_and_cross_account_grants(stacks):
     settings = stacks.resource("data", "aws_lakeformation_data_lake_settings")
-    assert settings["admins"] == ["arn:aws:iam::333333333333:role/DataPlatformAdmin", "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"]
-    assert "create_database_default_permissions" not in settings
+    # Admins exist: the deploy role, and the Identity Center role of platform-admin read at plan.
+    assert settings["admins"] == ["${one(tolist(data.aws_iam_roles.persona-role-platform-admin.arns))}",
+                                  "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"]
+    lookup = stacks.data("data", "aws_iam_roles")["persona-role-platform-admin"]
+    assert lookup["name_regex"] == "^AWSReservedSSO_platform-admin_[0-9a-f]+$"
+    assert lookup["path_prefix"] == "/aws-reserved/sso.amazonaws.com/"
+    assert lookup["lifecycle"]["postcondition"][0]["condition"] == "${length(self.arns) == 1}"
+    # Nothing new inherits IAM_ALLOWED_PRINCIPALS: both defaults explicitly empty.
+    assert settings["create_database_default_permissions"] == [] and settings["create_table_default_permissions"] == []
     locations = sorted(r["arn"] for r in stacks.resources("data", "aws_lakeformation_resource").values())
     assert locations == sorted(f"arn:aws:s3:::{b}" for b in LAKE)
     grants = {}
@@ -83,6 +91,7 @@ def test_lake_formation_admins_locations_and_cross_account_grants(stacks):
         target = p.get("database", {}).get("name") or p.get("table", {}).get("database_name")
         grants.setdefault(p["principal"], []).append((target, "table" in p, tuple(p["permissions"]), tuple(p.get("permissions_with_grant_option", ()))))
     assert sorted(grants["666666666666"]) == [
+        ("acme_ml_churn", False, ("DESCRIBE",), ("DESCRIBE",)), ("acme_ml_churn", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
         ("acme_ml_customers", False, ("DESCRIBE",), ("DESCRIBE",)), ("acme_ml_customers", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
         ("acme_ml_transactions", False, ("DESCRIBE",), ("DESCRIBE",)), ("acme_ml_transactions", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
     ]
@@ -91,6 +100,34 @@ def test_lake_formation_admins_locations_and_cross_account_grants(stacks):
     assert table_grant["table"] == {"database_name": "acme_ml_customers", "wildcard": True}
     # No other account receives anything.
     assert {p for p in grants if p.isdigit()} == {"555555555555", "666666666666"}
+
+
+def test_databases_and_crawlers_wait_for_the_data_lake_settings(stacks):
+    """A database created before the settings keeps IAM_ALLOWED_PRINCIPALS (and its crawled tables too)."""
+    settings = next(iter(stacks.resources("data", "aws_lakeformation_data_lake_settings")))
+    ref = f"aws_lakeformation_data_lake_settings.{settings}"
+    databases = stacks.resources("data", "aws_glue_catalog_database")
+    crawlers = stacks.resources("data", "aws_glue_crawler")
+    assert len(databases) == 4 and len(crawlers) == 4
+    assert all(ref in d["depends_on"] for d in databases.values())
+    assert all(ref in c["depends_on"] for c in crawlers.values())
+
+
+def test_data_engineer_persona_granted_what_the_yaml_says(stacks):
+    role = "${one(tolist(data.aws_iam_roles.persona-role-data-engineer.arns))}"
+    lookup = stacks.data("data", "aws_iam_roles")["persona-role-data-engineer"]
+    assert lookup["name_regex"] == "^AWSReservedSSO_data-engineer_[0-9a-f]+$"
+    mine = [p for p in stacks.resources("data", "aws_lakeformation_permissions").values() if p["principal"] == role]
+    databases = {p["database"]["name"]: p["permissions"] for p in mine if "database" in p}
+    tables = {p["table"]["database_name"]: p["permissions"] for p in mine if "table" in p}
+    names = ["acme_ml_churn", "acme_ml_clickstream_raw", "acme_ml_customers", "acme_ml_transactions"]
+    assert sorted(databases) == names and all(v == ["CREATE_TABLE", "DESCRIBE"] for v in databases.values())
+    assert sorted(tables) == names and all(v == ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"] for v in tables.values())
+    # create_tables and ALTER need the registered locations of the datasets' buckets (curated and raw).
+    locations = sorted(p["data_location"]["arn"] for p in mine if "data_location" in p)
+    registered = {k: v["arn"] for k, v in stacks.resources("data", "aws_lakeformation_resource").items()}
+    assert [registered[ref.split(".")[1]] for ref in (x[2:-5] for x in locations)] == [
+        f"arn:aws:s3:::{LAKE[1]}", f"arn:aws:s3:::{LAKE[0]}"]
 
 
 def test_catalog_key_lets_consumers_decrypt_only_through_glue(stacks):

@@ -117,7 +117,8 @@ def test_pipeline_role_names_resources(stacks, resolved_example):
     assert sid(policy, "ModelCards")["Resource"] == "arn:aws:sagemaker:eu-west-1:666666666666:model-card/*"
     assert sid(policy, "ExportModelCards")["Resource"] == r.bucket_arn(ML, "model-cards") + "/*"
     wildcard = [s for s in statements(policy) if s.get("Resource") == "*"]
-    assert sorted(s["Sid"] for s in wildcard) == ["EcrToken", "Metrics"]
+    # lakeformation:GetDataAccess has no resource-level permissions (the only other wildcard).
+    assert sorted(s["Sid"] for s in wildcard) == ["EcrToken", "LakeFormationDataAccess", "Metrics"]
 
 
 def test_inference_data_destination_grants_replication_roles(stacks, resolved_example):

@@ -3,7 +3,7 @@
 Two grants cross the account boundary here and both sides read them from this module:
 - the inference data landing zone (destination side of S3 replication), `replication_destination`,
   used by data accounts and, with the same function, by ml-execution accounts;
-- Lake Formation shares to ml-execution and data-science accounts, `lake_formation_shares`.
+- Lake Formation shares to ml-execution and data-science accounts, `lake_formation_shares` (config.kinds.lake).
 """
 from __future__ import annotations
 
@@ -11,31 +11,24 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..checks.refs import account_ref
 from ..contracts import INFERENCE_DATA, replication_role_name, replication_sources
 from ..resolver import S3_BUCKET_NAME_MAX
+from . import lake
+from .lake import (  # noqa: F401  (re-exported: stacks import the lake names from config.kinds.data)
+    dataset_prefix, glue_database_name, lake_bucket_purpose, lake_formation_shares, lake_readers,
+)
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..loader import Config
     from ..resolver import Flow, Resolved
 
-LAKE_CONSUMER_KINDS = ("ml-execution", "data-science")
 DATA_LAKE = "data-lake"  # KMS purpose of the lake buckets, Athena results and the Glue catalog
 DATA_STORES = "data-stores"  # KMS purpose of DynamoDB, RDS and EFS
 ATHENA_RESULTS = "athena-results"
 ACCESS_LOGS = "access-logs"
 # Bucket purposes a data account always derives besides its lake buckets.
 FIXED_BUCKET_PURPOSES = (INFERENCE_DATA, ATHENA_RESULTS, ACCESS_LOGS)
-
-
-def lake_bucket_purpose(bucket: str) -> str:
-    return f"lake-{bucket}"
-
-
-def glue_database_name(r: "Resolved", dataset: str) -> str:
-    """Glue database of a dataset: the prefix with underscores, then the dataset name."""
-    return f"{r.prefix.replace('-', '_')}_{dataset}"
 
 
 # -- inference data replication, destination side ---------------------------------------------
@@ -84,73 +77,6 @@ def replication_flows(r: "Resolved", destination: str) -> Iterator["Flow"]:
         yield Flow(source, destination, "replication", "inference data replication", first=destination)
 
 
-# -- direct reads of lake buckets from other accounts ------------------------------------------
-@dataclass(frozen=True)
-class LakeReader:
-    """Roles of one account that read objects under a prefix of a lake bucket with their own identity
-    policies (S3 and the lake key); the data account's bucket and key policies grant exactly these."""
-
-    account: str
-    bucket: str  # configured lake bucket name (data.buckets[].name)
-    prefix: str  # "" for the whole bucket
-    roles: tuple[str, ...]
-
-
-def lake_readers(r: "Resolved", data_account: str) -> list[LakeReader]:
-    """Who reads this data account's lake buckets directly: data-science personas with the
-    access-s3-buckets activity (data_science.data_access) and ml-execution pipeline roles (input_data).
-    The consumer stacks build their identity policies from the same configuration."""
-    from .data_science import activity_catalog, persona_role_name
-    from .ml_execution import pipeline_execution_role_name
-
-    readers: set[LakeReader] = set()
-    catalog = activity_catalog()
-    for account in r.of_kind("data-science"):
-        section = account.config.data_science
-        access = section.data_access
-        if access is None or access.account != data_account:
-            continue
-        roles = tuple(sorted(
-            persona_role_name(r, p.name) for p in section.personas
-            if any("@data_objects" in repr(catalog.get(a, {})) for a in p.activities)
-        ))
-        if roles:
-            readers.update(LakeReader(account.name, bucket, "", roles) for bucket in access.buckets)
-    for account in r.of_kind("ml-execution"):
-        for pipeline in account.config.ml_execution.pipelines:
-            data = pipeline.input_data
-            if data.account == data_account:
-                readers.add(LakeReader(account.name, data.bucket, data.prefix, (pipeline_execution_role_name(r),)))
-    return sorted(readers, key=lambda x: (x.bucket, x.account, x.prefix, x.roles))
-
-
-# -- Lake Formation shares ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class LakeShare:
-    """A database shared by a data account with a consumer account (which creates resource links)."""
-
-    data_account: str
-    catalog_id: str
-    database_name: str
-    permissions: tuple[str, ...]
-    grantable: bool
-
-
-def lake_formation_shares(r: "Resolved", consumer: str) -> list[LakeShare]:
-    """Every database that data accounts share with consumer, from their lake_formation.grants."""
-    shares = []
-    for data in sorted(r.of_kind("data"), key=lambda a: a.name):
-        for grant in data.config.data.lake_formation.grants:
-            if grant.account != consumer:
-                continue
-            for dataset in grant.datasets:
-                shares.append(LakeShare(
-                    data.name, r.account_id(data.name), glue_database_name(r, dataset),
-                    tuple(sorted(p.value for p in grant.permissions)), grant.grantable,
-                ))
-    return sorted(shares, key=lambda s: (s.data_account, s.database_name))
-
-
 # -- checks ----------------------------------------------------------------------------------
 def bucket_names(config: "Config") -> Iterator["Diagnostic"]:
     """Lake bucket names are unique, and every derived bucket name fits S3's 63 characters."""
@@ -190,23 +116,6 @@ def datasets(config: "Config") -> Iterator["Diagnostic"]:
                 )
 
 
-def lake_formation_grants(config: "Config") -> Iterator["Diagnostic"]:
-    """Grants go to ml-execution or data-science accounts, on defined datasets."""
-    for account in config.of_kind("data"):
-        defined = {d.name for d in account.data.datasets}
-        for i, grant in enumerate(account.data.lake_formation.grants):
-            here = ("data", "lake_formation", "grants", i)
-            problem = account_ref(config, account.name, (*here, "account"), grant.account, LAKE_CONSUMER_KINDS)
-            if problem:
-                yield problem
-            for j, dataset in enumerate(grant.datasets):
-                if dataset not in defined:
-                    yield config.error(
-                        account.name, (*here, "datasets", j),
-                        f"unknown dataset {dataset!r}; define it under data.datasets (defined: {', '.join(sorted(defined)) or 'none'})",
-                    )
-
-
 def shared_database_names(config: "Config") -> Iterator["Diagnostic"]:
     """A consumer links each shared database under its own name, so no consumer gets one name twice."""
     seen: dict[tuple[str, str], str] = {}  # (consumer, dataset) -> data account that shares it first
@@ -239,14 +148,10 @@ def stores(config: "Config") -> Iterator["Diagnostic"]:
                 yield config.error(account.name, ("data", "stores", i, "subnet_ids"), "subnet ids must be distinct")
 
 
-CHECKS = [bucket_names, datasets, lake_formation_grants, shared_database_names, stores]
+CHECKS = [bucket_names, datasets, shared_database_names, stores, *lake.CHECKS]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
-    from ..resolver import Flow
-
     for data in sorted(a.name for a in resolved.of_kind("data")):
         yield from replication_flows(resolved, data)
-        consumers = sorted({g.account for g in resolved.accounts[data].config.data.lake_formation.grants})
-        for consumer in consumers:
-            yield Flow(data, consumer, "data-access", "Lake Formation grants")
+    yield from lake.flows(resolved)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from ..checks.refs import account_ref
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 SECTION = "data_science"
 CATALOG = ("data", "ml_activities.json")  # inside the `modules` package, shipped as package data
+# A VpcOnly domain runs only with interface endpoints for the SageMaker API and runtime (or a NAT); the SDK
+# calls STS and S3 for its session and default bucket. Activities add what they call (catalog `vpc_endpoints`).
+# https://docs.aws.amazon.com/sagemaker/latest/dg/studio-notebooks-and-internet-access.html
+STUDIO_BASE_ENDPOINTS = ("s3", "sagemaker.api", "sagemaker.runtime", "sts")
+GATEWAY_ENDPOINTS = ("s3",)
+# Commands in a lifecycle script that fetch from the internet (package indexes, URLs, repositories).
+INTERNET_COMMAND = re.compile(
+    r"\b(pip3?|python3? -m pip|conda|mamba|micromamba|npm|yarn|apt-get|apt|yum|dnf)\s+(install|add)\b"
+    r"|\bjupyter\s+labextension\s+install\b|\b(curl|wget)\s|\bgit\s+clone\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +38,45 @@ def activity_catalog() -> dict[str, dict]:
 
 def persona_role_name(r: "Resolved", persona: str) -> str:
     return r.resource_name("persona", persona)
+
+
+def studio_endpoints(section) -> list[str]:
+    """Services the Studio VPC needs endpoints for: Studio's own plus those of every persona's activities."""
+    catalog = activity_catalog()
+    needed = set(STUDIO_BASE_ENDPOINTS)
+    for persona in section.personas:
+        for activity in persona.activities:
+            needed.update(catalog.get(activity, {}).get("vpc_endpoints", []))
+    return sorted(needed)
+
+
+def internet_lines(script: str) -> list[tuple[int, str]]:
+    """(line number, line) of a lifecycle script that need the internet; offline installs (--no-index) excluded."""
+    found = []
+    for number, line in enumerate(script.splitlines(), start=1):
+        code = line.split("#", 1)[0]
+        if INTERNET_COMMAND.search(code) and "--no-index" not in code:
+            found.append((number, line.strip()))
+    return found
+
+
+def check_egress(config: "Config") -> Iterable["Diagnostic"]:
+    """A VPC-only Studio without egress reaches AWS services through endpoints only: a lifecycle script
+    that downloads from the internet would fail at every app start."""
+    for account in config.of_kind("data-science"):
+        section = account.data_science
+        if section.network.egress != "none":
+            continue
+        for i, lifecycle in enumerate(section.studio.lifecycle_configurations):
+            lines = internet_lines(lifecycle.script)
+            if lines:
+                number, line = lines[0]
+                yield config.error(
+                    account.name, (SECTION, "studio", "lifecycle_configurations", i, "script"),
+                    f"line {number} of the script ({line!r}) needs the internet, but the Studio domain is VPC only and "
+                    "data_science.network.egress is none; set network.egress: nat (a NAT gateway) or install from an "
+                    "image or a local wheel (pip install --no-index)",
+                )
 
 
 def check_personas(config: "Config") -> Iterable["Diagnostic"]:
@@ -69,25 +118,11 @@ def check_user_profiles(config: "Config") -> Iterable["Diagnostic"]:
         for i, name in enumerate(lifecycle):
             if lifecycle.index(name) != i:
                 yield config.error(account.name, (SECTION, "studio", "lifecycle_configurations", i, "name"), f"lifecycle configuration {name!r} is defined twice")
-        if section.data_access:
-            access = section.data_access
-            problem = account_ref(config, account.name, (SECTION, "data_access", "account"), access.account, ("data",))
-            if problem:
-                yield problem
-            elif access.account in config.accounts:
-                defined = [b.name for b in config.accounts[access.account].data.buckets]
-                for i, bucket in enumerate(access.buckets):
-                    if bucket not in defined:
-                        yield config.error(account.name, (SECTION, "data_access", "buckets", i), f"data account {access.account!r} has no bucket {bucket!r} (buckets: {', '.join(defined) or 'none'})")
 
 
-CHECKS = [check_personas, check_user_profiles]
+CHECKS = [check_personas, check_user_profiles, check_egress]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
-    from ..resolver import Flow
-
-    for account in resolved.of_kind("data-science"):
-        access = account.config.data_science.data_access
-        if access:
-            yield Flow(access.account, account.name, "data-access", f"lake buckets: {', '.join(sorted(access.buckets))}")
+    """Lake access of data-science accounts follows the Lake Formation shares (config.kinds.lake.flows)."""
+    return []

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Union
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from .common import AccountName, RoleName, Slug, StrictModel
+from .security import PersonaName
 
 
 
@@ -109,21 +110,51 @@ class LakePermission(str, Enum):
     describe = "DESCRIBE"
 
 
+class LocalTablePermission(str, Enum):
+    """Table permissions Lake Formation grants to principals of the data account itself."""
+
+    select = "SELECT"
+    describe = "DESCRIBE"
+    insert = "INSERT"
+    delete = "DELETE"
+    alter = "ALTER"
+    drop = "DROP"
+
+
 class LakeGrant(StrictModel):
     """Database and table permissions on datasets for an ml-execution or data-science account."""
 
     account: AccountName
     datasets: list[GlueName] = Field(min_length=1)
     permissions: list[LakePermission] = Field(default_factory=lambda: [LakePermission.select, LakePermission.describe], min_length=1)
-    # The consumer's data lake administrator re-grants to its own roles: it needs the grant option.
-    grantable: bool = True
+    # The consumer's data lake administrator re-grants to its own roles: it needs the grant option
+    # (false is a configuration error, see config.kinds.data.lake_formation_grants).
+    grantable: bool = Field(default=True, description="grant option for the consumer's Lake Formation admin (required)")
+
+
+class PersonaGrant(StrictModel):
+    """Lake Formation permissions in this account for the Identity Center sessions of one persona."""
+
+    persona: PersonaName = Field(description="an Identity Center persona (security.identity_center.personas) assigned to this account")
+    datasets: list[GlueName] = Field(min_length=1)
+    permissions: list[LocalTablePermission] = Field(
+        default_factory=lambda: [LocalTablePermission.select, LocalTablePermission.describe], min_length=1,
+        description="table permissions on every table of the datasets",
+    )
+    create_tables: bool = Field(default=False, description="CREATE_TABLE on the databases and DATA_LOCATION_ACCESS on their buckets")
 
 
 class LakeFormation(StrictModel):
-    """Lake Formation settings: administrators (role names in this account), grants to other accounts."""
+    """Lake Formation settings: administrators, grants to other accounts and to this account's personas."""
 
-    admins: list[RoleName] = Field(default_factory=list)
+    admins: list[RoleName] = Field(
+        default_factory=list, description="existing IAM roles of this account; the stack reads each one, so plan fails when one is missing",
+    )
+    admin_personas: list[PersonaName] = Field(
+        default_factory=list, description="Identity Center personas assigned to this account whose sessions administer the lake",
+    )
     grants: list[LakeGrant] = Field(default_factory=list)
+    persona_grants: list[PersonaGrant] = Field(default_factory=list)
 
 
 class DynamoDbKey(StrictModel):

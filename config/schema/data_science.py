@@ -6,11 +6,13 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator
 
-from .common import AccountName, Slug, StrictModel
+from .common import Slug, StrictModel
 
 PersonaName = Literal["data-scientist", "mlops-engineer", "sagemaker-compute"]
 # Activity names are checked against the catalog shipped in modules/data/ml_activities.json (config.kinds).
 ActivityName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+# Outbound reach of the Studio VPC; with none, everything must go through VPC endpoints.
+Egress = Literal["none", "nat"]
 UserProfileName = Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")]
 
 
@@ -20,7 +22,10 @@ class ManagedNetwork(StrictModel):
     type: Literal["managed"]
     cidr: str = "10.20.0.0/16"
     availability_zones: int = Field(default=2, ge=2, le=4)
-    allow_internet: bool = False
+    egress: Egress = Field(
+        default="none",
+        description="none: private subnets and VPC endpoints only; nat: a NAT gateway and HTTPS to the internet (pip install, git clone)",
+    )
 
     @field_validator("cidr")
     @classmethod
@@ -42,6 +47,7 @@ class ExistingNetwork(StrictModel):
     vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
     subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(min_length=1, max_length=16)
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(default_factory=list, max_length=5)
+    egress: Egress = Field(default="none", description="what the existing subnets route to: none (VPC endpoints only) or nat (the internet)")
 
 
 Network = Annotated[Union[ManagedNetwork, ExistingNetwork], Field(discriminator="type")]
@@ -79,14 +85,6 @@ class UserProfile(StrictModel):
     sso_user: str | None = Field(default=None, description="IAM Identity Center user name (auth_mode SSO)")
 
 
-class DataAccess(StrictModel):
-    """Lake buckets of a data account the personas may read (by bucket name in that account's
-    data.buckets). Glue databases come from that account's lake_formation.grants to this account."""
-
-    account: AccountName
-    buckets: list[Slug] = Field(default_factory=list)
-
-
 class DataScienceSection(StrictModel):
     """Settings of data-science accounts."""
 
@@ -95,7 +93,6 @@ class DataScienceSection(StrictModel):
     personas: list[Persona] = Field(default_factory=list)
     user_profiles: list[UserProfile] = Field(default_factory=list)
     project_buckets: list[Slug] = Field(default_factory=lambda: ["project-artifacts", "model-outputs"], min_length=1)
-    data_access: DataAccess | None = None
     athena_workgroups: list[Slug] = Field(default_factory=lambda: ["analytics"], description="created here, results in the first project bucket")
     enforce_vpc: bool = True
     enforce_kms: bool = True
