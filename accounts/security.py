@@ -4,7 +4,6 @@ log-archive account the trail's bucket and key."""
 from __future__ import annotations
 
 from config.flows import delegated_admin
-from config.kinds.data import ACCESS_LOGS
 from config.kinds.security import (
     CLOUDTRAIL, SECURITY_ALERTS, audit_role_arns, identity_center_home, log_archive_account, security_auditor_role_name,
     trail_account, trail_arn, trail_name, trail_owner_account_id,
@@ -18,6 +17,7 @@ from modules.secure_bucket import AccessLogBucket
 from modules.security_services import GuardDutyOrganization, SecurityHubOrganization
 
 from .base import AccountStack
+from .baseline import access_logs
 from .organization_security import build_identity_center
 
 
@@ -84,10 +84,7 @@ def _audit_personas(stack: AccountStack) -> list[str]:
 
 
 def _access_logs(stack: AccountStack) -> AccessLogBucket:
-    r = stack.resolved
-    return AccessLogBucket(
-        stack, "access-logs", bucket_name=r.bucket_name(stack.account.name, ACCESS_LOGS), account_id=stack.account_id, partition=r.partition
-    )
+    return access_logs(stack)  # shared with the AWS Config archive (accounts/baseline.py)
 
 
 def _log_archive(stack: AccountStack) -> TrailLogArchive:

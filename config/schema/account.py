@@ -52,6 +52,8 @@ class AccountBase(StrictModel):
     region: Region | None = None
     tags: Tags = Field(default_factory=dict)
     deploy_role_name: RoleName | None = None
+    # This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone.
+    monthly_budget_usd: int | None = Field(default=None, ge=1, le=100_000_000)
 
     @model_validator(mode="before")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from .baseline import Baseline, ControlIdentifier, ControlTower
 from .common import AccountId, OuPath, Region, RoleName, Slug, StrictModel, Tags
 
 class Vending(str, Enum):
@@ -22,8 +23,6 @@ class Guardrail(str, Enum):
     deny_unapproved_regions = "deny-unapproved-regions"
     protect_security_services = "protect-security-services"
     deny_root_user = "deny-root-user"
-
-ControlIdentifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$|^arn:aws[a-z-]*:controltower:[a-z0-9-]+::control/[A-Za-z0-9_]+$")]
 
 class OrganizationalUnit(StrictModel):
     """One OU, by path; guardrails and Control Tower controls attach here."""
@@ -42,6 +41,8 @@ class Organization(StrictModel):
     # Account Factory product in Service Catalog, used only with vending: control_tower.
     account_factory_product_id: Annotated[str, StringConstraints(pattern=r"^prod-[a-z0-9]{13}$")] | None = None
     account_factory_artifact_name: str = "AWS Control Tower Account Factory"
+    # The Control Tower landing zone's baseline and the OUs it owns; used only with vending: control_tower.
+    control_tower: ControlTower = Field(default_factory=ControlTower)
 
 def _per_account_template(template: str) -> str:
     """A name template that gives each account its own value: must use {account}, may use {prefix}."""
@@ -98,6 +99,7 @@ class LandingZone(StrictModel):
     tags: Tags = Field(default_factory=dict)
     state_backend: Backend = Field(default_factory=LocalBackend)
     deploy_role_name: RoleName | None = None
+    baseline: Baseline = Field(default_factory=Baseline)
 
     @property
     def default_deploy_role(self) -> str:
