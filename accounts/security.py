@@ -14,8 +14,9 @@ from modules.kms import KmsKey, service_use_statement
 from modules.org_trail import OrganizationTrail, TrailLogArchive
 from modules.policy import assume_role_trust, document, statement
 from modules.secure_bucket import AccessLogBucket
-from modules.security_services import GuardDutyOrganization, SecurityHubOrganization
+from modules.security_services import SecurityHubOrganization
 
+from . import regional
 from .base import AccountStack
 from .baseline import access_logs
 from .organization_security import build_identity_center
@@ -37,10 +38,10 @@ def build(stack: AccountStack) -> None:
         _trail(stack, archive)
     delegated = {s.value for s in r.management().config.management.delegated_services}
     if section.guardduty.enabled and "guardduty" in delegated:
-        GuardDutyOrganization(
-            stack, "guardduty", features=[f.value for f in section.guardduty.features],
-            finding_publishing_frequency=section.guardduty.finding_publishing_frequency,
-        )
+        regional.guardduty_organization(stack, section)
+    if "access-analyzer" in delegated:
+        regional.access_analyzer(stack)
+    regional.config_aggregator(stack)
     if section.security_hub.enabled and "securityhub" in delegated:
         hub = SecurityHubOrganization(
             stack, "securityhub", name=r.resource_name("security-hub"), standards=[s.value for s in section.security_hub.standards],

@@ -79,8 +79,9 @@ def budget_alert_address(config: "Config") -> Iterator["Diagnostic"]:
     admin = config.accounts.get(administrator_name(config) or "")
     section = admin.security if admin is not None and admin.kind == "security" else None
     if not budget_emails(lz, section):
+        where = ("baseline", "budget") if "budget" in lz.baseline.model_fields_set else ("baseline",)
         yield config.error(
-            None, ("baseline",) if "baseline" in lz.model_fields_set else (),
+            None, where if "baseline" in lz.model_fields_set else (),
             "every account gets a monthly budget, which needs an alert address: set baseline.budget.alert_emails "
             "(or the security account's alerts.emails), or baseline.budget.enabled: false",
         )
@@ -102,22 +103,7 @@ def config_bucket_length(config: "Config") -> Iterator["Diagnostic"]:
             )
 
 
-def control_tower_ous(config: "Config") -> Iterator["Diagnostic"]:
-    """Under Control Tower, mlops-tf may not attach its own SCPs to the OUs Control Tower owns."""
-    lz = config.landing_zone
-    if not control_tower(lz):
-        return
-    owned = set(lz.organization.control_tower.existing_ous)
-    for i, ou in enumerate(lz.organization.organizational_units):
-        if ou.path in owned and ou.guardrails:
-            yield config.error(
-                None, ("organization", "organizational_units", i, "guardrails"),
-                f"OU {ou.path!r} belongs to Control Tower (organization.control_tower.existing_ous); its controls "
-                "govern it, so attach guardrails to the OUs mlops-tf adds",
-            )
-
-
-CHECKS = [budget_alert_address, config_bucket_length, control_tower_ous]
+CHECKS = [budget_alert_address, config_bucket_length]
 
 
 # -- flows -----------------------------------------------------------------------------------

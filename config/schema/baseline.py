@@ -56,7 +56,7 @@ def _control_identifier(value: str) -> str:
         return value
     name = tower["name"] if tower else value
     raise ValueError(
-        f"unknown control identifier {value!r}: expected a legacy name such as AWS-GR_ENCRYPTED_VOLUMES, "
+        f"unknown control identifier {value!r}: expected a legacy name such as AWS-GR_RESTRICT_ROOT_USER, "
         "arn:aws:controltower:<region>::control/AWS-GR_..., or a Control Catalog ARN "
         f"arn:aws:controlcatalog:::control/<id>{_suggestion(name)}"
     )
