@@ -34,12 +34,12 @@ class ConfigRecorder(Construct):
         )
         # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (a recorder must exist first)
         self.channel = aws.config_delivery_channel.ConfigDeliveryChannel(
-            self, "channel", provider=provider, name=RECORDER_NAME, s3_bucket_name=bucket_name,
+            self, "channel", provider=provider, name=self.recorder.name, s3_bucket_name=bucket_name,
             snapshot_delivery_properties={"delivery_frequency": delivery_frequency}, depends_on=[self.recorder],
         )
         # Recording starts only once a delivery channel exists.
         self.status = aws.config_configuration_recorder_status.ConfigConfigurationRecorderStatus(
-            self, "status", provider=provider, name=RECORDER_NAME, is_enabled=True, depends_on=[self.channel],
+            self, "status", provider=provider, name=self.recorder.name, is_enabled=True, depends_on=[self.channel],
         )
 
 
