@@ -103,7 +103,24 @@ def config_bucket_length(config: "Config") -> Iterator["Diagnostic"]:
             )
 
 
-CHECKS = [budget_alert_address, config_bucket_length]
+def account_closing(config: "Config") -> Iterator["Diagnostic"]:
+    """close_on_deletion: only for accounts mlops-tf created through Organizations, never for production."""
+    lz = config.landing_zone
+    for account in config.accounts.values():
+        if not account.close_on_deletion:
+            continue
+        if account.kind == "production":
+            problem = "production accounts are never closed by mlops-tf (as `destroy` refuses them); close one by hand"
+        elif account.email is None:
+            problem = "only accounts mlops-tf creates (with email) can be closed on deletion; this one exists already"
+        elif control_tower(lz):
+            problem = "Account Factory unmanages an account when its product is terminated but does not close it; close it by hand"
+        else:
+            continue
+        yield config.error(account.name, ("close_on_deletion",), problem)
+
+
+CHECKS = [budget_alert_address, config_bucket_length, account_closing]
 
 
 # -- flows -----------------------------------------------------------------------------------

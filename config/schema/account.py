@@ -54,6 +54,8 @@ class AccountBase(StrictModel):
     deploy_role_name: RoleName | None = None
     # This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone.
     monthly_budget_usd: int | None = Field(default=None, ge=1, le=100_000_000)
+    # Close the account when its file is removed (set it, apply, then remove the file); never for production.
+    close_on_deletion: bool = False
 
     @model_validator(mode="before")
     @classmethod
