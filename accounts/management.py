@@ -15,6 +15,7 @@ from .base import AccountStack
 SERVICE_ACCESS_PRINCIPALS = [
     "access-analyzer.amazonaws.com",
     "cloudtrail.amazonaws.com",
+    "config-multiaccountsetup.amazonaws.com",  # Config's delegated administrator needs both Config principals
     "config.amazonaws.com",
     "guardduty.amazonaws.com",
     "malware-protection.guardduty.amazonaws.com",

@@ -76,6 +76,8 @@ def test_config_delegated_admin_and_organization_aggregator(stacks):
     delegated = {d["service_principal"]: d["account_id"] for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()}
     assert delegated["config.amazonaws.com"] == "222222222222"
     assert delegated["config-multiaccountsetup.amazonaws.com"] == "222222222222"
+    trusted = stacks.resource("management", "aws_organizations_organization")["aws_service_access_principals"]
+    assert {"config.amazonaws.com", "config-multiaccountsetup.amazonaws.com"} <= set(trusted)  # delegation needs trusted access
     aggregator = stacks.resource("security", "aws_config_configuration_aggregator")
     source = aggregator["organization_aggregation_source"]
     assert source["regions"] == REGIONS and source["all_regions"] is False
