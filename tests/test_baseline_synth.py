@@ -226,16 +226,18 @@ def test_control_tower_controls_in_every_documented_form(tower):
     assert {tuple(c["depends_on"]) for c in controls} == {("aws_controltower_baseline.register-ou-workloads-prod",)}
 
 
-def test_close_on_deletion_only_where_the_yaml_says(tmp_path, stacks):
+def test_close_on_deletion_and_moves_where_the_yaml_says(tmp_path, stacks):
     from accounts.app import synthesize
     from config import load, resolve
 
     assert {a["close_on_deletion"] for a in stacks.resources("management", "aws_organizations_account").values()} == {False}
     config = copy_example(tmp_path)
     ds = config / "accounts" / "ds-dev.yaml"
-    ds.write_text(ds.read_text().replace("ou: Workloads/Dev\n", "ou: Workloads/Dev\nclose_on_deletion: true\n"))
+    # Closed on deletion, and moved to another OU in the same edit.
+    ds.write_text(ds.read_text().replace("ou: Workloads/Dev\n", "ou: Workloads/Staging\nclose_on_deletion: true\n"))
     synthesize(resolve(load(config)), ["management"], tmp_path / "out", state_dir=tmp_path / "state")
     accounts = read_stacks(tmp_path / "out").resources("management", "aws_organizations_account")
     assert accounts["account-ds-dev"]["close_on_deletion"] is True
+    assert accounts["account-ds-dev"]["parent_id"] == "${aws_organizations_organizational_unit.ou-workloads-staging.id}"
     assert accounts["account-ml-exec"]["close_on_deletion"] is False
     assert all(a["lifecycle"]["prevent_destroy"] is True for a in accounts.values())
