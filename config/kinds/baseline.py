@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..resolver import S3_BUCKET_NAME_MAX
+from ..flows import delegated_admin
+from ..resolver import S3_BUCKET_NAME_MAX, Flow
 from ..schema import Vending
 from .security import administrator_name, administrator_section, log_archive_account
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..resolver import Resolved
 
 CONFIG = "config"  # bucket and KMS purpose of the central AWS Config archive
 
@@ -35,8 +36,6 @@ def config_archive_account(r: "Resolved") -> str | None:
     """The account holding the central Config bucket and key: the trail's log archive, else the administering security account."""
     if not config_recording(r):
         return None
-    from ..flows import delegated_admin
-
     return log_archive_account(r) or delegated_admin(r)
 
 
@@ -48,8 +47,6 @@ def config_aggregator_account(r: "Resolved") -> str | None:
     """The administering security account, delegated administrator for Config, holds the organization aggregator."""
     if not config_recording(r) or not r.landing_zone.baseline.config.aggregator:
         return None
-    from ..flows import delegated_admin
-
     return delegated_admin(r)
 
 
@@ -125,8 +122,6 @@ CHECKS = [budget_alert_address, config_bucket_length, account_closing]
 
 # -- flows -----------------------------------------------------------------------------------
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
-    from ..resolver import Flow
-
     archive = config_archive_account(resolved)
     if archive is None:
         return

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..checks.refs import account_ref, account_refs
 from ..contracts import security_audit_role_name
 from ..resolver import S3_BUCKET_NAME_MAX
+from ..schema import Vending
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -47,7 +48,6 @@ def trail_account(r: "Resolved") -> str | None:
     """The account that owns the organization trail (the administering security account), if enabled.
     Under Control Tower there is none: Control Tower's own organization trail and Log Archive are reused."""
     from ..flows import delegated_admin
-    from ..schema import Vending
 
     if r.landing_zone.organization.vending is Vending.control_tower:
         return None
