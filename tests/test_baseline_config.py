@@ -69,3 +69,14 @@ def test_budget_can_be_turned_off_without_an_address(config_copy):
     with pytest.raises(ConfigError) as raised:
         load(config_copy)
     assert "baseline.budget: every account gets a monthly budget, which needs an alert address" in str(raised.value)
+
+
+def test_config_bucket_policy_must_fit_s3s_limit(config_copy):
+    for i in range(150):
+        (config_copy / "accounts" / f"audit-{i:03d}.yaml").write_text(
+            f'name: audit-{i:03d}\nkind: security\naccount_id: "{900000000000 + i}"\nou: Security\n'
+        )
+    with pytest.raises(ConfigError) as raised:
+        load(config_copy)
+    assert "158 accounts make the central AWS Config bucket policy about" in str(raised.value)
+    assert "landing-zone.yaml" in str(raised.value).split("158 accounts")[0].splitlines()[-1]

@@ -100,6 +100,28 @@ def config_bucket_length(config: "Config") -> Iterator["Diagnostic"]:
             )
 
 
+S3_BUCKET_POLICY_MAX = 20 * 1024  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/BucketRestrictions.html
+# The central bucket's policy without its per-account parts (TLS and KMS denies, three Config statements).
+CONFIG_POLICY_BASE_BYTES = 1600
+
+
+def config_bucket_policy_size(config: "Config") -> Iterator["Diagnostic"]:
+    """The central Config bucket policy names every account (a delivery path and three aws:SourceAccount
+    entries each): it must stay within S3's 20 KB bucket policy limit."""
+    lz = config.landing_zone
+    if not lz.baseline.config.enabled or control_tower(lz):
+        return
+    bucket = len(f"{lz.prefix}-{CONFIG}-{'0' * 12}-{lz.home_region}")
+    per_account = len(f'"arn:aws:s3:::{"x" * bucket}/AWSLogs/{"0" * 12}/Config/*",') + 3 * len('"000000000000",')
+    size = CONFIG_POLICY_BASE_BYTES + len(config.accounts) * per_account
+    if size > S3_BUCKET_POLICY_MAX:
+        yield config.error(
+            None, ("baseline", "config") if "baseline" in lz.model_fields_set else (),
+            f"{len(config.accounts)} accounts make the central AWS Config bucket policy about {size} bytes; S3 allows "
+            f"{S3_BUCKET_POLICY_MAX}. Split the landing zone or set baseline.config.enabled: false and record Config otherwise",
+        )
+
+
 def account_closing(config: "Config") -> Iterator["Diagnostic"]:
     """close_on_deletion: only for accounts mlops-tf created through Organizations, never for production."""
     lz = config.landing_zone
@@ -117,7 +139,7 @@ def account_closing(config: "Config") -> Iterator["Diagnostic"]:
         yield config.error(account.name, ("close_on_deletion",), problem)
 
 
-CHECKS = [budget_alert_address, config_bucket_length, account_closing]
+CHECKS = [budget_alert_address, config_bucket_length, config_bucket_policy_size, account_closing]
 
 
 # -- flows -----------------------------------------------------------------------------------
