@@ -21,7 +21,7 @@ KIND_MODULES = SECTION_OF_KIND
 
 
 # Modules whose build(stack) runs in every account's stack (e.g. roles every account carries).
-COMMON_MODULES: list[str] = ["security_audit"]
+COMMON_MODULES: list[str] = ["security_audit", "baseline"]
 
 
 def common_builders() -> list[Callable[["AccountStack"], None]]:

@@ -24,6 +24,7 @@ class AccountStack(TerraformStack):
         self.resolved = resolved
         self.account = account
         self.provider = self._provider(account.region)
+        self._regional: dict[str, object] = {account.region: self.provider}
         self._backend(stack_dir, state_dir)
         self.add_override("terraform.required_providers.aws.source", AWS_PROVIDER_SOURCE)
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
@@ -36,12 +37,26 @@ class AccountStack(TerraformStack):
     def account_id(self) -> str:
         return self.resolved.account_id(self.account.name)
 
-    def _provider(self, region: str):
+    @property
+    def regions(self) -> list[str]:
+        """Every region the landing zone allows, the account's own first: baseline services run in each."""
+        others = sorted(set(self.resolved.landing_zone.allowed_regions) - {self.account.region})
+        return [self.account.region, *others]
+
+    def provider_for(self, region: str):
+        """The AWS provider of a region: the stack's default one in its own region, else one aliased
+        by the region code (`aws.eu-central-1`), made once and shared by every construct of the stack."""
+        if region not in self._regional:
+            self._regional[region] = self._provider(region, alias=region)
+        return self._regional[region]
+
+    def _provider(self, region: str, alias: str | None = None):
         # No deploy role (the management account by default): the caller's own credentials apply.
         role_arn = self.resolved.deploy_role_arn(self.account.name)
         return aws.provider.AwsProvider(
             self,
-            "aws",
+            "aws" if alias is None else f"aws-{alias}",
+            alias=alias,
             region=region,
             assume_role=None if role_arn is None else [{"roleArn": role_arn, "sessionName": "mlops-tf"}],
             default_tags=[{"tags": dict(sorted(self.account.tags.items()))}],

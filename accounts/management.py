@@ -8,7 +8,7 @@ from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
-from . import organization_adoption, organization_security, tfc_oidc
+from . import control_tower, organization_adoption, organization_security, regional, tfc_oidc
 from .base import AccountStack
 from .organization_adoption import slug as _slug
 
@@ -16,6 +16,7 @@ from .organization_adoption import slug as _slug
 SERVICE_ACCESS_PRINCIPALS = [
     "access-analyzer.amazonaws.com",
     "cloudtrail.amazonaws.com",
+    "config-multiaccountsetup.amazonaws.com",  # Config's delegated administrator needs both Config principals
     "config.amazonaws.com",
     "guardduty.amazonaws.com",
     "malware-protection.guardduty.amazonaws.com",
@@ -36,7 +37,9 @@ def build(stack: AccountStack) -> None:
     root_id = org.roots.get(0).id
     # Lake Formation shares cross-account through RAM; inside the organization no one must accept them.
     aws.ram_sharing_with_organization.RamSharingWithOrganization(stack, "ram-sharing", depends_on=[org])
-    ous = organization_adoption.organizational_units(stack, root_id)
+    # Control Tower's own OUs are found by name, never created twice; the others are adopted by id or created.
+    ous, created = organization_adoption.organizational_units(stack, root_id, control_tower.adopted_ous(stack, root_id))
+    registered = control_tower.register_ous(stack, created)
     organization_adoption.adopt_accounts(stack, ous)
 
     account_ids = {}
@@ -44,7 +47,7 @@ def build(stack: AccountStack) -> None:
         if not account.created:
             continue
         if org_config.vending is Vending.control_tower:
-            account_ids[account.name] = _account_factory(stack, account, ous[account.ou], org_config)
+            account_ids[account.name] = _account_factory(stack, account, ous[account.ou], org_config, registered.get(account.ou))
         else:
             member = aws.organizations_account.OrganizationsAccount(
                 stack,
@@ -53,7 +56,8 @@ def build(stack: AccountStack) -> None:
                 email=account.email,
                 parent_id=ous[account.ou].id,
                 role_name=account.deploy_role_name,
-                close_on_deletion=False,
+                # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/organizations_account (close_on_deletion)
+                close_on_deletion=account.config.close_on_deletion,
                 iam_user_access_to_billing="ALLOW",
                 tags=dict(sorted(account.tags.items())),
                 # AWS cannot change these after creation; a later edit must not force a new account.
@@ -62,7 +66,7 @@ def build(stack: AccountStack) -> None:
             account_ids[account.name] = member.id
 
     _guardrails(stack, ous)
-    _controls(stack, ous)
+    _controls(stack, ous, registered)
     _delegated_administrators(stack, org)
     organization_security.build(stack)
     tfc_oidc.build(stack, account_ids)
@@ -72,7 +76,7 @@ def build(stack: AccountStack) -> None:
     stack.output("organization_id", org.id, "Organization id")
 
 
-def _account_factory(stack: AccountStack, account, ou, org_config) -> str:
+def _account_factory(stack: AccountStack, account, ou, org_config, registration) -> str:
     """One Account Factory provisioned product; returns the expression of the new account's id."""
     product = aws.servicecatalog_provisioned_product.ServicecatalogProvisionedProduct(
         stack,
@@ -90,6 +94,8 @@ def _account_factory(stack: AccountStack, account, ou, org_config) -> str:
         ],
         tags=dict(sorted(account.tags.items())),
         lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+        # Account Factory provisions only into OUs registered with Control Tower.
+        depends_on=[registration] if registration is not None else None,
     )
     address = f"aws_servicecatalog_provisioned_product.{product.friendly_unique_id}"
     return f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
@@ -123,7 +129,7 @@ def _guardrails(stack: AccountStack, ous: dict) -> None:
             )
 
 
-def _controls(stack: AccountStack, ous: dict) -> None:
+def _controls(stack: AccountStack, ous: dict, registered: dict) -> None:
     lz = stack.resolved.landing_zone
     if lz.organization.vending is not Vending.control_tower:
         return
@@ -137,6 +143,8 @@ def _controls(stack: AccountStack, ous: dict) -> None:
                 f"control-{_slug(ou.path)}-{_slug(control.rsplit('/', 1)[-1])}",
                 control_identifier=identifier,
                 target_identifier=ous[ou.path].arn,
+                # Controls apply to registered OUs only.
+                depends_on=[registered[ou.path]] if ou.path in registered else None,
             )
 
 
@@ -147,11 +155,8 @@ def _delegated_administrators(stack: AccountStack, org) -> None:
     admin_id = stack.resolved.account_id(admin)
     services = {s.value for s in stack.account.config.management.delegated_services}
     if "guardduty" in services:
-        # GuardDuty must be on in the management account before it can delegate.
-        detector = aws.guardduty_detector.GuarddutyDetector(stack, "guardduty", enable=True)
-        aws.guardduty_organization_admin_account.GuarddutyOrganizationAdminAccount(
-            stack, "delegate-guardduty", admin_account_id=admin_id, depends_on=[org, detector]
-        )
+        regional.delegate_guardduty(stack, org, admin_id)
+    regional.delegate_config(stack, org, admin_id)
     if "securityhub" in services:
         aws.securityhub_organization_admin_account.SecurityhubOrganizationAdminAccount(
             stack, "delegate-securityhub", admin_account_id=admin_id, depends_on=[org]

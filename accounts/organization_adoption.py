@@ -5,7 +5,7 @@ types enabled today stay enabled, existing accounts keep their name, email and s
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from cdktf import Fn, TerraformResourceLifecycle
 
@@ -52,12 +52,14 @@ def organization(stack: AccountStack, principals: Sequence[str]):
     return org
 
 
-def organizational_units(stack: AccountStack, root_id: str) -> dict:
-    """Every OU path of the landing zone, parents first: adopted by id when the YAML gives one, else created."""
+def organizational_units(stack: AccountStack, root_id: str, existing: Mapping | None = None) -> tuple[dict, dict]:
+    """Every OU path of the landing zone, parents first: `existing` ones (Control Tower's) as given, adopted by
+    id when the YAML gives one, else created. Returns (all OUs by path, the OUs this stack creates)."""
     lz = stack.resolved.landing_zone
     adopted = {ou.path: ou.id for ou in lz.organization.organizational_units if ou.id}
-    ous: dict = {}
-    for path in sorted(lz.ou_paths(), key=lambda p: (p.count("/"), p)):
+    ous: dict = dict(existing or {})
+    created: dict = {}
+    for path in sorted(lz.ou_paths() - set(ous), key=lambda p: (p.count("/"), p)):
         parent, _, leaf = path.rpartition("/")
         ou = aws.organizations_organizational_unit.OrganizationsOrganizationalUnit(
             stack, f"ou-{slug(path)}", name=leaf, parent_id=ous[parent].id if parent else root_id,
@@ -67,8 +69,10 @@ def organizational_units(stack: AccountStack, root_id: str) -> dict:
         )
         if path in adopted:
             ou.import_from(adopted[path])
+        else:
+            created[path] = ou
         ous[path] = ou
-    return ous
+    return ous, created
 
 
 def adopt_accounts(stack: AccountStack, ous: dict) -> dict[str, str]:

@@ -4,7 +4,6 @@ log-archive account the trail's bucket and key."""
 from __future__ import annotations
 
 from config.flows import delegated_admin
-from config.kinds.data import ACCESS_LOGS
 from config.kinds.security import (
     CLOUDTRAIL, SECURITY_ALERTS, audit_role_arns, identity_center_home, log_archive_account, security_auditor_role_name,
     trail_account, trail_arn, trail_name, trail_owner_account_id,
@@ -15,9 +14,11 @@ from modules.kms import KmsKey, service_use_statement
 from modules.org_trail import OrganizationTrail, TrailLogArchive
 from modules.policy import assume_role_trust, document, statement
 from modules.secure_bucket import AccessLogBucket
-from modules.security_services import GuardDutyOrganization, SecurityHubOrganization
+from modules.security_services import SecurityHubOrganization
 
+from . import regional
 from .base import AccountStack
+from .baseline import access_logs
 from .organization_security import build_identity_center
 
 
@@ -37,10 +38,10 @@ def build(stack: AccountStack) -> None:
         _trail(stack, archive)
     delegated = {s.value for s in r.management().config.management.delegated_services}
     if section.guardduty.enabled and "guardduty" in delegated:
-        GuardDutyOrganization(
-            stack, "guardduty", features=[f.value for f in section.guardduty.features],
-            finding_publishing_frequency=section.guardduty.finding_publishing_frequency,
-        )
+        regional.guardduty_organization(stack, section)
+    if "access-analyzer" in delegated:
+        regional.access_analyzer(stack)
+    regional.config_aggregator(stack)
     if section.security_hub.enabled and "securityhub" in delegated:
         hub = SecurityHubOrganization(
             stack, "securityhub", name=r.resource_name("security-hub"), standards=[s.value for s in section.security_hub.standards],
@@ -84,10 +85,7 @@ def _audit_personas(stack: AccountStack) -> list[str]:
 
 
 def _access_logs(stack: AccountStack) -> AccessLogBucket:
-    r = stack.resolved
-    return AccessLogBucket(
-        stack, "access-logs", bucket_name=r.bucket_name(stack.account.name, ACCESS_LOGS), account_id=stack.account_id, partition=r.partition
-    )
+    return access_logs(stack)  # shared with the AWS Config archive (accounts/baseline.py)
 
 
 def _log_archive(stack: AccountStack) -> TrailLogArchive:

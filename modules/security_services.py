@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from .aws import aws
@@ -22,19 +23,33 @@ def standard_arn(standard: str, *, region: str, partition: str = "aws") -> str:
 
 
 class GuardDutyOrganization(Construct):
-    """The administrator's detector, auto-enabling every member account and the given protection plans."""
+    """The administrator's detector in the provider's region, auto-enabling every member account and the
+    given protection plans.
 
-    def __init__(self, scope: Construct, id: str, *, features: Sequence[str], finding_publishing_frequency: str) -> None:
+    Designating the delegated administrator (management stack, same region) already enabled GuardDuty
+    in this account, so the detector is adopted: found by `data.aws_guardduty_detector` and imported,
+    never created a second time (terraform-provider-aws issue 11780).
+    # https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, features: Sequence[str], finding_publishing_frequency: str, provider=None,
+    ) -> None:
         super().__init__(scope, id)
+        found = aws.data_aws_guardduty_detector.DataAwsGuarddutyDetector(self, "delegated", provider=provider)
         self.detector = aws.guardduty_detector.GuarddutyDetector(
-            self, "detector", enable=True, finding_publishing_frequency=finding_publishing_frequency
+            self, "detector", provider=provider, enable=True, finding_publishing_frequency=finding_publishing_frequency,
+            # The organization's detector outlives this stack; removing it would stop GuardDuty for every member.
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
+        self.detector.import_from(found.id, provider)
+        # https://docs.aws.amazon.com/guardduty/latest/ug/set-guardduty-auto-enable-preferences.html
         aws.guardduty_organization_configuration.GuarddutyOrganizationConfiguration(
-            self, "organization", detector_id=self.detector.id, auto_enable_organization_members="ALL"
+            self, "organization", provider=provider, detector_id=self.detector.id, auto_enable_organization_members="ALL"
         )
         for feature in sorted(set(features)):
             aws.guardduty_organization_configuration_feature.GuarddutyOrganizationConfigurationFeature(
-                self, f"feature-{feature.lower()}", detector_id=self.detector.id, name=feature, auto_enable="ALL"
+                self, f"feature-{feature.lower()}", provider=provider, detector_id=self.detector.id, name=feature, auto_enable="ALL"
             )
 
 

@@ -82,7 +82,8 @@ def test_scp_attachments_follow_ou_guardrails(stacks):
 
 
 def test_delegated_administrators(stacks):
-    assert stacks.resource("management", "aws_guardduty_organization_admin_account")["admin_account_id"] == "222222222222"
+    guardduty = stacks.resources("management", "aws_guardduty_organization_admin_account").values()
+    assert len(guardduty) == 3 and {g["admin_account_id"] for g in guardduty} == {"222222222222"}  # one per allowed region
     assert stacks.resource("management", "aws_securityhub_organization_admin_account")["admin_account_id"] == "222222222222"
     # The security issue adds a second delegated administrator (sso.amazonaws.com): pick by service.
     (analyzer,) = [d for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()

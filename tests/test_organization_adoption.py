@@ -16,7 +16,8 @@ from tests.helpers import config_errors, error_on, replace_text
 
 MEMBERS = {"data": "Infrastructure", "production": "Workloads/Prod", "security": "Security",
            "shared-services": "Infrastructure", "staging": "Workloads/Staging"}
-OURS = ["access-analyzer.amazonaws.com", "cloudtrail.amazonaws.com", "config.amazonaws.com", "guardduty.amazonaws.com",
+OURS = ["access-analyzer.amazonaws.com", "cloudtrail.amazonaws.com", "config-multiaccountsetup.amazonaws.com",
+        "config.amazonaws.com", "guardduty.amazonaws.com",
         "malware-protection.guardduty.amazonaws.com", "ram.amazonaws.com", "securityhub.amazonaws.com", "sso.amazonaws.com"]
 
 

@@ -88,9 +88,10 @@ def test_trail_bucket_and_key_policies_name_the_trail(stacks):
 
 
 def test_guardduty_auto_enables_members_and_features(stacks):
-    org = stacks.resource("security", "aws_guardduty_organization_configuration")
-    assert org["auto_enable_organization_members"] == "ALL"
-    features = sorted((f["name"], f["auto_enable"]) for f in stacks.resources("security", "aws_guardduty_organization_configuration_feature").values())
+    # One organization configuration per allowed region (tests/test_baseline_synth.py checks the regions).
+    orgs = stacks.resources("security", "aws_guardduty_organization_configuration").values()
+    assert len(orgs) == 3 and {o["auto_enable_organization_members"] for o in orgs} == {"ALL"}
+    features = sorted({(f["name"], f["auto_enable"]) for f in stacks.resources("security", "aws_guardduty_organization_configuration_feature").values()})
     assert features == [("EBS_MALWARE_PROTECTION", "ALL"), ("LAMBDA_NETWORK_LOGS", "ALL"), ("RDS_LOGIN_EVENTS", "ALL"), ("S3_DATA_EVENTS", "ALL")]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-KIND_CHECK_MODULES = ("security", "data", "shared_services", "data_science", "ml_execution", "inference")
+KIND_CHECK_MODULES = ("security", "baseline", "data", "shared_services", "data_science", "ml_execution", "inference")
 
 
 def modules() -> list[ModuleType]:

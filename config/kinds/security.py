@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..checks.refs import account_ref, account_refs
 from ..contracts import security_audit_role_name
 from ..resolver import S3_BUCKET_NAME_MAX
+from ..schema import Vending
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -44,9 +45,12 @@ def administrator_section(r: "Resolved") -> Any:
 
 
 def trail_account(r: "Resolved") -> str | None:
-    """The account that owns the organization trail (the administering security account), if enabled."""
+    """The account that owns the organization trail (the administering security account), if enabled.
+    Under Control Tower there is none: Control Tower's own organization trail and Log Archive are reused."""
     from ..flows import delegated_admin
 
+    if r.landing_zone.organization.vending is Vending.control_tower:
+        return None
     section = administrator_section(r)
     trail = section.organization_trail if section is not None else None
     return delegated_admin(r) if trail is not None and trail.enabled else None

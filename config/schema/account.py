@@ -52,6 +52,10 @@ class AccountBase(StrictModel):
     region: Region | None = None
     tags: Tags = Field(default_factory=dict)
     deploy_role_name: RoleName | None = None
+    # This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone.
+    monthly_budget_usd: int | None = Field(default=None, ge=1, le=100_000_000)
+    # Close the account when its file is removed (set it, apply, then remove the file); never for production.
+    close_on_deletion: bool = False
 
     @model_validator(mode="before")
     @classmethod

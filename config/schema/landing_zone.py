@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from .baseline import Baseline, ControlIdentifier, ControlTower
 from .common import AccountId, OuId, OuPath, Region, RoleName, ServicePrincipal, Slug, StrictModel, Tags
 
 class Vending(str, Enum):
@@ -28,8 +29,6 @@ PolicyType = Literal[
     "AISERVICES_OPT_OUT_POLICY", "BACKUP_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2",
     "RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY", "TAG_POLICY",
 ]
-
-ControlIdentifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$|^arn:aws[a-z-]*:controltower:[a-z0-9-]+::control/[A-Za-z0-9_]+$")]
 
 class OrganizationalUnit(StrictModel):
     """One OU, by path; guardrails and Control Tower controls attach here."""
@@ -61,6 +60,8 @@ class Organization(StrictModel):
         default_factory=list,
         description="Further policy types to enable on the root; an imported organization also keeps every one enabled today",
     )
+    # The Control Tower landing zone's baseline and the OUs it owns; used only with vending: control_tower.
+    control_tower: ControlTower = Field(default_factory=ControlTower)
 
 def _per_account_template(template: str) -> str:
     """A name template that gives each account its own value: must use {account}, may use {prefix}."""
@@ -117,6 +118,7 @@ class LandingZone(StrictModel):
     tags: Tags = Field(default_factory=dict)
     state_backend: Backend = Field(default_factory=LocalBackend)
     deploy_role_name: RoleName | None = None
+    baseline: Baseline = Field(default_factory=Baseline)
 
     @property
     def default_deploy_role(self) -> str:

@@ -1,0 +1,73 @@
+"""The baseline every account's stack gets (a common builder): S3 account public access block and a
+monthly budget once per account; EBS encryption by default and AWS Config recording in every allowed
+region, each region through its own provider (AccountStack.provider_for)."""
+from __future__ import annotations
+
+from config.kinds.baseline import (
+    CONFIG, config_archive_account, config_bucket_name, config_recording, monthly_budget, resolved_budget_emails,
+)
+from config.kinds.data import ACCESS_LOGS
+from modules.account_baseline import AccountBaseline, EbsDefaultEncryption, config_service_linked_role_arn
+from modules.aws import aws
+from modules.config_recorder import ConfigArchive, ConfigRecorder
+from modules.secure_bucket import AccessLogBucket
+
+from .base import AccountStack
+
+
+def build(stack: AccountStack) -> None:
+    r, account = stack.resolved, stack.account
+    baseline = r.landing_zone.baseline
+    AccountBaseline(
+        stack, "account-baseline", account_id=stack.account_id, public_access_block=baseline.s3_public_access_block,
+        budget_name=r.resource_name(account.name, "monthly") if baseline.budget.enabled else None,
+        monthly_limit_usd=monthly_budget(r, account.name), threshold_percent=baseline.budget.threshold_percent,
+        alert_emails=resolved_budget_emails(r) if baseline.budget.enabled else [],
+    )
+    if baseline.ebs_default_encryption:
+        for region in stack.regions:
+            EbsDefaultEncryption(stack, f"ebs-encryption-{region}", provider=stack.provider_for(region))
+    if config_recording(r):
+        _config(stack)
+
+
+def _config(stack: AccountStack) -> None:
+    """Recorder and delivery channel in every allowed region, to the central bucket of the archive account."""
+    r, account = stack.resolved, stack.account
+    settings = r.landing_zone.baseline.config
+    # https://docs.aws.amazon.com/config/latest/developerguide/using-service-linked-roles.html
+    role = aws.iam_service_linked_role.IamServiceLinkedRole(
+        stack, "config-service-role", aws_service_name="config.amazonaws.com",
+        description="AWS Config records this account's resources",
+    )
+    bucket = config_bucket_name(r)
+    archive = _archive(stack) if config_archive_account(r) == account.name else None
+    for region in stack.regions:
+        ConfigRecorder(
+            stack, f"config-{region}", provider=stack.provider_for(region),
+            role_arn=config_service_linked_role_arn(stack.account_id, r.partition), bucket_name=bucket,
+            include_global=region == account.region, delivery_frequency=settings.delivery_frequency,
+            depends_on=[role] + ([archive.bucket.policy] if archive is not None else []),
+        )
+
+
+def _archive(stack: AccountStack) -> ConfigArchive:
+    r = stack.resolved
+    archive = ConfigArchive(
+        stack, "config-archive", bucket_name=config_bucket_name(r), kms_alias=r.kms_alias(CONFIG), account_id=stack.account_id,
+        account_ids=[r.account_id(name) for name in sorted(r.accounts)], log_bucket=access_logs(stack),
+        retention_days=r.landing_zone.baseline.config.retention_days, partition=r.partition,
+    )
+    stack.output("config_bucket", archive.bucket.name, "Central AWS Config bucket of every account and region")
+    return archive
+
+
+def access_logs(stack: AccountStack) -> AccessLogBucket:
+    """The account's one S3 access-log bucket, shared by every bucket of the stack that logs."""
+    found = stack.node.try_find_child("access-logs")
+    if found is not None:
+        return found
+    r = stack.resolved
+    return AccessLogBucket(
+        stack, "access-logs", bucket_name=r.bucket_name(stack.account.name, ACCESS_LOGS), account_id=stack.account_id, partition=r.partition
+    )

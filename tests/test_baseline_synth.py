@@ -1,0 +1,244 @@
+"""The security baseline over the synthesized JSON: AWS Config, GuardDuty, Security Hub, Access Analyzer,
+EBS encryption, S3 public access block and budgets in every account and allowed region; and the
+Control Tower variant, which creates nothing Control Tower owns."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import copy_example, read_stacks
+from tests.synth_lookup import bucket_statements, by_sid, key_statements
+
+REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"]
+HOME = "eu-west-1"
+ACCOUNT_IDS = ["111111111111", "222222222222", "333333333333", "444444444444", "555555555555", "666666666666", "777777777777", "888888888888"]
+CONFIG_BUCKET = "acme-ml-config-222222222222-eu-west-1"
+
+
+def _regions_of(stacks, account: str, rtype: str) -> list[str]:
+    """The region of every resource of a type, from its provider (the stack's default is the account's region)."""
+    providers = {p.get("alias"): p["region"] for p in stacks[account]["provider"]["aws"]}
+    out = []
+    for res in stacks.resources(account, rtype).values():
+        alias = res.get("provider", "aws").partition(".")[2] or None
+        out.append(providers[alias])
+    return sorted(out)
+
+
+def test_every_stack_has_one_provider_per_allowed_region(stacks):
+    for account, stack in stacks.items():
+        providers = stack["provider"]["aws"]
+        assert sorted(p["region"] for p in providers) == REGIONS, account
+        aliases = sorted(p.get("alias", "") for p in providers)
+        assert aliases == ["", "eu-central-1", "us-east-1"], account  # deterministic: the region code
+        roles = {json.dumps(p.get("assume_role")) for p in providers}
+        assert len(roles) == 1, f"{account}: every regional provider assumes the same deploy role"
+
+
+def test_config_recorder_and_channel_per_account_and_region(stacks, resolved_example):
+    assert len(stacks) == 8
+    for account in stacks:
+        for rtype in ("aws_config_configuration_recorder", "aws_config_delivery_channel", "aws_config_configuration_recorder_status"):
+            assert _regions_of(stacks, account, rtype) == REGIONS, (account, rtype)
+        channels = stacks.resources(account, "aws_config_delivery_channel").values()
+        assert {c["s3_bucket_name"] for c in channels} == {CONFIG_BUCKET}
+        recorders = list(stacks.resources(account, "aws_config_configuration_recorder").values())
+        account_id = resolved_example.account_id(account)
+        assert {r["role_arn"] for r in recorders} == {
+            f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+        }
+        # Global resources (IAM) are recorded once, in the account's own region.
+        assert sorted(r["recording_group"]["include_global_resource_types"] for r in recorders) == [False, False, True]
+        assert all(r["recording_group"]["all_supported"] for r in recorders)
+        slr = stacks.resource(account, "aws_iam_service_linked_role")
+        assert slr["aws_service_name"] == "config.amazonaws.com"
+
+
+def test_config_bucket_policy_and_key_follow_the_config_docs(stacks):
+    policy = by_sid(bucket_statements(stacks, "security", CONFIG_BUCKET))
+    source = policy["AWSConfigBucketPermissionsCheck"]["Condition"]["StringEquals"]["aws:SourceAccount"]
+    assert source == ACCOUNT_IDS
+    assert policy["AWSConfigBucketPermissionsCheck"]["Principal"] == {"Service": "config.amazonaws.com"}
+    assert policy["AWSConfigBucketExistenceCheck"]["Action"] == "s3:ListBucket"
+    delivery = policy["AWSConfigBucketDelivery"]
+    assert delivery["Resource"] == [f"arn:aws:s3:::{CONFIG_BUCKET}/AWSLogs/{a}/Config/*" for a in ACCOUNT_IDS]
+    assert delivery["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
+    assert "DenyInsecureTransport" in policy
+    key = by_sid(key_statements(stacks, "security", "alias/acme-ml/config"))
+    assert key["AWSConfigUsesKey"]["Principal"] == {"Service": "config.amazonaws.com"}
+    assert key["AWSConfigUsesKey"]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_IDS}}
+
+
+def test_config_delegated_admin_and_organization_aggregator(stacks):
+    delegated = {d["service_principal"]: d["account_id"] for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()}
+    assert delegated["config.amazonaws.com"] == "222222222222"
+    assert delegated["config-multiaccountsetup.amazonaws.com"] == "222222222222"
+    trusted = stacks.resource("management", "aws_organizations_organization")["aws_service_access_principals"]
+    # Delegation needs trusted access; the imported organization's list is an expression over what is enabled today.
+    assert all(f'"{p}"' in trusted for p in ("config.amazonaws.com", "config-multiaccountsetup.amazonaws.com"))
+    aggregator = stacks.resource("security", "aws_config_configuration_aggregator")
+    source = aggregator["organization_aggregation_source"]
+    assert source["regions"] == REGIONS and source["all_regions"] is False
+    role = next(r for r in stacks.resources("security", "aws_iam_role").values() if r["name"] == "acme-ml-config-organization")
+    trust = json.loads(role["assume_role_policy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "config.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
+
+
+def test_guardduty_delegated_per_region_then_adopted_not_created(stacks):
+    delegations = stacks.resources("management", "aws_guardduty_organization_admin_account")
+    assert _regions_of(stacks, "management", "aws_guardduty_organization_admin_account") == REGIONS
+    assert {d["admin_account_id"] for d in delegations.values()} == {"222222222222"}
+    for d in delegations.values():  # the management account's own detector in that region comes first
+        detector = next(x for x in d["depends_on"] if x.startswith("aws_guardduty_detector."))
+        assert stacks.resources("management", "aws_guardduty_detector")[detector.split(".")[1]].get("provider", "aws") == d.get("provider", "aws")
+    # Security: no detector is created; each region's detector is imported from the one delegation enabled.
+    imports = {i["to"]: i for i in stacks["security"]["import"] if i["to"].startswith("aws_guardduty_detector.")}
+    detectors = stacks.resources("security", "aws_guardduty_detector")
+    assert sorted(imports) == sorted(f"aws_guardduty_detector.{k}" for k in detectors) and len(detectors) == 3
+    found = stacks.data("security", "aws_guardduty_detector")
+    for name, detector in detectors.items():
+        adopted = imports[f"aws_guardduty_detector.{name}"]
+        data_name = adopted["id"].split(".")[2]
+        assert data_name in found and found[data_name].get("provider", "aws") == detector.get("provider", "aws") == adopted["provider"]
+        assert detector["lifecycle"]["prevent_destroy"] is True
+    assert _regions_of(stacks, "security", "aws_guardduty_organization_configuration") == REGIONS
+    for org in stacks.resources("security", "aws_guardduty_organization_configuration").values():
+        assert org["auto_enable_organization_members"] == "ALL"
+    features = stacks.resources("security", "aws_guardduty_organization_configuration_feature").values()
+    assert len(features) == 4 * 3 and {f["auto_enable"] for f in features} == {"ALL"}
+    for account in stacks:
+        if account not in ("management", "security"):
+            assert not stacks.resources(account, "aws_guardduty_detector"), account
+
+
+def test_security_hub_covers_every_allowed_region_from_home(stacks):
+    # Central configuration: policies take effect in the home region and every linked region.
+    aggregator = stacks.resource("security", "aws_securityhub_finding_aggregator")
+    assert sorted([HOME, *aggregator["specified_regions"]]) == REGIONS
+    assert aggregator.get("provider", "aws") == "aws"  # the home region
+
+
+def test_account_baseline_in_every_account(stacks):
+    for account in stacks:
+        block = stacks.resource(account, "aws_s3_account_public_access_block")
+        assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+        assert _regions_of(stacks, account, "aws_ebs_encryption_by_default") == REGIONS
+        budget = stacks.resource(account, "aws_budgets_budget")
+        assert budget["name"] == f"acme-ml-{account}-monthly" and budget["time_unit"] == "MONTHLY" and budget["limit_unit"] == "USD"
+        assert [n["notification_type"] for n in budget["notification"]] == ["ACTUAL", "FORECASTED"]
+        assert budget["notification"][0]["subscriber_email_addresses"] == ["ml-platform-finance@acme.example"]
+    assert stacks.resource("production", "aws_budgets_budget")["limit_amount"] == "5000"  # its own monthly_budget_usd
+    assert stacks.resource("data", "aws_budgets_budget")["limit_amount"] == "2000"  # the landing zone's
+    analyzers = stacks.resources("security", "aws_accessanalyzer_analyzer")
+    assert {a["type"] for a in analyzers.values()} == {"ORGANIZATION"}
+    assert _regions_of(stacks, "security", "aws_accessanalyzer_analyzer") == REGIONS
+
+
+# -- Control Tower ------------------------------------------------------------------------------
+CONTROL_ARN = "arn:aws:controltower:eu-west-1::control/AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS"
+CATALOG_ARN = "arn:aws:controlcatalog:::control/497wrxw1a3kdpd5yvcmvjmlsp"
+
+
+def control_tower_variant(config: Path) -> None:
+    """The example under Control Tower: Account Factory, Control Tower's Security and Sandbox OUs, controls in every form."""
+    path = config / "landing-zone.yaml"
+    lz = yaml.safe_load(path.read_text())
+    org = lz["organization"]
+    org["vending"] = "control_tower"
+    org["account_factory_product_id"] = "prod-abcdefghijklm"
+    org["control_tower"] = {"identity_center_enabled_baseline_arn": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ"}
+    for ou in org["organizational_units"]:
+        if ou["path"] == "Workloads/Prod":
+            ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
+    org["organizational_units"].append({"path": "Sandbox"})
+    path.write_text(yaml.safe_dump(lz, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def tower(tmp_path_factory):
+    from accounts.app import synthesize
+    from config import load, resolve
+
+    base = tmp_path_factory.mktemp("control-tower")
+    config = copy_example(base)
+    control_tower_variant(config)
+    out = base / "cdktf.out"
+    synthesize(resolve(load(config)), None, out, state_dir=base / "terraform-state")
+    return read_stacks(out)
+
+
+def test_control_tower_creates_no_trail_config_or_owned_ou(tower):
+    for account in tower:
+        for rtype in ("aws_cloudtrail", "aws_config_configuration_recorder", "aws_config_delivery_channel",
+                      "aws_config_configuration_aggregator", "aws_iam_service_linked_role"):
+            assert not tower.resources(account, rtype), (account, rtype)
+    buckets = [b["bucket"] for a in tower for b in tower.resources(a, "aws_s3_bucket").values()]
+    assert not [b for b in buckets if "-cloudtrail-" in b or "-config-" in b]
+    principals = {d["service_principal"] for d in tower.resources("management", "aws_organizations_delegated_administrator").values()}
+    assert not principals & {"config.amazonaws.com", "config-multiaccountsetup.amazonaws.com"}
+    assert not tower.resources("management", "aws_cloudtrail_organization_delegated_admin_account")
+    names = sorted(ou["name"] for ou in tower.resources("management", "aws_organizations_organizational_unit").values())
+    assert names == ["Dev", "Infrastructure", "Prod", "Staging", "Workloads"]  # Security and Sandbox are Control Tower's
+    # The rest of the baseline stays: GuardDuty, EBS, budgets.
+    assert _regions_of(tower, "staging", "aws_ebs_encryption_by_default") == REGIONS
+    assert len(tower.resources("security", "aws_guardduty_organization_configuration")) == 3
+
+
+def test_control_tower_adopts_its_ous_by_name(tower):
+    found = tower.data("management", "aws_organizations_organizational_units")
+    assert len(found) == 1
+    data_name, listing = next(iter(found.items()))
+    assert listing["parent_id"] == "${aws_organizations_organization.organization.roots[0].id}"
+    condition = listing["lifecycle"]["postcondition"][0]["condition"]
+    assert '["Sandbox", "Security"]' in condition
+    security = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-ml-exec")
+    assert security  # a created account's product exists; the Security OU reference is the adopted one
+    # Guardrails of an adopted OU attach to the OU Control Tower has, found by its name.
+    attachment = tower.resource("management", "aws_organizations_policy_attachment", "scp-deny-root-user-security")
+    assert attachment["target_id"] == f'${{one([for c in data.aws_organizations_organizational_units.{data_name}.children : c.id if c.name == "Security"])}}'
+
+
+def test_control_tower_registers_every_ou_it_adds(tower):
+    ous = tower.resources("management", "aws_organizations_organizational_unit")
+    baselines = tower.resources("management", "aws_controltower_baseline")
+    targets = {b["target_identifier"] for b in baselines.values()}
+    assert targets == {f"${{aws_organizations_organizational_unit.{name}.arn}}" for name in ous}
+    for b in baselines.values():
+        assert b["baseline_identifier"] == "arn:aws:controltower:eu-west-1::baseline/17BSJV3IGJ2QSGA2"
+        assert b["baseline_version"] == "4.0"
+        assert b["parameters"] == [{"key": "IdentityCenterEnabledBaselineArn", "value": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ"}]
+    # Children register after their parent (Workloads before Workloads/Prod).
+    prod = baselines["register-ou-workloads-prod"]
+    assert prod["depends_on"] == ["aws_controltower_baseline.register-ou-workloads"]
+    # Account Factory provisions into registered OUs only.
+    product = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-ds-dev")
+    assert product["depends_on"] == ["aws_controltower_baseline.register-ou-workloads-dev"]
+
+
+def test_control_tower_controls_in_every_documented_form(tower):
+    controls = tower.resources("management", "aws_controltower_control").values()
+    assert sorted(c["control_identifier"] for c in controls) == sorted([
+        "arn:aws:controltower:eu-west-1::control/AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN,
+    ])
+    assert {tuple(c["depends_on"]) for c in controls} == {("aws_controltower_baseline.register-ou-workloads-prod",)}
+
+
+def test_close_on_deletion_and_moves_where_the_yaml_says(tmp_path, stacks):
+    from accounts.app import synthesize
+    from config import load, resolve
+
+    assert {a["close_on_deletion"] for a in stacks.resources("management", "aws_organizations_account").values()} == {False}
+    config = copy_example(tmp_path)
+    ds = config / "accounts" / "ds-dev.yaml"
+    # Closed on deletion, and moved to another OU in the same edit.
+    ds.write_text(ds.read_text().replace("ou: Workloads/Dev\n", "ou: Workloads/Staging\nclose_on_deletion: true\n"))
+    synthesize(resolve(load(config)), ["management"], tmp_path / "out", state_dir=tmp_path / "state")
+    accounts = read_stacks(tmp_path / "out").resources("management", "aws_organizations_account")
+    assert accounts["account-ds-dev"]["close_on_deletion"] is True
+    assert accounts["account-ds-dev"]["parent_id"] == "${aws_organizations_organizational_unit.ou-workloads-staging.id}"
+    assert accounts["account-ml-exec"]["close_on_deletion"] is False
+    assert all(a["lifecycle"]["prevent_destroy"] is True for a in accounts.values())
