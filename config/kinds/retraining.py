@@ -1,0 +1,141 @@
+"""Drift closes the loop: which pipeline a monitoring event of an endpoint starts.
+
+A data quality violation or a drift alarm on endpoint E (in a staging/production account) starts the
+pipeline that produces E's model package group, in the ml-execution account owning that group, when
+that account lists the pipeline in `retraining.pipelines`. Both sides read `retraining_routes`: the
+serving account forwards exactly its routed schedules' and alarms' events to each owner's retraining
+bus, and the owner has one pair of rules per pipeline whose patterns name exactly the schedules and
+alarms of the endpoints serving its group (so a drift on fraud never retrains churn).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import contracts
+from .inference import MODEL_MONITOR_IMAGE_ACCOUNTS, drift_alarm_arn, monitoring_schedule_arn
+from .ml_execution import retraining_pipeline
+
+if TYPE_CHECKING:
+    from ..errors import Diagnostic
+    from ..loader import Config
+    from ..resolver import Flow, Resolved
+
+EVENT_RULE_NAME_MAX = 64  # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+TRIGGERS = ("violations", "drift-alarms")
+
+
+@dataclass(frozen=True)
+class RetrainingRoute:
+    """One monitored endpoint and the pipeline its monitoring events start."""
+
+    source: str  # serving (staging/production) account
+    endpoint: str  # endpoint name as configured
+    group: str
+    ml_account: str
+    pipeline: str  # pipeline name as configured
+    schedule_arn: str
+    alarm_arns: tuple[str, ...]
+
+
+def retraining_routes(r: "Resolved") -> list[RetrainingRoute]:
+    """Every monitored endpoint whose group has a retraining pipeline, in (source, endpoint) order."""
+    routes = []
+    for account in sorted(r.of_kind(*contracts.INFERENCE_KINDS), key=lambda a: a.name):
+        for ep in sorted(account.config.inference.endpoints, key=lambda e: e.name):
+            target = retraining_pipeline(r.config, ep.model_package_group) if ep.monitor else None
+            if target is None:
+                continue
+            alarms = tuple(drift_alarm_arn(r, account.name, ep.name, a.feature) for a in ep.monitor.drift_alarms)
+            routes.append(RetrainingRoute(account.name, ep.name, ep.model_package_group, target[0], target[1],
+                                          monitoring_schedule_arn(r, account.name, ep.name), alarms))
+    return routes
+
+
+def event_patterns(r: "Resolved", routes: list[RetrainingRoute]) -> dict[str, dict[str, Any]]:
+    """Patterns matching the monitoring events of exactly these routes, by trigger; a trigger without
+    events to match is left out (EventBridge rejects an empty list in a pattern)."""
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+    accounts = sorted({r.account_id(x.source) for x in routes})
+    schedules = sorted({x.schedule_arn for x in routes})
+    alarms = sorted({a for x in routes for a in x.alarm_arns})
+    patterns: dict[str, dict[str, Any]] = {}
+    if schedules:
+        # A scheduled data quality run that found violations ends Completed with this exit message.
+        # https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html
+        patterns["violations"] = {
+            "account": accounts, "source": ["aws.sagemaker"], "detail-type": ["SageMaker Processing Job State Change"],
+            "detail": {"ProcessingJobStatus": ["Completed"], "ExitMessage": [{"prefix": "CompletedWithViolations"}], "MonitoringScheduleArn": schedules},
+        }
+    if alarms:
+        # Retraining starts on entering ALARM; the return to OK stays in the serving account.
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+        patterns["drift-alarms"] = {
+            "account": accounts, "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+            "resources": alarms, "detail": {"state": {"value": ["ALARM"]}},
+        }
+    return patterns
+
+
+def forwarding(r: "Resolved", source: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """What a serving account forwards: ml-execution account -> trigger -> pattern."""
+    routes = [x for x in retraining_routes(r) if x.source == source]
+    return {ml: event_patterns(r, [x for x in routes if x.ml_account == ml]) for ml in sorted({x.ml_account for x in routes})}
+
+
+def retraining_rules(r: "Resolved", ml_account: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """The rules on an ml-execution account's retraining bus: pipeline -> trigger -> pattern."""
+    routes = [x for x in retraining_routes(r) if x.ml_account == ml_account]
+    return {p: event_patterns(r, [x for x in routes if x.pipeline == p]) for p in sorted({x.pipeline for x in routes})}
+
+
+def retraining_senders(r: "Resolved", ml_account: str) -> list[str]:
+    """Serving accounts whose events-forwarder role puts events on this account's retraining bus."""
+    return sorted({x.source for x in retraining_routes(r) if x.ml_account == ml_account})
+
+
+def forward_rule_name(r: "Resolved", ml_account: str, trigger: str) -> str:
+    """Rule in a serving account forwarding one trigger's events to one ml-execution account."""
+    return r.resource_name("to", ml_account, trigger)
+
+
+def retraining_rule_name(r: "Resolved", pipeline: str, trigger: str) -> str:
+    """Rule on the retraining bus starting one pipeline on one trigger."""
+    return r.resource_name("retrain", pipeline, trigger)
+
+
+# -- checks ----------------------------------------------------------------------------------
+def check_rule_names(config: "Config") -> Iterable["Diagnostic"]:
+    """The EventBridge rule names derived from account and pipeline names fit 64 characters."""
+    prefix = config.landing_zone.prefix
+    longest = max(TRIGGERS, key=len)
+    for account in config.of_kind("ml-execution"):
+        for i, pipeline in enumerate(account.ml_execution.pipelines):
+            name = f"{prefix}-retrain-{pipeline.name}-{longest}"
+            if len(name) > EVENT_RULE_NAME_MAX:
+                yield config.error(account.name, ("ml_execution", "pipelines", i, "name"), f"the retraining rule name {name!r} exceeds EventBridge's {EVENT_RULE_NAME_MAX} characters; shorten the pipeline name (got {pipeline.name!r})")
+        name = f"{prefix}-to-{account.name}-{longest}"
+        if account.ml_execution.retraining and len(name) > EVENT_RULE_NAME_MAX:
+            yield config.error(account.name, ("name",), f"the forwarding rule name {name!r} that serving accounts create exceeds EventBridge's {EVENT_RULE_NAME_MAX} characters; shorten the account name")
+
+
+def check_baseline_region(config: "Config") -> Iterable["Diagnostic"]:
+    """Pipelines suggest their baseline with Model Monitor's analyzer, which their region must publish."""
+    for account in config.of_kind("ml-execution"):
+        region = account.region or config.landing_zone.home_region
+        if account.ml_execution.pipelines and region not in MODEL_MONITOR_IMAGE_ACCOUNTS:
+            yield config.error(account.name, ("ml_execution", "pipelines"), f"the pipelines' Baseline step runs Model Monitor's analyzer, which is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}", key=True)
+
+
+CHECKS: list = [check_rule_names, check_baseline_region]
+
+
+def flows(resolved: "Resolved") -> Iterable["Flow"]:
+    from ..resolver import Flow
+
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for route in retraining_routes(resolved):
+        pairs.setdefault((route.source, route.ml_account), set()).add(route.pipeline)
+    for (source, ml), pipelines in sorted(pairs.items()):
+        yield Flow(source, ml, "events", f"monitoring events start retraining: {', '.join(sorted(pipelines))}")
