@@ -269,7 +269,8 @@ def check_model_loop(config: "Config") -> Iterable["Diagnostic"]:
                 f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and the group sets no serving_image: "
                 f"the image its packages serve is unknown, so no ECR repository grants it to {account.name!r}; add a pipeline with "
                 f"model_package_group: {ep.model_package_group} to {owner!r}, or set serving_image on the group"))
-        if ep.monitor is not None and producing_pipeline(config, ep.model_package_group) is None:
+        # A serverless endpoint cannot be monitored at all: check_serverless_limits says so.
+        if ep.monitor is not None and ep.compute.mode == "instance" and producing_pipeline(config, ep.model_package_group) is None:
             yield config.error(account.name, loc + ("monitor",), (
                 f"Model Monitor compares traffic with the baseline that the pipeline of group {ep.model_package_group!r} writes, "
                 f"and no pipeline of {owner!r} produces that group; add one or remove monitor"), key=True)
