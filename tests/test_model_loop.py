@@ -10,6 +10,7 @@ forwarded event -> the retraining rule of exactly that group's pipeline.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,31 @@ def test_capture_keys_stay_apart_in_replicas(variant):
     prefixes = {s: names.capture_prefix(r, s) for s in contracts.replication_sources(r, "ml-exec")}
     assert prefixes == {"production": "data-capture/production/production", "staging": "data-capture/staging/staging"}
     assert contracts.replication_destinations(r, "loadtest") == []
+
+
+RESOURCE_POLICIES = {  # resource types holding a resource policy or a trust policy
+    "aws_s3_bucket_policy", "aws_kms_key", "aws_cloudwatch_event_bus_policy", "aws_ecr_repository_policy",
+    "aws_sagemaker_model_package_group_policy", "aws_iam_role", "aws_sns_topic_policy",
+}
+ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@/-]+)")
+
+
+def test_no_policy_names_a_role_its_account_lacks(variant):
+    """Every role named in a resource or trust policy of any stack is created by its account's stack, or
+    is that account's deploy role (wildcard patterns such as role/aws-reserved/sso.amazonaws.com/* aside)."""
+    r, stacks = variant
+    by_id = {r.account_id(a): a for a in r.accounts if r.accounts[a].account_id or r.accounts[a].created is False}
+    created = {a: {v["name"] for v in stacks.resources(a, "aws_iam_role").values()} for a in stacks}
+    named = set()
+    for account, stack in stacks.items():
+        for rtype, resources in stack.get("resource", {}).items():
+            if rtype not in RESOURCE_POLICIES:
+                continue
+            for body in resources.values():
+                for match in ROLE_ARN.finditer(json.dumps(body)):
+                    named.add((by_id.get(match.group(1)), match.group(2), account, rtype))
+    assert named
+    missing = sorted((owner, role, where, rtype) for owner, role, where, rtype in named
+                     if owner is not None and not role.endswith(("/", "-")) and role not in created.get(owner, set())
+                     and role != r.accounts[owner].deploy_role_name)
+    assert missing == [], "\n".join(map(str, missing))

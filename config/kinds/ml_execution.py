@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import contracts
 from ..checks.refs import account_ref, account_refs
-from .shared_services import ecr_repository_owner
+from .shared_services import ecr_repository_owner, pipeline_deployers
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -80,7 +80,8 @@ def registry_event_targets(r: "Resolved", account: str) -> list[str]:
 
 def registry_event_sources(r: "Resolved", shared: str) -> list[str]:
     """ml-execution accounts that forward registry events to a shared-services account's bus."""
-    return [a.name for a in r.of_kind("ml-execution") if shared in registry_event_targets(r, a.name)]
+    # Only accounts with groups forward (and create the forwarder role the bus policy names).
+    return [a.name for a in r.of_kind("ml-execution") if a.config.ml_execution.model_package_groups and shared in registry_event_targets(r, a.name)]
 
 
 def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
@@ -94,7 +95,7 @@ def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
 
     readers: dict[str, list[str]] = {}
     for account in r.of_kind(*contracts.INFERENCE_KINDS):
-        readers[account.name] = sorted({contracts.pipeline_deploy_role_name(r), account.deploy_role_name, inference_execution_role_name(r)})
+        readers[account.name] = sorted({account.deploy_role_name, *_existing_serving_roles(r, account, inference_execution_role_name(r))} - {None})
     for account in r.of_kind("shared-services"):
         readers[account.name] = [contracts.pipeline_build_role_name(r)]
     return readers
@@ -107,9 +108,18 @@ def model_deployers(r: "Resolved") -> dict[str, list[str]]:
     group's resource policy: Terraform runs it as the pipeline deploy role or the stack's deploy role.
     """
     return {
-        a.name: sorted({contracts.pipeline_deploy_role_name(r), a.deploy_role_name} - {None})
+        a.name: sorted({a.deploy_role_name, *_existing_serving_roles(r, a, None)} - {None})
         for a in r.of_kind(*contracts.INFERENCE_KINDS)
     }
+
+
+def _existing_serving_roles(r: "Resolved", account: Any, execution_role: str | None) -> list[str]:
+    """Of the pipeline deploy role and the inference execution role, those the account's stack creates:
+    the first when a pipeline deploys into it, the second when it has endpoints (grants name only those)."""
+    roles = [contracts.pipeline_deploy_role_name(r)] if pipeline_deployers(r, account.name) else []
+    if execution_role and account.config.inference.endpoints:
+        roles.append(execution_role)
+    return roles
 
 
 def model_registry_reader_arns(r: "Resolved") -> list[str]:
