@@ -250,3 +250,14 @@ def test_replication_destinations_are_data_or_ml_execution(config_copy, value, f
     replace_text(config_copy / STAGING, "destinations: [ml-exec]", f"destinations: {value}")
     d = only_error(config_copy, field)
     assert message in d.message and d.line == line_of(config_copy / STAGING, "destinations:")
+
+
+def test_endpoint_in_another_region_than_its_image_and_model(config_copy):
+    """SageMaker takes an endpoint's image and model data from its own region only."""
+    replace_text(config_copy / PRODUCTION, "ou: Workloads/Prod\n", "ou: Workloads/Prod\nregion: eu-central-1\n")
+    diags = [d for d in config_errors(config_copy) if d.file.endswith("production.yaml")]
+    churn = [d.message for d in diags if d.field == "inference.endpoints[0].model_package_group"]
+    assert len(churn) == 2
+    assert "repository 'churn-inference' in 'shared-services' (eu-west-1)" in churn[0] and "endpoint's region (eu-central-1)" in churn[0]
+    assert "model artifacts of group 'churn' live in 'ml-exec' (eu-west-1)" in churn[1]
+    assert {d.line for d in diags if d.field == "inference.endpoints[0].model_package_group"} == {line_of(config_copy / PRODUCTION, "model_package_group: churn")}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .. import contracts
 from ..checks.refs import account_refs
 from .ml_execution import model_package_group_owner, producing_pipeline, served_image
+from .shared_services import ecr_repository_owner
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -264,7 +265,20 @@ def check_model_loop(config: "Config") -> Iterable["Diagnostic"]:
         if owner is None:
             continue  # check_model_package_groups reports it
         loc = ("inference", "endpoints", i)
-        if served_image(config, ep.model_package_group) is None:
+        image = served_image(config, ep.model_package_group)
+        region = account.region or config.landing_zone.home_region
+        # The image and the model artifacts must be in the endpoint's region:
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
+        image_owner = ecr_repository_owner(config, image.repository) if image is not None else None
+        if image_owner is not None and _region(config, image_owner) != region:
+            yield config.error(account.name, loc + ("model_package_group",), (
+                f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in {image_owner!r} "
+                f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the endpoint's region ({region})"))
+        if _region(config, owner) != region:
+            yield config.error(account.name, loc + ("model_package_group",), (
+                f"the model artifacts of group {ep.model_package_group!r} live in {owner!r} ({_region(config, owner)}), but SageMaker "
+                f"loads model data only from the endpoint's region ({region})"))
+        if image is None:
             yield config.error(account.name, loc + ("model_package_group",), (
                 f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and the group sets no serving_image: "
                 f"the image its packages serve is unknown, so no ECR repository grants it to {account.name!r}; add a pipeline with "
@@ -274,6 +288,10 @@ def check_model_loop(config: "Config") -> Iterable["Diagnostic"]:
             yield config.error(account.name, loc + ("monitor",), (
                 f"Model Monitor compares traffic with the baseline that the pipeline of group {ep.model_package_group!r} writes, "
                 f"and no pipeline of {owner!r} produces that group; add one or remove monitor"), key=True)
+
+
+def _region(config: "Config", account: str) -> str:
+    return config.accounts[account].region or config.landing_zone.home_region
 
 
 def check_replication(config: "Config") -> Iterable["Diagnostic"]:
