@@ -20,15 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import contracts
 from .data_science import persona_role_name
-from .inference import inference_execution_role_name
-from .ml_execution import pipeline_execution_role_name, registered_image, served_image
+from .inference import endpoints, inference_execution_role_name
+from .ml_execution import model_package_group_owner, pipeline_execution_role_name, registered_image, served_image
 from .shared_services import ecr_repository_owner, repository_pullers
 
 if TYPE_CHECKING:
+    from ..errors import Diagnostic
+    from ..loader import Config
     from ..resolver import Flow, Resolved
-
-CHECKS: list = []  # the checks of these facts live with the kinds (inference.check_model_loop)
-
 
 def image_puller_roles(r: "Resolved", account: str) -> list[str]:
     """SageMaker execution roles an account's stack creates (none: the account gets no grant)."""
@@ -73,6 +72,46 @@ def ecr_pull_grant(r: "Resolved", repo: Any) -> tuple[dict[str, Any], dict[str, 
 def served_repositories(r: "Resolved", account: str) -> list[tuple[str, str]]:
     """(owner, repository) an inference account's execution role pulls: the images its endpoints serve."""
     return sorted((ecr_repository_owner(r.config, repo), repo) for repo in used_repositories(r, account))
+
+
+# -- checks ----------------------------------------------------------------------------------
+def check_served_images(config: "Config") -> Iterable["Diagnostic"]:
+    """Each endpoint serves an image someone can grant, and takes image and model data from its own region."""
+    if "ml-execution" in config.invalid_kinds:
+        return  # groups, pipelines and images may be defined in the invalid file, reported already
+    allowed = set(config.landing_zone.allowed_regions)
+    for account, i, ep in endpoints(config):
+        owner = model_package_group_owner(config, ep.model_package_group)
+        if owner is None:
+            continue  # check_model_package_groups reports it
+        field = ("inference", "endpoints", i, "model_package_group")
+        image = served_image(config, ep.model_package_group)
+        if image is None:
+            yield config.error(account.name, field, (
+                f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and the group sets no serving_image: "
+                f"the image its packages serve is unknown, so no ECR repository grants it to {account.name!r}; add a pipeline with "
+                f"model_package_group: {ep.model_package_group} to {owner!r}, or set serving_image on the group"))
+        region = _region(config, account.name)
+        if not {region, _region(config, owner)} <= allowed:
+            continue  # a region the landing zone refuses is reported already, once
+        # The image and the model artifacts must be in the endpoint's region:
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
+        image_owner = ecr_repository_owner(config, image.repository) if image is not None else None
+        if image_owner is not None and _region(config, image_owner) != region:
+            yield config.error(account.name, field, (
+                f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in {image_owner!r} "
+                f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the endpoint's region ({region})"))
+        if _region(config, owner) != region:
+            yield config.error(account.name, field, (
+                f"the model artifacts of group {ep.model_package_group!r} live in {owner!r} ({_region(config, owner)}), but SageMaker "
+                f"loads model data only from the endpoint's region ({region})"))
+
+
+def _region(config: "Config", account: str) -> str:
+    return config.accounts[account].region or config.landing_zone.home_region
+
+
+CHECKS: list = [check_served_images]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import contracts
 from ..checks.refs import account_refs
-from .ml_execution import model_package_group_owner, producing_pipeline, served_image
-from .shared_services import ecr_repository_owner
+from .ml_execution import model_package_group_owner
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -142,7 +141,7 @@ SERVERLESS_UNSUPPORTED = {
 }
 
 
-def _endpoints(config: "Config") -> Iterator[tuple[Any, int, Any]]:
+def endpoints(config: "Config") -> Iterator[tuple[Any, int, Any]]:
     for account in config.of_kind(*contracts.INFERENCE_KINDS):
         for i, endpoint in enumerate(account.inference.endpoints):
             yield account, i, endpoint
@@ -150,7 +149,7 @@ def _endpoints(config: "Config") -> Iterator[tuple[Any, int, Any]]:
 
 def check_serverless_limits(config: "Config") -> Iterable["Diagnostic"]:
     """Serverless endpoints support none of SERVERLESS_UNSUPPORTED; provisioned concurrency fits max concurrency."""
-    for account, i, ep in _endpoints(config):
+    for account, i, ep in endpoints(config):
         loc = ("inference", "endpoints", i)
         if ep.compute.mode != "serverless":
             continue
@@ -165,7 +164,7 @@ def check_serverless_limits(config: "Config") -> Iterable["Diagnostic"]:
 
 def check_instance_limits(config: "Config") -> Iterable["Diagnostic"]:
     """Autoscaling bounds are ordered; Model Monitor needs data capture and a region with its image."""
-    for account, i, ep in _endpoints(config):
+    for account, i, ep in endpoints(config):
         loc = ("inference", "endpoints", i)
         if ep.compute.mode != "instance":
             continue
@@ -192,7 +191,7 @@ def check_model_package_groups(config: "Config") -> Iterable["Diagnostic"]:
     if "ml-execution" in config.invalid_kinds:
         return  # a group may be defined in the invalid file, whose own errors are reported already
     groups = sorted({g.name for a in config.of_kind("ml-execution") for g in a.ml_execution.model_package_groups})
-    for account, i, ep in _endpoints(config):
+    for account, i, ep in endpoints(config):
         if model_package_group_owner(config, ep.model_package_group) is None:
             hint = difflib.get_close_matches(ep.model_package_group, groups, n=1)
             suffix = f"; did you mean {hint[0]!r}?" if hint else ""
@@ -256,44 +255,6 @@ def check_apis(config: "Config") -> Iterable["Diagnostic"]:
                 yield config.error(account.name, ("inference", "endpoints", i, "compute", "api_capture_percentage"), "serverless traffic is captured by the API Lambda, but no API routes to this endpoint: add it to an API's endpoints or set api_capture_percentage: 0")
 
 
-def check_model_loop(config: "Config") -> Iterable["Diagnostic"]:
-    """Each endpoint serves an image someone can grant; each monitor reads a baseline a pipeline writes."""
-    if "ml-execution" in config.invalid_kinds:
-        return  # groups, pipelines and images may be defined in the invalid file, reported already
-    for account, i, ep in _endpoints(config):
-        owner = model_package_group_owner(config, ep.model_package_group)
-        if owner is None:
-            continue  # check_model_package_groups reports it
-        loc = ("inference", "endpoints", i)
-        image = served_image(config, ep.model_package_group)
-        region = account.region or config.landing_zone.home_region
-        # The image and the model artifacts must be in the endpoint's region:
-        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
-        image_owner = ecr_repository_owner(config, image.repository) if image is not None else None
-        if image_owner is not None and _region(config, image_owner) != region:
-            yield config.error(account.name, loc + ("model_package_group",), (
-                f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in {image_owner!r} "
-                f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the endpoint's region ({region})"))
-        if _region(config, owner) != region:
-            yield config.error(account.name, loc + ("model_package_group",), (
-                f"the model artifacts of group {ep.model_package_group!r} live in {owner!r} ({_region(config, owner)}), but SageMaker "
-                f"loads model data only from the endpoint's region ({region})"))
-        if image is None:
-            yield config.error(account.name, loc + ("model_package_group",), (
-                f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and the group sets no serving_image: "
-                f"the image its packages serve is unknown, so no ECR repository grants it to {account.name!r}; add a pipeline with "
-                f"model_package_group: {ep.model_package_group} to {owner!r}, or set serving_image on the group"))
-        # A serverless endpoint cannot be monitored at all: check_serverless_limits says so.
-        if ep.monitor is not None and ep.compute.mode == "instance" and producing_pipeline(config, ep.model_package_group) is None:
-            yield config.error(account.name, loc + ("monitor",), (
-                f"Model Monitor compares traffic with the baseline that the pipeline of group {ep.model_package_group!r} writes, "
-                f"and no pipeline of {owner!r} produces that group; add one or remove monitor"), key=True)
-
-
-def _region(config: "Config", account: str) -> str:
-    return config.accounts[account].region or config.landing_zone.home_region
-
-
 def check_replication(config: "Config") -> Iterable["Diagnostic"]:
     """Replication destinations are data or ml-execution accounts."""
     for account in config.of_kind(*contracts.INFERENCE_KINDS):
@@ -301,7 +262,7 @@ def check_replication(config: "Config") -> Iterable["Diagnostic"]:
         yield from account_refs(config, account.name, ("inference", "replication", "destinations"), chosen or [], ("data", "ml-execution"))
 
 
-CHECKS: list = [check_serverless_limits, check_instance_limits, check_model_package_groups, check_names, check_apis, check_model_loop, check_replication]
+CHECKS: list = [check_serverless_limits, check_instance_limits, check_model_package_groups, check_names, check_apis, check_replication]
 
 
 # -- flows ----------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from .inference import MODEL_MONITOR_IMAGE_ACCOUNTS, drift_alarm_arn, monitoring_schedule_arn
-from .ml_execution import retraining_pipeline
+from .inference import MODEL_MONITOR_IMAGE_ACCOUNTS, drift_alarm_arn, endpoints, monitoring_schedule_arn
+from .ml_execution import model_package_group_owner, producing_pipeline, retraining_pipeline
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -120,6 +120,22 @@ def check_rule_names(config: "Config") -> Iterable["Diagnostic"]:
             yield config.error(account.name, ("name",), f"the forwarding rule name {name!r} that serving accounts create exceeds EventBridge's {EVENT_RULE_NAME_MAX} characters; shorten the account name")
 
 
+def check_monitor_baselines(config: "Config") -> Iterable["Diagnostic"]:
+    """Each monitor reads the baseline of a pipeline that produces the endpoint's group."""
+    if "ml-execution" in config.invalid_kinds:
+        return  # pipelines may be defined in the invalid file, reported already
+    for account, i, ep in endpoints(config):
+        owner = model_package_group_owner(config, ep.model_package_group)
+        if owner is None:
+            continue  # check_model_package_groups reports it
+        loc = ("inference", "endpoints", i)
+        # A serverless endpoint cannot be monitored at all: check_serverless_limits says so.
+        if ep.monitor is not None and ep.compute.mode == "instance" and producing_pipeline(config, ep.model_package_group) is None:
+            yield config.error(account.name, loc + ("monitor",), (
+                f"Model Monitor compares traffic with the baseline that the pipeline of group {ep.model_package_group!r} writes, "
+                f"and no pipeline of {owner!r} produces that group; add one or remove monitor"), key=True)
+
+
 def check_baseline_region(config: "Config") -> Iterable["Diagnostic"]:
     """Pipelines suggest their baseline with Model Monitor's analyzer, which their region must publish."""
     for account in config.of_kind("ml-execution"):
@@ -128,7 +144,7 @@ def check_baseline_region(config: "Config") -> Iterable["Diagnostic"]:
             yield config.error(account.name, ("ml_execution", "pipelines"), f"the pipelines' Baseline step runs Model Monitor's analyzer, which is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}", key=True)
 
 
-CHECKS: list = [check_rule_names, check_baseline_region]
+CHECKS: list = [check_rule_names, check_monitor_baselines, check_baseline_region]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
