@@ -266,3 +266,32 @@ def test_no_policy_names_a_role_its_account_lacks(variant):
                      if owner is not None and not role.endswith(("/", "-")) and role not in created.get(owner, set())
                      and role != r.accounts[owner].deploy_role_name)
     assert missing == [], "\n".join(map(str, missing))
+
+
+def test_retraining_patterns_split_under_eventbridges_size_limit(tmp_path):
+    """With 45 serving accounts a group's schedules and alarms no longer fit one 2,048-character
+    pattern: the rules split, each fits, and together they match exactly every routed ARN."""
+    import sys
+
+    from config import load, resolve
+    from config.kinds import retraining
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    try:
+        from generate_landing_zone import generate
+    finally:
+        sys.path.pop(0)
+    config, _ = generate(50, tmp_path)
+    r = resolve(load(config))
+    routes = [x for x in retraining.retraining_routes(r) if x.pipeline == "churn-training"]
+    rules = retraining.retraining_rules(r, "ml-exec")["churn-training"]
+    assert len(rules) > 2 and {"violations", "violations-2", "drift-alarms", "drift-alarms-2"} <= set(rules)
+    assert max(retraining.pattern_size(p) for p in rules.values()) <= retraining.EVENT_PATTERN_MAX
+    schedules = [a for k, p in rules.items() if k.startswith("violations") for a in p["detail"]["MonitoringScheduleArn"]]
+    alarms = [a for k, p in rules.items() if k.startswith("drift-alarms") for a in p["resources"]]
+    assert sorted(schedules) == sorted(x.schedule_arn for x in routes)
+    assert sorted(alarms) == sorted(a for x in routes for a in x.alarm_arns)
+    # Each split pattern admits only the accounts whose ARNs it lists.
+    for pattern in rules.values():
+        arns = pattern.get("resources") or pattern["detail"]["MonitoringScheduleArn"]
+        assert pattern["account"] == sorted({a.split(":")[4] for a in arns})

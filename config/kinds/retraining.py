@@ -9,6 +9,7 @@ alarms of the endpoints serving its group (so a drift on fraud never retrains ch
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ..resolver import Flow, Resolved
 
 EVENT_RULE_NAME_MAX = 64  # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+EVENT_PATTERN_MAX = 2048  # default quota: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 TRIGGERS = ("violations", "drift-alarms")
 
 
@@ -54,28 +56,54 @@ def retraining_routes(r: "Resolved") -> list[RetrainingRoute]:
 
 
 def event_patterns(r: "Resolved", routes: list[RetrainingRoute]) -> dict[str, dict[str, Any]]:
-    """Patterns matching the monitoring events of exactly these routes, by trigger; a trigger without
-    events to match is left out (EventBridge rejects an empty list in a pattern)."""
+    """Patterns matching the monitoring events of exactly these routes, by rule key: a trigger
+    ("violations", "drift-alarms"), then "<trigger>-2", ... when one pattern would exceed EventBridge's
+    2048 characters. A trigger without events to match is left out (an empty list is rejected)."""
     # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
-    accounts = sorted({r.account_id(x.source) for x in routes})
-    schedules = sorted({x.schedule_arn for x in routes})
-    alarms = sorted({a for x in routes for a in x.alarm_arns})
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (event pattern size: 2,048)
+    units = {
+        "violations": sorted({(r.account_id(x.source), x.schedule_arn) for x in routes}),
+        "drift-alarms": sorted({(r.account_id(x.source), a) for x in routes for a in x.alarm_arns}),
+    }
     patterns: dict[str, dict[str, Any]] = {}
-    if schedules:
+    for trigger, items in units.items():
+        for n, chunk in enumerate(_chunks(trigger, items)):
+            patterns[trigger if n == 0 else f"{trigger}-{n + 1}"] = _pattern(trigger, chunk)
+    return patterns
+
+
+def _pattern(trigger: str, items: list[tuple[str, str]]) -> dict[str, Any]:
+    accounts = sorted({account for account, _ in items})
+    arns = sorted(arn for _, arn in items)
+    if trigger == "violations":
         # A scheduled data quality run that found violations ends Completed with this exit message.
         # https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html
-        patterns["violations"] = {
+        return {
             "account": accounts, "source": ["aws.sagemaker"], "detail-type": ["SageMaker Processing Job State Change"],
-            "detail": {"ProcessingJobStatus": ["Completed"], "ExitMessage": [{"prefix": "CompletedWithViolations"}], "MonitoringScheduleArn": schedules},
+            "detail": {"ProcessingJobStatus": ["Completed"], "ExitMessage": [{"prefix": "CompletedWithViolations"}], "MonitoringScheduleArn": arns},
         }
-    if alarms:
-        # Retraining starts on entering ALARM; the return to OK stays in the serving account.
-        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
-        patterns["drift-alarms"] = {
-            "account": accounts, "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
-            "resources": alarms, "detail": {"state": {"value": ["ALARM"]}},
-        }
-    return patterns
+    # Retraining starts on entering ALARM; the return to OK stays in the serving account.
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+    return {
+        "account": accounts, "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+        "resources": arns, "detail": {"state": {"value": ["ALARM"]}},
+    }
+
+
+def pattern_size(pattern: dict[str, Any]) -> int:
+    """Characters of the pattern as the stacks write it (compact, sorted keys)."""
+    return len(json.dumps(pattern, sort_keys=True, separators=(",", ":")))
+
+
+def _chunks(trigger: str, items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Consecutive groups of items whose pattern fits EVENT_PATTERN_MAX."""
+    chunks: list[list[tuple[str, str]]] = []
+    for item in items:
+        if chunks and pattern_size(_pattern(trigger, chunks[-1] + [item])) <= EVENT_PATTERN_MAX:
+            chunks[-1].append(item)
+        else:
+            chunks.append([item])
+    return chunks
 
 
 def forwarding(r: "Resolved", source: str) -> dict[str, dict[str, dict[str, Any]]]:
@@ -109,7 +137,7 @@ def retraining_rule_name(r: "Resolved", pipeline: str, trigger: str) -> str:
 def check_rule_names(config: "Config") -> Iterable["Diagnostic"]:
     """The EventBridge rule names derived from account and pipeline names fit 64 characters."""
     prefix = config.landing_zone.prefix
-    longest = max(TRIGGERS, key=len)
+    longest = max(TRIGGERS, key=len) + "-99"  # rules split when a pattern outgrows EVENT_PATTERN_MAX
     for account in config.of_kind("ml-execution"):
         for i, pipeline in enumerate(account.ml_execution.pipelines):
             name = f"{prefix}-retrain-{pipeline.name}-{longest}"
