@@ -248,9 +248,16 @@ ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@/-]+)")
 
 
 def test_no_policy_names_a_role_its_account_lacks(variant):
+    _assert_named_roles_exist(*variant)
+
+
+def test_no_policy_of_the_example_names_a_role_its_account_lacks(resolved_example, stacks):
+    _assert_named_roles_exist(resolved_example, stacks)
+
+
+def _assert_named_roles_exist(r, stacks):
     """Every role named in a resource or trust policy of any stack is created by its account's stack, or
     is that account's deploy role (wildcard patterns such as role/aws-reserved/sso.amazonaws.com/* aside)."""
-    r, stacks = variant
     by_id = {r.account_id(a): a for a in r.accounts if r.accounts[a].account_id or r.accounts[a].created is False}
     created = {a: {v["name"] for v in stacks.resources(a, "aws_iam_role").values()} for a in stacks}
     named = set()
