@@ -63,7 +63,7 @@ def _environment(ctx: "InferenceContext", routes: dict) -> dict[str, str]:
         "ENDPOINTS": json.dumps(table, sort_keys=True, separators=(",", ":")),
         "CAPTURE_BUCKET": ctx.bucket.name,
         "CAPTURE_KMS_KEY_ARN": ctx.data_key.arn,
-        "CAPTURE_PREFIX": names.DATA_CAPTURE_PREFIX,
+        "CAPTURE_PREFIX": names.capture_prefix(ctx.resolved, ctx.account.name),
     }
 
 
@@ -75,7 +75,7 @@ def _function_statements(ctx: "InferenceContext", function_name: str, routes: di
     ]
     if any(ep.compute.mode == "serverless" and ep.compute.api_capture_percentage > 0 for ep in routes.values()):
         statements += [
-            statement("WriteApiCapture", "s3:PutObject", f"{ctx.bucket.arn}/{names.DATA_CAPTURE_PREFIX}/*"),
+            statement("WriteApiCapture", "s3:PutObject", f"{ctx.bucket.arn}/{names.capture_prefix(ctx.resolved, ctx.account.name)}/*"),
             statement("EncryptApiCapture", "kms:GenerateDataKey", ctx.data_key.arn),
         ]
     return statements

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from cdktf import TerraformVariable
 
 from config import contracts
+from config.kinds import images
 from config.kinds import inference as names
 from config.kinds.ml_execution import model_package_group_owner
 from modules.endpoint import (
@@ -58,7 +59,7 @@ def _spec(ctx: "InferenceContext", ep, owner: str, role_arn: str) -> EndpointSpe
     capture = None
     if ep.data_capture is not None:
         dc = ep.data_capture
-        capture = CaptureSpec(ctx.s3_uri(names.DATA_CAPTURE_PREFIX), ctx.data_key.arn, dc.sampling_percentage,
+        capture = CaptureSpec(ctx.s3_uri(names.capture_prefix(r, ctx.account.name)), ctx.data_key.arn, dc.sampling_percentage,
                               tuple(dc.capture), tuple(dc.csv_content_types), tuple(dc.json_content_types))
     scaling = None
     if compute.autoscaling is not None:
@@ -104,9 +105,10 @@ def _execution_role(ctx: "InferenceContext") -> ServiceRole:
         statement("DecryptModelArtifacts", "kms:Decrypt", [r.kms_key_arn_pattern(owner) for owner in owners],
                   condition={"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}),
         statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),  # no resource-level permission exists
+        # Exactly the repositories of the images its endpoints serve; their policies grant this role (config.kinds.images).
         statement("PullModelImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                  [contracts.ecr_repository_arn(r, ss.name, "*") for ss in r.of_kind("shared-services")] or ctx.arn("ecr", "repository/*")),
-        statement("WriteDataCapture", "s3:PutObject", f"{ctx.bucket.arn}/{names.DATA_CAPTURE_PREFIX}/*"),
+                  [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in images.served_repositories(r, ctx.account.name)]),
+        statement("WriteDataCapture", "s3:PutObject", f"{ctx.bucket.arn}/{names.capture_prefix(r, ctx.account.name)}/*"),
         statement("EncryptDataCapture", ["kms:Encrypt", "kms:GenerateDataKey"], ctx.data_key.arn),
         statement("EndpointLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                   ctx.arn("logs", "log-group:/aws/sagemaker/Endpoints/*")),

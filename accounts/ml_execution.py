@@ -6,6 +6,7 @@ from __future__ import annotations
 from config import contracts
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
+from config.kinds import retraining
 from config.kinds.data import replication_destination
 from modules.aws import aws
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
@@ -20,7 +21,6 @@ from .base import AccountStack
 ML_KEY_PURPOSE = "ml-execution"
 ARTIFACTS_PURPOSE = "ml-artifacts"
 MODEL_CARDS_PURPOSE = "model-cards"
-BASELINES_PREFIX = "monitoring-baselines"  # config.kinds.inference.baseline_s3_uri puts them there
 
 
 def build(stack: AccountStack) -> None:
@@ -50,7 +50,8 @@ def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBu
     as the inference accounts' SageMaker execution role (config.kinds.inference), root plus condition.
     """
     r = stack.resolved
-    inference = contracts.inference_accounts(r)
+    # Only accounts serving a group of this account create the execution role the grant names.
+    inference = inference_names.serving_accounts(r, stack.account.name)
     if not inference:
         return
     principal, condition = r.cross_account_principal({a: [inference_names.inference_execution_role_name(r)] for a in inference})
@@ -103,27 +104,32 @@ def _registry_forwarding(stack: AccountStack) -> None:
 
 
 def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
-    """A bus admitting exactly the inference accounts' forwarder roles; alarms there start retraining."""
+    """A bus admitting exactly the forwarder roles of the serving accounts that route events here, and per
+    retraining pipeline one rule per trigger matching exactly the endpoints that serve its group."""
     r, acct = stack.resolved, stack.account
-    retraining = acct.config.ml_execution.retraining
-    if retraining is None:
+    if acct.config.ml_execution.retraining is None:
         return
-    sources = contracts.inference_accounts(r)
+    senders = retraining.retraining_senders(r, acct.name)
     bus_name = contracts.retraining_bus_name(r)
     statements = []
-    if sources:
-        principal, condition = r.cross_account_principal({s: [contracts.events_forwarder_role_name(r)] for s in sources})
-        statements.append(put_events_statement("InferenceAccountsSendMonitoringEvents", contracts.event_bus_arn(r, acct.name, bus_name), principal, condition))
+    if senders:
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+        principal, condition = r.cross_account_principal({s: [contracts.events_forwarder_role_name(r)] for s in senders})
+        statements.append(put_events_statement("ServingAccountsSendMonitoringEvents", contracts.event_bus_arn(r, acct.name, bus_name), principal, condition))
     bus = EventBus(stack, "retraining-bus", name=bus_name, statements=statements)
-    pipeline_arn = pipelines[retraining.pipeline]
+    stack.output("retraining_bus_arn", bus.arn, "event bus receiving monitoring events from staging and production")
+    rules = retraining.retraining_rules(r, acct.name)
+    if not rules:
+        return  # no monitored endpoint serves a group this account retrains (yet)
     role = EventsRole(stack, "retraining-role", role_name=r.resource_name("retraining-start"), account_id=stack.account_id,
-                      statements=[statement("StartRetrainingPipeline", "sagemaker:StartPipelineExecution", pipeline_arn)])
-    for trigger, pattern in sorted(kind.retraining_event_patterns(r).items()):
-        EventRule(stack, f"retraining-{trigger}", name=r.resource_name("retrain", retraining.pipeline, trigger),
-                  description=f"Model monitor {trigger} in an inference account: retrain", pattern=pattern,
-                  target_arn=pipeline_arn, role_arn=role.arn, bus_name=bus.name,
-                  sagemaker_pipeline_target={"pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]})
-    stack.output("retraining_bus_arn", bus.arn, "event bus receiving monitoring alarms from staging and production")
+                      statements=[statement("StartRetrainingPipelines", "sagemaker:StartPipelineExecution", sorted(pipelines[p] for p in rules))])
+    for pipeline, patterns in sorted(rules.items()):
+        for trigger, pattern in sorted(patterns.items()):
+            # A SageMaker pipeline as a rule target, started with parameters: https://docs.aws.amazon.com/sagemaker/latest/dg/pipeline-eventbridge.html
+            EventRule(stack, f"retraining-{pipeline}-{trigger}", name=retraining.retraining_rule_name(r, pipeline, trigger),
+                      description=f"Model Monitor {trigger} on endpoints serving {pipeline}'s group: retrain", pattern=pattern,
+                      target_arn=pipelines[pipeline], role_arn=role.arn, bus_name=bus.name,
+                      sagemaker_pipeline_target={"pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]})
 
 
 def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> ReplicationDestination:
@@ -135,11 +141,12 @@ def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> ReplicationDe
         stack, "inference-data", bucket_name=spec.bucket_name, kms_alias=spec.kms_alias, account_id=stack.account_id,
         grants=spec.grants, log_bucket=logs, partition=r.partition,
     )
-    inference = contracts.inference_accounts(r)
-    if inference and acct.config.ml_execution.model_package_groups:
-        # Model Monitor jobs in staging/production read the baselines the pipelines write here.
-        principal, condition = r.cross_account_principal({a: [inference_names.model_monitor_role_name(r)] for a in inference})
-        dest.bucket.add_statements(statement("ModelMonitorReadsBaselines", "s3:GetObject", f"{dest.bucket.arn}/{BASELINES_PREFIX}/*", principal=principal, condition=condition))
+    monitors = inference_names.monitoring_accounts(r, acct.name)
+    if monitors:
+        # Model Monitor jobs in staging/production read the baselines the pipelines write here; only
+        # accounts monitoring an endpoint of this account's groups create the role named.
+        principal, condition = r.cross_account_principal({a: [inference_names.model_monitor_role_name(r)] for a in monitors})
+        dest.bucket.add_statements(statement("ModelMonitorReadsBaselines", "s3:GetObject", f"{dest.bucket.arn}/{inference_names.BASELINES_PREFIX}/*", principal=principal, condition=condition))
         dest.key.add_statements(statement("ModelMonitorDecryptsBaselines", "kms:Decrypt", "*", principal=principal, condition=condition))
     stack.output("inference_data_bucket", dest.bucket.name, "bucket receiving inference data replicated from staging and production")
     return dest

@@ -83,7 +83,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
     role_name = kind.pipeline_execution_role_name(r)
     role_arn = r.role_arn(acct.name, role_name)
     repos = sorted({(ecr_repository_owner(r.config, ref.repository), ref.repository)
-                    for p in section.pipelines for ref in (p.processing_image, p.training_image, p.inference_image) if ref})
+                    for p in section.pipelines for ref in (p.processing_image, p.training_image, kind.registered_image(p))})
     inputs = sorted({(p.input_data.account, lake_bucket_purpose(p.input_data.bucket), p.input_data.prefix) for p in section.pipelines})
     statements = [
         statement("RunPipelineJobs", ["sagemaker:AddTags", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:DescribeProcessingJob",
@@ -106,7 +106,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
         statement("EncryptBaselines", ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"], inference_data.key.arn),
         statement("EcrToken", "ecr:GetAuthorizationToken", "*"),
         statement("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                  [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in repos]),
+                  [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in repos] + [inference_names.model_monitor_repository_arn(r, acct.region)]),
         statement("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], arn("logs", "log-group:/aws/sagemaker/*")),
         statement("Metrics", "cloudwatch:PutMetricData", "*", condition={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
     ]
@@ -127,7 +127,7 @@ def _pipelines(stack: AccountStack, key: KmsKey, artifacts: SecureBucket, cards:
             input_data_url=f"s3://{r.bucket_name(p.input_data.account, lake_bucket_purpose(p.input_data.bucket))}/{p.input_data.prefix}",
             artifacts_url=f"s3://{artifacts.name}/pipelines/{p.name}", kms_key_arn=key.arn, role_arn=role.arn,
             processing_image=_image(stack, p.processing_image), training_image=_image(stack, p.training_image),
-            inference_image=_image(stack, p.inference_image or p.training_image),
+            inference_image=_image(stack, kind.registered_image(p)), monitor_image=inference_names.model_monitor_image(acct.region),
             processing_instance_type=p.processing_instance_type, training_instance_type=p.training_instance_type,
             training_instance_count=p.training_instance_count, volume_size_gb=p.volume_size_gb, max_runtime_seconds=p.max_runtime_seconds,
             min_accuracy=p.min_accuracy, model_package_group=contracts.model_package_group_name(r, p.model_package_group),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from config import contracts
+from config.kinds import images
 from config.kinds import ml_execution as ml_kind
 from config.kinds import shared_services as kind
 from modules.ecr import EcrRepository, pull_statement
@@ -32,9 +33,11 @@ def _ecr(stack: AccountStack, section) -> None:
     key = KmsKey(stack, "ecr-key", alias=r.kms_alias(ECR_KEY_PURPOSE), description="ECR image encryption", account_id=stack.account_id, partition=r.partition)
     for rep in sorted(section.ecr_repositories, key=lambda x: x.name):
         statements = []
-        grant = kind.ecr_pull_grant(r, kind.repository_pullers(r.config, rep))
+        grant = images.ecr_pull_grant(r, rep)
         if grant:
-            # SageMaker pulls with the consuming account's execution roles: their roots, narrowed to them.
+            # SageMaker pulls with the consuming account's execution roles: their roots, narrowed to the roles
+            # that run this repository's images (derived from pipelines and served groups) or that it names.
+            # https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
             statements.append(pull_statement(*grant))
         repo = EcrRepository(
             stack, f"ecr-{rep.name}", name=contracts.ecr_repository_name(r, rep.name), kms_key_arn=key.arn,

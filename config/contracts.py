@@ -92,12 +92,14 @@ def inference_accounts(r: "Resolved") -> list[str]:
 
 
 def replication_pairs(r: "Resolved") -> list[tuple[str, str]]:
-    """(source, destination) pairs: every inference account to every data and ml-execution account.
-
-    The staging/production issue may narrow this from the configuration; both sides read it here.
-    """
-    destinations = [a.name for a in r.of_kind("data", "ml-execution")]
-    return [(src, dst) for src in inference_accounts(r) for dst in destinations]
+    """(source, destination) pairs: each inference account to its `inference.replication.destinations`
+    (default: every data and ml-execution account; [] = none). Both sides of every grant read it here."""
+    every = [a.name for a in r.of_kind("data", "ml-execution")]
+    pairs = []
+    for src in inference_accounts(r):
+        chosen = r.accounts[src].config.inference.replication.destinations
+        pairs += [(src, dst) for dst in (every if chosen is None else sorted(chosen))]
+    return pairs
 
 
 def replication_sources(r: "Resolved", destination: str) -> list[str]:

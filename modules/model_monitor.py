@@ -11,21 +11,31 @@ from constructs import Construct
 from .aws import aws
 from .policy import document, statement
 
+# Where the analyzer publishes data quality metrics of real-time endpoints, with the dimensions Endpoint
+# and MonitoringSchedule (the namespace as the SageMaker Python SDK's data quality dashboard queries it):
+# https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html
+# https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-cloudwatch.html
 MONITOR_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
+# The analyzer publishes CloudWatch metrics only when the job's environment says so (the SDK's
+# enable_cloudwatch_metrics=True sets exactly this): https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html
+PUBLISH_METRICS_ENVIRONMENT = {"publish_cloudwatch_metrics": "Enabled"}
 
 
 @dataclass(frozen=True)
 class DriftAlarmSpec:
     feature: str
     threshold: float
+    alarm_name: str
 
 
 @dataclass(frozen=True)
 class MonitorSpec:
     endpoint_name: str
+    schedule_name: str  # also the job definition's name; the metric's MonitoringSchedule dimension
     role_arn: str
     image_uri: str
-    baseline_s3_uri: str  # holds constraints.json and statistics.json
+    constraints_s3_uri: str  # written by the pipeline producing the served group
+    statistics_s3_uri: str
     output_s3_uri: str
     kms_key_arn: str
     schedule: str
@@ -39,15 +49,15 @@ class DataQualityMonitor(Construct):
 
     def __init__(self, scope: Construct, id: str, *, spec: MonitorSpec, depends_on: list | None = None) -> None:
         super().__init__(scope, id)
-        name = f"{spec.endpoint_name}-data-quality"
+        name = spec.schedule_name
         self.job_definition = aws.sagemaker_data_quality_job_definition.SagemakerDataQualityJobDefinition(
             self, "job-definition",
             name=name,
             role_arn=spec.role_arn,
-            data_quality_app_specification={"image_uri": spec.image_uri},
+            data_quality_app_specification={"image_uri": spec.image_uri, "environment": dict(PUBLISH_METRICS_ENVIRONMENT)},
             data_quality_baseline_config={
-                "constraints_resource": {"s3_uri": f"{spec.baseline_s3_uri}/constraints.json"},
-                "statistics_resource": {"s3_uri": f"{spec.baseline_s3_uri}/statistics.json"},
+                "constraints_resource": {"s3_uri": spec.constraints_s3_uri},
+                "statistics_resource": {"s3_uri": spec.statistics_s3_uri},
             },
             data_quality_job_input={"endpoint_input": {"endpoint_name": spec.endpoint_name, "local_path": "/opt/ml/processing/input/endpoint"}},
             data_quality_job_output_config={
@@ -71,7 +81,7 @@ class DataQualityMonitor(Construct):
         self.alarms = [
             aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
                 self, f"drift-{alarm.feature}",
-                alarm_name=f"{name}-drift-{alarm.feature}",
+                alarm_name=alarm.alarm_name,
                 alarm_description=f"Baseline drift of feature {alarm.feature} on endpoint {spec.endpoint_name} above {alarm.threshold}",
                 namespace=MONITOR_METRICS_NAMESPACE,
                 metric_name=f"feature_baseline_drift_{alarm.feature}",
@@ -88,13 +98,10 @@ class DataQualityMonitor(Construct):
 
 
 class EventForwarder(Construct):
-    """EventBridge rules on the default bus that forward monitoring violations and alarm state changes
-    to another account's bus, with the role that bus's policy trusts."""
+    """EventBridge rules on the default bus forwarding monitoring events to other accounts' buses, with
+    the role those buses' policies trust: routes is target bus ARN -> {rule name: event pattern}."""
 
-    def __init__(
-        self, scope: Construct, id: str, *, role_name: str, account_id: str, name_prefix: str,
-        target_bus_arns: list[str], schedule_arns: list[str], alarm_arns: list[str],
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, role_name: str, account_id: str, routes: dict[str, dict[str, dict]]) -> None:
         super().__init__(scope, id)
         self.role = aws.iam_role.IamRole(
             self, "role", name=role_name, description="EventBridge puts monitoring events on the retraining buses",
@@ -105,36 +112,18 @@ class EventForwarder(Construct):
         )
         aws.iam_role_policy.IamRolePolicy(
             self, "policy", role=self.role.id, name="put-events",
-            policy=document(statement("PutEventsOnRetrainingBuses", "events:PutEvents", sorted(target_bus_arns))),
+            policy=document(statement("PutEventsOnRetrainingBuses", "events:PutEvents", sorted(routes))),
         )
-        patterns = {
-            # A scheduled data quality run that found violations ends as CompletedWithViolations.
-            "monitoring-violations": {
-                "source": ["aws.sagemaker"],
-                "detail-type": ["SageMaker Processing Job State Change"],
-                "detail": {
-                    "ProcessingJobStatus": ["Completed"],
-                    "ExitMessage": [{"prefix": "CompletedWithViolations"}],
-                    "MonitoringScheduleArn": sorted(schedule_arns),
-                },
-            },
-            "drift-alarms": {
-                "source": ["aws.cloudwatch"],
-                "detail-type": ["CloudWatch Alarm State Change"],
-                "resources": sorted(alarm_arns),
-                # Retraining starts on entering ALARM; the return to OK stays in this account.
-                "detail": {"state": {"value": ["ALARM"]}},
-            },
-        }
-        for key, pattern in patterns.items():
-            if not (schedule_arns if key == "monitoring-violations" else alarm_arns):
-                continue
-            rule = aws.cloudwatch_event_rule.CloudwatchEventRule(
-                self, f"rule-{key}", name=f"{name_prefix}-{key}",
-                description=f"Forward {key.replace('-', ' ')} to the retraining bus",
-                event_pattern=json.dumps(pattern, sort_keys=True, separators=(",", ":")),
-            )
-            for i, bus_arn in enumerate(sorted(target_bus_arns)):
-                aws.cloudwatch_event_target.CloudwatchEventTarget(
-                    self, f"target-{key}-{i}", rule=rule.name, arn=bus_arn, role_arn=self.role.arn, target_id=f"retraining-bus-{i}",
+        # Cross-account delivery to a bus: a rule target with a role, the bus policy admitting that role.
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html
+        self.rules = {}
+        for bus_arn, rules in sorted(routes.items()):
+            for rule_name, pattern in sorted(rules.items()):
+                rule = aws.cloudwatch_event_rule.CloudwatchEventRule(
+                    self, f"rule-{rule_name}", name=rule_name, description=f"Forward monitoring events to {bus_arn.rsplit(':', 3)[-2]}'s retraining bus",
+                    event_pattern=json.dumps(pattern, sort_keys=True, separators=(",", ":")),
                 )
+                aws.cloudwatch_event_target.CloudwatchEventTarget(
+                    self, f"target-{rule_name}", rule=rule.name, arn=bus_arn, role_arn=self.role.arn, target_id="retraining-bus",
+                )
+                self.rules[rule_name] = rule

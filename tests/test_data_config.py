@@ -31,7 +31,9 @@ def test_replication_destination_grants_each_inference_account(resolved_example)
     spec = replication_destination(r, "data")
     assert spec.bucket_name == "acme-ml-inference-data-333333333333-eu-west-1" == r.bucket_name("data", INFERENCE_DATA)
     assert spec.kms_alias == "alias/acme-ml/inference-data"
-    assert [g.source for g in spec.grants] == sorted(inference_accounts(r)) == ["production", "staging"]
+    # staging.yaml sends its replicas to ml-exec only (inference.replication.destinations).
+    assert [g.source for g in spec.grants] == ["production"]
+    assert sorted(inference_accounts(r)) == ["production", "staging"]
     for grant in spec.grants:
         role = r.role_arn(grant.source, replication_role_name(r))
         assert grant.role_arn == role
@@ -45,9 +47,11 @@ def test_replication_destination_grants_each_inference_account(resolved_example)
 
 def test_replication_flows_apply_destination_first(resolved_example):
     flows = [f for f in resolved_example.flows if f.kind == "replication" and f.target == "data"]
-    assert {(f.source, f.first) for f in flows} == {("staging", "data"), ("production", "data")}
+    assert {(f.source, f.first) for f in flows} == {("production", "data")}
+    to_ml = [f for f in resolved_example.flows if f.kind == "replication" and f.target == "ml-exec"]
+    assert {(f.source, f.first) for f in to_ml} == {("staging", "ml-exec"), ("production", "ml-exec")}
     order = resolved_example.order
-    assert order.index("data") < order.index("staging") < order.index("production")
+    assert order.index("data") < order.index("production") and order.index("ml-exec") < order.index("staging")
 
 
 def test_lake_formation_shares_for_consumers(resolved_example):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from config.contracts import INFERENCE_DATA, inference_accounts, replication_role_name
+from config.contracts import INFERENCE_DATA, inference_accounts, replication_role_name, replication_sources
 from config.kinds.data import DATA_STORES
 from tests.synth_lookup import bucket_key, bucket_part, bucket_statements, by_sid, key_for_alias, key_statements, named
 
@@ -174,8 +174,9 @@ def test_inference_landing_grants_exactly_each_inference_accounts_replication_ro
     bucket = r.bucket_name("data", INFERENCE_DATA)
     bucket_arn = f"arn:aws:s3:::{bucket}"
     assert bucket_part(stacks, "data", bucket, "aws_s3_bucket_versioning")["versioning_configuration"] == {"status": "Enabled"}
-    sources = inference_accounts(r)
-    assert sorted(sources) == ["production", "staging"]
+    sources = replication_sources(r, "data")
+    # staging sends its replicas to ml-exec only (inference.replication.destinations): data grants production alone.
+    assert sorted(inference_accounts(r)) == ["production", "staging"] and sources == ["production"]
 
     allows = [s for s in bucket_statements(stacks, "data", bucket) if s["Effect"] == "Allow"]
     key_allows = [s for s in key_statements(stacks, "data", r.kms_alias(INFERENCE_DATA)) if s["Sid"] != "AccountRootAdministersKeyThroughIam"]

@@ -198,3 +198,66 @@ def test_api_name_length(config_copy):
     diag = next(d for d in config_errors(config_copy) if d.field == "inference.apis[0].name")
     assert "exceeds 64 characters" in diag.message
     assert diag.line == line_of(config_copy / STAGING, long_name)
+
+
+ML_EXEC = "accounts/ml-exec.yaml"
+FRAUD_PIPELINE = """    # No inference_image: fraud packages serve the training image (a framework image that also serves).
+    - name: fraud-training
+      model_package_group: fraud
+      processing_image: {repository: fraud-processing, tag: "2.1.0"}
+      training_image: {repository: fraud-training, tag: "2.1.0"}
+      input_data: {account: data, bucket: curated, prefix: transactions/v2/}
+      min_accuracy: 0.9
+"""
+
+
+def _drop_fraud_pipeline(root: Path) -> None:
+    replace_text(root / ML_EXEC, FRAUD_PIPELINE, "")
+    replace_text(root / ML_EXEC, "pipelines: [churn-training, fraud-training]", "pipelines: [churn-training]")
+
+
+def test_endpoint_serving_an_image_nobody_grants(config_copy):
+    """Without a pipeline or a serving_image the packages' image is unknown: no repository can grant it."""
+    _drop_fraud_pipeline(config_copy)
+    diags = config_errors(config_copy)
+    staging = error_on(diags, "inference.endpoints[0].model_package_group")
+    assert staging.file.endswith("staging.yaml") and staging.line == line_of(config_copy / STAGING, "model_package_group: fraud")
+    assert "no pipeline of 'ml-exec' produces model package group 'fraud'" in staging.message and "serving_image" in staging.message
+    # The production fraud endpoint is monitored: its monitor reads a baseline nobody writes.
+    monitor = [d for d in diags if d.field == "inference.endpoints[1].monitor" and d.file.endswith("production.yaml")]
+    assert len(monitor) == 1 and "no pipeline of 'ml-exec' produces that group" in monitor[0].message
+    prod_lines = (config_copy / PRODUCTION).read_text().splitlines()
+    assert monitor[0].line == [i for i, line in enumerate(prod_lines, 1) if line.strip() == "monitor:"][1]
+
+
+def test_serving_image_lets_an_unproduced_group_serve(config_copy):
+    """serving_image names the image of hand-registered packages; the monitor still needs a baseline writer."""
+    _drop_fraud_pipeline(config_copy)
+    replace_text(config_copy / ML_EXEC, "      description: Card fraud scorer\n", "      description: Card fraud scorer\n      serving_image: {repository: fraud-training, tag: \"2.1.0\"}\n")
+    diags = config_errors(config_copy)
+    assert [d.field for d in diags] == ["inference.endpoints[1].monitor"]
+    replace_text(config_copy / ML_EXEC, "serving_image: {repository: fraud-training,", "serving_image: {repository: fraud-serving,")
+    d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[1].serving_image.repository")
+    assert "no shared-services account defines the ECR repository 'fraud-serving'" in d.message
+
+
+@pytest.mark.parametrize("value,field,message", [
+    ("[ml-exec, dta]", "inference.replication.destinations[1]", "unknown account 'dta'; did you mean 'data'?"),
+    ("[ml-exec, production]", "inference.replication.destinations[1]", "expected an account of kind data or ml-execution"),
+    ("[ml-exec, ml-exec]", "inference.replication.destinations", "accounts listed twice: ml-exec"),
+])
+def test_replication_destinations_are_data_or_ml_execution(config_copy, value, field, message):
+    replace_text(config_copy / STAGING, "destinations: [ml-exec]", f"destinations: {value}")
+    d = only_error(config_copy, field)
+    assert message in d.message and d.line == line_of(config_copy / STAGING, "destinations:")
+
+
+def test_endpoint_in_another_region_than_its_image_and_model(config_copy):
+    """SageMaker takes an endpoint's image and model data from its own region only."""
+    replace_text(config_copy / PRODUCTION, "ou: Workloads/Prod\n", "ou: Workloads/Prod\nregion: eu-central-1\n")
+    diags = [d for d in config_errors(config_copy) if d.file.endswith("production.yaml")]
+    churn = [d.message for d in diags if d.field == "inference.endpoints[0].model_package_group"]
+    assert len(churn) == 2
+    assert "repository 'churn-inference' in 'shared-services' (eu-west-1)" in churn[0] and "endpoint's region (eu-central-1)" in churn[0]
+    assert "model artifacts of group 'churn' live in 'ml-exec' (eu-west-1)" in churn[1]
+    assert {d.line for d in diags if d.field == "inference.endpoints[0].model_package_group"} == {line_of(config_copy / PRODUCTION, "model_package_group: churn")}

@@ -9,6 +9,7 @@ import pytest
 from config import contracts
 from config.kinds import inference as names
 from tests.conftest import statements
+from tests.synth_lookup import by
 
 
 def _by(stacks, account, rtype, attr, value):
@@ -53,7 +54,8 @@ def test_instance_endpoint_with_shadow_and_capture(stacks, resolved_example):
     assert (shadow["variant_name"], shadow["initial_variant_weight"]) == ("shadow", 0.25)
     capture = cfg["data_capture_config"]
     bucket = resolved_example.bucket_name("staging", contracts.INFERENCE_DATA)
-    assert capture["destination_s3_uri"] == f"s3://{bucket}/{names.DATA_CAPTURE_PREFIX}"
+    # Stage and account in the key: replicas of staging and production never share a key.
+    assert capture["destination_s3_uri"] == f"s3://{bucket}/data-capture/staging/staging" == f"s3://{bucket}/{names.capture_prefix(resolved_example, 'staging')}"
     assert capture["kms_key_id"] == data_key
     assert capture["initial_sampling_percentage"] == 100
     assert capture["capture_options"] == [{"capture_mode": "Input"}, {"capture_mode": "Output"}]
@@ -113,7 +115,8 @@ def test_replication_rules_point_at_contract_destinations(stacks, resolved_examp
     for source in ("staging", "production"):
         config = stacks.resource(source, "aws_s3_bucket_replication_configuration")
         destinations = contracts.replication_destinations(r, source)
-        assert destinations == ["data", "ml-exec"]
+        # staging.yaml chooses ml-exec only (inference.replication.destinations); production takes the default.
+        assert destinations == (["ml-exec"] if source == "staging" else ["data", "ml-exec"])
         rules = {rule["id"]: rule for rule in config["rule"]}
         assert set(rules) == {f"to-{d}" for d in destinations}
         for dest in destinations:
@@ -124,14 +127,15 @@ def test_replication_rules_point_at_contract_destinations(stacks, resolved_examp
             assert rule["destination"]["access_control_translation"] == {"owner": "Destination"}
             assert rule["delete_marker_replication"] == {"status": "Disabled"}
             assert rule["source_selection_criteria"] == {"sse_kms_encrypted_objects": {"status": "Enabled"}}
-        assert sorted(rule["priority"] for rule in rules.values()) == [1, 2]
+        assert sorted(rule["priority"] for rule in rules.values()) == list(range(1, len(destinations) + 1))
         role_id, role = _by(stacks, source, "aws_iam_role", "name", contracts.replication_role_name(r))
         assert config["role"] == f"${{aws_iam_role.{role_id}.arn}}"
         assert statements(role["assume_role_policy"])[0]["Principal"] == {"Service": "s3.amazonaws.com"}
         policy = next(p for p in stacks.resources(source, "aws_iam_role_policy").values() if p["role"] == f"${{aws_iam_role.{role_id}.id}}")
         stmts = {s["Sid"]: s for s in statements(policy["policy"])}
-        assert stmts["ReplicateToDestinations"]["Resource"] == [f"{r.bucket_arn(d, contracts.INFERENCE_DATA)}/*" for d in destinations]
-        for dest, sid in (("data", "EncryptReplicasForData"), ("ml-exec", "EncryptReplicasForMlExec")):
+        resources = stmts["ReplicateToDestinations"]["Resource"]
+        assert (resources if isinstance(resources, list) else [resources]) == [f"{r.bucket_arn(d, contracts.INFERENCE_DATA)}/*" for d in destinations]
+        for dest, sid in (("data", "EncryptReplicasForData"), ("ml-exec", "EncryptReplicasForMlExec"))[2 - len(destinations):]:
             assert stmts[sid]["Resource"] == r.kms_key_arn_pattern(dest)
             assert stmts[sid]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": r.kms_alias(contracts.INFERENCE_DATA)}}
         assert stmts["DecryptSourceObjects"]["Resource"] == _key_ref(stacks, source, r.kms_alias(contracts.INFERENCE_DATA))
@@ -141,7 +145,7 @@ def test_replication_orders_destinations_first(resolved_example):
     r = resolved_example
     replication = {(f.source, f.target): f for f in r.flows if f.kind == "replication"}
     for source in ("staging", "production"):
-        for dest in ("data", "ml-exec"):
+        for dest in contracts.replication_destinations(r, source):
             assert replication[(source, dest)].first == dest
             assert r.order.index(dest) < r.order.index(source)
 
@@ -156,15 +160,16 @@ def test_model_monitor_and_alarms(stacks, resolved_example):
     assert job["data_quality_job_input"]["endpoint_input"]["endpoint_name"] == "acme-ml-churn"
     assert job["data_quality_app_specification"]["image_uri"] == "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest"
     _, role = _by(stacks, "staging", "aws_iam_role", "name", names.model_monitor_role_name(r))
-    schedule = stacks.resource("production", "aws_sagemaker_monitoring_schedule")
+    schedule = by(stacks, "production", "aws_sagemaker_monitoring_schedule", name="acme-ml-churn-data-quality")
     assert schedule["monitoring_schedule_config"]["schedule_config"] == {"schedule_expression": "cron(0 0/6 ? * * *)"}
     assert schedule["monitoring_schedule_config"]["monitoring_type"] == "DataQuality"
     alarms = {a["metric_name"]: a for a in stacks.resources("production", "aws_cloudwatch_metric_alarm").values()}
-    assert set(alarms) == {"feature_baseline_drift_tenure_months", "feature_baseline_drift_monthly_charges"}
+    assert set(alarms) == {"feature_baseline_drift_tenure_months", "feature_baseline_drift_monthly_charges", "feature_baseline_drift_amount"}
     assert alarms["feature_baseline_drift_monthly_charges"]["threshold"] == 0.15
     assert alarms["feature_baseline_drift_monthly_charges"]["dimensions"] == {"Endpoint": "acme-ml-churn", "MonitoringSchedule": "acme-ml-churn-data-quality"}
-    # Only the monitored production endpoint gets a schedule: fraud captures data without Model Monitor.
-    assert len(stacks.resources("production", "aws_sagemaker_monitoring_schedule")) == 1
+    # The analyzer publishes the metrics these alarms read only with this environment variable.
+    assert job["data_quality_app_specification"]["environment"] == {"publish_cloudwatch_metrics": "Enabled"}
+    assert len(stacks.resources("production", "aws_sagemaker_monitoring_schedule")) == 2
 
 
 def test_monitoring_events_go_to_the_retraining_bus(stacks, resolved_example):
@@ -177,11 +182,13 @@ def test_monitoring_events_go_to_the_retraining_bus(stacks, resolved_example):
         targets = stacks.resources(account, "aws_cloudwatch_event_target").values()
         assert {(t["arn"], t["role_arn"]) for t in targets} == {(bus, f"${{aws_iam_role.{role_id}.arn}}")}
         rules = {v["name"]: json.loads(v["event_pattern"]) for v in stacks.resources(account, "aws_cloudwatch_event_rule").values()}
-        violations = rules["acme-ml-retraining-monitoring-violations"]
-        assert violations["detail"]["MonitoringScheduleArn"] == [f"arn:aws:sagemaker:eu-west-1:{r.account_id(account)}:monitoring-schedule/acme-ml-churn-data-quality"]
-        alarms = rules["acme-ml-retraining-drift-alarms"]
+        violations = rules["acme-ml-to-ml-exec-violations"]
+        monitored = ["churn"] if account == "staging" else ["churn", "fraud"]
+        assert violations["detail"]["MonitoringScheduleArn"] == [
+            f"arn:aws:sagemaker:eu-west-1:{r.account_id(account)}:monitoring-schedule/acme-ml-{e}-data-quality" for e in monitored]
+        alarms = rules["acme-ml-to-ml-exec-drift-alarms"]
         assert alarms["detail"] == {"state": {"value": ["ALARM"]}}
-        assert all(arn.startswith(f"arn:aws:cloudwatch:eu-west-1:{r.account_id(account)}:alarm:acme-ml-churn-data-quality-drift-") for arn in alarms["resources"])
+        assert all(arn.startswith(f"arn:aws:cloudwatch:eu-west-1:{r.account_id(account)}:alarm:acme-ml-") for arn in alarms["resources"])
 
 
 def test_http_api_with_iam_auth(stacks, resolved_example):
@@ -229,7 +236,8 @@ def test_lambda_invokes_only_routed_endpoints_and_captures_serverless(stacks, re
     assert stmts["InvokeRoutedEndpoints"]["Resource"] == [
         "arn:aws:sagemaker:eu-west-1:777777777777:endpoint/acme-ml-churn", "arn:aws:sagemaker:eu-west-1:777777777777:endpoint/acme-ml-fraud",
     ]
-    assert stmts["WriteApiCapture"]["Resource"] == f"arn:aws:s3:::{env['CAPTURE_BUCKET']}/data-capture/*"
+    assert env["CAPTURE_PREFIX"] == "data-capture/staging/staging"
+    assert stmts["WriteApiCapture"]["Resource"] == f"arn:aws:s3:::{env['CAPTURE_BUCKET']}/data-capture/staging/staging/*"
     # Production serves only instance endpoints: its Lambda gets no capture permission.
     prod_fn = stacks.resource("production", "aws_lambda_function")
     prod_role = re.fullmatch(r"\$\{aws_iam_role\.(.+)\.arn\}", prod_fn["role"]).group(1)

@@ -105,7 +105,7 @@ def test_curated_bucket_reads_are_no_wider_than_the_shares(stacks, resolved_exam
     arn = f"arn:aws:s3:::{curated}"
     assert sorted(s["Resource"] for s in ds if s["Action"] == "s3:GetObject") == [f"{arn}/customers/*"]
     assert [s["Condition"]["StringLike"] for s in ds if s["Action"] == "s3:ListBucket"] == [{"s3:prefix": "customers/*"}]
-    assert sorted(s["Resource"] for s in ml if s["Action"] == "s3:GetObject") == [f"{arn}/churn/*"]
+    assert sorted(s["Resource"] for s in ml if s["Action"] == "s3:GetObject") == [f"{arn}/churn/*", f"{arn}/transactions/v2/*"]
     # No statement of the lake bucket grants another account the whole bucket.
     assert all(s["Resource"] != f"{arn}/*" for s in allows)
     assert consumer_s3_reads(r, "ds-dev") == [("data", "lake-curated", "customers/")]

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from config.kinds.ml_execution import model_package_group_owner, model_registry_readers, registry_event_sources, retraining_event_patterns
+from config.kinds import images
+from config.kinds.ml_execution import (
+    model_package_group_owner, model_registry_readers, registry_event_sources, retraining_pipeline, served_image,
+)
+from config.kinds.retraining import retraining_routes, retraining_senders
 from tests.helpers import config_errors, error_on, line_of, replace_text
 
 
@@ -20,9 +24,27 @@ def test_resolver_functions(resolved_example):
         "staging": ["OrganizationAccountAccessRole", "acme-ml-inference-execution", "acme-ml-pipeline-deploy"],
         "shared-services": ["acme-ml-model-deploy-build"],
     }
-    patterns = retraining_event_patterns(resolved_example)
-    assert sorted(patterns) == ["alarms", "violations"]
-    assert all(p["account"] == ["777777777777", "888888888888"] for p in patterns.values())
+    # Each group's packages serve the registered image of the pipeline producing it.
+    assert served_image(resolved_example.config, "churn").repository == "churn-inference"
+    assert served_image(resolved_example.config, "fraud").repository == "fraud-training"  # no inference_image: training image
+    assert retraining_pipeline(resolved_example.config, "churn") == ("ml-exec", "churn-training")
+    assert retraining_pipeline(resolved_example.config, "fraud") == ("ml-exec", "fraud-training")
+    routes = {(x.source, x.endpoint): x.pipeline for x in retraining_routes(resolved_example)}
+    assert routes == {("staging", "churn"): "churn-training", ("production", "churn"): "churn-training", ("production", "fraud"): "fraud-training"}
+    assert retraining_senders(resolved_example, "ml-exec") == ["production", "staging"]
+
+
+def test_repository_users_are_derived_from_use(resolved_example):
+    """Pipelines and endpoints are granted the images they run without being listed in pull_accounts."""
+    r = resolved_example
+    repos = {rep.name: rep for rep in r.accounts["shared-services"].config.shared_services.ecr_repositories}
+    pipeline, serving = ["acme-ml-ml-pipeline-execution"], ["acme-ml-inference-execution"]
+    assert images.repository_users(r, repos["fraud-training"]) == {"ml-exec": pipeline, "production": serving, "staging": serving}
+    assert images.repository_users(r, repos["fraud-processing"]) == {"ml-exec": pipeline}
+    assert images.repository_users(r, repos["churn-inference"]) == {"ml-exec": pipeline, "production": serving, "staging": serving}
+    # churn-training serves nothing (churn registers churn-inference): no serving account may pull it.
+    assert sorted(images.repository_users(r, repos["churn-training"])) == ["ds-dev", "ml-exec"]
+    assert images.served_repositories(r, "staging") == [("shared-services", "churn-inference"), ("shared-services", "fraud-training")]
 
 
 @pytest.mark.parametrize("old,new,field,message", [
@@ -63,16 +85,25 @@ def test_pipeline_image_from_unknown_repository(config_copy):
     assert d.line == line_of(path, "churn-trainer") and "no shared-services account defines" in d.message
 
 
-def test_pipeline_image_not_pullable(config_copy):
-    replace_text(config_copy / "accounts" / "shared-services.yaml", "      purpose: processing\n      pull_accounts: [ds-dev, ml-exec]", "      purpose: processing\n      pull_accounts: [ds-dev]")
-    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].processing_image.repository")
-    assert "does not list 'ml-exec' in pull_accounts" in d.message
+def test_one_pipeline_per_group(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "      model_package_group: fraud\n      processing_image: {repository: fraud-processing", "      model_package_group: churn\n      processing_image: {repository: fraud-processing")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[1].model_package_group")
+    assert "already produced by pipeline 'churn-training'" in d.message
+    assert d.line == line_of(path, "- name: fraud-training") + 1
+
+
+def test_serving_image_only_without_pipeline(config_copy):
+    path = config_copy.joinpath(*ML)
+    replace_text(path, "      description: Card fraud scorer\n", "      description: Card fraud scorer\n      serving_image: {repository: fraud-training}\n")
+    d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[1].serving_image")
+    assert "pipeline 'fraud-training' registers this group's packages" in d.message and d.line == line_of(path, "serving_image:")
 
 
 def test_pipeline_unknown_group_and_data_account(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "model_package_group: churn", "model_package_group: chrun")
-    replace_text(path, "input_data: {account: data,", "input_data: {account: ds-dev,")
+    replace_text(path, "input_data: {account: data, bucket: curated, prefix: churn/}", "input_data: {account: ds-dev, bucket: curated, prefix: churn/}")
     diags = {d.field: d for d in config_errors(config_copy)}
     assert diags["ml_execution.pipelines[0].model_package_group"].line == line_of(path, "model_package_group: chrun")
     assert "expected an account of kind data" in diags["ml_execution.pipelines[0].input_data.account"].message
@@ -80,9 +111,19 @@ def test_pipeline_unknown_group_and_data_account(config_copy):
 
 def test_retraining_unknown_pipeline(config_copy):
     path = config_copy.joinpath(*ML)
-    replace_text(path, "  retraining:\n    pipeline: churn-training", "  retraining:\n    pipeline: churn")
-    d = error_on(config_errors(config_copy), "ml_execution.retraining.pipeline")
-    assert d.line == line_of(path, "  retraining:") + 1 and "churn-training" in d.message
+    replace_text(path, "pipelines: [churn-training, fraud-training]", "pipelines: [churn-training, fraud]")
+    d = error_on(config_errors(config_copy), "ml_execution.retraining.pipelines[1]")
+    assert d.line == line_of(path, "pipelines: [churn-training, fraud]") and "fraud-training" in d.message
+
+
+def test_retraining_rule_name_too_long(config_copy):
+    path = config_copy.joinpath(*ML)
+    long = "fraud-training-with-a-long-name"  # 31 characters: a valid name, too long once prefixed for a rule
+    replace_text(path, "- name: fraud-training", f"- name: {long}")
+    replace_text(path, "pipelines: [churn-training, fraud-training]", f"pipelines: [churn-training, {long}]")
+    replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: acme-ml-platform")
+    d = error_on(config_errors(config_copy), "ml_execution.pipelines[1].name")
+    assert "exceeds EventBridge's 64 characters" in d.message
 
 
 def test_group_name_too_long_with_prefix(config_copy):
@@ -104,6 +145,6 @@ def test_registry_events_to_must_be_shared_services(config_copy):
 
 def test_pipeline_input_bucket_must_exist(config_copy):
     path = config_copy.joinpath(*ML)
-    replace_text(path, "input_data: {account: data, bucket: curated,", "input_data: {account: data, bucket: gold,")
+    replace_text(path, "input_data: {account: data, bucket: curated, prefix: churn/}", "input_data: {account: data, bucket: gold, prefix: churn/}")
     d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].input_data.bucket")
     assert "has no bucket 'gold'" in d.message and d.line == line_of(path, "bucket: gold")

@@ -52,28 +52,23 @@ def test_registry_events_forwarded_with_forwarder_role(stacks, resolved_example)
     assert sid(policy["policy"], "PutOnRegistryBuses")["Resource"] == contracts.event_bus_arn(r, "shared-services", contracts.registry_bus_name(r))
 
 
-def test_retraining_bus_admits_exactly_inference_accounts(stacks, resolved_example):
+def test_retraining_bus_admits_exactly_the_forwarding_accounts(stacks, resolved_example):
+    """The bus admits the forwarder roles of the accounts that route events here; one rule pair per pipeline."""
     r = resolved_example
     by(stacks, ML, "aws_cloudwatch_event_bus", name=contracts.retraining_bus_name(r))
     policy = next(iter(stacks.resources(ML, "aws_cloudwatch_event_bus_policy").values()))["policy"]
-    stmt = sid(policy, "InferenceAccountsSendMonitoringEvents")
-    inference = contracts.inference_accounts(r)
-    assert sorted(inference) == ["production", "staging"]
-    assert sorted(stmt["Principal"]["AWS"]) == sorted(r.root_arn(a) for a in inference)
-    assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(r.role_arn(a, contracts.events_forwarder_role_name(r)) for a in inference)
+    stmt = sid(policy, "ServingAccountsSendMonitoringEvents")
+    senders = ["production", "staging"]  # both monitor an endpoint whose group ml-exec retrains
+    assert sorted(stmt["Principal"]["AWS"]) == sorted(r.root_arn(a) for a in senders)
+    assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(r.role_arn(a, contracts.events_forwarder_role_name(r)) for a in senders)
+    for sender in senders:  # each names a role its account creates
+        by(stacks, sender, "aws_iam_role", name=contracts.events_forwarder_role_name(r))
     assert len(statements(policy)) == 1
-    rules = {r_["name"]: json.loads(r_["event_pattern"]) for r_ in stacks.resources(ML, "aws_cloudwatch_event_rule").values() if "retrain" in r_["name"]}
-    assert sorted(rules) == ["acme-ml-retrain-churn-training-alarms", "acme-ml-retrain-churn-training-violations"]
-    # Sender side: staging forwards exactly these detail types to this bus with the forwarder role.
-    forwarded = {json.loads(x["event_pattern"])["detail-type"][0] for x in stacks.resources("staging", "aws_cloudwatch_event_rule").values()
-                 if x["name"].startswith("acme-ml-retraining-")}
-    assert forwarded == {p["detail-type"][0] for p in rules.values()}
-    staging_targets = [t for t in stacks.resources("staging", "aws_cloudwatch_event_target").values() if t["target_id"].startswith("retraining-bus")]
-    assert {t["arn"] for t in staging_targets} == {contracts.event_bus_arn(r, ML, contracts.retraining_bus_name(r))}
-    targets = [t for t in stacks.resources(ML, "aws_cloudwatch_event_target").values() if t["target_id"].startswith("acme-ml-retrain")]
-    assert {t["arn"] for t in targets} == {"arn:aws:sagemaker:eu-west-1:666666666666:pipeline/acme-ml-churn-training"}
-    role_policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "StartRetrainingPipeline" in p["policy"])
-    assert sid(role_policy["policy"], "StartRetrainingPipeline")["Resource"] == targets[0]["arn"]
+    rules = {r_["name"] for r_ in stacks.resources(ML, "aws_cloudwatch_event_rule").values() if "retrain" in r_["name"]}
+    assert rules == {f"acme-ml-retrain-{p}-{t}" for p in ("churn-training", "fraud-training") for t in ("violations", "drift-alarms")}
+    role_policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "StartRetrainingPipelines" in p["policy"])
+    assert sid(role_policy["policy"], "StartRetrainingPipelines")["Resource"] == [
+        "arn:aws:sagemaker:eu-west-1:666666666666:pipeline/acme-ml-churn-training", "arn:aws:sagemaker:eu-west-1:666666666666:pipeline/acme-ml-fraud-training"]
 
 
 def test_feature_group(stacks):
@@ -109,7 +104,7 @@ def test_pipeline_definition(stacks, resolved_example):
 def test_pipeline_role_names_resources(stacks, resolved_example):
     r = resolved_example
     policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "RunPipelineJobs" in p["policy"])["policy"]
-    assert sid(policy, "ReadInputData")["Resource"] == r.bucket_arn("data", "lake-curated") + "/churn/*"
+    assert sid(policy, "ReadInputData")["Resource"] == [r.bucket_arn("data", "lake-curated") + p for p in ("/churn/*", "/transactions/v2/*")]
     decrypt = sid(policy, "DecryptInputData")
     assert decrypt["Resource"] == r.kms_key_arn_pattern("data")
     assert decrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/acme-ml/data-lake"}}
@@ -170,7 +165,8 @@ def test_baselines_written_by_pipeline_and_read_by_model_monitor(stacks, resolve
     assert fnmatch.fnmatch(uri.replace("s3://", "arn:aws:s3:::") + "/constraints.json", stmt["Resource"])
     assert stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"] == sorted(r.role_arn(a, model_monitor_role_name(r)) for a in ("staging", "production"))
     role_policy = next(p for p in stacks.resources(ML, "aws_iam_role_policy").values() if "WriteBaselines" in p["policy"])["policy"]
-    assert sid(role_policy, "WriteBaselines")["Resource"] == uri.replace("s3://", "arn:aws:s3:::") + "/*"
+    assert sid(role_policy, "WriteBaselines")["Resource"] == [
+        baseline_s3_uri(r, ML, g).replace("s3://", "arn:aws:s3:::") + "/*" for g in ("churn", "fraud")]
 
 
 def test_lake_formation_resource_links(stacks, resolved_example):

@@ -18,23 +18,23 @@ def test_example_pipeline_targets(resolved_example):
 
 def test_unknown_pull_account(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "pull_accounts: [ml-exec]\n", "pull_accounts: [ml-exec, stagin]\n")
-    d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[2].pull_accounts[1]")
-    assert d.file.endswith("shared-services.yaml") and d.line == line_of(path, "[ml-exec, stagin]")
+    replace_text(path, "      purpose: training\n      pull_accounts: [ds-dev]\n", "      purpose: training\n      pull_accounts: [ds-dev, stagin]\n")
+    d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[0].pull_accounts[1]")
+    assert d.file.endswith("shared-services.yaml") and d.line == line_of(path, "[ds-dev, stagin]")
     assert "did you mean 'staging'" in d.message
 
 
 def test_pull_account_of_wrong_kind(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "pull_accounts: [ml-exec]\n", "pull_accounts: [ml-exec, staging, data]\n")
-    d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[2].pull_accounts[2]")
+    replace_text(path, "      purpose: training\n      pull_accounts: [ds-dev]\n", "      purpose: training\n      pull_accounts: [ds-dev, staging, data]\n")
+    d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[0].pull_accounts[2]")
     assert "kind 'data'" in d.message and d.line == line_of(path, "staging, data]")
 
 
 def test_unknown_pull_kind(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "pull_kinds: [staging, production]", "pull_kinds: [staging, data]")
-    d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[2].pull_kinds[1]")
+    replace_text(path, "    - name: fraud-training\n      purpose: training\n", "    - name: fraud-training\n      purpose: training\n      pull_kinds: [staging, data]\n")
+    d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[3].pull_kinds[1]")
     assert d.line == line_of(path, "pull_kinds:") and "'staging'" in d.message
 
 

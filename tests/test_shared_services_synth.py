@@ -6,15 +6,17 @@ import json
 import yaml
 
 from config import contracts
+from config.kinds import inference as names
 from config.kinds.ml_execution import MODEL_PACKAGE_STATE_CHANGE
-from tests.synth_lookup import by, sid
+from tests.synth_lookup import as_list, by, sid
 
 SS = "shared-services"
 
 
 def test_ecr_repositories_are_secure(stacks, resolved_example):
     repos = stacks.resources(SS, "aws_ecr_repository")
-    assert sorted(r["name"] for r in repos.values()) == ["acme-ml/churn-inference", "acme-ml/churn-processing", "acme-ml/churn-training"]
+    assert sorted(r["name"] for r in repos.values()) == [
+        "acme-ml/churn-inference", "acme-ml/churn-processing", "acme-ml/churn-training", "acme-ml/fraud-processing", "acme-ml/fraud-training"]
     for repo in repos.values():
         assert repo["image_tag_mutability"] == "IMMUTABLE"
         assert repo["image_scanning_configuration"] == {"scan_on_push": True}
@@ -29,19 +31,24 @@ def test_ecr_repositories_are_secure(stacks, resolved_example):
 
 
 def test_ecr_pull_grant_matches_consumers(stacks, resolved_example):
-    """Repository policy roots == accounts named in pull_accounts; the ml-execution role pulls the same ARN."""
+    """Repository policy roots == the accounts that run its images (derived) plus those it names; each
+    root narrowed to roles its own stack creates; the consumers' identity policies name the same ARNs."""
     r = resolved_example
     repos = stacks.resources(SS, "aws_ecr_repository")
+    expected = {  # from the example: who runs what (pipelines, served groups) plus pull_accounts
+        "churn-inference": ["ml-exec", "production", "staging"],  # churn registers churn-inference
+        "churn-processing": ["ds-dev", "ml-exec"],
+        "churn-training": ["ds-dev", "ml-exec"],  # not served: churn packages carry churn-inference
+        "fraud-processing": ["ml-exec"],
+        "fraud-training": ["ml-exec", "production", "staging"],  # fraud has no inference image: training serves
+    }
     for policy in stacks.resources(SS, "aws_ecr_repository_policy").values():
         repo = next(v for k, v in repos.items() if k in policy["repository"])
         name = repo["name"].split("/", 1)[1]
-        configured = next(x for x in r.accounts[SS].config.shared_services.ecr_repositories if x.name == name)
         stmt = sid(policy["policy"], "CrossAccountPull")
         roots = stmt["Principal"]["AWS"] if isinstance(stmt["Principal"]["AWS"], list) else [stmt["Principal"]["AWS"]]
-        pullers = sorted(set(configured.pull_accounts) | {a.name for a in r.of_kind(*configured.pull_kinds)})
+        pullers = expected.pop(name)
         assert sorted(roots) == sorted(r.root_arn(a) for a in pullers)
-        if name == "churn-inference":
-            assert pullers == ["ml-exec", "production", "staging"]
         # Narrowed to the consumers' execution roles, each of which its own stack creates.
         roles = stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"]
         roles = roles if isinstance(roles, list) else [roles]
@@ -51,10 +58,17 @@ def test_ecr_pull_grant_matches_consumers(stacks, resolved_example):
             role_names = {role["name"] for role in stacks.resources(account, "aws_iam_role").values()}
             assert arn.rsplit("/", 1)[1] in role_names, (arn, account)
         assert stmt["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    # Consumer side: the ml-execution pipeline role names exactly these repository ARNs.
+    assert expected == {}, "every repository has a policy"
+    # Consumer side: the ml-execution pipeline role names exactly the repositories its pipelines run.
     role_policy = next(p for p in stacks.resources("ml-exec", "aws_iam_role_policy").values() if "PullImages" in p["policy"])
     pulled = sid(role_policy["policy"], "PullImages")["Resource"]
-    assert sorted(pulled) == sorted(contracts.ecr_repository_arn(r, SS, n) for n in ("churn-processing", "churn-training"))
+    own = [contracts.ecr_repository_arn(r, SS, n) for n in ("churn-inference", "churn-processing", "churn-training", "fraud-processing", "fraud-training")]
+    assert sorted(pulled) == sorted(own + [names.model_monitor_repository_arn(r, "eu-west-1")])
+    # Serving side: the inference execution role pulls exactly the images its endpoints serve.
+    for account in ("staging", "production"):
+        role_policy = next(p for p in stacks.resources(account, "aws_iam_role_policy").values() if "PullModelImages" in p["policy"])
+        assert sorted(as_list(sid(role_policy["policy"], "PullModelImages")["Resource"])) == [
+            contracts.ecr_repository_arn(r, SS, "churn-inference"), contracts.ecr_repository_arn(r, SS, "fraud-training")]
 
 
 def test_pipeline_stages_and_variable(stacks):

@@ -4,7 +4,10 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-KIND_CHECK_MODULES = ("security", "baseline", "data", "shared_services", "data_science", "ml_execution", "inference")
+# images and retraining span several kinds (shared services, ml-execution, staging/production).
+KIND_CHECK_MODULES = (
+    "security", "baseline", "data", "shared_services", "data_science", "ml_execution", "inference", "images", "retraining",
+)
 
 
 def modules() -> list[ModuleType]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
+from ..checks.refs import account_refs
 from .ml_execution import model_package_group_owner
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ LAMBDA_NAME_MAX = 64  # also the IAM role name limit; the function's role carrie
 NAME_PREFIX_SUFFIX = 26
 DATA_CAPTURE_PREFIX = "data-capture"
 MONITORING_REPORTS_PREFIX = "monitoring-reports"
+MODEL_MONITOR_REPOSITORY = "sagemaker-model-monitor-analyzer"
+BASELINES_PREFIX = "monitoring-baselines"  # in the ml-execution account's inference-data bucket
 
 # Accounts publishing the Model Monitor analyzer image, per region (SageMaker documentation,
 # "Amazon SageMaker Model Monitor prebuilt container"). A region missing here cannot run Model Monitor.
@@ -59,12 +62,72 @@ def model_package_arn(r: "Resolved", ml_account: str, group: str, version: int) 
 
 
 def baseline_s3_uri(r: "Resolved", ml_account: str, group: str) -> str:
-    """Where the ml-execution account keeps the data quality baseline (constraints.json, statistics.json) of a group."""
-    return f"s3://{r.bucket_name(ml_account, contracts.INFERENCE_DATA)}/monitoring-baselines/{contracts.model_package_group_name(r, group)}"
+    """Where the ml-execution account keeps the data quality baseline (constraints.json, statistics.json) of a group.
+
+    The group's pipeline writes it (its Baseline step's output) and every monitor of an endpoint serving
+    the group reads it: both sides call this function.
+    """
+    return f"s3://{r.bucket_name(ml_account, contracts.INFERENCE_DATA)}/{BASELINES_PREFIX}/{contracts.model_package_group_name(r, group)}"
+
+
+def baseline_files(r: "Resolved", ml_account: str, group: str) -> tuple[str, str]:
+    """(constraints, statistics) S3 URIs: the names Model Monitor's analyzer writes into its output path."""
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html
+    base = baseline_s3_uri(r, ml_account, group)
+    return f"{base}/constraints.json", f"{base}/statistics.json"
+
+
+# -- key layout of the inference-data buckets (replication keeps keys, so replicas keep it too) --
+def capture_prefix(r: "Resolved", account: str) -> str:
+    """data-capture/<stage>/<account>: SageMaker then appends <endpoint>/<variant>/yyyy/mm/dd/hh/<file>.jsonl.
+
+    S3 replication keeps object keys (it cannot rename them), so the serving account and its stage
+    (its kind) are in the key: replicas from staging and production never share a key.
+    """
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html
+    return f"{DATA_CAPTURE_PREFIX}/{r.accounts[account].kind}/{account}"
+
+
+def reports_root(r: "Resolved", account: str) -> str:
+    """monitoring-reports/<stage>/<account>: Model Monitor reports of the account, apart like the capture."""
+    return f"{MONITORING_REPORTS_PREFIX}/{r.accounts[account].kind}/{account}"
+
+
+def reports_prefix(r: "Resolved", account: str, endpoint: str) -> str:
+    """<reports_root>/<endpoint name>: where the endpoint's Model Monitor runs write."""
+    return f"{reports_root(r, account)}/{endpoint_name(r, endpoint)}"
+
+
+# -- Model Monitor names: the serving account creates them, the retraining rules match their ARNs --
+def monitoring_schedule_name(r: "Resolved", endpoint: str) -> str:
+    """Name of the data quality job definition and of the monitoring schedule of an endpoint."""
+    return f"{endpoint_name(r, endpoint)}-data-quality"
+
+
+def monitoring_schedule_arn(r: "Resolved", account: str, endpoint: str) -> str:
+    region = r.accounts[account].region
+    return f"arn:{r.partition}:sagemaker:{region}:{r.account_id(account)}:monitoring-schedule/{monitoring_schedule_name(r, endpoint)}"
+
+
+def drift_alarm_name(r: "Resolved", endpoint: str, feature: str) -> str:
+    return f"{monitoring_schedule_name(r, endpoint)}-drift-{feature}"
+
+
+def drift_alarm_arn(r: "Resolved", account: str, endpoint: str, feature: str) -> str:
+    region = r.accounts[account].region
+    return f"arn:{r.partition}:cloudwatch:{region}:{r.account_id(account)}:alarm:{drift_alarm_name(r, endpoint, feature)}"
 
 
 def model_monitor_image(region: str) -> str:
-    return f"{MODEL_MONITOR_IMAGE_ACCOUNTS[region]}.dkr.ecr.{region}.amazonaws.com/sagemaker-model-monitor-analyzer:latest"
+    """The analyzer: monitoring schedules run it, and the pipelines' Baseline step runs it to suggest the baseline."""
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-pre-built-container.html
+    return f"{MODEL_MONITOR_IMAGE_ACCOUNTS[region]}.dkr.ecr.{region}.amazonaws.com/{MODEL_MONITOR_REPOSITORY}:latest"
+
+
+def model_monitor_repository_arn(r: "Resolved", region: str) -> str:
+    """The analyzer's repository, which the roles running it may pull from (CreateProcessingJob's role permissions)."""
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createprocessingjob-perms
+    return f"arn:{r.partition}:ecr:{region}:{MODEL_MONITOR_IMAGE_ACCOUNTS[region]}:repository/{MODEL_MONITOR_REPOSITORY}"
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -78,7 +141,7 @@ SERVERLESS_UNSUPPORTED = {
 }
 
 
-def _endpoints(config: "Config") -> Iterator[tuple[Any, int, Any]]:
+def endpoints(config: "Config") -> Iterator[tuple[Any, int, Any]]:
     for account in config.of_kind(*contracts.INFERENCE_KINDS):
         for i, endpoint in enumerate(account.inference.endpoints):
             yield account, i, endpoint
@@ -86,7 +149,7 @@ def _endpoints(config: "Config") -> Iterator[tuple[Any, int, Any]]:
 
 def check_serverless_limits(config: "Config") -> Iterable["Diagnostic"]:
     """Serverless endpoints support none of SERVERLESS_UNSUPPORTED; provisioned concurrency fits max concurrency."""
-    for account, i, ep in _endpoints(config):
+    for account, i, ep in endpoints(config):
         loc = ("inference", "endpoints", i)
         if ep.compute.mode != "serverless":
             continue
@@ -101,7 +164,7 @@ def check_serverless_limits(config: "Config") -> Iterable["Diagnostic"]:
 
 def check_instance_limits(config: "Config") -> Iterable["Diagnostic"]:
     """Autoscaling bounds are ordered; Model Monitor needs data capture and a region with its image."""
-    for account, i, ep in _endpoints(config):
+    for account, i, ep in endpoints(config):
         loc = ("inference", "endpoints", i)
         if ep.compute.mode != "instance":
             continue
@@ -128,7 +191,7 @@ def check_model_package_groups(config: "Config") -> Iterable["Diagnostic"]:
     if "ml-execution" in config.invalid_kinds:
         return  # a group may be defined in the invalid file, whose own errors are reported already
     groups = sorted({g.name for a in config.of_kind("ml-execution") for g in a.ml_execution.model_package_groups})
-    for account, i, ep in _endpoints(config):
+    for account, i, ep in endpoints(config):
         if model_package_group_owner(config, ep.model_package_group) is None:
             hint = difflib.get_close_matches(ep.model_package_group, groups, n=1)
             suffix = f"; did you mean {hint[0]!r}?" if hint else ""
@@ -192,15 +255,27 @@ def check_apis(config: "Config") -> Iterable["Diagnostic"]:
                 yield config.error(account.name, ("inference", "endpoints", i, "compute", "api_capture_percentage"), "serverless traffic is captured by the API Lambda, but no API routes to this endpoint: add it to an API's endpoints or set api_capture_percentage: 0")
 
 
-CHECKS: list = [check_serverless_limits, check_instance_limits, check_model_package_groups, check_names, check_apis]
+def check_replication(config: "Config") -> Iterable["Diagnostic"]:
+    """Replication destinations are data or ml-execution accounts."""
+    for account in config.of_kind(*contracts.INFERENCE_KINDS):
+        chosen = account.inference.replication.destinations
+        yield from account_refs(config, account.name, ("inference", "replication", "destinations"), chosen or [], ("data", "ml-execution"))
+
+
+CHECKS: list = [check_serverless_limits, check_instance_limits, check_model_package_groups, check_names, check_apis, check_replication]
 
 
 # -- flows ----------------------------------------------------------------------------------
-def monitored_ml_accounts(resolved: "Resolved", account: str) -> list[str]:
-    """ml-execution accounts whose retraining bus receives this account's monitoring events."""
-    section = resolved.accounts[account].config.inference
-    owners = {model_package_group_owner(resolved.config, ep.model_package_group) for ep in section.endpoints if ep.monitor}
-    return sorted(o for o in owners if o)
+def serving_accounts(r: "Resolved", ml_account: str) -> list[str]:
+    """Inference accounts with an endpoint serving a group of `ml_account` (they create the execution role)."""
+    return sorted(a.name for a in r.of_kind(*contracts.INFERENCE_KINDS)
+                  if any(model_package_group_owner(r.config, ep.model_package_group) == ml_account for ep in a.config.inference.endpoints))
+
+
+def monitoring_accounts(r: "Resolved", ml_account: str) -> list[str]:
+    """Inference accounts monitoring an endpoint that serves a group of `ml_account` (they create the monitor role)."""
+    return sorted(a.name for a in r.of_kind(*contracts.INFERENCE_KINDS)
+                  if any(ep.monitor and model_package_group_owner(r.config, ep.model_package_group) == ml_account for ep in a.config.inference.endpoints))
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import contracts
 from ..checks.refs import account_ref, account_refs
-from .shared_services import ecr_pull_accounts, ecr_repository_owner
+from .shared_services import ecr_repository_owner, pipeline_deployers
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -28,6 +28,49 @@ def model_package_group_owner(config: "Config", group: str) -> str | None:
     return None
 
 
+def producing_pipeline(config: "Config", group: str) -> tuple[str, Any] | None:
+    """(ml-execution account, pipeline) whose RegisterModel step registers packages of `group`, or None.
+
+    check_pipelines allows one pipeline per group, so drift on an endpoint starts exactly one pipeline.
+    """
+    owner = model_package_group_owner(config, group)
+    if owner is None:
+        return None
+    found = [p for p in config.accounts[owner].ml_execution.pipelines if p.model_package_group == group]
+    return (owner, found[0]) if found else None
+
+
+def registered_image(pipeline: Any) -> Any:
+    """The image RegisterModel puts in each package: the inference image, else the training image.
+
+    Endpoints serve the registered image, so the pipeline template and the ECR grants both read this.
+    """
+    return pipeline.inference_image or pipeline.training_image
+
+
+def served_image(config: "Config", group: str) -> Any | None:
+    """ImageRef the packages of `group` serve: the producing pipeline's registered image, else the
+    group's serving_image; None when neither exists (nobody could grant it)."""
+    produced = producing_pipeline(config, group)
+    if produced is not None:
+        return registered_image(produced[1])
+    owner = model_package_group_owner(config, group)
+    if owner is None:
+        return None
+    return next(g.serving_image for g in config.accounts[owner].ml_execution.model_package_groups if g.name == group)
+
+
+def retraining_pipeline(config: "Config", group: str) -> tuple[str, str] | None:
+    """(ml-execution account, pipeline name) that monitoring events of endpoints serving `group` start:
+    the pipeline producing the group, when its account lists it in retraining.pipelines."""
+    produced = producing_pipeline(config, group)
+    if produced is None:
+        return None
+    owner, pipeline = produced
+    retraining = config.accounts[owner].ml_execution.retraining
+    return (owner, pipeline.name) if retraining and pipeline.name in retraining.pipelines else None
+
+
 # -- names shared by both sides ---------------------------------------------------------------
 def registry_event_targets(r: "Resolved", account: str) -> list[str]:
     """Shared-services accounts receiving this ml-execution account's Model Package State Change events."""
@@ -37,7 +80,8 @@ def registry_event_targets(r: "Resolved", account: str) -> list[str]:
 
 def registry_event_sources(r: "Resolved", shared: str) -> list[str]:
     """ml-execution accounts that forward registry events to a shared-services account's bus."""
-    return [a.name for a in r.of_kind("ml-execution") if shared in registry_event_targets(r, a.name)]
+    # Only accounts with groups forward (and create the forwarder role the bus policy names).
+    return [a.name for a in r.of_kind("ml-execution") if a.config.ml_execution.model_package_groups and shared in registry_event_targets(r, a.name)]
 
 
 def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
@@ -51,7 +95,7 @@ def model_registry_readers(r: "Resolved") -> dict[str, list[str]]:
 
     readers: dict[str, list[str]] = {}
     for account in r.of_kind(*contracts.INFERENCE_KINDS):
-        readers[account.name] = sorted({contracts.pipeline_deploy_role_name(r), account.deploy_role_name, inference_execution_role_name(r)})
+        readers[account.name] = sorted({account.deploy_role_name, *_existing_serving_roles(r, account, inference_execution_role_name(r))} - {None})
     for account in r.of_kind("shared-services"):
         readers[account.name] = [contracts.pipeline_build_role_name(r)]
     return readers
@@ -64,38 +108,22 @@ def model_deployers(r: "Resolved") -> dict[str, list[str]]:
     group's resource policy: Terraform runs it as the pipeline deploy role or the stack's deploy role.
     """
     return {
-        a.name: sorted({contracts.pipeline_deploy_role_name(r), a.deploy_role_name} - {None})
+        a.name: sorted({a.deploy_role_name, *_existing_serving_roles(r, a, None)} - {None})
         for a in r.of_kind(*contracts.INFERENCE_KINDS)
     }
 
 
+def _existing_serving_roles(r: "Resolved", account: Any, execution_role: str | None) -> list[str]:
+    """Of the pipeline deploy role and the inference execution role, those the account's stack creates:
+    the first when a pipeline deploys into it, the second when it has endpoints (grants name only those)."""
+    roles = [contracts.pipeline_deploy_role_name(r)] if pipeline_deployers(r, account.name) else []
+    if execution_role and account.config.inference.endpoints:
+        roles.append(execution_role)
+    return roles
+
+
 def model_registry_reader_arns(r: "Resolved") -> list[str]:
     return sorted(r.role_arn(acct, role) for acct, roles in model_registry_readers(r).items() for role in roles)
-
-
-def retraining_event_patterns(r: "Resolved") -> dict[str, dict[str, Any]]:
-    """Events that start retraining, by rule: what the inference accounts forward to the retraining bus.
-
-    Staging/production (accounts/inference_monitoring.py) forward Model Monitor runs that completed
-    with violations and drift alarms entering ALARM, with the `contracts.events_forwarder_role_name`
-    role; the retraining bus policy admits exactly those roles, and these patterns admit exactly
-    those accounts.
-    """
-    accounts = sorted(r.account_id(a) for a in contracts.inference_accounts(r))
-    return {
-        "violations": {
-            "account": accounts,
-            "source": ["aws.sagemaker"],
-            "detail-type": ["SageMaker Processing Job State Change"],
-            "detail": {"ProcessingJobStatus": ["Completed"], "ExitMessage": [{"prefix": "CompletedWithViolations"}]},
-        },
-        "alarms": {
-            "account": accounts,
-            "source": ["aws.cloudwatch"],
-            "detail-type": ["CloudWatch Alarm State Change"],
-            "detail": {"state": {"value": ["ALARM"]}},
-        },
-    }
 
 
 def registry_event_pattern(r: "Resolved", account: str) -> dict[str, Any]:
@@ -152,11 +180,13 @@ def check_feature_groups(config: "Config") -> Iterable["Diagnostic"]:
 
 
 def check_pipelines(config: "Config") -> Iterable["Diagnostic"]:
-    """Pipelines name a group of this account, images the account may pull, data in a data account."""
+    """Pipelines name a group of this account (one pipeline per group), defined images, data in a data account;
+    retraining names pipelines of the account; serving_image only on groups no pipeline produces."""
     for account in config.of_kind("ml-execution"):
         section = account.ml_execution
         groups = [g.name for g in section.model_package_groups]
         names: set[str] = set()
+        producers: dict[str, str] = {}
         for i, pipeline in enumerate(section.pipelines):
             loc = (SECTION, "pipelines", i)
             if pipeline.name in names:
@@ -164,17 +194,13 @@ def check_pipelines(config: "Config") -> Iterable["Diagnostic"]:
             names.add(pipeline.name)
             if pipeline.model_package_group not in groups:
                 yield config.error(account.name, loc + ("model_package_group",), f"unknown model package group {pipeline.model_package_group!r}; this account defines: {', '.join(groups) or 'none'}")
+            elif pipeline.model_package_group in producers:
+                yield config.error(account.name, loc + ("model_package_group",), f"model package group {pipeline.model_package_group!r} is already produced by pipeline {producers[pipeline.model_package_group]!r}; one pipeline per group, so drift on an endpoint starts exactly one pipeline")
+            producers.setdefault(pipeline.model_package_group, pipeline.name)
+            # The repository policies grant these images to this account's pipeline role (derived from use).
             for field in ("processing_image", "training_image", "inference_image"):
-                if getattr(pipeline, field) is None:
-                    continue
-                repo = getattr(pipeline, field).repository
-                owner = ecr_repository_owner(config, repo)
-                if owner is None:
-                    if "shared-services" in config.invalid_kinds:
-                        continue  # the repository may be defined in the invalid file, reported already
-                    yield config.error(account.name, loc + (field, "repository"), f"no shared-services account defines the ECR repository {repo!r}")
-                elif account.name not in ecr_pull_accounts(config, repo):
-                    yield config.error(account.name, loc + (field, "repository"), f"ECR repository {repo!r} in {owner!r} does not list {account.name!r} in pull_accounts")
+                if getattr(pipeline, field) is not None:
+                    yield from _image_defined(config, account.name, loc + (field, "repository"), getattr(pipeline, field).repository)
             data = pipeline.input_data
             problem = account_ref(config, account.name, loc + ("input_data", "account"), data.account, ("data",))
             if problem:
@@ -183,9 +209,23 @@ def check_pipelines(config: "Config") -> Iterable["Diagnostic"]:
                 defined = [b.name for b in config.accounts[data.account].data.buckets]
                 if data.bucket not in defined:
                     yield config.error(account.name, loc + ("input_data", "bucket"), f"data account {data.account!r} has no bucket {data.bucket!r} (buckets: {', '.join(defined) or 'none'})")
-        if section.retraining and section.retraining.pipeline not in names:
-            yield config.error(account.name, (SECTION, "retraining", "pipeline"), f"unknown pipeline {section.retraining.pipeline!r}; this account defines: {', '.join(sorted(names)) or 'none'}")
+        for j, name in enumerate(section.retraining.pipelines if section.retraining else []):
+            if name not in names:
+                yield config.error(account.name, (SECTION, "retraining", "pipelines", j), f"unknown pipeline {name!r}; this account defines: {', '.join(sorted(names)) or 'none'}")
+        for j, group in enumerate(section.model_package_groups):
+            if group.serving_image is None:
+                continue
+            if group.name in producers:
+                yield config.error(account.name, (SECTION, "model_package_groups", j, "serving_image"), f"pipeline {producers[group.name]!r} registers this group's packages with its own image; remove serving_image (it is only for groups no pipeline produces)", key=True)
+            else:
+                yield from _image_defined(config, account.name, (SECTION, "model_package_groups", j, "serving_image", "repository"), group.serving_image.repository)
         yield from account_refs(config, account.name, (SECTION, "registry_events_to"), section.registry_events_to, ("shared-services",))
+
+
+def _image_defined(config: "Config", owner: str, loc: tuple, repo: str) -> Iterable["Diagnostic"]:
+    """An image reference names a repository that a shared-services account defines."""
+    if ecr_repository_owner(config, repo) is None and "shared-services" not in config.invalid_kinds:
+        yield config.error(owner, loc, f"no shared-services account defines the ECR repository {repo!r}")
 
 
 CHECKS = [check_model_package_groups, check_feature_groups, check_pipelines]
@@ -201,8 +241,5 @@ def flows(resolved: "Resolved") -> Iterable["Flow"]:
         if groups:
             for reader in sorted(model_registry_readers(resolved)):
                 yield Flow(account.name, reader, "registry", f"reads model packages: {', '.join(groups)}")
-        if account.config.ml_execution.retraining:
-            for source in contracts.inference_accounts(resolved):
-                yield Flow(source, account.name, "events", "monitoring events start retraining")
         for pipeline in account.config.ml_execution.pipelines:
             yield Flow(pipeline.input_data.account, account.name, "data-access", f"training data for {pipeline.name}")

@@ -75,37 +75,6 @@ def repository_pullers(config: "Config", rep) -> list[str]:
     return sorted(set(rep.pull_accounts) | {a.name for a in config.of_kind(*rep.pull_kinds)})
 
 
-def image_puller_roles(r: "Resolved", account: str) -> list[str]:
-    """Roles that pull images in an account: the SageMaker execution roles its stack creates."""
-    from .data_science import persona_role_name
-    from .inference import inference_execution_role_name
-    from .ml_execution import pipeline_execution_role_name
-
-    acct = r.accounts[account]
-    if acct.kind == "data-science":
-        return sorted(persona_role_name(r, p.name) for p in acct.config.data_science.personas)
-    if acct.kind == "ml-execution":
-        return [pipeline_execution_role_name(r)]
-    if acct.kind in contracts.INFERENCE_KINDS:
-        return [inference_execution_role_name(r)]
-    return []
-
-
-def ecr_pull_grant(r: "Resolved", pullers: list[str]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(Principal, Condition) of a repository policy: the pullers' roots, narrowed to their execution roles."""
-    grants = {account: image_puller_roles(r, account) for account in pullers}
-    grants = {account: roles for account, roles in grants.items() if roles}
-    return r.cross_account_principal(grants) if grants else None
-
-
-def ecr_pull_accounts(config: "Config", repo: str) -> list[str]:
-    owner = ecr_repository_owner(config, repo)
-    if owner is None:
-        return []
-    rep = next(x for x in config.accounts[owner].shared_services.ecr_repositories if x.name == repo)
-    return repository_pullers(config, rep)
-
-
 def repositories_pullable_by(config: "Config", account: str) -> list[tuple[str, str]]:
     """(owner account, repository) pairs an account may pull from."""
     return sorted(
@@ -147,11 +116,6 @@ def flows(resolved: "Resolved") -> Iterable["Flow"]:
         for kind, targets in pipeline_targets(resolved, shared.name).items():
             for target in targets:
                 yield Flow(shared.name, target, "deployment", f"deploys models to {kind}")
-        pulls: dict[str, list[str]] = {}
-        for rep in shared.config.shared_services.ecr_repositories:
-            for puller in repository_pullers(resolved.config, rep):
-                pulls.setdefault(puller, []).append(rep.name)
-        for puller, repos in sorted(pulls.items()):
-            yield Flow(shared.name, puller, "data-access", f"ECR pull: {', '.join(sorted(repos))}")
+        # ECR pull flows: config.kinds.images (derived from the images each account runs).
 
 

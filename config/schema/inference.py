@@ -10,9 +10,9 @@ import re
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from .common import Slug, StrictModel
+from .common import AccountName, Slug, StrictModel
 
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 INSTANCE_TYPE = Annotated[str, StringConstraints(pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")]
@@ -195,10 +195,25 @@ class Api(StrictModel):
 
 
 class Replication(StrictModel):
-    """Replication of the inference-data bucket back to every data and ml-execution account (always on)."""
+    """Replication of the inference-data bucket to data and ml-execution accounts.
 
+    `destinations` names them; omitted, every data and ml-execution account; [] turns replication off.
+    """
+
+    destinations: list[AccountName] | None = Field(
+        default=None, description="data or ml-execution accounts receiving replicas; default: all of them; [] = none"
+    )
     # Deletions in staging/production must not erase the record that training reads: off by default.
     replicate_delete_markers: bool = False
+
+    @field_validator("destinations")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        """Each destination at most once."""
+        dupes = sorted({v for v in value or [] if value.count(v) > 1})
+        if dupes:
+            raise ValueError(f"accounts listed twice: {', '.join(dupes)}")
+        return value
 
 
 class InferenceSection(StrictModel):

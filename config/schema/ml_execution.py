@@ -16,11 +16,6 @@ ImageTag = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_le
 S3Prefix = Annotated[str, Field(pattern=r"^([A-Za-z0-9_!.*'()=-]+/)*$", max_length=512)]
 
 
-class ModelPackageGroup(StrictModel):
-    """A Model Registry group; staging and production endpoints refer to it by name."""
-
-    name: Slug
-    description: str = Field(default="", max_length=1024)
 
 
 class Feature(StrictModel):
@@ -63,6 +58,20 @@ class ImageRef(StrictModel):
     tag: ImageTag = "latest"
 
 
+class ModelPackageGroup(StrictModel):
+    """A Model Registry group; staging and production endpoints refer to it by name.
+
+    The image its packages serve is the inference image of the pipeline producing it (the training
+    image when the pipeline sets none); `serving_image` names it for a group no pipeline produces.
+    """
+
+    name: Slug
+    description: str = Field(default="", max_length=1024)
+    serving_image: ImageRef | None = Field(
+        default=None, description="image of packages registered outside this account's pipelines; a group a pipeline produces takes the pipeline's"
+    )
+
+
 class DataLocation(StrictModel):
     """An S3 prefix in a lake bucket of a data account, by account name and bucket name (its data.buckets)."""
 
@@ -89,9 +98,19 @@ class TrainingPipeline(StrictModel):
 
 
 class Retraining(StrictModel):
-    """Start `pipeline` when an inference account reports a model monitor violation."""
+    """Pipelines that drift starts: a violation or drift alarm on an endpoint serving group G starts
+    the pipeline of this list that produces G (one pipeline per group)."""
 
-    pipeline: Slug
+    pipelines: list[Slug] = Field(min_length=1, description="pipelines of this account that monitoring events start")
+
+    @field_validator("pipelines")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        """Each pipeline at most once."""
+        dupes = sorted({v for v in value if value.count(v) > 1})
+        if dupes:
+            raise ValueError(f"pipelines listed twice: {', '.join(dupes)}")
+        return value
 
 
 class MlExecutionSection(StrictModel):

@@ -2,7 +2,7 @@
 
 Configuration comes from the environment (set by mlops-tf):
   ENDPOINTS        JSON {"<route name>": {"endpoint": "<SageMaker endpoint>", "capture_percentage": 0-100}}
-  CAPTURE_BUCKET   inference-data bucket; CAPTURE_KMS_KEY_ARN its key; CAPTURE_PREFIX e.g. "data-capture"
+  CAPTURE_BUCKET   inference-data bucket; CAPTURE_KMS_KEY_ARN its key; CAPTURE_PREFIX e.g. "data-capture/staging/staging"
 
 Works with REST (payload 1.0) and HTTP (payload 2.0) proxy events. The route is POST /<route name>.
 Captured records follow SageMaker data capture's layout and JSON Lines format, so Model Monitor,
