@@ -39,7 +39,9 @@ def build(ctx: "InferenceContext", endpoints: dict[str, InferenceEndpoint]) -> N
             max_runtime_seconds=ep.monitor.max_runtime_seconds,
             drift_alarms=tuple(DriftAlarmSpec(a.feature, a.threshold) for a in ep.monitor.drift_alarms),
         )
-        monitor = DataQualityMonitor(ctx.stack, f"monitor-{ep.name}", spec=spec, depends_on=[endpoints[ep.name].endpoint, role.policy])
+        # The monitor exists exactly when its endpoint does (the endpoint's serving gate).
+        monitor = DataQualityMonitor(ctx.stack, f"monitor-{ep.name}", spec=spec, count=ctx.gates[ep.name].count,
+                                     depends_on=[endpoints[ep.name].endpoint, role.policy])
         schedule_arns.append(ctx.arn("sagemaker", f"monitoring-schedule/{monitor.job_definition.name_input}"))
         alarm_arns += [ctx.arn("cloudwatch", f"alarm:{alarm.alarm_name_input}") for alarm in monitor.alarms]
     ml_accounts = names.monitored_ml_accounts(r, ctx.account.name)
