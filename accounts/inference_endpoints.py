@@ -30,7 +30,7 @@ def gates(ctx: "InferenceContext") -> dict[str, ServingGate]:
                 contracts.serving_parameter_name(r, ep.name, variant),
                 None if pin is None else names.model_package_arn(r, owner, ep.model_package_group, pin),
             )
-            for variant, pin in names.serving_variants(ep).items()
+            for variant, pin in ep.serving_variants().items()
         }
         out[ep.name] = ServingGate(ctx.stack, f"serving-{ep.name}", path=contracts.serving_parameter_path(r, ep.name), variants=variants)
     return out

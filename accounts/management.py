@@ -8,7 +8,7 @@ from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
-from . import organization_security, tfc_oidc
+from . import organization_security, pipeline_state, tfc_oidc
 from .base import AccountStack
 
 # Service principals the organization trusts; delegated administration needs trusted access.
@@ -79,6 +79,7 @@ def build(stack: AccountStack) -> None:
     _delegated_administrators(stack, org)
     organization_security.build(stack)
     tfc_oidc.build(stack, account_ids)
+    pipeline_state.build(stack)
 
     stack.output("account_ids", account_ids, "Ids of the accounts this stack created: `mlops-tf lock` records them")
     stack.output("organizational_unit_ids", {p: ou.id for p, ou in ous.items()}, "OU ids by path")

@@ -58,16 +58,6 @@ def model_package_arn(r: "Resolved", ml_account: str, group: str, version: int) 
     return contracts.model_package_arn_pattern(r, ml_account, group)[:-1] + str(version)
 
 
-def serving_variants(endpoint) -> dict[str, int | None]:
-    """Variant name -> pinned version, or None when the variant serves what the deployment pipeline wrote
-    to its SSM parameter (contracts.serving_parameter_name). Primary first, then A/B variants, then shadow."""
-    out: dict[str, int | None] = {"primary": endpoint.model_version}
-    out.update({v.name: v.model_version for v in endpoint.variants})
-    if endpoint.shadow is not None:
-        out["shadow"] = endpoint.shadow.model_version
-    return out
-
-
 def baseline_s3_uri(r: "Resolved", ml_account: str, group: str) -> str:
     """Where the ml-execution account keeps the data quality baseline (constraints.json, statistics.json) of a group."""
     return f"s3://{r.bucket_name(ml_account, contracts.INFERENCE_DATA)}/monitoring-baselines/{contracts.model_package_group_name(r, group)}"

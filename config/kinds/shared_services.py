@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import contracts
 from ..checks.refs import account_refs
-from .inference import serving_variants
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -59,7 +58,7 @@ def deployment_parameters(r: "Resolved", target: str) -> dict[str, dict[str, lis
     out: dict[str, dict[str, list[str]]] = {}
     for ep in r.accounts[target].config.inference.endpoints:
         group = contracts.model_package_group_name(r, ep.model_package_group)
-        for variant, pin in serving_variants(ep).items():
+        for variant, pin in ep.serving_variants().items():
             if pin is None:
                 out.setdefault(group, {}).setdefault(variant, []).append(contracts.serving_parameter_name(r, ep.name, variant))
     return {g: {v: sorted(p) for v, p in sorted(vs.items())} for g, vs in sorted(out.items())}
@@ -70,7 +69,7 @@ def deployment_parameter_arns(r: "Resolved", target: str) -> list[str]:
     return sorted(
         contracts.serving_parameter_arn(r, target, ep.name, variant)
         for ep in r.accounts[target].config.inference.endpoints
-        for variant, pin in serving_variants(ep).items() if pin is None
+        for variant, pin in ep.serving_variants().items() if pin is None
     )
 
 

@@ -156,6 +156,15 @@ class Endpoint(StrictModel):
     vpc: Vpc | None = None
     network_isolation: bool = False
 
+    def serving_variants(self) -> dict[str, int | None]:
+        """Variant name -> pinned version, or None when the variant serves what the deployment pipeline wrote
+        to its SSM parameter (contracts.serving_parameter_name). Primary first, then A/B variants, then shadow."""
+        out: dict[str, int | None] = {"primary": self.model_version}
+        out.update({v.name: v.model_version for v in self.variants})
+        if self.shadow is not None:
+            out["shadow"] = self.shadow.model_version
+        return out
+
 
 class ApiType(str, Enum):
     rest = "rest"
