@@ -52,15 +52,15 @@ def build(ctx: "InferenceContext") -> dict[str, InferenceEndpoint]:
 def _spec(ctx: "InferenceContext", ep, gate: ServingGate, role_arn: str) -> EndpointSpec:
     r = ctx.resolved
     compute = ep.compute
-    package = gate.package_expression
+    package = lambda variant: dict(model_package_arn=gate.model_package_arn(variant), package_expression=gate.package_expression(variant))  # noqa: E731
 
     if compute.mode == "serverless":
         serverless = ServerlessSpec(compute.memory_mb, compute.max_concurrency, compute.provisioned_concurrency)
-        primary = VariantSpec("primary", package("primary"), serverless=serverless)
+        primary = VariantSpec("primary", **package("primary"), serverless=serverless)
         return EndpointSpec(name=names.endpoint_name(r, ep.name), execution_role_arn=role_arn, variants=(primary,))
 
     def instance_variant(name: str, weight: float, instance_type: str | None = None) -> VariantSpec:
-        return VariantSpec(name, package(name), weight=weight, instance_type=instance_type or compute.instance_type,
+        return VariantSpec(name, **package(name), weight=weight, instance_type=instance_type or compute.instance_type,
                            initial_instance_count=compute.initial_instance_count, volume_size_gb=compute.volume_size_gb)
 
     variants = [instance_variant("primary", 1.0)]

@@ -26,10 +26,11 @@ class ServerlessSpec:
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """One production or shadow variant. package_expression is an HCL expression of the model package ARN
-    (a quoted literal for a pinned version, or the serving gate's lookup of the deployed package)."""
+    """One production or shadow variant. model_package_arn is the attribute value (a literal pin or an
+    interpolation of the serving gate's lookup); package_expression the same as an HCL expression."""
 
     name: str
+    model_package_arn: str
     package_expression: str
     weight: float = 1.0
     instance_type: str | None = None
@@ -136,7 +137,7 @@ class InferenceEndpoint(Construct):
             "name": f"{self.spec.name}-{variant.name}-{digest}",
             "execution_role_arn": self.spec.execution_role_arn,
             # CreateModel fails unless the package exists: the gate's count keeps this at 0 until one is deployed.
-            "primary_container": {"model_package_name": f"${{{variant.package_expression}}}"},
+            "primary_container": {"model_package_name": variant.model_package_arn},
             "enable_network_isolation": net.network_isolation,
             "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
             "count": self.count,
