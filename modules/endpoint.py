@@ -15,6 +15,7 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from .aws import aws
+from .serving_gate import instance_attribute
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class InferenceEndpoint(Construct):
         models = {v.name: self._model(v) for v in (*spec.variants, *([spec.shadow] if spec.shadow else []))}
         config_args: dict = {
             "name_prefix": f"{spec.name}-",
-            "production_variants": [self._variant(v, _first(models[v.name], "name")) for v in spec.variants],
+            "production_variants": [self._variant(v, instance_attribute(models[v.name], "name")) for v in spec.variants],
             # An endpoint uses a new configuration only through UpdateEndpoint to another configuration name.
             # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
             "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
@@ -99,7 +100,7 @@ class InferenceEndpoint(Construct):
         }
         if spec.shadow is not None:
             # The shadow's weight relative to the production variants sets the share of traffic copied to it.
-            config_args["shadow_production_variants"] = [self._variant(spec.shadow, _first(models[spec.shadow.name], "name"))]
+            config_args["shadow_production_variants"] = [self._variant(spec.shadow, instance_attribute(models[spec.shadow.name], "name"))]
         if spec.capture is not None:
             config_args["data_capture_config"] = {
                 "enable_capture": True,
@@ -116,7 +117,7 @@ class InferenceEndpoint(Construct):
             config_args["kms_key_arn"] = spec.storage_kms_key_arn
         self.configuration = aws.sagemaker_endpoint_configuration.SagemakerEndpointConfiguration(self, "configuration", **config_args)
         self.endpoint = aws.sagemaker_endpoint.SagemakerEndpoint(
-            self, "endpoint", name=spec.name, endpoint_config_name=_first(self.configuration, "name"), count=count,
+            self, "endpoint", name=spec.name, endpoint_config_name=instance_attribute(self.configuration, "name"), count=count,
         )
         if spec.scaling is not None:
             for variant in spec.variants:
@@ -178,9 +179,9 @@ class InferenceEndpoint(Construct):
             self, f"scaling-policy-{variant}",
             name=f"{self.spec.name}-{variant}-invocations",
             policy_type="TargetTrackingScaling",
-            service_namespace=_first(target, "service_namespace"),
-            resource_id=_first(target, "resource_id"),
-            scalable_dimension=_first(target, "scalable_dimension"),
+            service_namespace=instance_attribute(target, "service_namespace"),
+            resource_id=instance_attribute(target, "resource_id"),
+            scalable_dimension=instance_attribute(target, "scalable_dimension"),
             count=self.count,
             target_tracking_scaling_policy_configuration={
                 "target_value": scaling.target_invocations_per_instance,
@@ -189,8 +190,3 @@ class InferenceEndpoint(Construct):
                 "scale_out_cooldown": scaling.scale_out_cooldown_seconds,
             },
         )
-
-
-def _first(resource, attribute: str) -> str:
-    """An attribute of instance 0 of a counted resource, for resources sharing its count."""
-    return f"${{{resource.fqn}[0].{attribute}}}"

@@ -20,6 +20,7 @@ from .aws import aws
 from .lambda_package import LambdaPackage
 from .policy import Statement, statement
 from .service_role import ServiceRole
+from .serving_gate import instance_attribute
 
 # One JSON line per request: enough to trace a call to its caller, route and Lambda. REST and HTTP APIs
 # accept different $context variables and reject the stage if the format names one they do not know:
@@ -32,6 +33,8 @@ _COMMON_LOG_FIELDS = {
 REST_ACCESS_LOG_FORMAT = json.dumps(
     {**_COMMON_LOG_FIELDS, "path": "$context.path", "apiKeyId": "$context.identity.apiKeyId"}, sort_keys=True, separators=(",", ":"),
 )
+# API-level setting that takes effect with the next deployment (part of the redeployment trigger).
+BINARY_MEDIA_TYPES = ["*/*"]
 HTTP_ACCESS_LOG_FORMAT = json.dumps({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"}, sort_keys=True, separators=(",", ":"))
 
 
@@ -98,12 +101,11 @@ class RestInferenceApi(Construct):
         stage_depends_on: list | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self.stage_name = stage_name
         # Every type is binary: a request body reaches the Lambda base64-encoded, and a response the Lambda
         # marks isBase64Encoded is decoded whatever the caller's Accept header; text responses pass unchanged.
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/lambda-proxy-binary-media.html
         self.api = aws.api_gateway_rest_api.ApiGatewayRestApi(
-            self, "api", name=name, endpoint_configuration={"types": ["REGIONAL"]}, binary_media_types=["*/*"],
+            self, "api", name=name, endpoint_configuration={"types": ["REGIONAL"]}, binary_media_types=BINARY_MEDIA_TYPES,
         )
         pieces = []
         for route in routes:
@@ -112,16 +114,16 @@ class RestInferenceApi(Construct):
                 self, f"resource-{route}", rest_api_id=self.api.id, parent_id=self.api.root_resource_id, path_part=route, count=count,
             )
             method = aws.api_gateway_method.ApiGatewayMethod(
-                self, f"method-{route}", rest_api_id=self.api.id, resource_id=_first(resource, "id"), http_method="POST",
+                self, f"method-{route}", rest_api_id=self.api.id, resource_id=instance_attribute(resource, "id"), http_method="POST",
                 authorization="AWS_IAM" if iam_auth else "NONE", api_key_required=not iam_auth, count=count,
             )
             integration = aws.api_gateway_integration.ApiGatewayIntegration(
-                self, f"integration-{route}", rest_api_id=self.api.id, resource_id=_first(resource, "id"), http_method=_first(method, "http_method"),
+                self, f"integration-{route}", rest_api_id=self.api.id, resource_id=instance_attribute(resource, "id"), http_method=instance_attribute(method, "http_method"),
                 type="AWS_PROXY", integration_http_method="POST", uri=function.function.invoke_arn, count=count,
             )
             pieces += [resource, method, integration]
         # A REST deployment is a snapshot: redeploy whenever the routes, their auth or which of them exist change.
-        shape = hashlib.sha256(json.dumps({"routes": routes, "iam": iam_auth}, sort_keys=True).encode()).hexdigest()
+        shape = hashlib.sha256(json.dumps({"routes": routes, "iam": iam_auth, "binary": BINARY_MEDIA_TYPES}, sort_keys=True).encode()).hexdigest()
         # CreateDeployment fails on an API without methods: no deployment (and stage) before a route exists.
         # https://docs.aws.amazon.com/apigateway/latest/api/API_CreateDeployment.html
         deployment = aws.api_gateway_deployment.ApiGatewayDeployment(
@@ -130,14 +132,14 @@ class RestInferenceApi(Construct):
         )
         self.access_logs = log_group(self, "access-logs", name=f"/aws/apigateway/{name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
         self.stage = aws.api_gateway_stage.ApiGatewayStage(
-            self, "stage", rest_api_id=self.api.id, deployment_id=_first(deployment, "id"), stage_name=stage_name,
+            self, "stage", rest_api_id=self.api.id, deployment_id=instance_attribute(deployment, "id"), stage_name=stage_name,
             access_log_settings={"destination_arn": self.access_logs.arn, "format": REST_ACCESS_LOG_FORMAT},
             xray_tracing_enabled=True,
             depends_on=stage_depends_on,
             count=deployed_count,
         )
         aws.api_gateway_method_settings.ApiGatewayMethodSettings(
-            self, "method-settings", rest_api_id=self.api.id, stage_name=_first(self.stage, "stage_name"), method_path="*/*",
+            self, "method-settings", rest_api_id=self.api.id, stage_name=instance_attribute(self.stage, "stage_name"), method_path="*/*",
             settings={"metrics_enabled": True, "logging_level": "ERROR", "throttling_rate_limit": throttle.rate_limit, "throttling_burst_limit": throttle.burst_limit},
             count=deployed_count,
         )
@@ -158,7 +160,7 @@ class RestInferenceApi(Construct):
         args: dict = {
             "name": f"{api_name}-{plan.name}",
             # A usage plan names an existing stage: it exists with the stage.
-            "api_stages": [{"apiId": self.api.id, "stage": _first(self.stage, "stage_name")}],
+            "api_stages": [{"apiId": self.api.id, "stage": instance_attribute(self.stage, "stage_name")}],
             "throttle_settings": {"rate_limit": plan.throttle.rate_limit, "burst_limit": plan.throttle.burst_limit},
             "count": count,
         }
@@ -169,7 +171,7 @@ class RestInferenceApi(Construct):
             # The key value is generated by API Gateway and kept out of the configuration.
             key = aws.api_gateway_api_key.ApiGatewayApiKey(self, f"api-key-{key_name}", name=f"{api_name}-{key_name}", enabled=True)
             aws.api_gateway_usage_plan_key.ApiGatewayUsagePlanKey(
-                self, f"usage-plan-key-{key_name}", key_id=key.id, key_type="API_KEY", usage_plan_id=_first(usage_plan, "id"), count=count,
+                self, f"usage-plan-key-{key_name}", key_id=key.id, key_type="API_KEY", usage_plan_id=instance_attribute(usage_plan, "id"), count=count,
             )
 
 
@@ -204,8 +206,3 @@ class HttpInferenceApi(Construct):
             function_name=function.function.function_name, principal="apigateway.amazonaws.com",
             source_arn=f"{self.api.execution_arn}/*/*",
         )
-
-
-def _first(resource, attribute: str) -> str:
-    """An attribute of instance 0 of a counted resource, for resources sharing (or narrower than) its count."""
-    return f"${{{resource.fqn}[0].{attribute}}}"

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from .aws import aws
 from .policy import document, statement
+from .serving_gate import instance_attribute
 
 MONITOR_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 
@@ -65,7 +66,7 @@ class DataQualityMonitor(Construct):
             self, "schedule",
             name=name,
             monitoring_schedule_config={
-                "monitoring_job_definition_name": f"${{{self.job_definition.fqn}[0].name}}",
+                "monitoring_job_definition_name": instance_attribute(self.job_definition, "name"),
                 "monitoring_type": "DataQuality",
                 "schedule_config": {"schedule_expression": spec.schedule},
             },

@@ -74,3 +74,8 @@ class ServingGate(Construct):
         # The primary's fallback "" is never read: every resource using it has count 0 without the parameter.
         fallback = '""' if variant == self.primary else self.package_expression(self.primary)
         return f'nonsensitive(lookup({self._table}, "{spec.parameter}", {fallback}))'
+
+
+def instance_attribute(resource, attribute: str) -> str:
+    """An attribute of instance 0 of a gated (counted) resource, for resources sharing or narrower than its count."""
+    return f"${{{resource.fqn}[0].{attribute}}}"
