@@ -312,3 +312,14 @@ def test_local_state_is_refused_where_a_pipeline_exists(config_copy: Path):
     lines = (config_copy / "accounts/shared-services.yaml").read_text().splitlines()
     assert lines[diag.line - 1][diag.column - 1:].startswith("pipeline:")
     assert "local state file starts empty on every run" in diag.message and "s3 or cloud" in diag.message
+
+
+def test_a_prefix_parameter_store_rejects_is_a_located_error(config_copy: Path):
+    from config import ConfigError
+
+    replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: ssm-ml")
+    with pytest.raises(ConfigError) as caught:
+        load(config_copy)
+    [diag] = [d for d in caught.value.diagnostics if d.field == "prefix"]
+    assert diag.file.endswith("landing-zone.yaml") and diag.line == 2
+    assert "Parameter Store rejects names that begin with 'aws' or 'ssm'" in diag.message
