@@ -79,7 +79,7 @@ def build(stack: AccountStack) -> None:
     _delegated_administrators(stack, org)
     organization_security.build(stack)
     tfc_oidc.build(stack, account_ids)
-    pipeline_state.build(stack)
+    pipeline_state.build(stack, account_ids)
 
     stack.output("account_ids", account_ids, "Ids of the accounts this stack created: `mlops-tf lock` records them")
     stack.output("organizational_unit_ids", {p: ou.id for p, ou in ous.items()}, "OU ids by path")

@@ -16,8 +16,12 @@ from modules.policy import document, statement
 from .base import AccountStack
 
 
-def build(stack: AccountStack) -> None:
-    """Add the pipeline's state role when the backend is s3 and a shared-services pipeline exists."""
+def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
+    """Add the pipeline's state role when the backend is s3 and a shared-services pipeline exists.
+
+    member_account_ids: id expressions of the accounts this stack creates, used for a shared-services
+    account that has no recorded id yet (a fresh landing zone: the role is created in the same apply).
+    """
     r = stack.resolved
     access = pipeline_state_access(r)
     if access is None or not access.keys:
@@ -33,9 +37,12 @@ def build(stack: AccountStack) -> None:
         statement("S3NativeStateLocks", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [f"{s}.tflock" for s in states]),
         statement("UseStateKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], access.kms_key_arn, condition=kms_condition),
     )
-    principal, condition = r.cross_account_principal(
-        {ss.name: [contracts.pipeline_build_role_name(r)] for ss in r.of_kind("shared-services")}
-    )
+    # The shared-services roots, narrowed to their build roles (the DESIGN's cross-account rule).
+    ids = sorted(member_account_ids[ss.name] if ss.account_id is None else r.account_id(ss.name) for ss in r.of_kind("shared-services"))
+    roots = [f"arn:{r.partition}:iam::{i}:root" for i in ids]
+    builds = [f"arn:{r.partition}:iam::{i}:role/{contracts.pipeline_build_role_name(r)}" for i in ids]
+    principal = {"AWS": roots if len(roots) > 1 else roots[0]}
+    condition = {"ArnEquals": {"aws:PrincipalArn": builds if len(builds) > 1 else builds[0]}}
     role = CrossAccountRole(
         stack, "pipeline-state-role", role_name=contracts.pipeline_state_role_name(r),
         description="The model deployment pipeline reads and writes the Terraform state of its target accounts",

@@ -301,6 +301,21 @@ def test_s3_state_is_reached_through_the_management_state_role(stacks, resolved_
         assert override["provider"]["aws"][0]["assume_role"][0]["role_arn"] == r.role_arn(target, contracts.pipeline_deploy_role_name(r))
 
 
+def test_state_role_on_a_fresh_landing_zone_trusts_the_account_created_in_the_same_apply(config_copy: Path, tmp_path: Path):
+    """shared-services created by email has no id before the management apply: the trust uses the new id."""
+    from accounts.app import synthesize
+
+    replace_text(config_copy / "accounts/shared-services.yaml", 'account_id: "444444444444"', "email: aws+shared@acme.example")
+    synthesize(resolve(load(config_copy)), ["management"], tmp_path / "out", state_dir=tmp_path / "state")
+    stack = read_stacks(tmp_path / "out")
+    [role] = [v for v in stack.resources("management", "aws_iam_role").values() if v["name"] == "acme-ml-pipeline-state"]
+    [account_key] = [k for k, v in stack.resources("management", "aws_organizations_account").items() if v["name"] == SS]
+    new_id = f"${{aws_organizations_account.{account_key}.id}}"
+    trust = json.loads(role["assume_role_policy"])["Statement"][0]
+    assert trust["Principal"] == {"AWS": f"arn:aws:iam::{new_id}:root"}
+    assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{new_id}:role/acme-ml-model-deploy-build"}}
+
+
 def test_local_state_is_refused_where_a_pipeline_exists(config_copy: Path):
     from config import ConfigError
 
