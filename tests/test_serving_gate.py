@@ -202,6 +202,52 @@ def test_only_the_pipeline_writes_the_served_package(stacks, resolved_example):
     assert "staging/acme-ml-churn/shadow)" in commands[write] and "production/acme-ml-churn/challenger)" in commands[write]
 
 
+AWS_STUB = """#!/bin/sh
+echo "aws $* key=${AWS_ACCESS_KEY_ID:-}" >> "$CALLS"
+if [ "$1 $2" = "sts assume-role" ]; then printf 'AK\\tSK\\tST\\n'; fi
+if [ "$1" = ssm ] && [ -n "$FAIL_SSM" ]; then echo "AccessDenied" >&2; exit 254; fi
+exit 0
+"""
+
+
+def run_deploy(stacks, tmp_path: Path, **env: str) -> tuple[int, list[str]]:
+    """The deploy buildspec's pre_build and build commands in one bash, as CodeBuild runs them (a failing
+    command fails the build), with stand-ins for the AWS CLI and Terraform that record their calls."""
+    spec = buildspec(stacks, "acme-ml-model-deploy-deploy")
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir(exist_ok=True)
+    calls.unlink(missing_ok=True)
+    (bin_dir / "aws").write_text(AWS_STUB)
+    (bin_dir / "terraform").write_text('#!/bin/sh\necho "terraform $*" >> "$CALLS"\n')
+    for stub in bin_dir.iterdir():
+        stub.chmod(0o755)
+    script = "set -e\n" + "\n".join(spec["phases"]["pre_build"]["commands"] + spec["phases"]["build"]["commands"])
+    done = subprocess.run(["bash", "-c", script], env={"PATH": f"{bin_dir}:/usr/bin:/bin", "CALLS": str(calls), **env},
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    return done.returncode, calls.read_text().splitlines() if calls.exists() else []
+
+
+def test_deploy_buildspec_writes_the_parameters_then_applies(stacks, tmp_path: Path):
+    arn = "arn:aws:sagemaker:eu-west-1:666666666666:model-package/acme-ml-churn/7"
+    role = "arn:aws:iam::777777777777:role/acme-ml-pipeline-deploy"
+    apply = ['terraform -chdir=cdktf.out/stacks/staging init -input=false',
+             'terraform -chdir=cdktf.out/stacks/staging apply -input=false -auto-approve -lock-timeout=5m']
+    put = "aws ssm put-parameter --region eu-west-1 --name /acme-ml/serving/churn/{}/model-package-arn --type String --data-type text --overwrite --value " + arn + " key=AK"
+    assume = f"aws sts assume-role --role-arn {role} --role-session-name acme-ml-model-deploy --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text key="
+    # The approval event: MODEL_VARIANT unset means the primary variant; the write uses the deploy role's credentials.
+    assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN=arn) == (0, [assume, put.format("primary"), *apply])
+    assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN=arn, MODEL_VARIANT="shadow") == (0, [assume, put.format("shadow"), *apply])
+    # No unpinned variant of that name serves the group there: nothing written, the stack is applied unchanged.
+    assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN=arn, MODEL_VARIANT="challenger") == (0, apply)
+    # A failed write stops the deployment before Terraform runs.
+    code, calls = run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN=arn, FAIL_SSM="1")
+    assert code != 0 and calls == [assume, put.format("primary")]
+    # Not a model package, or an unknown target: refused before anything runs.
+    assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN="none")[1] == []
+    assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN="none")[0] != 0
+    assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="qa", MODEL_PACKAGE_ARN=arn)[1] == []
+
+
 def test_a_deployed_package_survives_a_platform_plan(stacks, example_out: Path, tmp_path: Path):
     """The platform JSON holds no package: re-synthesizing after a deployment gives the same bytes, so
     `mlops-tf plan` compares the same configuration, and the data source reads what the pipeline wrote."""
