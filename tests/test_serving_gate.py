@@ -261,6 +261,47 @@ def test_a_deployed_package_survives_a_platform_plan(stacks, example_out: Path, 
         assert b"MODEL_PACKAGE_ARN" not in again and b"TF_VAR" not in again
 
 
+def test_chain_from_approval_to_the_serving_model_per_endpoint(stacks, resolved_example):
+    """Package group in ml-exec -> approval event -> registry bus -> trigger -> pipeline -> deploy action ->
+    serving parameter -> gate -> model, and the group policy lets that account's deployer create it."""
+    from config.kinds.ml_execution import model_package_group_owner
+
+    r = resolved_example
+    pipeline = next(iter(stacks.resources(SS, "aws_codepipeline").values()))
+    deploy_actions = {a["name"] for stage in pipeline["stage"] for a in stage["action"]}
+    trigger = yaml.safe_load(next(p for p in stacks.resources(SS, "aws_codebuild_project").values() if p["name"].endswith("-trigger"))["source"]["buildspec"])
+    assert f'--name "{pipeline["name"]}"' in trigger["phases"]["build"]["commands"][1]
+    approved = next(v for v in stacks.resources(SS, "aws_cloudwatch_event_rule").values() if v["name"] == "acme-ml-model-approved")
+    approved_pattern = json.loads(approved["event_pattern"])
+    deploy_commands = "\n".join(buildspec(stacks, "acme-ml-model-deploy-deploy")["phases"]["build"]["commands"])
+    chains = 0
+    for account in INFERENCE:
+        for ep in r.accounts[account].config.inference.endpoints:
+            owner = model_package_group_owner(r.config, ep.model_package_group)
+            group = contracts.model_package_group_name(r, ep.model_package_group)
+            # ml-exec owns the group and forwards its state changes to the registry bus.
+            assert group in {g["model_package_group_name"] for g in stacks.resources(owner, "aws_sagemaker_model_package_group").values()}
+            forward = next(v for v in stacks.resources(owner, "aws_cloudwatch_event_rule").values() if v["name"] == f"acme-ml-registry-to-{SS}")
+            assert group in json.loads(forward["event_pattern"])["detail"]["ModelPackageGroupName"]
+            # An approval from that account starts the pipeline, which deploys to this account.
+            assert r.account_id(owner) in approved_pattern["account"] and approved_pattern["detail"] == {"ModelApprovalStatus": ["Approved"]}
+            assert f"Deploy-{account}" in deploy_actions
+            # The deploy action writes the primary's parameter; this account's stack reads it for the model.
+            parameter = contracts.serving_parameter_name(r, ep.name, "primary")
+            assert f'{account}/{group}/primary) PARAMETERS="' in deploy_commands
+            assert parameter in deploy_commands.split(f'{account}/{group}/primary) PARAMETERS="')[1].split('"')[0].split()
+            model = next(v for v in stacks.resources(account, "aws_sagemaker_model").values() if v["name"].startswith(f"acme-ml-{ep.name}-primary-"))
+            assert f'"{parameter}"' in model["primary_container"]["model_package_name"]
+            # The group's policy lets this account's pipeline deploy role create models from its packages.
+            policy = next(json.loads(v["resource_policy"]) for v in stacks.resources(owner, "aws_sagemaker_model_package_group_policy").values()
+                          if any(st["Resource"].endswith(f"/{group}") or st["Resource"].endswith(f"/{group}/*") for st in json.loads(v["resource_policy"])["Statement"]))
+            create = next(st for st in policy["Statement"] if st["Sid"] == "InferenceAccountsCreateModels")
+            assert create["Resource"] == contracts.model_package_arn_pattern(r, owner, ep.model_package_group)
+            assert r.role_arn(account, contracts.pipeline_deploy_role_name(r)) in create["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+            chains += 1
+    assert chains == 4  # churn and fraud in staging and production
+
+
 # -- pins, cloud state, another configuration folder (one variant landing zone) ------------------
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory) -> tuple:
