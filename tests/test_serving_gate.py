@@ -183,7 +183,8 @@ def test_only_the_pipeline_writes_the_served_package(stacks, resolved_example):
     write = next(i for i, c in enumerate(commands) if "aws ssm put-parameter" in c)
     apply = next(i for i, c in enumerate(commands) if " apply " in c)
     assert write < apply == len(commands) - 1
-    assert commands[write].startswith("set -euo pipefail\n")  # a failed write stops the deployment
+    # A failed write stops the deployment (a subshell with errexit, whose status fails the build command).
+    assert commands[write].startswith("(\nset -euo pipefail\n") and commands[write].endswith("\n)\n")
     for account in INFERENCE:
         read = set()
         for ep in r.accounts[account].config.inference.endpoints:
