@@ -6,12 +6,13 @@ bucket, the execution role) and calls them in order.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config import contracts
 from modules.kms import KmsKey
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
+from modules.serving_gate import ServingGate
 
 from . import inference_api, inference_endpoints, inference_monitoring, inference_replication, pipeline_targets
 from .base import AccountStack
@@ -27,6 +28,8 @@ class InferenceContext:
     data_key: KmsKey
     logs_key: KmsKey
     bucket: SecureBucket
+    # Endpoint name -> its serving gate: the endpoint, its API routes and its monitors share its count.
+    gates: dict[str, ServingGate] = field(default_factory=dict)
 
     @property
     def resolved(self):
@@ -59,6 +62,7 @@ class InferenceContext:
 def build(stack: AccountStack) -> None:
     """Add the inference platform of a staging or production account to its stack."""
     ctx = _shared(stack)
+    ctx.gates = inference_endpoints.gates(ctx)
     endpoints = inference_endpoints.build(ctx)
     inference_api.build(ctx)
     inference_monitoring.build(ctx, endpoints)

@@ -33,8 +33,11 @@ def build(ctx: "InferenceContext") -> None:
             log_kms_key_arn=ctx.logs_key.arn, log_retention_days=api.log_retention_days, source_account=ctx.stack.account_id,
         )
         throttle = ThrottleSpec(api.throttling.rate_limit, api.throttling.burst_limit)
+        # A route exists exactly while its endpoint does: both take the endpoint's serving gate count.
+        gates = [ctx.gates[route] for route in routes]
         common = dict(name=name, function=function, routes=list(routes), iam_auth=api.auth.value == "iam", throttle=throttle,
-                      log_kms_key_arn=ctx.logs_key.arn, log_retention_days=api.log_retention_days)
+                      log_kms_key_arn=ctx.logs_key.arn, log_retention_days=api.log_retention_days,
+                      route_counts={route: ctx.gates[route].count for route in routes})
         if api.type.value == "rest":
             plans = [
                 UsagePlanSpec(p.name, ThrottleSpec(p.throttling.rate_limit, p.throttling.burst_limit), tuple(p.keys),
@@ -42,12 +45,13 @@ def build(ctx: "InferenceContext") -> None:
                 for p in api.usage_plans
             ]
             # Access logs need the account's CloudWatch role in place first.
-            built = RestInferenceApi(ctx.stack, f"api-{api.name}", usage_plans=plans, stage_depends_on=[logging_setting], **common)
-            url = built.stage.invoke_url
+            served = f"${{jsonencode([{', '.join(g.exists_expression for g in gates)}])}}"
+            built = RestInferenceApi(ctx.stack, f"api-{api.name}", usage_plans=plans, stage_depends_on=[logging_setting],
+                                     deployed_count=gates[0].any_count(gates[1:]), served_routes=served, **common)
         else:
             built = HttpInferenceApi(ctx.stack, f"api-{api.name}", **common)
-            url = built.stage.invoke_url
-        ctx.stack.output(f"api_{api.name.replace('-', '_')}_url", url, f"Invoke URL of the {api.type.value.upper()} API {api.name} (POST /<endpoint>)")
+        ctx.stack.output(f"api_{api.name.replace('-', '_')}_url", built.invoke_url,
+                         f"Invoke URL of the {api.type.value.upper()} API {api.name} (POST /<endpoint>); REST: null until an endpoint serves a model")
 
 
 def _environment(ctx: "InferenceContext", routes: dict) -> dict[str, str]:

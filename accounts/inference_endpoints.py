@@ -1,10 +1,9 @@
-"""Endpoints of a staging/production account: the execution role, one Terraform variable per model
-package (default from the configuration, overridden by the deployment pipeline), and the endpoints."""
+"""Endpoints of a staging/production account: the execution role, one serving gate per endpoint (which
+model package each variant serves, from the SSM parameters the deployment pipeline writes), and the
+endpoints, created only once a package has been deployed (or pinned in the configuration)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from cdktf import TerraformVariable
 
 from config import contracts
 from config.kinds import images
@@ -15,47 +14,62 @@ from modules.endpoint import (
 )
 from modules.policy import statement
 from modules.service_role import ServiceRole
+from modules.serving_gate import GatedVariant, ServingGate
 
 if TYPE_CHECKING:
     from .inference import InferenceContext
 
 
+def gates(ctx: "InferenceContext") -> dict[str, ServingGate]:
+    """One ServingGate per configured endpoint: the endpoint, its API routes and monitors share its count."""
+    r = ctx.resolved
+    out: dict[str, ServingGate] = {}
+    for ep in ctx.section.endpoints:
+        owner = model_package_group_owner(r.config, ep.model_package_group)
+        variants = {
+            variant: GatedVariant(
+                contracts.serving_parameter_name(r, ep.name, variant),
+                None if pin is None else names.model_package_arn(r, owner, ep.model_package_group, pin),
+            )
+            for variant, pin in ep.serving_variants().items()
+        }
+        out[ep.name] = ServingGate(ctx.stack, f"serving-{ep.name}", path=contracts.serving_parameter_path(r, ep.name), variants=variants)
+    return out
+
+
 def build(ctx: "InferenceContext") -> dict[str, InferenceEndpoint]:
-    """One InferenceEndpoint per configured endpoint, by configured name."""
+    """One InferenceEndpoint per configured endpoint, by configured name, each counted by its gate."""
     if not ctx.section.endpoints:
         return {}
     role = _execution_role(ctx)
     built: dict[str, InferenceEndpoint] = {}
     for ep in ctx.section.endpoints:
-        owner = model_package_group_owner(ctx.resolved.config, ep.model_package_group)
-        built[ep.name] = InferenceEndpoint(ctx.stack, f"endpoint-{ep.name}", spec=_spec(ctx, ep, owner, role.arn), model_depends_on=[role.policy])
-        ctx.stack.output(f"endpoint_{_ident(ep.name)}", built[ep.name].endpoint.name, f"SageMaker endpoint {ep.name} ({ep.compute.mode})")
+        gate = ctx.gates[ep.name]
+        built[ep.name] = InferenceEndpoint(ctx.stack, f"endpoint-{ep.name}", spec=_spec(ctx, ep, gate, role.arn), count=gate.count, model_depends_on=[role.policy])
+        ctx.stack.output(f"endpoint_{_ident(ep.name)}", built[ep.name].name_output, f"SageMaker endpoint {ep.name} ({ep.compute.mode}); null until a model package is deployed")
     return built
 
 
-def _spec(ctx: "InferenceContext", ep, owner: str, role_arn: str) -> EndpointSpec:
+def _spec(ctx: "InferenceContext", ep, gate: ServingGate, role_arn: str) -> EndpointSpec:
     r = ctx.resolved
     compute = ep.compute
-
-    def package(suffix: str, version: int, what: str) -> str:
-        return _package_variable(ctx, ep, owner, suffix, version, what)
+    package = lambda variant: dict(model_package_arn=gate.model_package_arn(variant), package_expression=gate.package_expression(variant))  # noqa: E731
 
     if compute.mode == "serverless":
         serverless = ServerlessSpec(compute.memory_mb, compute.max_concurrency, compute.provisioned_concurrency)
-        primary = VariantSpec("primary", package("", ep.model_version, "primary variant"), serverless=serverless)
+        primary = VariantSpec("primary", **package("primary"), serverless=serverless)
         return EndpointSpec(name=names.endpoint_name(r, ep.name), execution_role_arn=role_arn, variants=(primary,))
 
-    def instance_variant(name: str, arn: str, weight: float, instance_type: str | None = None) -> VariantSpec:
-        return VariantSpec(name, arn, weight=weight, instance_type=instance_type or compute.instance_type,
+    def instance_variant(name: str, weight: float, instance_type: str | None = None) -> VariantSpec:
+        return VariantSpec(name, **package(name), weight=weight, instance_type=instance_type or compute.instance_type,
                            initial_instance_count=compute.initial_instance_count, volume_size_gb=compute.volume_size_gb)
 
-    variants = [instance_variant("primary", package("", ep.model_version, "primary variant"), 1.0)]
-    variants += [instance_variant(v.name, package(f"_{v.name}", v.model_version, f"variant {v.name}"), v.weight) for v in ep.variants]
+    variants = [instance_variant("primary", 1.0)]
+    variants += [instance_variant(v.name, v.weight) for v in ep.variants]
     shadow = None
     if ep.shadow is not None:
         # SageMaker copies traffic to the shadow in the ratio of its weight to the production variant's.
-        shadow = instance_variant("shadow", package("_shadow", ep.shadow.model_version, "shadow variant"),
-                                  ep.shadow.sampling_percentage / 100, ep.shadow.instance_type)
+        shadow = instance_variant("shadow", ep.shadow.sampling_percentage / 100, ep.shadow.instance_type)
     capture = None
     if ep.data_capture is not None:
         dc = ep.data_capture
@@ -72,24 +86,6 @@ def _spec(ctx: "InferenceContext", ep, owner: str, role_arn: str) -> EndpointSpe
         name=names.endpoint_name(r, ep.name), execution_role_arn=role_arn, variants=tuple(variants), shadow=shadow,
         capture=capture, storage_kms_key_arn=ctx.data_key.arn, scaling=scaling, network=network,
     )
-
-
-def _package_variable(ctx: "InferenceContext", ep, owner: str, suffix: str, version: int, what: str) -> str:
-    """A Terraform variable for one model package ARN, validated against the endpoint's group."""
-    r = ctx.resolved
-    pattern = contracts.model_package_arn_pattern(r, owner, ep.model_package_group)
-    prefix = pattern[:-1]
-    variable = TerraformVariable(
-        ctx.stack, f"model_package_arn_{_ident(ep.name)}{suffix}",
-        type="string",
-        default=names.model_package_arn(r, owner, ep.model_package_group, version),
-        description=f"Model package (version of group {ep.model_package_group} in {owner}) served by the {what} of endpoint {ep.name}; the deployment pipeline passes it",
-        validation=[{
-            "condition": f'${{can(regex("^{_regex_escape(prefix)}[0-9]+$", var.model_package_arn_{_ident(ep.name)}{suffix}))}}',
-            "errorMessage": f"must be a version of {prefix}<version>",
-        }],
-    )
-    return variable.string_value
 
 
 def _execution_role(ctx: "InferenceContext") -> ServiceRole:
@@ -132,11 +128,3 @@ def _execution_role(ctx: "InferenceContext") -> ServiceRole:
 
 def _ident(name: str) -> str:
     return name.replace("-", "_")
-
-
-def _regex_escape(text: str) -> str:
-    """Escape for a Terraform (RE2) regex inside an HCL string: backslashes must be doubled."""
-    out = ""
-    for ch in text:
-        out += "\\\\" + ch if ch in ".*+?()[]{}|^$\\" else ch
-    return out

@@ -41,7 +41,9 @@ def build(ctx: "InferenceContext", endpoints: dict[str, InferenceEndpoint]) -> N
             max_runtime_seconds=ep.monitor.max_runtime_seconds,
             drift_alarms=tuple(DriftAlarmSpec(a.feature, a.threshold, names.drift_alarm_name(r, ep.name, a.feature)) for a in ep.monitor.drift_alarms),
         )
-        DataQualityMonitor(ctx.stack, f"monitor-{ep.name}", spec=spec, depends_on=[endpoints[ep.name].endpoint, role.policy])
+        # The monitor exists exactly when its endpoint does (the endpoint's serving gate).
+        DataQualityMonitor(ctx.stack, f"monitor-{ep.name}", spec=spec, count=ctx.gates[ep.name].count,
+                           depends_on=[endpoints[ep.name].endpoint, role.policy])
     # Each ml-execution account's retraining bus receives only the events of the endpoints whose group it retrains.
     routes = {
         contracts.event_bus_arn(r, ml, contracts.retraining_bus_name(r)): {

@@ -8,7 +8,7 @@ config.kinds.shared_services.pipeline_deploy_trust.
 from __future__ import annotations
 
 from config import contracts
-from config.kinds.shared_services import pipeline_deploy_trust
+from config.kinds.shared_services import deployment_parameter_arns, pipeline_deploy_trust
 from modules.cross_account_role import CrossAccountRole
 from modules.policy import document, statement
 
@@ -23,7 +23,14 @@ def deploy_role_policy(stack: AccountStack) -> str:
     """
     r = stack.resolved
     iam = lambda kind: f"arn:{r.partition}:iam::{stack.account_id}:{kind}/{r.prefix}-*"  # noqa: E731
+    parameters = deployment_parameter_arns(r, stack.account.name)
+    serving = []
+    if parameters:
+        # The pipeline alone writes which package each endpoint variant serves; the stack only reads it.
+        # https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+        serving.append(statement("WriteServedModelPackages", ["ssm:GetParameter", "ssm:PutParameter"], parameters))
     return document(
+        *serving,
         statement(
             "ManageLandingZoneRoles",
             ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",

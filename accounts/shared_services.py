@@ -10,7 +10,7 @@ from config.kinds import shared_services as kind
 from modules.ecr import EcrRepository, pull_statement
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
 from modules.kms import KmsKey
-from modules.pipeline import MODEL_PACKAGE_VARIABLE, ModelDeployPipeline, PipelineSettings, PipelineSource
+from modules.pipeline import MODEL_PACKAGE_VARIABLE, ModelDeployPipeline, PipelineSettings, PipelineSource, PipelineState
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
@@ -66,15 +66,37 @@ def _pipeline(stack: AccountStack, section, logs: AccessLogBucket) -> ModelDeplo
         staging={t: r.role_arn(t, deploy_role) for t in targets["staging"]},
         production={t: r.role_arn(t, deploy_role) for t in targets["production"]},
         compute_type=p.build_compute_type, build_image=p.build_image, terraform_version=p.terraform_version,
-        approval_timeout_minutes=p.approval_timeout_minutes, package_variables={t: kind.package_variables(r, t) for ts in targets.values() for t in ts},
+        approval_timeout_minutes=p.approval_timeout_minutes,
+        parameters={t: kind.deployment_parameters(r, t) for ts in targets.values() for t in ts},
+        regions={t: r.accounts[t].region for ts in targets.values() for t in ts},
         model_package_arns=sorted(
             contracts.model_package_arn_pattern(r, ml.name, g.name)
             for ml in r.of_kind("ml-execution") for g in ml.config.ml_execution.model_package_groups
         ),
+        config_path=kind.pipeline_config_path(r, acct.name), state=_pipeline_state(stack),
     )
     pipeline = ModelDeployPipeline(stack, "model-deploy", settings=settings, source=source, artifacts_bucket=bucket, artifacts_key_arn=key.arn)
     stack.output("deploy_pipeline_name", settings.name, "CodePipeline deploying approved models to staging then production")
     return pipeline
+
+
+def _pipeline_state(stack: AccountStack) -> PipelineState:
+    """The pipeline's way to the state; `local` never gets here (config.kinds.shared_services refuses it)."""
+    r = stack.resolved
+    backend = r.landing_zone.state_backend
+    if backend.type == "cloud":
+        # Credentials for host app.terraform.io: TF_TOKEN_app_terraform_io (dots as _, dashes as __).
+        # https://developer.hashicorp.com/terraform/cli/config/config-file#environment-variable-credentials
+        host = backend.hostname.replace("-", "__").replace(".", "_")
+        return PipelineState("cloud", token_secret_name=contracts.terraform_cloud_token_secret_name(r), token_env_var=f"TF_TOKEN_{host}")
+    access = kind.pipeline_state_access(r)
+    s3 = {
+        target: {"bucket": access.bucket, "key": key, "region": access.region, "encrypt": True, "use_lockfile": True,
+                 **({"kms_key_id": backend.kms_key_id} if backend.kms_key_id else {})}
+        for target, key in access.keys.items()
+    }
+    role = r.role_arn(r.management().name, contracts.pipeline_state_role_name(r))
+    return PipelineState("s3", s3_backend=s3, state_role_arn=role)
 
 
 def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None:

@@ -35,6 +35,16 @@ def pipeline_deploy_role_name(r: "Resolved") -> str:
     return r.resource_name("pipeline-deploy")
 
 
+def pipeline_state_role_name(r: "Resolved") -> str:
+    """Role in the management account through which the deployment CodeBuild reads and writes s3 state."""
+    return r.resource_name("pipeline-state")
+
+
+def terraform_cloud_token_secret_name(r: "Resolved") -> str:
+    """Secrets Manager secret (shared services) holding the Terraform Cloud team token the pipeline runs with."""
+    return f"{r.prefix}/terraform-cloud-token"
+
+
 def events_forwarder_role_name(r: "Resolved") -> str:
     """Role EventBridge uses to put events on another account's bus."""
     return r.resource_name("events-forwarder")
@@ -69,6 +79,27 @@ def model_package_group_arn(r: "Resolved", account: str, group: str) -> str:
 def model_package_arn_pattern(r: "Resolved", account: str, group: str) -> str:
     acct = r.accounts[account]
     return f"arn:{r.partition}:sagemaker:{acct.region}:{r.account_id(account)}:model-package/{model_package_group_name(r, group)}/*"
+
+
+# -- which model each endpoint serves (written by the deployment path, read by the platform) ------
+SERVING_PARAMETER_LEAF = "model-package-arn"
+
+
+def serving_parameter_path(r: "Resolved", endpoint: str) -> str:
+    """SSM hierarchy holding the served model package of every variant of one endpoint (no trailing slash)."""
+    return f"/{r.prefix}/serving/{endpoint}"
+
+
+def serving_parameter_name(r: "Resolved", endpoint: str, variant: str) -> str:
+    """SSM String parameter of one endpoint variant: the model package ARN the deployment pipeline deployed."""
+    return f"{serving_parameter_path(r, endpoint)}/{variant}/{SERVING_PARAMETER_LEAF}"
+
+
+def serving_parameter_arn(r: "Resolved", account: str, endpoint: str, variant: str) -> str:
+    """ARN of a serving parameter; a hierarchical name's leading slash is not repeated after 'parameter'."""
+    # https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+    acct = r.accounts[account]
+    return f"arn:{r.partition}:ssm:{acct.region}:{r.account_id(account)}:parameter{serving_parameter_name(r, endpoint, variant)}"
 
 
 def ecr_repository_name(r: "Resolved", repo: str) -> str:

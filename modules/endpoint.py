@@ -3,16 +3,19 @@
 Typed inputs only (no YAML). An endpoint picks up a new configuration only when the configuration's
 name changes, so the configuration uses a name prefix with create-before-destroy; models are named
 after a digest of their model package ARN so a new package version creates a new model first.
+Every resource takes `count` (0 or 1) from the endpoint's serving gate (modules/serving_gate.py):
+nothing is created before a model package has been deployed, and references index instance 0.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from cdktf import Fn, TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from .aws import aws
+from .serving_gate import instance_attribute
 
 
 @dataclass(frozen=True)
@@ -24,10 +27,12 @@ class ServerlessSpec:
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """One production or shadow variant. model_package_arn may be a Terraform expression (a variable)."""
+    """One production or shadow variant. model_package_arn is the attribute value (a literal pin or an
+    interpolation of the serving gate's lookup); package_expression the same as an HCL expression."""
 
     name: str
     model_package_arn: str
+    package_expression: str
     weight: float = 1.0
     instance_type: str | None = None
     initial_instance_count: int | None = None
@@ -77,21 +82,25 @@ class EndpointSpec:
 class InferenceEndpoint(Construct):
     """A SageMaker endpoint (serverless or instance based) with optional shadow variant and data capture."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: EndpointSpec, model_depends_on: list | None = None) -> None:
+    def __init__(self, scope: Construct, id: str, *, spec: EndpointSpec, count, model_depends_on: list | None = None) -> None:
         super().__init__(scope, id)
         self.spec = spec
+        self.count = count
         # CreateModel checks with the execution role that it can read the model package, its artifacts and
         # image: the role's policy must be attached first (the role ARN alone orders only the role).
         self._model_depends_on = list(model_depends_on or [])
         models = {v.name: self._model(v) for v in (*spec.variants, *([spec.shadow] if spec.shadow else []))}
         config_args: dict = {
             "name_prefix": f"{spec.name}-",
-            "production_variants": [self._variant(v, models[v.name].name) for v in spec.variants],
+            "production_variants": [self._variant(v, instance_attribute(models[v.name], "name")) for v in spec.variants],
+            # An endpoint uses a new configuration only through UpdateEndpoint to another configuration name.
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
             "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
+            "count": count,
         }
         if spec.shadow is not None:
             # The shadow's weight relative to the production variants sets the share of traffic copied to it.
-            config_args["shadow_production_variants"] = [self._variant(spec.shadow, models[spec.shadow.name].name)]
+            config_args["shadow_production_variants"] = [self._variant(spec.shadow, instance_attribute(models[spec.shadow.name], "name"))]
         if spec.capture is not None:
             config_args["data_capture_config"] = {
                 "enable_capture": True,
@@ -107,26 +116,32 @@ class InferenceEndpoint(Construct):
         if spec.storage_kms_key_arn is not None:
             config_args["kms_key_arn"] = spec.storage_kms_key_arn
         self.configuration = aws.sagemaker_endpoint_configuration.SagemakerEndpointConfiguration(self, "configuration", **config_args)
-        self.endpoint = aws.sagemaker_endpoint.SagemakerEndpoint(self, "endpoint", name=spec.name, endpoint_config_name=self.configuration.name)
+        self.endpoint = aws.sagemaker_endpoint.SagemakerEndpoint(
+            self, "endpoint", name=spec.name, endpoint_config_name=instance_attribute(self.configuration, "name"), count=count,
+        )
         if spec.scaling is not None:
             for variant in spec.variants:
                 self._autoscaling(variant.name, spec.scaling)
 
     @property
-    def arn(self) -> str:
-        return self.endpoint.arn
+    def name_output(self) -> str:
+        """The endpoint's name once it exists, else null (for outputs)."""
+        return f"${{one({self.endpoint.fqn}[*].name)}}"
 
     def _model(self, variant: VariantSpec):
         net = self.spec.network
         # A model cannot change in place: its name follows its inputs so a change creates a new one first.
-        static = json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation])
-        digest = Fn.substr(Fn.sha1(Fn.join("|", [variant.model_package_arn, static])), 0, 8)
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html
+        static = json.dumps(json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation]))
+        digest = f'${{substr(sha1(join("|", [{variant.package_expression}, {static}])), 0, 8)}}'
         args: dict = {
             "name": f"{self.spec.name}-{variant.name}-{digest}",
             "execution_role_arn": self.spec.execution_role_arn,
+            # CreateModel fails unless the package exists: the gate's count keeps this at 0 until one is deployed.
             "primary_container": {"model_package_name": variant.model_package_arn},
             "enable_network_isolation": net.network_isolation,
             "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
+            "count": self.count,
         }
         if self._model_depends_on:
             args["depends_on"] = self._model_depends_on
@@ -158,14 +173,16 @@ class InferenceEndpoint(Construct):
             min_capacity=scaling.min_capacity,
             max_capacity=scaling.max_capacity,
             depends_on=[self.endpoint],
+            count=self.count,
         )
         aws.appautoscaling_policy.AppautoscalingPolicy(
             self, f"scaling-policy-{variant}",
             name=f"{self.spec.name}-{variant}-invocations",
             policy_type="TargetTrackingScaling",
-            service_namespace=target.service_namespace,
-            resource_id=target.resource_id,
-            scalable_dimension=target.scalable_dimension,
+            service_namespace=instance_attribute(target, "service_namespace"),
+            resource_id=instance_attribute(target, "resource_id"),
+            scalable_dimension=instance_attribute(target, "scalable_dimension"),
+            count=self.count,
             target_tracking_scaling_policy_configuration={
                 "target_value": scaling.target_invocations_per_instance,
                 "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},

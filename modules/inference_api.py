@@ -2,6 +2,10 @@
 
 REST APIs support IAM auth or API keys with usage plans; HTTP APIs support IAM auth (they have no API
 keys). Every route is POST /<route>. Access logs go to a KMS-encrypted log group.
+
+A route exists only while its endpoint does: `route_counts` holds each route's `count` (the endpoint's
+serving gate). A REST deployment needs at least one method, so the deployment, stage, method settings
+and usage plans take `deployed_count` (1 when any route exists).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from .aws import aws
 from .lambda_package import LambdaPackage
 from .policy import Statement, statement
 from .service_role import ServiceRole
+from .serving_gate import instance_attribute
 
 # One JSON line per request: enough to trace a call to its caller, route and Lambda. REST and HTTP APIs
 # accept different $context variables and reject the stage if the format names one they do not know:
@@ -28,6 +33,8 @@ _COMMON_LOG_FIELDS = {
 REST_ACCESS_LOG_FORMAT = json.dumps(
     {**_COMMON_LOG_FIELDS, "path": "$context.path", "apiKeyId": "$context.identity.apiKeyId"}, sort_keys=True, separators=(",", ":"),
 )
+# API-level setting that takes effect with the next deployment (part of the redeployment trigger).
+BINARY_MEDIA_TYPES = ["*/*"]
 HTTP_ACCESS_LOG_FORMAT = json.dumps({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"}, sort_keys=True, separators=(",", ":"))
 
 
@@ -89,53 +96,73 @@ class RestInferenceApi(Construct):
 
     def __init__(
         self, scope: Construct, id: str, *, name: str, function: InferenceFunction, routes: list[str], iam_auth: bool,
-        throttle: ThrottleSpec, usage_plans: list[UsagePlanSpec], log_kms_key_arn: str, log_retention_days: int, stage_name: str = "v1",
+        throttle: ThrottleSpec, usage_plans: list[UsagePlanSpec], log_kms_key_arn: str, log_retention_days: int,
+        route_counts: dict[str, object], deployed_count: object, served_routes: str, stage_name: str = "v1",
         stage_depends_on: list | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self.api = aws.api_gateway_rest_api.ApiGatewayRestApi(self, "api", name=name, endpoint_configuration={"types": ["REGIONAL"]})
+        # Every type is binary: a request body reaches the Lambda base64-encoded, and a response the Lambda
+        # marks isBase64Encoded is decoded whatever the caller's Accept header; text responses pass unchanged.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/lambda-proxy-binary-media.html
+        self.api = aws.api_gateway_rest_api.ApiGatewayRestApi(
+            self, "api", name=name, endpoint_configuration={"types": ["REGIONAL"]}, binary_media_types=BINARY_MEDIA_TYPES,
+        )
         pieces = []
         for route in routes:
-            resource = aws.api_gateway_resource.ApiGatewayResource(self, f"resource-{route}", rest_api_id=self.api.id, parent_id=self.api.root_resource_id, path_part=route)
+            count = route_counts[route]
+            resource = aws.api_gateway_resource.ApiGatewayResource(
+                self, f"resource-{route}", rest_api_id=self.api.id, parent_id=self.api.root_resource_id, path_part=route, count=count,
+            )
             method = aws.api_gateway_method.ApiGatewayMethod(
-                self, f"method-{route}", rest_api_id=self.api.id, resource_id=resource.id, http_method="POST",
-                authorization="AWS_IAM" if iam_auth else "NONE", api_key_required=not iam_auth,
+                self, f"method-{route}", rest_api_id=self.api.id, resource_id=instance_attribute(resource, "id"), http_method="POST",
+                authorization="AWS_IAM" if iam_auth else "NONE", api_key_required=not iam_auth, count=count,
             )
             integration = aws.api_gateway_integration.ApiGatewayIntegration(
-                self, f"integration-{route}", rest_api_id=self.api.id, resource_id=resource.id, http_method=method.http_method,
-                type="AWS_PROXY", integration_http_method="POST", uri=function.function.invoke_arn,
+                self, f"integration-{route}", rest_api_id=self.api.id, resource_id=instance_attribute(resource, "id"), http_method=instance_attribute(method, "http_method"),
+                type="AWS_PROXY", integration_http_method="POST", uri=function.function.invoke_arn, count=count,
             )
             pieces += [resource, method, integration]
-        # A REST deployment is a snapshot: redeploy whenever the routes or their auth change.
-        shape = hashlib.sha256(json.dumps({"routes": routes, "iam": iam_auth}, sort_keys=True).encode()).hexdigest()
+        # A REST deployment is a snapshot: redeploy whenever the routes, their auth or which of them exist change.
+        shape = hashlib.sha256(json.dumps({"routes": routes, "iam": iam_auth, "binary": BINARY_MEDIA_TYPES}, sort_keys=True).encode()).hexdigest()
+        # CreateDeployment fails on an API without methods: no deployment (and stage) before a route exists.
+        # https://docs.aws.amazon.com/apigateway/latest/api/API_CreateDeployment.html
         deployment = aws.api_gateway_deployment.ApiGatewayDeployment(
-            self, "deployment", rest_api_id=self.api.id, triggers={"redeployment": shape},
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True), depends_on=pieces,
+            self, "deployment", rest_api_id=self.api.id, triggers={"redeployment": shape, "served": served_routes},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True), depends_on=pieces, count=deployed_count,
         )
         self.access_logs = log_group(self, "access-logs", name=f"/aws/apigateway/{name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
         self.stage = aws.api_gateway_stage.ApiGatewayStage(
-            self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=stage_name,
+            self, "stage", rest_api_id=self.api.id, deployment_id=instance_attribute(deployment, "id"), stage_name=stage_name,
             access_log_settings={"destination_arn": self.access_logs.arn, "format": REST_ACCESS_LOG_FORMAT},
             xray_tracing_enabled=True,
             depends_on=stage_depends_on,
+            count=deployed_count,
         )
         aws.api_gateway_method_settings.ApiGatewayMethodSettings(
-            self, "method-settings", rest_api_id=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
+            self, "method-settings", rest_api_id=self.api.id, stage_name=instance_attribute(self.stage, "stage_name"), method_path="*/*",
             settings={"metrics_enabled": True, "logging_level": "ERROR", "throttling_rate_limit": throttle.rate_limit, "throttling_burst_limit": throttle.burst_limit},
+            count=deployed_count,
         )
         for plan in usage_plans:
-            self._usage_plan(name, plan)
+            self._usage_plan(name, plan, deployed_count)
         aws.lambda_permission.LambdaPermission(
             self, "invoke", statement_id=f"AllowApiGateway-{name}", action="lambda:InvokeFunction",
             function_name=function.function.function_name, principal="apigateway.amazonaws.com",
             source_arn=f"{self.api.execution_arn}/{stage_name}/POST/*",
         )
 
-    def _usage_plan(self, api_name: str, plan: UsagePlanSpec) -> None:
+    @property
+    def invoke_url(self) -> str:
+        """The stage's invoke URL once a route exists, else null (for outputs)."""
+        return f"${{one({self.stage.fqn}[*].invoke_url)}}"
+
+    def _usage_plan(self, api_name: str, plan: UsagePlanSpec, count) -> None:
         args: dict = {
             "name": f"{api_name}-{plan.name}",
-            "api_stages": [{"apiId": self.api.id, "stage": self.stage.stage_name}],
+            # A usage plan names an existing stage: it exists with the stage.
+            "api_stages": [{"apiId": self.api.id, "stage": instance_attribute(self.stage, "stage_name")}],
             "throttle_settings": {"rate_limit": plan.throttle.rate_limit, "burst_limit": plan.throttle.burst_limit},
+            "count": count,
         }
         if plan.quota_limit is not None:
             args["quota_settings"] = {"limit": plan.quota_limit, "period": plan.quota_period}
@@ -143,7 +170,9 @@ class RestInferenceApi(Construct):
         for key_name in plan.keys:
             # The key value is generated by API Gateway and kept out of the configuration.
             key = aws.api_gateway_api_key.ApiGatewayApiKey(self, f"api-key-{key_name}", name=f"{api_name}-{key_name}", enabled=True)
-            aws.api_gateway_usage_plan_key.ApiGatewayUsagePlanKey(self, f"usage-plan-key-{key_name}", key_id=key.id, key_type="API_KEY", usage_plan_id=usage_plan.id)
+            aws.api_gateway_usage_plan_key.ApiGatewayUsagePlanKey(
+                self, f"usage-plan-key-{key_name}", key_id=key.id, key_type="API_KEY", usage_plan_id=instance_attribute(usage_plan, "id"), count=count,
+            )
 
 
 class HttpInferenceApi(Construct):
@@ -151,7 +180,7 @@ class HttpInferenceApi(Construct):
 
     def __init__(
         self, scope: Construct, id: str, *, name: str, function: InferenceFunction, routes: list[str], iam_auth: bool,
-        throttle: ThrottleSpec, log_kms_key_arn: str, log_retention_days: int,
+        throttle: ThrottleSpec, log_kms_key_arn: str, log_retention_days: int, route_counts: dict[str, object],
     ) -> None:
         super().__init__(scope, id)
         self.api = aws.apigatewayv2_api.Apigatewayv2Api(self, "api", name=name, protocol_type="HTTP")
@@ -163,6 +192,7 @@ class HttpInferenceApi(Construct):
             aws.apigatewayv2_route.Apigatewayv2Route(
                 self, f"route-{route}", api_id=self.api.id, route_key=f"POST /{route}",
                 authorization_type="AWS_IAM" if iam_auth else "NONE", target=f"integrations/{integration.id}",
+                count=route_counts[route],  # the $default stage auto-deploys a route when it appears
             )
         self.access_logs = log_group(self, "access-logs", name=f"/aws/apigateway/{name}", kms_key_arn=log_kms_key_arn, retention_days=log_retention_days)
         self.stage = aws.apigatewayv2_stage.Apigatewayv2Stage(
@@ -170,6 +200,7 @@ class HttpInferenceApi(Construct):
             access_log_settings={"destination_arn": self.access_logs.arn, "format": HTTP_ACCESS_LOG_FORMAT},
             default_route_settings={"throttling_rate_limit": throttle.rate_limit, "throttling_burst_limit": throttle.burst_limit, "detailed_metrics_enabled": True},
         )
+        self.invoke_url = self.stage.invoke_url
         aws.lambda_permission.LambdaPermission(
             self, "invoke", statement_id=f"AllowApiGateway-{name}", action="lambda:InvokeFunction",
             function_name=function.function.function_name, principal="apigateway.amazonaws.com",

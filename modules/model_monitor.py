@@ -10,6 +10,7 @@ from constructs import Construct
 
 from .aws import aws
 from .policy import document, statement
+from .serving_gate import instance_attribute
 
 # Where the analyzer publishes data quality metrics of real-time endpoints, with the dimensions Endpoint
 # and MonitoringSchedule (the namespace as the SageMaker Python SDK's data quality dashboard queries it):
@@ -45,9 +46,10 @@ class MonitorSpec:
 
 
 class DataQualityMonitor(Construct):
-    """Job definition + schedule; one alarm per configured feature drift metric."""
+    """Job definition + schedule; one alarm per configured feature drift metric; all with `count` (0 or 1),
+    the serving gate of the monitored endpoint, since a schedule on an endpoint that does not exist fails."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: MonitorSpec, depends_on: list | None = None) -> None:
+    def __init__(self, scope: Construct, id: str, *, spec: MonitorSpec, count=1, depends_on: list | None = None) -> None:
         super().__init__(scope, id)
         name = spec.schedule_name
         self.job_definition = aws.sagemaker_data_quality_job_definition.SagemakerDataQualityJobDefinition(
@@ -68,15 +70,17 @@ class DataQualityMonitor(Construct):
             stopping_condition={"max_runtime_in_seconds": spec.max_runtime_seconds},
             network_config={"enable_inter_container_traffic_encryption": True},
             depends_on=depends_on,
+            count=count,
         )
         self.schedule = aws.sagemaker_monitoring_schedule.SagemakerMonitoringSchedule(
             self, "schedule",
             name=name,
             monitoring_schedule_config={
-                "monitoring_job_definition_name": self.job_definition.name,
+                "monitoring_job_definition_name": instance_attribute(self.job_definition, "name"),
                 "monitoring_type": "DataQuality",
                 "schedule_config": {"schedule_expression": spec.schedule},
             },
+            count=count,
         )
         self.alarms = [
             aws.cloudwatch_metric_alarm.CloudwatchMetricAlarm(
@@ -92,6 +96,7 @@ class DataQualityMonitor(Construct):
                 threshold=alarm.threshold,
                 comparison_operator="GreaterThanThreshold",
                 treat_missing_data="notBreaching",
+                count=count,
             )
             for alarm in spec.drift_alarms
         ]

@@ -1,7 +1,10 @@
 """ModelDeployPipeline: CodePipeline (source, build, staging, approval, production) with CodeBuild.
 
-The build role assumes a deploy role in each target account; the trigger project lets EventBridge
-start the pipeline with the exact approved model package ARN as a pipeline variable.
+The build role assumes a deploy role in each target account, writes the approved package into the
+target's serving parameters (SSM) and applies the target's stack; the trigger project lets EventBridge
+start the pipeline with the exact approved model package ARN as a pipeline variable. Terraform state is
+reached as the backend needs (`PipelineState`): s3 through a role in the state's account, cloud with a
+Terraform Cloud token kept in Secrets Manager.
 """
 from __future__ import annotations
 
@@ -15,6 +18,19 @@ from .policy import Statement, assume_role_trust, document, statement
 from .templates import render
 
 MODEL_PACKAGE_VARIABLE = "MODEL_PACKAGE_ARN"
+MODEL_VARIANT_VARIABLE = "MODEL_VARIANT"  # which variant receives the package; default primary
+
+
+@dataclass(frozen=True)
+class PipelineState:
+    """How the builds reach Terraform state. s3: the full backend block (with assume_role of state_role_arn)
+    that the override file carries; cloud: a Terraform Cloud token in a secret, as token_env_var."""
+
+    type: str  # s3 | cloud
+    s3_backend: dict[str, dict] | None = None  # target -> its s3 backend settings (bucket, key, region, ...)
+    state_role_arn: str | None = None
+    token_secret_name: str | None = None
+    token_env_var: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,8 +56,11 @@ class PipelineSettings:
     build_image: str
     terraform_version: str
     approval_timeout_minutes: int
-    package_variables: dict[str, dict[str, list[str]]]  # target -> model package group -> Terraform variables
+    parameters: dict[str, dict[str, dict[str, list[str]]]]  # target -> package group -> variant -> SSM parameters
+    regions: dict[str, str]  # target -> region (of its serving parameters)
     model_package_arns: list[str]  # model packages the build may describe
+    config_path: str  # configuration folder in the source repository
+    state: PipelineState
 
 
 class ModelDeployPipeline(Construct):
@@ -65,10 +84,14 @@ class ModelDeployPipeline(Construct):
             self._logs(arn, [f"{s.name}-build", f"{s.name}-deploy"]),
             statement("AssumeTargetDeployRoles", "sts:AssumeRole", sorted(targets.values())),
             statement("DescribeApprovedModelPackages", ["sagemaker:DescribeModelPackage"], sorted(s.model_package_arns)),
+            *self._state_access(artifacts_key_arn),
         ])
         common_template = dict(
-            pipeline_name=s.name, terraform_version=s.terraform_version, package_variables=s.package_variables,
+            pipeline_name=s.name, terraform_version=s.terraform_version, parameters=s.parameters, regions=s.regions,
             targets=sorted(targets), deploy_roles=targets, first_target=sorted(s.staging)[0] if s.staging else sorted(targets)[0],
+            config_path=s.config_path, state=s.state, overrides=self._overrides(targets),
+            # A remote (cloud) run takes the workspace's own lock; -lock-timeout is for the s3 lock file.
+            lock_flag=" -lock-timeout=5m" if s.state.type == "s3" else "",
         )
         self.buildspecs = {stage: render("buildspec.yaml.j2", stage=stage, **common_template) for stage in ("build", "deploy")}
         # CreatePipeline validates that the artifact bucket exists: reference resources, not their plain names,
@@ -83,9 +106,8 @@ class ModelDeployPipeline(Construct):
             *self.source_statements,
             statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
         ])
-        variable = f"#{{variables.{MODEL_PACKAGE_VARIABLE}}}"
         env = lambda target=None: json.dumps(  # noqa: E731
-            [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": variable}]
+            [{"name": v, "type": "PLAINTEXT", "value": f"#{{variables.{v}}}"} for v in (MODEL_PACKAGE_VARIABLE, MODEL_VARIANT_VARIABLE)]
             + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
             sort_keys=True,
         )
@@ -108,7 +130,10 @@ class ModelDeployPipeline(Construct):
         self.pipeline = aws.codepipeline.Codepipeline(
             self, "pipeline", name=s.name, role_arn=self.pipeline_role.arn, pipeline_type="V2", execution_mode="QUEUED",
             artifact_store=[{"location": artifacts_bucket.bucket.id, "type": "S3", "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"}}],
-            variable=[{"name": MODEL_PACKAGE_VARIABLE, "defaultValue": "none", "description": "ARN of the approved model package to deploy"}],
+            variable=[
+                {"name": MODEL_PACKAGE_VARIABLE, "defaultValue": "none", "description": "ARN of the approved model package to deploy"},
+                {"name": MODEL_VARIANT_VARIABLE, "defaultValue": "primary", "description": "Endpoint variant receiving it: primary, shadow or an A/B variant"},
+            ],
             stage=[st for st in stages if st["action"]],
         )
 
@@ -120,6 +145,35 @@ class ModelDeployPipeline(Construct):
         self.trigger_buildspec = render("trigger_buildspec.yaml.j2", pipeline_name=s.name)
         self.trigger = self._project("trigger", trigger_name, self.trigger_role.arn, artifacts_key_arn, self.trigger_buildspec, "NO_ARTIFACTS")
         self.trigger_project_arn = arn("codebuild", f"project/{trigger_name}")
+
+    def _state_access(self, key_arn: str) -> list[Statement]:
+        """What the build role needs of the state: assume the s3 state role, or read the Terraform Cloud token."""
+        state = self.settings.state
+        if state.type == "s3":
+            return [statement("AssumeStateRole", "sts:AssumeRole", state.state_role_arn)]
+        # The token is set once by an administrator (put-secret-value); CodeBuild reads it into the environment.
+        # https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env.secrets-manager
+        self.token_secret = aws.secretsmanager_secret.SecretsmanagerSecret(
+            self, "terraform-cloud-token", name=state.token_secret_name, kms_key_id=key_arn,
+            description="Terraform Cloud team token of the model deployment pipeline (set the value once by hand)",
+        )
+        return [statement("ReadTerraformCloudToken", "secretsmanager:GetSecretValue", self.token_secret.arn)]
+
+    def _overrides(self, targets: dict[str, str]) -> dict[str, str]:
+        """zz_pipeline_deploy_override.tf.json per target (s3 only): the provider assumes the target's pipeline
+        deploy role; the backend block, replaced whole by an override, adds assume_role of the state role.
+        A cloud run executes remotely with the workspace's own credentials and takes no override."""
+        # https://developer.hashicorp.com/terraform/language/files/override
+        state = self.settings.state
+        if state.type != "s3":
+            return {}
+        return {
+            target: json.dumps({
+                "provider": {"aws": [{"assume_role": [{"role_arn": role, "session_name": self.settings.name}]}]},
+                "terraform": {"backend": {"s3": {**state.s3_backend[target], "assume_role": {"role_arn": state.state_role_arn}}}},
+            }, sort_keys=True)
+            for target, role in sorted(targets.items())
+        }
 
     def _source(self, source: PipelineSource) -> tuple[list[Statement], dict]:
         s = self.settings

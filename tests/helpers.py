@@ -6,6 +6,10 @@ from pathlib import Path
 import yaml
 
 
+# The example's state backend (s3: a deployment pipeline exists, and local state is refused then).
+EXAMPLE_BACKEND = "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-west-1"
+
+
 def edit_yaml(path: Path, mutate) -> None:
     """Load a YAML file, let mutate(data) change it, write it back (block style, keys in order)."""
     data = yaml.safe_load(path.read_text()) or {}

@@ -58,7 +58,7 @@ def test_accounts_json():
     rows = json.loads(result.stdout)
     assert [r["name"] for r in rows][0] == "management"
     ds = next(r for r in rows if r["name"] == "ds-dev")
-    assert ds == {**ds, "kind": "data-science", "account_id": "555555555555", "ou": "Workloads/Dev", "region": "eu-west-1", "state": "local"}
+    assert ds == {**ds, "kind": "data-science", "account_id": "555555555555", "ou": "Workloads/Dev", "region": "eu-west-1", "state": "s3://acme-ml-tfstate/acme-ml/ds-dev/terraform.tfstate"}
     assert [r["apply_order"] for r in rows] == list(range(1, 9))
 
 

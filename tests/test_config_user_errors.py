@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from config import ConfigError, load, resolve
-from tests.helpers import config_errors, replace_text
+from tests.helpers import EXAMPLE_BACKEND, config_errors, replace_text
 
 
 def only(root: Path) -> str:
@@ -55,7 +55,7 @@ def test_wrong_scalar_types_in_words(config_copy: Path):
         "(YAML reads yes, no, on, off, true and false as true or false) (got true)",
         f"{rel(config_copy, 'accounts/ds-dev.yaml')}:48:16: data_science.enforce_vpc: must be true or false (got 'maybe')",
         f"{rel(config_copy, 'accounts/staging.yaml')}:4:5: ou: must be a string: put the value in quotes (YAML reads it as a date) (got 2024-01-01)",
-        f"{rel(config_copy, 'accounts/staging.yaml')}:13:20: inference.endpoints[0].compute.memory_mb: must be a whole number (got 'lots')",
+        f"{rel(config_copy, 'accounts/staging.yaml')}:12:20: inference.endpoints[0].compute.memory_mb: must be a whole number (got 'lots')",
     ]
 
 
@@ -131,9 +131,9 @@ def test_missing_variant_tag_lists_the_variants(config_copy: Path):
 
 
 def test_missing_nested_variant_tag_lists_the_variants(config_copy: Path):
-    replace_text(config_copy / "landing-zone.yaml", "state_backend:\n  type: local", "state_backend:\n  bucket: acme-tf-state")
+    replace_text(config_copy / "landing-zone.yaml", EXAMPLE_BACKEND, "state_backend:\n  bucket: acme-tf-state")
     assert only(config_copy) == (
-        f"{rel(config_copy, 'landing-zone.yaml')}:33:3: state_backend.type: required field is missing: type chooses which "
+        f"{rel(config_copy, 'landing-zone.yaml')}:35:3: state_backend.type: required field is missing: type chooses which "
         "variant this is (one of local, s3, cloud)"
     )
 

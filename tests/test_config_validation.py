@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from config import ConfigError, load
-from tests.helpers import edit_yaml, line_of, replace_text
+from tests.helpers import EXAMPLE_BACKEND, edit_yaml, line_of, replace_text
 
 
 def errors_of(root: Path) -> list[str]:
@@ -245,7 +245,7 @@ def test_control_tower_needs_account_factory(config_copy: Path):
 
 def test_backend_template_needs_account(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
-    replace_text(path, "state_backend:\n  type: local", "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: mlops")
+    replace_text(path, EXAMPLE_BACKEND, "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: mlops")
     error = only_error(config_copy)
     located(error, path, line_of(path, "workspace_template"), "state_backend.workspace_template")
     assert "{account}" in error
@@ -269,7 +269,7 @@ def test_landing_zone_errors_still_report_account_file_errors(config_copy: Path)
 
 def test_unknown_variant_of_a_nested_union(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
-    replace_text(path, "  type: local", "  type: s4")
+    replace_text(path, "  type: s3", "  type: s4")
     error = only_error(config_copy)
     located(error, path, line_of(path, "type: s4"), "state_backend.type")
     assert "must be one of local, s3, cloud (got 's4')" in error
@@ -277,7 +277,7 @@ def test_unknown_variant_of_a_nested_union(config_copy: Path):
 
 def test_missing_variant_tag(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
-    replace_text(path, "state_backend:\n  type: local", "state_backend:\n  bucket: x")
+    replace_text(path, EXAMPLE_BACKEND, "state_backend:\n  bucket: x")
     error = only_error(config_copy)
     located(error, path, line_of(path, "bucket: x"), "state_backend.type")
     assert "required field is missing" in error

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from config.kinds.security import trail_arn
 
@@ -40,20 +41,20 @@ def test_organization_trail_grants_name_the_trail_the_management_account_owns(st
     assert [s["Condition"] for s in logs_trust] == [{"StringEquals": {"aws:SourceArn": arn}}]
 
 
-def test_model_package_group_policies_let_inference_deployers_create_models(stacks):
+def test_model_package_group_policies_let_inference_deployers_create_models(stacks, resolved_example):
     """Staging/production create models from ml-exec model packages: the group policy must grant
     sagemaker:CreateModel on exactly those packages to exactly the roles Terraform runs as there."""
     policies = {v["model_package_group_name"]: json.loads(v["resource_policy"])
                 for v in stacks.resources("ml-exec", "aws_sagemaker_model_package_group_policy").values()}
     for account, account_id in (("staging", "777777777777"), ("production", "888888888888")):
-        variables = stacks[account]["variable"]
         for model in stacks.resources(account, "aws_sagemaker_model").values():
-            var = model["primary_container"]["model_package_name"].removeprefix("${var.").removesuffix("}")
-            package = variables[var]["default"]
-            group = package.split("/")[1]
-            grant = _statement([policies_for(policies, group)], "InferenceAccountsCreateModels")
+            # The package is what the pipeline deployed (SSM): its group is in the parameter the model reads.
+            parameter = re.search(r'"(/acme-ml/serving/([a-z0-9-]+)/[a-z0-9-]+/model-package-arn)"', model["primary_container"]["model_package_name"])
+            endpoint = parameter.group(2)
+            group = next(ep.model_package_group for ep in resolved_example.accounts[account].config.inference.endpoints if ep.name == endpoint)
+            grant = _statement([policies_for(policies, f"acme-ml-{group}")], "InferenceAccountsCreateModels")
             assert grant["Action"] == "sagemaker:CreateModel"
-            assert grant["Resource"] == package.rsplit("/", 1)[0] + "/*"
+            assert grant["Resource"] == f"arn:aws:sagemaker:eu-west-1:666666666666:model-package/acme-ml-{group}/*"
             roles = grant["Condition"]["ArnEquals"]["aws:PrincipalArn"]
             assert f"arn:aws:iam::{account_id}:role/acme-ml-pipeline-deploy" in roles
             assert f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole" in roles

@@ -76,10 +76,11 @@ def handler(monkeypatch):
 
     class Runtime:
         exceptions = types.SimpleNamespace(ModelError=ModelError)
+        answer = (b'{"score": 0.9}', "application/json")
 
         def invoke_endpoint(self, **kwargs):
             calls["invoke"].append(kwargs)
-            return {"Body": FakeBody(b'{"score": 0.9}'), "ContentType": "application/json"}
+            return {"Body": FakeBody(Runtime.answer[0]), "ContentType": Runtime.answer[1]}
 
     class S3:
         fail = False
@@ -104,6 +105,7 @@ def handler(monkeypatch):
     module = importlib.import_module("inference_handler")
     module.calls = calls
     module.S3 = S3
+    module.Runtime = Runtime
     yield module
     sys.modules.pop("inference_handler", None)
 
@@ -116,7 +118,9 @@ def http_event(route: str, body: str, content_type: str = "text/csv") -> dict:
 def test_http_event_invokes_and_captures_in_data_capture_layout(handler):
     response = handler.handler(http_event("fraud", "1,2,3"), types.SimpleNamespace(aws_request_id="req-1"))
     assert response["statusCode"] == 200
-    assert base64.b64decode(response["body"]) == b'{"score": 0.9}'
+    # The caller gets the model's JSON as it is, not base64 text (issue 10, item 7).
+    assert (response["body"], response["isBase64Encoded"]) == ('{"score": 0.9}', False)
+    assert response["headers"] == {"Content-Type": "application/json"}
     assert handler.calls["invoke"] == [{"EndpointName": "acme-ml-fraud", "ContentType": "text/csv", "Accept": "text/csv", "Body": b"1,2,3"}]
     [put] = handler.calls["put"]
     assert re.fullmatch(r"data-capture/acme-ml-fraud/AllTraffic/\d{4}/\d{2}/\d{2}/\d{2}/req-1\.jsonl", put["Key"])
@@ -140,3 +144,25 @@ def test_unknown_route_and_failed_capture(handler):
     assert handler.handler(http_event("nope", "1"), None)["statusCode"] == 404
     handler.S3.fail = True
     assert handler.handler(http_event("fraud", "1"), None)["statusCode"] == 200  # capture never fails the request
+
+
+@pytest.mark.parametrize(("output", "content_type", "text"), [
+    (b"0.87\n0.12\n", "text/csv", True),
+    (b'{"s": "\xc3\xa9"}', "application/json; charset=utf-8", True),
+    (b"<p>1</p>", "application/vnd.acme+xml", True),
+    (b"\x93NUMPY\x01\x00", "application/x-npy", False),
+    (b"\xff\xfe\x00", "text/csv", False),  # declared text but not UTF-8: the exact bytes, base64
+])
+def test_response_is_what_the_model_returned(handler, output, content_type, text):
+    handler.Runtime.answer = (output, content_type)
+    response = handler.handler(http_event("churn", "1"), None)
+    assert response["statusCode"] == 200 and response["headers"] == {"Content-Type": content_type}
+    assert response["isBase64Encoded"] is (not text)
+    returned = response["body"].encode() if text else base64.b64decode(response["body"])
+    assert returned == output
+
+
+def test_rest_apis_decode_base64_responses_for_every_accept_header(stacks):
+    """A REST API turns an isBase64Encoded response back into bytes only for binary media types."""
+    [api] = stacks.resources("production", "aws_api_gateway_rest_api").values()
+    assert api["binary_media_types"] == ["*/*"]

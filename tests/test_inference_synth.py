@@ -62,28 +62,6 @@ def test_instance_endpoint_with_shadow_and_capture(stacks, resolved_example):
     assert capture["capture_content_type_header"] == {"csv_content_types": ["text/csv"], "json_content_types": ["application/json"]}
 
 
-def test_models_follow_their_model_package_variable(stacks, resolved_example):
-    models = {v["primary_container"]["model_package_name"]: v for v in stacks.resources("staging", "aws_sagemaker_model").values()}
-    assert set(models) == {"${var.model_package_arn_fraud}", "${var.model_package_arn_churn}", "${var.model_package_arn_churn_shadow}"}
-    churn = models["${var.model_package_arn_churn}"]
-    assert churn["name"].startswith("acme-ml-churn-primary-${substr(sha1(join(")
-    assert churn["lifecycle"] == {"create_before_destroy": True}
-    _, role = _by(stacks, "staging", "aws_iam_role", "name", names.inference_execution_role_name(resolved_example))
-    assert churn["execution_role_arn"].startswith("${aws_iam_role.")
-
-
-def test_model_package_variables_default_from_configuration(stacks, resolved_example):
-    variables = stacks["production"]["variable"]
-    assert set(variables) == {"model_package_arn_churn", "model_package_arn_churn_challenger", "model_package_arn_fraud"}
-    assert variables["model_package_arn_churn"]["default"] == names.model_package_arn(resolved_example, "ml-exec", "churn", 3)
-    assert variables["model_package_arn_churn"]["default"] == "arn:aws:sagemaker:eu-west-1:666666666666:model-package/acme-ml-churn/3"
-    assert variables["model_package_arn_churn_challenger"]["default"].endswith("/acme-ml-churn/2")
-    condition = variables["model_package_arn_fraud"]["validation"][0]["condition"]
-    regex = re.search(r'regex\("(.+?)", var', condition).group(1).replace("\\\\", "\\")
-    assert re.fullmatch(regex, variables["model_package_arn_fraud"]["default"])
-    assert not re.fullmatch(regex, variables["model_package_arn_churn"]["default"])  # another group is rejected
-
-
 def test_production_autoscaling_per_variant(stacks):
     targets = {v["resource_id"]: v for v in stacks.resources("production", "aws_appautoscaling_target").values()}
     assert set(targets) == {"endpoint/acme-ml-churn/variant/primary", "endpoint/acme-ml-churn/variant/challenger", "endpoint/acme-ml-fraud/variant/primary"}

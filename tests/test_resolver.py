@@ -7,7 +7,7 @@ import pytest
 
 from config import ConfigError, Flow, UnresolvedAccountError, load, resolve
 from config.resolver import apply_order
-from tests.helpers import replace_text
+from tests.helpers import EXAMPLE_BACKEND, replace_text
 
 
 def test_ids_from_config_lock_and_landing_zone(resolved_example):
@@ -80,7 +80,7 @@ def test_order_follows_flow_constraints(resolved_example):
 
 
 def test_state_names(config_copy: Path):
-    replace_text(config_copy / "landing-zone.yaml", "state_backend:\n  type: local",
+    replace_text(config_copy / "landing-zone.yaml", EXAMPLE_BACKEND,
                  "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: '{prefix}-{account}-ws'")
     resolved = resolve(load(config_copy))
     assert resolved.workspace_name("staging") == "acme-ml-staging-ws"

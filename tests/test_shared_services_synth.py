@@ -79,10 +79,10 @@ def test_pipeline_stages_and_variable(stacks):
     assert source["provider"] == "CodeStarSourceConnection" and source["configuration"]["FullRepositoryId"] == "acme/ml-landing-zone"
     approval = pipeline["stage"][3]["action"][0]
     assert (approval["category"], approval["provider"], approval["timeout_in_minutes"]) == ("Approval", "Manual", 4320)
-    assert pipeline["variable"][0]["name"] == "MODEL_PACKAGE_ARN"
+    assert [(v["name"], v["default_value"]) for v in pipeline["variable"]] == [("MODEL_PACKAGE_ARN", "none"), ("MODEL_VARIANT", "primary")]
     deploy = pipeline["stage"][2]["action"][0]["configuration"]
     env = {e["name"]: e["value"] for e in json.loads(deploy["EnvironmentVariables"])}
-    assert env == {"MODEL_PACKAGE_ARN": "#{variables.MODEL_PACKAGE_ARN}", "TARGET_ACCOUNT": "staging"}
+    assert env == {"MODEL_PACKAGE_ARN": "#{variables.MODEL_PACKAGE_ARN}", "MODEL_VARIANT": "#{variables.MODEL_VARIANT}", "TARGET_ACCOUNT": "staging"}
     store = pipeline["artifact_store"][0]
     bucket_id = next(k for k, v in stacks.resources(SS, "aws_s3_bucket").items() if v["bucket"] == "acme-ml-pipeline-artifacts-444444444444-eu-west-1")
     assert store["location"] == f"${{aws_s3_bucket.{bucket_id}.id}}" and store["encryption_key"]["type"] == "KMS"
@@ -93,15 +93,16 @@ def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example
     assert sorted(projects) == ["acme-ml-model-deploy-build", "acme-ml-model-deploy-deploy", "acme-ml-model-deploy-trigger"]
     build = yaml.safe_load(projects["acme-ml-model-deploy-build"]["source"]["buildspec"])
     commands = "\n".join(build["phases"]["build"]["commands"])
-    assert "mlops-tf synth --account production --account staging" in commands
+    # The configuration folder the landing zone was synthesized from (config/ of this repository).
+    assert 'mlops-tf synth --config "config" --account production --account staging' in commands
     for target in ("staging", "production"):
         assert resolved_example.role_arn(target, contracts.pipeline_deploy_role_name(resolved_example)) in commands
-    assert "terraform -chdir=cdktf.out/stacks/staging plan" in commands
+    assert "terraform -chdir=cdktf.out/stacks/staging plan -input=false -lock-timeout=5m" in commands
     pre_build = "\n".join(build["phases"]["pre_build"]["commands"])
-    assert 'staging/acme-ml-churn) export TF_VAR_model_package_arn_churn="${MODEL_PACKAGE_ARN}";' in pre_build
+    assert "TF_VAR_" not in json.dumps(stacks[SS])  # no variable mechanism: the served package lives in SSM
     assert 'export TARGET_ACCOUNT="staging"' in pre_build
     deploy = yaml.safe_load(projects["acme-ml-model-deploy-deploy"]["source"]["buildspec"])
-    assert any("apply -input=false -auto-approve" in c for c in deploy["phases"]["build"]["commands"])
+    assert deploy["phases"]["build"]["commands"][-1] == 'terraform -chdir="cdktf.out/stacks/${TARGET_ACCOUNT}" apply -input=false -auto-approve -lock-timeout=5m'
     trigger = yaml.safe_load(projects["acme-ml-model-deploy-trigger"]["source"]["buildspec"])
     assert "start-pipeline-execution --name \"acme-ml-model-deploy\"" in trigger["phases"]["build"]["commands"][1]
     for project in projects.values():
@@ -159,16 +160,6 @@ def test_approved_rule_starts_pipeline_with_package_arn(stacks, resolved_example
     assert target["arn"].endswith(":project/acme-ml-model-deploy-trigger")
     assert target["input_transformer"]["input_paths"] == {"arn": "$.detail.ModelPackageArn"}
     assert '"value": <arn>' in target["input_transformer"]["input_template"]
-
-
-def test_package_variables_exist_in_the_target_stacks(stacks, resolved_example):
-    """Every TF_VAR the buildspec sets is a variable the target's stack declares (issue 5's endpoints)."""
-    from config.kinds.shared_services import package_variables
-
-    for target in ("staging", "production"):
-        declared = set(stacks[target].get("variable", {}))
-        wanted = {v for variables in package_variables(resolved_example, target).values() for v in variables}
-        assert wanted and wanted <= declared, (target, wanted - declared)
 
 
 def test_deploy_role_in_inference_stacks_trusts_the_build_role(stacks, resolved_example):

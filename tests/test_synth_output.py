@@ -11,7 +11,7 @@ import accounts.app as app_module
 from accounts.app import synthesize
 from config import load, resolve
 from tests.conftest import EXAMPLE, read_stacks
-from tests.helpers import replace_text
+from tests.helpers import EXAMPLE_BACKEND, replace_text
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -32,8 +32,17 @@ def test_every_stack_has_fully_qualified_provider_and_deploy_role(stacks, resolv
         assert tags["cost-center"] == "ml-platform" and tags["mlops-tf:account"] == name
 
 
-def test_local_backend_keeps_state_outside_output(stacks):
-    assert stacks["staging"]["terraform"]["backend"] == {"local": {"path": "../../../terraform-state/staging.tfstate"}}
+def test_example_backend_is_s3_with_a_key_per_account(stacks):
+    assert stacks["staging"]["terraform"]["backend"] == {"s3": {
+        "bucket": "acme-ml-tfstate", "key": "acme-ml/staging/terraform.tfstate", "region": "eu-west-1", "encrypt": True, "use_lockfile": True}}
+
+
+def test_local_backend_keeps_state_outside_output(tmp_path):
+    """Local state (a landing zone without a deployment pipeline: the bad-input corpus's base)."""
+    base = Path(__file__).parent / "bad_input" / "_base" / "config"
+    synthesize(resolve(load(base)), None, tmp_path / "cdktf.out", state_dir=tmp_path / "terraform-state")
+    stack = json.loads((tmp_path / "cdktf.out" / "stacks" / "security" / "cdk.tf.json").read_text())
+    assert stack["terraform"]["backend"] == {"local": {"path": "../../../terraform-state/security.tfstate"}}
 
 
 def test_manifest_lists_stacks_in_apply_order(example_out, resolved_example):
@@ -93,7 +102,7 @@ def test_stale_stacks_removed_and_unselected_kept(example_out, tmp_path, config_
 
 
 def _synth_backend(config_copy: Path, tmp_path: Path, backend: str) -> dict:
-    replace_text(config_copy / "landing-zone.yaml", "state_backend:\n  type: local", backend)
+    replace_text(config_copy / "landing-zone.yaml", EXAMPLE_BACKEND, backend)
     synthesize(resolve(load(config_copy)), ["management", "staging"], tmp_path / "out", state_dir=tmp_path / "state")
     return read_stacks(tmp_path / "out")
 

@@ -56,11 +56,17 @@ def test_no_binary_is_a_clear_error_with_exit_3(tmp_path: Path, monkeypatch: pyt
 
 
 @needs_terraform
-def test_real_init_fails_offline_with_a_clean_report(tmp_path: Path, config_copy: Path) -> None:
-    """A synthesized stack with a local backend: init only fails because the AWS provider cannot be downloaded."""
+def test_real_init_fails_offline_with_a_clean_report(tmp_path: Path) -> None:
+    """A synthesized stack with a local backend: init only fails because the AWS provider cannot be downloaded.
+
+    The example keeps its state in s3 (it has a deployment pipeline); the bad-input corpus's base has no
+    pipeline and keeps the local backend, which initializes offline.
+    """
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).parent / "bad_input" / "_base" / "config", config)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, [
-        "plan", "--account", "security", "--config", str(config_copy), "--out", str(out),
+        "plan", "--account", "security", "--config", str(config), "--out", str(out),
         "--state-dir", str(tmp_path / "state"), "--terraform-bin", REAL_TERRAFORM,
     ])
     assert result.exit_code == 3, result.output

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from tests.conftest import statements
-from tests.helpers import replace_text
+from tests.helpers import EXAMPLE_BACKEND, replace_text
 from tests.terraform_fakes import read_log, write_fake_terraform
 
 runner = CliRunner()
@@ -18,7 +18,7 @@ S3 = "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-centra
 
 
 def _backend(config: Path, text: str) -> None:
-    replace_text(config / "landing-zone.yaml", "state_backend:\n  type: local\n", text)
+    replace_text(config / "landing-zone.yaml", EXAMPLE_BACKEND + "\n", text)
 
 
 # -- Terraform Cloud ---------------------------------------------------------------------------
@@ -52,10 +52,10 @@ def test_tfc_notes_accounts_without_ids_and_refuses_other_backends(config_copy: 
     # The run role ARN is known (management account); the note says the account itself is still to be created.
     assert rows["ds-dev"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-ds-dev"
     assert "mlops-tf lock" in rows["ds-dev"]["note"] and rows["staging"]["note"] is None
-    replace_text(config_copy / "landing-zone.yaml", CLOUD, "state_backend:\n  type: local\n")
+    replace_text(config_copy / "landing-zone.yaml", CLOUD, EXAMPLE_BACKEND + "\n")
     result = runner.invoke(app, ["tfc", "--config", str(config_copy)])
     assert result.exit_code == 2
-    assert "state_backend.type is 'local'" in result.stderr
+    assert "state_backend.type is 's3'" in result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +229,8 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
 
 
 def test_bootstrap_needs_the_s3_backend(tmp_path: Path, config_copy: Path, fake: Path) -> None:
+    _backend(config_copy, CLOUD)
     result = runner.invoke(app, ["bootstrap", "--config", str(config_copy), "--dir", str(tmp_path / "b"), "--terraform-bin", str(fake)])
     assert result.exit_code == 2
-    assert "state_backend.type is 'local'" in result.stderr
+    assert "state_backend.type is 'cloud'" in result.stderr
     assert not (tmp_path / "b").exists()

@@ -262,7 +262,20 @@ def check_replication(config: "Config") -> Iterable["Diagnostic"]:
         yield from account_refs(config, account.name, ("inference", "replication", "destinations"), chosen or [], ("data", "ml-execution"))
 
 
-CHECKS: list = [check_serverless_limits, check_instance_limits, check_model_package_groups, check_names, check_apis, check_replication]
+def check_serving_parameter_names(config: "Config") -> Iterable["Diagnostic"]:
+    """The served package of each endpoint lives in SSM under /<prefix>/serving/: Parameter Store's name rules apply."""
+    # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+    prefix = config.landing_zone.prefix
+    if prefix.lower().startswith(("aws", "ssm")) and any(True for _ in endpoints(config)):
+        yield config.error(
+            None, ("prefix",),
+            f"endpoints keep the model package they serve in SSM parameters under /{prefix}/serving/, and Parameter Store "
+            f"rejects names that begin with 'aws' or 'ssm'; choose a prefix that does not (got {prefix!r})",
+        )
+
+
+CHECKS: list = [check_serverless_limits, check_instance_limits, check_model_package_groups, check_names, check_apis, check_replication,
+                 check_serving_parameter_names]
 
 
 # -- flows ----------------------------------------------------------------------------------

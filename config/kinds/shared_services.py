@@ -6,7 +6,10 @@ come from `pipeline_targets` / `pipeline_deploy_trust` below.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
@@ -18,9 +21,6 @@ if TYPE_CHECKING:
     from ..resolver import Flow, Resolved
 
 SECTION = "shared_services"
-# The inference stacks declare one Terraform variable per endpoint variant holding its model package
-# ARN (accounts/inference_endpoints.py); the pipeline sets the primary variant's, as TF_VAR_<name>.
-PACKAGE_VARIABLE_PREFIX = "model_package_arn_"
 PULL_ACCOUNT_KINDS = ("data-science", "ml-execution", "staging", "production")
 
 
@@ -52,14 +52,70 @@ def pipeline_deploy_trust(r: "Resolved", target: str) -> tuple[dict[str, Any], d
     return r.cross_account_principal({name: [contracts.pipeline_build_role_name(r)] for name in deployers})
 
 
-def package_variables(r: "Resolved", target: str) -> dict[str, list[str]]:
-    """Model package group name (as in the registry event) -> Terraform variables of `target`'s
-    endpoints serving that group (primary variant), which the pipeline sets to the approved ARN."""
-    out: dict[str, list[str]] = {}
+def deployment_parameters(r: "Resolved", target: str) -> dict[str, dict[str, list[str]]]:
+    """Model package group name (as in an approved package's ARN) -> variant -> SSM parameters of `target`
+    that the pipeline writes: every unpinned variant of an endpoint serving that group (pins are the YAML's)."""
+    out: dict[str, dict[str, list[str]]] = {}
     for ep in r.accounts[target].config.inference.endpoints:
         group = contracts.model_package_group_name(r, ep.model_package_group)
-        out.setdefault(group, []).append(PACKAGE_VARIABLE_PREFIX + ep.name.replace("-", "_"))
-    return {g: sorted(v) for g, v in sorted(out.items())}
+        for variant, pin in ep.serving_variants().items():
+            if pin is None:
+                out.setdefault(group, {}).setdefault(variant, []).append(contracts.serving_parameter_name(r, ep.name, variant))
+    return {g: {v: sorted(p) for v, p in sorted(vs.items())} for g, vs in sorted(out.items())}
+
+
+def deployment_parameter_arns(r: "Resolved", target: str) -> list[str]:
+    """ARNs of every serving parameter the pipeline may write in `target` (its deploy role's grant)."""
+    return sorted(
+        contracts.serving_parameter_arn(r, target, ep.name, variant)
+        for ep in r.accounts[target].config.inference.endpoints
+        for variant, pin in ep.serving_variants().items() if pin is None
+    )
+
+
+@dataclass(frozen=True)
+class StateAccess:
+    """What the pipeline's role in the management account may touch of the s3 state backend."""
+
+    bucket: str
+    region: str
+    keys: dict[str, str]  # target account -> state key
+    kms_key_arn: str  # the configured key, or the account's keys narrowed by kms_alias
+    kms_alias: str | None
+
+
+def pipeline_state_access(r: "Resolved") -> StateAccess | None:
+    """State keys of every pipeline target, with the state key's ARN; None unless the backend is s3."""
+    backend = r.landing_zone.state_backend
+    if backend.type != "s3" or not r.of_kind("shared-services"):
+        return None
+    targets = sorted({t for ss in r.of_kind("shared-services") for ts in pipeline_targets(r, ss.name).values() for t in ts})
+    # Without kms_key_id the key is the bootstrap stack's, found by its alias (accounts/bootstrap.py).
+    management = r.management()
+    pattern = f"arn:{r.partition}:kms:{backend.region}:{r.account_id(management.name)}:key/*"
+    return StateAccess(
+        bucket=backend.bucket, region=backend.region, keys={t: r.state_key(t) for t in targets},
+        kms_key_arn=backend.kms_key_id or pattern, kms_alias=None if backend.kms_key_id else r.kms_alias("terraform-state"),
+    )
+
+
+def pipeline_config_path(r: "Resolved", account: str) -> str:
+    """Folder of the landing-zone configuration inside the pipeline's source repository.
+
+    pipeline.config_path when set; else the folder mlops-tf loaded, relative to its git repository
+    (the repository the pipeline checks out), else to the working directory, else its own name.
+    """
+    chosen = r.accounts[account].config.shared_services.pipeline.config_path
+    if chosen:
+        return chosen
+    root = Path(r.config.root).resolve()
+    for parent in (root, *root.parents):
+        if (parent / ".git").exists():
+            return Path(os.path.relpath(root, parent)).as_posix()
+    try:
+        return root.relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return root.name
 
 
 def ecr_repository_owner(config: "Config", repo: str) -> str | None:
@@ -106,7 +162,20 @@ def check_pipeline_targets(config: "Config") -> Iterable["Diagnostic"]:
             yield from account_refs(config, account.name, (SECTION, "pipeline", kind), getattr(pipeline, kind), (kind,))
 
 
-CHECKS = [check_ecr_repositories, check_pipeline_targets]
+def check_pipeline_state_backend(config: "Config") -> Iterable["Diagnostic"]:
+    """The pipeline runs Terraform in CodeBuild: its state must live outside the build container."""
+    if config.landing_zone.state_backend.type != "local":
+        return
+    for account in config.of_kind("shared-services"):
+        yield config.error(
+            account.name, (SECTION, "pipeline"),
+            "the deployment pipeline runs Terraform in CodeBuild, where a local state file starts empty on every run "
+            "and the apply fails on resources that already exist; set state_backend.type to s3 or cloud in landing-zone.yaml",
+            key=True,
+        )
+
+
+CHECKS = [check_ecr_repositories, check_pipeline_targets, check_pipeline_state_backend]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:

@@ -54,6 +54,9 @@ def _monitor_schedule(value: str) -> str:
 
 
 Percentage = Annotated[int, _between(1, 100, "sampling percentage")]
+# A pinned version is served as written and must exist before apply; without a pin a variant serves the
+# package the deployment pipeline wrote to its SSM parameter (config.contracts.serving_parameter_name).
+PinnedVersion = Annotated[int, Field(ge=1, description="Pin: serve exactly this version of the group (it must exist before apply); omit to serve what the deployment pipeline deployed")]
 
 
 class ServerlessCompute(StrictModel):
@@ -94,14 +97,14 @@ class Variant(StrictModel):
     """An extra production variant (A/B test) of the same group, on the endpoint's instance type."""
 
     name: Slug
-    model_version: Annotated[int, Field(ge=1)]
+    model_version: PinnedVersion | None = None  # unpinned: its own parameter, else the primary's package
     weight: Annotated[float, Field(ge=0, le=1000)] = 1.0
 
 
 class Shadow(StrictModel):
     """A shadow variant: receives a copy of a share of live traffic; its responses are only logged."""
 
-    model_version: Annotated[int, Field(ge=1)]
+    model_version: PinnedVersion | None = None  # unpinned: its own parameter, else the primary's package
     sampling_percentage: Percentage = 10
     instance_type: INSTANCE_TYPE | None = None  # default: the endpoint's
 
@@ -143,7 +146,8 @@ class Endpoint(StrictModel):
 
     name: Slug
     model_package_group: Slug
-    model_version: Annotated[int, Field(ge=1)] = 1  # default of the Terraform variable the pipeline overrides
+    # Unpinned (default): the endpoint exists once the deployment pipeline has deployed an approved package.
+    model_version: PinnedVersion | None = None
     compute: Compute
     variants: list[Variant] = Field(default_factory=list)
     shadow: Shadow | None = None
@@ -151,6 +155,15 @@ class Endpoint(StrictModel):
     monitor: Monitor | None = None
     vpc: Vpc | None = None
     network_isolation: bool = False
+
+    def serving_variants(self) -> dict[str, int | None]:
+        """Variant name -> pinned version, or None when the variant serves what the deployment pipeline wrote
+        to its SSM parameter (contracts.serving_parameter_name). Primary first, then A/B variants, then shadow."""
+        out: dict[str, int | None] = {"primary": self.model_version}
+        out.update({v.name: v.model_version for v in self.variants})
+        if self.shadow is not None:
+            out["shadow"] = self.shadow.model_version
+        return out
 
 
 class ApiType(str, Enum):

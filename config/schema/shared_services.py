@@ -64,6 +64,18 @@ class DeploymentPipeline(StrictModel):
     build_image: str = Field(default="aws/codebuild/standard:7.0", pattern=r"^[A-Za-z0-9_./:-]+$", max_length=255)
     terraform_version: str = Field(default="1.11.4", pattern=r"^\d+\.\d+\.\d+$")
     approval_timeout_minutes: int = Field(default=10080, ge=5, le=86400)
+    config_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$", max_length=255)] | None = Field(
+        default=None,
+        description="Folder of the landing-zone configuration in the source repository; default: the folder mlops-tf synthesizes from, relative to its git repository",
+    )
+
+    @field_validator("config_path")
+    @classmethod
+    def _inside_repository(cls, value: str | None) -> str | None:
+        """A relative folder inside the source repository: no '..' component."""
+        if value is not None and ".." in value.split("/"):
+            raise ValueError(f"must be a folder inside the source repository, without '..' (got {value!r})")
+        return value
 
     @field_validator("staging", "production")
     @classmethod

@@ -5,6 +5,9 @@ Configuration comes from the environment (set by mlops-tf):
   CAPTURE_BUCKET   inference-data bucket; CAPTURE_KMS_KEY_ARN its key; CAPTURE_PREFIX e.g. "data-capture/staging/staging"
 
 Works with REST (payload 1.0) and HTTP (payload 2.0) proxy events. The route is POST /<route name>.
+The caller gets what the model returned: textual content types (text/*, JSON, XML, ...) as the text
+itself, anything else base64-encoded with isBase64Encoded, which HTTP APIs and REST APIs whose
+binary_media_types match (mlops-tf sets */*) decode back to the model's bytes.
 Captured records follow SageMaker data capture's layout and JSON Lines format, so Model Monitor,
 replication and the consumers in the data and ml-execution accounts read both the same way:
   s3://<bucket>/<prefix>/<endpoint>/AllTraffic/yyyy/mm/dd/hh/<request id>.jsonl
@@ -24,6 +27,10 @@ _runtime = boto3.client("sagemaker-runtime")
 _s3 = boto3.client("s3")
 ROUTES = json.loads(os.environ.get("ENDPOINTS", "{}"))
 MAX_BODY_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's payload limit
+TEXT_MEDIA_TYPES = {
+    "application/json", "application/jsonlines", "application/x-ndjson", "application/xml",
+    "application/x-www-form-urlencoded", "application/javascript",
+}
 
 
 def handler(event, context):
@@ -45,12 +52,25 @@ def handler(event, context):
     output_type = result.get("ContentType", accept)
     if random.uniform(0, 100) < float(target.get("capture_percentage", 0)):
         _capture(target["endpoint"], body, content_type, output, output_type, getattr(context, "aws_request_id", None))
-    return {
-        "statusCode": 200,
-        "headers": {"Content-Type": output_type},
-        "body": base64.b64encode(output).decode(),
-        "isBase64Encoded": True,
-    }
+    return {"statusCode": 200, "headers": {"Content-Type": output_type}, **_payload(output, output_type)}
+
+
+def _payload(data: bytes, content_type: str) -> dict:
+    """The response body as the API returns it: text for textual types that decode, else base64.
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-output-format
+    """
+    if _is_text(content_type):
+        try:
+            return {"body": data.decode("utf-8"), "isBase64Encoded": False}
+        except UnicodeDecodeError:
+            pass  # declared textual but not UTF-8: deliver the exact bytes
+    return {"body": base64.b64encode(data).decode(), "isBase64Encoded": True}
+
+
+def _is_text(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.startswith("text/") or media in TEXT_MEDIA_TYPES or media.endswith(("+json", "+xml"))
 
 
 def _route_name(event) -> str:
