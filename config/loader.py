@@ -4,19 +4,20 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import os
 import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, Diagnostic
 from .schema import SECTION_OF_KIND, Account, LandingZone
 from .schema.common import PATTERN_DESCRIPTIONS
-from .yaml_source import Loc, SourceMap, YamlSyntaxError, read_yaml
+from .yaml_bounds import FileRefused, ReadBudget, read_text
+from .yaml_source import ImplicitBool, Loc, SourceMap, YamlSyntaxError, read_yaml
 
 LANDING_ZONE_FILE = "landing-zone.yaml"
 ACCOUNTS_DIR = "accounts"
@@ -49,7 +50,11 @@ class Config:
 def display_path(path: Path) -> str:
     """Paths in messages are relative to the working directory when possible, as compilers print them."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        absolute = path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: name the link itself
+        absolute = Path(os.path.abspath(path))
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -61,22 +66,23 @@ def load(root: Path | str = "config") -> Config:
     root = Path(root)
     diagnostics: list[Diagnostic] = []
     lz_path = root / LANDING_ZONE_FILE
-    if not lz_path.is_file():
+    if not os.path.lexists(lz_path):
         raise ConfigError([Diagnostic(display_path(lz_path), 1, 1, "", "file not found; a landing zone needs config/landing-zone.yaml (see --config)")])
-    landing_zone, lz_source = _validate_file(lz_path, LandingZone, diagnostics)
+    budget = ReadBudget()  # all files together, so that many large files cannot exhaust either
+    landing_zone, lz_source, _ = _validate_file(lz_path, LandingZone, diagnostics, budget)
 
     accounts: dict[str, Any] = {}
     sources: dict[str, SourceMap] = {}
     invalid: set[str] = set()
     invalid_kinds: set[str] = set()
-    account_files = sorted((root / ACCOUNTS_DIR).glob("*.yaml")) + sorted((root / ACCOUNTS_DIR).glob("*.yml"))
-    if not account_files:
-        diagnostics.append(Diagnostic(display_path(root / ACCOUNTS_DIR), 1, 1, "", "no account files; add config/accounts/<name>.yaml"))
+    account_files, problem = _account_files(root / ACCOUNTS_DIR)
+    if problem:
+        diagnostics.append(problem)
     for path in account_files:
-        model, source = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics)
+        model, source, declared = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics, budget)
         if model is None:
             invalid.add(path.stem)
-            invalid_kinds.add(_declared_kind(path))
+            invalid_kinds.update(_kinds_meant(declared))
             continue
         if model.name != path.stem:
             diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
@@ -98,55 +104,86 @@ def load(root: Path | str = "config") -> Config:
     return config
 
 
-def _declared_kind(path: Path) -> str:
-    """The kind an invalid account file declares, so checks do not report it missing as well."""
+def _account_files(folder: Path) -> tuple[list[Path], Diagnostic | None]:
+    """config/accounts/*.yaml and *.yml in name order (directories and broken links included: reading reports them)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:  # a syntax error further down: the top-level `kind:` line still says it
-        found = re.search(r"^kind:[ \t]*['\"]?([a-z-]+)", text, re.MULTILINE)
-        return found.group(1) if found else ""
+        names = sorted(entry.name for entry in os.scandir(folder))
+    except OSError as exc:
+        missing = "no account files; add config/accounts/<name>.yaml"
+        return [], Diagnostic(display_path(folder), 1, 1, "", missing if not os.path.lexists(folder) else f"cannot list the account files: {exc.strerror}")
+    files = [folder / n for n in names if n.endswith(".yaml")] + [folder / n for n in names if n.endswith(".yml")]
+    if not files:
+        return [], Diagnostic(display_path(folder), 1, 1, "", "no account files; add config/accounts/<name>.yaml")
+    return files, None
+
+
+def _kinds_meant(declared: str) -> set[str]:
+    """The kinds an invalid account file may stand for, so that checks of other files do not report
+    the same root cause again (a missing security account, an unknown target): its declared kind, the
+    closest kind to a misspelt one, or every kind when it says none."""
+    if declared in SECTION_OF_KIND:
+        return {declared}
+    close = difflib.get_close_matches(declared, list(SECTION_OF_KIND), n=1, cutoff=0.6) if declared else []
+    return set(close) if close else set(SECTION_OF_KIND)
+
+
+def _declared_kind(data: Any, text_kind: str) -> str:
     kind = data.get("kind") if isinstance(data, dict) else None
-    return kind if isinstance(kind, str) else ""
+    return kind if isinstance(kind, str) else text_kind
 
 
-def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic]) -> tuple[Any, SourceMap]:
+_KIND_LINE = re.compile(r"^kind:[ \t]*['\"]?([a-z-]+)", re.MULTILINE)
+
+
+def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic], budget: ReadBudget) -> tuple[Any, SourceMap, str]:
+    """(model or None, source map, the `kind:` the file declares or "")."""
     display = display_path(path)
     try:
-        data, source = read_yaml(path, display)
+        data, source = read_yaml(path, display, budget)
     except YamlSyntaxError as exc:
         diagnostics.append(exc.diagnostic)
-        return None, SourceMap(display)
+        return None, SourceMap(display), _kind_line(path)
     if not isinstance(data, dict):
         diagnostics.append(Diagnostic(display, 1, 1, "", "expected a mapping of keys to values at the top of the file"))
-        return None, source
+        return None, source, ""
+    declared = _declared_kind(data, "")
     # Strict JSON-mode validation: YAML's scalars are JSON's, so 'yes' is no boolean, true no number
     # and 2048.0 no whole number, while enum and literal values are still written as plain strings.
-    document = json.dumps(data, default=_non_json_scalar)
+    document = json.dumps(data, default=non_json_scalar)
     try:
         if isinstance(schema, TypeAdapter):
-            return schema.validate_json(document, strict=True), source
-        return schema.model_validate_json(document, strict=True), source
+            return schema.validate_json(document, strict=True), source, declared
+        return schema.model_validate_json(document, strict=True), source, declared
     except ValidationError as exc:
         root_type = schema._type if isinstance(schema, TypeAdapter) else schema
-        diagnostics.extend(_translate(exc, data, source, root_type))
-        return None, source
+        diagnostics.extend(translate_errors(exc, data, source, root_type))
+        return None, source, declared
+
+
+def _kind_line(path: Path) -> str:
+    """The top-level `kind:` of a file that is not valid YAML further down, read from its text."""
+    try:
+        found = _KIND_LINE.search(read_text(path, ""))
+    except FileRefused:
+        return ""
+    return found.group(1) if found else ""
 
 
 _YAML_DATE = "__yaml_date__"
+_YAML_BOOL = "__yaml_1_1_bool__"
 
 
-def _non_json_scalar(value: Any) -> Any:
-    """YAML dates and times have no JSON form: hand them over as a marker that no field accepts."""
+def non_json_scalar(value: Any) -> Any:
+    """YAML dates and times, and YAML 1.1's yes/no/on/off, have no JSON form: hand them over as a
+    marker that no field accepts, so the field's message can say what to write instead."""
     if isinstance(value, (datetime.date, datetime.datetime)):
         return {_YAML_DATE: value.isoformat()}
-    raise TypeError(f"unsupported YAML value {value!r}")
+    if isinstance(value, ImplicitBool):
+        return {_YAML_BOOL: value.text}
+    return {_YAML_DATE: repr(value)}  # nothing else reaches here: the reader admits only plain YAML types
 
 
-def _translate(exc: ValidationError, data: dict, source: SourceMap, root_type: Any) -> list[Diagnostic]:
+def translate_errors(exc: ValidationError, data: dict, source: SourceMap, root_type: Any) -> list[Diagnostic]:
     """Turn pydantic errors into located diagnostics with messages written for people."""
     out = []
     kind = data.get("kind") if isinstance(data.get("kind"), str) else None
@@ -241,6 +278,11 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
     value = err.get("input")
     if isinstance(value, dict) and list(value) == [_YAML_DATE]:
         return f"must be a string: put the value in quotes (YAML reads it as a date) (got {value[_YAML_DATE]})"
+    if isinstance(value, dict) and list(value) == [_YAML_BOOL]:
+        text = value[_YAML_BOOL]
+        if err["type"] in ("bool_type", "bool_parsing"):
+            return f"must be true or false (got {text}: YAML 1.1 reads it as a boolean, but mlops-tf takes only true and false)"
+        return f"{msg.split(' (')[0]}: put the value in quotes (got {text}, which YAML 1.1 reads as a boolean)"
     if err["type"] == "string_type":
         if isinstance(value, bool):
             msg = "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false)"

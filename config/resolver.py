@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import ConfigError, Diagnostic, UnresolvedAccountError
 from .loader import Config
-from .lockfile import LOCK_FILE, read_lock, unknown_lock_entries
+from .lockfile import LOCK_FILE, lock_problems, read_lock_source
 
 # Kinds apply in this order when nothing else decides; management always first.
 KIND_RANK = {
@@ -155,8 +155,8 @@ def resolve(config: Config) -> Resolved:
     from .flows import all_flows
 
     lz = config.landing_zone
-    lock = read_lock(config.root)
-    problems = unknown_lock_entries(config.root, lock, set(config.accounts))
+    lock, lock_source = read_lock_source(config.root)
+    problems = lock_problems(config, lock, lock_source)
     if problems:
         raise ConfigError(problems)
     accounts: dict[str, ResolvedAccount] = {}

@@ -1,0 +1,100 @@
+"""Bounds on what the configuration reader accepts, so that no file can exhaust or crash mlops-tf.
+
+`validate` is the gate in front of every account: a hostile or careless file (a YAML "billion
+laughs", a self-referencing alias, thousands of nested brackets, a 5 GB file, a FIFO, a symlink
+loop, a directory named like a file, bytes that are not UTF-8) is refused quickly as a located
+configuration error naming the bound, never read without limit and never an internal error.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+from .errors import Diagnostic
+
+# A landing zone of 50 accounts is about 60 KB of YAML; these bounds leave a wide margin, and keep the
+# largest accepted configuration validated in about a second (scripts/benchmark.py measures it).
+MAX_FILE_BYTES = 512 << 10  # 512 KiB per file
+MAX_TOTAL_BYTES = 1 << 20  # 1 MiB for landing-zone.yaml, every account file and the lock file together
+MAX_VALUES = 100_000  # values (mappings, lists, scalars) in one file, each alias counted as what it expands to
+MAX_ALIAS_VALUES = 10_000  # values one file may repeat through aliases and merge keys
+MAX_DEPTH = 64  # nesting of mappings and lists
+
+
+class FileRefused(Exception):
+    """A configuration file that cannot or must not be read; carries its one diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+        super().__init__(str(diagnostic))
+
+
+class ReadBudget:
+    """The bytes left for the files of one configuration (MAX_TOTAL_BYTES in all)."""
+
+    def __init__(self, total: int = MAX_TOTAL_BYTES):
+        self.left = total
+
+    def take(self, size: int, display: str) -> None:
+        if size > self.left:
+            raise FileRefused(Diagnostic(
+                display, 1, 1, "",
+                f"the configuration is larger than {_size(MAX_TOTAL_BYTES)} in all files together; "
+                "mlops-tf reads landing zones up to that size (split or shorten the files)",
+            ))
+        self.left -= size
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n >> 10} KiB"
+
+
+def _refuse(display: str, message: str) -> FileRefused:
+    return FileRefused(Diagnostic(display, 1, 1, "", message))
+
+
+def read_text(path: Path, display: str, budget: ReadBudget | None = None) -> str:
+    """The UTF-8 text of a regular file of at most MAX_FILE_BYTES; anything else is refused with a reason."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _refuse(display, "is a symbolic link loop (it points back to itself); replace it with the file") from exc
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            raise _refuse(display, f"is a symbolic link to {os.readlink(path)!r}, which does not exist") from exc
+        if exc.errno == errno.ENOENT:
+            raise _refuse(display, "file not found") from exc
+        raise _refuse(display, f"cannot read file: {exc.strerror}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise _refuse(display, "is a directory; a configuration file must be a regular YAML file")
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise _refuse(display, "is not a regular file (a pipe, socket or device); a configuration file must be a regular YAML file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise _refuse(display, f"file is {info.st_size} bytes; mlops-tf reads configuration files up to {_size(MAX_FILE_BYTES)}")
+    if budget is not None:
+        budget.take(info.st_size, display)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    except OSError as exc:
+        raise _refuse(display, f"cannot read file: {exc.strerror}") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise _refuse(display, f"file is larger than {_size(MAX_FILE_BYTES)}; mlops-tf reads configuration files up to that size")
+    return decode(raw, display)
+
+
+def decode(raw: bytes, display: str) -> str:
+    """UTF-8 text (a leading byte order mark dropped); an undecodable byte is reported at its line and column."""
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = body.rfind(b"\n", 0, exc.start) + 1
+        line = body.count(b"\n", 0, exc.start) + 1
+        column = len(body[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        raise FileRefused(Diagnostic(
+            display, line, column, "",
+            f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8 (it looks like another encoding, such as Latin-1 or Windows-1252)",
+        )) from exc
