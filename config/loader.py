@@ -141,7 +141,8 @@ def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic], budge
     try:
         data, source = read_yaml(path, display, budget)
     except YamlSyntaxError as exc:
-        diagnostics.append(exc.diagnostic)
+        if not exc.silent:
+            diagnostics.append(exc.diagnostic)
         return None, SourceMap(display), _kind_line(path)
     if not isinstance(data, dict):
         diagnostics.append(Diagnostic(display, 1, 1, "", "expected a mapping of keys to values at the top of the file"))

@@ -24,10 +24,14 @@ MAX_DEPTH = 64  # nesting of mappings and lists
 
 
 class FileRefused(Exception):
-    """A configuration file that cannot or must not be read; carries its one diagnostic."""
+    """A configuration file that cannot or must not be read; carries its one diagnostic.
 
-    def __init__(self, diagnostic: Diagnostic):
+    silent: the same root cause was reported for an earlier file already (the total size bound).
+    """
+
+    def __init__(self, diagnostic: Diagnostic, *, silent: bool = False):
         self.diagnostic = diagnostic
+        self.silent = silent
         super().__init__(str(diagnostic))
 
 
@@ -36,14 +40,16 @@ class ReadBudget:
 
     def __init__(self, total: int = MAX_TOTAL_BYTES):
         self.left = total
+        self.exceeded = False
 
     def take(self, size: int, display: str) -> None:
         if size > self.left:
+            silent, self.exceeded = self.exceeded, True
             raise FileRefused(Diagnostic(
                 display, 1, 1, "",
                 f"the configuration is larger than {_size(MAX_TOTAL_BYTES)} in all files together; "
-                "mlops-tf reads landing zones up to that size (split or shorten the files)",
-            ))
+                "mlops-tf reads landing zones up to that size (shorten the files)",
+            ), silent=silent)
         self.left -= size
 
 
@@ -61,7 +67,7 @@ def read_text(path: Path, display: str, budget: ReadBudget | None = None) -> str
         info = os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise _refuse(display, "is a symbolic link loop (it points back to itself); replace it with the file") from exc
+            raise _refuse(display, "is a symbolic link loop (following the links never reaches a file); replace it with the file itself") from exc
         if exc.errno == errno.ENOENT and os.path.islink(path):
             raise _refuse(display, f"is a symbolic link to {os.readlink(path)!r}, which does not exist") from exc
         if exc.errno == errno.ENOENT:

@@ -73,8 +73,9 @@ def format_loc(loc: Loc) -> str:
 class YamlSyntaxError(Exception):
     """A file that cannot be read as YAML within the bounds; carries its one diagnostic."""
 
-    def __init__(self, diagnostic: Diagnostic):
+    def __init__(self, diagnostic: Diagnostic, *, silent: bool = False):
         self.diagnostic = diagnostic
+        self.silent = silent  # reported for another file already (one root cause, one error)
         super().__init__(str(diagnostic))
 
 
@@ -83,7 +84,7 @@ def read_yaml(path: Path, display: str, budget: ReadBudget | None = None) -> tup
     try:
         text = read_text(path, display, budget)
     except FileRefused as exc:
-        raise YamlSyntaxError(exc.diagnostic) from exc
+        raise YamlSyntaxError(exc.diagnostic, silent=exc.silent) from exc
     return parse_yaml(text, display)
 
 
@@ -230,7 +231,7 @@ class _Builder:
     def open(self, stack: list[_Open], event: Any, loc: Loc) -> None:
         mapping = isinstance(event, yaml.MappingStartEvent)
         if event.tag not in (_MAPPING_TAGS if mapping else _SEQUENCE_TAGS):
-            raise self.fail(event.start_mark, f"the tag {event.tag} is not supported; write plain YAML mappings and lists")
+            raise self.fail(event.start_mark, f"the tag {event.tag.replace(_TAG, '!!')} is not supported; write plain YAML mappings and lists without tags")
         if len(stack) >= MAX_DEPTH:
             raise self.fail(event.start_mark, f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads configuration files up to that depth")
         self.count(1, event.start_mark, aliased=False)
