@@ -14,6 +14,16 @@ INFERENCE_DATA = "inference-data"  # bucket purpose and KMS alias purpose of the
 PIPELINE_ARTIFACTS = "pipeline-artifacts"  # shared-services artifacts bucket and key
 
 
+def partition_of(region: str) -> str:
+    """The AWS partition of a region: what ARNs start with (arn:aws:, arn:aws-us-gov:, arn:aws-cn:)."""
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
+
+
 # -- roles ------------------------------------------------------------------------------------
 def security_audit_role_name(r: "Resolved") -> str:
     """Read-only audit role in every account, trusted by the security account(s)."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, Diagnostic
 from .schema import SECTION_OF_KIND, Account, LandingZone
-from .schema.common import PATTERN_DESCRIPTIONS
+from .pattern_words import pattern_in_words
 from .yaml_bounds import FileRefused, ReadBudget, read_text
 from .yaml_source import ImplicitBool, Loc, SourceMap, YamlSyntaxError, read_yaml
 
@@ -202,6 +202,11 @@ def translate_errors(exc: ValidationError, data: dict, source: SourceMap, root_t
             out.append(source.diagnostic(loc, "required field is missing"))
         elif kind_type in ("union_tag_invalid", "union_tag_not_found"):
             out.append(_variant_tag_diagnostic(err, loc, source, root_type, kind))
+        elif kind_type == "value_error" and isinstance(err.get("input"), dict):
+            # A model validator's message names the field it is about first (billing_mode PROVISIONED ...).
+            first = err["msg"].removeprefix("Value error, ").split(" ")[0]
+            at = loc + (first,) if first in err["input"] else loc
+            out.append(source.diagnostic(at, err["msg"].removeprefix("Value error, ")))
         else:
             keys = sorted(_fields_at(root_type, loc, kind)) if kind_type in _MAPPING_TYPES else []
             out.append(source.diagnostic(loc, _value_message(err, keys)))
@@ -274,8 +279,7 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
     if err["type"] == "string_pattern_mismatch":
-        pattern = err["ctx"]["pattern"]
-        msg = PATTERN_DESCRIPTIONS.get(pattern, f"does not match the allowed form {pattern}")
+        msg = pattern_in_words(err["ctx"]["pattern"])
     value = err.get("input")
     if isinstance(value, dict) and list(value) == [_YAML_DATE]:
         return f"must be a string: put the value in quotes (YAML reads it as a date) (got {value[_YAML_DATE]})"

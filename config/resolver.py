@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import ConfigError, Diagnostic, UnresolvedAccountError
 from .loader import Config
+from .contracts import partition_of
 from .lockfile import LOCK_FILE, lock_problems, read_lock_source
 
 # Kinds apply in this order when nothing else decides; management always first.
@@ -177,7 +178,7 @@ def resolve(config: Config) -> Resolved:
             tags={**lz.tags, **acct.tags, "mlops-tf:account": name, "mlops-tf:kind": acct.kind},
             config=acct,
         )
-    partition = _partition(lz.home_region)
+    partition = partition_of(lz.home_region)
     base = Resolved(config, lz.prefix, partition, accounts)
     # Two kinds may state the same flow (both ends of a replication); keep it once.
     flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
@@ -194,14 +195,6 @@ def _deploy_role_name(acct: Any, lz: Any) -> str | None:
     if acct.kind == "management":
         return acct.deploy_role_name
     return acct.deploy_role_name or lz.default_deploy_role
-
-
-def _partition(region: str) -> str:
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws"
 
 
 def apply_order(resolved: Resolved, flows: tuple[Flow, ...]) -> tuple[str, ...]:

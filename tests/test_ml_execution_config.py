@@ -31,7 +31,7 @@ def test_resolver_functions(resolved_example):
     ("{name: tenure_months, type: Integral}", "{name: is_deleted, type: Integral}",
      "ml_execution.feature_store.feature_groups[0].features[2].name", "reserves this name"),
     ("{name: tenure_months, type: Integral}", "{name: tenure months, type: Integral}",
-     "ml_execution.feature_store.feature_groups[0].features[2].name", "does not match the allowed form"),
+     "ml_execution.feature_store.feature_groups[0].features[2].name", "must be 1-64 letters, digits, '-' and '_'"),
     ("{name: tenure_months, type: Integral}", "{name: Customer_ID, type: Integral}",
      "ml_execution.feature_store.feature_groups[0].features[2].name", "defined twice"),
 ])

@@ -17,9 +17,9 @@ Check = Callable[["Config"], Iterable[Diagnostic]]
 
 def _all_checks() -> list[Check]:
     from .. import kinds, tfc
-    from . import foundation
+    from . import consistency, foundation
 
-    return [*foundation.CHECKS, *tfc.CHECKS, *(check for module in kinds.modules() for check in module.CHECKS)]
+    return [*foundation.CHECKS, *consistency.CHECKS, *tfc.CHECKS, *(check for module in kinds.modules() for check in module.CHECKS)]
 
 
 def run_checks(config: "Config") -> list[Diagnostic]:

@@ -101,6 +101,12 @@ def organization(config: "Config") -> Iterator[Diagnostic]:
             "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
             f"through Organizations, so remove it (got {org.account_factory_product_id!r})",
         )
+    if "account_factory_artifact_name" in org.model_fields_set and org.vending is Vending.organizations:
+        yield config.error(
+            None, ("organization", "account_factory_artifact_name"),
+            "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
+            f"through Organizations, so remove it (got {org.account_factory_artifact_name!r})",
+        )
     creates = [a for a in config.accounts.values() if a.kind != "management" and a.email is not None]
     if org.vending is Vending.control_tower and creates and org.account_factory_product_id is None:
         yield config.error(
