@@ -209,7 +209,8 @@ def translate_errors(exc: ValidationError, data: dict, source: SourceMap, root_t
             out.append(source.diagnostic(at, err["msg"].removeprefix("Value error, ")))
         else:
             keys = sorted(_fields_at(root_type, loc, kind)) if kind_type in _MAPPING_TYPES else []
-            out.append(source.diagnostic(loc, _value_message(err, keys)))
+            # A mapping key that is invalid itself (a persona named Platform_Admin): point at the key, not its value.
+            out.append(source.diagnostic(loc, _value_message(err, keys), key=raw_loc[-1:] == ("[key]",)))
     return out
 
 
@@ -240,7 +241,9 @@ def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap, root_type: A
     expected = ctx.get("expected_tags", "").replace("'", "")
     if not loc and field == "kind":
         expected = ", ".join(SECTION_OF_KIND)  # in order of the architecture rather than pydantic's
-    return source.diagnostic(loc + (field,), f"must be one of {expected} (got {ctx.get('tag')!r})")
+    hint = difflib.get_close_matches(str(ctx.get("tag")), expected.split(", "), n=1)
+    did_you_mean = f"; did you mean {hint[0]!r}?" if hint else ""
+    return source.diagnostic(loc + (field,), f"must be one of {expected} (got {ctx.get('tag')!r}){did_you_mean}")
 
 
 def _variant_tags(root_type: Any, loc: Loc, field: str) -> list[str]:
@@ -278,6 +281,10 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
+    if err["type"] in ("literal_error", "enum") and isinstance(value := err.get("input"), str):
+        allowed = re.findall(r"'([^']*)'", err["ctx"].get("expected", ""))
+        hint = difflib.get_close_matches(value, allowed, n=1)
+        msg = f"must be one of {', '.join(allowed)}" + (f"; did you mean {hint[0]!r}?" if hint else "")
     if err["type"] == "string_pattern_mismatch":
         msg = pattern_in_words(err["ctx"]["pattern"])
     value = err.get("input")
