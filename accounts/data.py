@@ -3,8 +3,8 @@ other accounts), optional data stores, and the landing zone of replicated infere
 from __future__ import annotations
 
 from config.kinds.data import (
-    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, glue_database_name, lake_bucket_purpose, lake_readers,
-    replication_destination,
+    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, crawler_name, glue_database_name, lake_bucket_purpose, lake_readers,
+    replication_destination, store_name,
 )
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
@@ -98,7 +98,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
     section = account.config.data
     datasets = [
         CatalogDataset(
-            database_name=glue_database_name(r, d.name), crawler_name=r.resource_name("crawler", d.name.replace("_", "-")),
+            database_name=glue_database_name(r, d.name), crawler_name=crawler_name(r, d.name),
             bucket_name=buckets[d.bucket].name, prefix=d.prefix if d.prefix is not None else f"{d.name}/",
             description=d.description, schedule=d.crawler_schedule,
         )
@@ -141,7 +141,7 @@ def _stores(stack: AccountStack) -> None:
         account_id=stack.account_id, partition=r.partition,
     )
     for store in stores:
-        name = r.resource_name(store.name)
+        name = store_name(r, store.name)
         if store.type == "dynamodb":
             DynamoDbTable(
                 stack, f"dynamodb-{store.name}", name=name, kms_key_arn=key.arn, billing_mode=store.billing_mode,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from config import contracts
 from config.kinds.data import DATA_LAKE, lake_bucket_purpose
+from config.kinds import data_science as ds_kind
 from config.kinds.data_science import persona_role_name
 from config.kinds.shared_services import repositories_pullable_by
 from modules.aws import aws
@@ -15,7 +16,7 @@ from modules.vpc import PrivateVpc, VpcFlowLogs
 from . import lake_links
 from .base import AccountStack
 
-STUDIO_KEY_PURPOSE = "studio"
+STUDIO_KEY_PURPOSE = ds_kind.STUDIO_KEY_PURPOSE
 COMPUTE_PERSONA = "sagemaker-compute"
 
 
@@ -45,9 +46,9 @@ def build(stack: AccountStack) -> None:
 def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str], list[str]]:
     r, acct = stack.resolved, stack.account
     if network.type == "managed":
-        vpc = PrivateVpc(stack, "network", name=r.resource_name(acct.name), region=acct.region, cidr=network.cidr,
+        vpc = PrivateVpc(stack, "network", name=ds_kind.network_name(r, acct.name), region=acct.region, cidr=network.cidr,
                          zones=network.availability_zones, allow_internet=network.allow_internet)
-        VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=r.resource_name(acct.name), key=key, region=acct.region,
+        VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=ds_kind.network_name(r, acct.name), key=key, region=acct.region,
                     account_id=stack.account_id, partition=r.partition)
         return vpc.vpc_id, vpc.subnet_ids, vpc.security_group_ids
     sg_ids = list(network.security_group_ids)

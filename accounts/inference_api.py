@@ -25,7 +25,7 @@ def build(ctx: "InferenceContext") -> None:
     logging_setting = _rest_logging_role(ctx) if any(api.type.value == "rest" for api in apis) else None
     by_name = {ep.name: ep for ep in ctx.section.endpoints}
     for api in apis:
-        name = ctx.resolved.resource_name(f"{api.name}-api")
+        name = names.api_function_name(ctx.resolved, api.name)
         routes = {route: by_name[route] for route in api.endpoints}
         function = InferenceFunction(
             ctx.stack, f"api-{api.name}-function", function_name=name, package=package,

@@ -17,9 +17,9 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from . import lake_links, ml_pipelines
 from .base import AccountStack
 
-ML_KEY_PURPOSE = "ml-execution"
-ARTIFACTS_PURPOSE = "ml-artifacts"
-MODEL_CARDS_PURPOSE = "model-cards"
+ML_KEY_PURPOSE = kind.ML_KEY_PURPOSE
+ARTIFACTS_PURPOSE = kind.ARTIFACTS_PURPOSE
+MODEL_CARDS_PURPOSE = kind.MODEL_CARDS_PURPOSE
 BASELINES_PREFIX = "monitoring-baselines"  # config.kinds.inference.baseline_s3_uri puts them there
 
 

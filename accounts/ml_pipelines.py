@@ -18,7 +18,7 @@ from modules.templates import render_json
 
 from .base import AccountStack
 
-FEATURE_STORE_PURPOSE = "feature-store"
+FEATURE_STORE_PURPOSE = kind.FEATURE_STORE_PURPOSE
 
 
 def build(stack: AccountStack, *, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, logs: AccessLogBucket,
@@ -48,7 +48,7 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
     statements = [statement("UseKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"], key.arn)]
     if store.offline_store:
         bucket = SecureBucket(stack, "feature-store", bucket_name=r.bucket_name(acct.name, FEATURE_STORE_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
-        database = f"{r.prefix}_feature_store".replace("-", "_")
+        database = kind.feature_store_database(r)
         database_resource = aws.glue_catalog_database.GlueCatalogDatabase(
             stack, "feature-store-db", name=database, description="Feature Store offline store tables")
         prerequisites += [database_resource, bucket.policy]

@@ -15,7 +15,7 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from .base import AccountStack
 
-ECR_KEY_PURPOSE = "ecr"
+ECR_KEY_PURPOSE = kind.ECR_KEY_PURPOSE
 
 
 def build(stack: AccountStack) -> None:

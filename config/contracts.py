@@ -10,8 +10,14 @@ if TYPE_CHECKING:
     from .resolver import Resolved
 
 INFERENCE_KINDS = ("staging", "production")
+STATE_KEY_PURPOSE = "terraform-state"  # KMS purpose of the S3 state backend's key (bootstrap)
 INFERENCE_DATA = "inference-data"  # bucket purpose and KMS alias purpose of the inference-data buckets
 PIPELINE_ARTIFACTS = "pipeline-artifacts"  # shared-services artifacts bucket and key
+
+
+def bucket_name_of(prefix: str, purpose: str, account_id: str, region: str) -> str:
+    """Globally unique bucket name: prefix, purpose, account id and region (Resolved.bucket_name and validate)."""
+    return f"{prefix}-{purpose}-{account_id}-{region}"
 
 
 def partition_of(region: str) -> str:

@@ -284,7 +284,7 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
     if err["type"] in ("literal_error", "enum") and isinstance(value := err.get("input"), str):
         allowed = re.findall(r"'([^']*)'", err["ctx"].get("expected", ""))
         hint = difflib.get_close_matches(value, allowed, n=1)
-        msg = f"must be one of {', '.join(allowed)}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        msg = f"must be one of {', '.join(repr(a) for a in allowed)}" + (f"; did you mean {hint[0]!r}?" if hint else "")
     if err["type"] == "string_pattern_mismatch":
         msg = pattern_in_words(err["ctx"]["pattern"])
     value = err.get("input")

@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import ConfigError, Diagnostic, UnresolvedAccountError
 from .loader import Config
-from .contracts import partition_of
+from .contracts import bucket_name_of, partition_of
 from .lockfile import LOCK_FILE, lock_problems, read_lock_source
 
 # Kinds apply in this order when nothing else decides; management always first.
@@ -102,7 +102,7 @@ class Resolved:
     def bucket_name(self, name: str, purpose: str) -> str:
         """Globally unique bucket name: prefix, purpose, account id and region."""
         account = self.accounts[name]
-        bucket = f"{self.prefix}-{purpose}-{self.account_id(name)}-{account.region}"
+        bucket = bucket_name_of(self.prefix, purpose, self.account_id(name), account.region)
         if len(bucket) > S3_BUCKET_NAME_MAX:
             raise ConfigError([self.config.error(name, ("name",), f"derived bucket name {bucket!r} is {len(bucket)} characters; S3 allows {S3_BUCKET_NAME_MAX}. Shorten the prefix or the purpose")])
         return bucket
@@ -151,6 +151,13 @@ class Resolved:
         return sorted(out, key=self.order.index)
 
 
+def naming_view(config: Config) -> Resolved:
+    """The accounts and names of the configuration without the lock file, flows or order: what
+    validation needs to derive every name (ids not known yet stay None)."""
+    accounts = _resolved_accounts(config, {})
+    return Resolved(config, config.landing_zone.prefix, partition_of(config.landing_zone.home_region), accounts)
+
+
 def resolve(config: Config) -> Resolved:
     """Resolve accounts, flows and apply order; raises ConfigError on a cycle or a stale lock entry."""
     from .flows import all_flows
@@ -160,12 +167,23 @@ def resolve(config: Config) -> Resolved:
     problems = lock_problems(config, lock, lock_source)
     if problems:
         raise ConfigError(problems)
+    accounts = _resolved_accounts(config, lock.accounts)
+    partition = partition_of(lz.home_region)
+    base = Resolved(config, lz.prefix, partition, accounts)
+    # Two kinds may state the same flow (both ends of a replication); keep it once.
+    flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
+    order = apply_order(base, flows)
+    return Resolved(config, lz.prefix, partition, accounts, flows, order)
+
+
+def _resolved_accounts(config: Config, locked: dict[str, str]) -> dict[str, ResolvedAccount]:
+    lz = config.landing_zone
     accounts: dict[str, ResolvedAccount] = {}
     for name, acct in config.accounts.items():
         if acct.kind == "management":
             account_id: str | None = lz.management_account_id
         else:
-            account_id = acct.account_id or lock.accounts.get(name)
+            account_id = acct.account_id or locked.get(name)
         accounts[name] = ResolvedAccount(
             name=name,
             kind=acct.kind,
@@ -178,12 +196,7 @@ def resolve(config: Config) -> Resolved:
             tags={**lz.tags, **acct.tags, "mlops-tf:account": name, "mlops-tf:kind": acct.kind},
             config=acct,
         )
-    partition = partition_of(lz.home_region)
-    base = Resolved(config, lz.prefix, partition, accounts)
-    # Two kinds may state the same flow (both ends of a replication); keep it once.
-    flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
-    order = apply_order(base, flows)
-    return Resolved(config, lz.prefix, partition, accounts, flows, order)
+    return accounts
 
 
 def _deploy_role_name(acct: Any, lz: Any) -> str | None:

@@ -27,7 +27,7 @@ def test_resolver_functions(resolved_example):
 
 @pytest.mark.parametrize("old,new,field,message", [
     ("{name: tenure_months, type: Integral}", "{name: tenure_months, type: Boolean}",
-     "ml_execution.feature_store.feature_groups[0].features[2].type", "Input should be 'Integral', 'Fractional' or 'String'"),
+     "ml_execution.feature_store.feature_groups[0].features[2].type", "must be one of 'Integral', 'Fractional', 'String'"),
     ("{name: tenure_months, type: Integral}", "{name: is_deleted, type: Integral}",
      "ml_execution.feature_store.feature_groups[0].features[2].name", "reserves this name"),
     ("{name: tenure_months, type: Integral}", "{name: tenure months, type: Integral}",

@@ -23,5 +23,11 @@ def _all_checks() -> list[Check]:
 
 
 def run_checks(config: "Config") -> list[Diagnostic]:
-    """Every cross-field and cross-file diagnostic of the configuration."""
-    return [d for check in _all_checks() for d in check(config)]
+    """Every cross-field and cross-file diagnostic of the configuration; then, once all of them hold,
+    every derived name against AWS's rules (one root cause, one error)."""
+    from .names import derived_name_problems
+
+    found = [d for check in _all_checks() for d in check(config)]
+    if found or config.invalid_accounts:
+        return found
+    return list(derived_name_problems(config))

@@ -33,6 +33,16 @@ def lake_bucket_purpose(bucket: str) -> str:
     return f"lake-{bucket}"
 
 
+def crawler_name(r: "Resolved", dataset: str) -> str:
+    """Glue crawler of a dataset (hyphens where the dataset has underscores)."""
+    return r.resource_name("crawler", dataset.replace("_", "-"))
+
+
+def store_name(r: "Resolved", store: str) -> str:
+    """DynamoDB table, RDS identifier (and subnet group) or EFS creation token of a configured store."""
+    return r.resource_name(store)
+
+
 def glue_database_name(r: "Resolved", dataset: str) -> str:
     """Glue database of a dataset: the prefix with underscores, then the dataset name."""
     return f"{r.prefix.replace('-', '_')}_{dataset}"

@@ -39,6 +39,14 @@ MODEL_MONITOR_IMAGE_ACCOUNTS = {
 
 
 # -- cross-account names (the ml-execution side grants these) -----------------------------
+LOGS_PURPOSE = "inference-logs"  # KMS key of the log groups, and the purpose of the S3 access-log bucket
+
+
+def api_function_name(r: "Resolved", api: str) -> str:
+    """The Lambda function of an API, its role, and the API itself carry this name."""
+    return r.resource_name(f"{api}-api")
+
+
 def inference_execution_role_name(r: "Resolved") -> str:
     """SageMaker execution role of the models in each staging/production account: reads model packages."""
     return r.resource_name("inference-execution")

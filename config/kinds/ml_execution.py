@@ -104,6 +104,17 @@ def registry_event_pattern(r: "Resolved", account: str) -> dict[str, Any]:
     return {"source": ["aws.sagemaker"], "detail-type": [MODEL_PACKAGE_STATE_CHANGE], "detail": {"ModelPackageGroupName": groups}}
 
 
+ML_KEY_PURPOSE = "ml-execution"
+ARTIFACTS_PURPOSE = "ml-artifacts"
+MODEL_CARDS_PURPOSE = "model-cards"
+FEATURE_STORE_PURPOSE = "feature-store"
+
+
+def feature_store_database(r: "Resolved") -> str:
+    """Glue database of the Feature Store offline store tables."""
+    return f"{r.prefix}_feature_store".replace("-", "_")
+
+
 def pipeline_execution_role_name(r: "Resolved") -> str:
     """SageMaker Pipelines execution role of ml-execution accounts; it reads training data in data accounts."""
     return r.resource_name("ml-pipeline-execution")
