@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import contracts
+from . import contracts, tfc
 from . import name_rules as rule
 from .kinds import data, data_science, inference, ml_execution, security, shared_services
 from .name_rules import NameRule
@@ -47,14 +47,15 @@ def _none(r: "Resolved", account: Any) -> Iterator[Derived]:
     return iter(())
 
 
-def _bucket(r: "Resolved", account: Any, purpose: str, loc: Loc) -> Derived:
+def _bucket(r: "Resolved", account: Any, purpose: str, loc: Loc | None = None) -> Derived:
+    """A bucket of this account; loc is the configured value in its name, None for a fixed purpose
+    (then the landing zone's prefix decides, or the account's own region when it sets one)."""
     name = contracts.bucket_name_of(r.prefix, purpose, r.accounts[account.name].account_id or "0" * 12, account.region)
-    return Derived(account.name, loc, rule.S3_BUCKET, name)
-
-
-def _region_loc(account: Any) -> tuple[str | None, Loc]:
-    """Where a fixed-purpose name of this account is decided: its own region, else the landing zone's prefix."""
-    return (account.name, ("region",)) if account.config.region else (None, PREFIX)
+    if loc is not None:
+        return Derived(account.name, loc, rule.S3_BUCKET, name)
+    if account.config.region:
+        return Derived(account.name, ("region",), rule.S3_BUCKET, name)
+    return Derived(None, PREFIX, rule.S3_BUCKET, name)
 
 
 def _organization(r: "Resolved") -> Iterator[Derived]:
@@ -73,12 +74,12 @@ def _organization(r: "Resolved") -> Iterator[Derived]:
             yield Derived(account.name, NAME, rule.SCP, f"{r.prefix}-{account.name}")  # Account Factory provisioned product
     if lz.state_backend.type == "cloud":
         for name in r.accounts:
-            yield Derived(name, NAME, rule.TFC_WORKSPACE, r.workspace_name(name))
+            yield Derived(None, ("state_backend", "workspace_template"), rule.TFC_WORKSPACE, r.workspace_name(name))
             if lz.state_backend.oidc_run_roles:
-                yield Derived(name, NAME, rule.IAM_ROLE, f"{r.prefix}-tfc-run-{name}")
+                yield Derived(name, NAME, rule.IAM_ROLE, tfc.run_role_name(r, name))
     if lz.state_backend.type == "s3":
         for name in r.accounts:
-            yield Derived(name, NAME, rule.S3_KEY, r.state_key(name))
+            yield Derived(None, ("state_backend", "key_pattern"), rule.S3_KEY, r.state_key(name))
     yield Derived(management, NAME, rule.KMS_ALIAS, r.kms_alias(contracts.STATE_KEY_PURPOSE))
 
 
@@ -86,13 +87,12 @@ def _every_account(r: "Resolved", account: Any) -> Iterator[Derived]:
     """What every stack has: the security audit role, the access-log bucket (most kinds)."""
     yield Derived(None, PREFIX, rule.IAM_ROLE, contracts.security_audit_role_name(r))
     if account.kind != "management":
-        where, loc = _region_loc(account)
-        yield _bucket(r, account, data.ACCESS_LOGS, loc if where else ("name",))
+        yield _bucket(r, account, data.ACCESS_LOGS)
 
 
 def _security(r: "Resolved", account: Any) -> Iterator[Derived]:
     yield Derived(None, PREFIX, rule.IAM_ROLE, security.security_auditor_role_name(r))
-    yield _bucket(r, account, security.CLOUDTRAIL, NAME)
+    yield _bucket(r, account, security.CLOUDTRAIL)
     for purpose in (security.CLOUDTRAIL, security.SECURITY_ALERTS, f"{security.CLOUDTRAIL}-logs"):
         yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(purpose))
     trail = security.trail_name(r)
@@ -113,7 +113,7 @@ def _data(r: "Resolved", account: Any) -> Iterator[Derived]:
     for i, bucket in enumerate(section.buckets):
         yield _bucket(r, account, data.lake_bucket_purpose(bucket.name), ("data", "buckets", i, "name"))
     for purpose in (contracts.INFERENCE_DATA, data.ATHENA_RESULTS):
-        yield _bucket(r, account, purpose, NAME)
+        yield _bucket(r, account, purpose)
     for purpose in (data.DATA_LAKE, data.DATA_STORES, contracts.INFERENCE_DATA):
         yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(purpose))
     for i, dataset in enumerate(section.datasets):
@@ -142,7 +142,7 @@ def _replication_destination(r: "Resolved") -> Iterator[Derived]:
 
 def _shared_services(r: "Resolved", account: Any) -> Iterator[Derived]:
     section = account.config.shared_services
-    yield _bucket(r, account, contracts.PIPELINE_ARTIFACTS, NAME)
+    yield _bucket(r, account, contracts.PIPELINE_ARTIFACTS)
     for purpose in (contracts.PIPELINE_ARTIFACTS, shared_services.ECR_KEY_PURPOSE):
         yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(purpose))
     for i, repo in enumerate(section.ecr_repositories):
@@ -166,7 +166,7 @@ def _shared_services(r: "Resolved", account: Any) -> Iterator[Derived]:
 def _ml_execution(r: "Resolved", account: Any) -> Iterator[Derived]:
     section = account.config.ml_execution
     for purpose in (contracts.INFERENCE_DATA, ml_execution.ARTIFACTS_PURPOSE, ml_execution.MODEL_CARDS_PURPOSE, ml_execution.FEATURE_STORE_PURPOSE):
-        yield _bucket(r, account, purpose, NAME)
+        yield _bucket(r, account, purpose)
     for i, group in enumerate(section.model_package_groups):
         yield Derived(account.name, ("ml_execution", "model_package_groups", i, "name"), rule.SAGEMAKER, contracts.model_package_group_name(r, group.name))
     for i, group in enumerate(section.feature_store.feature_groups):
@@ -211,7 +211,7 @@ def _data_science(r: "Resolved", account: Any) -> Iterator[Derived]:
 def _inference(r: "Resolved", account: Any) -> Iterator[Derived]:
     section = account.config.inference
     for purpose in (contracts.INFERENCE_DATA, inference.LOGS_PURPOSE):
-        yield _bucket(r, account, purpose, NAME)
+        yield _bucket(r, account, purpose)
         yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(purpose))
     for name in (inference.inference_execution_role_name(r), inference.model_monitor_role_name(r), contracts.replication_role_name(r),
                  contracts.pipeline_deploy_role_name(r), contracts.events_forwarder_role_name(r), r.resource_name("apigateway-cloudwatch")):

@@ -17,7 +17,7 @@ _SAGEMAKER_WORDS = "letters, digits and hyphens, starting and ending with a lett
 class NameRule:
     """What AWS accepts for one kind of name: length, characters (a regular expression kept out of messages), first character."""
 
-    what: str  # "bucket", "IAM role", ... as in "derived bucket name"
+    what: str  # "bucket name", "IAM role name", "RDS instance identifier", as in "derived bucket name"
     service: str  # who enforces it, as in "S3 allows 63"
     max_length: int
     pattern: str  # the whole name must match
@@ -35,93 +35,93 @@ class NameRule:
         if length < self.min_length:
             return f"is {len(name)} characters; {self.service} needs at least {self.min_length}"
         if not re.fullmatch(self.pattern, name):
-            return f"is not a valid {self.what} name: {self.service} takes {self.words}"
+            return f"is not a valid {self.what}: {self.service} takes {self.words}"
         return None
 
 
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
-S3_BUCKET = NameRule("bucket", "S3", 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]", "lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+S3_BUCKET = NameRule("bucket name", "S3", 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]", "lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
                      "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html", min_length=3)
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
-IAM_ROLE = NameRule("IAM role", "IAM", 64, r"[\w+=,.@-]+", "letters, digits and + = , . @ _ -", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html")
-IAM_POLICY = NameRule("IAM policy", "IAM", 128, r"[\w+=,.@-]+", "letters, digits and + = , . @ _ -", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html")
+IAM_ROLE = NameRule("IAM role name", "IAM", 64, r"[\w+=,.@-]+", "letters, digits and + = , . @ _ -", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html")
+IAM_POLICY = NameRule("IAM policy name", "IAM", 128, r"[\w+=,.@-]+", "letters, digits and + = , . @ _ -", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html")
 # https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
-LAMBDA_FUNCTION = NameRule("Lambda function", "Lambda", 64, r"[a-zA-Z0-9_-]+", "letters, digits, hyphens and underscores",
+LAMBDA_FUNCTION = NameRule("Lambda function name", "Lambda", 64, r"[a-zA-Z0-9_-]+", "letters, digits, hyphens and underscores",
                            "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html")
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html (and CreateModel, CreateModelPackageGroup, ...)
-SAGEMAKER = NameRule("SageMaker", "SageMaker", 63, _SAGEMAKER, _SAGEMAKER_WORDS, "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html")
+SAGEMAKER = NameRule("SageMaker name", "SageMaker", 63, _SAGEMAKER, _SAGEMAKER_WORDS, "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html")
 # Terraform appends a 26-character unique id to an endpoint configuration's name_prefix.
 # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sagemaker_endpoint_configuration
-SAGEMAKER_PREFIX = NameRule("SageMaker endpoint configuration", "SageMaker", 63, _SAGEMAKER + "-", _SAGEMAKER_WORDS,
+SAGEMAKER_PREFIX = NameRule("SageMaker endpoint configuration name", "SageMaker", 63, _SAGEMAKER + "-", _SAGEMAKER_WORDS,
                             "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html", suffix=26)
 # A model's name ends in 8 hexadecimal characters of a hash of what it serves (modules/endpoint.py).
-SAGEMAKER_MODEL_PREFIX = NameRule("SageMaker model", "SageMaker", 63, _SAGEMAKER + "-", _SAGEMAKER_WORDS,
+SAGEMAKER_MODEL_PREFIX = NameRule("SageMaker model name", "SageMaker", 63, _SAGEMAKER + "-", _SAGEMAKER_WORDS,
                                   "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html", suffix=8)
-SAGEMAKER_PIPELINE = NameRule("SageMaker pipeline", "SageMaker", 256, _SAGEMAKER, _SAGEMAKER_WORDS,
+SAGEMAKER_PIPELINE = NameRule("SageMaker pipeline name", "SageMaker", 256, _SAGEMAKER, _SAGEMAKER_WORDS,
                               "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreatePipeline.html")
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateFeatureGroup.html
-FEATURE_GROUP = NameRule("feature group", "SageMaker", 64, r"[a-zA-Z0-9]([_-]*[a-zA-Z0-9])*", "letters, digits, '-' and '_', starting and ending with a letter or digit",
+FEATURE_GROUP = NameRule("feature group name", "SageMaker", 64, r"[a-zA-Z0-9]([_-]*[a-zA-Z0-9])*", "letters, digits, '-' and '_', starting and ending with a letter or digit",
                          "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateFeatureGroup.html")
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
-LOG_GROUP = NameRule("log group", "CloudWatch Logs", 512, r"[\w./#-]+", "letters, digits and . _ - / #",
+LOG_GROUP = NameRule("log group name", "CloudWatch Logs", 512, r"[\w./#-]+", "letters, digits and . _ - / #",
                      "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html")
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
-ALARM = NameRule("CloudWatch alarm", "CloudWatch", 255, r"[^\x00-\x1f]+", "printable characters", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html")
+ALARM = NameRule("CloudWatch alarm name", "CloudWatch", 255, r"[^\x00-\x1f]+", "printable characters", "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html")
 # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints
 RDS_IDENTIFIER = NameRule("RDS instance identifier", "RDS", 63, r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*(?<!-)", "letters, digits and hyphens, starting with a letter, "
                           "without two hyphens in a row or a hyphen at the end", "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html")
-DB_SUBNET_GROUP = NameRule("DB subnet group", "RDS", 255, r"(?!default$)[a-zA-Z0-9 ._-]+", "letters, digits, spaces, periods, underscores and hyphens, not 'default'",
+DB_SUBNET_GROUP = NameRule("DB subnet group name", "RDS", 255, r"(?!default$)[a-zA-Z0-9 ._-]+", "letters, digits, spaces, periods, underscores and hyphens, not 'default'",
                            "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html")
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
-DYNAMODB_TABLE = NameRule("DynamoDB table", "DynamoDB", 255, r"[a-zA-Z0-9_.-]+", "letters, digits and _ - .",
+DYNAMODB_TABLE = NameRule("DynamoDB table name", "DynamoDB", 255, r"[a-zA-Z0-9_.-]+", "letters, digits and _ - .",
                           "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html", min_length=3)
 EFS_TOKEN = NameRule("EFS creation token", "EFS", 64, r".+", "any characters", "https://docs.aws.amazon.com/efs/latest/ug/API_CreateFileSystem.html")
 # https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html
-ATHENA_WORKGROUP = NameRule("Athena workgroup", "Athena", 128, r"[a-zA-Z0-9._-]+", "letters, digits and . _ -", "https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html")
+ATHENA_WORKGROUP = NameRule("Athena workgroup name", "Athena", 128, r"[a-zA-Z0-9._-]+", "letters, digits and . _ -", "https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateWorkGroup.html")
 # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-common.html#aws-glue-api-regex-oneLine
-GLUE_DATABASE = NameRule("Glue database", "Glue", 255, r"[a-z0-9_]+", "lowercase letters, digits and underscores", "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html")
-GLUE_NAME = NameRule("Glue", "Glue", 255, r"[^\x00-\x1f]+", "printable characters on one line", "https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-common.html")
+GLUE_DATABASE = NameRule("Glue database name", "Glue", 255, r"[a-z0-9_]+", "lowercase letters, digits and underscores", "https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html")
+GLUE_NAME = NameRule("Glue name", "Glue", 255, r"[^\x00-\x1f]+", "printable characters on one line", "https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-common.html")
 # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
-EVENT_RULE = NameRule("EventBridge rule", "EventBridge", 64, r"[\w.-]+", "letters, digits and . _ -", "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html")
-EVENT_BUS = NameRule("event bus", "EventBridge", 256, r"[/\w.-]+", "letters, digits and / . _ -", "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_CreateEventBus.html")
+EVENT_RULE = NameRule("EventBridge rule name", "EventBridge", 64, r"[\w.-]+", "letters, digits and . _ -", "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html")
+EVENT_BUS = NameRule("event bus name", "EventBridge", 256, r"[/\w.-]+", "letters, digits and / . _ -", "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_CreateEventBus.html")
 # https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html
-CODEBUILD_PROJECT = NameRule("CodeBuild project", "CodeBuild", 150, r"[A-Za-z0-9][A-Za-z0-9_-]+", "letters, digits, '-' and '_', starting with a letter or digit",
+CODEBUILD_PROJECT = NameRule("CodeBuild project name", "CodeBuild", 150, r"[A-Za-z0-9][A-Za-z0-9_-]+", "letters, digits, '-' and '_', starting with a letter or digit",
                              "https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html", min_length=2)
-CODEPIPELINE = NameRule("CodePipeline", "CodePipeline", 100, r"[A-Za-z0-9.@_-]+", "letters, digits and . @ - _", "https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html")
-CODECONNECTION = NameRule("CodeConnections connection", "CodeConnections", 32, r".+", "any characters", "https://docs.aws.amazon.com/codeconnections/latest/APIReference/API_CreateConnection.html")
+CODEPIPELINE = NameRule("CodePipeline name", "CodePipeline", 100, r"[A-Za-z0-9.@_-]+", "letters, digits and . @ - _", "https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html")
+CODECONNECTION = NameRule("CodeConnections connection name", "CodeConnections", 32, r".+", "any characters", "https://docs.aws.amazon.com/codeconnections/latest/APIReference/API_CreateConnection.html")
 # https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
-ECR_REPOSITORY = NameRule("ECR repository", "ECR", 256, r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
+ECR_REPOSITORY = NameRule("ECR repository name", "ECR", 256, r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
                           "lowercase letters and digits in parts joined by '/', each part separated by single . _ -",
                           "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html", min_length=2)
 # https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
-KMS_ALIAS = NameRule("KMS alias", "KMS", 256, r"alias/(?!aws/)[a-zA-Z0-9/_-]+", "alias/ then letters, digits and / _ - (not alias/aws/)",
+KMS_ALIAS = NameRule("KMS alias name", "KMS", 256, r"alias/(?!aws/)[a-zA-Z0-9/_-]+", "alias/ then letters, digits and / _ - (not alias/aws/)",
                      "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html")
-SNS_TOPIC = NameRule("SNS topic", "SNS", 256, r"[a-zA-Z0-9_-]+", "letters, digits, '-' and '_'", "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html")
+SNS_TOPIC = NameRule("SNS topic name", "SNS", 256, r"[a-zA-Z0-9_-]+", "letters, digits, '-' and '_'", "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html")
 # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html
-SECURITY_GROUP = NameRule("security group", "EC2", 255, r"(?!sg-)[a-zA-Z0-9 ._:/()#,@\[\]+=&;{}!$*-]+", "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-",
+SECURITY_GROUP = NameRule("security group name", "EC2", 255, r"(?!sg-)[a-zA-Z0-9 ._:/()#,@\[\]+=&;{}!$*-]+", "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with sg-",
                           "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html")
 # https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
-TRAIL = NameRule("CloudTrail trail", "CloudTrail", 128, r"[a-zA-Z0-9](?!.*[._-]{2})[a-zA-Z0-9._-]*[a-zA-Z0-9]", "letters, digits and . _ -, starting and ending with a letter or digit",
+TRAIL = NameRule("CloudTrail trail name", "CloudTrail", 128, r"[a-zA-Z0-9](?!.*[._-]{2})[a-zA-Z0-9._-]*[a-zA-Z0-9]", "letters, digits and . _ -, starting and ending with a letter or digit",
                  "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html", min_length=3)
 # https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreatePolicy.html
-SCP = NameRule("service control policy", "Organizations", 128, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreatePolicy.html")
-ORG_ACCOUNT = NameRule("account", "Organizations", 50, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html")
-OU = NameRule("organizational unit", "Organizations", 128, r"[\x20-\x7e]+", "printable characters",
+SCP = NameRule("service control policy name", "Organizations", 128, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreatePolicy.html")
+ORG_ACCOUNT = NameRule("account name", "Organizations", 50, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html")
+OU = NameRule("organizational unit name", "Organizations", 128, r"[\x20-\x7e]+", "printable characters",
               "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateOrganizationalUnit.html")
 # https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html
-PERMISSION_SET = NameRule("permission set", "IAM Identity Center", 32, r"[\w+=,.@-]+", "letters, digits and + = , . @ _ -",
+PERMISSION_SET = NameRule("permission set name", "IAM Identity Center", 32, r"[\w+=,.@-]+", "letters, digits and + = , . @ _ -",
                           "https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html")
-SECURITY_HUB_POLICY = NameRule("Security Hub configuration policy", "Security Hub", 128, r"[A-Za-z0-9 _-]+", "letters, digits, spaces, '-' and '_'",
+SECURITY_HUB_POLICY = NameRule("Security Hub configuration policy name", "Security Hub", 128, r"[A-Za-z0-9 _-]+", "letters, digits, spaces, '-' and '_'",
                                "https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_CreateConfigurationPolicy.html")
 # https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html (name: 128 characters)
-API_GATEWAY = NameRule("API Gateway", "API Gateway", 128, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html")
-AUTOSCALING_POLICY = NameRule("scaling policy", "Application Auto Scaling", 256, r"[^:\x00-\x1f]+", "printable characters except ':'",
+API_GATEWAY = NameRule("API Gateway name", "API Gateway", 128, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis.html")
+AUTOSCALING_POLICY = NameRule("scaling policy name", "Application Auto Scaling", 256, r"[^:\x00-\x1f]+", "printable characters except ':'",
                               "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html")
-STUDIO_USER = NameRule("Studio user profile", "SageMaker", 63, _SAGEMAKER, _SAGEMAKER_WORDS, "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html")
+STUDIO_USER = NameRule("Studio user profile name", "SageMaker", 63, _SAGEMAKER, _SAGEMAKER_WORDS, "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html")
 # https://developer.hashicorp.com/terraform/cloud-docs/workspaces/create (letters, numbers, - and _; 90 characters)
-TFC_WORKSPACE = NameRule("Terraform Cloud workspace", "Terraform Cloud", 90, r"[A-Za-z0-9_-]+", "letters, digits, '-' and '_'",
+TFC_WORKSPACE = NameRule("Terraform Cloud workspace name", "Terraform Cloud", 90, r"[A-Za-z0-9_-]+", "letters, digits, '-' and '_'",
                          "https://developer.hashicorp.com/terraform/cloud-docs/workspaces/create")
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
-S3_KEY = NameRule("state key", "S3", 1024, r"[^\x00-\x1f]+", "printable characters", "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html")
+S3_KEY = NameRule("state key name", "S3", 1024, r"[^\x00-\x1f]+", "printable characters", "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html")
 
 RULES: dict[str, NameRule] = {name: rule for name, rule in globals().items() if isinstance(rule, NameRule)}

@@ -90,6 +90,8 @@ def test_group_name_too_long_with_prefix(config_copy):
     long = "g" * 32
     replace_text(path, "    - name: churn\n", f"    - name: {long}\n")
     replace_text(path, "model_package_group: churn", f"model_package_group: {long}")
+    for inference in ("staging.yaml", "production.yaml"):  # every reference follows the rename
+        replace_text(config_copy / "accounts" / inference, "model_package_group: churn", f"model_package_group: {long}")
     (config_copy / "landing-zone.yaml").write_text((config_copy / "landing-zone.yaml").read_text().replace("prefix: acme-ml", "prefix: acme-machine-learning-platform-x"))
     d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[0].name")
     assert "SageMaker allows 63" in d.message and d.line == line_of(path, f"- name: {long}")

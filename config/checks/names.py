@@ -28,7 +28,9 @@ def derived_name_problems(config: "Config") -> Iterator["Diagnostic"]:
     for (account, loc), found in groups.items():
         derived, problem = max(found, key=lambda item: len(item[0].name))
         shown = derived.name.replace(PLACEHOLDER_ID, "<account id>")
-        more = {d.name for d, _ in found} - {derived.name}
-        others = f" ({len(more)} more derived name{'s' if len(more) > 1 else ''} from this value fail as well)" if more else ""
-        fix = "shorten the landing zone prefix" if loc == ("prefix",) and account is None else "shorten this value or the landing zone prefix"
-        yield config.error(account, loc, f"derived {derived.rule.what} name {shown!r} {problem}; {fix}{others}")
+        more = sorted({(d.rule.what, d.name.replace(PLACEHOLDER_ID, "<account id>")) for d, _ in found} - {(derived.rule.what, shown)})
+        listed = ", ".join(f"{what} {name!r}" for what, name in more[:3]) + (f" and {len(more) - 3} more" if len(more) > 3 else "")
+        others = f" (also too long or invalid: {listed})" if more else ""
+        verb = "shorten" if " allows " in problem else "change"
+        fix = f"{verb} the landing zone prefix" if loc == ("prefix",) and account is None else f"{verb} this value or the landing zone prefix"
+        yield config.error(account, loc, f"derived {derived.rule.what} {shown!r} {problem}; {fix}{others}")

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 SECTION = "ml_execution"
 RECORD_IDENTIFIER_TYPES = ("Integral", "String")
 EVENT_TIME_TYPES = ("Fractional", "String")
-SAGEMAKER_NAME_MAX = 63
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"  # detail-type forwarded to shared services
 
 
@@ -126,18 +125,14 @@ def pipeline_name(r: "Resolved", pipeline: str) -> str:
 
 # -- checks ----------------------------------------------------------------------------------
 def check_model_package_groups(config: "Config") -> Iterable["Diagnostic"]:
-    """Group names are unique across ml-execution accounts and fit SageMaker's 63 characters with the prefix."""
+    """Group names are unique across ml-execution accounts (the derived names are checked in checks/names.py)."""
     seen: dict[str, str] = {}
-    prefix = config.landing_zone.prefix
     for account in config.of_kind("ml-execution"):
         for i, group in enumerate(account.ml_execution.model_package_groups):
             loc = (SECTION, "model_package_groups", i, "name")
             if group.name in seen:
                 yield config.error(account.name, loc, f"model package group {group.name!r} is already defined in {seen[group.name]!r}; names must be unique")
             seen.setdefault(group.name, account.name)
-            full = f"{prefix}-{group.name}"
-            if len(full) > SAGEMAKER_NAME_MAX:
-                yield config.error(account.name, loc, f"the group name with the prefix ({full!r}) is {len(full)} characters; SageMaker allows {SAGEMAKER_NAME_MAX}")
 
 
 def check_feature_groups(config: "Config") -> Iterable["Diagnostic"]:
