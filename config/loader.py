@@ -285,6 +285,13 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
         allowed = re.findall(r"'([^']*)'", err["ctx"].get("expected", ""))
         hint = difflib.get_close_matches(value, allowed, n=1)
         msg = f"must be one of {', '.join(repr(a) for a in allowed)}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+    if err["type"] in ("string_too_long", "string_too_short", "too_long", "too_short"):
+        limit = err["ctx"].get("max_length", err["ctx"].get("min_length"))
+        value = err.get("input")
+        unit = "characters" if err["type"].startswith("string") else "items"
+        bound = "at most" if "long" in err["type"] else "at least"
+        size = len(value) if isinstance(value, (str, list, dict)) else None
+        return f"must have {bound} {limit} {unit} (got {size})" if unit == "items" else f"must be {bound} {limit} {unit} (got {size}: {value!r})"
     if err["type"] == "string_pattern_mismatch":
         msg = pattern_in_words(err["ctx"]["pattern"])
     value = err.get("input")
