@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic
-from .yaml_bounds import MAX_ALIAS_VALUES, MAX_DEPTH, MAX_VALUES, FileRefused, ReadBudget, read_text
+from .yaml_bounds import MAX_ALIAS_VALUES, MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_VALUES, FileRefused, ReadBudget, read_text
 
 Loc = tuple[str | int, ...]
 Pos = tuple[int, int]
@@ -316,5 +316,10 @@ class _Builder:
             return event.value
         if tag == _TAG + "bool" and event.value.lower() not in ("true", "false"):
             return ImplicitBool(event.value)
+        if tag in (_TAG + "int", _TAG + "float") and len(event.value) > MAX_NUMBER_DIGITS:
+            raise self.fail(event.start_mark, f"the number has {len(event.value)} digits; mlops-tf reads numbers of up to {MAX_NUMBER_DIGITS}")
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        return self.scalars.yaml_constructors[tag](self.scalars, node)
+        try:
+            return self.scalars.yaml_constructors[tag](self.scalars, node)
+        except (ValueError, OverflowError) as exc:  # a date such as 2024-02-30
+            raise self.fail(event.start_mark, f"cannot read {event.value!r} as a {tag.replace(_TAG, '')}: {exc}; put it in quotes if it is text") from exc
