@@ -16,7 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from .errors import ConfigError, Diagnostic
 from .schema import SECTION_OF_KIND, Account, LandingZone
 from .pattern_words import pattern_in_words
-from .yaml_bounds import FileRefused, ReadBudget, read_text
+from .yaml_bounds import MAX_ACCOUNT_FILES, FileRefused, ReadBudget, read_text
 from .yaml_source import ImplicitBool, Loc, SourceMap, YamlSyntaxError, read_yaml
 
 LANDING_ZONE_FILE = "landing-zone.yaml"
@@ -76,8 +76,8 @@ def load(root: Path | str = "config") -> Config:
     invalid: set[str] = set()
     invalid_kinds: set[str] = set()
     account_files, problem = _account_files(root / ACCOUNTS_DIR)
-    if problem:
-        diagnostics.append(problem)
+    if problem:  # no accounts to check: every cross-file check would repeat this one cause
+        raise ConfigError([*diagnostics, problem])
     for path in account_files:
         model, source, declared = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics, budget)
         if model is None:
@@ -112,6 +112,8 @@ def _account_files(folder: Path) -> tuple[list[Path], Diagnostic | None]:
         missing = "no account files; add config/accounts/<name>.yaml"
         return [], Diagnostic(display_path(folder), 1, 1, "", missing if not os.path.lexists(folder) else f"cannot list the account files: {exc.strerror}")
     files = [folder / n for n in names if n.endswith(".yaml")] + [folder / n for n in names if n.endswith(".yml")]
+    if len(files) > MAX_ACCOUNT_FILES:
+        return [], Diagnostic(display_path(folder), 1, 1, "", f"holds {len(files)} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts")
     if not files:
         return [], Diagnostic(display_path(folder), 1, 1, "", "no account files; add config/accounts/<name>.yaml")
     return files, None

@@ -21,6 +21,8 @@ MAX_TOTAL_BYTES = 1 << 20  # 1 MiB for landing-zone.yaml, every account file and
 MAX_VALUES = 100_000  # values (mappings, lists, scalars) in one file, each alias counted as what it expands to
 MAX_ALIAS_VALUES = 10_000  # values one file may repeat through aliases and merge keys
 MAX_DEPTH = 64  # nesting of mappings and lists
+MAX_ACCOUNT_FILES = 1000  # config/accounts/*.yaml (an organization holds 10 accounts by default, 10,000 at most)
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
 MAX_NUMBER_DIGITS = 100  # Python refuses to convert integers of more than 4300 digits; no setting needs 100
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from config import ConfigError, load
-from config.yaml_bounds import MAX_ALIAS_VALUES, MAX_DEPTH, MAX_FILE_BYTES, MAX_TOTAL_BYTES
+from config.yaml_bounds import MAX_ACCOUNT_FILES, MAX_ALIAS_VALUES, MAX_DEPTH, MAX_FILE_BYTES, MAX_TOTAL_BYTES
 from config.yaml_source import YamlSyntaxError, parse_yaml
 
 BASE = Path(__file__).with_name("bad_input") / "_base" / "config"
@@ -64,6 +64,14 @@ def test_the_largest_file_accepted_is_read_in_time():
     data, source = parse_yaml(text[:MAX_FILE_BYTES], "big.yaml")
     assert time.perf_counter() - start < 2
     assert data["tags"]["key-10"] == "value-10" and source.positions[("tags", "key-10")] == (12, 11)
+
+
+def test_more_account_files_than_the_bound_are_one_error(base: Path):
+    for n in range(MAX_ACCOUNT_FILES):
+        (base / f"accounts/empty-{n:04d}.yaml").write_text("")
+    start = time.perf_counter()
+    assert only_error(base).endswith(f"accounts:1:1: holds {MAX_ACCOUNT_FILES + 2} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts")
+    assert time.perf_counter() - start < 2
 
 
 def test_a_fifo_is_refused_without_blocking(base: Path):
