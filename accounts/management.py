@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
 
+from config import contracts
 from config.flows import delegated_admin
 from config.schema import Vending
 from modules.aws import aws
@@ -90,7 +91,7 @@ def _account_factory(stack: AccountStack, account, ou, org_config) -> str:
     product = aws.servicecatalog_provisioned_product.ServicecatalogProvisionedProduct(
         stack,
         f"account-{account.name}",
-        name=f"{stack.resolved.prefix}-{account.name}",
+        name=contracts.provisioned_product_name(stack.resolved, account.name),
         product_id=org_config.account_factory_product_id,
         provisioning_artifact_name=org_config.account_factory_artifact_name,
         provisioning_parameters=[

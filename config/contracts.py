@@ -20,6 +20,11 @@ def bucket_name_of(prefix: str, purpose: str, account_id: str, region: str) -> s
     return f"{prefix}-{purpose}-{account_id}-{region}"
 
 
+def provisioned_product_name(r: "Resolved", account: str) -> str:
+    """Service Catalog provisioned product through which Account Factory creates an account (control_tower)."""
+    return f"{r.prefix}-{account}"
+
+
 def partition_of(region: str) -> str:
     """The AWS partition of a region: what ARNs start with (arn:aws:, arn:aws-us-gov:, arn:aws-cn:)."""
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html

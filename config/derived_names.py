@@ -71,7 +71,8 @@ def _organization(r: "Resolved") -> Iterator[Derived]:
             yield Derived(account.name, NAME, rule.ORG_ACCOUNT, account.name)
             role_loc = (account.name, ("deploy_role_name",)) if account.config.deploy_role_name else (None, ("deploy_role_name",))
             yield Derived(*role_loc, rule.IAM_ROLE, account.deploy_role_name)
-            yield Derived(account.name, NAME, rule.SCP, f"{r.prefix}-{account.name}")  # Account Factory provisioned product
+            if lz.organization.vending.value == "control_tower":
+                yield Derived(account.name, NAME, rule.PROVISIONED_PRODUCT, contracts.provisioned_product_name(r, account.name))
     if lz.state_backend.type == "cloud":
         for name in r.accounts:
             yield Derived(None, ("state_backend", "workspace_template"), rule.TFC_WORKSPACE, r.workspace_name(name))

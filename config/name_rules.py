@@ -105,6 +105,9 @@ TRAIL = NameRule("CloudTrail trail name", "CloudTrail", 128, r"[a-zA-Z0-9](?!.*[
                  "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html", min_length=3)
 # https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreatePolicy.html
 SCP = NameRule("service control policy name", "Organizations", 128, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreatePolicy.html")
+# https://docs.aws.amazon.com/servicecatalog/latest/dg/API_ProvisionProduct.html
+PROVISIONED_PRODUCT = NameRule("provisioned product name", "Service Catalog", 128, r"[a-zA-Z0-9][a-zA-Z0-9._-]*",
+                               "letters, digits and . _ -, starting with a letter or digit", "https://docs.aws.amazon.com/servicecatalog/latest/dg/API_ProvisionProduct.html")
 ORG_ACCOUNT = NameRule("account name", "Organizations", 50, r"[\x20-\x7e]+", "printable characters", "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html")
 OU = NameRule("organizational unit name", "Organizations", 128, r"[\x20-\x7e]+", "printable characters",
               "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateOrganizationalUnit.html")

@@ -8,6 +8,8 @@ import typing
 import pydantic
 import pytest
 
+from conftest import copy_example, read_stacks
+from config import load, resolve
 from config import name_rules as rule
 from config.derived_names import all_names
 from config.lockfile import AccountsLock
@@ -57,6 +59,7 @@ NAMED: dict[tuple[str, str], rule.NameRule] = {
     ("aws_cloudtrail", "name"): rule.TRAIL,
     ("aws_organizations_policy", "name"): rule.SCP,
     ("aws_organizations_account", "name"): rule.ORG_ACCOUNT,
+    ("aws_servicecatalog_provisioned_product", "name"): rule.PROVISIONED_PRODUCT,
     ("aws_organizations_organizational_unit", "name"): rule.OU,
     ("aws_ssoadmin_permission_set", "name"): rule.PERMISSION_SET,
     ("aws_securityhub_configuration_policy", "name"): rule.SECURITY_HUB_POLICY,
@@ -77,12 +80,35 @@ NOT_DERIVED = {
     ("aws_cloudwatch_metric_alarm", "metric_name"): "the metric Model Monitor publishes",
     ("aws_sagemaker_feature_group", "event_time_feature_name"): "a feature name, checked by the schema",
     ("aws_sagemaker_feature_group", "record_identifier_feature_name"): "a feature name, checked by the schema",
+    ("aws_servicecatalog_provisioned_product", "product_id"): "the configured Account Factory product",
+    ("aws_servicecatalog_provisioned_product", "provisioning_artifact_name"): "the configured Account Factory artifact",
+    ("aws_iam_openid_connect_provider", "url"): "the Terraform Cloud issuer",
 }
 NAME_ATTRIBUTE = re.compile(r"^(name|name_prefix|bucket|identifier|creation_token|alarm_name|.*_name)$")
 
 
-def test_every_name_in_the_synthesized_example_is_derived_and_checked_by_validate(stacks, resolved_example):
-    derived = {(d.rule, d.name) for d in all_names(resolved_example)}
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory: pytest.TempPathFactory):
+    """The example under Terraform Cloud (run roles, workspaces) and Control Tower (Account Factory products)."""
+    from accounts.app import synthesize
+
+    base = tmp_path_factory.mktemp("names-variant")
+    config = copy_example(base)
+    lz = config / "landing-zone.yaml"
+    text = lz.read_text().replace("state_backend:\n  type: local\n", "state_backend:\n  type: cloud\n  organization: acme\n")
+    lz.write_text(text.replace("  vending: organizations\n", "  vending: control_tower\n  account_factory_product_id: prod-abcdefghij123\n"))
+    resolved = resolve(load(config))
+    synthesize(resolved, None, base / "out", state_dir=base / "state")
+    return read_stacks(base / "out"), resolved
+
+
+@pytest.mark.parametrize("which", ["example", "cloud backend and Control Tower"])
+def test_every_name_in_the_synthesized_json_is_derived_and_checked_by_validate(which, request):
+    if which == "example":
+        stacks, resolved = request.getfixturevalue("stacks"), request.getfixturevalue("resolved_example")
+    else:
+        stacks, resolved = request.getfixturevalue("variant")
+    derived = {(d.rule, d.name) for d in all_names(resolved)}
     unknown, unchecked = set(), []
     for account, stack in stacks.items():
         for rtype, resources in stack.get("resource", {}).items():
