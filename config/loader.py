@@ -202,6 +202,8 @@ def translate_errors(exc: ValidationError, data: dict, source: SourceMap, root_t
             out.append(source.diagnostic(loc, _unknown_key_message(loc, kind, root_type), key=True))
         elif kind_type == "missing":
             out.append(source.diagnostic(loc, "required field is missing"))
+        elif kind_type == "union_tag_not_found" and (misspelt := _misspelt_tag(err, loc, data)):
+            out.append(source.diagnostic(loc + (misspelt,), f"unknown key {misspelt!r}; did you mean {err.get('ctx', {}).get('discriminator', 'kind').strip(chr(39))!r}?", key=True))
         elif kind_type in ("union_tag_invalid", "union_tag_not_found"):
             out.append(_variant_tag_diagnostic(err, loc, source, root_type, kind))
         elif kind_type == "value_error" and isinstance(err.get("input"), dict):
@@ -230,6 +232,20 @@ _TYPE_MESSAGES = {
     "bool_parsing": "must be true or false",
     "string_type": "must be a string",
 }
+
+
+def _misspelt_tag(err: dict, loc: Loc, data: Any) -> str | None:
+    """A key next to a missing discriminator that is a misspelling of it (`knd:` for `kind:`)."""
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    field = err.get("ctx", {}).get("discriminator", "'kind'").strip("'")
+    keys = [k for k in node if isinstance(k, str)] if isinstance(node, dict) else []
+    close = difflib.get_close_matches(field, keys, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap, root_type: Any, kind: str | None) -> Diagnostic:
