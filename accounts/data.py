@@ -2,6 +2,7 @@
 other accounts), optional data stores, and the landing zone of replicated inference data."""
 from __future__ import annotations
 
+from config import local_names
 from config.kinds.data import (
     ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, crawler_name, glue_database_name, lake_bucket_purpose, lake_readers,
     replication_destination, store_name,
@@ -105,8 +106,8 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         for d in section.datasets
     ]
     catalog = DataCatalog(
-        stack, "catalog", datasets=datasets, kms_key_arn=lake_key.arn, crawler_role_name=r.resource_name("glue-crawler"),
-        security_configuration_name=r.resource_name("glue"), account_id=stack.account_id, region=account.region, partition=r.partition,
+        stack, "catalog", datasets=datasets, kms_key_arn=lake_key.arn, crawler_role_name=local_names.crawler_role_name(r),
+        security_configuration_name=local_names.glue_security_configuration_name(r), account_id=stack.account_id, region=account.region, partition=r.partition,
     )
     results = SecureBucket(
         stack, "athena-results", bucket_name=r.bucket_name(account.name, ATHENA_RESULTS), kms_key_arn=lake_key.arn,
@@ -114,7 +115,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         lifecycle_rules=[LifecycleRule(id="expire-results", expiration_days=section.athena.results_expiration_days, noncurrent_expiration_days=1)],
     )
     AnalyticsWorkgroup(
-        stack, "athena", name=r.resource_name(section.athena.workgroup), results_bucket_name=results.name,
+        stack, "athena", name=local_names.athena_workgroup_name(r, section.athena.workgroup), results_bucket_name=results.name,
         kms_key_arn=lake_key.arn, bytes_scanned_cutoff=section.athena.bytes_scanned_cutoff_gb * GB,
     )
     lake = section.lake_formation
@@ -125,7 +126,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
     LakeFormation(
         stack, "lake-formation",
         admin_arns=[r.deploy_role_arn(account.name), *(r.role_arn(account.name, name) for name in lake.admins)],
-        locations={name: b.arn for name, b in buckets.items()}, access_role_name=r.resource_name("lakeformation-access"),
+        locations={name: b.arn for name, b in buckets.items()}, access_role_name=local_names.lake_formation_access_role_name(r),
         kms_key_arn=lake_key.arn, account_id=stack.account_id, crawler_role_arn=catalog.crawler_role.arn,
         databases=catalog.databases, grants=grants,
     )

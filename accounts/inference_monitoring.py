@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from config import contracts
+from config import contracts, local_names
 from config.kinds import inference as names
 from config.kinds.ml_execution import model_package_group_owner
 from modules.endpoint import InferenceEndpoint
@@ -45,7 +45,7 @@ def build(ctx: "InferenceContext", endpoints: dict[str, InferenceEndpoint]) -> N
     ml_accounts = names.monitored_ml_accounts(r, ctx.account.name)
     EventForwarder(
         ctx.stack, "retraining-events", role_name=contracts.events_forwarder_role_name(r), account_id=ctx.stack.account_id,
-        name_prefix=r.resource_name("retraining"),
+        name_prefix=local_names.retraining_forwarder_prefix(r),
         target_bus_arns=[contracts.event_bus_arn(r, ml, contracts.retraining_bus_name(r)) for ml in ml_accounts],
         schedule_arns=schedule_arns, alarm_arns=alarm_arns,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
 
-from config import contracts
+from config import contracts, local_names
 from config.flows import delegated_admin
 from config.schema import Vending
 from modules.aws import aws
@@ -117,7 +117,7 @@ def _guardrails(stack: AccountStack, ous: dict) -> None:
         policies[guardrail] = aws.organizations_policy.OrganizationsPolicy(
             stack,
             f"scp-{guardrail}",
-            name=stack.resolved.resource_name(guardrail),
+            name=local_names.guardrail_policy_name(stack.resolved, guardrail),
             description=GUARDRAIL_DESCRIPTIONS[guardrail],
             type="SERVICE_CONTROL_POLICY",
             content=guardrail_policy(

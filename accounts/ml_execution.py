@@ -3,7 +3,7 @@ cards bucket and the inference-data destination. Feature Store and Pipelines: ml
 """
 from __future__ import annotations
 
-from config import contracts
+from config import contracts, local_names
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds.data import replication_destination
@@ -98,7 +98,7 @@ def _registry_forwarding(stack: AccountStack) -> None:
     role = EventsRole(stack, "events-forwarder", role_name=contracts.events_forwarder_role_name(r), account_id=stack.account_id,
                       statements=[statement("PutOnRegistryBuses", "events:PutEvents", sorted(bus_arns.values()))])
     for target, bus_arn in sorted(bus_arns.items()):
-        EventRule(stack, f"forward-registry-{target}", name=r.resource_name("registry-to", target), description=f"Model package state changes to {target}",
+        EventRule(stack, f"forward-registry-{target}", name=local_names.registry_forward_rule_name(r, target), description=f"Model package state changes to {target}",
                   pattern=kind.registry_event_pattern(r, acct.name), target_arn=bus_arn, role_arn=role.arn)
 
 
@@ -116,10 +116,10 @@ def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
         statements.append(put_events_statement("InferenceAccountsSendMonitoringEvents", contracts.event_bus_arn(r, acct.name, bus_name), principal, condition))
     bus = EventBus(stack, "retraining-bus", name=bus_name, statements=statements)
     pipeline_arn = pipelines[retraining.pipeline]
-    role = EventsRole(stack, "retraining-role", role_name=r.resource_name("retraining-start"), account_id=stack.account_id,
+    role = EventsRole(stack, "retraining-role", role_name=local_names.retraining_start_role_name(r), account_id=stack.account_id,
                       statements=[statement("StartRetrainingPipeline", "sagemaker:StartPipelineExecution", pipeline_arn)])
     for trigger, pattern in sorted(kind.retraining_event_patterns(r).items()):
-        EventRule(stack, f"retraining-{trigger}", name=r.resource_name("retrain", retraining.pipeline, trigger),
+        EventRule(stack, f"retraining-{trigger}", name=local_names.retraining_rule_name(r, retraining.pipeline, trigger),
                   description=f"Model monitor {trigger} in an inference account: retrain", pattern=pattern,
                   target_arn=pipeline_arn, role_arn=role.arn, bus_name=bus.name,
                   sagemaker_pipeline_target={"pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]})

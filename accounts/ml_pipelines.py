@@ -3,7 +3,7 @@ Pipelines rendered from the shipped Jinja2 template, with their execution roles.
 """
 from __future__ import annotations
 
-from config import contracts
+from config import contracts, local_names
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds.data import DATA_LAKE, lake_bucket_purpose
@@ -58,7 +58,7 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
             statement("OfflineStoreCatalog", ["glue:CreateTable", "glue:GetTable", "glue:UpdateTable", "glue:GetDatabase"],
                       [arn("glue", "catalog"), arn("glue", f"database/{database}"), arn("glue", f"table/{database}/*")]),
         ]
-    role, role_policy = _sagemaker_role(stack, "feature-store-role", r.resource_name("feature-store"), statements)
+    role, role_policy = _sagemaker_role(stack, "feature-store-role", local_names.feature_store_role_name(r), statements)
     for group in sorted(store.feature_groups, key=lambda g: g.name):
         spec = FeatureGroupSpec(group.name, group.description, group.record_identifier, group.event_time, group.online_store,
                                 [(f.name, f.type) for f in group.features])

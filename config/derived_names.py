@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import contracts, tfc
+from . import contracts, local_names, tfc
 from . import name_rules as rule
 from .kinds import data, data_science, inference, ml_execution, security, shared_services
 from .name_rules import NameRule
@@ -65,7 +65,7 @@ def _organization(r: "Resolved") -> Iterator[Derived]:
         for part in ou.path.split("/"):
             yield Derived(None, ("organization", "organizational_units", i, "path"), rule.OU, part)
         for j, guardrail in enumerate(ou.guardrails):
-            yield Derived(None, ("organization", "organizational_units", i, "guardrails", j), rule.SCP, r.resource_name(guardrail.value))
+            yield Derived(None, ("organization", "organizational_units", i, "guardrails", j), rule.SCP, local_names.guardrail_policy_name(r, guardrail.value))
     for account in r.accounts.values():
         if account.created:
             yield Derived(account.name, NAME, rule.ORG_ACCOUNT, account.name)
@@ -99,8 +99,8 @@ def _security(r: "Resolved", account: Any) -> Iterator[Derived]:
     trail = security.trail_name(r)
     for what, name in ((rule.TRAIL, trail), (rule.LOG_GROUP, f"/aws/cloudtrail/{trail}"), (rule.IAM_ROLE, f"{trail}-logs")):
         yield Derived(None, PREFIX, what, name)
-    yield Derived(None, PREFIX, rule.SECURITY_HUB_POLICY, r.resource_name("security-hub"))
-    topic = r.resource_name("security-findings")
+    yield Derived(None, PREFIX, rule.SECURITY_HUB_POLICY, local_names.security_hub_policy_name(r))
+    topic = local_names.findings_topic_name(r)
     yield Derived(None, PREFIX, rule.SNS_TOPIC, topic)
     for source in ("guardduty", "securityhub"):  # modules/findings_alerts.py: one rule per finding source
         yield Derived(None, PREFIX, rule.EVENT_RULE, f"{topic}-{source}")
@@ -121,10 +121,10 @@ def _data(r: "Resolved", account: Any) -> Iterator[Derived]:
         loc = ("data", "datasets", i, "name")
         yield Derived(account.name, loc, rule.GLUE_DATABASE, data.glue_database_name(r, dataset.name))
         yield Derived(account.name, loc, rule.GLUE_NAME, data.crawler_name(r, dataset.name))
-    for name in ("glue-crawler", "lakeformation-access"):
-        yield Derived(None, PREFIX, rule.IAM_ROLE, r.resource_name(name))
-    yield Derived(None, PREFIX, rule.GLUE_NAME, r.resource_name("glue"))
-    yield Derived(account.name, ("data", "athena", "workgroup"), rule.ATHENA_WORKGROUP, r.resource_name(section.athena.workgroup))
+    for name in (local_names.crawler_role_name(r), local_names.lake_formation_access_role_name(r)):
+        yield Derived(None, PREFIX, rule.IAM_ROLE, name)
+    yield Derived(None, PREFIX, rule.GLUE_NAME, local_names.glue_security_configuration_name(r))
+    yield Derived(account.name, ("data", "athena", "workgroup"), rule.ATHENA_WORKGROUP, local_names.athena_workgroup_name(r, section.athena.workgroup))
     for i, store in enumerate(section.stores):
         loc, name = ("data", "stores", i, "name"), data.store_name(r, store.name)
         if store.type == "dynamodb":
@@ -158,10 +158,10 @@ def _shared_services(r: "Resolved", account: Any) -> Iterator[Derived]:
         yield Derived(account.name, loc, rule.IAM_ROLE, f"{pipeline}-{suffix}")
     yield Derived(account.name, loc, rule.CODEBUILD_PROJECT, f"{pipeline}-trigger")
     yield Derived(account.name, loc, rule.LOG_GROUP, f"/aws/codebuild/{pipeline}-trigger")
-    for name in (contracts.pipeline_build_role_name(r), r.resource_name("registry-events-trigger")):
+    for name in (contracts.pipeline_build_role_name(r), local_names.registry_trigger_role_name(r)):
         yield Derived(None, PREFIX, rule.IAM_ROLE, name)
     yield Derived(None, PREFIX, rule.EVENT_BUS, contracts.registry_bus_name(r))
-    yield Derived(None, PREFIX, rule.EVENT_RULE, r.resource_name("model-approved"))
+    yield Derived(None, PREFIX, rule.EVENT_RULE, local_names.model_approved_rule_name(r))
 
 
 def _ml_execution(r: "Resolved", account: Any) -> Iterator[Derived]:
@@ -175,16 +175,16 @@ def _ml_execution(r: "Resolved", account: Any) -> Iterator[Derived]:
     yield Derived(None, PREFIX, rule.GLUE_DATABASE, ml_execution.feature_store_database(r))
     for i, pipeline in enumerate(section.pipelines):
         yield Derived(account.name, ("ml_execution", "pipelines", i, "name"), rule.SAGEMAKER_PIPELINE, ml_execution.pipeline_name(r, pipeline.name))
-    for name in (ml_execution.pipeline_execution_role_name(r), r.resource_name("feature-store"), contracts.events_forwarder_role_name(r),
-                 r.resource_name("retraining-start"), contracts.replication_role_name(r)):
+    for name in (ml_execution.pipeline_execution_role_name(r), local_names.feature_store_role_name(r), contracts.events_forwarder_role_name(r),
+                 local_names.retraining_start_role_name(r), contracts.replication_role_name(r)):
         yield Derived(None, PREFIX, rule.IAM_ROLE, name)
     yield Derived(None, PREFIX, rule.EVENT_BUS, contracts.retraining_bus_name(r))
     yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(ml_execution.ML_KEY_PURPOSE))
     for target in ml_execution.registry_event_targets(r, account.name):
-        yield Derived(target, NAME, rule.EVENT_RULE, r.resource_name("registry-to", target))
+        yield Derived(target, NAME, rule.EVENT_RULE, local_names.registry_forward_rule_name(r, target))
     retraining = section.retraining
     for trigger in ml_execution.retraining_event_patterns(r) if retraining is not None else ():
-        yield Derived(account.name, ("ml_execution", "retraining", "pipeline"), rule.EVENT_RULE, r.resource_name("retrain", retraining.pipeline, trigger))
+        yield Derived(account.name, ("ml_execution", "retraining", "pipeline"), rule.EVENT_RULE, local_names.retraining_rule_name(r, retraining.pipeline, trigger))
 
 
 def _data_science(r: "Resolved", account: Any) -> Iterator[Derived]:
@@ -193,10 +193,11 @@ def _data_science(r: "Resolved", account: Any) -> Iterator[Derived]:
         yield _bucket(r, account, bucket, ("data_science", "project_buckets", i))
     network_name = data_science.network_name(r, account.name)
     for what, name in ((rule.IAM_ROLE, f"{network_name}-flow-logs"), (rule.LOG_GROUP, f"/aws/vpc/{network_name}/flow-logs"),
-                       (rule.SAGEMAKER, r.resource_name(account.name, "studio")), (rule.SECURITY_GROUP, f"{network_name}-studio")):
+                       (rule.SAGEMAKER, local_names.studio_name(r, account.name)), (rule.SECURITY_GROUP, f"{network_name}-studio"),
+                       (rule.SECURITY_GROUP, local_names.studio_name(r, account.name))):
         yield Derived(account.name, NAME, what, name)
     for i, script in enumerate(section.studio.lifecycle_configurations):
-        name = f"{r.resource_name(account.name, 'studio')}-{script.name}"
+        name = f"{local_names.studio_name(r, account.name)}-{script.name}"
         yield Derived(account.name, ("data_science", "studio", "lifecycle_configurations", i, "name"), rule.SAGEMAKER, name)
     for i, persona in enumerate(section.personas):
         role, loc = data_science.persona_role_name(r, persona.name), ("data_science", "personas", i, "name")
@@ -205,7 +206,7 @@ def _data_science(r: "Resolved", account: Any) -> Iterator[Derived]:
     for i, profile in enumerate(section.user_profiles):
         yield Derived(account.name, ("data_science", "user_profiles", i, "name"), rule.STUDIO_USER, profile.name)
     for i, workgroup in enumerate(section.athena_workgroups):
-        yield Derived(account.name, ("data_science", "athena_workgroups", i), rule.ATHENA_WORKGROUP, r.resource_name(workgroup))
+        yield Derived(account.name, ("data_science", "athena_workgroups", i), rule.ATHENA_WORKGROUP, local_names.athena_workgroup_name(r, workgroup))
     yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(data_science.STUDIO_KEY_PURPOSE))
 
 
@@ -215,7 +216,7 @@ def _inference(r: "Resolved", account: Any) -> Iterator[Derived]:
         yield _bucket(r, account, purpose)
         yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(purpose))
     for name in (inference.inference_execution_role_name(r), inference.model_monitor_role_name(r), contracts.replication_role_name(r),
-                 contracts.pipeline_deploy_role_name(r), contracts.events_forwarder_role_name(r), r.resource_name("apigateway-cloudwatch")):
+                 contracts.pipeline_deploy_role_name(r), contracts.events_forwarder_role_name(r), local_names.apigateway_cloudwatch_role_name(r)):
         yield Derived(None, PREFIX, rule.IAM_ROLE, name)
     for i, ep in enumerate(section.endpoints):
         loc, endpoint = ("inference", "endpoints", i, "name"), inference.endpoint_name(r, ep.name)
@@ -231,7 +232,7 @@ def _inference(r: "Resolved", account: Any) -> Iterator[Derived]:
             for j, alarm in enumerate(ep.monitor.drift_alarms):
                 yield Derived(account.name, ("inference", "endpoints", i, "monitor", "drift_alarms", j, "feature"), rule.ALARM, f"{monitor}-drift-{alarm.feature}")
     for key in ("monitoring-violations", "drift-alarms"):  # modules/model_monitor.py EventForwarder
-        yield Derived(None, PREFIX, rule.EVENT_RULE, f"{r.resource_name('retraining')}-{key}")
+        yield Derived(None, PREFIX, rule.EVENT_RULE, f"{local_names.retraining_forwarder_prefix(r)}-{key}")
     for i, api in enumerate(section.apis):
         loc, name = ("inference", "apis", i, "name"), inference.api_function_name(r, api.name)
         for what, value in ((rule.LAMBDA_FUNCTION, name), (rule.IAM_ROLE, name), (rule.API_GATEWAY, name),

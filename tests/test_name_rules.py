@@ -83,6 +83,7 @@ NOT_DERIVED = {
     ("aws_servicecatalog_provisioned_product", "product_id"): "the configured Account Factory product",
     ("aws_servicecatalog_provisioned_product", "provisioning_artifact_name"): "the configured Account Factory artifact",
     ("aws_iam_openid_connect_provider", "url"): "the Terraform Cloud issuer",
+    ("aws_identitystore_group", "display_name"): "a configured group display name, checked by the schema",
 }
 NAME_ATTRIBUTE = re.compile(r"^(name|name_prefix|bucket|identifier|creation_token|alarm_name|.*_name)$")
 
