@@ -16,7 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from .errors import ConfigError, Diagnostic
 from .schema import SECTION_OF_KIND, Account, LandingZone
 from .pattern_words import pattern_in_words
-from .yaml_bounds import MAX_ACCOUNT_FILES, FileRefused, ReadBudget, read_text
+from .yaml_bounds import MAX_ACCOUNT_FILES, FileRefused, ReadBudget, read_text, total_size_problem
 from .yaml_source import ImplicitBool, Loc, SourceMap, YamlSyntaxError, read_yaml
 
 LANDING_ZONE_FILE = "landing-zone.yaml"
@@ -68,14 +68,17 @@ def load(root: Path | str = "config") -> Config:
     lz_path = root / LANDING_ZONE_FILE
     if not os.path.lexists(lz_path):
         raise ConfigError([Diagnostic(display_path(lz_path), 1, 1, "", "file not found; a landing zone needs config/landing-zone.yaml (see --config)")])
-    budget = ReadBudget()  # all files together, so that many large files cannot exhaust either
+    account_files, problem = _account_files(root / ACCOUNTS_DIR)
+    too_big = total_size_problem([lz_path, *account_files], display_path(root))
+    if too_big:  # refused from the sizes alone, before a byte is parsed
+        raise ConfigError([too_big])
+    budget = ReadBudget()  # all files together, also when a file grows while it is read
     landing_zone, lz_source, _ = _validate_file(lz_path, LandingZone, diagnostics, budget)
 
     accounts: dict[str, Any] = {}
     sources: dict[str, SourceMap] = {}
     invalid: set[str] = set()
     invalid_kinds: set[str] = set()
-    account_files, problem = _account_files(root / ACCOUNTS_DIR)
     if problem:  # no accounts to check: every cross-file check would repeat this one cause
         raise ConfigError([*diagnostics, problem])
     for path in account_files:

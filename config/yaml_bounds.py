@@ -56,6 +56,22 @@ class ReadBudget:
         self.left -= size
 
 
+def total_size_problem(paths: list[Path], display: str) -> Diagnostic | None:
+    """The configuration's files together over MAX_TOTAL_BYTES, told from their sizes before any is read."""
+    total = 0
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue  # reading it reports why
+        if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:  # a larger file is refused on its own, at its name
+            total += info.st_size
+    if total <= MAX_TOTAL_BYTES:
+        return None
+    return Diagnostic(display, 1, 1, "", f"the configuration files hold {total} bytes together; mlops-tf reads landing zones "
+                                         f"up to {_size(MAX_TOTAL_BYTES)} (a 50-account landing zone is about 60 KB)")
+
+
 def _size(n: int) -> str:
     return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n >> 10} KiB"
 

@@ -25,6 +25,9 @@ _SCALAR_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null
 _MAPPING_TAGS = frozenset({None, "!", _TAG + "map"})
 _SEQUENCE_TAGS = frozenset({None, "!", _TAG + "seq"})
 _MERGE = _TAG + "merge"
+# First characters of YAML 1.1's implicit types (bool, int, float, null, timestamp, merge, value); a
+# plain scalar starting otherwise is a string, without asking the resolver (the reader's hot path).
+_IMPLICIT_FIRST = frozenset("yYnNtTfFoO~-+0123456789.<=")
 
 
 @dataclass(frozen=True)
@@ -305,8 +308,9 @@ class _Builder:
         return anchor.value, anchor.size
 
     def scalar(self, event: Any) -> Any:
-        if event.tag is None and event.style in ('"', "'", "|", ">"):
-            return event.value
+        value = event.value
+        if event.tag is None and (event.style in ('"', "'", "|", ">") or (value and value[0] not in _IMPLICIT_FIRST)):
+            return value  # quoted, or plain text that no implicit YAML type (bool, int, null, ...) can start with
         tag = event.tag if event.tag not in (None, "!") else self.scalars.resolve(yaml.ScalarNode, event.value, event.implicit)
         if tag == _MERGE:
             return "<<"
