@@ -101,3 +101,7 @@ def test_bad_input(case: Path, previous_output: Path, tmp_path: Path):
     pattern = re.compile(re.escape(expected) + r"(?![\w.\[])")
     assert any(pattern.match(line) for line in text.splitlines()), f"no line starts with {expected!r}:\n{text}"
     assert snapshot(out) == before, "a failed synth changed the previous output"
+    count = case / "errors.txt"  # optional: how many errors in all (one root cause, one error)
+    if count.is_file():
+        located = [line for line in text.splitlines() if re.match(r"^config/\S+:\d+:\d+: ", line)]
+        assert len(located) == int(count.read_text()), f"expected {count.read_text().strip()} error(s):\n{text}"
