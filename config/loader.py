@@ -312,7 +312,7 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
         unit = "characters" if err["type"].startswith("string") else "items"
         bound = "at most" if "long" in err["type"] else "at least"
         size = len(value) if isinstance(value, (str, list, dict)) else None
-        return f"must have {bound} {limit} {unit} (got {size})" if unit == "items" else f"must be {bound} {limit} {unit} (got {size}: {value!r})"
+        return f"must have {bound} {limit} {unit} (got {size})" if unit == "items" else f"must be {bound} {limit} {unit} (got {size}: {_describe(value)})"
     if err["type"] == "string_pattern_mismatch":
         msg = pattern_in_words(err["ctx"]["pattern"])
     value = err.get("input")
@@ -343,7 +343,9 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, bool):
         return str(value).lower()
-    return repr(value)
+    shown = repr(value)
+    # A message quotes at most 120 characters of a value: a 500 KB string is not printed back.
+    return shown if len(shown) <= 120 else f"{shown[:100]}... ({len(str(value))} characters)"
 
 
 def _unknown_key_message(loc: Loc, kind: str | None, root_type: Any) -> str:
