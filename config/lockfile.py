@@ -11,7 +11,8 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import ConfigError, Diagnostic
-from .loader import display_path, non_json_scalar, translate_errors
+from .loader import display_path
+from .translate import non_json_scalar, translate_errors
 from .schema.common import AccountId, AccountName, StrictModel
 from .yaml_source import SourceMap, YamlSyntaxError, read_yaml
 
