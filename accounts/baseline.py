@@ -3,6 +3,7 @@ monthly budget once per account; EBS encryption by default and AWS Config record
 region, each region through its own provider (AccountStack.provider_for)."""
 from __future__ import annotations
 
+from config import local_names
 from config.kinds.baseline import (
     CONFIG, config_archive_account, config_bucket_name, config_recording, monthly_budget, resolved_budget_emails,
 )
@@ -20,7 +21,7 @@ def build(stack: AccountStack) -> None:
     baseline = r.landing_zone.baseline
     AccountBaseline(
         stack, "account-baseline", account_id=stack.account_id, public_access_block=baseline.s3_public_access_block,
-        budget_name=r.resource_name(account.name, "monthly") if baseline.budget.enabled else None,
+        budget_name=local_names.budget_name(r, account.name) if baseline.budget.enabled else None,
         monthly_limit_usd=monthly_budget(r, account.name), threshold_percent=baseline.budget.threshold_percent,
         alert_emails=resolved_budget_emails(r) if baseline.budget.enabled else [],
     )

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from cdktf import App, LocalBackend
 
-from config import Resolved
+from config import Resolved, contracts
 from modules.kms import KmsKey
 from modules.secure_bucket import SecureBucket
 
 from .base import AccountStack
 
-STATE_KEY_PURPOSE = "terraform-state"
+STATE_KEY_PURPOSE = contracts.STATE_KEY_PURPOSE
 BOOTSTRAP_STATE_FILE = "bootstrap.tfstate"
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from cdktf import Fn
 
+from config import local_names
 from config.kinds.data import (
-    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, dataset_prefix, glue_database_name, lake_bucket_purpose, lake_readers,
-    replication_destination,
+    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, crawler_name, dataset_prefix, glue_database_name, lake_bucket_purpose,
+    lake_readers, replication_destination, store_name,
 )
 from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
@@ -103,15 +104,15 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
     lake_formation = LakeFormation(stack, "lake-formation", admin_arns=_lake_admins(stack))
     datasets = [
         CatalogDataset(
-            database_name=glue_database_name(r, d.name), crawler_name=r.resource_name("crawler", d.name.replace("_", "-")),
+            database_name=glue_database_name(r, d.name), crawler_name=crawler_name(r, d.name),
             bucket_name=buckets[d.bucket].name, prefix=dataset_prefix(d), description=d.description, schedule=d.crawler_schedule,
         )
         for d in section.datasets
     ]
     catalog = DataCatalog(
-        stack, "catalog", datasets=datasets, kms_key_arn=lake_key.arn, crawler_role_name=r.resource_name("glue-crawler"),
-        security_configuration_name=r.resource_name("glue"), account_id=stack.account_id, region=account.region, partition=r.partition,
-        after=[lake_formation.settings],
+        stack, "catalog", datasets=datasets, kms_key_arn=lake_key.arn, crawler_role_name=local_names.crawler_role_name(r),
+        security_configuration_name=local_names.glue_security_configuration_name(r), account_id=stack.account_id,
+        region=account.region, partition=r.partition, after=[lake_formation.settings],
     )
     results = SecureBucket(
         stack, "athena-results", bucket_name=r.bucket_name(account.name, ATHENA_RESULTS), kms_key_arn=lake_key.arn,
@@ -119,7 +120,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         lifecycle_rules=[LifecycleRule(id="expire-results", expiration_days=section.athena.results_expiration_days, noncurrent_expiration_days=1)],
     )
     AnalyticsWorkgroup(
-        stack, "athena", name=r.resource_name(section.athena.workgroup), results_bucket_name=results.name,
+        stack, "athena", name=local_names.athena_workgroup_name(r, section.athena.workgroup), results_bucket_name=results.name,
         kms_key_arn=lake_key.arn, bytes_scanned_cutoff=section.athena.bytes_scanned_cutoff_gb * GB,
     )
     grants = [
@@ -133,7 +134,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         for g in lake.persona_grants for d in g.datasets
     ]
     lake_formation.govern(
-        locations={name: b.arn for name, b in buckets.items()}, access_role_name=r.resource_name("lakeformation-access"),
+        locations={name: b.arn for name, b in buckets.items()}, access_role_name=local_names.lake_formation_access_role_name(r),
         kms_key_arn=lake_key.arn, account_id=stack.account_id, crawler_role_arn=catalog.crawler_role.arn,
         databases=catalog.databases, grants=grants, principal_grants=principal_grants,
     )
@@ -169,7 +170,7 @@ def _stores(stack: AccountStack) -> None:
         account_id=stack.account_id, partition=r.partition,
     )
     for store in stores:
-        name = r.resource_name(store.name)
+        name = store_name(r, store.name)
         if store.type == "dynamodb":
             DynamoDbTable(
                 stack, f"dynamodb-{store.name}", name=name, kms_key_arn=key.arn, billing_mode=store.billing_mode,

@@ -1,7 +1,8 @@
 """Data science: private VPC (or existing), Studio domain, Role Manager personas, project buckets."""
 from __future__ import annotations
 
-from config import contracts
+from config import contracts, local_names
+from config.kinds import data_science as ds_kind
 from config.kinds.data_science import persona_role_name, studio_endpoints
 from config.kinds.lake import consumer_s3_reads, lake_query_personas
 from config.kinds.shared_services import repositories_pullable_by
@@ -15,7 +16,7 @@ from modules.vpc import PrivateVpc, VpcFlowLogs
 from . import lake_links
 from .base import AccountStack
 
-STUDIO_KEY_PURPOSE = "studio"
+STUDIO_KEY_PURPOSE = ds_kind.STUDIO_KEY_PURPOSE
 COMPUTE_PERSONA = "sagemaker-compute"
 
 
@@ -36,7 +37,7 @@ def build(stack: AccountStack) -> None:
     for persona in lake_query_personas(section):
         lake.grant(f"persona-{persona}", roles[persona].role)
     domain = StudioDomain(
-        stack, "studio", name=r.resource_name(acct.name, "studio"), auth_mode=section.studio.auth_mode, vpc_id=vpc_id, subnet_ids=subnet_ids,
+        stack, "studio", name=local_names.studio_name(r, acct.name), auth_mode=section.studio.auth_mode, vpc_id=vpc_id, subnet_ids=subnet_ids,
         security_group_ids=sg_ids, kms_key_arn=key.arn, default_role_arn=roles[section.studio.default_persona].arn, sharing_bucket=buckets[0].name,
         idle_timeout_minutes=section.studio.idle_timeout_minutes,
         lifecycle_scripts=[LifecycleScript(c.name, c.app_type, c.script) for c in section.studio.lifecycle_configurations],
@@ -49,15 +50,15 @@ def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str],
     r, acct = stack.resolved, stack.account
     if network.type == "managed":
         # Endpoints follow the personas' activities: a VPC-only domain without NAT reaches AWS through them only.
-        vpc = PrivateVpc(stack, "network", name=r.resource_name(acct.name), region=acct.region, cidr=network.cidr,
+        vpc = PrivateVpc(stack, "network", name=ds_kind.network_name(r, acct.name), region=acct.region, cidr=network.cidr,
                          zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science),
                          egress=network.egress == "nat")
-        VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=r.resource_name(acct.name), key=key, region=acct.region,
+        VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=ds_kind.network_name(r, acct.name), key=key, region=acct.region,
                     account_id=stack.account_id, partition=r.partition)
         return vpc.vpc_id, vpc.subnet_ids, vpc.security_group_ids
     sg_ids = list(network.security_group_ids)
     if not sg_ids:
-        sg = aws.security_group.SecurityGroup(stack, "studio-sg", name=r.resource_name(acct.name, "studio"), description="Studio apps and jobs", vpc_id=network.vpc_id)
+        sg = aws.security_group.SecurityGroup(stack, "studio-sg", name=local_names.studio_name(r, acct.name), description="Studio apps and jobs", vpc_id=network.vpc_id)
         aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(stack, "studio-sg-self", security_group_id=sg.id, referenced_security_group_id=sg.id, ip_protocol="-1")
         aws.vpc_security_group_egress_rule.VpcSecurityGroupEgressRule(stack, "studio-sg-egress", security_group_id=sg.id, cidr_ipv4="0.0.0.0/0", ip_protocol="tcp", from_port=443, to_port=443)
         sg_ids = [sg.id]
@@ -68,7 +69,7 @@ def _athena(stack: AccountStack, section, results: SecureBucket, key: KmsKey) ->
     r, acct = stack.resolved, stack.account
     arns = []
     for wg in sorted(section.athena_workgroups):
-        name = r.resource_name(wg)
+        name = local_names.athena_workgroup_name(r, wg)
         aws.athena_workgroup.AthenaWorkgroup(
             stack, f"athena-{wg}", name=name, force_destroy=False,
             configuration={

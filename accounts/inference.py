@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from config import contracts
+from config.kinds import inference as inference_names
 from modules.kms import KmsKey
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
@@ -17,7 +18,7 @@ from modules.serving_gate import ServingGate
 from . import inference_api, inference_endpoints, inference_monitoring, inference_replication, pipeline_targets
 from .base import AccountStack
 
-LOGS_PURPOSE = "inference-logs"  # KMS key of the log groups, and the purpose of the S3 access-log bucket
+LOGS_PURPOSE = inference_names.LOGS_PURPOSE
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from config import local_names
 from config.kinds import inference as names
 from modules.aws import aws
 from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
@@ -25,7 +26,7 @@ def build(ctx: "InferenceContext") -> None:
     logging_setting = _rest_logging_role(ctx) if any(api.type.value == "rest" for api in apis) else None
     by_name = {ep.name: ep for ep in ctx.section.endpoints}
     for api in apis:
-        name = ctx.resolved.resource_name(f"{api.name}-api")
+        name = names.api_function_name(ctx.resolved, api.name)
         routes = {route: by_name[route] for route in api.endpoints}
         function = InferenceFunction(
             ctx.stack, f"api-{api.name}-function", function_name=name, package=package,
@@ -88,7 +89,7 @@ def _function_statements(ctx: "InferenceContext", function_name: str, routes: di
 def _rest_logging_role(ctx: "InferenceContext"):
     """REST API access logging needs the account-level API Gateway CloudWatch role (one per region)."""
     role = aws.iam_role.IamRole(
-        ctx.stack, "apigateway-cloudwatch-role", name=ctx.resolved.resource_name("apigateway-cloudwatch"),
+        ctx.stack, "apigateway-cloudwatch-role", name=local_names.apigateway_cloudwatch_role_name(ctx.resolved),
         description="API Gateway writes REST API access and execution logs to CloudWatch",
         assume_role_policy=assume_role_trust(
             {"Service": "apigateway.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ctx.stack.account_id}}, sid="ApiGateway"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
 
+from config import contracts, local_names
 from config.flows import delegated_admin
 from config.schema import Vending
 from modules.aws import aws
@@ -82,7 +83,7 @@ def _account_factory(stack: AccountStack, account, ou, org_config, registration)
     product = aws.servicecatalog_provisioned_product.ServicecatalogProvisionedProduct(
         stack,
         f"account-{account.name}",
-        name=f"{stack.resolved.prefix}-{account.name}",
+        name=contracts.provisioned_product_name(stack.resolved, account.name),
         product_id=org_config.account_factory_product_id,
         provisioning_artifact_name=org_config.account_factory_artifact_name,
         provisioning_parameters=[
@@ -110,7 +111,7 @@ def _guardrails(stack: AccountStack, ous: dict) -> None:
         policies[guardrail] = aws.organizations_policy.OrganizationsPolicy(
             stack,
             f"scp-{guardrail}",
-            name=stack.resolved.resource_name(guardrail),
+            name=local_names.guardrail_policy_name(stack.resolved, guardrail),
             description=GUARDRAIL_DESCRIPTIONS[guardrail],
             type="SERVICE_CONTROL_POLICY",
             content=guardrail_policy(

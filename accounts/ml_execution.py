@@ -3,7 +3,7 @@ cards bucket and the inference-data destination. Feature Store and Pipelines: ml
 """
 from __future__ import annotations
 
-from config import contracts
+from config import contracts, local_names
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds import retraining
@@ -18,9 +18,9 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from . import lake_links, ml_pipelines
 from .base import AccountStack
 
-ML_KEY_PURPOSE = "ml-execution"
-ARTIFACTS_PURPOSE = "ml-artifacts"
-MODEL_CARDS_PURPOSE = "model-cards"
+ML_KEY_PURPOSE = kind.ML_KEY_PURPOSE
+ARTIFACTS_PURPOSE = kind.ARTIFACTS_PURPOSE
+MODEL_CARDS_PURPOSE = kind.MODEL_CARDS_PURPOSE
 
 
 def build(stack: AccountStack) -> None:
@@ -99,7 +99,7 @@ def _registry_forwarding(stack: AccountStack) -> None:
     role = EventsRole(stack, "events-forwarder", role_name=contracts.events_forwarder_role_name(r), account_id=stack.account_id,
                       statements=[statement("PutOnRegistryBuses", "events:PutEvents", sorted(bus_arns.values()))])
     for target, bus_arn in sorted(bus_arns.items()):
-        EventRule(stack, f"forward-registry-{target}", name=r.resource_name("registry-to", target), description=f"Model package state changes to {target}",
+        EventRule(stack, f"forward-registry-{target}", name=local_names.registry_forward_rule_name(r, target), description=f"Model package state changes to {target}",
                   pattern=kind.registry_event_pattern(r, acct.name), target_arn=bus_arn, role_arn=role.arn)
 
 
@@ -121,7 +121,7 @@ def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
     rules = retraining.retraining_rules(r, acct.name)
     if not rules:
         return  # no monitored endpoint serves a group this account retrains (yet)
-    role = EventsRole(stack, "retraining-role", role_name=r.resource_name("retraining-start"), account_id=stack.account_id,
+    role = EventsRole(stack, "retraining-role", role_name=local_names.retraining_start_role_name(r), account_id=stack.account_id,
                       statements=[statement("StartRetrainingPipelines", "sagemaker:StartPipelineExecution", sorted(pipelines[p] for p in rules))])
     for pipeline, patterns in sorted(rules.items()):
         for trigger, pattern in sorted(patterns.items()):

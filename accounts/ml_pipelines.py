@@ -3,7 +3,7 @@ Pipelines rendered from the shipped Jinja2 template, with their execution roles.
 """
 from __future__ import annotations
 
-from config import contracts
+from config import contracts, local_names
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds.data import DATA_LAKE, lake_bucket_purpose
@@ -19,7 +19,7 @@ from modules.templates import render_json
 from .base import AccountStack
 from .lake_links import LakeLinks
 
-FEATURE_STORE_PURPOSE = "feature-store"
+FEATURE_STORE_PURPOSE = kind.FEATURE_STORE_PURPOSE
 
 
 def build(stack: AccountStack, *, key: KmsKey, artifacts: SecureBucket, cards: SecureBucket | None, logs: AccessLogBucket,
@@ -49,7 +49,7 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
     statements = [statement("UseKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"], key.arn)]
     if store.offline_store:
         bucket = SecureBucket(stack, "feature-store", bucket_name=r.bucket_name(acct.name, FEATURE_STORE_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
-        database = f"{r.prefix}_feature_store".replace("-", "_")
+        database = kind.feature_store_database(r)
         database_resource = aws.glue_catalog_database.GlueCatalogDatabase(
             stack, "feature-store-db", name=database, description="Feature Store offline store tables")
         prerequisites += [database_resource, bucket.policy]
@@ -59,7 +59,7 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
             statement("OfflineStoreCatalog", ["glue:CreateTable", "glue:GetTable", "glue:UpdateTable", "glue:GetDatabase"],
                       [arn("glue", "catalog"), arn("glue", f"database/{database}"), arn("glue", f"table/{database}/*")]),
         ]
-    role, role_policy = _sagemaker_role(stack, "feature-store-role", r.resource_name("feature-store"), statements)
+    role, role_policy = _sagemaker_role(stack, "feature-store-role", local_names.feature_store_role_name(r), statements)
     for group in sorted(store.feature_groups, key=lambda g: g.name):
         spec = FeatureGroupSpec(group.name, group.description, group.record_identifier, group.event_time, group.online_store,
                                 [(f.name, f.type) for f in group.features])

@@ -8,6 +8,7 @@ Access Analyzer's are registered once, organization-wide.
 """
 from __future__ import annotations
 
+from config import local_names
 from config.kinds.baseline import config_aggregator_account
 from config.kinds.security import administrator_section
 from modules.aws import aws
@@ -62,7 +63,7 @@ def config_aggregator(stack: AccountStack) -> None:
     if config_aggregator_account(r) != stack.account.name:
         return
     aggregator = ConfigOrganizationAggregator(
-        stack, "config-aggregator", name=r.resource_name("config-organization"), account_id=stack.account_id,
+        stack, "config-aggregator", name=local_names.config_aggregator_name(r), account_id=stack.account_id,
         regions=r.landing_zone.allowed_regions, partition=r.partition,
     )
     stack.output("config_aggregator_arn", aggregator.aggregator.arn, "AWS Config organization aggregator")
@@ -76,7 +77,7 @@ def access_analyzer(stack: AccountStack) -> None:
     for region in stack.regions:
         aws.accessanalyzer_analyzer.AccessanalyzerAnalyzer(
             stack, _id("access-analyzer", region, stack), provider=stack.provider_for(region),
-            analyzer_name=stack.resolved.resource_name("organization"), type="ORGANIZATION",
+            analyzer_name=local_names.access_analyzer_name(stack.resolved), type="ORGANIZATION",
         )
 
 

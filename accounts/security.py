@@ -3,6 +3,7 @@
 log-archive account the trail's bucket and key."""
 from __future__ import annotations
 
+from config import local_names
 from config.flows import delegated_admin
 from config.kinds.security import (
     CLOUDTRAIL, SECURITY_ALERTS, audit_role_arns, identity_center_home, log_archive_account, security_auditor_role_name,
@@ -44,13 +45,13 @@ def build(stack: AccountStack) -> None:
     regional.config_aggregator(stack)
     if section.security_hub.enabled and "securityhub" in delegated:
         hub = SecurityHubOrganization(
-            stack, "securityhub", name=r.resource_name("security-hub"), standards=[s.value for s in section.security_hub.standards],
+            stack, "securityhub", name=local_names.security_hub_policy_name(r), standards=[s.value for s in section.security_hub.standards],
             home_region=account.region, partition=r.partition,
             aggregate_regions=r.landing_zone.allowed_regions if section.security_hub.aggregate_regions else [],
         )
         stack.output("securityhub_standards", hub.standard_arns, "Security Hub standards enabled in every account")
     alerts = FindingsAlerts(
-        stack, "findings-alerts", name=r.resource_name("security-findings"), kms_alias=r.kms_alias(SECURITY_ALERTS),
+        stack, "findings-alerts", name=local_names.findings_topic_name(r), kms_alias=r.kms_alias(SECURITY_ALERTS),
         account_id=stack.account_id, region=account.region, min_severity=section.alerts.min_severity.value,
         emails=section.alerts.emails, partition=r.partition,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from config import contracts
+from config import contracts, local_names
 from config.kinds import images
 from config.kinds import ml_execution as ml_kind
 from config.kinds import shared_services as kind
@@ -16,7 +16,7 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from .base import AccountStack
 
-ECR_KEY_PURPOSE = "ecr"
+ECR_KEY_PURPOSE = kind.ECR_KEY_PURPOSE
 
 
 def build(stack: AccountStack) -> None:
@@ -109,7 +109,7 @@ def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None
         principal, condition = r.cross_account_principal({s: [contracts.events_forwarder_role_name(r)] for s in sources})
         statements.append(put_events_statement("MlExecutionForwardsRegistryEvents", bus_arn, principal, condition))
     bus = EventBus(stack, "registry-bus", name=bus_name, statements=statements)
-    role = EventsRole(stack, "registry-trigger-role", role_name=r.resource_name("registry-events-trigger"), account_id=stack.account_id,
+    role = EventsRole(stack, "registry-trigger-role", role_name=local_names.registry_trigger_role_name(r), account_id=stack.account_id,
                       statements=[statement("StartTriggerBuild", "codebuild:StartBuild", pipeline.trigger_project_arn)])
     pattern = {
         "source": ["aws.sagemaker"],
@@ -120,7 +120,7 @@ def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None
         pattern["account"] = sorted(r.account_id(s) for s in sources)
     template = json.dumps({"environmentVariablesOverride": [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": "<arn>"}]}, sort_keys=True)
     EventRule(
-        stack, "model-approved", name=r.resource_name("model-approved"), description="Approved model package: start the deployment pipeline",
+        stack, "model-approved", name=local_names.model_approved_rule_name(r), description="Approved model package: start the deployment pipeline",
         pattern=pattern, target_arn=pipeline.trigger_project_arn, role_arn=role.arn, bus_name=bus.name,
         input_transformer={"input_paths": {"arn": "$.detail.ModelPackageArn"}, "input_template": template.replace('"<arn>"', "<arn>")},
     )

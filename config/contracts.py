@@ -10,8 +10,29 @@ if TYPE_CHECKING:
     from .resolver import Resolved
 
 INFERENCE_KINDS = ("staging", "production")
+STATE_KEY_PURPOSE = "terraform-state"  # KMS purpose of the S3 state backend's key (bootstrap)
 INFERENCE_DATA = "inference-data"  # bucket purpose and KMS alias purpose of the inference-data buckets
 PIPELINE_ARTIFACTS = "pipeline-artifacts"  # shared-services artifacts bucket and key
+
+
+def bucket_name_of(prefix: str, purpose: str, account_id: str, region: str) -> str:
+    """Globally unique bucket name: prefix, purpose, account id and region (Resolved.bucket_name and validate)."""
+    return f"{prefix}-{purpose}-{account_id}-{region}"
+
+
+def provisioned_product_name(r: "Resolved", account: str) -> str:
+    """Service Catalog provisioned product through which Account Factory creates an account (control_tower)."""
+    return f"{r.prefix}-{account}"
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a region: what ARNs start with (arn:aws:, arn:aws-us-gov:, arn:aws-cn:)."""
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
 
 
 # -- roles ------------------------------------------------------------------------------------

@@ -1,15 +1,23 @@
 """config/accounts.lock.yaml: ids of accounts that mlops-tf created, recorded from the management stack's outputs."""
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+from pydantic import ValidationError
 
 from .errors import ConfigError, Diagnostic
+from .loader import display_path
+from .translate import non_json_scalar, translate_errors
 from .schema.common import AccountId, AccountName, StrictModel
-from .yaml_source import YamlSyntaxError, read_yaml
+from .yaml_source import SourceMap, YamlSyntaxError, read_yaml
+
+if TYPE_CHECKING:
+    from .loader import Config
 
 LOCK_FILE = "accounts.lock.yaml"
 _HEADER = (
@@ -26,25 +34,27 @@ class AccountsLock(StrictModel):
 
 def read_lock(root: Path) -> AccountsLock:
     """The lock file under root, or an empty lock when there is none yet."""
-    from pydantic import ValidationError
+    return read_lock_source(root)[0]
 
+
+def read_lock_source(root: Path) -> tuple[AccountsLock, SourceMap]:
+    """The lock file and where each of its entries stands (for errors at the entry's line)."""
     path = root / LOCK_FILE
-    if not path.exists():
-        return AccountsLock()
-    from .loader import _translate, display_path
-
+    display = display_path(path)
+    if not os.path.lexists(path):
+        return AccountsLock(), SourceMap(display)
     try:
-        data, source = read_yaml(path, display_path(path))
+        data, source = read_yaml(path, display)
     except YamlSyntaxError as exc:
         raise ConfigError([exc.diagnostic]) from exc
-    if data is None:
+    if data is None or data == {}:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([source.diagnostic((), "expected a mapping with the key accounts at the top of the file")])
     try:
-        return AccountsLock.model_validate(data)
+        return AccountsLock.model_validate_json(json.dumps(data, default=non_json_scalar), strict=True), source
     except ValidationError as exc:
-        raise ConfigError(_translate(exc, data, source, AccountsLock)) from exc
+        raise ConfigError(translate_errors(exc, data, source, AccountsLock)) from exc
 
 
 def write_lock(root: Path, ids: dict[str, str]) -> Path:
@@ -59,9 +69,26 @@ def write_lock(root: Path, ids: dict[str, str]) -> Path:
     return path
 
 
-def unknown_lock_entries(root: Path, lock: AccountsLock, names: set[str]) -> list[Diagnostic]:
-    """Lock entries for accounts the configuration no longer has."""
-    from .loader import display_path
-
-    stale = sorted(set(lock.accounts) - names)
-    return [Diagnostic(display_path(root / LOCK_FILE), 1, 1, f"accounts.{n}", "account is not in config/accounts/; remove the entry") for n in stale]
+def lock_problems(config: "Config", lock: AccountsLock, source: SourceMap) -> list[Diagnostic]:
+    """Entries for accounts the configuration no longer has, ids used twice, and ids that contradict
+    an account's own account_id or the management account: each at its line of the lock file."""
+    out = []
+    lz = config.landing_zone
+    claimed = {lz.management_account_id: "the management account (management_account_id in landing-zone.yaml)"}
+    claimed.update({a.account_id: f"account {a.name!r}" for a in config.accounts.values() if a.kind != "management" and a.account_id})
+    seen: dict[str, str] = {}
+    for name, account_id in lock.accounts.items():
+        loc = ("accounts", name)
+        account = config.accounts.get(name)
+        if account is None and name not in config.invalid_accounts:
+            out.append(source.diagnostic(loc, "account is not in config/accounts/; remove the entry (or run mlops-tf lock)", key=True))
+        elif account is not None and account.kind == "management":
+            out.append(source.diagnostic(loc, f"the management account's id comes from management_account_id in landing-zone.yaml ({lz.management_account_id}); remove the entry", key=True))
+        elif account is not None and account.account_id is not None and account.account_id != account_id:
+            out.append(source.diagnostic(loc, f"contradicts account_id {account.account_id} in {config.account_sources[name].file} (got {account_id}); an account has one id: remove the entry or correct it"))
+        elif account_id in claimed and not (account is not None and account.account_id == account_id):
+            out.append(source.diagnostic(loc, f"id {account_id} already belongs to {claimed[account_id]}; an account id is used by one account only"))
+        if account_id in seen:
+            out.append(source.diagnostic(loc, f"id {account_id} is recorded twice, also for {seen[account_id]!r}; each account has its own id"))
+        seen.setdefault(account_id, name)
+    return out

@@ -6,12 +6,13 @@ sides of every grant are generated from the same value.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import ConfigError, Diagnostic, UnresolvedAccountError
 from .loader import Config
-from .lockfile import LOCK_FILE, read_lock, unknown_lock_entries
+from .contracts import bucket_name_of, partition_of
+from .lockfile import LOCK_FILE, lock_problems, read_lock_source
 
 # Kinds apply in this order when nothing else decides; management always first.
 KIND_RANK = {
@@ -101,7 +102,7 @@ class Resolved:
     def bucket_name(self, name: str, purpose: str) -> str:
         """Globally unique bucket name: prefix, purpose, account id and region."""
         account = self.accounts[name]
-        bucket = f"{self.prefix}-{purpose}-{self.account_id(name)}-{account.region}"
+        bucket = bucket_name_of(self.prefix, purpose, self.account_id(name), account.region)
         if len(bucket) > S3_BUCKET_NAME_MAX:
             raise ConfigError([self.config.error(name, ("name",), f"derived bucket name {bucket!r} is {len(bucket)} characters; S3 allows {S3_BUCKET_NAME_MAX}. Shorten the prefix or the purpose")])
         return bucket
@@ -150,21 +151,40 @@ class Resolved:
         return sorted(out, key=self.order.index)
 
 
+def naming_view(config: Config) -> Resolved:
+    """The accounts and names of the configuration without the lock file, flows or order: what
+    validation needs to derive every name. Ids not known yet are twelve zeros: names and ARNs built from
+    them (event patterns whose size decides rule names, for one) have the lengths of the real ones."""
+    accounts = {name: replace(a, account_id=a.account_id or "0" * 12) for name, a in _resolved_accounts(config, {}).items()}
+    return Resolved(config, config.landing_zone.prefix, partition_of(config.landing_zone.home_region), accounts)
+
+
 def resolve(config: Config) -> Resolved:
     """Resolve accounts, flows and apply order; raises ConfigError on a cycle or a stale lock entry."""
     from .flows import all_flows
 
     lz = config.landing_zone
-    lock = read_lock(config.root)
-    problems = unknown_lock_entries(config.root, lock, set(config.accounts))
+    lock, lock_source = read_lock_source(config.root)
+    problems = lock_problems(config, lock, lock_source)
     if problems:
         raise ConfigError(problems)
+    accounts = _resolved_accounts(config, lock.accounts)
+    partition = partition_of(lz.home_region)
+    base = Resolved(config, lz.prefix, partition, accounts)
+    # Two kinds may state the same flow (both ends of a replication); keep it once.
+    flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
+    order = apply_order(base, flows)
+    return Resolved(config, lz.prefix, partition, accounts, flows, order)
+
+
+def _resolved_accounts(config: Config, locked: dict[str, str]) -> dict[str, ResolvedAccount]:
+    lz = config.landing_zone
     accounts: dict[str, ResolvedAccount] = {}
     for name, acct in config.accounts.items():
         if acct.kind == "management":
             account_id: str | None = lz.management_account_id
         else:
-            account_id = acct.account_id or lock.accounts.get(name)
+            account_id = acct.account_id or locked.get(name)
         accounts[name] = ResolvedAccount(
             name=name,
             kind=acct.kind,
@@ -177,12 +197,7 @@ def resolve(config: Config) -> Resolved:
             tags={**lz.tags, **acct.tags, "mlops-tf:account": name, "mlops-tf:kind": acct.kind},
             config=acct,
         )
-    partition = _partition(lz.home_region)
-    base = Resolved(config, lz.prefix, partition, accounts)
-    # Two kinds may state the same flow (both ends of a replication); keep it once.
-    flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
-    order = apply_order(base, flows)
-    return Resolved(config, lz.prefix, partition, accounts, flows, order)
+    return accounts
 
 
 def _deploy_role_name(acct: Any, lz: Any) -> str | None:
@@ -194,14 +209,6 @@ def _deploy_role_name(acct: Any, lz: Any) -> str | None:
     if acct.kind == "management":
         return acct.deploy_role_name
     return acct.deploy_role_name or lz.default_deploy_role
-
-
-def _partition(region: str) -> str:
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws"
 
 
 def apply_order(resolved: Resolved, flows: tuple[Flow, ...]) -> tuple[str, ...]:

@@ -7,17 +7,13 @@ name check below and `mlops-tf tfc`, which lists the workspace variables pointin
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .errors import Diagnostic
-    from .loader import Config
     from .resolver import Resolved
 
 # The audience Terraform Cloud puts in its workload identity tokens for AWS (its default).
 TFC_AWS_AUDIENCE = "aws.workload.identity"
-IAM_ROLE_NAME_MAX = 64
 
 
 def _cloud_run_roles(backend) -> bool:
@@ -56,19 +52,4 @@ def workspace_variables(r: "Resolved", account: str) -> dict[str, str]:
     return {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": run_role_arn(r, account)}
 
 
-def run_role_names_fit(config: "Config") -> Iterator["Diagnostic"]:
-    """Each derived run role name (<prefix>-tfc-run-<account>) fits IAM's 64 characters."""
-    lz = config.landing_zone
-    if not _cloud_run_roles(lz.state_backend):
-        return
-    for name in sorted(config.accounts):
-        role = _run_role_name(lz.prefix, name)
-        if len(role) > IAM_ROLE_NAME_MAX:
-            yield config.error(
-                name, ("name",),
-                f"Terraform Cloud run role name {role!r} is {len(role)} characters; IAM allows {IAM_ROLE_NAME_MAX}. "
-                "Shorten the account name or the prefix, or set state_backend.oidc_run_roles: false",
-            )
-
-
-CHECKS = [run_role_names_fit]
+CHECKS: list = []  # the run role names are checked with every other derived name (checks/names.py)

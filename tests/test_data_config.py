@@ -71,7 +71,7 @@ def test_derived_bucket_name_too_long(config_copy: Path):
     replace_text(path, "- name: analytics", "- name: analytics-quarterly-reporting")
     d = error_on(config_errors(config_copy), "data.buckets[2].name")
     assert d.file.endswith("accounts/data.yaml") and d.line == line_of(path, "analytics-quarterly")
-    assert "acme-ml-lake-analytics-quarterly-reporting-<account id>-eu-west-1" in d.message
+    assert "'acme-ml-lake-analytics-quarterly-reporting-333333333333-eu-west-1' is 65 characters" in d.message
     assert "S3 allows 63" in d.message
 
 

@@ -172,7 +172,7 @@ def test_endpoint_name_length(config_copy):
     replace_text(config_copy / STAGING, "    - name: churn\n", f"    - name: {long_name}\n")
     replace_text(config_copy / STAGING, "endpoints: [fraud, churn]", f"endpoints: [fraud, {long_name}]")
     diag = only_error(config_copy, "inference.endpoints[1].name")
-    assert "exceeds SageMaker's 63 characters" in diag.message
+    assert "endpoint configuration name 'acme-ml-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-' is 39 characters plus the 26-character suffix Terraform appends; SageMaker allows 63" in diag.message
 
 
 def test_unknown_key_suggests(config_copy):
@@ -196,7 +196,7 @@ def test_api_name_length(config_copy):
     load(config_copy)
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: acme-ml-platform-eu-central-z")
     diag = next(d for d in config_errors(config_copy) if d.field == "inference.apis[0].name")
-    assert "exceeds 64 characters" in diag.message
+    assert "is 66 characters; Lambda allows 64" in diag.message
     assert diag.line == line_of(config_copy / STAGING, long_name)
 
 
@@ -259,5 +259,6 @@ def test_endpoint_in_another_region_than_its_image_and_model(config_copy):
     churn = [d.message for d in diags if d.field == "inference.endpoints[0].model_package_group"]
     assert len(churn) == 2
     assert "repository 'churn-inference' in 'shared-services' (eu-west-1)" in churn[0] and "endpoint's region (eu-central-1)" in churn[0]
-    assert "model artifacts of group 'churn' live in 'ml-exec' (eu-west-1)" in churn[1]
+    # The artifacts' region is config/checks/consistency.py's check: one root cause, one message each.
+    assert "model package group 'churn' is registered in 'ml-exec' in eu-west-1" in churn[1]
     assert {d.line for d in diags if d.field == "inference.endpoints[0].model_package_group"} == {line_of(config_copy / PRODUCTION, "model_package_group: churn")}

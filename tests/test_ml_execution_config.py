@@ -49,11 +49,11 @@ def test_repository_users_are_derived_from_use(resolved_example):
 
 @pytest.mark.parametrize("old,new,field,message", [
     ("{name: tenure_months, type: Integral}", "{name: tenure_months, type: Boolean}",
-     "ml_execution.feature_store.feature_groups[0].features[2].type", "Input should be 'Integral', 'Fractional' or 'String'"),
+     "ml_execution.feature_store.feature_groups[0].features[2].type", "must be one of 'Integral', 'Fractional', 'String'"),
     ("{name: tenure_months, type: Integral}", "{name: is_deleted, type: Integral}",
      "ml_execution.feature_store.feature_groups[0].features[2].name", "reserves this name"),
     ("{name: tenure_months, type: Integral}", "{name: tenure months, type: Integral}",
-     "ml_execution.feature_store.feature_groups[0].features[2].name", "does not match the allowed form"),
+     "ml_execution.feature_store.feature_groups[0].features[2].name", "must be 1-64 letters, digits, '-' and '_'"),
     ("{name: tenure_months, type: Integral}", "{name: Customer_ID, type: Integral}",
      "ml_execution.feature_store.feature_groups[0].features[2].name", "defined twice"),
 ])
@@ -123,7 +123,8 @@ def test_retraining_rule_name_too_long(config_copy):
     replace_text(path, "pipelines: [churn-training, fraud-training]", f"pipelines: [churn-training, {long}]")
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: acme-ml-platform")
     d = error_on(config_errors(config_copy), "ml_execution.pipelines[1].name")
-    assert "exceeds EventBridge's 64 characters" in d.message
+    assert "derived EventBridge rule name 'acme-ml-platform-retrain-fraud-training-with-a-long-name-" in d.message
+    assert "EventBridge allows 64" in d.message
 
 
 def test_group_name_too_long_with_prefix(config_copy):
@@ -131,6 +132,8 @@ def test_group_name_too_long_with_prefix(config_copy):
     long = "g" * 32
     replace_text(path, "    - name: churn\n", f"    - name: {long}\n")
     replace_text(path, "model_package_group: churn", f"model_package_group: {long}")
+    for inference in ("staging.yaml", "production.yaml"):  # every reference follows the rename
+        replace_text(config_copy / "accounts" / inference, "model_package_group: churn", f"model_package_group: {long}")
     (config_copy / "landing-zone.yaml").write_text((config_copy / "landing-zone.yaml").read_text().replace("prefix: acme-ml", "prefix: acme-machine-learning-platform-x"))
     d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[0].name")
     assert "SageMaker allows 63" in d.message and d.line == line_of(path, f"- name: {long}")

@@ -151,7 +151,7 @@ def test_inline_statement_ids_are_unique_and_resources_are_arns(config_copy: Pat
 
     edit_yaml(path, mutate)
     diags = config_errors(config_copy)
-    assert error_on(diags, "security.identity_center.personas.data-engineer.inline_policy[1].resources[0]").message.startswith("does not match")
+    assert error_on(diags, "security.identity_center.personas.data-engineer.inline_policy[1].resources[0]").message.startswith("must be a resource ARN such as arn:aws:s3:::my-bucket/*")
 
 
 def test_permission_set_session_limit(config_copy: Path):

@@ -148,18 +148,25 @@ def test_too_long_run_role_name_is_a_located_config_error(config_copy: Path) -> 
     from tests.helpers import line_of
 
     _backend(config_copy, CLOUD)
-    long_name = "ds-" + "a" * 37  # 40 characters: acme-ml-tfc-run-<it> is 56, fine
+    long_name = "ds-" + "a" * 37  # 40 characters, the longest account name
     (config_copy / "accounts" / "ds-dev.yaml").rename(config_copy / "accounts" / f"{long_name}.yaml")
     for file in config_copy.rglob("*.yaml"):  # the account and every reference to it
         file.write_text(file.read_text().replace("ds-dev", long_name))
     path = config_copy / "accounts" / f"{long_name}.yaml"
+    # The Studio lifecycle configuration name (<prefix>-<account>-studio-<script>) is the first to outgrow
+    # SageMaker's 63 characters; without lifecycle scripts, acme-ml-tfc-run-<it> is 56 and fits.
+    replace_text(path, "    lifecycle_configurations:\n", "    lifecycle_configurations: []\n    unused_lifecycle_configurations:\n")
+    text = path.read_text()
+    path.write_text(text[: text.index("    unused_lifecycle_configurations:")] + text[text.index("\n\n  # Role Manager"):])
     load(config_copy)
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", "prefix: acme-ml-platform\n")  # now 65
     with pytest.raises(ConfigError) as info:
         load(config_copy)
-    (error,) = [str(d) for d in info.value.diagnostics]
-    assert error.startswith(f"{path.as_posix()}:{line_of(path, 'name: ds-')}:")
-    assert ": name: " in error and "'acme-ml-platform-tfc-run-ds-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is 65 characters; IAM allows 64" in error
+    (error,) = [str(d) for d in info.value.diagnostics]  # every name of this one value, in one error
+    assert error.startswith(f"{path.as_posix()}:{line_of(path, 'name: ds-')}:") and ": name: " in error
+    assert f"derived IAM role name 'acme-ml-platform-{long_name}-flow-logs' is 67 characters; IAM allows 64" in error
+    assert f"IAM role name 'acme-ml-platform-tfc-run-{long_name}'" in error
+    assert f"SageMaker name 'acme-ml-platform-{long_name}-studio'" in error
 
 
 def test_no_oidc_resources_without_the_cloud_backend_or_when_switched_off(stacks, tmp_path: Path, config_copy: Path) -> None:

@@ -17,11 +17,20 @@ Check = Callable[["Config"], Iterable[Diagnostic]]
 
 def _all_checks() -> list[Check]:
     from .. import kinds, tfc
-    from . import foundation, organization_adoption
+    from . import consistency, foundation, organization_adoption
 
-    return [*foundation.CHECKS, *organization_adoption.CHECKS, *tfc.CHECKS, *(check for module in kinds.modules() for check in module.CHECKS)]
+    return [
+        *foundation.CHECKS, *organization_adoption.CHECKS, *consistency.CHECKS, *tfc.CHECKS,
+        *(check for module in kinds.modules() for check in module.CHECKS),
+    ]
 
 
 def run_checks(config: "Config") -> list[Diagnostic]:
-    """Every cross-field and cross-file diagnostic of the configuration."""
-    return [d for check in _all_checks() for d in check(config)]
+    """Every cross-field and cross-file diagnostic of the configuration; then, once all of them hold,
+    every derived name against AWS's rules (one root cause, one error)."""
+    from .names import derived_name_problems
+
+    found = [d for check in _all_checks() for d in check(config)]
+    if found or config.invalid_accounts:
+        return found
+    return list(derived_name_problems(config))

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic
 from ..schema import Vending
+from ..kinds.security import ORGANIZATION_WIDE_KEYS
 from .refs import account_ref
 
 if TYPE_CHECKING:
@@ -101,6 +102,12 @@ def organization(config: "Config") -> Iterator[Diagnostic]:
             "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
             f"through Organizations, so remove it (got {org.account_factory_product_id!r})",
         )
+    if "account_factory_artifact_name" in org.model_fields_set and org.vending is Vending.organizations:
+        yield config.error(
+            None, ("organization", "account_factory_artifact_name"),
+            "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
+            f"through Organizations, so remove it (got {org.account_factory_artifact_name!r})",
+        )
     creates = [a for a in config.accounts.values() if a.kind != "management" and a.email is not None]
     if org.vending is Vending.control_tower and creates and org.account_factory_product_id is None:
         yield config.error(
@@ -119,9 +126,12 @@ def delegated_administrator(config: "Config") -> Iterator[Diagnostic]:
             if problem:
                 yield problem
         elif len(security) > 1:
+            holders = [a.name for a in security if set(a.security.model_fields_set) & set(ORGANIZATION_WIDE_KEYS)]
+            advice = (f"set management.delegated_administrator: {holders[0]} (the account with the organization-wide settings)"
+                      if len(holders) == 1 else "set management.delegated_administrator to one of them")
             yield config.error(
                 manager.name, ("management",),
-                f"several security accounts ({', '.join(a.name for a in security)}); set management.delegated_administrator to one of them",
+                f"several security accounts ({', '.join(a.name for a in security)}); {advice}",
             )
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..contracts import INFERENCE_DATA, replication_role_name, replication_sources
-from ..resolver import S3_BUCKET_NAME_MAX
 from . import lake
 from .lake import (  # noqa: F401  (re-exported: stacks import the lake names from config.kinds.data)
     dataset_prefix, glue_database_name, lake_bucket_purpose, lake_formation_shares, lake_readers,
@@ -27,8 +26,16 @@ DATA_LAKE = "data-lake"  # KMS purpose of the lake buckets, Athena results and t
 DATA_STORES = "data-stores"  # KMS purpose of DynamoDB, RDS and EFS
 ATHENA_RESULTS = "athena-results"
 ACCESS_LOGS = "access-logs"
-# Bucket purposes a data account always derives besides its lake buckets.
-FIXED_BUCKET_PURPOSES = (INFERENCE_DATA, ATHENA_RESULTS, ACCESS_LOGS)
+
+
+def crawler_name(r: "Resolved", dataset: str) -> str:
+    """Glue crawler of a dataset (hyphens where the dataset has underscores)."""
+    return r.resource_name("crawler", dataset.replace("_", "-"))
+
+
+def store_name(r: "Resolved", store: str) -> str:
+    """DynamoDB table, RDS identifier (and subnet group) or EFS creation token of a configured store."""
+    return r.resource_name(store)
 
 
 # -- inference data replication, destination side ---------------------------------------------
@@ -79,25 +86,13 @@ def replication_flows(r: "Resolved", destination: str) -> Iterator["Flow"]:
 
 # -- checks ----------------------------------------------------------------------------------
 def bucket_names(config: "Config") -> Iterator["Diagnostic"]:
-    """Lake bucket names are unique, and every derived bucket name fits S3's 63 characters."""
-    lz = config.landing_zone
+    """Lake bucket names are unique (their derived names are checked with every other name: checks/names.py)."""
     for account in config.of_kind("data"):
-        region = account.region or lz.home_region
         seen: set[str] = set()
-        purposes = [(lake_bucket_purpose(b.name), ("data", "buckets", i, "name")) for i, b in enumerate(account.data.buckets)]
-        purposes += [(p, ("name",)) for p in FIXED_BUCKET_PURPOSES]
         for i, bucket in enumerate(account.data.buckets):
             if bucket.name in seen:
                 yield config.error(account.name, ("data", "buckets", i, "name"), f"duplicate bucket name {bucket.name!r}")
             seen.add(bucket.name)
-        for purpose, loc in purposes:
-            derived = f"{lz.prefix}-{purpose}-{'0' * 12}-{region}"
-            if len(derived) > S3_BUCKET_NAME_MAX:
-                shown = derived.replace("0" * 12, "<account id>")
-                yield config.error(
-                    account.name, loc,
-                    f"derived bucket name {shown!r} is {len(derived)} characters; S3 allows {S3_BUCKET_NAME_MAX}. Shorten the name or the landing zone prefix",
-                )
 
 
 def datasets(config: "Config") -> Iterator["Diagnostic"]:

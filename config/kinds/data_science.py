@@ -36,6 +36,14 @@ def activity_catalog() -> dict[str, dict]:
     return json.loads(path.read_text(encoding="utf-8"))["activities"]
 
 
+STUDIO_KEY_PURPOSE = "studio"
+
+
+def network_name(r: "Resolved", account: str) -> str:
+    """Name of a data-science account's managed VPC; its flow-logs role and log group are named after it."""
+    return r.resource_name(account)
+
+
 def persona_role_name(r: "Resolved", persona: str) -> str:
     return r.resource_name("persona", persona)
 

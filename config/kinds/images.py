@@ -101,10 +101,7 @@ def check_served_images(config: "Config") -> Iterable["Diagnostic"]:
             yield config.error(account.name, field, (
                 f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in {image_owner!r} "
                 f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the endpoint's region ({region})"))
-        if _region(config, owner) != region:
-            yield config.error(account.name, field, (
-                f"the model artifacts of group {ep.model_package_group!r} live in {owner!r} ({_region(config, owner)}), but SageMaker "
-                f"loads model data only from the endpoint's region ({region})"))
+        # Model artifacts in another region: config/checks/consistency.py models_served_in_their_region.
 
 
 def _region(config: "Config", account: str) -> str:

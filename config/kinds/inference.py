@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from ..loader import Config
     from ..resolver import Flow, Resolved
 
-SAGEMAKER_NAME_MAX = 63
-LAMBDA_NAME_MAX = 64  # also the IAM role name limit; the function's role carries its name
-# Terraform appends a 26-character unique suffix to an endpoint configuration's name_prefix.
-NAME_PREFIX_SUFFIX = 26
 DATA_CAPTURE_PREFIX = "data-capture"
 MONITORING_REPORTS_PREFIX = "monitoring-reports"
 MODEL_MONITOR_REPOSITORY = "sagemaker-model-monitor-analyzer"
@@ -42,6 +38,14 @@ MODEL_MONITOR_IMAGE_ACCOUNTS = {
 
 
 # -- cross-account names (the ml-execution side grants these) -----------------------------
+LOGS_PURPOSE = "inference-logs"  # KMS key of the log groups, and the purpose of the S3 access-log bucket
+
+
+def api_function_name(r: "Resolved", api: str) -> str:
+    """The Lambda function of an API, its role, and the API itself carry this name."""
+    return r.resource_name(f"{api}-api")
+
+
 def inference_execution_role_name(r: "Resolved") -> str:
     """SageMaker execution role of the models in each staging/production account: reads model packages."""
     return r.resource_name("inference-execution")
@@ -200,8 +204,7 @@ def check_model_package_groups(config: "Config") -> Iterable["Diagnostic"]:
 
 
 def check_names(config: "Config") -> Iterable["Diagnostic"]:
-    """Endpoint and API names are unique in an account; derived SageMaker names fit 63 characters."""
-    prefix = config.landing_zone.prefix
+    """Endpoint and API names are unique in an account (derived names are checked in checks/names.py)."""
     for account in config.of_kind(*contracts.INFERENCE_KINDS):
         seen: set[str] = set()
         for i, ep in enumerate(account.inference.endpoints):
@@ -209,16 +212,10 @@ def check_names(config: "Config") -> Iterable["Diagnostic"]:
             if ep.name in seen:
                 yield config.error(account.name, loc, f"duplicate endpoint name {ep.name!r}")
             seen.add(ep.name)
-            longest = f"{prefix}-{ep.name}-{max([v.name for v in ep.variants] + ['primary'], key=len)}-"
-            if len(longest) + NAME_PREFIX_SUFFIX > SAGEMAKER_NAME_MAX:
-                yield config.error(account.name, loc, f"the derived name {longest!r} plus Terraform's {NAME_PREFIX_SUFFIX}-character suffix exceeds SageMaker's {SAGEMAKER_NAME_MAX} characters; shorten the endpoint or variant name (got {ep.name!r})")
         api_names = [a.name for a in account.inference.apis]
         for i, api in enumerate(account.inference.apis):
             if api_names.index(api.name) != i:
                 yield config.error(account.name, ("inference", "apis", i, "name"), f"duplicate API name {api.name!r}")
-            function = f"{prefix}-{api.name}-api"
-            if len(function) > LAMBDA_NAME_MAX:
-                yield config.error(account.name, ("inference", "apis", i, "name"), f"the derived function and role name {function!r} exceeds {LAMBDA_NAME_MAX} characters; shorten the API name (got {api.name!r})")
 
 
 def check_apis(config: "Config") -> Iterable["Diagnostic"]:

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 SECTION = "ml_execution"
 RECORD_IDENTIFIER_TYPES = ("Integral", "String")
 EVENT_TIME_TYPES = ("Fractional", "String")
-SAGEMAKER_NAME_MAX = 63
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"  # detail-type forwarded to shared services
 
 
@@ -132,6 +131,17 @@ def registry_event_pattern(r: "Resolved", account: str) -> dict[str, Any]:
     return {"source": ["aws.sagemaker"], "detail-type": [MODEL_PACKAGE_STATE_CHANGE], "detail": {"ModelPackageGroupName": groups}}
 
 
+ML_KEY_PURPOSE = "ml-execution"
+ARTIFACTS_PURPOSE = "ml-artifacts"
+MODEL_CARDS_PURPOSE = "model-cards"
+FEATURE_STORE_PURPOSE = "feature-store"
+
+
+def feature_store_database(r: "Resolved") -> str:
+    """Glue database of the Feature Store offline store tables."""
+    return f"{r.prefix}_feature_store".replace("-", "_")
+
+
 def pipeline_execution_role_name(r: "Resolved") -> str:
     """SageMaker Pipelines execution role of ml-execution accounts; it reads training data in data accounts."""
     return r.resource_name("ml-pipeline-execution")
@@ -143,18 +153,14 @@ def pipeline_name(r: "Resolved", pipeline: str) -> str:
 
 # -- checks ----------------------------------------------------------------------------------
 def check_model_package_groups(config: "Config") -> Iterable["Diagnostic"]:
-    """Group names are unique across ml-execution accounts and fit SageMaker's 63 characters with the prefix."""
+    """Group names are unique across ml-execution accounts (the derived names are checked in checks/names.py)."""
     seen: dict[str, str] = {}
-    prefix = config.landing_zone.prefix
     for account in config.of_kind("ml-execution"):
         for i, group in enumerate(account.ml_execution.model_package_groups):
             loc = (SECTION, "model_package_groups", i, "name")
             if group.name in seen:
                 yield config.error(account.name, loc, f"model package group {group.name!r} is already defined in {seen[group.name]!r}; names must be unique")
             seen.setdefault(group.name, account.name)
-            full = f"{prefix}-{group.name}"
-            if len(full) > SAGEMAKER_NAME_MAX:
-                yield config.error(account.name, loc, f"the group name with the prefix ({full!r}) is {len(full)} characters; SageMaker allows {SAGEMAKER_NAME_MAX}")
 
 
 def check_feature_groups(config: "Config") -> Iterable["Diagnostic"]:

@@ -134,20 +134,6 @@ def retraining_rule_name(r: "Resolved", pipeline: str, trigger: str) -> str:
 
 
 # -- checks ----------------------------------------------------------------------------------
-def check_rule_names(config: "Config") -> Iterable["Diagnostic"]:
-    """The EventBridge rule names derived from account and pipeline names fit 64 characters."""
-    prefix = config.landing_zone.prefix
-    longest = max(TRIGGERS, key=len) + "-99"  # rules split when a pattern outgrows EVENT_PATTERN_MAX
-    for account in config.of_kind("ml-execution"):
-        for i, pipeline in enumerate(account.ml_execution.pipelines):
-            name = f"{prefix}-retrain-{pipeline.name}-{longest}"
-            if len(name) > EVENT_RULE_NAME_MAX:
-                yield config.error(account.name, ("ml_execution", "pipelines", i, "name"), f"the retraining rule name {name!r} exceeds EventBridge's {EVENT_RULE_NAME_MAX} characters; shorten the pipeline name (got {pipeline.name!r})")
-        name = f"{prefix}-to-{account.name}-{longest}"
-        if account.ml_execution.retraining and len(name) > EVENT_RULE_NAME_MAX:
-            yield config.error(account.name, ("name",), f"the forwarding rule name {name!r} that serving accounts create exceeds EventBridge's {EVENT_RULE_NAME_MAX} characters; shorten the account name")
-
-
 def check_monitor_baselines(config: "Config") -> Iterable["Diagnostic"]:
     """Each monitor reads the baseline of a pipeline that produces the endpoint's group."""
     if "ml-execution" in config.invalid_kinds:
@@ -172,7 +158,8 @@ def check_baseline_region(config: "Config") -> Iterable["Diagnostic"]:
             yield config.error(account.name, ("ml_execution", "pipelines"), f"the pipelines' Baseline step runs Model Monitor's analyzer, which is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}", key=True)
 
 
-CHECKS: list = [check_rule_names, check_monitor_baselines, check_baseline_region]
+# Rule names are checked with every derived name (config/derived_names.py, config/checks/names.py).
+CHECKS: list = [check_monitor_baselines, check_baseline_region]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:

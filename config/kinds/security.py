@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..checks.refs import account_ref, account_refs
 from ..contracts import security_audit_role_name
-from ..resolver import S3_BUCKET_NAME_MAX
 from ..schema import Vending
 
 if TYPE_CHECKING:
@@ -127,6 +126,8 @@ def organization_wide_only_in_administrator(config: "Config") -> Iterator["Diagn
     chosen = config.accounts.get(admin) if admin else None
     if chosen is None or chosen.kind != "security":
         return  # the foundation checks report a delegated administrator that is not a security account
+    if not any(m.management.delegated_administrator for m in config.of_kind("management")) and len(config.of_kind("security")) > 1:
+        return  # no administrator chosen among several: the foundation check asks for one, naming the right one
     for account in config.of_kind("security"):
         if account.name == admin:
             continue
@@ -217,27 +218,12 @@ def _group_sources(config: "Config", account: str, ic) -> Iterator["Diagnostic"]
             )
 
 
-def security_bucket_names(config: "Config") -> Iterator["Diagnostic"]:
-    """Derived bucket names of security accounts (trail archive, access logs) fit S3's 63 characters."""
-    lz = config.landing_zone
-    for account in config.of_kind("security"):
-        region = account.region or lz.home_region
-        for purpose in (CLOUDTRAIL, "access-logs"):
-            length = len(f"{lz.prefix}-{purpose}-{'0' * 12}-{region}")
-            if length > S3_BUCKET_NAME_MAX:
-                yield config.error(
-                    account.name, ("name",),
-                    f"derived bucket name '{lz.prefix}-{purpose}-<account id>-{region}' is {length} characters; "
-                    f"S3 allows {S3_BUCKET_NAME_MAX}. Shorten the landing zone prefix",
-                )
-
-
 def _unknown(what: str, value: str, defined: Iterable[str], where: str) -> str:
     names = sorted(defined)
     return f"unknown {what} {value!r}; define it under {where} (defined: {', '.join(names) or 'none'})"
 
 
-CHECKS = [organization_wide_only_in_administrator, trail_references, identity_center_references, security_bucket_names]
+CHECKS = [organization_wide_only_in_administrator, trail_references, identity_center_references]
 
 
 # -- flows -----------------------------------------------------------------------------------

@@ -25,6 +25,9 @@ PULL_ACCOUNT_KINDS = ("data-science", "ml-execution", "staging", "production")
 
 
 # -- names shared by both sides ---------------------------------------------------------------
+ECR_KEY_PURPOSE = "ecr"
+
+
 def pipeline_name(r: "Resolved", account: str) -> str:
     return r.resource_name(r.accounts[account].config.shared_services.pipeline.name)
 

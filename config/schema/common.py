@@ -1,6 +1,7 @@
 """Constrained types shared by every part of the configuration schema."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated
 
@@ -44,6 +45,28 @@ def _ou_path(value: str) -> str:
     return value
 
 
+def _ipv4_cidr(value: str) -> str:
+    """An IPv4 network in CIDR notation, read by ipaddress (each octet 0-255, no host bits set)."""
+    try:
+        ipaddress.IPv4Network(value)
+    except ValueError as exc:
+        raise ValueError(f"must be an IPv4 CIDR block such as 10.0.0.0/16: {exc}") from None
+    if "/" not in value:
+        raise ValueError("must be an IPv4 CIDR block such as 10.0.0.0/16, with its /prefix length")
+    return value
+
+
+def _hostname(value: str) -> str:
+    """A DNS host name alone: no scheme, no port, no path (app.terraform.io, tfe.example.com)."""
+    if "://" in value:
+        raise ValueError(f"must be a host name without a scheme, e.g. {value.split('://', 1)[1].split('/')[0] or 'app.terraform.io'} (got {value!r})")
+    if not re.fullmatch(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+", value):
+        raise ValueError(f"must be a host name such as app.terraform.io: labels of letters, digits and hyphens joined by dots, no port or path (got {value!r})")
+    return value
+
+
+Ipv4Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
+Hostname = Annotated[str, AfterValidator(_hostname)]
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=40)]
 Region = Annotated[str, AfterValidator(_region)]

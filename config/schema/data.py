@@ -5,9 +5,9 @@ import re
 from enum import Enum
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
-from .common import AccountName, RoleName, Slug, StrictModel
+from .common import AccountName, Ipv4Cidr, RoleName, Slug, StrictModel
 from .security import PersonaName
 
 
@@ -26,7 +26,7 @@ GlueName = Annotated[str, AfterValidator(_glue_name)]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")]
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")]
-Cidr = Annotated[str, StringConstraints(pattern=r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$")]
+Cidr = Ipv4Cidr
 # Glue crawler schedule: a cron expression in EventBridge form, e.g. cron(0 2 * * ? *).
 CronSchedule = Annotated[str, StringConstraints(pattern=r"^cron\(\S+( \S+){5}\)$")]
 S3Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.*'()=-]+/)*$", max_length=512)]
@@ -173,16 +173,18 @@ class DynamoDbTable(StrictModel):
     read_capacity: int | None = Field(default=None, ge=1)
     write_capacity: int | None = Field(default=None, ge=1)
 
-    @field_validator("write_capacity")
-    @classmethod
-    def _capacity_matches_billing(cls, value: int | None, info) -> int | None:
-        """PROVISIONED needs both capacities; PAY_PER_REQUEST takes none."""
-        mode, read = info.data.get("billing_mode"), info.data.get("read_capacity")
-        if mode == "PROVISIONED" and (value is None or read is None):
-            raise ValueError("billing_mode PROVISIONED needs read_capacity and write_capacity")
-        if mode == "PAY_PER_REQUEST" and (value is not None or read is not None):
-            raise ValueError("billing_mode PAY_PER_REQUEST takes no read_capacity or write_capacity")
-        return value
+    @model_validator(mode="after")
+    def _capacity_matches_billing(self) -> "DynamoDbTable":
+        """PROVISIONED needs both capacities; PAY_PER_REQUEST takes none (an after-model check: it
+        must run when the capacities are left out, which a field validator never sees)."""
+        # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html
+        given = [f for f in ("read_capacity", "write_capacity") if getattr(self, f) is not None]
+        if self.billing_mode == "PROVISIONED" and len(given) < 2:
+            missing = " and ".join(f for f in ("read_capacity", "write_capacity") if f not in given)
+            raise ValueError(f"billing_mode PROVISIONED needs read_capacity and write_capacity; add {missing}")
+        if self.billing_mode == "PAY_PER_REQUEST" and given:
+            raise ValueError(f"{given[-1]} is for billing_mode PROVISIONED; PAY_PER_REQUEST takes no read_capacity or write_capacity: remove {' and '.join(given)}")
+        return self
 
 
 class RdsInstance(StrictModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from .baseline import Baseline, ControlIdentifier, ControlTower
-from .common import AccountId, OuId, OuPath, Region, RoleName, ServicePrincipal, Slug, StrictModel, Tags
+from .common import AccountId, Hostname, OuId, OuPath, Region, RoleName, ServicePrincipal, Slug, StrictModel, Tags
 
 class Vending(str, Enum):
     """How member accounts are created."""
@@ -99,7 +99,7 @@ class CloudBackend(StrictModel):
     type: Literal["cloud"]
     organization: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
     project: str = "Default Project"
-    hostname: str = "app.terraform.io"
+    hostname: Hostname = "app.terraform.io"  # the OIDC issuer is https://<hostname>
     workspace_template: PerAccountTemplate = "{prefix}-{account}"
     # Each stack creates a Terraform Cloud OIDC provider and a run role trusting only its own workspace.
     oidc_run_roles: bool = True
