@@ -13,6 +13,7 @@ from modules.lake_formation import LakeFormation, LakeFormationGrant
 from modules.policy import statement
 from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
+from modules.literal import text
 
 from .base import AccountStack
 
@@ -100,7 +101,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         CatalogDataset(
             database_name=glue_database_name(r, d.name), crawler_name=r.resource_name("crawler", d.name.replace("_", "-")),
             bucket_name=buckets[d.bucket].name, prefix=d.prefix if d.prefix is not None else f"{d.name}/",
-            description=d.description, schedule=d.crawler_schedule,
+            description=text(d.description), schedule=d.crawler_schedule,
         )
         for d in section.datasets
     ]

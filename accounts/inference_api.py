@@ -2,7 +2,6 @@
 modules/lambda_src, packaged once per stack) behind API Gateway REST or HTTP."""
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from config.kinds import inference as names
@@ -10,6 +9,7 @@ from modules.aws import aws
 from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
 from modules.lambda_package import package_asset
 from modules.policy import assume_role_trust, statement
+from modules.literal import json_text
 
 if TYPE_CHECKING:
     from .inference import InferenceContext
@@ -60,7 +60,7 @@ def _environment(ctx: "InferenceContext", routes: dict) -> dict[str, str]:
         for route, ep in sorted(routes.items())
     }
     return {
-        "ENDPOINTS": json.dumps(table, sort_keys=True, separators=(",", ":")),
+        "ENDPOINTS": json_text(table),
         "CAPTURE_BUCKET": ctx.bucket.name,
         "CAPTURE_KMS_KEY_ARN": ctx.data_key.arn,
         "CAPTURE_PREFIX": names.DATA_CAPTURE_PREFIX,

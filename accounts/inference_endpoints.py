@@ -12,6 +12,7 @@ from config.kinds.ml_execution import model_package_group_owner
 from modules.endpoint import (
     CaptureSpec, EndpointSpec, InferenceEndpoint, NetworkSpec, ScalingSpec, ServerlessSpec, VariantSpec,
 )
+from modules.literal import hcl_string
 from modules.policy import statement
 from modules.service_role import ServiceRole
 
@@ -84,7 +85,7 @@ def _package_variable(ctx: "InferenceContext", ep, owner: str, suffix: str, vers
         default=names.model_package_arn(r, owner, ep.model_package_group, version),
         description=f"Model package (version of group {ep.model_package_group} in {owner}) served by the {what} of endpoint {ep.name}; the deployment pipeline passes it",
         validation=[{
-            "condition": f'${{can(regex("^{_regex_escape(prefix)}[0-9]+$", var.model_package_arn_{_ident(ep.name)}{suffix}))}}',
+            "condition": f'${{can(regex({hcl_string("^" + _regex_escape(prefix) + "[0-9]+$")}, var.model_package_arn_{_ident(ep.name)}{suffix}))}}',
             "errorMessage": f"must be a version of {prefix}<version>",
         }],
     )
@@ -133,8 +134,8 @@ def _ident(name: str) -> str:
 
 
 def _regex_escape(text: str) -> str:
-    """Escape for a Terraform (RE2) regex inside an HCL string: backslashes must be doubled."""
+    """Escape the RE2 metacharacters of text; hcl_string then quotes the pattern for Terraform."""
     out = ""
     for ch in text:
-        out += "\\\\" + ch if ch in ".*+?()[]{}|^$\\" else ch
+        out += "\\" + ch if ch in ".*+?()[]{}|^$\\" else ch
     return out

@@ -13,6 +13,7 @@ from modules.replication import ReplicationDestination
 from modules.kms import KmsKey, service_use_statement
 from modules.policy import document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
+from modules.literal import text
 
 from . import lake_links, ml_pipelines
 from .base import AccountStack
@@ -65,7 +66,7 @@ def _model_registry(stack: AccountStack) -> None:
     for group in sorted(acct.config.ml_execution.model_package_groups, key=lambda g: g.name):
         name = contracts.model_package_group_name(r, group.name)
         resource = aws.sagemaker_model_package_group.SagemakerModelPackageGroup(
-            stack, f"model-package-group-{group.name}", model_package_group_name=name, model_package_group_description=group.description or None
+            stack, f"model-package-group-{group.name}", model_package_group_name=name, model_package_group_description=text(group.description) or None
         )
         if principal is None:
             continue

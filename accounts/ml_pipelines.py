@@ -15,6 +15,7 @@ from modules.kms import KmsKey
 from modules.policy import Statement, assume_role_trust, document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.templates import render_json
+from modules.literal import text
 
 from .base import AccountStack
 
@@ -60,7 +61,7 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
         ]
     role, role_policy = _sagemaker_role(stack, "feature-store-role", r.resource_name("feature-store"), statements)
     for group in sorted(store.feature_groups, key=lambda g: g.name):
-        spec = FeatureGroupSpec(group.name, group.description, group.record_identifier, group.event_time, group.online_store,
+        spec = FeatureGroupSpec(group.name, text(group.description), group.record_identifier, group.event_time, group.online_store,
                                 [(f.name, f.type) for f in group.features])
         FeatureGroup(stack, f"feature-group-{group.name}", spec=spec, role_arn=role.arn, kms_key_arn=key.arn,
                      offline_s3_uri=f"s3://{bucket.name}/offline" if bucket else None, glue_database=database,

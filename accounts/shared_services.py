@@ -14,6 +14,7 @@ from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from .base import AccountStack
+from modules.literal import text
 
 ECR_KEY_PURPOSE = "ecr"
 
@@ -93,7 +94,7 @@ def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None
     }
     if sources:
         pattern["account"] = sorted(r.account_id(s) for s in sources)
-    template = json.dumps({"environmentVariablesOverride": [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": "<arn>"}]}, sort_keys=True)
+    template = text(json.dumps({"environmentVariablesOverride": [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": "<arn>"}]}, sort_keys=True))
     EventRule(
         stack, "model-approved", name=r.resource_name("model-approved"), description="Approved model package: start the deployment pipeline",
         pattern=pattern, target_arn=pipeline.trigger_project_arn, role_arn=role.arn, bus_name=bus.name,

@@ -6,6 +6,7 @@ after a digest of their model package ARN so a new package version creates a new
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -119,7 +120,8 @@ class InferenceEndpoint(Construct):
     def _model(self, variant: VariantSpec):
         net = self.spec.network
         # A model cannot change in place: its name follows its inputs so a change creates a new one first.
-        static = json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation])
+        # Hashed here, not pasted into the expression: only the model package ARN is unknown at synth time.
+        static = hashlib.sha1(json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation]).encode()).hexdigest()
         digest = Fn.substr(Fn.sha1(Fn.join("|", [variant.model_package_arn, static])), 0, 8)
         args: dict = {
             "name": f"{self.spec.name}-{variant.name}-{digest}",

@@ -16,6 +16,7 @@ from .aws import aws
 from .lambda_package import LambdaPackage
 from .policy import Statement, statement
 from .service_role import ServiceRole
+from .literal import json_text
 
 # One JSON line per request: enough to trace a call to its caller, route and Lambda. REST and HTTP APIs
 # accept different $context variables and reject the stage if the format names one they do not know:
@@ -25,10 +26,8 @@ _COMMON_LOG_FIELDS = {
     "user": "$context.identity.userArn", "time": "$context.requestTime", "method": "$context.httpMethod",
     "status": "$context.status", "latency": "$context.responseLatency", "integrationError": "$context.integrationErrorMessage",
 }
-REST_ACCESS_LOG_FORMAT = json.dumps(
-    {**_COMMON_LOG_FIELDS, "path": "$context.path", "apiKeyId": "$context.identity.apiKeyId"}, sort_keys=True, separators=(",", ":"),
-)
-HTTP_ACCESS_LOG_FORMAT = json.dumps({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"}, sort_keys=True, separators=(",", ":"))
+REST_ACCESS_LOG_FORMAT = json_text({**_COMMON_LOG_FIELDS, "path": "$context.path", "apiKeyId": "$context.identity.apiKeyId"})
+HTTP_ACCESS_LOG_FORMAT = json_text({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"})
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@ CloudWatch alarms on the drift metrics it publishes, and EventBridge forwarding 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from constructs import Construct
 
 from .aws import aws
 from .policy import document, statement
+from .literal import json_text
 
 MONITOR_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 
@@ -132,7 +132,7 @@ class EventForwarder(Construct):
             rule = aws.cloudwatch_event_rule.CloudwatchEventRule(
                 self, f"rule-{key}", name=f"{name_prefix}-{key}",
                 description=f"Forward {key.replace('-', ' ')} to the retraining bus",
-                event_pattern=json.dumps(pattern, sort_keys=True, separators=(",", ":")),
+                event_pattern=json_text(pattern),
             )
             for i, bus_arn in enumerate(sorted(target_bus_arns)):
                 aws.cloudwatch_event_target.CloudwatchEventTarget(

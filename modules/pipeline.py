@@ -13,6 +13,7 @@ from constructs import Construct
 from .aws import aws
 from .policy import Statement, assume_role_trust, document, statement
 from .templates import render
+from .literal import text
 
 MODEL_PACKAGE_VARIABLE = "MODEL_PACKAGE_ARN"
 
@@ -84,11 +85,11 @@ class ModelDeployPipeline(Construct):
             statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
         ])
         variable = f"#{{variables.{MODEL_PACKAGE_VARIABLE}}}"
-        env = lambda target=None: json.dumps(  # noqa: E731
+        env = lambda target=None: text(json.dumps(  # noqa: E731
             [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": variable}]
             + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
             sort_keys=True,
-        )
+        ))
         build = lambda name, project, target=None, inputs="source", outputs=None: {  # noqa: E731
             "name": name, "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1",
             "inputArtifacts": [inputs], **({"outputArtifacts": [outputs]} if outputs else {}),

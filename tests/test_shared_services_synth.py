@@ -7,7 +7,7 @@ import yaml
 
 from config import contracts
 from config.kinds.ml_execution import MODEL_PACKAGE_STATE_CHANGE
-from tests.synth_lookup import by, sid
+from tests.synth_lookup import as_sent, by, sid
 
 SS = "shared-services"
 
@@ -77,7 +77,7 @@ def test_pipeline_stages_and_variable(stacks):
 def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example):
     projects = {p["name"]: p for p in stacks.resources(SS, "aws_codebuild_project").values()}
     assert sorted(projects) == ["acme-ml-model-deploy-build", "acme-ml-model-deploy-deploy", "acme-ml-model-deploy-trigger"]
-    build = yaml.safe_load(projects["acme-ml-model-deploy-build"]["source"]["buildspec"])
+    build = yaml.safe_load(as_sent(projects["acme-ml-model-deploy-build"]["source"]["buildspec"]))
     commands = "\n".join(build["phases"]["build"]["commands"])
     assert "mlops-tf synth --account production --account staging" in commands
     for target in ("staging", "production"):
@@ -86,9 +86,9 @@ def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example
     pre_build = "\n".join(build["phases"]["pre_build"]["commands"])
     assert 'staging/acme-ml-churn) export TF_VAR_model_package_arn_churn="${MODEL_PACKAGE_ARN}";' in pre_build
     assert 'export TARGET_ACCOUNT="staging"' in pre_build
-    deploy = yaml.safe_load(projects["acme-ml-model-deploy-deploy"]["source"]["buildspec"])
+    deploy = yaml.safe_load(as_sent(projects["acme-ml-model-deploy-deploy"]["source"]["buildspec"]))
     assert any("apply -input=false -auto-approve" in c for c in deploy["phases"]["build"]["commands"])
-    trigger = yaml.safe_load(projects["acme-ml-model-deploy-trigger"]["source"]["buildspec"])
+    trigger = yaml.safe_load(as_sent(projects["acme-ml-model-deploy-trigger"]["source"]["buildspec"]))
     assert "start-pipeline-execution --name \"acme-ml-model-deploy\"" in trigger["phases"]["build"]["commands"][1]
     for project in projects.values():
         assert project["encryption_key"].startswith("${aws_kms_key.")
