@@ -1,0 +1,102 @@
+"""`terraform validate` of synthesized stacks, offline, against the stand-in hashicorp/aws provider.
+
+Terraform checks every block against the provider schema the bindings carry (unknown or missing
+arguments, types, nested keys) and every expression (syntax, references to attributes that do not
+exist). Each problem comes back as one Finding: the account, the resource address, Terraform's words.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import TerraformError
+
+from . import offline_provider
+from .terraform import stack_dir
+
+# Terraform says this of every dev_overrides run; it is the point of the stand-in, not a finding.
+OVERRIDE_WARNING = "Provider development overrides are in effect"
+WORKERS = 2  # each stack starts Terraform and a Python plugin: two at a time keep a small machine responsive
+
+
+@dataclass(frozen=True)
+class Finding:
+    account: str
+    severity: str
+    address: str
+    summary: str
+    detail: str
+    location: str  # stacks/<account>/cdk.tf.json:line:col
+
+    def __str__(self) -> str:
+        where = f"{self.address}: " if self.address else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.location}: {self.account}: {where}{self.severity}: {self.summary}{detail}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"account": self.account, "severity": self.severity, "address": self.address, "summary": self.summary,
+                "detail": self.detail, "location": self.location}
+
+
+@dataclass(frozen=True)
+class StackResult:
+    account: str
+    findings: tuple[Finding, ...]
+    seconds: float
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def address(context: str) -> str:
+    """Resource address from Terraform's snippet context: `resource.aws_s3_bucket.logs.grant` -> aws_s3_bucket.logs."""
+    parts = context.split(".")
+    if parts[0] == "resource" and len(parts) >= 3:
+        return ".".join(parts[1:3])
+    if parts[0] == "data" and len(parts) >= 3:
+        return ".".join(parts[:3])
+    if parts[0] in ("output", "variable", "provider", "locals", "module") and len(parts) >= 2:
+        return ".".join(parts[:2])
+    return context
+
+
+def findings(account: str, report: dict[str, Any]) -> list[Finding]:
+    out = []
+    for d in report.get("diagnostics", []):
+        if d.get("summary") == OVERRIDE_WARNING:
+            continue
+        start = d.get("range", {}).get("start", {})
+        location = f"stacks/{account}/{d.get('range', {}).get('filename', 'cdk.tf.json')}:{start.get('line', 0)}:{start.get('column', 0)}"
+        out.append(Finding(account, d.get("severity", "error"), address(d.get("snippet", {}).get("context") or ""),
+                           d.get("summary", ""), " ".join(d.get("detail", "").split()), location))
+    return out
+
+
+def validate_stack(binary: str, env: dict[str, str], account: str, stack: Path) -> StackResult:
+    started = time.monotonic()
+    cmd = [binary, f"-chdir={stack}", "validate", "-json", "-no-color"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TerraformError(f"{account}: cannot run {binary} validate: {exc}") from None
+    try:
+        report = json.loads(proc.stdout)
+    except ValueError:
+        raise TerraformError(f"{account}: `terraform validate -json` printed no JSON (exit {proc.returncode}): {proc.stderr.strip()[:500]}") from None
+    return StackResult(account, tuple(findings(account, report)), time.monotonic() - started)
+
+
+def validate_stacks(binary: str, out: Path, accounts: list[str]) -> list[StackResult]:
+    """Validate each account's synthesized stack; results in the order of accounts."""
+    with tempfile.TemporaryDirectory(prefix="mlops-tf-validate-") as work:
+        env = {**os.environ, **offline_provider.install(Path(work))}
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            return list(pool.map(lambda a: validate_stack(binary, env, a, stack_dir(out, a)), accounts))
