@@ -23,7 +23,7 @@ _ATTR = re.compile(
 )
 _HCL_FUNCTION = re.compile(r"^function (\w+)ToHclTerraform\(struct\) \{$", re.M)
 _CLASS = re.compile(r"^class (\w+) extends cdktf\.(\w+) \{$", re.M)
-_SOURCE_KEY = re.compile(r"(?:struct(?:\.|\?\.|!\.)|this\._)(\w+)\)*$")
+_SOURCE_KEY = re.compile(r"(?:struct(?:\.|\?\.|!\.)|this\._)(\w+)(?:\.internalValue)?\)*$")
 _MAPPER = re.compile(r"\b(\w+)ToHclTerraform\b")
 _GETTER = re.compile(r"^    get (\w+)\(\) \{\n\s+return (.*?);\n    \}$", re.M)
 _SETTER = re.compile(r"^    set (\w+)\(value\) \{$", re.M)
@@ -91,7 +91,10 @@ class _File:
                 if nesting == "set" and _has_dynamic(nested):
                     # cdktf cuts deep nesting to `any`; Terraform forbids dynamic types in set blocks, lists keep the check.
                     nesting = "list"
-                block["blocks"][key] = {"nesting": nesting, "block": nested, "min_items": 0 if is_optional else 1}
+                # Terraform counts list and set blocks; a single block takes MinItems = MaxItems = 1; map blocks take neither.
+                required = not is_optional and nesting != "map"
+                block["blocks"][key] = {"nesting": nesting, "block": nested, "min_items": 1 if required else 0,
+                                        "max_items": 1 if required and nesting == "single" else 0}
             else:
                 block["attributes"][key] = {"type": _storage_type(kind, storage), "optional": is_optional, "required": not is_optional}
         if output_class in self.classes:

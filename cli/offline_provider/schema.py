@@ -13,7 +13,7 @@ from .bindings import read_schemas
 
 BINDINGS = "cdktf-cdktf-provider-aws"
 # Bumped whenever the extraction changes, so a cached schema from an older mlops-tf is rebuilt.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 4
 _NESTING = {
     "single": pb.Schema.NestedBlock.SINGLE, "list": pb.Schema.NestedBlock.LIST,
     "set": pb.Schema.NestedBlock.SET, "map": pb.Schema.NestedBlock.MAP,
@@ -42,7 +42,8 @@ def to_block(block: dict[str, Any]) -> pb.Schema.Block:
         for name, a in sorted(block["attributes"].items())
     ]
     blocks = [
-        pb.Schema.NestedBlock(type_name=name, block=to_block(b["block"]), nesting=_NESTING[b["nesting"]], min_items=b["min_items"])
+        pb.Schema.NestedBlock(type_name=name, block=to_block(b["block"]), nesting=_NESTING[b["nesting"]],
+                             min_items=b["min_items"], max_items=b["max_items"])
         for name, b in sorted(block["blocks"].items())
     ]
     return pb.Schema.Block(attributes=attributes, block_types=blocks)
