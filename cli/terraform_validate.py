@@ -50,6 +50,7 @@ class StackResult:
     account: str
     findings: tuple[Finding, ...]
     seconds: float
+    changes: dict[str, int] | None = None  # plan only: add / change / import / remove counts
 
     @property
     def valid(self) -> bool:
@@ -94,9 +95,42 @@ def validate_stack(binary: str, env: dict[str, str], account: str, stack: Path) 
     return StackResult(account, tuple(findings(account, report)), time.monotonic() - started)
 
 
-def validate_stacks(binary: str, out: Path, accounts: list[str]) -> list[StackResult]:
-    """Validate each account's synthesized stack; results in the order of accounts."""
+def plan_stack(binary: str, env: dict[str, str], account: str, stack: Path, work: Path) -> StackResult:
+    """`terraform plan` of a copy of the stack on an empty local state: what would be created, imported, in order."""
+    started = time.monotonic()
+    config = json.loads((stack / "cdk.tf.json").read_text(encoding="utf-8"))
+    for key in ("backend", "cloud"):  # an empty local state instead: a plan from scratch, no backend to reach
+        config.get("terraform", {}).pop(key, None)
+    copy = work / "plan" / account
+    copy.mkdir(parents=True)
+    (copy / "cdk.tf.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    cmd = [binary, f"-chdir={copy}", "plan", "-json", "-input=false", "-lock=false", "-no-color"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=1200)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise TerraformError(f"{account}: cannot run {binary} plan: {exc}") from None
+    diagnostics, changes = [], None
+    for line in proc.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("type") == "diagnostic":
+            diagnostics.append(message["diagnostic"])
+        elif message.get("type") == "change_summary":
+            changes = {k: v for k, v in message["changes"].items() if k != "operation"}
+    if changes is None and not diagnostics:
+        raise TerraformError(f"{account}: `terraform plan -json` reported nothing (exit {proc.returncode}): {proc.stderr.strip()[:500]}")
+    return StackResult(account, tuple(findings(account, {"diagnostics": diagnostics})), time.monotonic() - started, changes)
+
+
+def validate_stacks(binary: str, out: Path, accounts: list[str], *, plan: bool = False) -> list[StackResult]:
+    """Validate (or, with plan, plan on an empty state) each account's stack; results in the order of accounts."""
     with tempfile.TemporaryDirectory(prefix="mlops-tf-validate-") as work:
         env = {**os.environ, **offline_provider.install(Path(work))}
+        if plan:
+            run = lambda a: plan_stack(binary, env, a, stack_dir(out, a), Path(work))  # noqa: E731
+        else:
+            run = lambda a: validate_stack(binary, env, a, stack_dir(out, a))  # noqa: E731
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            return list(pool.map(lambda a: validate_stack(binary, env, a, stack_dir(out, a)), accounts))
+            return list(pool.map(run, accounts))

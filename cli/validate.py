@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from config import TerraformError
+from config import TerraformError, UsageError
 
 from .common import (
     DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, JsonOption, OutOption, err, handle_errors,
@@ -22,6 +22,14 @@ TerraformOption = Annotated[
              "hashicorp/aws provider built from the installed bindings' schema (no init, no registry, no AWS).",
     ),
 ]
+PlanOption = Annotated[
+    bool,
+    typer.Option(
+        "--plan",
+        help="With --terraform: instead of validate, run `terraform plan` of each stack on an empty state against the "
+             "stand-in (unset computed values unknown, placeholder data sources): what would be created and imported.",
+    ),
+]
 OFFLINE_EXTRA_HINT = "install the offline validation extra: pip install 'mlops-tf[validate]' (./setup.sh does)"
 
 
@@ -34,16 +42,20 @@ def validate(
     state_dir: StateDirOption = DEFAULT_STATE_DIR,
     terraform_bin: TerraformBinOption = None,
     json_output: JsonOption = False,
+    plan: PlanOption = False,
 ) -> None:
     """Validate landing-zone.yaml and every account file; print every error, compiler style.
 
     Exit 0 when valid, 1 when not. Without --terraform it never imports cdktf and answers in well
     under a second. With --terraform it also synthesizes into --out and runs `terraform validate`
     on each stack, printing each error as location, account, resource address and Terraform's
-    message (exit 1 on any error, 3 when Terraform is missing).
+    message (exit 1 on any error, 3 when Terraform is missing). --plan runs `terraform plan` on an
+    empty state instead and says what each stack would create and import.
 
     Example: mlops-tf validate --config config --terraform
     """
+    if plan and not terraform:
+        raise UsageError("--plan needs --terraform")
     resolved = load_resolved(config)
     if not terraform:
         typer.echo(f"{config}: valid landing zone {resolved.prefix!r}: {len(resolved.accounts)} accounts, apply order {' -> '.join(resolved.order)}")
@@ -54,19 +66,21 @@ def validate(
     except ImportError as exc:
         raise TerraformError(f"offline terraform validate needs {exc.name}: {OFFLINE_EXTRA_HINT}") from None
     written = run_synth(config, account, out, state_dir)
-    results = terraform_validate.validate_stacks(binary, out, list(written))
+    results = terraform_validate.validate_stacks(binary, out, list(written), plan=plan)
     found = [f for r in results for f in r.findings]
     if json_output:
         print_json({"valid": all(r.valid for r in results), "stacks": [
-            {"account": r.account, "valid": r.valid, "seconds": round(r.seconds, 2), "findings": [f.as_dict() for f in r.findings]}
+            {"account": r.account, "valid": r.valid, "seconds": round(r.seconds, 2), "findings": [f.as_dict() for f in r.findings],
+             **({"changes": r.changes} if plan else {})}
             for r in results
         ]})
     else:
         for finding in found:
             (err if finding.severity == "error" else typer.echo)(str(finding))
         for r in results:
-            typer.echo(f"{r.account}: {'valid' if r.valid else 'INVALID'} ({sum(f.severity == 'error' for f in r.findings)} errors, {r.seconds:.1f} s)")
+            changes = f", plan: {r.changes['add']} to add, {r.changes['import']} to import" if plan and r.changes else ""
+            typer.echo(f"{r.account}: {'valid' if r.valid else 'INVALID'} ({sum(f.severity == 'error' for f in r.findings)} errors{changes}, {r.seconds:.1f} s)")
     errors = sum(f.severity == "error" for f in found)
     if errors:
-        err(f"mlops-tf: terraform validate found {errors} error(s) in {sum(not r.valid for r in results)} of {len(results)} stack(s)")
+        err(f"mlops-tf: terraform {'plan' if plan else 'validate'} found {errors} error(s) in {sum(not r.valid for r in results)} of {len(results)} stack(s)")
         raise typer.Exit(1)

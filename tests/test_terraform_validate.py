@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from cli import offline_provider
 from cli.app import app
+from cli.offline_provider import planning
 from cli.offline_provider.schema import cached_schema
 from cli.terraform_validate import Finding, validate_stacks
 from tests.conftest import copy_example, read_stacks
@@ -206,3 +207,30 @@ def test_cli_without_terraform_exits_3(tmp_path):
     result = CliRunner().invoke(app, ["validate", "--terraform", "--terraform-bin", str(tmp_path / "no-terraform"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 3
     assert not (tmp_path / "out").exists()
+
+
+def test_offline_plan_of_an_empty_state(example_out):
+    """Management imports the organization; security reads data sources (placeholders) and creates the rest."""
+    results = {r.account: r for r in validate_stacks(TERRAFORM, example_out, ["management", "security"], plan=True)}
+    stacks = read_stacks(example_out)
+    for account, result in results.items():
+        assert [str(f) for f in result.findings] == []
+        imports = stacks[account].get("import", [])
+        resources = sum(len(v) for v in stacks[account]["resource"].values())
+        assert result.changes["import"] == len(imports)
+        assert result.changes["add"] == resources - len(imports)
+    assert results["management"].changes["import"] == 1
+    assert stacks["security"]["data"]
+
+
+def test_planned_state_marks_unset_computed_values_unknown():
+    schema = pb.GetProviderSchema.Response.FromString(cached_schema(offline_provider.cache_dir()).read_bytes())
+    block = schema.resource_schemas["aws_vpc_endpoint"].block
+    proposed = planning.empty(block, vpc_id="vpc-1", service_name="com.amazonaws.eu-west-1.s3")
+    planned = planning.plan(block, proposed, None)
+    assert planned["arn"] is planning.UNKNOWN and planned["dns_entry"] is planning.UNKNOWN and planned["id"] is planning.UNKNOWN
+    assert planned["vpc_id"] == "vpc-1" and planned["policy"] is None  # configured stays, optional-only stays null
+    roundtrip = planning.decode(planning.encode(planned))
+    assert roundtrip["arn"] is planning.UNKNOWN and roundtrip["vpc_id"] == "vpc-1"
+    data = planning.read_data_source(schema.data_source_schemas["aws_ssoadmin_instances"].block, {})
+    assert len(data["arns"]) == 1 and len(data["identity_store_ids"]) == 1

@@ -41,6 +41,9 @@ _GETTER_TYPES = {
     "getBooleanMapAttribute": ["map", "bool"], "getAnyMapAttribute": ["map", "dynamic"],
     "interpolationForAttribute": "dynamic",
 }
+# Optional and computed at the top of every resource of provider 6 (the bindings do not record which others are).
+# https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/enhanced-region-support
+_OPTIONAL_COMPUTED = {"id", "tags_all", "region"}
 _NOT_ATTRIBUTES = {"internalValue", "fqn", "friendlyUniqueId", "terraformResourceType", "terraformGeneratorMetadata"}
 
 
@@ -96,7 +99,8 @@ class _File:
                 block["blocks"][key] = {"nesting": nesting, "block": nested, "min_items": 1 if required else 0,
                                         "max_items": 1 if required and nesting == "single" else 0}
             else:
-                block["attributes"][key] = {"type": _storage_type(kind, storage), "optional": is_optional, "required": not is_optional}
+                block["attributes"][key] = {"type": _storage_type(kind, storage), "optional": is_optional, "required": not is_optional,
+                                            "computed": is_optional and struct == output_class and key in _OPTIONAL_COMPUTED}
         if output_class in self.classes:
             for key, attribute in self.computed(output_class).items():
                 if key not in block["attributes"] and key not in block["blocks"]:

@@ -13,7 +13,7 @@ from .bindings import read_schemas
 
 BINDINGS = "cdktf-cdktf-provider-aws"
 # Bumped whenever the extraction changes, so a cached schema from an older mlops-tf is rebuilt.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 _NESTING = {
     "single": pb.Schema.NestedBlock.SINGLE, "list": pb.Schema.NestedBlock.LIST,
     "set": pb.Schema.NestedBlock.SET, "map": pb.Schema.NestedBlock.MAP,
@@ -67,4 +67,7 @@ def cached_schema(cache_dir: Path) -> Path:
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         partial.write_bytes(data)
         partial.replace(target)  # atomic: a concurrent run sees the whole file or none
+        for stale in cache_dir.glob("aws-*-x*/schema.pb"):  # older bindings or extractor: never read again
+            if stale != target:
+                stale.unlink(missing_ok=True)
     return target

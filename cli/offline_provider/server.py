@@ -28,6 +28,8 @@ from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
+from . import planning
+
 # go-plugin's handshake: Terraform sets this cookie so a plugin run by hand explains itself instead of serving.
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
@@ -58,6 +60,30 @@ class Provider(rpc.ProviderServicer):
 
     def ConfigureProvider(self, request, context):
         return pb.ConfigureProvider.Response()
+
+    # -- plan on an empty state (mlops-tf validate --terraform --plan) -----------------------------
+    def UpgradeResourceState(self, request, context):
+        return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json or b"null"))
+
+    def PlanResourceChange(self, request, context):
+        block = self.schema.resource_schemas[request.type_name].block
+        proposed = planning.decode(request.proposed_new_state)
+        planned = planning.plan(block, proposed, planning.decode(request.prior_state))
+        return pb.PlanResourceChange.Response(planned_state=planning.encode(planned))
+
+    def ReadResource(self, request, context):
+        return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+
+    def ImportResourceState(self, request, context):
+        block = self.schema.resource_schemas[request.type_name].block
+        state = planning.empty(block, id=request.id)
+        return pb.ImportResourceState.Response(
+            imported_resources=[pb.ImportResourceState.ImportedResource(type_name=request.type_name, state=planning.encode(state))])
+
+    def ReadDataSource(self, request, context):
+        block = self.schema.data_source_schemas[request.type_name].block
+        state = planning.read_data_source(block, planning.decode(request.config))
+        return pb.ReadDataSource.Response(state=planning.encode(state))
 
     def GetFunctions(self, request, context):
         return pb.GetFunctions.Response()
