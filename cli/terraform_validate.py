@@ -103,6 +103,7 @@ def plan_stack(binary: str, env: dict[str, str], account: str, stack: Path, work
         config.get("terraform", {}).pop(key, None)
     copy = work / "plan" / account
     copy.mkdir(parents=True)
+    # Same layout as cdktf's (two-space indent, same key order): locations up to the terraform block match the original.
     (copy / "cdk.tf.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     cmd = [binary, f"-chdir={copy}", "plan", "-json", "-input=false", "-lock=false", "-no-color"]
     try:
