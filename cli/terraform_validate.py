@@ -128,7 +128,10 @@ def plan_stack(binary: str, env: dict[str, str], account: str, stack: Path, work
 def validate_stacks(binary: str, out: Path, accounts: list[str], *, plan: bool = False) -> list[StackResult]:
     """Validate (or, with plan, plan on an empty state) each account's stack; results in the order of accounts."""
     with tempfile.TemporaryDirectory(prefix="mlops-tf-validate-") as work:
-        env = {**os.environ, **offline_provider.install(Path(work))}
+        try:
+            env = {**os.environ, **offline_provider.install(Path(work))}
+        except (KeyError, ValueError, FileNotFoundError) as exc:  # bindings whose generated code reads differently
+            raise TerraformError(f"cannot build the offline hashicorp/aws schema from the installed provider bindings: {exc}") from None
         if plan:
             run = lambda a: plan_stack(binary, env, a, stack_dir(out, a), Path(work))  # noqa: E731
         else:

@@ -197,10 +197,27 @@ def test_cli_reports_account_address_and_message(example_out, tmp_path, monkeypa
         return ["staging"]
 
     monkeypatch.setattr("cli.validate.run_synth", fake_synth)
-    result = CliRunner().invoke(app, ["validate", "--terraform", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(app, ["validate", "--terraform", "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 1, result.output
-    assert f"staging: aws_s3_bucket.{bucket}: error: Extraneous JSON object property: " in result.output
-    assert "staging: INVALID (1 errors" in result.output
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    [stack] = report["stacks"]
+    assert stack["account"] == "staging" and stack["valid"] is False
+    [finding] = stack["findings"]
+    assert finding["address"] == f"aws_s3_bucket.{bucket}" and finding["summary"] == "Extraneous JSON object property"
+    assert finding["location"].startswith("stacks/staging/cdk.tf.json:")
+    assert "mlops-tf: terraform validate found 1 error(s) in 1 of 1 stack(s)" in result.stderr
+    shutil.rmtree(tmp_path / "out")
+    result = CliRunner().invoke(app, ["validate", "--terraform", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"staging: aws_s3_bucket.{bucket}: error: Extraneous JSON object property: " in result.stderr
+    assert "staging: INVALID (1 errors" in result.stdout
+
+
+def test_cli_plan_needs_terraform():
+    result = CliRunner().invoke(app, ["validate", "--plan"])
+    assert result.exit_code == 2
+    assert "--plan needs --terraform" in result.stderr
 
 
 def test_cli_without_terraform_exits_3(tmp_path):
