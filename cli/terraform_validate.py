@@ -13,6 +13,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class StackResult:
     findings: tuple[Finding, ...]
     seconds: float
     changes: dict[str, int] | None = None  # plan only: add / change / import / remove counts
+    levels: tuple[tuple[str, ...], ...] = ()  # plan only: addresses to create, by dependency level
 
     @property
     def valid(self) -> bool:
@@ -105,7 +107,7 @@ def plan_stack(binary: str, env: dict[str, str], account: str, stack: Path, work
     copy.mkdir(parents=True)
     # Same layout as cdktf's (two-space indent, same key order): locations up to the terraform block match the original.
     (copy / "cdk.tf.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-    cmd = [binary, f"-chdir={copy}", "plan", "-json", "-input=false", "-lock=false", "-no-color"]
+    cmd = [binary, f"-chdir={copy}", "plan", "-json", "-input=false", "-lock=false", "-no-color", "-out=tfplan"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=1200)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -122,7 +124,49 @@ def plan_stack(binary: str, env: dict[str, str], account: str, stack: Path, work
             changes = {k: v for k, v in message["changes"].items() if k != "operation"}
     if changes is None and not diagnostics:
         raise TerraformError(f"{account}: `terraform plan -json` reported nothing (exit {proc.returncode}): {proc.stderr.strip()[:500]}")
-    return StackResult(account, tuple(findings(account, {"diagnostics": diagnostics})), time.monotonic() - started, changes)
+    levels: list[list[str]] = []
+    if proc.returncode == 0:
+        shown = subprocess.run([binary, f"-chdir={copy}", "show", "-json", "tfplan"], capture_output=True, text=True, env=env, check=False)
+        if shown.returncode == 0:
+            levels = creation_levels(json.loads(shown.stdout))
+    return StackResult(account, tuple(findings(account, {"diagnostics": diagnostics})), time.monotonic() - started, changes,
+                       tuple(tuple(level) for level in levels))
+
+
+def _references(expressions: Any) -> Iterator[str]:
+    """Every reference in a resource's expressions (nested blocks are lists of expression maps)."""
+    if isinstance(expressions, dict):
+        yield from expressions.get("references", [])
+        for key, value in expressions.items():
+            if key != "references":
+                yield from _references(value)
+    elif isinstance(expressions, list):
+        for item in expressions:
+            yield from _references(item)
+
+
+def creation_levels(shown: dict[str, Any]) -> list[list[str]]:
+    """Resources the plan creates, grouped by dependency level: level n needs only resources of lower levels.
+
+    Terraform creates each level's resources in parallel once the level before is done; a cycle is an
+    error Terraform reports during the plan, so the graph here has none.
+    """
+    created = {c["address"] for c in shown.get("resource_changes", []) if "create" in c["change"]["actions"]}
+    needs: dict[str, set[str]] = {}
+    for resource in shown.get("configuration", {}).get("root_module", {}).get("resources", []):
+        if resource["address"] in created:
+            refs = set(_references(resource.get("expressions", {}))) | set(resource.get("depends_on", []))
+            needs[resource["address"]] = {r for r in refs if r in created and r != resource["address"]}
+    levels: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(needs):
+        level = sorted(a for a, deps in needs.items() if a not in done and deps <= done)
+        if not level:  # unreachable after a successful plan; never loop forever on a surprise
+            levels.append(sorted(set(needs) - done))
+            break
+        levels.append(level)
+        done.update(level)
+    return levels
 
 
 def validate_stacks(binary: str, out: Path, accounts: list[str], *, plan: bool = False) -> list[StackResult]:

@@ -71,14 +71,15 @@ def validate(
     if json_output:
         print_json({"valid": all(r.valid for r in results), "stacks": [
             {"account": r.account, "valid": r.valid, "seconds": round(r.seconds, 2), "findings": [f.as_dict() for f in r.findings],
-             **({"changes": r.changes} if plan else {})}
+             **({"changes": r.changes, "create_levels": [list(level) for level in r.levels]} if plan else {})}
             for r in results
         ]})
     else:
         for finding in found:
             (err if finding.severity == "error" else typer.echo)(str(finding))
         for r in results:
-            changes = f", plan: {r.changes['add']} to add, {r.changes['import']} to import" if plan and r.changes else ""
+            changes = (f", plan: {r.changes['add']} to add in {len(r.levels)} dependency levels, {r.changes['import']} to import"
+                       if plan and r.changes else "")
             typer.echo(f"{r.account}: {'valid' if r.valid else 'INVALID'} ({sum(f.severity == 'error' for f in r.findings)} errors{changes}, {r.seconds:.1f} s)")
     errors = sum(f.severity == "error" for f in found)
     if errors:

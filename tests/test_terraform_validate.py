@@ -9,6 +9,7 @@ Terraform Cloud backend. Planted defects show the check fails with Terraform's o
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -236,6 +237,15 @@ def test_offline_plan_of_an_empty_state(example_out):
         resources = sum(len(v) for v in stacks[account]["resource"].values())
         assert result.changes["import"] == len(imports)
         assert result.changes["add"] == resources - len(imports)
+        # Every created resource is in exactly one level, after everything it references.
+        placed = {address: n for n, level in enumerate(result.levels) for address in level}
+        assert len(placed) == sum(len(level) for level in result.levels) == resources - len(imports)
+        assert len(result.levels) > 1
+    security = {address: n for n, level in enumerate(results["security"].levels) for address in level}
+    for address, level in security.items():
+        rtype, name = address.split(".")
+        refs = re.findall(r"\$\{(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.", json.dumps(stacks["security"]["resource"][rtype][name]))
+        assert all(security[r] < level for r in refs if r in security), address
     assert results["management"].changes["import"] == 1
     assert stacks["security"]["data"]
 
