@@ -7,7 +7,6 @@ exist). Each problem comes back as one Finding: the account, the resource addres
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 import time
@@ -173,12 +172,13 @@ def validate_stacks(binary: str, out: Path, accounts: list[str], *, plan: bool =
     """Validate (or, with plan, plan on an empty state) each account's stack; results in the order of accounts."""
     with tempfile.TemporaryDirectory(prefix="mlops-tf-validate-") as work:
         try:
-            env = {**os.environ, **offline_provider.install(Path(work))}
+            offline_provider.install(Path(work))  # builds the cached schema first: its failure is the clearest message
         except (KeyError, ValueError, FileNotFoundError) as exc:  # bindings whose generated code reads differently
             raise TerraformError(f"cannot build the offline hashicorp/aws schema from the installed provider bindings: {exc}") from None
-        if plan:
-            run = lambda a: plan_stack(binary, env, a, stack_dir(out, a), Path(work))  # noqa: E731
-        else:
-            run = lambda a: validate_stack(binary, env, a, stack_dir(out, a))  # noqa: E731
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            return list(pool.map(run, accounts))
+        with offline_provider.terraform_env(Path(work)) as env:
+            if plan:
+                run = lambda a: plan_stack(binary, env, a, stack_dir(out, a), Path(work))  # noqa: E731
+            else:
+                run = lambda a: validate_stack(binary, env, a, stack_dir(out, a))  # noqa: E731
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                return list(pool.map(run, accounts))

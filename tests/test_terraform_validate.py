@@ -198,6 +198,8 @@ def test_cli_reports_account_address_and_message(example_out, tmp_path, monkeypa
         return ["staging"]
 
     monkeypatch.setattr("cli.validate.run_synth", fake_synth)
+    # First as a user's own terraform runs it: Terraform starts the plugin through dev_overrides alone.
+    monkeypatch.setenv(offline_provider.SHARED_ENV, "0")
     result = CliRunner().invoke(app, ["validate", "--terraform", "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
@@ -209,6 +211,7 @@ def test_cli_reports_account_address_and_message(example_out, tmp_path, monkeypa
     assert finding["location"].startswith("stacks/staging/cdk.tf.json:")
     assert "mlops-tf: terraform validate found 1 error(s) in 1 of 1 stack(s)" in result.stderr
     shutil.rmtree(tmp_path / "out")
+    monkeypatch.delenv(offline_provider.SHARED_ENV)  # then with the one shared plugin (TF_REATTACH_PROVIDERS)
     result = CliRunner().invoke(app, ["validate", "--terraform", "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert f"staging: aws_s3_bucket.{bucket}: error: Extraneous JSON object property: " in result.stderr

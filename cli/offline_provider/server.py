@@ -5,11 +5,13 @@ handshake line from stdout and talks gRPC over mutual TLS on a Unix socket:
 https://github.com/hashicorp/go-plugin/blob/main/docs/internals.md
 Terraform core checks every configuration against the schema (unknown and missing arguments, types,
 references); the provider's own validators do not exist here, so validation RPCs answer "no problems".
-Usage: python -m cli.offline_provider.server SCHEMA.pb
+Usage: python -m cli.offline_provider.server [--reattach] SCHEMA.pb
+With --reattach it serves many Terraform runs (TF_REATTACH_PROVIDERS) until its standard input closes.
 """
 from __future__ import annotations
 
 import base64
+import json
 import os
 import sys
 import tempfile
@@ -33,6 +35,7 @@ from . import planning
 # go-plugin's handshake: Terraform sets this cookie so a plugin run by hand explains itself instead of serving.
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+PROVIDER = "hashicorp/aws"
 
 
 class Provider(rpc.ProviderServicer):
@@ -126,8 +129,9 @@ def _certificate() -> tuple[bytes, bytes, bytes]:
     return key_pem, cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.DER)
 
 
-def serve(schema_path: Path) -> int:
-    if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
+def serve(schema_path: Path, *, reattach: bool = False) -> int:
+    """Serve until Terraform shuts the plugin down, or, with reattach, until standard input closes."""
+    if not reattach and os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
         print("This is the offline stand-in for the hashicorp/aws Terraform provider; Terraform starts it "
               "(mlops-tf validate --terraform). It is not meant to be run directly.", file=sys.stderr)
         return 1
@@ -136,26 +140,36 @@ def serve(schema_path: Path) -> int:
         return 1
     schema = pb.GetProviderSchema.Response.FromString(schema_path.read_bytes())
     stop = threading.Event()
+    # A shared (reattached) plugin serves many Terraform runs: their Shutdown and StopProvider must not end it.
+    ignored = threading.Event()
     # The schema response is megabytes; Terraform sends small configurations back.
     options = [("grpc.max_send_message_length", 256 << 20), ("grpc.max_receive_message_length", 256 << 20)]
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
-    rpc.add_ProviderServicer_to_server(Provider(schema, stop), server)
-    controller_rpc.add_GRPCControllerServicer_to_server(Controller(stop), server)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=options)
+    rpc.add_ProviderServicer_to_server(Provider(schema, ignored if reattach else stop), server)
+    controller_rpc.add_GRPCControllerServicer_to_server(Controller(ignored if reattach else stop), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
-    key_pem, cert_pem, cert_der = _certificate()
-    # Terraform (go-plugin AutoMTLS) trusts the certificate printed in the handshake. The socket lives in a
-    # private (0700) temporary directory, so only this user's processes can reach it.
-    credentials = grpc.ssl_server_credentials([(key_pem, cert_pem)])
     with tempfile.TemporaryDirectory(prefix="mlops-tf-aws-") as tmp:
+        # The socket lives in a private (0700) temporary directory: only this user's processes can reach it.
         socket = f"{tmp}/plugin.sock"
-        server.add_secure_port(f"unix://{socket}", credentials)
-        server.start()
-        # core protocol | app protocol | network | address | protocol | server certificate (base64 DER, unpadded)
-        print(f"1|6|unix|{socket}|grpc|{base64.b64encode(cert_der).decode().rstrip('=')}", flush=True)
+        if reattach:
+            # TF_REATTACH_PROVIDERS: Terraform connects to this running plugin instead of starting one (no TLS).
+            server.add_insecure_port(f"unix://{socket}")
+            server.start()
+            print(json.dumps({f"registry.terraform.io/{PROVIDER}": {
+                "Protocol": "grpc", "ProtocolVersion": 6, "Pid": os.getpid(), "Test": True,
+                "Addr": {"Network": "unix", "String": socket}}}), flush=True)
+            threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+        else:
+            # Terraform (go-plugin AutoMTLS) trusts the certificate printed in the handshake.
+            key_pem, cert_pem, cert_der = _certificate()
+            server.add_secure_port(f"unix://{socket}", grpc.ssl_server_credentials([(key_pem, cert_pem)]))
+            server.start()
+            # core protocol | app protocol | network | address | protocol | server certificate (base64 DER, unpadded)
+            print(f"1|6|unix|{socket}|grpc|{base64.b64encode(cert_der).decode().rstrip('=')}", flush=True)
         stop.wait()
         server.stop(grace=0.2).wait()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(serve(Path(sys.argv[1])))
+    sys.exit(serve(Path(sys.argv[-1]), reattach="--reattach" in sys.argv[1:-1]))
