@@ -172,7 +172,7 @@ def validate_stacks(binary: str, out: Path, accounts: list[str], *, plan: bool =
     """Validate (or, with plan, plan on an empty state) each account's stack; results in the order of accounts."""
     with tempfile.TemporaryDirectory(prefix="mlops-tf-validate-") as work:
         try:
-            offline_provider.install(Path(work))  # builds the cached schema first: its failure is the clearest message
+            offline_provider.cached_schema(offline_provider.cache_dir())  # built once per bindings version; its failure says why
         except (KeyError, ValueError, FileNotFoundError) as exc:  # bindings whose generated code reads differently
             raise TerraformError(f"cannot build the offline hashicorp/aws schema from the installed provider bindings: {exc}") from None
         with offline_provider.terraform_env(Path(work)) as env:
