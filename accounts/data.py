@@ -10,10 +10,10 @@ from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
 from modules.lake_formation import LakeFormation, LakeFormationGrant
+from modules.literal import text
 from modules.policy import statement
 from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
-from modules.literal import text
 
 from .base import AccountStack
 

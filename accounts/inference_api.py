@@ -8,8 +8,8 @@ from config.kinds import inference as names
 from modules.aws import aws
 from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
 from modules.lambda_package import package_asset
-from modules.policy import assume_role_trust, statement
 from modules.literal import json_text
+from modules.policy import assume_role_trust, statement
 
 if TYPE_CHECKING:
     from .inference import InferenceContext

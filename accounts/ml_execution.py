@@ -9,11 +9,11 @@ from config.kinds import ml_execution as kind
 from config.kinds.data import replication_destination
 from modules.aws import aws
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
+from modules.literal import text
 from modules.replication import ReplicationDestination
 from modules.kms import KmsKey, service_use_statement
 from modules.policy import document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
-from modules.literal import text
 
 from . import lake_links, ml_pipelines
 from .base import AccountStack

@@ -10,12 +10,12 @@ from config.kinds.data import DATA_LAKE, lake_bucket_purpose
 from config.kinds.shared_services import ecr_repository_owner
 from modules.aws import aws
 from modules.feature_store import FeatureGroup, FeatureGroupSpec
+from modules.literal import text
 from modules.replication import ReplicationDestination
 from modules.kms import KmsKey
 from modules.policy import Statement, assume_role_trust, document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.templates import render_json
-from modules.literal import text
 
 from .base import AccountStack
 

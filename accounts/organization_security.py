@@ -6,8 +6,8 @@ from __future__ import annotations
 from config.kinds.security import assignment_accounts, identity_center_home, security_auditor_role_name, trail_account
 from modules.aws import aws
 from modules.identity_center import AssignmentSpec, GroupSpec, IdentityCenter, PermissionSetSpec
-from modules.policy import Statement, statement
 from modules.literal import text
+from modules.policy import Statement, statement
 
 from .base import AccountStack
 

@@ -9,12 +9,12 @@ from config.kinds import shared_services as kind
 from modules.ecr import EcrRepository, pull_statement
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
 from modules.kms import KmsKey
+from modules.literal import text
 from modules.pipeline import MODEL_PACKAGE_VARIABLE, ModelDeployPipeline, PipelineSettings, PipelineSource
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from .base import AccountStack
-from modules.literal import text
 
 ECR_KEY_PURPOSE = "ecr"
 

@@ -6,8 +6,8 @@ from typing import Any
 from constructs import Construct
 
 from .aws import aws
-from .policy import Statement, document, statement
 from .literal import json_text
+from .policy import Statement, document, statement
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 

@@ -6,8 +6,8 @@ from typing import Any
 from constructs import Construct
 
 from .aws import aws
-from .policy import Statement, assume_role_trust, document, statement
 from .literal import json_text
+from .policy import Statement, assume_role_trust, document, statement
 
 
 def pattern_json(pattern: dict[str, Any]) -> str:

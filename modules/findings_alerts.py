@@ -8,8 +8,8 @@ from constructs import Construct
 
 from .aws import aws
 from .kms import KmsKey, service_use_statement
-from .policy import document, statement
 from .literal import text
+from .policy import document, statement
 
 SEVERITY_ORDER = ["informational", "low", "medium", "high", "critical"]
 # GuardDuty scores findings 0-10: low from 1.0, medium from 4.0, high from 7.0, critical from 9.0.

@@ -14,9 +14,9 @@ from constructs import Construct
 
 from .aws import aws
 from .lambda_package import LambdaPackage
+from .literal import json_text
 from .policy import Statement, statement
 from .service_role import ServiceRole
-from .literal import json_text
 
 # One JSON line per request: enough to trace a call to its caller, route and Lambda. REST and HTTP APIs
 # accept different $context variables and reject the stage if the format names one they do not know:

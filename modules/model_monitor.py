@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from .aws import aws
-from .policy import document, statement
 from .literal import json_text
+from .policy import document, statement
 
 MONITOR_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from .aws import aws
+from .literal import text
 from .policy import Statement, assume_role_trust, document, statement
 from .templates import render
-from .literal import text
 
 MODEL_PACKAGE_VARIABLE = "MODEL_PACKAGE_ARN"
 
