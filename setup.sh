@@ -5,7 +5,8 @@ cd "$(dirname "$0")"
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+# validate: the offline terraform validate extra (gRPC plugin), used by mlops-tf validate --terraform and the tests.
+.venv/bin/python -m pip install --quiet -e '.[dev,validate]'
 # checkov (mlops-tf scan) gets its own environment: it pins ~90 packages that must not constrain
 # mlops-tf's. mlops-tf scan finds it in .venv-scan. MLOPS_TF_NO_SCAN=1 skips this step.
 if [ "${MLOPS_TF_NO_SCAN:-0}" != 1 ]; then

@@ -14,6 +14,7 @@ from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
 from modules.lake_formation import LakeFormation, LakeFormationGrant, PrincipalGrant, existing_role_arn, identity_center_role_arn
+from modules.literal import text
 from modules.policy import statement
 from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
@@ -105,7 +106,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
     datasets = [
         CatalogDataset(
             database_name=glue_database_name(r, d.name), crawler_name=crawler_name(r, d.name),
-            bucket_name=buckets[d.bucket].name, prefix=dataset_prefix(d), description=d.description, schedule=d.crawler_schedule,
+            bucket_name=buckets[d.bucket].name, prefix=dataset_prefix(d), description=text(d.description), schedule=d.crawler_schedule,
         )
         for d in section.datasets
     ]

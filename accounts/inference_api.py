@@ -2,7 +2,6 @@
 modules/lambda_src, packaged once per stack) behind API Gateway REST or HTTP."""
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from config import local_names
@@ -10,6 +9,7 @@ from config.kinds import inference as names
 from modules.aws import aws
 from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
 from modules.lambda_package import package_asset
+from modules.literal import json_text
 from modules.policy import assume_role_trust, statement
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def _environment(ctx: "InferenceContext", routes: dict) -> dict[str, str]:
         for route, ep in sorted(routes.items())
     }
     return {
-        "ENDPOINTS": json.dumps(table, sort_keys=True, separators=(",", ":")),
+        "ENDPOINTS": json_text(table),
         "CAPTURE_BUCKET": ctx.bucket.name,
         "CAPTURE_KMS_KEY_ARN": ctx.data_key.arn,
         "CAPTURE_PREFIX": names.capture_prefix(ctx.resolved, ctx.account.name),

@@ -10,6 +10,7 @@ from config.kinds import retraining
 from config.kinds.data import replication_destination
 from modules.aws import aws
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
+from modules.literal import text
 from modules.replication import ReplicationDestination
 from modules.kms import KmsKey, service_use_statement
 from modules.policy import document, statement
@@ -66,7 +67,7 @@ def _model_registry(stack: AccountStack) -> None:
     for group in sorted(acct.config.ml_execution.model_package_groups, key=lambda g: g.name):
         name = contracts.model_package_group_name(r, group.name)
         resource = aws.sagemaker_model_package_group.SagemakerModelPackageGroup(
-            stack, f"model-package-group-{group.name}", model_package_group_name=name, model_package_group_description=group.description or None
+            stack, f"model-package-group-{group.name}", model_package_group_name=name, model_package_group_description=text(group.description) or None
         )
         if principal is None:
             continue

@@ -10,6 +10,7 @@ from config.kinds.data import DATA_LAKE, lake_bucket_purpose
 from config.kinds.shared_services import ecr_repository_owner
 from modules.aws import aws
 from modules.feature_store import FeatureGroup, FeatureGroupSpec
+from modules.literal import text
 from modules.replication import ReplicationDestination
 from modules.kms import KmsKey
 from modules.policy import Statement, assume_role_trust, document, statement
@@ -61,7 +62,7 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
         ]
     role, role_policy = _sagemaker_role(stack, "feature-store-role", local_names.feature_store_role_name(r), statements)
     for group in sorted(store.feature_groups, key=lambda g: g.name):
-        spec = FeatureGroupSpec(group.name, group.description, group.record_identifier, group.event_time, group.online_store,
+        spec = FeatureGroupSpec(group.name, text(group.description), group.record_identifier, group.event_time, group.online_store,
                                 [(f.name, f.type) for f in group.features])
         FeatureGroup(stack, f"feature-group-{group.name}", spec=spec, role_arn=role.arn, kms_key_arn=key.arn,
                      offline_s3_uri=f"s3://{bucket.name}/offline" if bucket else None, glue_database=database,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from config.kinds.security import assignment_accounts, identity_center_home, security_auditor_role_name, trail_account
 from modules.aws import aws
 from modules.identity_center import AssignmentSpec, GroupSpec, IdentityCenter, PermissionSetSpec
+from modules.literal import text
 from modules.policy import Statement, statement
 
 from .base import AccountStack
@@ -41,7 +42,7 @@ def build_identity_center(stack: AccountStack, ic) -> IdentityCenter:
     r = stack.resolved
     permission_sets = [
         PermissionSetSpec(
-            name=name, description=persona.description,
+            name=name, description=text(persona.description),
             managed_policy_arns=tuple(f"arn:{r.partition}:iam::aws:policy/{p}" for p in persona.managed_policies),
             inline_statements=tuple(persona_statements(r, persona)), session_hours=persona.session_duration_hours,
         )

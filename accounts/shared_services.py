@@ -10,6 +10,7 @@ from config.kinds import shared_services as kind
 from modules.ecr import EcrRepository, pull_statement
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
 from modules.kms import KmsKey
+from modules.literal import text
 from modules.pipeline import MODEL_PACKAGE_VARIABLE, ModelDeployPipeline, PipelineSettings, PipelineSource, PipelineState
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
@@ -118,7 +119,7 @@ def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None
     }
     if sources:
         pattern["account"] = sorted(r.account_id(s) for s in sources)
-    template = json.dumps({"environmentVariablesOverride": [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": "<arn>"}]}, sort_keys=True)
+    template = text(json.dumps({"environmentVariablesOverride": [{"name": MODEL_PACKAGE_VARIABLE, "type": "PLAINTEXT", "value": "<arn>"}]}, sort_keys=True))
     EventRule(
         stack, "model-approved", name=local_names.model_approved_rule_name(r), description="Approved model package: start the deployment pipeline",
         pattern=pattern, target_arn=pipeline.trigger_project_arn, role_arn=role.arn, bus_name=bus.name,

@@ -1,12 +1,12 @@
 """EcrRepository: a private image repository, KMS-encrypted, scanned on push, immutable tags."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from constructs import Construct
 
 from .aws import aws
+from .literal import json_text
 from .policy import Statement, document, statement
 
 PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
@@ -33,7 +33,7 @@ def lifecycle_policy(keep_tagged: int, untagged_days: int) -> str:
             "action": {"type": "expire"},
         },
     ]
-    return json.dumps({"rules": rules}, sort_keys=True, separators=(",", ":"))
+    return json_text({"rules": rules})
 
 
 class EcrRepository(Construct):

@@ -8,6 +8,7 @@ nothing is created before a model package has been deployed, and references inde
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -132,8 +133,9 @@ class InferenceEndpoint(Construct):
         net = self.spec.network
         # A model cannot change in place: its name follows its inputs so a change creates a new one first.
         # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html
-        static = json.dumps(json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation]))
-        digest = f'${{substr(sha1(join("|", [{variant.package_expression}, {static}])), 0, 8)}}'
+        # The network is hashed here, not pasted into the expression: only the package is unknown at synth time.
+        static = hashlib.sha1(json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation]).encode()).hexdigest()
+        digest = f'${{substr(sha1(join("|", [{variant.package_expression}, "{static}"])), 0, 8)}}'
         args: dict = {
             "name": f"{self.spec.name}-{variant.name}-{digest}",
             "execution_role_arn": self.spec.execution_role_arn,

@@ -1,17 +1,17 @@
 """EventBridge pieces: a custom bus with a resource policy, rules with targets, a forwarding role."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from constructs import Construct
 
 from .aws import aws
+from .literal import json_text
 from .policy import Statement, assume_role_trust, document, statement
 
 
 def pattern_json(pattern: dict[str, Any]) -> str:
-    return json.dumps(pattern, sort_keys=True, separators=(",", ":"))
+    return json_text(pattern)
 
 
 def put_events_statement(sid: str, bus_arn: str, principal: dict[str, Any], condition: dict[str, Any]) -> Statement:

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from .aws import aws
 from .kms import KmsKey, service_use_statement
+from .literal import text
 from .policy import document, statement
 
 SEVERITY_ORDER = ["informational", "low", "medium", "high", "critical"]
@@ -16,26 +17,26 @@ GUARDDUTY_SCORE = {"informational": 0, "low": 1, "medium": 4, "high": 7, "critic
 
 
 def guardduty_pattern(min_severity: str) -> str:
-    return json.dumps(
+    return text(json.dumps(
         {
             "source": ["aws.guardduty"],
             "detail-type": ["GuardDuty Finding"],
             "detail": {"severity": [{"numeric": [">=", GUARDDUTY_SCORE[min_severity]]}]},
         },
         sort_keys=True,
-    )
+    ))
 
 
 def securityhub_pattern(min_severity: str) -> str:
     labels = [s.upper() for s in SEVERITY_ORDER[SEVERITY_ORDER.index(min_severity):]]
-    return json.dumps(
+    return text(json.dumps(
         {
             "source": ["aws.securityhub"],
             "detail-type": ["Security Hub Findings - Imported"],
             "detail": {"findings": {"Severity": {"Label": labels}, "RecordState": ["ACTIVE"], "Workflow": {"Status": ["NEW"]}}},
         },
         sort_keys=True,
-    )
+    ))
 
 
 class FindingsAlerts(Construct):

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from .aws import aws
 from .lambda_package import LambdaPackage
+from .literal import json_text
 from .policy import Statement, statement
 from .service_role import ServiceRole
 from .serving_gate import instance_attribute
@@ -30,12 +31,10 @@ _COMMON_LOG_FIELDS = {
     "user": "$context.identity.userArn", "time": "$context.requestTime", "method": "$context.httpMethod",
     "status": "$context.status", "latency": "$context.responseLatency", "integrationError": "$context.integrationErrorMessage",
 }
-REST_ACCESS_LOG_FORMAT = json.dumps(
-    {**_COMMON_LOG_FIELDS, "path": "$context.path", "apiKeyId": "$context.identity.apiKeyId"}, sort_keys=True, separators=(",", ":"),
-)
+REST_ACCESS_LOG_FORMAT = json_text({**_COMMON_LOG_FIELDS, "path": "$context.path", "apiKeyId": "$context.identity.apiKeyId"})
 # API-level setting that takes effect with the next deployment (part of the redeployment trigger).
 BINARY_MEDIA_TYPES = ["*/*"]
-HTTP_ACCESS_LOG_FORMAT = json.dumps({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"}, sort_keys=True, separators=(",", ":"))
+HTTP_ACCESS_LOG_FORMAT = json_text({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"})
 
 
 @dataclass(frozen=True)

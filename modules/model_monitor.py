@@ -3,12 +3,12 @@ CloudWatch alarms on the drift metrics it publishes, and EventBridge forwarding 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from constructs import Construct
 
 from .aws import aws
+from .literal import json_text
 from .policy import document, statement
 from .serving_gate import instance_attribute
 
@@ -126,7 +126,7 @@ class EventForwarder(Construct):
             for rule_name, pattern in sorted(rules.items()):
                 rule = aws.cloudwatch_event_rule.CloudwatchEventRule(
                     self, f"rule-{rule_name}", name=rule_name, description=f"Forward monitoring events to {bus_arn.rsplit(':', 3)[-2]}'s retraining bus",
-                    event_pattern=json.dumps(pattern, sort_keys=True, separators=(",", ":")),
+                    event_pattern=json_text(pattern),
                 )
                 aws.cloudwatch_event_target.CloudwatchEventTarget(
                     self, f"target-{rule_name}", rule=rule.name, arn=bus_arn, role_arn=self.role.arn, target_id="retraining-bus",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from .aws import aws
+from .literal import text
 from .policy import Statement, assume_role_trust, document, statement
 from .templates import render
 
@@ -106,11 +107,11 @@ class ModelDeployPipeline(Construct):
             *self.source_statements,
             statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
         ])
-        env = lambda target=None: json.dumps(  # noqa: E731
+        env = lambda target=None: text(json.dumps(  # noqa: E731
             [{"name": v, "type": "PLAINTEXT", "value": f"#{{variables.{v}}}"} for v in (MODEL_PACKAGE_VARIABLE, MODEL_VARIANT_VARIABLE)]
             + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
             sort_keys=True,
-        )
+        ))
         build = lambda name, project, target=None, inputs="source", outputs=None: {  # noqa: E731
             "name": name, "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1",
             "inputArtifacts": [inputs], **({"outputArtifacts": [outputs]} if outputs else {}),

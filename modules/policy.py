@@ -1,8 +1,9 @@
 """IAM policy documents as plain data, rendered to canonical JSON (sorted keys: byte-identical synth)."""
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from modules.literal import json_text
 
 Statement = dict[str, Any]
 
@@ -36,8 +37,8 @@ def statement(
 
 
 def document(*statements: Statement) -> str:
-    """A policy document as canonical JSON."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True, separators=(",", ":"))
+    """A policy document as canonical JSON; IAM policy variables such as ${aws:username} stay literal."""
+    return json_text({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def deny_insecure_transport(resources: list[str]) -> Statement:

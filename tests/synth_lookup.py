@@ -61,3 +61,8 @@ def sid(policy: str, name: str) -> dict[str, Any]:
     found = [s for s in json.loads(policy)["Statement"] if s["Sid"] == name]
     assert len(found) == 1, f"{name} not in {[s['Sid'] for s in json.loads(policy)['Statement']]}"
     return found[0]
+
+
+def as_sent(literal: str) -> str:
+    """A literal Terraform string as AWS receives it: $${ and %%{ are Terraform's escapes of ${ and %{."""
+    return literal.replace("$${", "${").replace("%%{", "%{")

@@ -1,6 +1,7 @@
 """Synthesized stacks of staging and production: endpoints in both modes, API, capture, monitoring, events."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -254,6 +255,7 @@ def test_vpc_and_network_isolation_on_instance_models(config_copy, tmp_path):
         assert model["vpc_config"] == {"security_group_ids": ["sg-0123456789abcdef0"], "subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}
         assert model["enable_network_isolation"] is True
         # The name digest covers the network settings, so changing them creates a new model first.
-        assert "subnet-0123456789abcdef1" in model["name"]
+        network = json.dumps([["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], ["sg-0123456789abcdef0"], True])
+        assert f'"{hashlib.sha1(network.encode()).hexdigest()}"' in model["name"]
     role_policy = [p for p in stacks.resources("production", "aws_iam_role_policy").values() if "ModelContainersInVpc" in p["policy"]]
     assert len(role_policy) == 1

@@ -18,6 +18,7 @@ from config.kinds.shared_services import deployment_parameters
 from modules.model_monitor import MONITOR_METRICS_NAMESPACE
 from tests.conftest import EXAMPLE, copy_example, read_stacks
 from tests.helpers import replace_text
+from tests.synth_lookup import as_sent
 
 INFERENCE = ("staging", "production")
 SS = "shared-services"
@@ -50,7 +51,7 @@ def lookup_expr(stacks, account: str, r, endpoint: str, variant: str, fallback: 
 
 def buildspec(stacks, project: str) -> dict:
     [found] = [p for p in stacks.resources(SS, "aws_codebuild_project").values() if p["name"] == project]
-    return yaml.safe_load(found["source"]["buildspec"])
+    return yaml.safe_load(as_sent(found["source"]["buildspec"]))
 
 
 # -- first rollout -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import yaml
 from config import contracts
 from config.kinds import inference as names
 from config.kinds.ml_execution import MODEL_PACKAGE_STATE_CHANGE
-from tests.synth_lookup import as_list, by, sid
+from tests.synth_lookup import as_list, as_sent, by, sid
 
 SS = "shared-services"
 
@@ -91,7 +91,7 @@ def test_pipeline_stages_and_variable(stacks):
 def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example):
     projects = {p["name"]: p for p in stacks.resources(SS, "aws_codebuild_project").values()}
     assert sorted(projects) == ["acme-ml-model-deploy-build", "acme-ml-model-deploy-deploy", "acme-ml-model-deploy-trigger"]
-    build = yaml.safe_load(projects["acme-ml-model-deploy-build"]["source"]["buildspec"])
+    build = yaml.safe_load(as_sent(projects["acme-ml-model-deploy-build"]["source"]["buildspec"]))
     commands = "\n".join(build["phases"]["build"]["commands"])
     # The configuration folder the landing zone was synthesized from (config/ of this repository).
     assert 'mlops-tf synth --config "config" --account production --account staging' in commands
@@ -101,9 +101,9 @@ def test_buildspecs_render_valid_yaml_with_target_roles(stacks, resolved_example
     pre_build = "\n".join(build["phases"]["pre_build"]["commands"])
     assert "TF_VAR_" not in json.dumps(stacks[SS])  # no variable mechanism: the served package lives in SSM
     assert 'export TARGET_ACCOUNT="staging"' in pre_build
-    deploy = yaml.safe_load(projects["acme-ml-model-deploy-deploy"]["source"]["buildspec"])
+    deploy = yaml.safe_load(as_sent(projects["acme-ml-model-deploy-deploy"]["source"]["buildspec"]))
     assert deploy["phases"]["build"]["commands"][-1] == 'terraform -chdir="cdktf.out/stacks/${TARGET_ACCOUNT}" apply -input=false -auto-approve -lock-timeout=5m'
-    trigger = yaml.safe_load(projects["acme-ml-model-deploy-trigger"]["source"]["buildspec"])
+    trigger = yaml.safe_load(as_sent(projects["acme-ml-model-deploy-trigger"]["source"]["buildspec"]))
     assert "start-pipeline-execution --name \"acme-ml-model-deploy\"" in trigger["phases"]["build"]["commands"][1]
     for project in projects.values():
         assert project["encryption_key"].startswith("${aws_kms_key.")

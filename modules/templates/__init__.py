@@ -7,6 +7,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from modules.literal import json_text, text
+
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
@@ -15,9 +17,14 @@ def _environment() -> Environment:
 
 
 def render(name: str, **values: Any) -> str:
+    """Render a template as literal Terraform text: its shell `${VAR}` reaches AWS verbatim."""
+    return text(_raw(name, **values))
+
+
+def _raw(name: str, **values: Any) -> str:
     return _environment().get_template(name).render(**values)
 
 
 def render_json(name: str, **values: Any) -> str:
     """Render a JSON template and return it canonical (parsed and dumped with sorted keys)."""
-    return json.dumps(json.loads(render(name, **values)), sort_keys=True, separators=(",", ":"))
+    return json_text(json.loads(_raw(name, **values)))
