@@ -5,6 +5,8 @@ Controlled through environment variables (tests set them with monkeypatch; the s
   FAKE_TF_SHOW_DIR   folder with <account>.json documents for `show -json` (default: one resource to create)
   FAKE_TF_FAIL       comma list of account:step that exit 1 with a Terraform-style error
   FAKE_TF_OUTPUTS    folder with <account>.json documents for `output -json` (default: {})
+  FAKE_TF_SLEEP      seconds that `plan` and `apply` take (default 0), as a stand-in for AWS's time
+Each log line also has the call's "start" and "end" (time.time()), so tests can see which calls overlapped.
 """
 from __future__ import annotations
 
@@ -14,17 +16,24 @@ from pathlib import Path
 from typing import Any
 
 SCRIPT = r'''
-import json, os, sys
+import atexit, json, os, sys, time
 from pathlib import Path
 
+started = time.time()
 args = sys.argv[1:]
 chdir = Path(args[0].split("=", 1)[1]) if args and args[0].startswith("-chdir=") else Path.cwd()
 if args and args[0].startswith("-chdir="):
     args = args[1:]
 step = args[0] if args else ""
 account = chdir.name
-with open(os.environ["FAKE_TF_LOG"], "a") as log:
-    log.write(json.dumps({"argv": args, "chdir": str(chdir), "account": account}) + "\n")
+
+def record():
+    with open(os.environ["FAKE_TF_LOG"], "a") as log:
+        log.write(json.dumps({"argv": args, "chdir": str(chdir), "account": account, "start": started, "end": time.time()}) + "\n")
+
+atexit.register(record)
+if step in ("plan", "apply"):
+    time.sleep(float(os.environ.get("FAKE_TF_SLEEP") or 0))
 positional = [i for i, a in enumerate(args[1:]) if not a.startswith("-")]
 if positional and any(a.startswith("-") for a in args[1 + positional[0]:]):
     print("Error: flags must come before arguments (Go flag parsing)", file=sys.stderr)
