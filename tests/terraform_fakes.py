@@ -15,6 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+from typer.testing import CliRunner
+
+from cli.app import app
+
 SCRIPT = r'''
 import atexit, json, os, sys, time
 from pathlib import Path
@@ -105,3 +110,41 @@ def plan_doc(*changes: tuple[str, list[str]], outputs: dict[str, list[str]] | No
         "output_changes": {k: {"actions": v, "before": None, "after": "x", "after_unknown": False, "before_sensitive": False, "after_sensitive": False} for k, v in (outputs or {}).items()},
         "configuration": {"root_module": {}},
     }
+
+
+ORDER = ["management", "security", "data", "shared-services", "ml-exec", "ds-dev", "staging", "production"]
+
+
+class Env:
+    """A config copy, an output folder and a stand-in terraform whose calls are logged."""
+
+    def __init__(self, tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.config, self.out, self.state = config, tmp_path / "out", tmp_path / "state"
+        self.log = tmp_path / "tf.log"
+        self.show, self.outputs = tmp_path / "show", tmp_path / "outputs"
+        self.show.mkdir()
+        self.outputs.mkdir()
+        self.bin = write_fake_terraform(tmp_path)
+        monkeypatch.setenv("FAKE_TF_LOG", str(self.log))
+        monkeypatch.setenv("FAKE_TF_SHOW_DIR", str(self.show))
+        monkeypatch.setenv("FAKE_TF_OUTPUTS", str(self.outputs))
+        monkeypatch.setenv("FAKE_TF_FAIL", "")
+        self.monkeypatch = monkeypatch
+
+    def run(self, *args: str, input: str | None = None):
+        common = ["--config", str(self.config), "--terraform-bin", str(self.bin)]
+        if args[0] not in ("output", "lock"):
+            common += ["--state-dir", str(self.state)]
+        return CliRunner().invoke(app, [*args, *common, "--out", str(self.out)], input=input)
+
+    def calls(self) -> list[tuple[str, list[str]]]:
+        return [(c["account"], c["argv"]) for c in read_log(self.log)]
+
+    def reset_log(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+    def fail(self, *account_steps: str) -> None:
+        self.monkeypatch.setenv("FAKE_TF_FAIL", ",".join(account_steps))
+
+    def canned_show(self, account: str, doc: dict) -> None:
+        (self.show / f"{account}.json").write_text(json.dumps(doc))
