@@ -64,8 +64,9 @@ def apply_account(tf: Terraform, account: str, stack: Path, *, auto_approve: boo
 class Approver:
     """Asks one question at a time, with the live view paused; refuses clearly without a terminal."""
 
-    def __init__(self, view: runs.ProgressView) -> None:
+    def __init__(self, view: runs.ProgressView, tf: Terraform) -> None:
         self.view = view
+        self.tf = tf
         self.lock = threading.Lock()
 
     def __call__(self, summary: PlanSummary, saved: SavedPlan, reviewed: bool) -> None:
@@ -75,6 +76,9 @@ class Approver:
         with self.lock, self.view.paused():
             con = console()
             render([summary], con, title=f"Plan for {account}")
+            log = self.tf.log_path(saved.stack)
+            if log is not None and not self.tf.echo:
+                con.print(f"Terraform's plan output for {account}: {log}", highlight=False, markup=False)
             if not runs.stdin_is_terminal():
                 if not reviewed:
                     saved.discard()  # nobody has seen it: the next apply must not take it as reviewed
@@ -152,7 +156,7 @@ def apply(
     names = chosen_accounts(resolved, account, all_accounts)
     pending_synth = synth_for_apply(config, resolved, names, out, state_dir)
     tf, view = session(binary, names, "apply", as_json=as_json, title="Apply")
-    approver = Approver(view)
+    approver = Approver(view, tf)
     management = resolved.management().name
 
     def job(name: str) -> tuple[str, PlanSummary]:
