@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
+from cli.runs import closure, run_accounts
 from config import load, resolve
 from tests.terraform_fakes import ORDER, Env, plan_doc, read_log
 
@@ -165,3 +167,43 @@ def test_destroy_with_confirm_lists_dependents_and_destroys(env: Env) -> None:
     }
     assert env.calls()[-1] == ("ds-dev", ["apply", "-no-color", "-input=false", "plans/destroy.tfplan"])
     assert "Plan: planned ds-dev" in (env.out / "stacks" / "ds-dev" / "plans" / "destroy.log").read_text()
+
+
+def test_run_accounts_respects_dependencies_the_bound_and_stops_after_a_failure() -> None:
+    events: list[tuple[str, str]] = []
+    running, peak = [0], [0]
+    lock = threading.Lock()
+    failing: set[str] = set()
+
+    def job(name: str) -> str:
+        with lock:
+            events.append(("start", name))
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            if name in failing:
+                raise RuntimeError(f"{name} broke")
+            return name.upper()
+        finally:
+            with lock:
+                running[0] -= 1
+                events.append(("end", name))
+
+    names = ["a", "b", "c", "d", "e"]
+    deps = closure(names, {"b": ["a"], "c": ["x"], "x": ["b"], "d": ["a"], "e": []})
+    assert deps == {"a": set(), "b": {"a"}, "c": {"a", "b"}, "d": {"a"}, "e": set()}  # c waits for b through x
+    recorded: list[str] = []
+    outcomes = run_accounts(names, job, parallelism=3, deps=deps, after=lambda n, r: recorded.append(n))
+    assert {n: (o.state, o.result) for n, o in outcomes.items()} == {n: ("done", n.upper()) for n in names}
+    for name in names:
+        for dep in deps[name]:
+            assert events.index(("start", name)) > events.index(("end", dep))
+    assert peak[0] <= 3 and sorted(recorded) == names
+
+    # One at a time: the longest chain first (a, then b before d and e); b fails, nothing new starts.
+    events.clear()
+    failing.add("b")
+    outcomes = run_accounts(names, job, parallelism=1, deps=deps)
+    assert [n for kind, n in events if kind == "start"] == ["a", "b"]
+    assert {n: o.state for n, o in outcomes.items()} == {"a": "done", "b": "failed", "c": "not started", "d": "not started", "e": "not started"}
+    assert str(outcomes["b"].error) == "b broke"
