@@ -193,14 +193,17 @@ class ProgressView:
 
     @contextmanager
     def paused(self) -> Iterator[None]:
+        """Hide the live table while a question is asked; the other accounts keep running meanwhile."""
+        if self.live is None:
+            yield
+            return
         with self.lock:
-            if self.live is not None:
-                self.live.stop()
-            try:
-                yield
-            finally:
-                if self.live is not None:
-                    self.live.start()
+            self.live.stop()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.live.start()
 
     def _table(self) -> Any:
         from rich.table import Table
