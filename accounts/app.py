@@ -15,18 +15,28 @@ from modules.aws import preload
 
 from . import builder_for, common_builders, synth_worker
 from .base import AccountStack
+from .reads import Reads, recording
 
 # Files Terraform leaves in a stack folder that a new synth must keep (providers, lock, saved plans).
 TERRAFORM_LEFTOVERS = (".terraform", ".terraform.lock.hcl", "plans")
 
 
-def build_app(resolved: Resolved, names: Sequence[str], *, outdir: Path, stack_root: Path, state_dir: Path) -> App:
-    """An App holding the stacks of the named accounts. stack_root is where the stacks will finally live."""
+def build_app(
+    resolved: Resolved, names: Sequence[str], *, outdir: Path, stack_root: Path, state_dir: Path, reads: dict[str, Reads] | None = None,
+) -> App:
+    """An App holding the stacks of the named accounts. stack_root is where the stacks will finally live.
+
+    Each stack is built from its own recording view of `resolved`; `reads` receives, per stack, the
+    accounts it read (what incremental synth keys it on).
+    """
     preload()  # provider assembly (Node) and submodules (Python) load side by side
     app = App(outdir=str(outdir))
     for name in names:
-        account = resolved.accounts[name]
-        stack = AccountStack(app, resolved, account, stack_dir=stack_root / "stacks" / name, state_dir=state_dir)
+        view, record = recording(resolved)
+        if reads is not None:
+            reads[name] = record
+        account = view.accounts[name]
+        stack = AccountStack(app, view, account, stack_dir=stack_root / "stacks" / name, state_dir=state_dir)
         for build in common_builders():
             build(stack)
         build_kind = builder_for(account.kind)
@@ -36,9 +46,12 @@ def build_app(resolved: Resolved, names: Sequence[str], *, outdir: Path, stack_r
 
 
 def synthesize(
-    resolved: Resolved, names: Sequence[str] | None, out: Path, *, state_dir: Path, worker: synth_worker.Worker | None = None
+    resolved: Resolved, names: Sequence[str] | None, out: Path, *, state_dir: Path, worker: synth_worker.Worker | None = None,
+    reads: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """Synthesize the named accounts (all when None) into out/stacks/<account>/cdk.tf.json.
+
+    `reads` receives, per synthesized stack, the accounts whose configuration it read (see reads.py).
 
     Atomic: everything is written beside `out` first and swapped in at the end, so a failure leaves
     the previous output as it was. Stacks of accounts no longer configured are removed; stacks of
@@ -53,12 +66,16 @@ def synthesize(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         here = [n for n in selected if worker is None or n not in worker.names]
-        build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve()).synth()
+        records: dict[str, Reads] = {}
+        build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve(), reads=records).synth()
+        found = {n: r.as_list() for n, r in records.items()}
         if worker is not None:
-            _take_worker_stacks(worker, staging)
+            found.update(_take_worker_stacks(worker, staging))
             worker = None
+        if reads is not None:
+            reads.update(found)
         _keep_unselected(out, staging, [n for n in resolved.order if n not in selected])
-        for name in selected:
+        for name in resolved.order:
             _carry_terraform_files(out / "stacks" / name, staging / "stacks" / name)
         _normalize_manifest(staging, resolved.order)
         _swap(staging, out)
@@ -70,15 +87,17 @@ def synthesize(
     return selected
 
 
-def _take_worker_stacks(worker: synth_worker.Worker, staging: Path) -> None:
-    """Wait for the second process and move its stacks (and manifest entries) beside ours."""
+def _take_worker_stacks(worker: synth_worker.Worker, staging: Path) -> dict[str, list[str]]:
+    """Wait for the second process and move its stacks (and manifest entries) beside ours; returns its reads."""
     theirs = worker.join()
     ours = _read_manifest(staging)
     for name, entry in theirs.get("stacks", {}).items():
         os.replace(worker.outdir / "stacks" / name, staging / "stacks" / name)
         ours.setdefault("stacks", {})[name] = entry
     _write_manifest(staging, ours)
+    reads = json.loads((worker.outdir / synth_worker.READS_FILE).read_text(encoding="utf-8"))
     shutil.rmtree(worker.outdir)
+    return reads
 
 
 def _keep_unselected(out: Path, staging: Path, names: list[str]) -> None:
@@ -88,12 +107,20 @@ def _keep_unselected(out: Path, staging: Path, names: list[str]) -> None:
     for name in names:
         old = out / "stacks" / name
         if old.is_dir() and name in old_manifest.get("stacks", {}):
-            shutil.copytree(old, staging / "stacks" / name, symlinks=True)
+            # Terraform's own files (providers: hundreds of MB) are moved afterwards, not copied.
+            shutil.copytree(old, staging / "stacks" / name, symlinks=True, ignore=_top_level(old, TERRAFORM_LEFTOVERS))
             new_manifest.setdefault("stacks", {})[name] = old_manifest["stacks"][name]
     _write_manifest(staging, new_manifest)
 
 
+def _top_level(root: Path, names: Sequence[str]):
+    """A copytree ignore function that skips `names` directly under root only."""
+    return lambda folder, _entries: list(names) if Path(folder) == root else []
+
+
 def _carry_terraform_files(old: Path, new: Path) -> None:
+    if not new.is_dir():
+        return
     for item in TERRAFORM_LEFTOVERS:
         if (old / item).exists() and not (new / item).exists():
             os.replace(old / item, new / item)

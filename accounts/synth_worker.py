@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # From this many stacks on, a second process (one per core) synthesizes part of them.
 PARALLEL_MIN_STACKS = 12
+READS_FILE = "reads.json"  # beside the worker's manifest: the accounts each of its stacks read
 
 
 def selected_accounts(resolved: "Resolved", names: list[str] | None) -> list[str]:
@@ -95,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     from .app import build_app
 
     resolved = resolve(load(args.config))
-    build_app(resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir).synth()
+    reads: dict = {}
+    build_app(resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir, reads=reads).synth()
+    (args.outdir / READS_FILE).write_text(json.dumps({n: r.as_list() for n, r in reads.items()}), encoding="utf-8")
     return 0
 
 

@@ -1,54 +1,101 @@
-"""mlops-tf apply: apply saved plans (or plan and ask), account by account in apply order."""
+"""mlops-tf apply: apply saved plans (or plan and ask), in waves that follow the apply order.
+
+Every account whose dependencies (resolver flows with `first`, and the management account) are
+applied starts, at most --parallelism at once. The first failure stops new work, running applies
+finish, and each account is reported as applied, unchanged, failed, declined or not started.
+"""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from config import MlopsError, Resolved, UnresolvedAccountError
+from config import Resolved, UnresolvedAccountError
 
+from . import runs
 from .common import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json
-from .plan import AccountOption, AllOption, chosen_accounts, console, plan_account, progress, show_saved
-from .plan_summary import PlanSummary, render
+from .plan import AccountOption, AllOption, chosen_accounts, console, plan_account, session, show_saved
+from .plan_summary import PlanSummary, render, short
 from .synth import StateDirOption, run_synth
 from .terraform import SavedPlan, Terraform, TerraformBinOption, find_terraform, stack_dir
 
-AutoApproveOption = Annotated[bool, typer.Option("--auto-approve", help="Apply fresh plans without asking (for CI).")]
+AutoApproveOption = Annotated[
+    bool, typer.Option("--auto-approve", help="Apply without asking, also plans that destroy or replace stateful resources (for CI).")
+]
 
 
 class Declined(Exception):
-    """The user answered no at the approval prompt."""
+    """The user answered no at the approval prompt (exit 1)."""
 
 
-def apply_account(tf: Terraform, account: str, stack: Path, *, auto_approve: bool, con) -> tuple[str, PlanSummary]:
-    """Apply one stack: its saved plan if it matches the synthesized JSON, else a fresh plan after approval."""
+class Refused(Exception):
+    """Approval was needed but nobody can answer: standard input is not a terminal (exit 1)."""
+
+
+def apply_account(tf: Terraform, account: str, stack: Path, *, auto_approve: bool, approve: Callable[[PlanSummary, SavedPlan, bool], None]) -> tuple[str, PlanSummary]:
+    """Apply one stack: its saved plan if it matches the synthesized JSON, else a fresh plan.
+
+    Approval is asked (approve raises Declined or Refused) for a fresh plan, and for a reviewed saved
+    plan that destroys or replaces a stateful resource, unless auto_approve. Any apply, failed or
+    not, discards the saved plan: Terraform refuses an applied plan as stale.
+    """
     saved = SavedPlan(stack)
     if saved.matches():
-        con.print(f"{account}: applying the saved plan {saved.path} (it matches the synthesized configuration)")
         tf.ensure_init(account, stack)
-        summary = show_saved(tf, account, saved)
-        approved = True  # reviewed when `mlops-tf plan` printed it
+        summary, reviewed = show_saved(tf, account, saved), True  # reviewed when `mlops-tf plan` printed it
     else:
-        saved, summary = plan_account(tf, account, stack)
-        approved = auto_approve
-    render([summary], con, title=f"Plan for {account}")
+        (saved, summary), reviewed = plan_account(tf, account, stack), False
     if not summary.has_changes:
         saved.discard()
         return "unchanged", summary
-    if not approved:
-        question = f"Apply {summary.add} to add, {summary.change} to change, {summary.destroy} to destroy in account {account!r}?"
-        try:
-            approved = typer.confirm(question, default=False, err=True)
-        except typer.Abort:
-            approved = False
-        if not approved:
-            saved.discard()  # a declined plan must not be applied silently by the next `apply`
-            raise Declined(account)
-    tf.run(account, stack, "apply", "-input=false", saved.relpath)
-    saved.discard()  # applied plans are stale; Terraform would refuse them anyway
+    if not auto_approve and (not reviewed or summary.risky):
+        approve(summary, saved, reviewed)
+    try:
+        tf.run(account, stack, "apply", "-input=false", saved.relpath)
+    finally:
+        saved.discard()
     return "applied", summary
+
+
+class Approver:
+    """Asks one question at a time, with the live view paused; refuses clearly without a terminal."""
+
+    def __init__(self, view: runs.ProgressView, tf: Terraform) -> None:
+        self.view = view
+        self.tf = tf
+        self.lock = threading.Lock()
+
+    def __call__(self, summary: PlanSummary, saved: SavedPlan, reviewed: bool) -> None:
+        account = summary.account
+        why = (f"destroys or replaces {len(summary.risky)} stateful resource(s)" if summary.risky
+               else "is new (not reviewed with `mlops-tf plan`)")
+        with self.lock, self.view.paused():
+            con = console()
+            render([summary], con, title=f"Plan for {account}")
+            log = self.tf.log_path(saved.stack)
+            if log is not None and not self.tf.echo:
+                con.print(f"Terraform's plan output for {account}: {log}", highlight=False, markup=False)
+            if not runs.stdin_is_terminal():
+                if not reviewed:
+                    saved.discard()  # nobody has seen it: the next apply must not take it as reviewed
+                raise Refused(
+                    f"{account}: the plan {why} and standard input is not a terminal, so nobody can approve it; "
+                    f"review it (mlops-tf plan --account {account}), then run mlops-tf apply with --auto-approve"
+                )
+            question = f"Apply {summary.add} to add, {summary.change} to change, {summary.destroy} to destroy in account {account!r}?"
+            if summary.risky:
+                question = f"The plan for {account!r} {why} (listed above). {question}"
+            try:
+                approved = typer.confirm(question, default=False, err=True)
+            except typer.Abort:
+                approved = False
+            if not approved:
+                saved.discard()  # a declined plan must not be applied silently by the next `apply`
+                raise Declined(f"apply declined for {account}: nothing was applied there")
 
 
 def synth_for_apply(config: Path, resolved: Resolved, names: list[str], out: Path, state_dir: Path) -> set[str]:
@@ -83,58 +130,94 @@ def apply(
     account: AccountOption = None,
     all_accounts: AllOption = False,
     auto_approve: AutoApproveOption = False,
+    parallelism: runs.ParallelismOption = None,
     out: OutOption = DEFAULT_OUT,
     config: ConfigOption = DEFAULT_CONFIG,
     state_dir: StateDirOption = DEFAULT_STATE_DIR,
     terraform_bin: TerraformBinOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Apply the chosen accounts in apply order, stopping at the first failure.
+    """Apply the chosen accounts in waves that follow the apply order.
 
-    A saved plan from `mlops-tf plan` is applied as is while the synthesized JSON is unchanged;
-    otherwise mlops-tf plans first and asks before applying (--auto-approve skips the question).
+    An account starts once every account it depends on is applied (at most --parallelism at once);
+    the first failure stops new work and lets running applies finish. A saved plan from `mlops-tf plan`
+    is applied as is while the synthesized JSON is unchanged, unless it destroys or replaces a
+    stateful resource: then mlops-tf asks. Otherwise mlops-tf plans first and asks. Without a terminal
+    nobody can answer, so those applies are refused: --auto-approve applies without asking.
     After the management stack, the ids of created accounts go to config/accounts.lock.yaml.
-    Exit 3 when a step fails, 1 when an apply is declined.
+    Terraform's output goes to <out>/stacks/<account>/plans/apply.log.
+    Exit 3 when a step fails, 1 when an apply is declined or refused.
 
     Example: mlops-tf apply --all --auto-approve
     """
     binary = find_terraform(terraform_bin)
+    bound = runs.parallelism(parallelism)
     resolved = load_resolved(config)
     names = chosen_accounts(resolved, account, all_accounts)
-    deferred = synth_for_apply(config, resolved, names, out, state_dir)
-    tf = Terraform(binary, stream_to_stderr=as_json)
-    con = console()
-    results = {n: "skipped" for n in names}
-    summaries: dict[str, PlanSummary] = {}
-    try:
-        for position, name in enumerate(names, start=1):
-            if name in deferred:
-                run_synth(config, sorted(deferred), out, state_dir)  # resolves again: reads the new lock file
-                deferred = set()
-            progress(con, position, len(names), name, "apply")
-            results[name] = "failed"
-            results[name], summaries[name] = apply_account(tf, name, stack_dir(out, name), auto_approve=auto_approve, con=con)
-            if name == resolved.management().name:  # also when unchanged: the lock may be missing or stale
-                update_lock_after_management(tf, config, resolved, out, con)
-    except Declined as declined:
-        results[declined.args[0]] = "declined"
-        _report(results, summaries, as_json)
-        con.print(f"apply declined for {declined.args[0]}: nothing was applied there or after it")
-        raise typer.Exit(1) from None
-    except MlopsError:
-        _report(results, summaries, as_json)
-        raise
+    pending_synth = synth_for_apply(config, resolved, names, out, state_dir)
+    tf, view = session(binary, names, "apply", as_json=as_json, title="Apply")
+    approver = Approver(view, tf)
+    management = resolved.management().name
+
+    def job(name: str) -> tuple[str, PlanSummary]:
+        stack = stack_dir(out, name)
+        tf.start_log(stack)
+        try:
+            result, summary = apply_account(tf, name, stack, auto_approve=auto_approve, approve=approver)
+        except (Declined, Refused):
+            view.finish(name, "declined")
+            raise
+        except BaseException:
+            view.finish(name, "failed", f"see {tf.log_path(stack)}")
+            raise
+        view.finish(name, result, short(summary))
+        return result, summary
+
+    def after(name: str, _result: object) -> None:
+        """Runs while nothing else does (every account waits for the management stack)."""
+        if name != management:
+            return
+        update_lock_after_management(tf, config, resolved, out, console())  # also when unchanged: the lock may be stale
+        if pending_synth:
+            run_synth(config, sorted(pending_synth), out, state_dir)  # resolves again: reads the new lock file
+            pending_synth.clear()
+
+    deps = runs.closure(names, {n: resolved.dependencies(n) for n in resolved.order})
+    with view:
+        outcomes = runs.run_accounts(names, job, parallelism=bound, deps=deps, after=after)
+    results = {n: _result(o) for n, o in outcomes.items()}
+    summaries = {n: o.result[1] for n, o in outcomes.items() if o.result is not None}
     _report(results, summaries, as_json)
+    failed = [o for o in outcomes.values() if o.state == "failed"]
+    if not failed:
+        return
+    con = console()
+    for o in failed:
+        if isinstance(o.error, (Declined, Refused)):
+            con.print(str(o.error), highlight=False, markup=False)
+    if all(isinstance(o.error, (Declined, Refused)) for o in failed):
+        raise typer.Exit(1)
+    runs.raise_failures(outcomes, con)
+
+
+def _result(outcome: runs.Outcome) -> str:
+    if outcome.state == "not started":
+        return "not started"
+    if outcome.state == "done":
+        return outcome.result[0]
+    if isinstance(outcome.error, (Declined, Refused)):
+        return "declined" if isinstance(outcome.error, Declined) else "refused"
+    return "applied" if outcome.result is not None else "failed"  # applied, then recording the lock failed
 
 
 def _report(results: dict[str, str], summaries: dict[str, PlanSummary], as_json: bool) -> None:
-    """Which accounts applied, which failed, which were skipped."""
+    """Which accounts applied, which failed, which never started."""
     if as_json:
         print_json([{"account": n, "result": r, "plan": summaries[n].as_dict() if n in summaries else None} for n, r in results.items()])
         return
     from rich.table import Table
 
-    colors = {"applied": "green", "unchanged": "green", "failed": "bold red", "declined": "yellow", "skipped": "dim"}
+    colors = {"applied": "green", "unchanged": "green", "failed": "bold red", "declined": "yellow", "refused": "yellow", "not started": "dim"}
     table = Table(title="Apply")
     for column in ("account", "result", "add", "change", "destroy"):
         table.add_column(column)

@@ -1,4 +1,8 @@
-"""mlops-tf plan: synthesize the chosen stacks, then terraform init + plan into a saved plan, and summarize."""
+"""mlops-tf plan: synthesize the chosen stacks, then terraform init + plan into a saved plan, and summarize.
+
+Plans change nothing, so several accounts plan at the same time (--parallelism), each with its own
+log file; a live view shows where each one is.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,13 +10,14 @@ from typing import Annotated
 
 import typer
 
-from config import Resolved, TerraformError, UsageError
+from config import Resolved, UsageError
 
+from . import runs
 from .common import (
     DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved,
     print_json, select_accounts,
 )
-from .plan_summary import PlanSummary, render, summarize
+from .plan_summary import PlanSummary, render, short, summarize
 from .synth import StateDirOption, run_synth
 from .terraform import SavedPlan, Terraform, TerraformBinOption, find_terraform, stack_dir
 
@@ -39,8 +44,16 @@ def console(*, stderr: bool = True):
     return Console(stderr=stderr, width=160)
 
 
-def progress(con, position: int, total: int, account: str, what: str) -> None:
-    con.rule(f"[bold][{position}/{total}] {account}[/]: {what}")
+def session(binary: str, names: list[str], command: str, *, as_json: bool, title: str) -> tuple[Terraform, runs.ProgressView]:
+    """A runner and a progress view for one command over these accounts.
+
+    One account: Terraform's output streams through as it always did (and goes to the log). Several:
+    each account's output goes to its log file only, so nothing interleaves, and a live view shows them.
+    """
+    alone = len(names) == 1
+    view = runs.ProgressView(console(), names, title, live=not alone)
+    tf = Terraform(binary, stream_to_stderr=as_json, echo=alone, log_name=command, observer=view.step)
+    return tf, view
 
 
 def plan_account(tf: Terraform, account: str, stack: Path, *, destroy: bool = False) -> tuple[SavedPlan, PlanSummary]:
@@ -61,6 +74,7 @@ def show_saved(tf: Terraform, account: str, saved: SavedPlan) -> PlanSummary:
 def plan(
     account: AccountOption = None,
     all_accounts: AllOption = False,
+    parallelism: runs.ParallelismOption = None,
     out: OutOption = DEFAULT_OUT,
     config: ConfigOption = DEFAULT_CONFIG,
     state_dir: StateDirOption = DEFAULT_STATE_DIR,
@@ -69,28 +83,46 @@ def plan(
 ) -> None:
     """Synthesize the chosen stacks and run terraform init and plan in each, saving the plan.
 
+    Accounts plan at the same time, at most --parallelism at once; each account's Terraform output
+    goes to <out>/stacks/<account>/plans/plan.log (and to the terminal when one account is planned).
+    The first failure stops new plans; running ones finish.
+
     The saved plan (<out>/stacks/<account>/plans/tfplan) is what `mlops-tf apply` applies while the
     configuration is unchanged. The summary counts adds, changes and destroys and lists, in red, every
     destroy or replacement of a stateful resource (buckets, keys, tables, databases, Studio domains,
     accounts). With the cloud backend the plan runs in Terraform Cloud.
 
-    Example: mlops-tf plan --account staging
+    Example: mlops-tf plan --all --parallelism 8
     """
     binary = find_terraform(terraform_bin)  # before synth: a missing binary fails in a second
+    bound = runs.parallelism(parallelism)
     resolved = load_resolved(config)
     names = chosen_accounts(resolved, account, all_accounts)
     run_synth(config, names, out, state_dir)
-    tf = Terraform(binary, stream_to_stderr=as_json)
-    con = console()
-    summaries: list[PlanSummary] = []
-    try:
-        for position, name in enumerate(names, start=1):
-            progress(con, position, len(names), name, "plan")
-            summaries.append(plan_account(tf, name, stack_dir(out, name))[1])
-    except TerraformError:
+    tf, view = session(binary, names, "plan", as_json=as_json, title="Plan")
+
+    def job(name: str) -> PlanSummary:
+        stack = stack_dir(out, name)
+        tf.start_log(stack)
+        try:
+            summary = plan_account(tf, name, stack)[1]
+        except BaseException:
+            view.finish(name, "failed", f"see {tf.log_path(stack)}")
+            raise
+        view.finish(name, "planned", short(summary))
+        return summary
+
+    with view:
+        outcomes = runs.run_accounts(names, job, parallelism=bound)
+    for outcome in outcomes.values():
+        if outcome.state == "not started":
+            view.finish(outcome.account, "not started")
+    summaries = [o.result for o in outcomes.values() if o.state == "done"]
+    if any(o.state == "failed" for o in outcomes.values()):
+        con = console()
         if summaries:
             render(summaries, con, title="Planned before the failure")
-        raise
+        runs.raise_failures(outcomes, con)
     if as_json:
         print_json([s.as_dict() for s in summaries])
     else:

@@ -95,6 +95,14 @@ def _classify(actions: list[str]) -> str:
     return "none"
 
 
+def short(s: PlanSummary) -> str:
+    """One line for the progress view: +add ~change -destroy, and the stateful resources at risk."""
+    if not s.has_changes:
+        return "no changes"
+    text = f"+{s.add} ~{s.change} -{s.destroy}"
+    return f"{text}, [bold red]{len(s.risky)} stateful at risk[/]" if s.risky else text
+
+
 def render(summaries: list[PlanSummary], console: Any, *, title: str = "Plan") -> None:
     """A table of counts per account, then the stateful destroys and replacements in red."""
     from rich.table import Table

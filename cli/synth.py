@@ -35,20 +35,30 @@ def run_synth(
         if cached is not None:
             return cached
     resolved = load_resolved(config)
-    selected = select_accounts(resolved, names)
     from accounts import synth_worker
 
+    targets = synth_worker.selected_accounts(resolved, select_accounts(resolved, names))
+    keys = synth_cache.StackKeys(resolved, out, state_dir)
+    previous = synth_cache.previous_stacks(out)
+    # Incremental: stacks whose inputs (what they read) are unchanged are kept byte for byte.
+    kept = synth_cache.unchanged_stacks(out, keys, targets) if use_cache else {}
+    build = [n for n in targets if n not in kept]
+    stale = out.is_dir() and {p.name for p in (out / "stacks").glob("*")} - set(resolved.accounts)
+    if not build and not stale:
+        synth_cache.store(out, key, targets, synth_cache.stack_records(previous, keys, {}, kept, resolved.order))
+        return synth_cache.SynthResult(targets, cached=False, rebuilt=[])
     # A large landing zone's second process starts first, so it loads while this one loads cdktf.
-    worker = synth_worker.start(resolved, synth_worker.selected_accounts(resolved, selected), out, state_dir)
+    worker = synth_worker.start(resolved, build, out, state_dir)
     try:
         from accounts.app import synthesize  # the provider bindings load only on synth paths
     except BaseException:
         if worker is not None:
             worker.stop()
         raise
-    written = synthesize(resolved, selected, out, state_dir=state_dir, worker=worker)
-    synth_cache.store(out, key, written)
-    return synth_cache.SynthResult(written, cached=False)
+    reads: dict[str, list[str]] = {}
+    synthesize(resolved, build, out, state_dir=state_dir, worker=worker, reads=reads)
+    synth_cache.store(out, key, targets, synth_cache.stack_records(previous, keys, reads, kept, resolved.order))
+    return synth_cache.SynthResult(targets, cached=False, rebuilt=build)
 
 
 def check_output_folder(out: Path) -> None:
@@ -78,12 +88,16 @@ def synth(
     Deterministic (same configuration, byte-identical JSON) and atomic (a failure leaves the
     previous output as it was). Stacks of accounts no longer configured are removed. When neither
     the configuration nor mlops-tf changed since the last synth into --out, the stacks are kept as
-    they are without starting cdktf (--no-cache forces a new synthesis).
+    they are without starting cdktf. Otherwise only the stacks whose inputs changed (their own
+    account, or what they read of other accounts and the landing zone) are synthesized again; the
+    others are kept byte for byte (--no-cache synthesizes every stack).
 
     Example: mlops-tf synth --account staging --account production
     """
     written = run_synth(config, account, out, state_dir, use_cache=not no_cache)
-    if written.cached:
+    if written.cached or not written.rebuilt:
         typer.echo(f"up to date: {len(written)} stack(s) in {out / 'stacks'} (inputs unchanged; --no-cache to force): {', '.join(written)}")
     else:
-        typer.echo(f"synthesized {len(written)} stack(s) into {out / 'stacks'}: {', '.join(written)}")
+        kept = [n for n in written if n not in written.rebuilt]
+        note = f"; {len(kept)} unchanged, kept as they were: {', '.join(kept)}" if kept else ""
+        typer.echo(f"synthesized {len(written.rebuilt)} stack(s) into {out / 'stacks'}: {', '.join(written.rebuilt)}{note}")

@@ -7,6 +7,12 @@ the provider bindings, constructs and jsii, the accounts asked for and the outpu
 file the synthesis wrote, so an output someone edited or deleted is synthesized again.
 
 Nothing here imports cdktf: a cache hit answers as fast as `validate`.
+
+Incremental synth: when the whole key misses, each stack has its own key, over the code and
+versions, the landing zone (every file of the configuration folder except the account files and
+the lock file), the names and kinds of all accounts, the paths, and what the stack read while it
+was last built (accounts/reads.py: `ds-dev:account_id`, `data:config.data`, ...). Stacks whose key
+and files are unchanged are kept byte for byte; only the others are synthesized again.
 """
 from __future__ import annotations
 
@@ -18,9 +24,16 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from accounts.reads import EVERY_ACCOUNT, fingerprint
+from config.lockfile import LOCK_FILE
+
+if TYPE_CHECKING:
+    from config import Resolved
 
 CACHE_FILE = ".mlops-tf-cache.json"
-FORMAT = "mlops-tf-synth-cache/1"
+FORMAT = "mlops-tf-synth-cache/2"
 CODE_PACKAGES = ("config", "modules", "accounts")
 CODE_SUFFIXES = frozenset({".py", ".j2", ".json"})
 DISTRIBUTIONS = ("mlops-tf", "cdktf", "cdktf-cdktf-provider-aws", "constructs", "jsii")
@@ -29,11 +42,13 @@ TERRAFORM_FILES = frozenset({"plans"})  # besides hidden files such as .terrafor
 
 
 class SynthResult(list):
-    """The account names a synthesis wrote (a list), plus whether they came from the cache."""
+    """The account names a synthesis wrote (a list), whether they came from the cache, and which
+    stacks were synthesized again (the others were kept as they were)."""
 
-    def __init__(self, names: Iterable[str], *, cached: bool) -> None:
+    def __init__(self, names: Iterable[str], *, cached: bool, rebuilt: Iterable[str] | None = None) -> None:
         super().__init__(names)
         self.cached = cached
+        self.rebuilt = [] if cached else list(self if rebuilt is None else rebuilt)
 
 
 def code_roots() -> list[Path]:
@@ -70,16 +85,20 @@ def _version(distribution: str) -> str:
         return "missing"
 
 
-def cache_key(
-    config_dir: Path, names: Sequence[str] | None, out: Path, state_dir: Path, *, roots: Sequence[Path] | None = None
-) -> str:
-    """A hash of every input of a synthesis (see the module docstring)."""
-    digest = hashlib.sha256(FORMAT.encode())
+def _feed_code(digest: "hashlib._Hash", roots: Sequence[Path] | None) -> None:
     digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\0".encode())
     for distribution in DISTRIBUTIONS:
         digest.update(f"{distribution}=={_version(distribution)}\0".encode())
     for i, root in enumerate(code_roots() if roots is None else roots):
         _feed_tree(digest, f"code{i}", root, CODE_SUFFIXES)
+
+
+def cache_key(
+    config_dir: Path, names: Sequence[str] | None, out: Path, state_dir: Path, *, roots: Sequence[Path] | None = None
+) -> str:
+    """A hash of every input of a synthesis (see the module docstring)."""
+    digest = hashlib.sha256(FORMAT.encode())
+    _feed_code(digest, roots)
     _feed_tree(digest, "config", Path(config_dir), None)
     selection = ",".join(sorted(set(names))) if names else "*"
     digest.update(f"accounts={selection}\0out={Path(out).resolve()}\0state={Path(state_dir).resolve()}\0".encode())
@@ -103,13 +122,18 @@ def output_files(out: Path) -> dict[str, str]:
     return {rel: _hash(path) for rel, path in files.items()}
 
 
-def lookup(out: Path, key: str) -> SynthResult | None:
-    """The cached result when the key matches and every recorded file is present and untouched."""
+def _read_record(out: Path) -> dict | None:
     try:
         record = json.loads((out / CACHE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("key") != key:
+    return record if isinstance(record, dict) and record.get("format") == FORMAT else None
+
+
+def lookup(out: Path, key: str) -> SynthResult | None:
+    """The cached result when the key matches and every recorded file is present and untouched."""
+    record = _read_record(out)
+    if record is None or record.get("key") != key:
         return None
     recorded = record.get("files")
     if not isinstance(recorded, dict):
@@ -125,9 +149,10 @@ def lookup(out: Path, key: str) -> SynthResult | None:
     return SynthResult(record.get("written", []), cached=True)
 
 
-def store(out: Path, key: str, written: Sequence[str]) -> None:
-    """Record the key and the output's fingerprint; a cache that cannot be written is only slower."""
-    record = {"format": FORMAT, "key": key, "written": list(written), "files": output_files(out)}
+def store(out: Path, key: str, written: Sequence[str], stacks: dict[str, dict] | None = None) -> None:
+    """Record the key and the output's fingerprint (and each stack's key and reads); a cache that
+    cannot be written is only slower."""
+    record = {"format": FORMAT, "key": key, "written": list(written), "files": output_files(out), "stacks": stacks or {}}
     path = out / CACHE_FILE
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -135,3 +160,79 @@ def store(out: Path, key: str, written: Sequence[str]) -> None:
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
+
+
+class StackKeys:
+    """Per-stack keys of one configuration (see the module docstring); computed without cdktf."""
+
+    def __init__(self, resolved: "Resolved", out: Path, state_dir: Path, *, roots: Sequence[Path] | None = None) -> None:
+        self.resolved = resolved
+        digest = hashlib.sha256(f"{FORMAT}/stack".encode())
+        _feed_code(digest, roots)
+        config_dir = Path(resolved.config.root)
+        for path in _files(config_dir, None):
+            rel = path.relative_to(config_dir)
+            if rel.parts[0] == "accounts" and path.suffix in (".yaml", ".yml") or rel.as_posix() == LOCK_FILE:
+                continue  # accounts count through what each stack read of them
+            digest.update(f"config:{rel.as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        kinds = ",".join(f"{n}={a.kind}" for n, a in sorted(resolved.accounts.items()))
+        digest.update(f"accounts={kinds}\0config={config_dir.resolve()}\0out={Path(out).resolve()}\0state={Path(state_dir).resolve()}\0".encode())
+        self.base = digest.hexdigest()
+        self._seen: dict[str, str] = {}
+
+    def key(self, name: str, reads: Sequence[str]) -> str:
+        """The key of one stack: the shared part, the stack's own account, and what it read."""
+        # its own account whole (any edit of its file rebuilds it), and what it read of the others
+        items = sorted(self.resolved.accounts) if EVERY_ACCOUNT in reads else sorted({name, *reads})
+        digest = hashlib.sha256(f"{self.base}\0stack={name}\0".encode())
+        for item in items:
+            if item not in self._seen:
+                self._seen[item] = fingerprint(self.resolved, item)
+            digest.update(f"{item}={self._seen[item]}\0".encode())
+        return digest.hexdigest()
+
+
+def previous_stacks(out: Path) -> dict[str, dict]:
+    """Per-stack entries of the last synthesis into out (read before a new one replaces the folder)."""
+    stacks = (_read_record(out) or {}).get("stacks")
+    return {n: e for n, e in stacks.items() if isinstance(e, dict)} if isinstance(stacks, dict) else {}
+
+
+def unchanged_stacks(out: Path, keys: StackKeys, names: Sequence[str]) -> dict[str, dict]:
+    """The stacks among `names` whose recorded key still holds and whose files are untouched."""
+    record = _read_record(out)
+    if record is None:
+        return {}
+    recorded_stacks, recorded_files = record.get("stacks"), record.get("files")
+    if not isinstance(recorded_stacks, dict) or not isinstance(recorded_files, dict):
+        return {}
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("stacks", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    current = output_files(out)
+    kept = {}
+    for name in names:
+        entry = recorded_stacks.get(name)
+        if not isinstance(entry, dict) or name not in manifest or not isinstance(entry.get("reads"), list):
+            continue
+        prefix = f"stacks/{name}/"
+        theirs = {rel: digest for rel, digest in recorded_files.items() if rel.startswith(prefix)}
+        if not theirs or theirs != {rel: digest for rel, digest in current.items() if rel.startswith(prefix)}:
+            continue
+        if entry.get("key") == keys.key(name, entry["reads"]):
+            kept[name] = entry
+    return kept
+
+
+def stack_records(
+    previous: dict[str, dict], keys: StackKeys, reads: dict[str, list[str]], kept: dict[str, dict], configured: Iterable[str],
+) -> dict[str, dict]:
+    """What to record per stack after a synthesis: new keys for the stacks just built, the previous
+    entries for the configured stacks kept as they were."""
+    records = {n: previous[n] for n in configured if n in previous}
+    records.update(kept)
+    for name, names_read in reads.items():
+        records[name] = {"key": keys.key(name, names_read), "reads": names_read}
+    return records

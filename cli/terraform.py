@@ -1,7 +1,10 @@
 """The Terraform runner: finds terraform (or tofu), runs one step in one stack folder, maps failures.
 
-Every step runs as `<bin> -chdir=<stack folder> <step> ...`, with Terraform's own output streamed
-through line by line. A failing step raises TerraformError (exit 3) naming the account and the step.
+Every step runs as `<bin> -chdir=<stack folder> <step> ...`. Terraform's own output goes line by line
+to the account's log file (<stack>/plans/<command>.log) and, when one account runs alone, to the
+terminal too. A failing step raises TerraformError (exit 3) naming the account and the step.
+Several accounts may run at once, each in its own thread: nothing here is shared between them but
+the read-only settings.
 """
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -62,45 +66,97 @@ def stack_dir(out: Path, account: str) -> Path:
 
 
 class Terraform:
-    """Runs steps of one binary. Streamed output goes to stdout, or stderr when stdout carries JSON."""
+    """Runs steps of one binary.
 
-    def __init__(self, binary: str, *, stream_to_stderr: bool = False) -> None:
+    echo: stream Terraform's output to the terminal (stdout, or stderr when stdout carries JSON);
+    log_name: also append it to <stack>/plans/<log_name>.log; observer(account, step) hears of every
+    step as it starts (the progress view).
+    """
+
+    def __init__(
+        self, binary: str, *, stream_to_stderr: bool = False, echo: bool = True, log_name: str | None = None,
+        observer: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.binary = binary
         self.stream = sys.stderr if stream_to_stderr else sys.stdout
+        self.echo = echo
+        self.log_name = log_name
+        self.observer = observer
         self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
 
     def _color(self) -> list[str]:
-        return [] if self.stream.isatty() else ["-no-color"]
+        return [] if self.echo and self.stream.isatty() else ["-no-color"]
 
     def command(self, stack: Path, step: str, *args: str) -> list[str]:
         return [self.binary, f"-chdir={stack}", step, *args]
 
+    def log_path(self, stack: Path) -> Path | None:
+        return None if self.log_name is None else stack / "plans" / f"{self.log_name}.log"
+
+    def start_log(self, stack: Path) -> None:
+        """Begin this command's log of the account afresh (one log file per account and command)."""
+        path = self.log_path(stack)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")
+
+    def _open_log(self, stack: Path, cmd: list[str]) -> IO[str] | None:
+        path = self.log_path(stack)
+        if path is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log = path.open("a", encoding="utf-8")
+        log.write(f"$ {' '.join([Path(cmd[0]).name, *cmd[1:]])}\n")
+        return log
+
+    def _observe(self, account: str, step: str) -> None:
+        if self.observer is not None:
+            self.observer(account, step)
+
     def run(self, account: str, stack: Path, step: str, *args: str) -> None:
         """Run a step with its output streamed; raise TerraformError naming account and step on failure."""
         cmd = self.command(stack, step, *self._color(), *args)  # flags before a positional plan file
+        self._observe(account, step)
+        log = self._open_log(stack, cmd)
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env, bufsize=1)
-        except OSError as exc:
-            raise TerraformError(f"{account}: cannot run {self.binary}: {exc}") from None
-        tail: list[str] = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            self.stream.write(line)
-            self.stream.flush()
-            tail = (tail + [line.rstrip("\n")])[-200:]
-        code = proc.wait()
+            try:
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env, bufsize=1)
+            except OSError as exc:
+                raise TerraformError(f"{account}: cannot run {self.binary}: {exc}") from None
+            tail: list[str] = []
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if self.echo:
+                    self.stream.write(line)
+                    self.stream.flush()
+                if log is not None:
+                    log.write(line)
+                    log.flush()
+                tail = (tail + [line.rstrip("\n")])[-200:]
+            code = proc.wait()
+            if log is not None:
+                log.write(f"[exit {code}]\n")
+        finally:
+            if log is not None:
+                log.close()
         if code != 0:
-            raise TerraformError(_failure(account, step, stack, code, tail))
+            raise TerraformError(_failure(account, step, stack, code, tail, self.log_path(stack)))
 
     def capture(self, account: str, stack: Path, step: str, *args: str) -> str:
         """Run a step that prints data (show -json, output -json) and return its standard output."""
         cmd = self.command(stack, step, *args)
+        self._observe(account, step)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, env=self.env, check=False)
         except OSError as exc:
             raise TerraformError(f"{account}: cannot run {self.binary}: {exc}") from None
+        log = self._open_log(stack, cmd)
+        if log is not None:
+            with log:  # the data itself is not logged (a plan's JSON is large); its errors are
+                log.write(f"{proc.stderr}[exit {proc.returncode}]\n")
         if proc.returncode != 0:
-            raise TerraformError(_failure(account, step, stack, proc.returncode, proc.stderr.splitlines() + proc.stdout.splitlines()))
+            lines = proc.stderr.splitlines() + proc.stdout.splitlines()
+            raise TerraformError(_failure(account, step, stack, proc.returncode, lines, self.log_path(stack)))
         return proc.stdout
 
     def capture_json(self, account: str, stack: Path, step: str, *args: str) -> Any:
@@ -120,11 +176,13 @@ class Terraform:
             self.init(account, stack)
 
 
-def _failure(account: str, step: str, stack: Path, code: int, lines: list[str]) -> str:
+def _failure(account: str, step: str, stack: Path, code: int, lines: list[str], log: Path | None = None) -> str:
     message = f"terraform {step} failed for account {account!r} (exit {code}) in {stack}"
     first_error = next((_unbox(line) for line in lines if _unbox(line).startswith("Error:")), None)
     if first_error:
         message += f": {first_error}"
+    if log is not None:
+        message += f"\nTerraform's full output: {log}"
     if any(marker in line for line in lines for marker in PROVIDER_DOWNLOAD_MARKERS):
         message += (
             "\nTerraform could not download the AWS provider: allow access to registry.terraform.io, or configure "

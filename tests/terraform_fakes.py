@@ -5,6 +5,8 @@ Controlled through environment variables (tests set them with monkeypatch; the s
   FAKE_TF_SHOW_DIR   folder with <account>.json documents for `show -json` (default: one resource to create)
   FAKE_TF_FAIL       comma list of account:step that exit 1 with a Terraform-style error
   FAKE_TF_OUTPUTS    folder with <account>.json documents for `output -json` (default: {})
+  FAKE_TF_SLEEP      seconds that `plan` and `apply` take (default 0), as a stand-in for AWS's time
+Each log line also has the call's "start" and "end" (time.time()), so tests can see which calls overlapped.
 """
 from __future__ import annotations
 
@@ -13,18 +15,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+from typer.testing import CliRunner
+
+from cli.app import app
+
 SCRIPT = r'''
-import json, os, sys
+import atexit, json, os, sys, time
 from pathlib import Path
 
+started = time.time()
 args = sys.argv[1:]
 chdir = Path(args[0].split("=", 1)[1]) if args and args[0].startswith("-chdir=") else Path.cwd()
 if args and args[0].startswith("-chdir="):
     args = args[1:]
 step = args[0] if args else ""
 account = chdir.name
-with open(os.environ["FAKE_TF_LOG"], "a") as log:
-    log.write(json.dumps({"argv": args, "chdir": str(chdir), "account": account}) + "\n")
+
+def record():
+    with open(os.environ["FAKE_TF_LOG"], "a") as log:
+        log.write(json.dumps({"argv": args, "chdir": str(chdir), "account": account, "start": started, "end": time.time()}) + "\n")
+
+atexit.register(record)
+if step in ("plan", "apply"):
+    time.sleep(float(os.environ.get("FAKE_TF_SLEEP") or 0))
 positional = [i for i, a in enumerate(args[1:]) if not a.startswith("-")]
 if positional and any(a.startswith("-") for a in args[1 + positional[0]:]):
     print("Error: flags must come before arguments (Go flag parsing)", file=sys.stderr)
@@ -96,3 +110,41 @@ def plan_doc(*changes: tuple[str, list[str]], outputs: dict[str, list[str]] | No
         "output_changes": {k: {"actions": v, "before": None, "after": "x", "after_unknown": False, "before_sensitive": False, "after_sensitive": False} for k, v in (outputs or {}).items()},
         "configuration": {"root_module": {}},
     }
+
+
+ORDER = ["management", "security", "data", "shared-services", "ml-exec", "ds-dev", "staging", "production"]
+
+
+class Env:
+    """A config copy, an output folder and a stand-in terraform whose calls are logged."""
+
+    def __init__(self, tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.config, self.out, self.state = config, tmp_path / "out", tmp_path / "state"
+        self.log = tmp_path / "tf.log"
+        self.show, self.outputs = tmp_path / "show", tmp_path / "outputs"
+        self.show.mkdir()
+        self.outputs.mkdir()
+        self.bin = write_fake_terraform(tmp_path)
+        monkeypatch.setenv("FAKE_TF_LOG", str(self.log))
+        monkeypatch.setenv("FAKE_TF_SHOW_DIR", str(self.show))
+        monkeypatch.setenv("FAKE_TF_OUTPUTS", str(self.outputs))
+        monkeypatch.setenv("FAKE_TF_FAIL", "")
+        self.monkeypatch = monkeypatch
+
+    def run(self, *args: str, input: str | None = None):
+        common = ["--config", str(self.config), "--terraform-bin", str(self.bin)]
+        if args[0] not in ("output", "lock"):
+            common += ["--state-dir", str(self.state)]
+        return CliRunner().invoke(app, [*args, *common, "--out", str(self.out)], input=input)
+
+    def calls(self) -> list[tuple[str, list[str]]]:
+        return [(c["account"], c["argv"]) for c in read_log(self.log)]
+
+    def reset_log(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+    def fail(self, *account_steps: str) -> None:
+        self.monkeypatch.setenv("FAKE_TF_FAIL", ",".join(account_steps))
+
+    def canned_show(self, account: str, doc: dict) -> None:
+        (self.show / f"{account}.json").write_text(json.dumps(doc))

@@ -6,53 +6,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from cli.app import app
 from tests.helpers import replace_text
-from tests.terraform_fakes import plan_doc, read_log, write_fake_terraform
-
-ORDER = ["management", "security", "data", "shared-services", "ml-exec", "ds-dev", "staging", "production"]
-
-
-class Env:
-    """A config copy, an output folder and a stand-in terraform whose calls are logged."""
-
-    def __init__(self, tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.config, self.out, self.state = config, tmp_path / "out", tmp_path / "state"
-        self.log = tmp_path / "tf.log"
-        self.show, self.outputs = tmp_path / "show", tmp_path / "outputs"
-        self.show.mkdir()
-        self.outputs.mkdir()
-        self.bin = write_fake_terraform(tmp_path)
-        monkeypatch.setenv("FAKE_TF_LOG", str(self.log))
-        monkeypatch.setenv("FAKE_TF_SHOW_DIR", str(self.show))
-        monkeypatch.setenv("FAKE_TF_OUTPUTS", str(self.outputs))
-        monkeypatch.setenv("FAKE_TF_FAIL", "")
-        self.monkeypatch = monkeypatch
-
-    def run(self, *args: str, input: str | None = None):
-        common = ["--config", str(self.config), "--terraform-bin", str(self.bin)]
-        if args[0] not in ("output", "lock"):
-            common += ["--state-dir", str(self.state)]
-        return CliRunner().invoke(app, [*args, *common, "--out", str(self.out)], input=input)
-
-    def calls(self) -> list[tuple[str, list[str]]]:
-        return [(c["account"], c["argv"]) for c in read_log(self.log)]
-
-    def reset_log(self) -> None:
-        self.log.unlink(missing_ok=True)
-
-    def fail(self, *account_steps: str) -> None:
-        self.monkeypatch.setenv("FAKE_TF_FAIL", ",".join(account_steps))
-
-    def canned_show(self, account: str, doc: dict) -> None:
-        (self.show / f"{account}.json").write_text(json.dumps(doc))
-
+from tests.terraform_fakes import ORDER, Env, plan_doc, read_log
 
 @pytest.fixture
 def env(tmp_path: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
     return Env(tmp_path, config_copy, monkeypatch)
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard input counts as a terminal (CliRunner's is not), so mlops-tf asks instead of refusing."""
+    monkeypatch.setattr("cli.runs.stdin_is_terminal", lambda: True)
 
 
 def test_plan_runs_init_plan_show_in_the_stack_folder_and_saves_the_plan(env: Env) -> None:
@@ -66,6 +32,9 @@ def test_plan_runs_init_plan_show_in_the_stack_folder_and_saves_the_plan(env: En
         ("staging", ["show", "-json", "plans/tfplan"]),
     ]
     assert (stack / "plans" / "tfplan").read_text() == "fake plan of staging"
+    log = (stack / "plans" / "plan.log").read_text()  # one account: streamed through and logged
+    assert "Plan: planned staging" in log and "Plan: planned staging" in result.stdout
+    assert log.index("init -no-color") < log.index("plan -no-color") < log.index("show -json")
     meta = json.loads((stack / "plans" / "tfplan.meta.json").read_text())
     import hashlib
 
@@ -79,8 +48,8 @@ def test_plan_all_follows_apply_order_and_prints_json(env: Env) -> None:
     env.canned_show("data", plan_doc(("aws_s3_bucket.lake", ["delete", "create"]), ("aws_iam_role.r", ["update"])))
     result = env.run("plan", "--all", "--json")
     assert result.exit_code == 0, result.output
-    assert [a for a, argv in env.calls() if argv[0] == "plan"] == ORDER
-    rows = json.loads(result.stdout)  # Terraform's own output went to stderr, stdout is pure JSON
+    assert sorted(a for a, argv in env.calls() if argv[0] == "plan") == sorted(ORDER)
+    rows = json.loads(result.stdout)  # progress went to stderr, Terraform's output to log files: stdout is pure JSON
     assert [r["account"] for r in rows] == ORDER
     data = rows[ORDER.index("data")]
     assert (data["add"], data["change"], data["destroy"], data["replace"]) == (1, 1, 1, 1)
@@ -91,12 +60,15 @@ def test_plan_all_follows_apply_order_and_prints_json(env: Env) -> None:
 
 def test_plan_stops_at_the_first_failure_naming_account_and_step(env: Env) -> None:
     env.fail("data:init")
-    result = env.run("plan", "--all")
+    result = env.run("plan", "--all", "--parallelism", "1")
     assert result.exit_code == 3
     assert "terraform init failed for account 'data' (exit 1)" in result.stderr
     assert "Error: init went wrong in data" in result.stderr
     assert "Traceback" not in result.output
     assert [a for a, argv in env.calls() if argv[0] == "init"] == ["management", "security", "data"]
+    assert f"Terraform's full output: {env.out / 'stacks' / 'data' / 'plans' / 'plan.log'}" in result.stderr
+    assert "Error: init went wrong in data" in (env.out / "stacks" / "data" / "plans" / "plan.log").read_text()
+    assert "not started after the failure: shared-services, ml-exec, ds-dev, staging, production" in result.stderr
 
 
 def test_plan_needs_account_or_all(env: Env) -> None:
@@ -120,7 +92,7 @@ def test_apply_uses_the_matching_saved_plan_without_asking(env: Env) -> None:
     assert "applied" in result.stdout
 
 
-def test_apply_replans_and_asks_when_the_configuration_changed(env: Env) -> None:
+def test_apply_replans_and_asks_when_the_configuration_changed(env: Env, terminal: None) -> None:
     assert env.run("plan", "--account", "staging").exit_code == 0
     replace_text(env.config / "landing-zone.yaml", "owner: platform-team", "owner: ml-team")
     env.reset_log()
@@ -139,17 +111,21 @@ def test_apply_replans_and_asks_when_the_configuration_changed(env: Env) -> None
 def test_apply_all_stops_at_first_failure_and_reports(env: Env) -> None:
     env.fail("shared-services:apply")
     lock_before = (env.config / "accounts.lock.yaml").read_text()
-    result = env.run("apply", "--all", "--auto-approve", "--json")
+    result = env.run("apply", "--all", "--auto-approve", "--json", "--parallelism", "1")
     # the stand-in's management stack has no account_ids output: the lock must stay, not be emptied
     assert (env.config / "accounts.lock.yaml").read_text() == lock_before
     assert result.exit_code == 3
     assert "terraform apply failed for account 'shared-services'" in result.stderr
-    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["management", "security", "data", "shared-services"]
+    # one at a time: the accounts with the longest chains of dependents first (security before the
+    # rest, data and ml-exec before staging and production), then apply order
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["management", "security", "data", "ml-exec", "shared-services"]
     report = {r["account"]: r["result"] for r in json.loads(result.stdout)}
     assert report == {
         "management": "applied", "security": "applied", "data": "applied", "shared-services": "failed",
-        "ml-exec": "skipped", "ds-dev": "skipped", "staging": "skipped", "production": "skipped",
+        "ml-exec": "applied", "ds-dev": "not started", "staging": "not started", "production": "not started",
     }
+    # the failed apply's saved plan is gone: Terraform would refuse it as stale
+    assert not (env.out / "stacks" / "shared-services" / "plans" / "tfplan").exists()
 
 
 def test_apply_skips_unchanged_stacks(env: Env) -> None:
@@ -191,7 +167,7 @@ def test_destroy_refuses_production_without_force(env: Env) -> None:
     assert env.calls() == []
 
 
-def test_destroy_requires_typing_the_account_name(env: Env) -> None:
+def test_destroy_requires_typing_the_account_name(env: Env, terminal: None) -> None:
     result = env.run("destroy", "--account", "staging", input="production\n")
     assert result.exit_code == 1
     assert "Type the account name to confirm" in result.output
@@ -223,7 +199,11 @@ def test_apply_all_creates_accounts_first_then_synthesizes_the_rest(env: Env) ->
     (env.outputs / "management.json").write_text(json.dumps({"account_ids": {"value": ids}}))
     result = env.run("apply", "--all", "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ORDER
+    applies = [c for c in read_log(env.log) if c["argv"][0] == "apply"]
+    assert sorted(c["account"] for c in applies) == sorted(ORDER)
+    # management alone first; the others were synthesized after its ids were recorded, then applied
+    management = next(c for c in applies if c["account"] == "management")
+    assert all(c["start"] >= management["end"] for c in read_log(env.log) if c["account"] != "management")
     assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {"accounts": ids}
     ds_dev = json.loads((env.out / "stacks" / "ds-dev" / "cdk.tf.json").read_text())
     assert ds_dev["provider"]["aws"][0]["assume_role"][0]["role_arn"] == "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"
