@@ -8,7 +8,11 @@ name check below and `mlops-tf tfc`, which lists the workspace variables pointin
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .errors import ConfigError
+from .schema.tfc import DEFAULT_PROJECT, WORKSPACE_NAME_MAX
 
 if TYPE_CHECKING:
     from .errors import Diagnostic
@@ -56,6 +60,83 @@ def workspace_variables(r: "Resolved", account: str) -> dict[str, str]:
     return {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": run_role_arn(r, account)}
 
 
+# https://developer.hashicorp.com/terraform/cloud-docs/workspaces/settings/run-triggers: up to 20 source workspaces each.
+RUN_TRIGGER_SOURCES_MAX = 20
+
+
+@dataclass(frozen=True)
+class WorkspaceSpec:
+    """One account's workspace, as `mlops-tf tfc` creates it."""
+
+    account: str
+    name: str
+    working_directory: str  # <working_directory_root>/stacks/<account>, where the committed JSON lives
+    execution_mode: str  # remote | agent | local (management only, while its run roles do not exist)
+    vcs: bool  # connected to the repository (never while local: runs come from your machine then)
+    variables: dict[str, str]  # environment variables of the workspace
+
+
+def workspace_specs(r: "Resolved", *, bootstrap: bool = False) -> list[WorkspaceSpec]:
+    """Every account's workspace in apply order.
+
+    bootstrap: the management workspace runs locally (state only in Terraform Cloud) because the run
+    roles that remote runs assume are created by the management stack itself.
+    """
+    settings = r.landing_zone.state_backend.workspaces
+    specs = []
+    for name in r.order:
+        local = bootstrap and name == r.management().name
+        specs.append(WorkspaceSpec(
+            account=name,
+            name=r.workspace_name(name),
+            working_directory=f"{settings.working_directory_root}/stacks/{name}",
+            execution_mode="local" if local else settings.execution_mode,
+            vcs=settings.vcs_repo is not None and not local,
+            variables={} if local or not run_roles_enabled(r) else workspace_variables(r, name),
+        ))
+    return specs
+
+
+def run_triggers(r: "Resolved") -> list[tuple[str, str]]:
+    """(source, target) account pairs: an apply in source queues a run in target, one per apply-order edge."""
+    edges = [(first, name) for name in r.order for first in r.dependencies(name)]
+    for name in r.order:
+        sources = [s for s, t in edges if t == name]
+        if len(sources) > RUN_TRIGGER_SOURCES_MAX:
+            raise ConfigError([r.config.error(name, ("name",), (
+                f"the workspace of {name!r} would need {len(sources)} run triggers; Terraform Cloud allows "
+                f"{RUN_TRIGGER_SOURCES_MAX} source workspaces per workspace"))])
+    return edges
+
+
+def creates_project(r: "Resolved") -> bool:
+    """Every organization has the Default Project: it is looked up, any other project is created."""
+    return r.landing_zone.state_backend.project != DEFAULT_PROJECT
+
+
+def workspace_names_fit(config: "Config") -> Iterator["Diagnostic"]:
+    """Each derived workspace name fits Terraform Cloud's 90 characters (its characters are checked by the schema)."""
+    backend = config.landing_zone.state_backend
+    if backend.type != "cloud":
+        return
+    for name in sorted(config.accounts):
+        workspace = backend.workspace_template.format(prefix=config.landing_zone.prefix, account=name)
+        if len(workspace) > WORKSPACE_NAME_MAX:
+            # https://developer.hashicorp.com/terraform/cloud-docs/workspaces/create
+            yield config.error(None, ("state_backend", "workspace_template"), (
+                f"workspace name {workspace!r} of account {name!r} is {len(workspace)} characters; "
+                f"Terraform Cloud allows {WORKSPACE_NAME_MAX}"))
+
+
+def landing_zone_pipeline_backend(config: "Config") -> Iterator["Diagnostic"]:
+    """The landing-zone pipeline keeps its plans in the s3 backend; Terraform Cloud runs its own workspaces."""
+    lz = config.landing_zone
+    if lz.landing_zone_pipeline is not None and lz.state_backend.type != "s3":
+        yield config.error(None, ("landing_zone_pipeline",), (
+            f"needs state_backend.type: s3 (got {lz.state_backend.type!r}): with the cloud backend Terraform Cloud runs "
+            "the stacks (mlops-tf tfc), and a local state cannot be shared by a pipeline"), key=True)
+
+
 def run_role_names_fit(config: "Config") -> Iterator["Diagnostic"]:
     """Each derived run role name (<prefix>-tfc-run-<account>) fits IAM's 64 characters."""
     lz = config.landing_zone
@@ -71,4 +152,4 @@ def run_role_names_fit(config: "Config") -> Iterator["Diagnostic"]:
             )
 
 
-CHECKS = [run_role_names_fit]
+CHECKS = [run_role_names_fit, workspace_names_fit, landing_zone_pipeline_backend]

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from .common import AccountId, OuId, OuPath, Region, RoleName, ServicePrincipal, Slug, StrictModel, Tags
+from .landing_zone_pipeline import LandingZonePipeline
+from .tfc import DEFAULT_PROJECT, ProjectName, TfcWorkspaces, WorkspaceTemplateChars
 
 class Vending(str, Enum):
     """How member accounts are created."""
@@ -97,11 +99,12 @@ class CloudBackend(StrictModel):
 
     type: Literal["cloud"]
     organization: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
-    project: str = "Default Project"
-    hostname: str = "app.terraform.io"
-    workspace_template: PerAccountTemplate = "{prefix}-{account}"
+    project: ProjectName = DEFAULT_PROJECT
+    hostname: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+(:[0-9]+)?$")] = "app.terraform.io"
+    workspace_template: Annotated[PerAccountTemplate, WorkspaceTemplateChars] = "{prefix}-{account}"
     # Each stack creates a Terraform Cloud OIDC provider and a run role trusting only its own workspace.
     oidc_run_roles: bool = True
+    workspaces: TfcWorkspaces = Field(default_factory=TfcWorkspaces, description="Workspace settings `mlops-tf tfc` applies")
 
 Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator="type")]
 
@@ -117,6 +120,8 @@ class LandingZone(StrictModel):
     tags: Tags = Field(default_factory=dict)
     state_backend: Backend = Field(default_factory=LocalBackend)
     deploy_role_name: RoleName | None = None
+    landing_zone_pipeline: LandingZonePipeline | None = Field(
+        default=None, description="CodePipeline in the management account that plans and applies this landing zone (s3 backend)")
 
     @property
     def default_deploy_role(self) -> str:
