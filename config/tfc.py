@@ -128,15 +128,6 @@ def workspace_names_fit(config: "Config") -> Iterator["Diagnostic"]:
                 f"Terraform Cloud allows {WORKSPACE_NAME_MAX}"))
 
 
-def landing_zone_pipeline_backend(config: "Config") -> Iterator["Diagnostic"]:
-    """The landing-zone pipeline keeps its plans in the s3 backend; Terraform Cloud runs its own workspaces."""
-    lz = config.landing_zone
-    if lz.landing_zone_pipeline is not None and lz.state_backend.type != "s3":
-        yield config.error(None, ("landing_zone_pipeline",), (
-            f"needs state_backend.type: s3 (got {lz.state_backend.type!r}): with the cloud backend Terraform Cloud runs "
-            "the stacks (mlops-tf tfc), and a local state cannot be shared by a pipeline"), key=True)
-
-
 def run_role_names_fit(config: "Config") -> Iterator["Diagnostic"]:
     """Each derived run role name (<prefix>-tfc-run-<account>) fits IAM's 64 characters."""
     lz = config.landing_zone
@@ -152,4 +143,4 @@ def run_role_names_fit(config: "Config") -> Iterator["Diagnostic"]:
             )
 
 
-CHECKS = [run_role_names_fit, workspace_names_fit, landing_zone_pipeline_backend]
+CHECKS = [run_role_names_fit, workspace_names_fit]

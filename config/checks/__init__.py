@@ -16,10 +16,10 @@ Check = Callable[["Config"], Iterable[Diagnostic]]
 
 
 def _all_checks() -> list[Check]:
-    from .. import kinds, tfc
+    from .. import kinds, landing_zone_pipeline, tfc
     from . import foundation, organization_adoption
 
-    return [*foundation.CHECKS, *organization_adoption.CHECKS, *tfc.CHECKS, *(check for module in kinds.modules() for check in module.CHECKS)]
+    return [*foundation.CHECKS, *organization_adoption.CHECKS, *tfc.CHECKS, *landing_zone_pipeline.CHECKS, *(check for module in kinds.modules() for check in module.CHECKS)]
 
 
 def run_checks(config: "Config") -> list[Diagnostic]:
