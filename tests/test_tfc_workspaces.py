@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from config.tfc import run_role_arn
-from tests.conftest import copy_example
+from tests.conftest import ROOT, copy_example
 from tests.helpers import replace_text
 from tests.terraform_fakes import read_log, write_fake_terraform
 
@@ -151,3 +154,17 @@ def test_tfc_plans_and_applies_the_stack_like_bootstrap(tmp_path: Path, fake: Pa
     listing = runner.invoke(app, ["tfc", "--config", str(config), "--json"])
     assert listing.exit_code == 0 and json.loads(listing.stdout)[0]["workspace"] == "acme-ml-management"
     assert runner.invoke(app, ["tfc", "--config", str(config), "--bootstrap"]).exit_code == 2
+
+
+def test_listing_workspaces_never_imports_cdktf_or_the_tfe_bindings(tmp_path: Path) -> None:
+    """Only --plan/--apply load the tfe bindings (about 0.7 s on top of cdktf); the listing stays sub-second."""
+    config = _cloud_config(tmp_path)
+    script = (
+        "import json, sys\nfrom typer.testing import CliRunner\nfrom cli.app import app\n"
+        f"r = CliRunner().invoke(app, ['tfc', '--config', {str(config)!r}, '--json'])\n"
+        "print(json.dumps({'exit': r.exit_code, 'heavy': sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('cdktf', 'jsii', 'cdktf_cdktf_provider_tfe', 'cdktf_cdktf_provider_aws'))}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"exit": 0, "heavy": []}
