@@ -53,7 +53,7 @@ def build(stack: TerraformStack, resolved: Resolved, *, bootstrap: bool) -> dict
             working_directory=spec.working_directory, execution_mode=spec.execution_mode,
             agent_pool_id=settings.agent_pool_id if spec.execution_mode == "agent" else None,
             vcs_repo=VcsRepo(repo.identifier, repo.branch, repo.oauth_token_id, repo.github_app_installation_id) if spec.vcs and repo else None,
-            auto_apply=settings.auto_apply, auto_apply_run_trigger=settings.auto_apply_run_trigger,
+            auto_apply=settings.auto_apply, auto_apply_run_trigger=settings.auto_apply_run_trigger, allow_destroy_plan=settings.allow_destroy_plan,
             terraform_version=settings.terraform_version, environment=spec.variables,
         ))
     # https://developer.hashicorp.com/terraform/cloud-docs/workspaces/settings/run-triggers

@@ -30,6 +30,7 @@ class WorkspaceSettings:
     vcs_repo: VcsRepo | None
     auto_apply: bool
     auto_apply_run_trigger: bool
+    allow_destroy_plan: bool
     terraform_version: str | None
     environment: dict[str, str]  # environment variables (category env)
 
@@ -51,7 +52,7 @@ class TfcWorkspace(Construct):
             ),
             # No run at creation: the variables and the run roles may not exist yet.
             queue_all_runs=False, auto_apply=s.auto_apply, auto_apply_run_trigger=s.auto_apply_run_trigger,
-            terraform_version=s.terraform_version, allow_destroy_plan=False,
+            terraform_version=s.terraform_version, allow_destroy_plan=s.allow_destroy_plan,
         )
         # https://registry.terraform.io/providers/hashicorp/tfe/latest/docs/resources/workspace_settings
         # (execution_mode and agent_pool_id on tfe_workspace are deprecated in favour of this resource).

@@ -77,6 +77,7 @@ def test_one_workspace_per_account_running_its_committed_stack_folder(tfc) -> No
         assert ws["trigger_patterns"] == [f"cdktf.out/stacks/{account}/**/*"] and ws["file_triggers_enabled"] is True
         assert ws["vcs_repo"] == {"identifier": "acme/landing-zone", "branch": "main", "github_app_installation_id": "ghain-123"}
         assert ws["queue_all_runs"] is False and ws["auto_apply"] is False and ws["auto_apply_run_trigger"] is True
+        assert ws["allow_destroy_plan"] is False
         assert "execution_mode" not in ws  # deprecated there; tfe_workspace_settings holds it
         assert w["settings"]["execution_mode"] == "remote"
 

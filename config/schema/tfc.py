@@ -81,6 +81,7 @@ class TfcWorkspaces(StrictModel):
     vcs_repo: TfcVcsRepo | None = Field(default=None, description="Connect the workspaces to this repository (VCS-driven runs)")
     auto_apply: bool = Field(default=False, description="Apply runs from commits without confirmation")
     auto_apply_run_trigger: bool = Field(default=False, description="Apply runs started by an upstream workspace without confirmation")
+    allow_destroy_plan: bool = Field(default=False, description="Allow destroy plans (mlops-tf destroy) in the workspaces")
     terraform_version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.,<>=~! -]{1,40}$")] | None = Field(
         default=None, description="Terraform version or constraint of the workspaces (at least 1.6)")
 
