@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cli.checkov import Skip, ToolError, find_checkov, load_skips, scan_stacks
 from config import landing_zone_pipeline as lzp
 from modules.templates import render
-from tests.conftest import copy_example, statements
+from tests.conftest import ROOT, copy_example, statements
 from tests.helpers import replace_text
+from tests.policy_lint import find_policies
+from tests.test_iam_lint import accepts, lint, load_accepted
 from tests.terraform_fakes import read_log, write_fake_terraform
 
 S3 = "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-central-1\n"
@@ -187,9 +190,6 @@ def test_apply_stage_stops_at_the_first_failure(artifact: Path, monkeypatch: pyt
 
 
 def test_pipeline_policies_pass_parliament(variants) -> None:
-    from tests.policy_lint import find_policies
-    from tests.test_iam_lint import accepts, lint, load_accepted
-
     _, stack = variants["codecommit"]
     docs, unreadable = find_policies({"management": stack})
     ours = [d for d in docs if "landing-zone-pipeline" in d.name or "lz-pipeline" in d.name]
@@ -221,9 +221,6 @@ PIPELINE_ACCEPTED = {
 
 
 def test_pipeline_scans_clean_but_for_its_accepted_findings(variants) -> None:
-    from cli.checkov import Skip, ToolError, find_checkov, load_skips, scan_stacks
-    from tests.conftest import ROOT
-
     try:
         checkov = find_checkov()
     except ToolError as exc:
