@@ -9,7 +9,7 @@ from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
-from . import control_tower, organization_adoption, organization_security, pipeline_state, regional, tfc_oidc
+from . import control_tower, landing_zone_pipeline, organization_adoption, organization_security, pipeline_state, regional, tfc_oidc
 from .base import AccountStack
 from .organization_adoption import slug as _slug
 
@@ -72,6 +72,7 @@ def build(stack: AccountStack) -> None:
     organization_security.build(stack)
     tfc_oidc.build(stack, account_ids)
     pipeline_state.build(stack, account_ids)
+    landing_zone_pipeline.build(stack, account_ids)
 
     stack.output("account_ids", account_ids, "Ids of the accounts this stack created: `mlops-tf lock` records them")
     stack.output("organizational_unit_ids", {p: ou.id for p, ou in ous.items()}, "OU ids by path")

@@ -1,12 +1,27 @@
-"""mlops-tf tfc: the Terraform Cloud workspaces of the landing zone and the variables each one needs."""
+"""mlops-tf tfc: the Terraform Cloud workspaces of the landing zone; lists them, or plans/applies them as code."""
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
 
 from config import Resolved, UsageError
 from config.tfc import run_roles_enabled, workspace_variables
 
-from .common import DEFAULT_CONFIG, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
+from .apply import AutoApproveOption
+from .common import DEFAULT_CONFIG, DEFAULT_STATE_DIR, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
+from .plan import console, plan_account
+from .plan_summary import render
+from .synth import StateDirOption
+from .terraform import Terraform, TerraformBinOption, find_terraform
+
+DEFAULT_TFC_DIR = Path("cdktf.tfc")
+TfcDirOption = Annotated[Path, typer.Option("--dir", help="Folder of the Terraform Cloud stack (kept apart from --out, which synth replaces).")]
+PlanOption = Annotated[bool, typer.Option("--plan", help="Plan the Terraform Cloud stack (project, workspaces, variables, run triggers).")]
+ApplyOption = Annotated[bool, typer.Option("--apply", help="Plan and apply the Terraform Cloud stack (asks first unless --auto-approve).")]
+BootstrapOption = Annotated[bool, typer.Option(
+    "--bootstrap", help="First run: the management workspace runs locally (your credentials) until its stack has created the run roles.")]
 
 
 def workspace_rows(resolved: Resolved) -> list[dict[str, Any]]:
@@ -35,16 +50,36 @@ def workspace_rows(resolved: Resolved) -> list[dict[str, Any]]:
 
 
 @handle_errors
-def tfc(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
-    """List the Terraform Cloud workspaces (one per account) and their AWS dynamic-credential variables.
+def tfc(
+    plan: PlanOption = False,
+    apply: ApplyOption = False,
+    bootstrap: BootstrapOption = False,
+    auto_approve: AutoApproveOption = False,
+    stack_folder: TfcDirOption = DEFAULT_TFC_DIR,
+    config: ConfigOption = DEFAULT_CONFIG,
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
+    terraform_bin: TerraformBinOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the Terraform Cloud workspaces (one per account) and their AWS dynamic-credential variables;
+    with --plan/--apply, manage them as code.
 
-    Set TFC_AWS_PROVIDER_AUTH and TFC_AWS_RUN_ROLE_ARN as environment variables of each workspace.
-    Every run role lives in the management account: apply the management stack once with your own
-    management credentials so that they exist.
+    --plan/--apply synthesize a stack with the tfe provider into <dir> (local state in
+    <state-dir>/tfc.tfstate): the project, one workspace per account (working directory
+    <root>/stacks/<account>), its TFC_AWS_* variables, and run triggers along the apply order.
+    The provider reads TFE_TOKEN. First run on an empty organization: `mlops-tf tfc --apply --bootstrap`,
+    `mlops-tf apply --account <management>` (local run, state in Terraform Cloud), then `mlops-tf tfc --apply`.
 
-    Example: mlops-tf tfc --json
+    Example: mlops-tf tfc --json; mlops-tf tfc --apply --bootstrap
     """
-    rows = workspace_rows(load_resolved(config))
+    resolved = load_resolved(config)
+    rows = workspace_rows(resolved)
+    if bootstrap and not (plan or apply):
+        raise UsageError("--bootstrap changes what --plan/--apply do: use mlops-tf tfc --apply --bootstrap")
+    if plan or apply:
+        _plan_apply(resolved, apply=apply, bootstrap=bootstrap, auto_approve=auto_approve, stack_folder=stack_folder,
+                    state_dir=state_dir, terraform_bin=terraform_bin, as_json=as_json)
+        return
     if as_json:
         print_json(rows)
         return
@@ -59,3 +94,40 @@ def tfc(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> N
         table.add_row(row["account"], row["workspace"], variables.get("TFC_AWS_PROVIDER_AUTH", "-"),
                       variables.get("TFC_AWS_RUN_ROLE_ARN") or row["note"] or "-")
     Console(width=180).print(table)
+
+
+def _plan_apply(resolved: Resolved, *, apply: bool, bootstrap: bool, auto_approve: bool, stack_folder: Path, state_dir: Path,
+                terraform_bin: Path | None, as_json: bool) -> None:
+    """Synthesize the Terraform Cloud stack, plan it, and apply the saved plan when asked."""
+    tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=as_json)
+    from accounts.tfc_workspaces import synthesize_tfc  # the tfe bindings load only here
+
+    synthesize_tfc(resolved, stack_folder, state_dir=state_dir, bootstrap=bootstrap)
+    backend = resolved.landing_zone.state_backend
+    label = f"Terraform Cloud ({backend.organization})"
+    con = console()
+    con.rule(f"[bold]{label}[/]: plan")
+    saved, summary = plan_account(tf, label, stack_folder)
+    render([summary], con, title="Terraform Cloud plan")
+    result = "planned"
+    if not summary.has_changes:
+        saved.discard()
+        result = "unchanged"
+    elif apply:
+        question = f"Apply these changes to the workspaces of {backend.organization!r} / {backend.project!r}?"
+        if not auto_approve and not typer.confirm(question, default=False, err=True):
+            raise typer.Exit(1)
+        tf.run(label, stack_folder, "apply", "-input=false", saved.relpath)
+        saved.discard()
+        result = "applied"
+    management = resolved.management().name
+    if as_json:
+        print_json({"result": result, "organization": backend.organization, "project": backend.project,
+                    "bootstrap": bootstrap, "plan": summary.as_dict()})
+        return
+    typer.echo(f"tfc {result}: {len(resolved.order)} workspace(s) in {backend.organization} / {backend.project}")
+    if result == "planned":
+        typer.echo(f"run `mlops-tf tfc --apply{' --bootstrap' if bootstrap else ''}` to apply it")
+    elif bootstrap:
+        typer.echo(f"next: `mlops-tf apply --account {management}` with your management credentials (the workspace runs "
+                   "locally and keeps the state), then commit the lock file and cdktf.out/, then `mlops-tf tfc --apply`")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import contracts, local_names, tfc
+from . import contracts, landing_zone_pipeline, local_names, tfc
 from . import name_rules as rule
 from .kinds import baseline, data, data_science, inference, ml_execution, retraining, security, shared_services
 from .name_rules import NameRule
@@ -87,6 +87,17 @@ def _organization(r: "Resolved") -> Iterator[Derived]:
     if lz.state_backend.type == "cloud" and r.of_kind("shared-services"):
         yield Derived(None, PREFIX, rule.SECRET, contracts.terraform_cloud_token_secret_name(r))
     yield Derived(management, NAME, rule.KMS_ALIAS, r.kms_alias(contracts.STATE_KEY_PURPOSE))
+    if landing_zone_pipeline.enabled(r):  # accounts/landing_zone_pipeline.py, modules/landing_zone_pipeline.py
+        loc, name = ("landing_zone_pipeline", "name"), landing_zone_pipeline.pipeline_name(r)
+        yield Derived(None, loc, rule.CODEPIPELINE, name)
+        for stage in ("plan", "apply"):
+            yield Derived(None, loc, rule.CODEBUILD_PROJECT, f"{name}-{stage}")
+            yield Derived(None, loc, rule.IAM_ROLE, f"{name}-{stage}")
+        yield from (Derived(None, loc, rule.IAM_ROLE, f"{name}-{role}") for role in ("pipeline", "events"))
+        yield Derived(None, loc, rule.EVENT_RULE, f"{name}-on-commit")
+        for purpose in (landing_zone_pipeline.ARTIFACTS_PURPOSE, landing_zone_pipeline.LOGS_PURPOSE):
+            yield _bucket(r, r.accounts[management], purpose)
+        yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(landing_zone_pipeline.ARTIFACTS_PURPOSE))
 
 
 def _every_account(r: "Resolved", account: Any) -> Iterator[Derived]:

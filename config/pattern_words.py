@@ -37,6 +37,10 @@ PATTERN_WORDS: dict[str, str] = {
     r"^[A-Za-z0-9_./:-]+$": "must be a container image such as aws/codebuild/standard:7.0 (letters, digits and _ . / : -)",
     r"^\d+\.\d+\.\d+$": "must be a version of three numbers such as 1.11.2",
     r"^\d+\.\d+$": "must be a version of two numbers such as 4.0",
+    r"^[0-9A-Za-z.,<>=~! -]{1,40}$": "must be a Terraform version or constraint of at most 40 characters, e.g. 1.11.4 or ~> 1.11",
+    r"^apool-[A-Za-z0-9]+$": "must be a Terraform Cloud agent pool id such as apool-a1B2c3D4e5F6g7H8",
+    r"^ghain-[A-Za-z0-9]+$": "must be a Terraform Cloud GitHub App installation id such as ghain-a1B2c3D4e5F6g7H8",
+    r"^ot-[A-Za-z0-9]+$": "must be a Terraform Cloud OAuth token id such as ot-a1B2c3D4e5F6g7H8",
     r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$": "must be a relative folder path of letters, digits and . _ / -, e.g. platform/config",
     r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$": "must be an OU name of 1-128 letters, digits, spaces and _ . -, starting with a letter or digit, e.g. Sandbox",
     r"^arn:aws[a-z-]*:controltower:[a-z0-9-]+:\d{12}:enabledbaseline/[A-Z0-9]+$": (

@@ -16,11 +16,11 @@ Check = Callable[["Config"], Iterable[Diagnostic]]
 
 
 def _all_checks() -> list[Check]:
-    from .. import kinds, tfc
+    from .. import kinds, landing_zone_pipeline, tfc
     from . import consistency, foundation, organization_adoption
 
     return [
-        *foundation.CHECKS, *organization_adoption.CHECKS, *consistency.CHECKS, *tfc.CHECKS,
+        *foundation.CHECKS, *organization_adoption.CHECKS, *consistency.CHECKS, *tfc.CHECKS, *landing_zone_pipeline.CHECKS,
         *(check for module in kinds.modules() for check in module.CHECKS),
     ]
 

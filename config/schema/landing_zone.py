@@ -9,6 +9,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from .baseline import Baseline, ControlIdentifier, ControlTower
 from .common import AccountId, Hostname, OuId, OuPath, Region, RoleName, ServicePrincipal, Slug, StrictModel, Tags
+from .landing_zone_pipeline import LandingZonePipeline
+from .tfc import DEFAULT_PROJECT, ProjectName, TfcWorkspaces, WorkspaceTemplateChars
 
 class Vending(str, Enum):
     """How member accounts are created."""
@@ -98,11 +100,12 @@ class CloudBackend(StrictModel):
 
     type: Literal["cloud"]
     organization: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
-    project: str = "Default Project"
+    project: ProjectName = DEFAULT_PROJECT
     hostname: Hostname = "app.terraform.io"  # the OIDC issuer is https://<hostname>
-    workspace_template: PerAccountTemplate = "{prefix}-{account}"
+    workspace_template: Annotated[PerAccountTemplate, WorkspaceTemplateChars] = "{prefix}-{account}"
     # Each stack creates a Terraform Cloud OIDC provider and a run role trusting only its own workspace.
     oidc_run_roles: bool = True
+    workspaces: TfcWorkspaces = Field(default_factory=TfcWorkspaces, description="Workspace settings `mlops-tf tfc` applies")
 
 Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator="type")]
 
@@ -119,6 +122,8 @@ class LandingZone(StrictModel):
     state_backend: Backend = Field(default_factory=LocalBackend)
     deploy_role_name: RoleName | None = None
     baseline: Baseline = Field(default_factory=Baseline)
+    landing_zone_pipeline: LandingZonePipeline | None = Field(
+        default=None, description="CodePipeline in the management account that plans and applies this landing zone (s3 backend)")
 
     @property
     def default_deploy_role(self) -> str:
