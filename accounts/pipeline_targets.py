@@ -39,6 +39,9 @@ def deploy_role_policy(stack: AccountStack) -> str:
              "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"],
             [iam("role"), iam("policy")],
         ),
+        # The stack's account baseline refreshes AWS Config's service-linked role, outside the prefix;
+        # PowerUserAccess grants no iam:GetRole: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/PowerUserAccess.html
+        statement("ReadServiceLinkedRoles", "iam:GetRole", f"arn:{r.partition}:iam::{stack.account_id}:role/aws-service-role/*"),
         statement(
             "ManageLandingZonePolicies",
             ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:GetPolicy",

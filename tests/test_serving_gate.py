@@ -427,3 +427,22 @@ def test_a_prefix_parameter_store_rejects_is_a_located_error(config_copy: Path):
     [diag] = [d for d in caught.value.diagnostics if d.field == "prefix"]
     assert diag.file.endswith("landing-zone.yaml") and diag.line == 2
     assert "Parameter Store rejects names that begin with 'aws' or 'ssm'" in diag.message
+
+
+def test_every_regional_provider_of_a_target_assumes_the_deploy_role(stacks, tmp_path: Path):
+    """Override blocks merge by name and alias: the build writes one assume_role per provider of the target stack."""
+    r = resolve(load(EXAMPLE))
+    commands = buildspec(stacks, "acme-ml-model-deploy-build")["phases"]["build"]["commands"]
+    target = "staging"
+    (tmp_path / "cdktf.out" / "stacks" / target).mkdir(parents=True)
+    (tmp_path / "cdktf.out" / "stacks" / target / "cdk.tf.json").write_text(json.dumps(stacks[target]))
+    steps = [c for c in commands if f"cdktf.out/stacks/{target}" in c and "zz_pipeline_deploy_override" in c or f"python3 - cdktf.out/stacks/{target}" in c]
+    assert len(steps) == 2
+    done = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(steps)], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    override = json.loads((tmp_path / "cdktf.out" / "stacks" / target / "zz_pipeline_deploy_override.tf.json").read_text())
+    aliases = sorted(p.get("alias", "") for p in stacks[target]["provider"]["aws"])
+    assert len(aliases) > 1  # a provider per allowed region
+    assert sorted(p.get("alias", "") for p in override["provider"]["aws"]) == aliases
+    role = r.role_arn(target, contracts.pipeline_deploy_role_name(r))
+    assert all(p["assume_role"][0]["role_arn"] == role for p in override["provider"]["aws"])
