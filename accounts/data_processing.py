@@ -7,7 +7,7 @@ from pathlib import Path
 
 from config.kinds.data import glue_database_name, lake_bucket_purpose
 from config.kinds.data_processing import (
-    PROCESSING, emr_application_name, glue_job_name, glue_security_configuration_name, output_dataset, query_role_name, spectrum_role_name,
+    PROCESSING, emr_application_name, glue_job_name, output_dataset, query_role_name, spectrum_role_name,
     warehouse_access, warehouse_name,
 )
 from config.kinds.lake import dataset_prefix
@@ -53,7 +53,7 @@ def build(stack: AccountStack, *, lake_key: KmsKey, buckets: dict[str, SecureBuc
         ]
         jobs = GlueJobs(
             stack, "glue-jobs", jobs=specs, bucket_id=processing.bucket.id, bucket_name=processing.name, bucket_arn=processing.arn, kms_key_arn=lake_key.arn,
-            security_configuration_name=glue_security_configuration_name(r.prefix), account_id=stack.account_id, region=account.region,
+            security_configuration_name=stack.node.find_child("catalog").security_configuration.name, account_id=stack.account_id, region=account.region,
             partition=r.partition,
         )
         for job in section.glue_jobs:

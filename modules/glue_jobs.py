@@ -1,6 +1,6 @@
 """Glue Spark jobs: each script uploaded from the repository under a key that carries its SHA-256, one
-role per job scoped to the prefixes it reads and writes, a security configuration that encrypts S3
-output, CloudWatch logs and job bookmarks with the lake key, and a scheduled or on-demand trigger."""
+role per job scoped to the prefixes it reads and writes, runs under a security configuration that encrypts
+S3 output, CloudWatch logs and job bookmarks with KMS, and a scheduled or on-demand trigger."""
 from __future__ import annotations
 
 import hashlib
@@ -61,22 +61,15 @@ class GlueJobSpec:
 
 
 class GlueJobs(Construct):
-    """The jobs, their roles and triggers, under one security configuration."""
+    """The jobs, their roles and triggers, under one KMS security configuration."""
 
     def __init__(
         self, scope: Construct, id: str, *, jobs: Sequence[GlueJobSpec], bucket_id: str, bucket_name: str, bucket_arn: str, kms_key_arn: str,
         security_configuration_name: str, account_id: str, region: str, partition: str,
     ) -> None:
+        """security_configuration_name: a Glue security configuration encrypting S3 output, CloudWatch logs and job
+        bookmarks with KMS (the catalog's: https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html)."""
         super().__init__(scope, id)
-        self.security_configuration = aws.glue_security_configuration.GlueSecurityConfiguration(
-            self, "security-configuration", name=security_configuration_name,
-            # https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html
-            encryption_configuration={
-                "cloudwatch_encryption": {"cloudwatch_encryption_mode": "SSE-KMS", "kms_key_arn": kms_key_arn},
-                "job_bookmarks_encryption": {"job_bookmarks_encryption_mode": "CSE-KMS", "kms_key_arn": kms_key_arn},
-                "s3_encryption": {"s3_encryption_mode": "SSE-KMS", "kms_key_arn": kms_key_arn},
-            },
-        )
         self.roles = {}
         self.jobs = {}
         for job in sorted(jobs, key=lambda j: j.key):
@@ -112,7 +105,7 @@ class GlueJobs(Construct):
             self.jobs[job.key] = aws.glue_job.GlueJob(
                 self, f"job-{job.key}", name=job.name, role_arn=role.arn, glue_version=job.glue_version,
                 worker_type=job.worker_type, number_of_workers=job.workers, timeout=job.timeout_minutes, max_retries=0,
-                security_configuration=self.security_configuration.name, execution_property={"max_concurrent_runs": 1},
+                security_configuration=security_configuration_name, execution_property={"max_concurrent_runs": 1},
                 command={"name": "glueetl", "script_location": f"s3://{bucket_name}/{script.key}", "python_version": "3"},
                 # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
                 default_arguments={

@@ -51,10 +51,6 @@ def glue_job_name(prefix: str, job: Any) -> str:
     return f"{prefix}-glue-{job.name}"
 
 
-def glue_security_configuration_name(prefix: str) -> str:
-    return f"{prefix}-glue-jobs"
-
-
 def emr_application_name(prefix: str, app: Any) -> str:
     return f"{prefix}-emr-{app.name}"
 
@@ -70,8 +66,6 @@ def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
     for i, job in enumerate(section.glue_jobs):
         here, name = ("data", "glue_jobs", i, "name"), glue_job_name(prefix, job)
         yield from ((here, r, n) for r, n in ((rule.GLUE_NAME, name), (rule.GLUE_NAME, f"{name}-trigger"), (rule.IAM_ROLE, name)))
-    if section.glue_jobs:
-        yield ("data", "glue_jobs", 0, "name"), rule.GLUE_NAME, glue_security_configuration_name(prefix)
     for i, app in enumerate(section.emr_applications):
         here, name = ("data", "emr_applications", i, "name"), emr_application_name(prefix, app)
         yield from ((here, r, n) for r, n in ((EMR_APPLICATION, name), (rule.SECURITY_GROUP, name), (rule.IAM_ROLE, f"{name}-jobs")))
