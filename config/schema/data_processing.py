@@ -39,8 +39,19 @@ GlueCron = Annotated[str, AfterValidator(_glue_cron)]
 ScriptPath = Annotated[str, AfterValidator(_script_path)]
 # EMR Serverless release labels look like emr-7.5.0; Serverless starts at emr-6.6.0.
 # https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/release-versions.html
-ReleaseLabel = Annotated[str, StringConstraints(pattern=r"^emr-\d+\.\d+\.\d+$")]
 EMR_SERVERLESS_FIRST_RELEASE = (6, 6, 0)
+
+
+def _release_label(value: str) -> str:
+    match = re.fullmatch(r"emr-(\d+)\.(\d+)\.(\d+)", value)
+    if not match:
+        raise ValueError(f"expected an EMR release label emr-<major>.<minor>.<patch>, e.g. 'emr-7.5.0' (got {value!r})")
+    if tuple(int(part) for part in match.groups()) < EMR_SERVERLESS_FIRST_RELEASE:
+        raise ValueError(f"EMR Serverless starts at emr-6.6.0 (got {value!r})")
+    return value
+
+
+ReleaseLabel = Annotated[str, AfterValidator(_release_label)]
 
 
 class WarehouseConsumer(StrictModel):
@@ -141,14 +152,6 @@ class EmrApplication(StrictModel):
     idle_timeout_minutes: int = Field(default=15, ge=1, le=10_080)
     inputs: list[DatasetName] = Field(min_length=1, description="datasets the job runs read")
     output: Output
-
-    @field_validator("release_label")
-    @classmethod
-    def _serverless_release(cls, value: str) -> str:
-        version = tuple(int(part) for part in value[4:].split("."))
-        if version < EMR_SERVERLESS_FIRST_RELEASE:
-            raise ValueError(f"EMR Serverless starts at emr-6.6.0 (got {value!r})")
-        return value
 
     @field_validator("subnet_ids")
     @classmethod
