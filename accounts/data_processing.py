@@ -52,9 +52,10 @@ def build(stack: AccountStack, *, lake_key: KmsKey, buckets: dict[str, SecureBuc
             for job in section.glue_jobs
         ]
         jobs = GlueJobs(
-            stack, "glue-jobs", jobs=specs, bucket_id=processing.bucket.id, bucket_name=processing.name, bucket_arn=processing.arn, kms_key_arn=lake_key.arn,
-            security_configuration_name=stack.node.find_child("catalog").security_configuration.name, account_id=stack.account_id, region=account.region,
-            partition=r.partition,
+            stack, "glue-jobs", jobs=specs, bucket_id=processing.bucket.id, bucket_name=processing.name, bucket_arn=processing.arn,
+            kms_key_arn=lake_key.arn,
+            security_configuration_name=stack.node.find_child("catalog").security_configuration.name, account_id=stack.account_id,
+            region=account.region, partition=r.partition,
         )
         for job in section.glue_jobs:
             _lake_grants(stack, f"glue-{job.name}", jobs.roles[job.name].arn, job.inputs, job.output)

@@ -33,7 +33,9 @@ class EmrServerlessApplication(Construct):
             auto_stop_configuration={"enabled": True, "idle_timeout_minutes": idle_timeout_minutes},
             network_configuration={"subnet_ids": sorted(subnet_ids), "security_group_ids": [group.id]},
             # https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/logging.html
-            monitoring_configuration={"s3_monitoring_configuration": {"log_uri": f"s3://{bucket_name}/{log_prefix}", "encryption_key_arn": access.kms_key_arn}},
+            monitoring_configuration={"s3_monitoring_configuration": {
+                "log_uri": f"s3://{bucket_name}/{log_prefix}", "encryption_key_arn": access.kms_key_arn,
+            }},
         )
         # https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/security-iam-runtime-role.html
         self.role = aws.iam_role.IamRole(

@@ -11,6 +11,7 @@ from pathlib import Path
 from cdktf import AssetType, TerraformAsset
 from constructs import Construct
 
+from . import literal
 from .aws import aws
 from .policy import Statement, assume_role_trust, document, statement
 
@@ -118,5 +119,6 @@ class GlueJobs(Construct):
             # https://docs.aws.amazon.com/glue/latest/dg/about-triggers.html
             aws.glue_trigger.GlueTrigger(
                 self, f"trigger-{job.key}", name=f"{job.name}-trigger", type="SCHEDULED" if job.schedule else "ON_DEMAND",
-                schedule=job.schedule, start_on_creation=True if job.schedule else None, actions=[{"jobName": self.jobs[job.key].name}],
+                schedule=literal.text(job.schedule) if job.schedule else None, start_on_creation=True if job.schedule else None,
+                actions=[{"jobName": self.jobs[job.key].name}],
             )

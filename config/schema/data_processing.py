@@ -19,7 +19,8 @@ S3Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.*'()=-]+/)+
 def _glue_cron(value: str) -> str:
     """A Glue trigger schedule: cron(minutes hours day-of-month month day-of-week year), where exactly one of
     day-of-month and day-of-week is '?'. https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html"""
-    match = re.fullmatch(r"cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)", value)
+    field = r"([0-9A-Za-z*?,/#-]+)"
+    match = re.fullmatch(rf"cron\({field} {field} {field} {field} {field} {field}\)", value)
     if not match:
         raise ValueError(f"expected cron(minutes hours day-of-month month day-of-week year), e.g. 'cron(0 3 * * ? *)' (got {value!r})")
     day_of_month, day_of_week = match.group(3), match.group(5)
