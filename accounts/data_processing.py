@@ -7,7 +7,7 @@ from pathlib import Path
 
 from config.kinds.data import glue_database_name, lake_bucket_purpose
 from config.kinds.data_processing import (
-    PROCESSING, emr_application_name, glue_job_name, output_dataset, query_role_name, spectrum_role_name,
+    PROCESSING, WAREHOUSE_KEY, emr_application_name, glue_job_name, output_dataset, query_role_name, spectrum_role_name,
     warehouse_access, warehouse_name,
 )
 from config.kinds.lake import dataset_prefix
@@ -117,7 +117,7 @@ def _lake_grants(stack: AccountStack, key: str, principal: str, reads: list[str]
 def _warehouse(stack: AccountStack, lake_key: KmsKey) -> None:
     r, account = stack.resolved, stack.account
     wh = account.config.data.warehouse
-    key = KmsKey(stack, "warehouse-key", alias=r.kms_alias("warehouse"), description="Redshift Serverless data and its admin secret",
+    key = KmsKey(stack, "warehouse-key", alias=r.kms_alias(WAREHOUSE_KEY), description="Redshift Serverless data and its admin secret",
                  account_id=stack.account_id, partition=r.partition)
     warehouse = Warehouse(
         stack, "warehouse", name=warehouse_name(r.prefix, wh), database=wh.database, base_capacity_rpu=wh.base_capacity_rpu,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from config.kinds.data_processing import REDSHIFT_SERVERLESS, derived, warehouse_access
+from config.kinds.data_processing import PROCESSING, REDSHIFT_SERVERLESS, derived, warehouse_access
 from config.schema.data_processing import EmrApplication, GlueJob, Warehouse
 from tests.helpers import config_errors, edit_yaml, error_on, line_of
 
@@ -101,7 +101,10 @@ def test_derived_names_checked_against_aws_rules(config_copy):
 
 def test_derived_lists_every_processing_name(resolved_example):
     section = resolved_example.accounts["data"].config.data
-    names = {(rule.what, name) for _, rule, name in derived("acme-ml", section)}
+    bucket = resolved_example.bucket_name("data", PROCESSING)
+    names = {(rule.what, name) for _, rule, name in derived("acme-ml", section, bucket)}
+    assert ("bucket name", "acme-ml-data-processing-333333333333-eu-west-1") in names
+    assert ("Redshift database name", "analytics") in names and ("KMS alias name", "alias/acme-ml/warehouse") in names
     assert (REDSHIFT_SERVERLESS.what, "acme-ml-warehouse") in names
     assert {n for w, n in names if w == "IAM role name"} == {
         "acme-ml-warehouse-spectrum", "acme-ml-warehouse-query", "acme-ml-glue-curate-churn", "acme-ml-emr-features-jobs"}

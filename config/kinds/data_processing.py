@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..resolver import Resolved
 
 PROCESSING = "data-processing"  # bucket purpose: Glue scripts and temporary files, EMR logs
+WAREHOUSE_KEY = "warehouse"  # KMS purpose of the Redshift Serverless namespace and its admin secret
 WAREHOUSE_CONSUMER_KINDS = ("data-science", "ml-execution")
 # https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateNamespace.html (and CreateWorkgroup)
 REDSHIFT_SERVERLESS = NameRule("Redshift Serverless name", "Redshift Serverless", 64, r"[a-z0-9-]+", "lowercase letters, digits and hyphens",
@@ -32,6 +33,9 @@ REDSHIFT_SERVERLESS = NameRule("Redshift Serverless name", "Redshift Serverless"
 # https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_CreateApplication.html
 EMR_APPLICATION = NameRule("EMR Serverless application name", "EMR Serverless", 64, r"[A-Za-z0-9._/#-]+", "letters, digits and . _ / # -",
                            "https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_CreateApplication.html")
+# https://docs.aws.amazon.com/redshift/latest/dg/r_names.html (database names: 127 bytes, lowercase)
+REDSHIFT_DATABASE = NameRule("Redshift database name", "Redshift", 127, r"[a-z_][a-z0-9_$]*", "lowercase letters, digits, '_' and '$', not starting with a digit",
+                             "https://docs.aws.amazon.com/redshift/latest/dg/r_names.html")
 Loc = tuple
 
 
@@ -55,11 +59,18 @@ def emr_application_name(prefix: str, app: Any) -> str:
     return f"{prefix}-emr-{app.name}"
 
 
-def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
-    """Every name the processing part of a data stack writes, with the YAML location that produced it."""
+def processing_bucket_loc(section: Any) -> Loc:
+    return ("data", "glue_jobs") if section.glue_jobs else ("data", "emr_applications")
+
+
+def derived(prefix: str, section: Any, processing_bucket: str) -> Iterator[tuple[Loc, NameRule, str]]:
+    """Every name the processing part of a data stack writes, with the YAML location that produced it
+    (processing_bucket: the derived name of this account's PROCESSING bucket)."""
     if section.warehouse is not None:
         here, name = ("data", "warehouse", "name"), warehouse_name(prefix, section.warehouse)
         yield here, REDSHIFT_SERVERLESS, name
+        yield ("data", "warehouse", "database"), REDSHIFT_DATABASE, section.warehouse.database
+        yield here, rule.KMS_ALIAS, f"alias/{prefix}/{WAREHOUSE_KEY}"
         yield here, rule.SECURITY_GROUP, f"{name}-redshift"
         yield here, rule.IAM_ROLE, spectrum_role_name(prefix, section.warehouse)
         yield here, rule.IAM_ROLE, query_role_name(prefix, section.warehouse)
@@ -69,6 +80,8 @@ def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
     for i, app in enumerate(section.emr_applications):
         here, name = ("data", "emr_applications", i, "name"), emr_application_name(prefix, app)
         yield from ((here, r, n) for r, n in ((EMR_APPLICATION, name), (rule.SECURITY_GROUP, name), (rule.IAM_ROLE, f"{name}-jobs")))
+    if section.glue_jobs or section.emr_applications:
+        yield processing_bucket_loc(section), rule.S3_BUCKET, processing_bucket
 
 
 # -- the warehouse's consumers, both sides --------------------------------------------------------
@@ -108,17 +121,12 @@ def names(config: "Config") -> Iterator["Diagnostic"]:
     """Derived names fit their service's rules; the processing bucket's name fits S3's."""
     prefix = config.landing_zone.prefix
     for account in config.of_kind("data"):
-        section = account.data
-        for loc, name_rule, name in derived(prefix, section):
+        bucket = f"{prefix}-{PROCESSING}-{'0' * 12}-{account.region or config.landing_zone.home_region}"
+        for loc, name_rule, name in derived(prefix, account.data, bucket):
             problem = name_rule.problem(name)
             if problem:
-                yield config.error(account.name, loc, f"derived {name_rule.what} {name!r} {problem}")
-        if section.glue_jobs or section.emr_applications:
-            bucket = f"{prefix}-{PROCESSING}-{'0' * 12}-{account.region or config.landing_zone.home_region}"
-            problem = rule.S3_BUCKET.problem(bucket)
-            if problem:
-                loc = ("data", "glue_jobs") if section.glue_jobs else ("data", "emr_applications")
-                yield config.error(account.name, loc, f"derived bucket name {bucket.replace('0' * 12, '<account id>')!r} {problem}")
+                shown = name.replace("0" * 12, "<account id>") if name_rule is rule.S3_BUCKET else name
+                yield config.error(account.name, loc, f"derived {name_rule.what} {shown!r} {problem}")
 
 
 def _duplicates(config: "Config", account: str, items: list, field: str) -> Iterator["Diagnostic"]:
