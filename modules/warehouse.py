@@ -73,11 +73,13 @@ class Warehouse(Construct):
         # Enhanced VPC routing sends COPY, UNLOAD and Spectrum traffic through the VPC.
         # https://docs.aws.amazon.com/redshift/latest/mgmt/enhanced-vpc-routing.html
         https_egress(self, group.id, vpc_id, region)
+        # No config_parameter: new workgroups already require SSL, and the provider shows a diff on every plan when
+        # only some of the parameters AWS returns are set (hashicorp/terraform-provider-aws#33916).
+        # https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html
         zones = [aws.data_aws_subnet.DataAwsSubnet(self, f"subnet-{s}", id=s).availability_zone_id for s in sorted(subnet_ids)]
         self.workgroup = aws.redshiftserverless_workgroup.RedshiftserverlessWorkgroup(
             self, "workgroup", workgroup_name=name, namespace_name=self.namespace.namespace_name, base_capacity=base_capacity_rpu,
             enhanced_vpc_routing=True, publicly_accessible=False, subnet_ids=sorted(subnet_ids), security_group_ids=[group.id], port=PORT,
-            config_parameter=[{"parameterKey": "require_ssl", "parameterValue": "true"}],
             lifecycle=TerraformResourceLifecycle(precondition=[Precondition(
                 condition=Op.gte(Fn.length_of(Fn.distinct(zones)), MIN_ZONES),
                 error_message=f"Redshift Serverless needs subnets in at least {MIN_ZONES} Availability Zones: "
