@@ -6,7 +6,10 @@ import hashlib
 import json
 import re
 
-from tests.conftest import EXAMPLE
+import pytest
+
+from tests.conftest import EXAMPLE, copy_example, read_stacks
+from tests.helpers import edit_yaml
 from tests.synth_lookup import as_list, by, by_sid, key_for_alias, named
 
 DATA = "333333333333"
@@ -169,3 +172,40 @@ def test_emr_serverless_application_private_bounded_and_logged(stacks):
         f"arn:aws:s3:::{CURATED}/churn/clicks/*", "arn:aws:s3:::acme-ml-lake-raw-333333333333-eu-west-1/clickstream/*"]
     processing = by(stacks, "data", "aws_s3_bucket", bucket=PROCESSING)
     assert processing["bucket"] == PROCESSING
+
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory: pytest.TempPathFactory):
+    """The data account with an on-demand job without bookmarks, a warehouse nobody else queries, no EMR."""
+    from accounts.app import synthesize
+    from config import load, resolve
+
+    base = tmp_path_factory.mktemp("processing-variant")
+    config = copy_example(base)
+
+    def mutate(data):
+        section = data["data"]
+        job = section["glue_jobs"][0]
+        job.pop("schedule")
+        job.update(bookmarks=False, worker_type="G.2X", workers=3)
+        section["warehouse"] = {k: v for k, v in section["warehouse"].items() if k not in ("consumers", "usage_limits", "datasets")}
+        section["warehouse"]["base_capacity_rpu"] = 4
+        del section["emr_applications"]
+    edit_yaml(config / "accounts" / "data.yaml", mutate)
+    synthesize(resolve(load(config)), ["data"], base / "out", state_dir=base / "state")
+    return read_stacks(base / "out")
+
+
+def test_on_demand_job_and_a_warehouse_without_consumers(variant):
+    trigger = named(variant, "data", "aws_glue_trigger", "name", "acme-ml-glue-curate-churn-trigger")
+    assert trigger["type"] == "ON_DEMAND" and "schedule" not in trigger and "start_on_creation" not in trigger
+    job = named(variant, "data", "aws_glue_job", "name", "acme-ml-glue-curate-churn")
+    assert job["default_arguments"]["--job-bookmark-option"] == "job-bookmark-disable"
+    assert (job["worker_type"], job["number_of_workers"]) == ("G.2X", 3)
+    assert variant.resource("data", "aws_redshiftserverless_workgroup")["base_capacity"] == 4
+    roles = {r["name"] for r in variant.resources("data", "aws_iam_role").values()}
+    assert "acme-ml-warehouse-spectrum" in roles and "acme-ml-warehouse-query" not in roles
+    assert not variant.resources("data", "aws_redshiftserverless_usage_limit")
+    assert not variant.resources("data", "aws_emrserverless_application")
+    spectrum = _ref("aws_iam_role", _logical(variant, "data", "aws_iam_role", name="acme-ml-warehouse-spectrum"), "arn")
+    assert not [g for g in variant.resources("data", "aws_lakeformation_permissions").values() if g["principal"] == spectrum]
