@@ -126,5 +126,17 @@ TFC_WORKSPACE = NameRule("Terraform Cloud workspace name", "Terraform Cloud", 90
                          "https://developer.hashicorp.com/terraform/cloud-docs/workspaces/create")
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
 S3_KEY = NameRule("state key name", "S3", 1024, r"[^\x00-\x1f]+", "printable characters", "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html")
+# https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CreateAnalyzer.html
+ACCESS_ANALYZER = NameRule("analyzer name", "IAM Access Analyzer", 255, r"[A-Za-z][A-Za-z0-9_.-]*", "letters, digits and _ . -, starting with a letter",
+                           "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_CreateAnalyzer.html")
+# https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html (BudgetName)
+BUDGET = NameRule("budget name", "AWS Budgets", 100, r"[^:\\\x00-\x1f]+", "printable characters except ':' and '\\'",
+                  "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html")
+# https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigurationAggregator.html
+CONFIG_AGGREGATOR = NameRule("configuration aggregator name", "AWS Config", 256, r"[\w-]+", "letters, digits, '-' and '_'",
+                             "https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigurationAggregator.html")
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name)
+SECRET = NameRule("secret name", "Secrets Manager", 512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits and / _ + = . @ -",
+                  "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html")
 
 RULES: dict[str, NameRule] = {name: rule for name, rule in globals().items() if isinstance(rule, NameRule)}
