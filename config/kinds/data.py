@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..contracts import INFERENCE_DATA, replication_role_name, replication_sources
 from ..resolver import S3_BUCKET_NAME_MAX
-from . import data_processing, lake
+from . import lake
 from .lake import (  # noqa: F401  (re-exported: stacks import the lake names from config.kinds.data)
     dataset_prefix, glue_database_name, lake_bucket_purpose, lake_formation_shares, lake_readers,
 )
@@ -148,7 +148,7 @@ def stores(config: "Config") -> Iterator["Diagnostic"]:
                 yield config.error(account.name, ("data", "stores", i, "subnet_ids"), "subnet ids must be distinct")
 
 
-CHECKS = [bucket_names, datasets, shared_database_names, stores, *lake.CHECKS, *data_processing.CHECKS]
+CHECKS = [bucket_names, datasets, shared_database_names, stores, *lake.CHECKS]
 
 
 def flows(resolved: "Resolved") -> Iterable["Flow"]:
