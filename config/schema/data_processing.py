@@ -1,6 +1,7 @@
 """Processing and warehouse settings of data accounts: Redshift Serverless, Glue jobs, EMR Serverless."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -11,9 +12,37 @@ from .security import PersonaName
 
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")]
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")]
-Cidr = Annotated[str, StringConstraints(pattern=r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$")]
-DatasetName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,99}$")]
-S3Prefix = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9!_.*'()=-]+/)+$", max_length=512)]
+
+
+def _cidr(value: str) -> str:
+    """An IPv4 CIDR block such as 10.20.0.0/16."""
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        network = None
+    if network is None or network.version != 4 or "/" not in value:
+        raise ValueError(f"expected an IPv4 CIDR block such as 10.20.0.0/16 (got {value!r})")
+    return value
+
+
+def _dataset_name(value: str) -> str:
+    """A dataset of data.datasets: lowercase letters, digits and underscores, from a letter, at most 100."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", value):
+        raise ValueError(f"dataset names use lowercase letters, digits and underscores and start with a letter (got {value!r})")
+    return value
+
+
+def _s3_prefix(value: str) -> str:
+    """An S3 prefix ending in '/', of the characters S3 calls safe. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html"""
+    if len(value) > 512 or not re.fullmatch(r"([A-Za-z0-9!_.*'()=-]+/)+", value):
+        raise ValueError(f"expected a prefix such as 'churn/' or 'churn/clicks/': letters, digits and ! _ . * ' ( ) = - in parts "
+                         f"each ending in '/', at most 512 characters (got {value!r})")
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+DatasetName = Annotated[str, AfterValidator(_dataset_name)]
+S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
 
 
 def _glue_cron(value: str) -> str:
