@@ -19,6 +19,7 @@ from modules.policy import statement
 from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 
+from . import data_processing
 from .base import AccountStack
 
 GB = 1024**3
@@ -43,6 +44,7 @@ def build(stack: AccountStack) -> None:
         )
     _lake_reader_grants(stack, lake_key, buckets)
     _analytics(stack, lake_key, log_bucket, buckets)
+    data_processing.build(stack, lake_key=lake_key, buckets=buckets, log_bucket=log_bucket)
     _stores(stack)
     _inference_landing(stack, log_bucket)
     stack.output("lake_buckets", {name: b.name for name, b in sorted(buckets.items())}, "Data lake bucket names by configured name")

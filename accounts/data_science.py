@@ -13,7 +13,7 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.studio import LifecycleScript, StudioDomain, StudioUser
 from modules.vpc import PrivateVpc, VpcFlowLogs
 
-from . import lake_links
+from . import data_processing, lake_links
 from .base import AccountStack
 
 STUDIO_KEY_PURPOSE = ds_kind.STUDIO_KEY_PURPOSE
@@ -36,6 +36,7 @@ def build(stack: AccountStack) -> None:
     # The personas that query the lake get the shared databases from this account's Lake Formation admin.
     for persona in lake_query_personas(section):
         lake.grant(f"persona-{persona}", roles[persona].role)
+    data_processing.grant_warehouse_access(stack, {persona_role_name(r, p): role.role for p, role in roles.items()})
     domain = StudioDomain(
         stack, "studio", name=local_names.studio_name(r, acct.name), auth_mode=section.studio.auth_mode, vpc_id=vpc_id, subnet_ids=subnet_ids,
         security_group_ids=sg_ids, kms_key_arn=key.arn, default_role_arn=roles[section.studio.default_persona].arn, sharing_bucket=buckets[0].name,

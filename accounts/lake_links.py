@@ -59,7 +59,6 @@ class LakeLinks:
         targets, and the data accounts' catalog keys (cross-account KMS needs the caller's policy too)."""
         if not self.shares:
             return []
-        r = self.stack.resolved
         return [
             # https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
             statement("LakeFormationDataAccess", GET_DATA_ACCESS, "*"),

@@ -16,7 +16,7 @@ from modules.kms import KmsKey, service_use_statement
 from modules.policy import document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
-from . import lake_links, ml_pipelines
+from . import data_processing, lake_links, ml_pipelines
 from .base import AccountStack
 
 ML_KEY_PURPOSE = kind.ML_KEY_PURPOSE
@@ -44,6 +44,8 @@ def build(stack: AccountStack) -> None:
     pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data, lake=lake)
     _registry_forwarding(stack)
     _retraining(stack, pipelines)
+    pipeline_role = stack.node.try_find_child("pipeline-role")
+    data_processing.grant_warehouse_access(stack, {kind.pipeline_execution_role_name(r): pipeline_role} if pipeline_role else {})
 
 
 def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBucket) -> None:

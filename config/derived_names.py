@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import contracts, landing_zone_pipeline, local_names, tfc
 from . import name_rules as rule
-from .kinds import baseline, data, data_science, inference, ml_execution, retraining, security, shared_services
+from .kinds import baseline, data, data_processing, data_science, inference, ml_execution, retraining, security, shared_services
 from .name_rules import NameRule
 from .yaml_source import Loc
 
@@ -159,6 +159,9 @@ def _data(r: "Resolved", account: Any) -> Iterator[Derived]:
                 (rule.RDS_IDENTIFIER, name), (rule.RDS_IDENTIFIER, f"{name}-final"), (rule.DB_SUBNET_GROUP, name), (rule.SECURITY_GROUP, f"{name}-db")))
         else:
             yield from (Derived(account.name, loc, what, n) for what, n in ((rule.EFS_TOKEN, name), (rule.SECURITY_GROUP, f"{name}-efs")))
+    yield from (Derived(account.name, loc, what, name) for loc, what, name in data_processing.derived(r.prefix, section))
+    if section.glue_jobs or section.emr_applications:
+        yield _bucket(r, account, data_processing.PROCESSING)
     yield from _replication_destination(r)
 
 

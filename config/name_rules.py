@@ -139,4 +139,14 @@ CONFIG_AGGREGATOR = NameRule("configuration aggregator name", "AWS Config", 256,
 SECRET = NameRule("secret name", "Secrets Manager", 512, r"[A-Za-z0-9/_+=.@-]+", "letters, digits and / _ + = . @ -",
                   "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html")
 
+# https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateNamespace.html
+REDSHIFT_SERVERLESS = NameRule("Redshift Serverless name", "Redshift Serverless", 64, r"[a-z0-9-]+", "lowercase letters, digits and hyphens",
+                               "https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateNamespace.html", min_length=3)
+# https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_CreateApplication.html
+EMR_APPLICATION = NameRule("EMR Serverless application name", "EMR Serverless", 64, r"[A-Za-z0-9._/#-]+", "letters, digits and . _ / # -",
+                           "https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_CreateApplication.html")
+# https://docs.aws.amazon.com/redshift/latest/dg/r_names.html (database names: 127 bytes, lowercase)
+REDSHIFT_DATABASE = NameRule("Redshift database name", "Redshift", 127, r"[a-z_][a-z0-9_$]*", "lowercase letters, digits, '_' and '$', not starting with a digit",
+                             "https://docs.aws.amazon.com/redshift/latest/dg/r_names.html")
+
 RULES: dict[str, NameRule] = {name: rule for name, rule in globals().items() if isinstance(rule, NameRule)}

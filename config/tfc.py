@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
-from .schema.tfc import DEFAULT_PROJECT, WORKSPACE_NAME_MAX
+from .schema.tfc import DEFAULT_PROJECT
 
 if TYPE_CHECKING:
     from .resolver import Resolved

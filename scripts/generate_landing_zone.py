@@ -34,6 +34,9 @@ def _copy_example(dest: Path) -> Path:
             shutil.copyfile(EXAMPLE / name, config / name)
     for path in sorted((EXAMPLE / "accounts").glob("*.yaml")):
         shutil.copyfile(path, config / "accounts" / path.name)
+    for path in sorted((EXAMPLE / "scripts").glob("*.py")):  # Glue job scripts the data account names
+        (config / "scripts").mkdir(exist_ok=True)
+        shutil.copyfile(path, config / "scripts" / path.name)
     return config
 
 

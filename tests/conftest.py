@@ -13,11 +13,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config"
-CONFIG_GLOBS = ("landing-zone.yaml", "accounts.lock.yaml", "accounts/*.yaml")
+CONFIG_GLOBS = ("landing-zone.yaml", "accounts.lock.yaml", "accounts/*.yaml", "scripts/*.py")
 
 
 def copy_example(dest: Path) -> Path:
-    """Copy only the YAML of the example landing zone (no Python) into dest/config."""
+    """Copy the example landing zone (its YAML and the Glue scripts it names, not the config package) into dest/config."""
     target = dest / "config"
     for pattern in CONFIG_GLOBS:
         for src in EXAMPLE.glob(pattern):

@@ -51,6 +51,8 @@ ARN_TEMPLATES = {
     "aws_efs_file_system": "arn:aws:elasticfilesystem:{region}:{account}:file-system/fs-0123456789abcdef0",
     "aws_efs_access_point": "arn:aws:elasticfilesystem:{region}:{account}:access-point/fsap-0123456789abcdef0",
     "aws_db_instance": "arn:aws:rds:{region}:{account}:db:{name}",
+    "aws_emrserverless_application": "arn:aws:emr-serverless:{region}:{account}:/applications/00abcdefghijklmn",
+    "aws_redshiftserverless_workgroup": "arn:aws:redshift-serverless:{region}:{account}:workgroup/00000000-0000-4000-8000-000000000000",
     "aws_rds_cluster": "arn:aws:rds:{region}:{account}:cluster:{name}",
     "aws_redshift_cluster": "arn:aws:redshift:{region}:{account}:cluster:{name}",
     "aws_redshiftserverless_workgroup": "arn:aws:redshift-serverless:{region}:{account}:workgroup/{name}",

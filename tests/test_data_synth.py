@@ -164,7 +164,7 @@ def test_optional_stores_are_encrypted_and_private(stacks):
     # Major version only: automatic minor upgrades never turn into a planned downgrade.
     assert (db["engine"], db["engine_version"], db["auto_minor_version_upgrade"]) == ("postgres", "16", True)
     ingress = sorted((r["cidr_ipv4"], r["from_port"]) for r in stacks.resources("data", "aws_vpc_security_group_ingress_rule").values())
-    assert ingress == [("10.20.0.0/16", 2049), ("10.20.0.0/16", 5432)]
+    assert ingress == [("10.20.0.0/16", 2049), ("10.20.0.0/16", 5432), ("10.20.0.0/16", 5439)]  # EFS, RDS, Redshift Serverless
 
 
 def test_inference_landing_grants_exactly_each_inference_accounts_replication_role(stacks, resolved_example):

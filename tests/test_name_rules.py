@@ -74,6 +74,12 @@ NAMED: dict[tuple[str, str], rule.NameRule] = {
     ("aws_config_configuration_aggregator", "name"): rule.CONFIG_AGGREGATOR,
     ("aws_config_delivery_channel", "s3_bucket_name"): rule.S3_BUCKET,
     ("aws_secretsmanager_secret", "name"): rule.SECRET,
+    ("aws_redshiftserverless_namespace", "namespace_name"): rule.REDSHIFT_SERVERLESS,
+    ("aws_redshiftserverless_workgroup", "workgroup_name"): rule.REDSHIFT_SERVERLESS,
+    ("aws_redshiftserverless_namespace", "db_name"): rule.REDSHIFT_DATABASE,
+    ("aws_glue_job", "name"): rule.GLUE_NAME,
+    ("aws_glue_trigger", "name"): rule.GLUE_NAME,
+    ("aws_emrserverless_application", "name"): rule.EMR_APPLICATION,
 }
 # Name-like attributes that are not names mlops-tf derives, and why.
 NOT_DERIVED = {

@@ -56,6 +56,10 @@ def test_deploy_role_permissions(deploy_stacks):
             assert resources == [f"arn:aws:ssm:eu-west-1:777777777777:parameter/acme-ml/serving/{p}/model-package-arn"
                                  for p in ("churn/primary", "churn/shadow", "fraud/primary")]
             continue
+        if stmt["Sid"] == "ReadServiceLinkedRoles":
+            # Refreshing AWS Config's service-linked role (account baseline) reads it; nothing else.
+            assert stmt["Action"] == "iam:GetRole" and resources == ["arn:aws:iam::777777777777:role/aws-service-role/*"]
+            continue
         assert all(x.startswith("arn:aws:iam::777777777777:") and x.endswith("/acme-ml-*") for x in resources)
 
 

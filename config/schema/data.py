@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Union
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from .common import AccountName, Ipv4Cidr, RoleName, Slug, StrictModel
+from .data_processing import EmrApplication, GlueJob, Warehouse
 from .security import PersonaName
 
 
@@ -268,3 +269,6 @@ class DataSection(StrictModel):
     lake_formation: LakeFormation = Field(default_factory=LakeFormation)
     stores: list[DataStore] = Field(default_factory=list)
     inference_landing: InferenceLanding = Field(default_factory=InferenceLanding)
+    warehouse: Warehouse | None = Field(default=None, description="Redshift Serverless warehouse (none by default)")
+    glue_jobs: list[GlueJob] = Field(default_factory=list)
+    emr_applications: list[EmrApplication] = Field(default_factory=list)
