@@ -12,7 +12,7 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.studio import LifecycleScript, StudioDomain, StudioUser
 from modules.vpc import PrivateVpc, VpcFlowLogs
 
-from . import lake_links
+from . import lake_links, model_build
 from .base import AccountStack
 
 STUDIO_KEY_PURPOSE = "studio"
@@ -32,6 +32,7 @@ def build(stack: AccountStack) -> None:
     roles = _personas(stack, section, key, buckets, workgroups, subnet_ids, sg_ids, lake)
     if not roles:
         return
+    model_build.data_science_push(stack, roles)
     # The personas that query the lake get the shared databases from this account's Lake Formation admin.
     for persona in lake_query_personas(section):
         lake.grant(f"persona-{persona}", roles[persona].role)
@@ -50,7 +51,7 @@ def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str],
     if network.type == "managed":
         # Endpoints follow the personas' activities: a VPC-only domain without NAT reaches AWS through them only.
         vpc = PrivateVpc(stack, "network", name=r.resource_name(acct.name), region=acct.region, cidr=network.cidr,
-                         zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science),
+                         zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science) + model_build.push_endpoints(r, acct.name),
                          egress=network.egress == "nat")
         VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=r.resource_name(acct.name), key=key, region=acct.region,
                     account_id=stack.account_id, partition=r.partition)
