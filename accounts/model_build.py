@@ -55,7 +55,7 @@ def shared_services(stack: AccountStack, registry_bus) -> None:
                 registry=f"{r.account_id(acct.name)}.dkr.ecr.{acct.region}.amazonaws.com", images=images,
                 commit_parameter=kind.COMMIT_PARAMETER, parameters=parameters,
             ),
-            events_role_name=r.resource_name(project.name, "trigger"), rule_name=r.resource_name(project.name, "push"),
+            events_role_name=kind.project_resource_name(r, project.name, "trigger"), rule_name=kind.project_resource_name(r, project.name, "push"),
         )
         pushers = [Pushers(kind.push_role_name(r, project.name, main), *r.cross_account_principal(grants), main)
                    for main in (False, True) if (grants := kind.push_grants(r, project, main))]

@@ -34,6 +34,9 @@ IMAGE_ROLES = ("processing", "training", "inference")
 IMAGE_PARAMETERS = {"processing": "ProcessingImage", "training": "TrainingImage", "inference": "InferenceImage"}
 DIGEST_PARAMETERS = {"processing": "ProcessingImageDigest", "training": "TrainingImageDigest", "inference": "InferenceImageDigest"}
 COMMIT_PARAMETER = "CommitId"
+# Infix of every name a project derives, so no project name can collide with the platform's own roles and rules
+# (<prefix>-model-deploy-build, <prefix>-retraining-start, ...).
+PROJECT = "project"
 
 
 # -- names shared by both sides ---------------------------------------------------------------
@@ -44,22 +47,27 @@ def repository_name(r: "Resolved", project: Any) -> str:
 
 def push_role_name(r: "Resolved", project: str, main: bool) -> str:
     """Role in shared services the project's personas assume to push: -release may push to main, -push may not."""
-    return r.resource_name(project, "release" if main else "push")
+    return r.resource_name(PROJECT, project, "release" if main else "push")
 
 
 def build_role_name(r: "Resolved", project: str) -> str:
     """CodeBuild role of the project's image build and model-card builds (shared services)."""
-    return r.resource_name(project, "build")
+    return r.resource_name(PROJECT, project, "build")
 
 
 def start_role_name(r: "Resolved", project: str) -> str:
     """Role in the pipeline's ml-execution account through which the build starts exactly that pipeline."""
-    return r.resource_name(project, "start")
+    return r.resource_name(PROJECT, project, "start")
 
 
 def build_project_name(r: "Resolved", project: str, stage: str) -> str:
-    """CodeBuild projects of a project: <prefix>-<project>-images and -card."""
-    return r.resource_name(project, stage)
+    """CodeBuild projects of a project: <prefix>-project-<project>-images and -card."""
+    return r.resource_name(PROJECT, project, stage)
+
+
+def project_resource_name(r: "Resolved", project: str, purpose: str) -> str:
+    """Other names of a project (events role, rules): <prefix>-project-<project>-<purpose>."""
+    return r.resource_name(PROJECT, project, purpose)
 
 
 def model_card_prefix(r: "Resolved", group: str) -> str:
@@ -167,7 +175,11 @@ def check_projects(config: "Config") -> Iterable["Diagnostic"]:
             if repo in repos:
                 yield config.error(account.name, loc + ("repository",) if project.repository else loc + ("name",), f"repository {repo!r} already belongs to another project of this account")
             repos.add(repo)
-            longest = f"{prefix}-{project.name}-release"
+            source = account.shared_services.pipeline.source
+            if source.type == "codecommit" and source.repository == repo:
+                yield config.error(account.name, loc + ("repository",) if project.repository else loc + ("name",),
+                                   f"repository {repo!r} is the deployment pipeline's source repository; give the project its own")
+            longest = f"{prefix}-{PROJECT}-{project.name}-release"
             if len(longest) > IAM_ROLE_MAX:
                 yield config.error(account.name, loc + ("name",), f"derived role name {longest!r} is {len(longest)} characters; IAM allows {IAM_ROLE_MAX}")
             yield from _pipeline_ref(config, account.name, loc, project, fed, own_repos)
