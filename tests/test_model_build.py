@@ -339,3 +339,20 @@ def test_example_projects(resolved_example):
         "data-scientist": ["arn:aws:iam::444444444444:role/acme-ml-project-churn-push"],
         "mlops-engineer": ["arn:aws:iam::444444444444:role/acme-ml-project-churn-release"],
     }
+
+
+def test_one_repository_for_two_images_needs_one_folder(config_copy):
+    """The registered image in the training repository: one image per commit tag, so one Dockerfile folder."""
+    ml = config_copy / "accounts" / "ml-exec.yaml"
+    replace_text(ml, "inference_image: {repository: churn-inference, tag: \"1.0.0\"}", "inference_image: {repository: churn-training, tag: \"1.0.0\"}")
+    path = _projects(config_copy)
+    replace_text(path, "      branch: main\n      pushers:", "      branch: main\n      images: {training: model, inference: serve}\n      pushers:")
+    d = error_on(config_errors(config_copy), "shared_services.projects[0].images")
+    assert d.line == line_of(path, "images: {training: model") and "share ECR repository 'churn-training'" in d.message
+
+
+def test_studio_without_egress_pushes_only_within_its_region(config_copy):
+    replace_text(config_copy / "accounts" / "ds-dev.yaml", "ou: Workloads/Dev\n", "ou: Workloads/Dev\nregion: eu-central-1\n")
+    path = _projects(config_copy)
+    d = error_on(config_errors(config_copy), "shared_services.projects[0].pushers[0].account")
+    assert d.line == line_of(path, "{account: ds-dev, personas: [data-scientist]}") and "VPC endpoint of its own region" in d.message
