@@ -4,6 +4,7 @@ from __future__ import annotations
 from config import contracts
 from config.kinds.data_science import persona_role_name, studio_endpoints
 from config.kinds.lake import consumer_s3_reads, lake_query_personas
+from config.kinds.model_build import push_endpoints
 from config.kinds.shared_services import repositories_pullable_by
 from modules.aws import aws
 from modules.kms import KmsKey
@@ -51,7 +52,7 @@ def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str],
     if network.type == "managed":
         # Endpoints follow the personas' activities: a VPC-only domain without NAT reaches AWS through them only.
         vpc = PrivateVpc(stack, "network", name=r.resource_name(acct.name), region=acct.region, cidr=network.cidr,
-                         zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science) + model_build.push_endpoints(r, acct.name),
+                         zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science) + push_endpoints(r, acct.name),
                          egress=network.egress == "nat")
         VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=r.resource_name(acct.name), key=key, region=acct.region,
                     account_id=stack.account_id, partition=r.partition)

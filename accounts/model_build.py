@@ -110,8 +110,3 @@ def data_science_push(stack: AccountStack, roles: dict) -> None:
         aws.iam_role_policy.IamRolePolicy(stack, f"persona-{persona}-model-build", role=roles[persona].role.id, name="model-build-push",
                                           policy=document(statement("AssumeProjectPushRoles", "sts:AssumeRole", arns)))
 
-
-def push_endpoints(r, account: str) -> list[str]:
-    """Interface endpoints Studio needs to push with git-remote-codecommit (git over HTTPS and the API)."""
-    # https://docs.aws.amazon.com/codecommit/latest/userguide/codecommit-and-interface-VPC.html
-    return ["codecommit", "git-codecommit"] if kind.persona_push_roles(r, account) else []

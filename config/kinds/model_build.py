@@ -145,6 +145,12 @@ def persona_push_roles(r: "Resolved", account: str) -> dict[str, list[str]]:
     return {p: sorted(arns) for p, arns in sorted(out.items())}
 
 
+def push_endpoints(r: "Resolved", account: str) -> list[str]:
+    """Interface endpoints a data-science VPC needs for its personas to push with git-remote-codecommit (Git over HTTPS and the API)."""
+    # https://docs.aws.amazon.com/codecommit/latest/userguide/codecommit-and-interface-VPC.html
+    return ["codecommit", "git-codecommit"] if persona_push_roles(r, account) else []
+
+
 def card_projects(r: "Resolved", shared: str) -> list[Any]:
     """Projects of a shared-services account whose registered versions get a model card: the pipeline's account
     keeps model cards and forwards its registry events to this account's bus."""
