@@ -30,7 +30,7 @@ def shared_services(stack: AccountStack, registry_bus) -> None:
         pipeline = kind.project_pipeline(r.config, project)
         start_role_arn = r.role_arn(ml, kind.start_role_name(r, project.name))
         builds = kind.image_builds(project, pipeline)
-        uris = {b.repository: contracts.ecr_image_uri(r, acct.name, b.repository, "").rstrip(":") for b in builds}
+        uris = {b.repository: contracts.ecr_image_uri(r, acct.name, b.repository).rsplit(":", 1)[0] for b in builds}  # without the tag
         images = [dict(repository=contracts.ecr_repository_name(r, b.repository), uri=uris[b.repository], context=b.context, roles=b.roles,
                        variable=f"{b.repository.upper().replace('-', '_')}_DIGEST") for b in builds]
         by_repo = {b.repository: i for b, i in zip(builds, images)}

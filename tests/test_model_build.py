@@ -157,10 +157,13 @@ def test_pipeline_takes_its_images_as_parameters_defaulting_to_the_yaml_tags(sta
     assert meta["PipelineExecutionArn"] == {"Get": "Execution.PipelineExecutionArn"}
 
 
-AWS_STUB = """#!/bin/sh
+AWS_STUB = r"""#!/bin/sh
 echo "aws $*" >> "$CALLS"
 case "$1 $2" in
-  "ecr describe-images") echo "sha256:$(echo "$*" | md5sum | cut -c1-8)";;
+  "ecr describe-images")
+    repo=$(echo "$*" | sed 's/.*--repository-name \([^ ]*\).*/\1/')
+    grep -q "docker push .*$repo:" "$CALLS" || [ -n "$EXISTING" ] || exit 254
+    echo "sha256:$(echo "$repo" | md5sum | cut -c1-8)";;
   "ecr get-login-password") echo token;;
 esac
 exit 0
@@ -206,6 +209,11 @@ def test_image_build_pushes_then_starts_the_pipeline_with_its_images(stacks, tmp
     assert passed["InferenceImage"] == f"{REGISTRY}/churn-inference:{COMMIT}"
     assert all(passed[d].startswith("sha256:") for d in kind.DIGEST_PARAMETERS.values())
     assert calls.index(pushes[-1]) < calls.index(start[0])
+    # The same commit again (a branch created at it, a retried build): nothing is pushed twice, the pipeline starts
+    # with the existing images (the commit id is the start's idempotency token).
+    code, calls, out = run_buildspec(spec, tmp_path, ("pre_build", "build"), (), CODEBUILD_RESOLVED_SOURCE_VERSION=COMMIT, EXISTING="1")
+    assert code == 0, out
+    assert not [c for c in calls if c.startswith(("docker build", "docker push"))] and len([c for c in calls if "start-pipeline-execution" in c]) == 1
 
 
 def test_image_build_refuses_a_missing_dockerfile_or_a_non_commit(stacks, tmp_path: Path):
