@@ -364,3 +364,15 @@ def test_studio_without_egress_pushes_only_within_its_region(config_copy):
     path = _projects(config_copy)
     d = error_on(config_errors(config_copy), "shared_services.projects[0].pushers[0].account")
     assert d.line == line_of(path, "{account: ds-dev, personas: [data-scientist]}") and "VPC endpoint of its own region" in d.message
+
+
+def test_card_names_fit_sagemaker(config_copy):
+    """Cards are <prefix>-<group>-<version>: a group name that leaves no room for the version is refused."""
+    long = "churn" + "x" * 27  # 32, the longest group name; with a 25-character prefix the card name is 64
+    replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", f"prefix: {'acme-ml' + 'x' * 18}\n")
+    for name in ("ml-exec.yaml", "production.yaml", "staging.yaml"):
+        path = config_copy / "accounts" / name
+        path.write_text(path.read_text().replace("- name: churn\n", f"- name: {long}\n").replace("model_package_group: churn\n", f"model_package_group: {long}\n"))
+    path = _projects(config_copy)
+    d = error_on(config_errors(config_copy), "shared_services.projects[0].pipeline")
+    assert d.line == line_of(path, "pipeline: {account: ml-exec") and "SageMaker allows 63" in d.message

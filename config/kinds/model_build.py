@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 SECTION = "shared_services"
 IAM_ROLE_MAX = 64  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
-EVENT_RULE_MAX = 64  # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+SAGEMAKER_NAME_MAX = 63  # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelCard.html
+CARD_VERSION_DIGITS = 5  # room for model package versions up to 99999 in a card name
 IMAGE_ROLES = ("processing", "training", "inference")
 # Pipeline parameters the build sets (ParameterString in the pipeline definition; the YAML tags are their defaults).
 IMAGE_PARAMETERS = {"processing": "ProcessingImage", "training": "TrainingImage", "inference": "InferenceImage"}
@@ -221,6 +222,11 @@ def _pipeline_ref(config: "Config", owner: str, loc: tuple, project: Any, fed: d
             yield config.error(owner, loc + ("pipeline",), f"the {role} image of pipeline {ref.name!r} goes to ECR repository {image.repository!r}, "
                                f"which {'account ' + repr(where) + ' defines' if where else 'no account defines'}; the project's build pushes only "
                                "to repositories of its own account: define the repository here", key=True)
+    card = f"{config.landing_zone.prefix}-{pipeline.model_package_group}-{CARD_VERSION_DIGITS * '9'}"
+    if len(card) > SAGEMAKER_NAME_MAX:
+        # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelCard.html (ModelCardName: 63 characters)
+        yield config.error(owner, loc + ("pipeline",), f"the model cards of group {pipeline.model_package_group!r} are named <group>-<version> "
+                           f"({card!r} is {len(card)} characters); SageMaker allows {SAGEMAKER_NAME_MAX}: shorten the group name", key=True)
     for build in image_builds(project, pipeline):
         contexts = {getattr(project.images, role) for role in build.roles}
         if len(contexts) > 1:
