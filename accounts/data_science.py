@@ -5,6 +5,7 @@ from config import contracts, local_names
 from config.kinds import data_science as ds_kind
 from config.kinds.data_science import persona_role_name, studio_endpoints
 from config.kinds.lake import consumer_s3_reads, lake_query_personas
+from config.kinds.model_build import push_endpoints
 from config.kinds.shared_services import repositories_pullable_by
 from modules.aws import aws
 from modules.kms import KmsKey
@@ -13,7 +14,7 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 from modules.studio import LifecycleScript, StudioDomain, StudioUser
 from modules.vpc import PrivateVpc, VpcFlowLogs
 
-from . import data_processing, lake_links
+from . import data_processing, lake_links, model_build
 from .base import AccountStack
 
 STUDIO_KEY_PURPOSE = ds_kind.STUDIO_KEY_PURPOSE
@@ -33,6 +34,7 @@ def build(stack: AccountStack) -> None:
     roles = _personas(stack, section, key, buckets, workgroups, subnet_ids, sg_ids, lake)
     if not roles:
         return
+    model_build.data_science_push(stack, roles)
     # The personas that query the lake get the shared databases from this account's Lake Formation admin.
     for persona in lake_query_personas(section):
         lake.grant(f"persona-{persona}", roles[persona].role)
@@ -52,7 +54,7 @@ def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str],
     if network.type == "managed":
         # Endpoints follow the personas' activities: a VPC-only domain without NAT reaches AWS through them only.
         vpc = PrivateVpc(stack, "network", name=ds_kind.network_name(r, acct.name), region=acct.region, cidr=network.cidr,
-                         zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science),
+                         zones=network.availability_zones, endpoints=studio_endpoints(acct.config.data_science) + push_endpoints(r, acct.name),
                          egress=network.egress == "nat")
         VpcFlowLogs(stack, "network-flow-logs", vpc_id=vpc.vpc_id, name=ds_kind.network_name(r, acct.name), key=key, region=acct.region,
                     account_id=stack.account_id, partition=r.partition)

@@ -16,7 +16,7 @@ from modules.kms import KmsKey, service_use_statement
 from modules.policy import document, statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
-from . import data_processing, lake_links, ml_pipelines
+from . import data_processing, lake_links, ml_pipelines, model_build
 from .base import AccountStack
 
 ML_KEY_PURPOSE = kind.ML_KEY_PURPOSE
@@ -43,6 +43,7 @@ def build(stack: AccountStack) -> None:
     inference_data = _inference_data(stack, logs)
     pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data, lake=lake)
     _registry_forwarding(stack)
+    model_build.ml_execution(stack, pipelines)
     _retraining(stack, pipelines)
     pipeline_role = stack.node.try_find_child("pipeline-role")
     data_processing.grant_warehouse_access(stack, {kind.pipeline_execution_role_name(r): pipeline_role} if pipeline_role else {})

@@ -15,6 +15,7 @@ from modules.pipeline import MODEL_PACKAGE_VARIABLE, ModelDeployPipeline, Pipeli
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
+from . import model_build
 from .base import AccountStack
 
 ECR_KEY_PURPOSE = kind.ECR_KEY_PURPOSE
@@ -26,7 +27,8 @@ def build(stack: AccountStack) -> None:
     logs = AccessLogBucket(stack, "access-logs", bucket_name=r.bucket_name(acct.name, "access-logs"), account_id=stack.account_id, partition=r.partition)
     _ecr(stack, section)
     pipeline = _pipeline(stack, section, logs)
-    _registry_events(stack, pipeline)
+    bus = _registry_events(stack, pipeline)
+    model_build.shared_services(stack, bus)
 
 
 def _ecr(stack: AccountStack, section) -> None:
@@ -100,7 +102,7 @@ def _pipeline_state(stack: AccountStack) -> PipelineState:
     return PipelineState("s3", s3_backend=s3, state_role_arn=role)
 
 
-def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None:
+def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> EventBus:
     r, acct = stack.resolved, stack.account
     sources = ml_kind.registry_event_sources(r, acct.name)
     bus_name = contracts.registry_bus_name(r)
@@ -126,3 +128,4 @@ def _registry_events(stack: AccountStack, pipeline: ModelDeployPipeline) -> None
         input_transformer={"input_paths": {"arn": "$.detail.ModelPackageArn"}, "input_template": template.replace('"<arn>"', "<arn>")},
     )
     stack.output("registry_bus_arn", bus.arn, "event bus receiving Model Package State Change events from ml-execution")
+    return bus

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import contracts, landing_zone_pipeline, local_names, tfc
 from . import name_rules as rule
-from .kinds import baseline, data, data_processing, data_science, inference, ml_execution, retraining, security, shared_services
+from .kinds import baseline, data, data_processing, data_science, model_build, inference, ml_execution, retraining, security, shared_services
 from .name_rules import NameRule
 from .yaml_source import Loc
 
@@ -185,6 +185,21 @@ def _shared_services(r: "Resolved", account: Any) -> Iterator[Derived]:
     for suffix in ("pipeline", "trigger"):
         yield Derived(account.name, loc, rule.IAM_ROLE, f"{pipeline}-{suffix}")
     yield Derived(account.name, loc, rule.CODEBUILD_PROJECT, f"{pipeline}-trigger")
+    if section.projects:  # accounts/model_build.py
+        yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(model_build.KEY_PURPOSE))
+    for i, project in enumerate(section.projects):
+        here = ("shared_services", "projects", i, "name")
+        repository, repo_loc = model_build.repository_name(r, project), ("shared_services", "projects", i, "repository" if project.repository else "name")
+        yield Derived(account.name, repo_loc, rule.CODECOMMIT_REPOSITORY, repository)
+        yield Derived(account.name, repo_loc, rule.APPROVAL_RULE_TEMPLATE, repository)
+        roles = [model_build.push_role_name(r, project.name, main) for main in (False, True)]
+        roles += [model_build.build_role_name(r, project.name), model_build.project_resource_name(r, project.name, "trigger")]
+        yield from (Derived(account.name, here, rule.IAM_ROLE, role) for role in roles)
+        yield Derived(project.pipeline.account, here, rule.IAM_ROLE, model_build.start_role_name(r, project.name))
+        for stage in ("images", "card"):
+            yield Derived(account.name, here, rule.CODEBUILD_PROJECT, model_build.build_project_name(r, project.name, stage))
+        push_rule = model_build.project_resource_name(r, project.name, "push")
+        yield from (Derived(account.name, here, rule.EVENT_RULE, name) for name in (push_rule, f"{push_rule}-card"))
     yield Derived(account.name, loc, rule.LOG_GROUP, f"/aws/codebuild/{pipeline}-trigger")
     for name in (contracts.pipeline_build_role_name(r), local_names.registry_trigger_role_name(r)):
         yield Derived(None, PREFIX, rule.IAM_ROLE, name)
@@ -196,8 +211,12 @@ def _ml_execution(r: "Resolved", account: Any) -> Iterator[Derived]:
     section = account.config.ml_execution
     for purpose in (contracts.INFERENCE_DATA, ml_execution.ARTIFACTS_PURPOSE, ml_execution.MODEL_CARDS_PURPOSE, ml_execution.FEATURE_STORE_PURPOSE):
         yield _bucket(r, account, purpose)
+    carded = {p.model_package_group for p in section.pipelines if p.name in model_build.fed_pipelines(r, account.name)}
     for i, group in enumerate(section.model_package_groups):
-        yield Derived(account.name, ("ml_execution", "model_package_groups", i, "name"), rule.SAGEMAKER, contracts.model_package_group_name(r, group.name))
+        loc = ("ml_execution", "model_package_groups", i, "name")
+        yield Derived(account.name, loc, rule.SAGEMAKER, contracts.model_package_group_name(r, group.name))
+        if group.name in carded:  # the model-build card step names cards <group>-<version> (up to 5 digits)
+            yield Derived(account.name, loc, rule.SAGEMAKER, f"{model_build.model_card_prefix(r, group.name)}{'9' * model_build.CARD_VERSION_DIGITS}")
     for i, group in enumerate(section.feature_store.feature_groups):
         yield Derived(account.name, ("ml_execution", "feature_store", "feature_groups", i, "name"), rule.FEATURE_GROUP, group.name)
     yield Derived(None, PREFIX, rule.GLUE_DATABASE, ml_execution.feature_store_database(r))

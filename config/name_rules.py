@@ -148,5 +148,11 @@ EMR_APPLICATION = NameRule("EMR Serverless application name", "EMR Serverless", 
 # https://docs.aws.amazon.com/redshift/latest/dg/r_names.html (database names: 127 bytes, lowercase)
 REDSHIFT_DATABASE = NameRule("Redshift database name", "Redshift", 127, r"[a-z_][a-z0-9_$]*", "lowercase letters, digits, '_' and '$', not starting with a digit",
                              "https://docs.aws.amazon.com/redshift/latest/dg/r_names.html")
+# https://docs.aws.amazon.com/codecommit/latest/APIReference/API_CreateRepository.html (repositoryName: 1-100)
+CODECOMMIT_REPOSITORY = NameRule("CodeCommit repository name", "CodeCommit", 100, r"[\w.-]+", "letters, digits and . _ -",
+                                 "https://docs.aws.amazon.com/codecommit/latest/APIReference/API_CreateRepository.html")
+# https://docs.aws.amazon.com/codecommit/latest/APIReference/API_CreateApprovalRuleTemplate.html (1-100)
+APPROVAL_RULE_TEMPLATE = NameRule("approval rule template name", "CodeCommit", 100, r"[\x20-\x7e]+", "printable characters",
+                                  "https://docs.aws.amazon.com/codecommit/latest/APIReference/API_CreateApprovalRuleTemplate.html")
 
 RULES: dict[str, NameRule] = {name: rule for name, rule in globals().items() if isinstance(rule, NameRule)}

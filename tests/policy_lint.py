@@ -55,7 +55,6 @@ ARN_TEMPLATES = {
     "aws_redshiftserverless_workgroup": "arn:aws:redshift-serverless:{region}:{account}:workgroup/00000000-0000-4000-8000-000000000000",
     "aws_rds_cluster": "arn:aws:rds:{region}:{account}:cluster:{name}",
     "aws_redshift_cluster": "arn:aws:redshift:{region}:{account}:cluster:{name}",
-    "aws_redshiftserverless_workgroup": "arn:aws:redshift-serverless:{region}:{account}:workgroup/{name}",
     "aws_glue_crawler": "arn:aws:glue:{region}:{account}:crawler/{name}",
     "aws_guardduty_detector": "arn:aws:guardduty:{region}:{account}:detector/{name}",
     "aws_securityhub_account": "arn:aws:securityhub:{region}:{account}:hub/default",

@@ -36,9 +36,10 @@ def test_network_is_private_with_endpoints(stacks):
     assert sorted((s["availability_zone"], s["cidr_block"]) for s in subnets.values()) == [("eu-west-1a", "10.20.0.0/19"), ("eu-west-1b", "10.20.32.0/19")]
     assert all(s["map_public_ip_on_launch"] is False for s in subnets.values())
     endpoints = {e["service_name"]: e for e in stacks.resources(DS, "aws_vpc_endpoint").values()}
-    # The personas' activities need these (Athena, Glue and Lake Formation for the lake queries).
+    # The personas' activities need these (Athena, Glue and Lake Formation for the lake queries); codecommit and
+    # git-codecommit because personas push to the churn project's repository from Studio (README, model build).
     assert sorted(endpoints) == sorted(f"com.amazonaws.eu-west-1.{s}" for s in [
-        "athena", "ecr.api", "ecr.dkr", "glue", "kms", "lakeformation", "logs", "monitoring", "s3", "sagemaker.api",
+        "athena", "codecommit", "ecr.api", "git-codecommit", "ecr.dkr", "glue", "kms", "lakeformation", "logs", "monitoring", "s3", "sagemaker.api",
         "sagemaker.runtime", "sts"])
     assert endpoints["com.amazonaws.eu-west-1.s3"]["vpc_endpoint_type"] == "Gateway"
     assert all(e["private_dns_enabled"] is True for n, e in endpoints.items() if not n.endswith(".s3"))

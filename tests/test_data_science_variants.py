@@ -51,7 +51,8 @@ def test_sso_profiles_and_no_kms_condition(variant):
 
 
 def test_codecommit_source(variant):
-    repo = next(iter(variant.resources("shared-services", "aws_codecommit_repository").values()))
+    # The deployment pipeline's repository (the model-build project's own is tests/test_model_build.py's).
+    repo = next(v for k, v in variant.resources("shared-services", "aws_codecommit_repository").items() if not k.startswith("model-build-"))
     assert repo["repository_name"] == "ml-landing-zone"
     assert not variant.resources("shared-services", "aws_codeconnections_connection")
     pipeline = next(iter(variant.resources("shared-services", "aws_codepipeline").values()))

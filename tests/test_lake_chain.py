@@ -10,6 +10,7 @@ import pytest
 
 from config.kinds.data_science import persona_role_name, studio_endpoints
 from config.kinds.lake import consumer_s3_reads, lake_consumer_roles, lake_formation_shares, lake_query_personas
+from config.kinds.model_build import push_endpoints
 from tests.conftest import read_stacks
 from tests.helpers import replace_text
 from tests.synth_lookup import as_list, bucket_statements, by
@@ -114,7 +115,8 @@ def test_curated_bucket_reads_are_no_wider_than_the_shares(stacks, resolved_exam
 def test_studio_endpoints_follow_the_activities(stacks, resolved_example):
     section = resolved_example.accounts["ds-dev"].config.data_science
     synthesized = sorted(e["service_name"].removeprefix("com.amazonaws.eu-west-1.") for e in stacks.resources("ds-dev", "aws_vpc_endpoint").values())
-    assert synthesized == studio_endpoints(section)
+    # Plus git's endpoints when personas push to a model-build project (accounts/model_build.py).
+    assert synthesized == sorted(studio_endpoints(section) + push_endpoints(resolved_example, "ds-dev"))
     # Endpoints admit HTTPS from the Studio security group only; Studio reaches them on 443.
     groups = {v["name"]: k for k, v in stacks.resources("ds-dev", "aws_security_group").items()}
     studio, endpoints = groups["acme-ml-ds-dev-studio"], groups["acme-ml-ds-dev-endpoints"]

@@ -90,11 +90,14 @@ def test_pipeline_definition(stacks, resolved_example):
     definition = json.loads(pipeline["pipeline_definition"])
     steps = {s["Name"]: s for s in definition["Steps"]}
     assert list(steps) == ["Preprocess", "Baseline", "Train", "Evaluate", "CheckAccuracy"]
-    assert steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == contracts.ecr_image_uri(r, "shared-services", "churn-training", "1.0.0")
-    assert steps["Preprocess"]["Arguments"]["AppSpecification"]["ImageUri"] == contracts.ecr_image_uri(r, "shared-services", "churn-processing", "1.0.0")
+    # Images are pipeline parameters (a model-build project's build sets them); their defaults are the YAML's tags.
+    params = {p["Name"]: p["DefaultValue"] for p in definition["Parameters"]}
+    assert steps["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"] == {"Get": "Parameters.TrainingImage"}
+    assert params["TrainingImage"] == contracts.ecr_image_uri(r, "shared-services", "churn-training", "1.0.0")
+    assert steps["Preprocess"]["Arguments"]["AppSpecification"]["ImageUri"] == {"Get": "Parameters.ProcessingImage"}
+    assert params["ProcessingImage"] == contracts.ecr_image_uri(r, "shared-services", "churn-processing", "1.0.0")
     register = steps["CheckAccuracy"]["Arguments"]["IfSteps"][0]
     assert register["Type"] == "RegisterModel" and register["Arguments"]["ModelPackageGroupName"] == "acme-ml-churn"
-    params = {p["Name"]: p["DefaultValue"] for p in definition["Parameters"]}
     assert params["InputDataUrl"] == "s3://acme-ml-lake-curated-333333333333-eu-west-1/churn/"
     by(stacks, "data", "aws_s3_bucket", bucket="acme-ml-lake-curated-333333333333-eu-west-1")  # the data side exists
     assert params["MinAccuracy"] == 0.8 and params["TrainingInstanceType"] == "ml.m5.xlarge"

@@ -132,6 +132,8 @@ def test_chain(variant, source, endpoint):
     register = _step(definition, "RegisterModel")["Arguments"]
     assert register["ModelPackageGroupName"] == f"acme-ml-{group}"
     image = register["InferenceSpecification"]["Containers"][0]["Image"]
+    if isinstance(image, dict):  # a pipeline parameter: its default is the YAML's image
+        image = next(p["DefaultValue"] for p in definition["Parameters"] if f"Parameters.{p['Name']}" == image["Get"])
     repository = image.split("/", 1)[1].split(":")[0]  # acme-ml/<repository>
 
     # 2. The registered image is pullable by the serving account's execution role (both sides of the grant).

@@ -80,6 +80,8 @@ NAMED: dict[tuple[str, str], rule.NameRule] = {
     ("aws_glue_job", "name"): rule.GLUE_NAME,
     ("aws_glue_trigger", "name"): rule.GLUE_NAME,
     ("aws_emrserverless_application", "name"): rule.EMR_APPLICATION,
+    ("aws_codecommit_repository", "repository_name"): rule.CODECOMMIT_REPOSITORY,
+    ("aws_codecommit_approval_rule_template", "name"): rule.APPROVAL_RULE_TEMPLATE,
 }
 # Name-like attributes that are not names mlops-tf derives, and why.
 NOT_DERIVED = {

@@ -164,7 +164,7 @@ def test_destroy_with_confirm_lists_dependents_and_destroys(env: Env) -> None:
     assert done["result"] == "destroyed"
     assert done["dependents"] == {
         "management": ["creates account"], "security": ["AWS Config delivery", "Identity Center assignments", "security audit role"],
-        "data": ["Lake Formation grants"], "shared-services": ["ECR pull: churn-processing, churn-training"],
+        "data": ["Lake Formation grants"], "shared-services": ["ECR pull: churn-processing, churn-training", "churn: personas push to repository acme-ml-churn"],
     }
     assert env.calls()[-1] == ("ds-dev", ["apply", "-no-color", "-input=false", "plans/destroy.tfplan"])
     assert "Plan: planned ds-dev" in (env.out / "stacks" / "ds-dev" / "plans" / "destroy.log").read_text()

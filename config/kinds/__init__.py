@@ -7,7 +7,7 @@ from types import ModuleType
 # images and retraining span several kinds (shared services, ml-execution, staging/production).
 KIND_CHECK_MODULES = (
     "security", "baseline", "data", "shared_services", "data_science", "ml_execution", "inference", "images", "retraining",
-    "data_processing",
+    "data_processing", "model_build",
 )
 
 

@@ -1,15 +1,28 @@
 """Section of shared-services accounts: ECR repositories, the source repository, the deployment pipeline."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from .common import AccountName, Slug, StrictModel
+from .data_science import PersonaName
 
 # CodeBuild compute types that run a Terraform apply comfortably; larger ones only cost more.
 BuildComputeType = Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]
 GitBranch = Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=255)]
+
+
+def _inside(value: str) -> str:
+    """A relative folder inside a repository: no '..' part."""
+    if ".." in value.split("/"):
+        raise ValueError(f"must be a folder inside the repository, without '..' (got {value!r})")
+    return value
+
+
+# A folder of a repository, relative; shell-safe characters only (it reaches a buildspec's docker build).
+RepoFolder = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$", max_length=255), AfterValidator(_inside)]
 
 
 class EcrRepository(StrictModel):
@@ -87,8 +100,77 @@ class DeploymentPipeline(StrictModel):
         return value
 
 
+# git check-ref-format and CodeCommit: no '..', '@{', '//', control characters, space or ~^:?*[\\; no component
+# starting with '.' or ending in '.lock'; not ending in '/' or '.'; not '@'.
+# https://git-scm.com/docs/git-check-ref-format  https://docs.aws.amazon.com/codecommit/latest/APIReference/API_CreateBranch.html
+_BAD_REF = re.compile(r"\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\]|(^|/)\.|\.lock(/|$)|[/.]$|^/")
+
+
+def _branch(value: str) -> str:
+    """A branch name git and CodeCommit accept."""
+    if value == "@" or _BAD_REF.search(value):
+        raise ValueError(
+            f"{value!r} is not a branch name git accepts: no '..', '@{{', '//', spaces or any of ~^:?*[\\, no part starting "
+            "with '.' or ending in '.lock', not ending in '/' or '.' (git check-ref-format)"
+        )
+    return value
+
+
+BuildBranch = Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]+$", max_length=256), AfterValidator(_branch)]
+
+
+class PipelineRef(StrictModel):
+    """A SageMaker pipeline of an ml-execution account (its ml_execution.pipelines), by account and pipeline name."""
+
+    account: AccountName
+    name: Slug
+
+
+class ProjectPushers(StrictModel):
+    """Personas of a data-science account that push to the project's repository from Studio."""
+
+    account: AccountName
+    personas: list[PersonaName] = Field(min_length=1)
+    main: bool = Field(default=False, description="may also push to and merge into the project's main branch (which starts a build)")
+
+
+class ImageContexts(StrictModel):
+    """Folder of each image's Dockerfile (the docker build context) in the project's repository."""
+
+    processing: RepoFolder = "processing"
+    training: RepoFolder = "training"
+    inference: RepoFolder = "inference"
+
+
+class ModelBuildProject(StrictModel):
+    """An ML project: a CodeCommit repository whose main branch builds the pipeline's images and starts it.
+
+    Declared next to the ECR repositories its images go to; `pipeline` names the SageMaker pipeline it feeds.
+    """
+
+    name: Slug
+    pipeline: PipelineRef
+    repository: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] | None = Field(
+        default=None, description="CodeCommit repository created here; default <prefix>-<name>"
+    )
+    branch: BuildBranch = Field(default="main", description="the branch whose pushes build images and start the pipeline")
+    pushers: list[ProjectPushers] = Field(min_length=1)
+    images: ImageContexts = Field(default_factory=ImageContexts)
+    build_compute_type: BuildComputeType = "BUILD_GENERAL1_MEDIUM"
+
+    @field_validator("repository")
+    @classmethod
+    def _no_git_suffix(cls, value: str | None) -> str | None:
+        """CodeCommit rejects a repository name ending in .git."""
+        # https://docs.aws.amazon.com/codecommit/latest/userguide/limits.html
+        if value is not None and value.endswith(".git"):
+            raise ValueError("CodeCommit repository names cannot end in '.git'")
+        return value
+
+
 class SharedServicesSection(StrictModel):
     """Settings of shared-services accounts."""
 
     ecr_repositories: list[EcrRepository] = Field(default_factory=list)
     pipeline: DeploymentPipeline = Field(default_factory=DeploymentPipeline)
+    projects: list[ModelBuildProject] = Field(default_factory=list, description="model-build repositories, one per ML pipeline they feed")
