@@ -88,7 +88,7 @@ def render(options: ScaffoldOptions) -> dict[str, str]:
     for name, kind in accounts:
         files[f"accounts/{name}.yaml"] = render_account(options, name, kind)
     for key, schema in json_schemas().items():
-        files[f"schema/{SCHEMA_FILES[key]}"] = schema_text(schema)
+        files[f"schemas/{SCHEMA_FILES[key]}"] = schema_text(schema)
     return files
 
 
@@ -97,7 +97,7 @@ def _schema_line(folder: str):
     up = "../" if folder else ""
 
     def line(key: str) -> str:
-        return f"# yaml-language-server: $schema={up}schema/{SCHEMA_FILES[key]}"
+        return f"# yaml-language-server: $schema={up}schemas/{SCHEMA_FILES[key]}"
 
     return line
 

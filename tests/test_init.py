@@ -50,10 +50,10 @@ def test_init_writes_a_landing_zone_that_validates(initialized: Path):
 
 def test_init_writes_schema_lines_that_point_at_written_schemas(initialized: Path):
     first = (initialized / "landing-zone.yaml").read_text().splitlines()[0]
-    assert first == "# yaml-language-server: $schema=schema/landing-zone.schema.json"
+    assert first == "# yaml-language-server: $schema=schemas/landing-zone.schema.json"
     account_line = (initialized / "accounts" / "ds-1.yaml").read_text().splitlines()[0]
-    assert account_line == "# yaml-language-server: $schema=../schema/account.schema.json"
-    schema = json.loads((initialized / "schema" / "account.schema.json").read_text())
+    assert account_line == "# yaml-language-server: $schema=../schemas/account.schema.json"
+    schema = json.loads((initialized / "schemas" / "account.schema.json").read_text())
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert "DataScienceAccount" in schema["$defs"]
 

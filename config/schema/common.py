@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 # Commercial, GovCloud and China partitions; the validator only admits region codes AWS uses.
 AWS_REGIONS = frozenset(
@@ -46,8 +46,12 @@ def _ou_path(value: str) -> str:
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=40)]
-Region = Annotated[str, AfterValidator(_region)]
-OuPath = Annotated[str, AfterValidator(_ou_path)]
+# The JSON Schema states the same limits (editors complete regions); validation keeps its own messages.
+Region = Annotated[str, AfterValidator(_region), Field(json_schema_extra={"enum": sorted(AWS_REGIONS)})]
+OuPath = Annotated[
+    str, AfterValidator(_ou_path),
+    Field(json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}(/[A-Za-z0-9][A-Za-z0-9 _.-]{0,127})*$"}),
+]
 Email = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$", max_length=64)
 ]
