@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from . import accounts, apply, bootstrap, destroy, diff, graph, init, output, plan, scan, schema, synth, tfc, validate
+from . import accounts, apply, bootstrap, destroy, diff, docs, graph, init, output, plan, scan, schema, synth, tfc, validate
 from .common import Settings
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ app.command("bootstrap")(bootstrap.bootstrap)
 app.command("tfc")(tfc.tfc)
 app.command("scan")(scan.scan)
 app.command("schema")(schema.schema)
+app.command("docs", hidden=True)(docs.docs)
 
 
 def main() -> None:
