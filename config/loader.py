@@ -14,6 +14,8 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ConfigError, Diagnostic
+from .hints import close_match, with_hint
+from .repair import repaired, under
 from .schema import SECTION_OF_KIND, Account, LandingZone
 from .schema.common import PATTERN_DESCRIPTIONS
 from .yaml_source import Loc, SourceMap, YamlSyntaxError, read_yaml
@@ -63,7 +65,14 @@ def load(root: Path | str = "config") -> Config:
     lz_path = root / LANDING_ZONE_FILE
     if not lz_path.is_file():
         raise ConfigError([Diagnostic(display_path(lz_path), 1, 1, "", "file not found; a landing zone needs config/landing-zone.yaml (see --config)")])
-    landing_zone, lz_source = _validate_file(lz_path, LandingZone, diagnostics)
+    landing_zone, lz_source, fixed = _validate_file(lz_path, LandingZone, diagnostics)
+    # A file with schema errors still takes part in the cross-file checks, as far as it validates
+    # without its failing values: one file's error must not hide the others' (nor its own cross-file) errors.
+    removed: dict[str, list[Loc]] = {}
+    gone: set[str] = set()  # names of removed list items: references to them are no errors of their own
+    if landing_zone is None and fixed is not None:
+        landing_zone, removed[lz_source.file] = fixed.model, fixed.removed
+        gone |= fixed.names
 
     accounts: dict[str, Any] = {}
     sources: dict[str, SourceMap] = {}
@@ -73,10 +82,13 @@ def load(root: Path | str = "config") -> Config:
     if not account_files:
         diagnostics.append(Diagnostic(display_path(root / ACCOUNTS_DIR), 1, 1, "", "no account files; add config/accounts/<name>.yaml"))
     for path in account_files:
-        model, source = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics)
+        model, source, fixed = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics)
         if model is None:
             invalid.add(path.stem)
             invalid_kinds.add(_declared_kind(path))
+            if fixed is not None and fixed.model.name == path.stem:
+                accounts[path.stem], sources[path.stem], removed[source.file] = fixed.model, source, fixed.removed
+                gone |= fixed.names
             continue
         if model.name != path.stem:
             diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
@@ -92,7 +104,10 @@ def load(root: Path | str = "config") -> Config:
     if landing_zone is None:
         raise ConfigError(diagnostics)
     config = Config(root, landing_zone, accounts, lz_source, sources, frozenset(invalid), frozenset(invalid_kinds))
-    diagnostics.extend(run_checks(config))
+    diagnostics.extend(
+        with_hint(d) for d in run_checks(config)
+        if not under(d, removed.get(d.file, [])) and not any(f"'{name}'" in d.message for name in gone)
+    )
     if diagnostics:
         raise ConfigError(diagnostics)
     return config
@@ -113,27 +128,28 @@ def _declared_kind(path: Path) -> str:
     return kind if isinstance(kind, str) else ""
 
 
-def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic]) -> tuple[Any, SourceMap]:
+def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic]) -> tuple[Any, SourceMap, Any]:
+    """(model or None, source map, (repaired model, removed locations) or None) of one file."""
     display = display_path(path)
     try:
         data, source = read_yaml(path, display)
     except YamlSyntaxError as exc:
         diagnostics.append(exc.diagnostic)
-        return None, SourceMap(display)
+        return None, SourceMap(display), None
     if not isinstance(data, dict):
         diagnostics.append(Diagnostic(display, 1, 1, "", "expected a mapping of keys to values at the top of the file"))
-        return None, source
+        return None, source, None
     # Strict JSON-mode validation: YAML's scalars are JSON's, so 'yes' is no boolean, true no number
     # and 2048.0 no whole number, while enum and literal values are still written as plain strings.
     document = json.dumps(data, default=_non_json_scalar)
     try:
         if isinstance(schema, TypeAdapter):
-            return schema.validate_json(document, strict=True), source
-        return schema.model_validate_json(document, strict=True), source
+            return schema.validate_json(document, strict=True), source, None
+        return schema.model_validate_json(document, strict=True), source, None
     except ValidationError as exc:
         root_type = schema._type if isinstance(schema, TypeAdapter) else schema
         diagnostics.extend(_translate(exc, data, source, root_type))
-        return None, source
+        return None, source, repaired(data, schema, exc, strip_tag=isinstance(schema, TypeAdapter))
 
 
 _YAML_DATE = "__yaml_date__"
@@ -197,7 +213,9 @@ def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap, root_type: A
     expected = ctx.get("expected_tags", "").replace("'", "")
     if not loc and field == "kind":
         expected = ", ".join(SECTION_OF_KIND)  # in order of the architecture rather than pydantic's
-    return source.diagnostic(loc + (field,), f"must be one of {expected} (got {ctx.get('tag')!r})")
+    hint = close_match(str(ctx.get("tag")), [t.strip() for t in expected.split(",")])
+    did_you_mean = f"; did you mean {hint!r}?" if hint else ""
+    return source.diagnostic(loc + (field,), f"must be one of {expected}{did_you_mean} (got {ctx.get('tag')!r})")
 
 
 def _variant_tags(root_type: Any, loc: Loc, field: str) -> list[str]:
@@ -235,6 +253,11 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
+    if err["type"] in ("enum", "literal_error") and isinstance(err.get("input"), str):
+        allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        if allowed:
+            hint = close_match(err["input"], allowed)
+            msg += f"; did you mean {hint!r}?" if hint else ""
     if err["type"] == "string_pattern_mismatch":
         pattern = err["ctx"]["pattern"]
         msg = PATTERN_DESCRIPTIONS.get(pattern, f"does not match the allowed form {pattern}")

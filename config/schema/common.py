@@ -1,6 +1,7 @@
 """Constrained types shared by every part of the configuration schema."""
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated
 
@@ -29,7 +30,9 @@ class StrictModel(BaseModel):
 def _region(value: str) -> str:
     """A real AWS region code such as eu-west-1."""
     if value not in AWS_REGIONS:
-        raise ValueError(f"unknown AWS region {value!r}; expected a region code such as us-east-1 or eu-west-1")
+        close = difflib.get_close_matches(value.lower(), sorted(AWS_REGIONS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "; expected a region code such as us-east-1 or eu-west-1"
+        raise ValueError(f"unknown AWS region {value!r}{hint}")
     return value
 
 

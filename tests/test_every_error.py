@@ -1,0 +1,74 @@
+"""Every error in one run: a schema error in one file hides neither other files' errors nor its own
+cross-file errors; removed values cause no follow-on errors; 'did you mean' for values, regions, names."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load
+from tests.helpers import line_of, replace_text
+
+
+def _messages(root: Path) -> list[tuple[str, str, str]]:
+    with pytest.raises(ConfigError) as info:
+        load(root)
+    return [(Path(d.file).name, d.field, d.message) for d in info.value.diagnostics]
+
+
+def test_region_typo_in_landing_zone_hides_no_account_error(config_copy: Path):
+    replace_text(config_copy / "landing-zone.yaml", "home_region: eu-west-1", "home_region: eu-wst-1")
+    replace_text(config_copy / "accounts" / "ds-dev.yaml", "ou: Workloads/Dev", "ou: Workloads/Devv")
+    replace_text(config_copy / "accounts" / "shared-services.yaml", "production: [production]", "production: [prodution]")
+    errors = _messages(config_copy)
+    assert errors == [
+        ("ds-dev.yaml", "ou", "OU path 'Workloads/Devv' is not defined in landing-zone.yaml (defined: Infrastructure, Security, "
+         "Workloads, Workloads/Dev, Workloads/Prod, Workloads/Staging); did you mean 'Workloads/Dev'?"),
+        ("shared-services.yaml", "shared_services.pipeline.production[0]",
+         "unknown account 'prodution'; did you mean 'production'? (accounts: production)"),
+        ("landing-zone.yaml", "home_region", "unknown AWS region 'eu-wst-1'; did you mean 'eu-west-1'? (got 'eu-wst-1')"),
+    ]
+
+
+def test_allowed_region_typo_keeps_account_checks(config_copy: Path):
+    replace_text(config_copy / "landing-zone.yaml", "allowed_regions: [eu-west-1, eu-central-1, us-east-1]",
+                 "allowed_regions: [eu-west-1, eu-centrl-1, us-east-1]")
+    replace_text(config_copy / "accounts" / "data.yaml", "        datasets: [customers]\n", "        datasets: [customerz]\n")
+    errors = _messages(config_copy)
+    assert [(f, field) for f, field, _ in errors] == [
+        ("data.yaml", "data.lake_formation.grants[1].datasets[0]"), ("landing-zone.yaml", "allowed_regions[1]")]
+    assert errors[0][2].endswith("; did you mean 'customers'?")
+    assert "did you mean 'eu-central-1'?" in errors[1][2]
+
+
+def test_schema_error_in_a_file_hides_not_its_cross_file_errors(config_copy: Path):
+    path = config_copy / "accounts" / "ml-exec.yaml"
+    replace_text(path, "  model_cards: true", "  model_cards: 'yes'")
+    replace_text(path, "registry_events_to: [shared-services]", "registry_events_to: [shared-servics]")
+    errors = _messages(config_copy)
+    assert [(f, field) for f, field, _ in errors] == [
+        ("ml-exec.yaml", "ml_execution.model_cards"), ("ml-exec.yaml", "ml_execution.registry_events_to[0]")]
+    assert "did you mean 'shared-services'?" in errors[1][2]
+
+
+def test_a_removed_value_causes_no_follow_on_errors(config_copy: Path):
+    """An endpoint whose group name is invalid is left out of the checks: the API naming it is no error."""
+    staging = config_copy / "accounts" / "staging.yaml"
+    replace_text(staging, "      model_package_group: churn\n      model_version: 3\n      # The model",
+                 "      model_package_group: Churn!\n      model_version: 3\n      # The model")
+    replace_text(config_copy / "accounts" / "data.yaml", 'account_id: "333333333333"', 'account_id: "3"')
+    errors = _messages(config_copy)
+    assert [(f, field) for f, field, _ in errors] == [
+        ("data.yaml", "account_id"), ("staging.yaml", "inference.endpoints[1].model_package_group")]
+
+
+def test_did_you_mean_for_enum_values_and_variant_tags(config_copy: Path):
+    replace_text(config_copy / "landing-zone.yaml", "  vending: organizations", "  vending: organisations")
+    replace_text(config_copy / "accounts" / "shared-services.yaml", "      type: codeconnections", "      type: codeconection")
+    replace_text(config_copy / "accounts" / "ml-exec.yaml", "{name: tenure_months, type: Integral}", "{name: tenure_months, type: integral}")
+    errors = {field: message for _, field, message in _messages(config_copy)}
+    assert "; did you mean 'organizations'? (got 'organisations')" in errors["organization.vending"]
+    assert "did you mean 'codeconnections'?" in errors["shared_services.pipeline.source.type"]
+    assert "did you mean 'Integral'?" in errors["ml_execution.feature_store.feature_groups[0].features[2].type"]
+    line = line_of(config_copy / "landing-zone.yaml", "vending: organisations")
+    assert line == 8
