@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from config import Resolved, UsageError
+from config.errors import config_option
 from config.lockfile import LOCK_FILE, read_lock, write_lock
 
 from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json
@@ -99,7 +100,7 @@ def lock(
         tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)
         stack = stack_dir(out, management)
         if not (stack / "cdk.tf.json").is_file():
-            raise UsageError(f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}` first, or pass --from-json")
+            raise UsageError(f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}{config_option(config)}` first, or pass --from-json")
         tf.ensure_init(management, stack)
         text = tf.capture(management, stack, "output", "-json")
         if not _has_account_ids(text):

@@ -87,6 +87,7 @@ def render(options: ScaffoldOptions) -> dict[str, str]:
     files = {"landing-zone.yaml": env.get_template("landing-zone.yaml.j2").render(**context, schema_line=_schema_line(""))}
     for name, kind in accounts:
         files[f"accounts/{name}.yaml"] = render_account(options, name, kind)
+    files["checkov-skips.yaml"] = env.get_template("checkov-skips.yaml.j2").render(**context)
     for key, schema in json_schemas().items():
         files[f"schemas/{SCHEMA_FILES[key]}"] = schema_text(schema)
     return files

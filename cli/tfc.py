@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from config import Resolved, UsageError
+from config.errors import config_option
 from config.tfc import run_roles_enabled, workspace_variables
 
 from .common import DEFAULT_CONFIG, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
@@ -29,7 +30,7 @@ def workspace_rows(resolved: Resolved) -> list[dict[str, Any]]:
             # Run roles live in the management account, whose id is always known.
             row["variables"] = workspace_variables(resolved, name)
             if resolved.accounts[name].account_id is None:
-                row["note"] = "account not created yet: apply the management stack, then run `mlops-tf lock`"
+                row["note"] = f"account not created yet: apply the management stack, then run `mlops-tf lock{config_option(resolved.config.root)}`"
         rows.append(row)
     return rows
 

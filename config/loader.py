@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .errors import ConfigError, Diagnostic
+from .errors import ConfigError, Diagnostic, config_option
 from .hints import close_match, with_hint
 from .repair import repaired, under
 from .schema import SECTION_OF_KIND, Account, LandingZone
@@ -64,7 +64,7 @@ def load(root: Path | str = "config") -> Config:
     diagnostics: list[Diagnostic] = []
     lz_path = root / LANDING_ZONE_FILE
     if not lz_path.is_file():
-        raise ConfigError([Diagnostic(display_path(lz_path), 1, 1, "", "file not found; a landing zone needs config/landing-zone.yaml (see --config)")])
+        raise ConfigError([Diagnostic(display_path(lz_path), 1, 1, "", f"file not found; a landing zone needs {display_path(lz_path)} (see --config, or create one with `mlops-tf init {display_path(root)}`)")])
     landing_zone, lz_source, fixed = _validate_file(lz_path, LandingZone, diagnostics)
     # A file with schema errors still takes part in the cross-file checks, as far as it validates
     # without its failing values: one file's error must not hide the others' (nor its own cross-file) errors.
@@ -80,7 +80,7 @@ def load(root: Path | str = "config") -> Config:
     invalid_kinds: set[str] = set()
     account_files = sorted((root / ACCOUNTS_DIR).glob("*.yaml")) + sorted((root / ACCOUNTS_DIR).glob("*.yml"))
     if not account_files:
-        diagnostics.append(Diagnostic(display_path(root / ACCOUNTS_DIR), 1, 1, "", "no account files; add config/accounts/<name>.yaml"))
+        diagnostics.append(Diagnostic(display_path(root / ACCOUNTS_DIR), 1, 1, "", f"no account files; add {display_path(root / ACCOUNTS_DIR)}/<name>.yaml (or `mlops-tf add-account KIND NAME{config_option(display_path(root))}`)"))
     for path in account_files:
         model, source, fixed = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics)
         if model is None:

@@ -64,4 +64,4 @@ def unknown_lock_entries(root: Path, lock: AccountsLock, names: set[str]) -> lis
     from .loader import display_path
 
     stale = sorted(set(lock.accounts) - names)
-    return [Diagnostic(display_path(root / LOCK_FILE), 1, 1, f"accounts.{n}", "account is not in config/accounts/; remove the entry") for n in stale]
+    return [Diagnostic(display_path(root / LOCK_FILE), 1, 1, f"accounts.{n}", f"account is not in {display_path(root / 'accounts')}/; remove the entry") for n in stale]

@@ -163,3 +163,24 @@ def test_add_account_dry_run_changes_nothing(tmp_path: Path):
     assert "accounts/data.yaml:47: data.lake_formation.grants: insert before line 47" in result.output
     assert not (config / "accounts" / "ds-x.yaml").exists()
     assert yaml.safe_load((config / "accounts" / "data.yaml").read_text())["data"]["lake_formation"]["grants"][-1]["account"] == "ds-dev"
+
+
+def test_init_landing_zone_scans_clean_with_its_own_skip_file(initialized: Path, tmp_path: Path):
+    """The skip file belongs to the configuration folder; its patterns cover accounts init never saw."""
+    from cli.checkov import ToolError, find_checkov
+
+    try:
+        find_checkov()
+    except ToolError as exc:
+        pytest.skip(f"checkov is not installed ({exc})")
+    config = tmp_path / "lz"
+    shutil.copytree(initialized, config)
+    assert runner.invoke(app, ["add-account", "data-science", "ds-extra", "--config", str(config)]).exit_code == 0
+    created = [n for n in load(config).accounts if n != "management"]
+    write_lock(config, {name: f"{300000000000 + i}" for i, name in enumerate(created)})
+    result = runner.invoke(app, ["scan", "--config", str(config), "--out", str(tmp_path / "out"), "--state-dir", str(tmp_path / "state")])
+    assert result.exit_code == 0, result.output + result.stderr
+    summary = result.output.strip().splitlines()[-1]
+    assert summary.startswith("scanned 10 stack(s):") and " 0 failed," in summary
+    assert f"({config / 'checkov-skips.yaml'})" in summary
+    assert "skipped ds-extra: CKV2_AWS_5 aws_security_group.network_studio-sg_" in result.output
