@@ -188,7 +188,7 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
     args = ["bootstrap", "--config", str(config_copy), "--dir", str(folder), "--state-dir", str(state), "--terraform-bin", str(fake)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "run `mlops-tf bootstrap --apply` to create it" in result.stdout
+    assert f"run `mlops-tf bootstrap --apply --config {config_copy}` to create it" in result.stdout
     calls = read_log(tmp_path / "tf.log")
     assert [c["argv"][0] for c in calls] == ["init", "plan", "show"]
     assert {c["chdir"] for c in calls} == {str(folder.resolve())}
