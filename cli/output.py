@@ -45,6 +45,6 @@ def output(
     for key, item in sorted(outputs.items()):
         value = "(sensitive)" if item.get("sensitive") else json.dumps(item.get("value"), sort_keys=True)
         table.add_row(key, value)
-    Console(width=160).print(table)
+    Console().print(table)  # as wide as the terminal (COLUMNS when not one)
     if not outputs:
         typer.echo(f"{name}: no outputs (has the stack been applied?)")

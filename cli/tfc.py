@@ -59,4 +59,4 @@ def tfc(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> N
         variables = row["variables"]
         table.add_row(row["account"], row["workspace"], variables.get("TFC_AWS_PROVIDER_AUTH", "-"),
                       variables.get("TFC_AWS_RUN_ROLE_ARN") or row["note"] or "-")
-    Console(width=180).print(table)
+    Console().print(table)  # as wide as the terminal (COLUMNS when not one)

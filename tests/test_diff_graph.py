@@ -43,15 +43,18 @@ def test_diff_lists_added_and_changed_resources_with_attributes(tmp_path: Path, 
     assert row["added"] == ["aws_organizations_organizational_unit.ou-sandbox", "aws_organizations_policy_attachment.scp-deny-root-user-sandbox"]
     assert row["removed"] == []
     # Every member account that takes its owner from the landing zone (adopted ones too; ds-dev has its own).
-    assert row["changed"] == [
-        *({"address": f"aws_organizations_account.account-{a}", "attributes": ["tags.owner"]}
-          for a in ("data", "ml-exec", "production", "security", "shared-services", "staging")),
-        {"address": "output.organizational_unit_ids", "attributes": ["value.Sandbox"]},
+    owner = [{"attribute": "tags.owner", "old": "platform-team", "new": "ml-team", "state": "changed"}]
+    assert row["changed"][:-1] == [
+        {"address": f"aws_organizations_account.account-{a}", "attributes": ["tags.owner"], "values": owner}
+        for a in ("data", "ml-exec", "production", "security", "shared-services", "staging")
     ]
+    sandbox = row["changed"][-1]
+    assert sandbox["address"] == "output.organizational_unit_ids" and sandbox["attributes"] == ["value.Sandbox"]
+    assert sandbox["values"] == [{"attribute": "value.Sandbox", "old": None, "new": "${aws_organizations_organizational_unit.ou-sandbox.id}", "state": "added"}]
     assert (out / "stacks" / "management" / "cdk.tf.json").read_bytes() == before  # diff never writes --out
     text = runner.invoke(app, ["diff", "--account", "management", *common])
     assert "+ aws_organizations_organizational_unit.ou-sandbox" in text.stdout
-    assert "~ aws_organizations_account.account-ml-exec: tags.owner" in text.stdout
+    assert "~ aws_organizations_account.account-ml-exec\n      tags.owner: \"platform-team\" -> \"ml-team\"\n" in text.stdout
 
 
 def test_diff_reports_stacks_of_removed_accounts(tmp_path: Path, config_copy: Path) -> None:
@@ -73,7 +76,10 @@ def test_policy_json_is_compared_statement_by_statement() -> None:
     new = {"resource": {"aws_iam_role": {"r": {"name": "r", "assume_role_policy": json.dumps({"Statement": [{"Action": "sts:TagSession"}]}),
                                                "//": {"metadata": {"path": "b"}}}}}}
     assert diff_items(stack_items(old), stack_items(new)) == {
-        "added": [], "removed": [], "changed": [{"address": "aws_iam_role.r", "attributes": ["assume_role_policy.Statement[0].Action"]}],
+        "added": [], "removed": [], "changed": [{
+            "address": "aws_iam_role.r", "attributes": ["assume_role_policy.Statement[0].Action"],
+            "values": [{"attribute": "assume_role_policy.Statement[0].Action", "old": "sts:AssumeRole", "new": "sts:TagSession", "state": "changed"}],
+        }],
     }
     assert flatten({"a": [1, {"b": 2}], "c": {}}) == {"a[0]": 1, "a[1].b": 2, "c": {}}
 

@@ -41,7 +41,7 @@ def test_tfc_lists_workspaces_with_dynamic_credential_variables(config_copy: Pat
         "variables": {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": "arn:aws:iam::111111111111:role/acme-ml-tfc-run-staging"},
     }
     assert rows["management"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-management"
-    table = runner.invoke(app, ["tfc", "--config", str(config_copy)])
+    table = runner.invoke(app, ["tfc", "--config", str(config_copy)], env={"COLUMNS": "200"})
     assert "acme-ml-production" in table.stdout and "arn:aws:iam::111111111111:role/acme-ml-tfc-run-production" in table.stdout
 
 
