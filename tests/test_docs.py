@@ -85,3 +85,30 @@ def test_a_broken_snippet_is_caught():
         yaml.safe_load("a: {b: cron(30 1 * * ? *)}")
     with pytest.raises(ValidationError):
         LandingZone.model_validate_json(json.dumps(_completed({"baseline": {"budget": {"monthly_limit": 3}}})), strict=True)
+
+
+def _anchors(text: str) -> set[str]:
+    found, fence = set(), False
+    for line in text.splitlines():
+        fence = not fence if line.startswith("```") else fence
+        heading = re.match(r"^#{1,6} (.*)$", line)
+        if heading and not fence:
+            found.add(re.sub(r"[^\w\- ]", "", heading.group(1).lower()).replace(" ", "-"))
+        found.update(re.findall(r'<a id="([^"]+)"', line))
+    return found
+
+
+def test_links_between_pages_resolve():
+    """README sections moved to docs/: every relative link and anchor still points at something."""
+    broken = []
+    for path in DOCS:
+        prose = re.sub(r"`[^`\n]*`", "", _FENCE.sub("", path.read_text(encoding="utf-8")))
+        prose = re.sub(r"^```.*?^```", "", prose, flags=re.MULTILINE | re.DOTALL)
+        for link in re.findall(r"\]\(([^)\s]+)\)", prose):
+            if link.startswith(("http://", "https://", "mailto:")):
+                continue
+            target, _, fragment = link.partition("#")
+            page = (path.parent / target) if target else path
+            if not page.is_file() or (fragment and fragment not in _anchors(page.read_text(encoding="utf-8"))):
+                broken.append(f"{path.relative_to(ROOT)}: {link}")
+    assert broken == []
