@@ -18,7 +18,7 @@ from .hints import close_match, with_hint
 from .repair import repaired, under
 from .schema import SECTION_OF_KIND, Account, LandingZone
 from .schema.common import PATTERN_DESCRIPTIONS
-from .yaml_source import Loc, SourceMap, YamlSyntaxError, read_yaml
+from .yaml_source import YAML_WORD_BOOL, Loc, SourceMap, YamlSyntaxError, read_yaml
 
 LANDING_ZONE_FILE = "landing-zone.yaml"
 ACCOUNTS_DIR = "accounts"
@@ -264,6 +264,12 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
     value = err.get("input")
     if isinstance(value, dict) and list(value) == [_YAML_DATE]:
         return f"must be a string: put the value in quotes (YAML reads it as a date) (got {value[_YAML_DATE]})"
+    if isinstance(value, dict) and list(value) == [YAML_WORD_BOOL]:
+        word = value[YAML_WORD_BOOL]
+        if err["type"] in ("bool_type", "bool_parsing"):
+            return f"must be true or false (got {word}; YAML's yes, no, on and off are not accepted)"
+        return ("must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false) "
+                f"(got {word})")
     if err["type"] == "string_type":
         if isinstance(value, bool):
             msg = "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false)"
@@ -278,6 +284,8 @@ def _describe(value: Any) -> str:
     """The value a user wrote, as they wrote it; containers and empty values by what they are."""
     if value is None:
         return "nothing"
+    if isinstance(value, dict) and list(value) == [YAML_WORD_BOOL]:
+        return str(value[YAML_WORD_BOOL])
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

@@ -68,7 +68,16 @@ def _build(node: yaml.Node, loc: Loc, smap: SourceMap, loader: yaml.SafeLoader) 
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, loc + (i,), smap, loader) for i, item in enumerate(node.value)]
+    if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+        # YAML 1.1 reads yes/no/on/off as booleans; the configuration takes true and false only, so
+        # these stay visible as what they are and every field rejects them with a precise message.
+        return {YAML_WORD_BOOL: node.value}
     return loader.construct_object(node, deep=True)
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+# Marker of a yes/no/on/off scalar: no field accepts a mapping of this key, so validation reports it.
+YAML_WORD_BOOL = "__yaml_word_bool__"
 
 
 def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:

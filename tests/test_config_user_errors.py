@@ -52,7 +52,7 @@ def test_wrong_scalar_types_in_words(config_copy: Path):
     replace_text(ds, "owner: data-science-team", "owner: yes")
     assert [str(e) for e in config_errors(config_copy)] == [
         f"{rel(config_copy, 'accounts/ds-dev.yaml')}:6:10: tags.owner: must be a string: put the value in quotes "
-        "(YAML reads yes, no, on, off, true and false as true or false) (got true)",
+        "(YAML reads yes, no, on, off, true and false as true or false) (got yes)",
         f"{rel(config_copy, 'accounts/ds-dev.yaml')}:48:16: data_science.enforce_vpc: must be true or false (got 'maybe')",
         f"{rel(config_copy, 'accounts/staging.yaml')}:4:5: ou: must be a string: put the value in quotes (YAML reads it as a date) (got 2024-01-01)",
         f"{rel(config_copy, 'accounts/staging.yaml')}:13:20: inference.endpoints[0].compute.memory_mb: must be a whole number (got 'lots')",

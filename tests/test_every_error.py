@@ -72,3 +72,15 @@ def test_did_you_mean_for_enum_values_and_variant_tags(config_copy: Path):
     assert "did you mean 'Integral'?" in errors["ml_execution.feature_store.feature_groups[0].features[2].type"]
     line = line_of(config_copy / "landing-zone.yaml", "vending: organisations")
     assert line == 8
+
+
+@pytest.mark.parametrize("word", ["yes", "No", "on", "OFF"])
+def test_booleans_are_true_or_false_only(config_copy: Path, word: str):
+    """YAML 1.1 reads yes/no/on/off as booleans; the configuration documents true and false only."""
+    replace_text(config_copy / "accounts" / "ds-dev.yaml", "  enforce_kms: true", f"  enforce_kms: {word}")
+    replace_text(config_copy / "accounts" / "ds-dev.yaml", "  owner: data-science-team", f"  owner: {word}")
+    replace_text(config_copy / "accounts" / "staging.yaml", "        max_concurrency: 10", f"        max_concurrency: {word}")
+    errors = {field: message for _, field, message in _messages(config_copy)}
+    assert errors["data_science.enforce_kms"] == f"must be true or false (got {word}; YAML's yes, no, on and off are not accepted)"
+    assert errors["tags.owner"].startswith("must be a string: put the value in quotes") and errors["tags.owner"].endswith(f"(got {word})")
+    assert errors["inference.endpoints[0].compute.max_concurrency"].endswith(f"(got {word})")
