@@ -93,16 +93,29 @@ def read_yaml(path: Path, display: str) -> tuple[Any, SourceMap]:
         data = {} if node is None else _build(node, (), smap, loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or str(exc)
         if exc.context and problem.startswith("but "):  # "but found another document" needs its first half
             problem = f"{exc.context} {problem}"
+        opened = _UNCLOSED.get(str(exc.context or "").split(" (")[0])
+        if opened and exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line < exc.problem_mark.line:
+            # An unclosed [ { or quote is noticed on a later line; the fault is where it was opened.
+            problem = f"{opened} opened here is not closed ({problem} on line {exc.problem_mark.line + 1})"
+            mark = exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlSyntaxError(Diagnostic(display, line, col, "", f"invalid YAML: {problem}")) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(Diagnostic(display, 1, 1, "", f"invalid YAML: {exc}")) from exc
     finally:
         loader.dispose()
     return data, smap
+
+
+# PyYAML's context of an error -> what was left open, for errors noticed after the line at fault.
+_UNCLOSED = {
+    "while parsing a flow sequence": "the list '['",
+    "while parsing a flow mapping": "the mapping '{'",
+    "while scanning a quoted scalar": "the quoted string",
+}
 
 
 class YamlSyntaxError(Exception):
