@@ -8,10 +8,21 @@ from typing import Annotated, Any
 import typer
 
 from config import Resolved, UsageError
+from config.errors import config_option
 from config.lockfile import LOCK_FILE, read_lock, write_lock
 
 from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json
 from .terraform import TerraformBinOption
+
+
+def id_source(resolved: Resolved, name: str) -> str | None:
+    """Where an account's id comes from: its YAML, landing-zone.yaml (management) or the lock file."""
+    account = resolved.accounts[name]
+    if account.account_id is None:
+        return None
+    if account.kind == "management":
+        return "landing-zone.yaml"
+    return f"accounts/{name}.yaml" if account.config.account_id else LOCK_FILE
 
 
 def account_rows(resolved: Resolved) -> list[dict[str, Any]]:
@@ -31,6 +42,7 @@ def account_rows(resolved: Resolved) -> list[dict[str, Any]]:
                 "name": name,
                 "kind": account.kind,
                 "account_id": account.account_id,
+                "account_id_source": id_source(resolved, name),
                 "ou": account.ou,
                 "region": account.region,
                 "state": state,
@@ -43,7 +55,7 @@ def account_rows(resolved: Resolved) -> list[dict[str, Any]]:
 
 @handle_errors
 def accounts(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
-    """List the accounts: kind, id (or "to be created"), OU, region, state, apply order.
+    """List the accounts: kind, id (or "to be created") and where it comes from, OU, region, state, apply order.
 
     Example: mlops-tf accounts --json
     """
@@ -55,15 +67,24 @@ def accounts(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False)
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()  # as wide as the terminal (COLUMNS when not one)
+    # Below 120 columns the state and dependency columns go: ids and names stay readable.
+    columns = ["#", "name", "kind", "account id", "id from", "OU", "region", "state", "after"]
+    shown = columns if console.width >= 120 else columns[:7]
     table = Table(title=f"Landing zone {resolved.prefix}")
-    for column in ("#", "name", "kind", "account id", "OU", "region", "state", "after"):
-        table.add_column(column)
+    for column in shown:
+        table.add_column(column, no_wrap=column in ("#", "account id"), overflow="fold")
     for row in rows:
-        table.add_row(
+        source = row["account_id_source"]
+        cells = [
             str(row["apply_order"]), row["name"], row["kind"], row["account_id"] or "to be created",
+            "-" if source is None else "lock file" if source == LOCK_FILE else "YAML",
             row["ou"] or "-", row["region"], row["state"], ", ".join(row["depends_on"]) or "-",
-        )
-    Console(width=160).print(table)
+        ]
+        table.add_row(*cells[: len(shown)])
+    console.print(table)
+    if len(shown) < len(columns):
+        typer.echo("(state and dependencies: in 120 columns or more, or with --json)")
 
 
 FromJsonOption = Annotated[
@@ -99,7 +120,7 @@ def lock(
         tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)
         stack = stack_dir(out, management)
         if not (stack / "cdk.tf.json").is_file():
-            raise UsageError(f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}` first, or pass --from-json")
+            raise UsageError(f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}{config_option(config)}` first, or pass --from-json")
         tf.ensure_init(management, stack)
         text = tf.capture(management, stack, "output", "-json")
         if not _has_account_ids(text):

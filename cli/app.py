@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from . import accounts, apply, bootstrap, destroy, diff, graph, output, plan, scan, synth, tfc, validate
+from . import accounts, apply, bootstrap, destroy, diff, docs, graph, init, output, plan, scan, schema, synth, tfc, validate
 from .common import Settings
 
 app = typer.Typer(
@@ -13,7 +13,7 @@ app = typer.Typer(
     help=(
         "Multi-account SageMaker MLOps landing zones on AWS: one YAML configuration, validated offline, "
         "synthesized to Terraform JSON with CDK for Terraform.\n\n"
-        "Start with: mlops-tf validate, then mlops-tf accounts, then mlops-tf synth."
+        "Start with: mlops-tf init (a new landing zone), mlops-tf validate, then mlops-tf accounts, then mlops-tf synth."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -30,6 +30,8 @@ def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks
     Settings.debug = debug
 
 
+app.command("init")(init.init)
+app.command("add-account")(init.add_account)
 app.command("validate")(validate.validate)
 app.command("accounts")(accounts.accounts)
 app.command("lock")(accounts.lock)
@@ -43,6 +45,8 @@ app.command("output")(output.output)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("tfc")(tfc.tfc)
 app.command("scan")(scan.scan)
+app.command("schema")(schema.schema)
+app.command("docs", hidden=True)(docs.docs)
 
 
 def main() -> None:

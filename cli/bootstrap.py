@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from config import UsageError
+from config.errors import config_option
 
 from .apply import AutoApproveOption
 from .common import DEFAULT_CONFIG, DEFAULT_STATE_DIR, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
@@ -70,4 +71,4 @@ def bootstrap(
         return
     typer.echo(f"bootstrap {result}: state bucket {backend.bucket} in {backend.region}")
     if result == "planned":
-        typer.echo("run `mlops-tf bootstrap --apply` to create it")
+        typer.echo(f"run `mlops-tf bootstrap --apply{config_option(config)}` to create it")

@@ -6,6 +6,7 @@ directory or the mlops-tf checkout), then checkov on PATH.
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -26,6 +27,8 @@ TOOL_VENV = Path(".venv-scan") / "bin" / "checkov"
 # Top-level blocks checkov 3.3 cannot parse in Terraform JSON (it expects every block to be an object
 # of objects; `import` is a list). They adopt existing objects and carry no settings to check.
 UNPARSEABLE_BLOCKS = ("import",)
+# A skip's resource starts with its type spelled out: aws_x.<name or pattern> or data.aws_x.<...>.
+_TYPED = re.compile(r"^(data\.)?[a-z][a-z0-9_]*\.\S+$")
 
 
 class ToolError(MlopsError):
@@ -36,17 +39,29 @@ class ToolError(MlopsError):
 
 @dataclass(frozen=True)
 class Skip:
-    """One accepted finding: a check on one resource (in one account, or in every account)."""
+    """One accepted finding: a check on a resource address, or on every address a pattern matches.
+
+    `resource` and `account` may be glob patterns (aws_s3_bucket.*access-logs*): the address is
+    the Terraform one, <type>.<construct path>, stable across landing zones but for its hash suffix.
+    `kind` limits an entry to accounts of one kind. Exact entries that match nothing are stale.
+    """
 
     check: str
     resource: str
     reason: str
     account: str | None = None
+    kind: str | None = None
 
-    def matches(self, finding: "Finding") -> bool:
+    @property
+    def pattern(self) -> bool:
+        return any(c in f"{self.resource}{self.account or ''}" for c in "*?[")
+
+    def matches(self, finding: "Finding", kind: str | None = None) -> bool:
         return (
-            self.check == finding.check and self.resource == finding.resource
-            and self.account in (None, finding.account)
+            self.check == finding.check
+            and fnmatch.fnmatchcase(finding.resource, self.resource)
+            and (self.account is None or fnmatch.fnmatchcase(finding.account, self.account))
+            and (self.kind is None or self.kind == kind)
         )
 
 
@@ -115,18 +130,24 @@ def load_skips(path: Path) -> list[Skip]:
     skips, problems = [], []
     for i, entry in enumerate(entries):
         entry = entry if isinstance(entry, dict) else {}
-        unknown = sorted(set(entry) - {"check", "resource", "reason", "account"})
+        unknown = sorted(set(entry) - {"check", "resource", "reason", "account", "kind"})
         missing = [k for k in ("check", "resource", "reason") if not str(entry.get(k) or "").strip()]
-        blanket = [k for k in ("check", "resource", "account") if "*" in str(entry.get(k) or "")]
+        blanket = [k for k in ("check", "kind") if any(c in str(entry.get(k) or "") for c in "*?[")]
+        # A pattern names one resource type: a new type of resource is never skipped silently.
+        if not _TYPED.match(str(entry.get("resource") or "")):
+            blanket.append("resource type")
         if unknown or missing or blanket:
             why = "; ".join(filter(None, [
                 f"unknown keys {unknown}" if unknown else "",
                 f"missing {', '.join(missing)}" if missing else "",
-                f"no wildcards in {', '.join(blanket)}: one entry per check and resource" if blanket else "",
+                f"no wildcards in {', '.join(blanket)}: an entry names one check and one resource type "
+                "(e.g. resource: aws_s3_bucket.*access-logs*)" if blanket else "",
             ]))
             problems.append(source.diagnostic(("skips", i), why))
             continue
-        skips.append(Skip(str(entry["check"]), str(entry["resource"]), str(entry["reason"]).strip(), entry.get("account")))
+        skips.append(Skip(
+            str(entry["check"]), str(entry["resource"]), str(entry["reason"]).strip(), entry.get("account"), entry.get("kind"),
+        ))
     if problems:
         raise ConfigError(problems)
     return skips
@@ -205,7 +226,7 @@ def _address(raw: dict[str, Any], account: str, addresses: dict[str, dict[int, s
 
 def evaluate(
     report: dict[str, Any], accounts: Sequence[str], skips: Sequence[Skip], root: Path | None = None,
-    addresses: dict[str, dict[int, str]] | None = None,
+    addresses: dict[str, dict[int, str]] | None = None, kinds: dict[str, str] | None = None,
 ) -> ScanReport:
     """Split checkov's failed checks into skipped (with reason) and failed; collect parsing errors."""
     results = report.get("results", {})
@@ -219,23 +240,29 @@ def evaluate(
         account = _account_of(raw["file_path"])
         resource = _address(raw, account, addresses or {})
         finding = Finding(account, raw["check_id"], resource, raw.get("check_name", ""), raw.get("guideline") or "")
-        skip = next((s for s in skips if s.matches(finding)), None)
+        skip = next((s for s in skips if s.matches(finding, (kinds or {}).get(account))), None)
         if skip is None:
             scan.failed.append(finding)
         else:
             used.add(skip)
             scan.skipped.append((finding, skip))
     scan.failed.sort(key=lambda f: (accounts.index(f.account) if f.account in accounts else len(accounts), f.check, f.resource))
-    scan.unused_skips = [s for s in skips if s not in used and (s.account is None or s.account in accounts)]
+    # Patterns may match nothing in a landing zone (no API, no RDS): only exact entries go stale.
+    scan.unused_skips = [
+        s for s in skips if s not in used and not s.pattern and (s.account is None or s.account in accounts)
+        and (s.kind is None or s.kind in (kinds or {}).values() or kinds is None)
+    ]
     return scan
 
 
-def scan_stacks(stacks_dir: Path, accounts: Sequence[str], skips: Sequence[Skip], checkov: Path) -> ScanReport:
-    """Scan the named accounts' stacks under stacks_dir."""
+def scan_stacks(
+    stacks_dir: Path, accounts: Sequence[str], skips: Sequence[Skip], checkov: Path, kinds: dict[str, str] | None = None,
+) -> ScanReport:
+    """Scan the named accounts' stacks under stacks_dir (kinds: account -> kind, for `kind:` entries)."""
     work = Path(tempfile.mkdtemp(prefix="mlops-tf-scan-"))
     try:
         addresses = prepare(stacks_dir, accounts, work)
         report = run_checkov(checkov, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return evaluate(report, accounts, skips, root=work, addresses=addresses)
+    return evaluate(report, accounts, skips, root=work, addresses=addresses, kinds=kinds)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
 from .common import (
     DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, JsonOption, OutOption, handle_errors,
@@ -73,7 +75,9 @@ def diff_items(old: Items, new: Items) -> dict[str, Any]:
         if old[address] != new[address]:
             before, after = flatten(old[address]), flatten(new[address])
             attributes = sorted(path for path in set(before) | set(after) if before.get(path, ...) != after.get(path, ...))
-            changed.append({"address": address, "attributes": attributes})
+            values = [{"attribute": path, "old": before.get(path), "new": after.get(path),
+                       "state": "added" if path not in before else "removed" if path not in after else "changed"} for path in attributes]
+            changed.append({"address": address, "attributes": attributes, "values": values})
     return {"added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new)), "changed": changed}
 
 
@@ -103,7 +107,8 @@ def diff(
     """Compare a fresh synth of the configuration with the last output in --out (no Terraform needed).
 
     Lists resources (and data sources, outputs, providers, the terraform block) added, removed and
-    changed, with the changed attribute paths; policy JSON is compared statement by statement.
+    changed, with each changed attribute and its old and new value; policy JSON is compared
+    statement by statement.
     The output folder is left as it is. Exit 0 whether or not there are differences.
 
     Example: mlops-tf diff --account staging
@@ -125,10 +130,16 @@ def diff(
     _print(rows, out)
 
 
-def _print(rows: list[dict[str, Any]], out: Path) -> None:
-    from rich.console import Console
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as JSON, shortened in the middle when long (--json has it whole), escaped for rich."""
+    text = json.dumps(value, sort_keys=True)
+    if len(text) > limit:
+        text = f"{text[: limit // 2 - 2]} ... {text[-(limit // 2 - 3):]}"
+    return escape(text)
 
-    con = Console(width=160, highlight=False)
+
+def _print(rows: list[dict[str, Any]], out: Path) -> None:
+    con = Console(highlight=False)
     for row in rows:
         if row["status"] == "unchanged":
             con.print(f"[bold]{row['account']}[/]: unchanged")
@@ -140,6 +151,10 @@ def _print(rows: list[dict[str, Any]], out: Path) -> None:
         for address in row["removed"]:
             con.print(f"  [red]- {address}[/]")
         for change in row["changed"]:
-            con.print(f"  [yellow]~ {change['address']}[/]: {', '.join(change['attributes'])}")
+            con.print(f"  [yellow]~ {escape(change['address'])}[/]")
+            for value in change["values"]:
+                old, new = _shown(value["old"]), _shown(value["new"])
+                text = {"added": f"[green]+ {new}[/]", "removed": f"[red]- {old}[/]"}.get(value["state"], f"[red]{old}[/] -> [green]{new}[/]")
+                con.print(f"      {escape(value['attribute'])}: {text}")
     changed = sum(1 for r in rows if r["status"] != "unchanged")
     typer.echo(f"{changed} of {len(rows)} stack(s) differ from {out / 'stacks'}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import textwrap
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,8 @@ import typer
 from config import Resolved, UsageError
 
 from .common import DEFAULT_CONFIG, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
+from .graph_svg import render_svg
+from .graph_view import view
 
 
 class GraphFormat(str, Enum):
@@ -37,43 +40,42 @@ def _id(name: str) -> str:
     return "n_" + "".join(c if c.isalnum() else "_" for c in name)
 
 
-def _edge_label(edge: dict[str, Any]) -> str:
-    return f"{edge['kind']}: {edge['label']}"
-
-
 def to_mermaid(data: dict[str, Any]) -> str:
     """Thick arrows (==>) are flows that order apply; dotted (-.->) only relate the accounts."""
+    drawn = view(data)
     lines = ["flowchart LR"]
-    for node in data["nodes"]:
-        lines.append(f'  {_id(node["account"])}["{node["apply_order"]}. {node["account"]}<br/>({node["kind"]})"]')
-    for edge in data["edges"]:
+    for node in drawn["nodes"]:
+        shape = ("{{", "}}") if node.get("kind") == "approval" else ("[", "]")
+        lines.append(f'  {_id(node["id"])}{shape[0]}"{node["title"]}<br/>({node["subtitle"]})"{shape[1]}')
+    for edge in drawn["edges"]:
         arrow = "==>" if edge["orders_apply"] else "-.->"
-        label = _edge_label(edge).replace('"', "'")
+        label = edge["label"].replace('"', "'")
         lines.append(f'  {_id(edge["source"])} {arrow}|"{label}"| {_id(edge["target"])}')
     return "\n".join(lines) + "\n"
 
 
 def to_dot(data: dict[str, Any]) -> str:
     """Bold edges order apply; dashed edges only relate the accounts. Nodes carry their apply position."""
-    lines = ["digraph landing_zone {", "  rankdir=LR;", '  node [shape=box, style=rounded, fontname="Helvetica"];',
-             '  edge [fontname="Helvetica", fontsize=10];']
-    for node in data["nodes"]:
-        lines.append(f'  {_id(node["account"])} [label="{node["apply_order"]}. {node["account"]}\\n({node["kind"]})"];')
-    for edge in data["edges"]:
+    drawn = view(data)
+    lines = ["digraph landing_zone {", "  rankdir=LR;", "  nodesep=0.3;", "  ranksep=0.6;",
+             '  node [shape=box, style=rounded, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];']
+    for node in drawn["nodes"]:
+        subtitle = "\\n".join(textwrap.wrap(node["subtitle"], 28))
+        extra = {"group": ", style=\"rounded,filled\", fillcolor=\"#eef5ee\"", "approval": ", shape=hexagon"}.get(node.get("kind", ""), "")
+        lines.append(f'  {_id(node["id"])} [label="{node["title"]}\\n({subtitle})"{extra}];')
+    for edge in drawn["edges"]:
         style = "bold" if edge["orders_apply"] else "dashed"
-        label = _edge_label(edge).replace('"', "'")
+        label = "\\n".join(textwrap.wrap(edge["label"].replace('"', "'"), 40))
         lines.append(f'  {_id(edge["source"])} -> {_id(edge["target"])} [label="{label}", style={style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def to_svg(data: dict[str, Any]) -> str:
-    """Rendered by Graphviz `dot` when it is installed, else by a simple built-in column layout."""
+    """Rendered by Graphviz `dot` when it is installed, else by the built-in overlap-free layout."""
     dot = shutil.which("dot")
     if dot is None:
-        from .graph_svg import render_svg
-
-        return render_svg(data)
+        return render_svg(view(data))
     proc = subprocess.run([dot, "-Tsvg"], input=to_dot(data), capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise UsageError(f"dot failed to render the graph: {proc.stderr.strip()}")
@@ -94,7 +96,10 @@ def graph(
 
     Flows that decide the apply order (management creates the accounts, a replication destination
     before its source) are drawn bold; the others (deployment, events, registry access, role
-    trust) dashed. No synth needed.
+    trust) dashed. A flow one account has with three or more others is drawn once, to a group node;
+    the deployment pipeline is one chain: staging, manual approval, production. --json lists every
+    flow as it is. svg uses Graphviz `dot` when installed (apt-get install graphviz, brew install
+    graphviz), else a built-in layout without overlaps. No synth needed.
 
     Example: mlops-tf graph --format mermaid > docs/landing-zone.md
     """

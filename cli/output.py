@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from config import UsageError
+from config.errors import config_option
 
 from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json, select_accounts
 from .terraform import Terraform, TerraformBinOption, find_terraform, stack_dir
@@ -28,7 +29,7 @@ def output(
     (name,) = select_accounts(resolved, [account]) or [account]
     stack = stack_dir(out, name)
     if not (stack / "cdk.tf.json").is_file():
-        raise UsageError(f"{stack} holds no synthesized stack: run `mlops-tf apply --account {name}` (or synth) first")
+        raise UsageError(f"{stack} holds no synthesized stack: run `mlops-tf apply --account {name}{config_option(config)}` (or synth) first")
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)
     tf.ensure_init(name, stack)
     outputs = tf.capture_json(name, stack, "output", "-json")
@@ -44,6 +45,6 @@ def output(
     for key, item in sorted(outputs.items()):
         value = "(sensitive)" if item.get("sensitive") else json.dumps(item.get("value"), sort_keys=True)
         table.add_row(key, value)
-    Console(width=160).print(table)
+    Console().print(table)  # as wide as the terminal (COLUMNS when not one)
     if not outputs:
         typer.echo(f"{name}: no outputs (has the stack been applied?)")

@@ -11,15 +11,16 @@ from config import MlopsError, UsageError
 from .checkov import ScanReport, find_checkov, load_skips, scan_stacks
 from .common import (
     DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, JsonOption, OutOption, err, handle_errors,
-    print_json,
+    load_resolved, print_json,
 )
 from .synth import StateDirOption, run_synth
 
-DEFAULT_SKIPS = Path(".checkov-skips.yaml")
+SKIPS_FILE = "checkov-skips.yaml"  # in the configuration folder: the skips belong to the landing zone
+LEGACY_SKIPS = Path(".checkov-skips.yaml")  # the repository root's file, read when the folder has none
 
 SkipsOption = Annotated[
     Path | None,
-    typer.Option("--skips", help=f"Accepted findings: one entry per check and resource, each with a reason. Default: {DEFAULT_SKIPS} when it exists."),
+    typer.Option("--skips", help=f"Accepted findings (check, resource address or pattern, reason). Default: <config>/{SKIPS_FILE}, else {LEGACY_SKIPS} when it exists."),
 ]
 CheckovOption = Annotated[
     Path | None, typer.Option("--checkov", help="checkov executable (default: $MLOPS_TF_CHECKOV, .venv-scan/bin/checkov, PATH).")
@@ -52,11 +53,12 @@ def scan(
     """
     if skips is not None and not skips.is_file():  # a named file that is absent must not mean "accept nothing"
         raise UsageError(f"--skips {skips}: no such file")
-    skips = skips or DEFAULT_SKIPS
+    skips = skips or default_skips(config)
     executable = find_checkov(checkov)
     accepted = load_skips(skips)
     written = run_synth(config, account, out, state_dir)
-    report = scan_stacks(out / "stacks", list(written), accepted, executable)
+    kinds = {name: item.kind for name, item in load_resolved(config).accounts.items()}
+    report = scan_stacks(out / "stacks", list(written), accepted, executable, kinds)
     if as_json:
         print_json(report_data(report, skips))
     else:
@@ -65,6 +67,12 @@ def scan(
         raise ScanFailed(
             f"scan failed: {len(report.failed)} failed check(s), {len(report.parsing_errors)} stack(s) checkov could not parse"
         )
+
+
+def default_skips(config: Path) -> Path:
+    """<config>/checkov-skips.yaml; the repository root's .checkov-skips.yaml when the folder has none."""
+    own = config / SKIPS_FILE
+    return own if own.is_file() or not LEGACY_SKIPS.is_file() else LEGACY_SKIPS
 
 
 def report_data(report: ScanReport, skips_file: Path) -> dict:

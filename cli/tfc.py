@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from config import Resolved, UsageError
+from config.errors import config_option
 from config.tfc import run_roles_enabled, workspace_variables
 
 from .apply import AutoApproveOption
@@ -44,7 +45,7 @@ def workspace_rows(resolved: Resolved) -> list[dict[str, Any]]:
             # Run roles live in the management account, whose id is always known.
             row["variables"] = workspace_variables(resolved, name)
             if resolved.accounts[name].account_id is None:
-                row["note"] = "account not created yet: apply the management stack, then run `mlops-tf lock`"
+                row["note"] = f"account not created yet: apply the management stack, then run `mlops-tf lock{config_option(resolved.config.root)}`"
         rows.append(row)
     return rows
 
@@ -93,7 +94,7 @@ def tfc(
         variables = row["variables"]
         table.add_row(row["account"], row["workspace"], variables.get("TFC_AWS_PROVIDER_AUTH", "-"),
                       variables.get("TFC_AWS_RUN_ROLE_ARN") or row["note"] or "-")
-    Console(width=180).print(table)
+    Console().print(table)  # as wide as the terminal (COLUMNS when not one)
 
 
 def _plan_apply(resolved: Resolved, *, apply: bool, bootstrap: bool, auto_approve: bool, stack_folder: Path, state_dir: Path,

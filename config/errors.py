@@ -19,6 +19,12 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.column}: {field}{self.message}"
 
 
+def config_option(root: object) -> str:
+    """` --config DIR` for commands suggested in messages, empty for the default folder `config`."""
+    text = str(root)
+    return "" if text in ("config", "config/") else f" --config {text}"
+
+
 class MlopsError(Exception):
     """Base of every error mlops-tf reports without a traceback."""
 

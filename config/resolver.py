@@ -9,7 +9,7 @@ import heapq
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .errors import ConfigError, Diagnostic, UnresolvedAccountError
+from .errors import ConfigError, Diagnostic, UnresolvedAccountError, config_option
 from .loader import Config
 from .contracts import bucket_name_of, partition_of
 from .lockfile import LOCK_FILE, lock_problems, read_lock_source
@@ -78,7 +78,8 @@ class Resolved:
         if account.account_id is None:
             raise UnresolvedAccountError(
                 f"account {name!r} has no id yet: it is created by the management stack. "
-                f"Run `mlops-tf apply --account {self.management().name}`, then `mlops-tf lock` "
+                f"Run `mlops-tf apply --account {self.management().name}{config_option(self.config.root)}`, "
+                f"then `mlops-tf lock{config_option(self.config.root)}` "
                 f"to record its id in {self.config.root / LOCK_FILE}, and synthesize again."
             )
         return account.account_id

@@ -64,10 +64,26 @@ def test_accounts_json():
 
 def test_accounts_table_shows_accounts_to_be_created(config_copy: Path):
     (config_copy / "accounts.lock.yaml").unlink()
-    result = run("accounts", "--config", str(config_copy))
+    result = runner.invoke(app, ["accounts", "--config", str(config_copy)], env={"COLUMNS": "160"})
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if "ds-dev" in line)
     assert "to be created" in line and "Workloads/Dev" in line
+    ml_exec = next(line for line in result.output.splitlines() if " ml-exec " in line)
+    assert "to be created" in ml_exec and "management, security, data" in ml_exec  # wide enough for every column
+    data = next(line for line in result.output.splitlines() if " data " in line)
+    assert "333333333333" in data and "YAML" in data and "management, security" in data
+
+
+def test_accounts_shows_where_each_id_comes_from_and_fits_the_terminal():
+    rows = {r["name"]: r for r in json.loads(run("accounts", "--config", str(EXAMPLE), "--json").stdout)}
+    assert rows["management"]["account_id_source"] == "landing-zone.yaml"
+    assert rows["data"]["account_id_source"] == "accounts/data.yaml"
+    assert rows["ml-exec"]["account_id_source"] == "accounts.lock.yaml"
+    narrow = runner.invoke(app, ["accounts", "--config", str(EXAMPLE)], env={"COLUMNS": "80"})
+    assert all(len(line) <= 80 for line in narrow.output.splitlines())
+    assert "lock file" in narrow.output and "(state and dependencies: in 120 columns or more, or with --json)" in narrow.output
+    wide = runner.invoke(app, ["accounts", "--config", str(EXAMPLE)], env={"COLUMNS": "200"})
+    assert max(len(line) for line in wide.output.splitlines()) > 120 and "after" in wide.output
 
 
 def test_synth_unknown_account_is_usage_error(tmp_path: Path):

@@ -121,3 +121,53 @@ def test_scan_json_is_the_report_as_data(tmp_path):
     assert data["accounts"] == ["production"] and data["clean"] is True and data["failed"] == []
     assert data["passed"] > 0 and data["parsing_errors"] == []
     assert all(s["account"] == "production" and s["reason"] for s in data["skipped"])
+
+
+def test_skip_patterns_and_kinds_match_stable_addresses():
+    finding = Finding("ds-7", "CKV_AWS_144", "aws_s3_bucket.project-models_bucket_5977307C", "t")
+    for skip, applies in [
+        (Skip("CKV_AWS_144", "aws_s3_bucket.project-*_bucket_*", "r"), True),
+        (Skip("CKV_AWS_144", "aws_s3_bucket.project-*_bucket_*", "r", kind="data-science"), True),
+        (Skip("CKV_AWS_144", "aws_s3_bucket.project-*_bucket_*", "r", kind="data"), False),
+        (Skip("CKV_AWS_144", "aws_s3_bucket.lake-*", "r"), False),
+        (Skip("CKV_AWS_144", "aws_s3_bucket.project-*", "r", account="ds-*"), True),
+        (Skip("CKV_AWS_144", "aws_s3_bucket.project-*", "r", account="prod-*"), False),
+    ]:
+        assert skip.matches(finding, "data-science") is applies, skip
+
+
+def test_only_exact_skips_go_stale():
+    report = {"results": {"failed_checks": []}}
+    exact = Skip("CKV_AWS_26", "aws_sns_topic.alerts", "r")
+    pattern = Skip("CKV_AWS_26", "aws_sns_topic.*", "r")
+    other_kind = Skip("CKV_AWS_26", "aws_sns_topic.alerts", "r", kind="production")
+    unused = evaluate(report, ["prod"], [exact, pattern, other_kind], kinds={"prod": "staging"}).unused_skips
+    assert unused == [exact]
+
+
+def test_skip_patterns_name_one_check_and_one_type(tmp_path):
+    path = tmp_path / "skips.yaml"
+    path.write_text(
+        "skips:\n"
+        "  - {check: CKV_AWS_144, resource: 'aws_s3_bucket.*access-logs*', kind: data, reason: logs stay in region}\n"
+        "  - {check: 'CKV_AWS_*', resource: aws_s3_bucket.a, reason: every check}\n"
+        "  - {check: CKV_AWS_1, resource: '*.a', reason: every type}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_skips(path)
+    messages = [(d.field, d.message) for d in caught.value.diagnostics]
+    assert [f for f, _ in messages] == ["skips[1]", "skips[2]"]
+    assert "no wildcards in check" in messages[0][1] and "no wildcards in resource type" in messages[1][1]
+
+
+def test_skip_file_follows_the_configuration_folder(tmp_path, monkeypatch):
+    from cli.scan import LEGACY_SKIPS, default_skips
+
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "lz"
+    config.mkdir()
+    assert default_skips(config) == config / "checkov-skips.yaml"  # neither exists: the folder's name
+    LEGACY_SKIPS.write_text("skips: []\n")
+    assert default_skips(config) == LEGACY_SKIPS  # compatibility: the repository root's file
+    (config / "checkov-skips.yaml").write_text("skips: []\n")
+    assert default_skips(config) == config / "checkov-skips.yaml"

@@ -41,7 +41,7 @@ def test_tfc_lists_workspaces_with_dynamic_credential_variables(config_copy: Pat
         "variables": {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": "arn:aws:iam::111111111111:role/acme-ml-tfc-run-staging"},
     }
     assert rows["management"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-management"
-    table = runner.invoke(app, ["tfc", "--config", str(config_copy)])
+    table = runner.invoke(app, ["tfc", "--config", str(config_copy)], env={"COLUMNS": "200"})
     assert "acme-ml-production" in table.stdout and "arn:aws:iam::111111111111:role/acme-ml-tfc-run-production" in table.stdout
 
 
@@ -195,7 +195,7 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
     args = ["bootstrap", "--config", str(config_copy), "--dir", str(folder), "--state-dir", str(state), "--terraform-bin", str(fake)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "run `mlops-tf bootstrap --apply` to create it" in result.stdout
+    assert f"run `mlops-tf bootstrap --apply --config {config_copy}` to create it" in result.stdout
     calls = read_log(tmp_path / "tf.log")
     assert [c["argv"][0] for c in calls] == ["init", "plan", "show"]
     assert {c["chdir"] for c in calls} == {str(folder.resolve())}

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic
+from ..loader import display_path
 from ..schema import Vending
 from ..kinds.security import ORGANIZATION_WIDE_KEYS
 from .refs import account_ref
@@ -18,7 +19,7 @@ def management_and_security(config: "Config") -> Iterator[Diagnostic]:
     managers = config.of_kind("management")
     lz = config.landing_zone
     if not managers and "management" not in config.invalid_kinds:
-        yield config.error(None, ("management_account_id",), "no account of kind 'management'; add config/accounts/management.yaml with kind: management")
+        yield config.error(None, ("management_account_id",), f"no account of kind 'management'; add {display_path(config.root / 'accounts' / 'management.yaml')} with kind: management")
     for extra in managers[1:]:
         yield config.error(extra.name, ("kind",), f"only one management account is allowed; {managers[0].name!r} is already one")
     for manager in managers:

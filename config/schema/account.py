@@ -45,17 +45,15 @@ SECTION_OF_KIND: dict[str, str] = {
 class AccountBase(StrictModel):
     """Fields every account file has."""
 
-    name: AccountName
-    account_id: AccountId | None = None
-    email: Email | None = None
-    ou: OuPath | None = None
-    region: Region | None = None
-    tags: Tags = Field(default_factory=dict)
-    deploy_role_name: RoleName | None = None
-    # This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone.
-    monthly_budget_usd: int | None = Field(default=None, ge=1, le=100_000_000)
-    # Close the account when its file is removed (set it, apply, then remove the file); never for production.
-    close_on_deletion: bool = False
+    name: AccountName = Field(description="Account name: equals the file name (accounts/<name>.yaml); other files refer to the account by it")
+    account_id: AccountId | None = Field(default=None, description="Id of an existing account to take in; give exactly one of account_id and email (management: the landing zone's id)")
+    email: Email | None = Field(default=None, description="Root email of an account for mlops-tf to create (its id is recorded in accounts.lock.yaml after creation)")
+    ou: OuPath | None = Field(default=None, description="OU path from landing-zone.yaml the account is placed in (required for an account to create)")
+    region: Region | None = Field(default=None, description="Region of this account's stack; default: home_region of the landing zone")
+    tags: Tags = Field(default_factory=dict, description="Tags of every resource of this account, on top of the landing zone's tags")
+    deploy_role_name: RoleName | None = Field(default=None, description="Role the stack's provider assumes in this account; default: the landing zone's deploy role")
+    monthly_budget_usd: int | None = Field(default=None, ge=1, le=100_000_000, description="This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone")
+    close_on_deletion: bool = Field(default=False, description="Close the account when its file is removed (set it, apply, then remove the file); never for production")
 
     @model_validator(mode="before")
     @classmethod
@@ -72,43 +70,43 @@ class AccountBase(StrictModel):
 
 
 class ManagementAccount(AccountBase):
-    kind: Literal["management"]
-    management: ManagementSection = Field(default_factory=ManagementSection)
+    kind: Literal["management"] = Field(description="Account kind; chooses the section this file holds")
+    management: ManagementSection = Field(default_factory=ManagementSection, description="Organization-level settings of the management account")
 
 
 class SecurityAccount(AccountBase):
-    kind: Literal["security"]
-    security: SecuritySection = Field(default_factory=SecuritySection)
+    kind: Literal["security"] = Field(description="Account kind; chooses the section this file holds")
+    security: SecuritySection = Field(default_factory=SecuritySection, description="Identity Center, organization trail, GuardDuty, Security Hub and alerts")
 
 
 class DataAccount(AccountBase):
-    kind: Literal["data"]
-    data: DataSection = Field(default_factory=DataSection)
+    kind: Literal["data"] = Field(description="Account kind; chooses the section this file holds")
+    data: DataSection = Field(default_factory=DataSection, description="The data lake: buckets, datasets, Athena, Lake Formation grants and stores")
 
 
 class SharedServicesAccount(AccountBase):
-    kind: Literal["shared-services"]
-    shared_services: SharedServicesSection = Field(default_factory=SharedServicesSection)
+    kind: Literal["shared-services"] = Field(description="Account kind; chooses the section this file holds")
+    shared_services: SharedServicesSection = Field(default_factory=SharedServicesSection, description="ECR repositories and the model deployment pipeline")
 
 
 class DataScienceAccount(AccountBase):
-    kind: Literal["data-science"]
-    data_science: DataScienceSection = Field(default_factory=DataScienceSection)
+    kind: Literal["data-science"] = Field(description="Account kind; chooses the section this file holds")
+    data_science: DataScienceSection = Field(default_factory=DataScienceSection, description="SageMaker Studio domain, network, personas, user profiles and project buckets")
 
 
 class MlExecutionAccount(AccountBase):
-    kind: Literal["ml-execution"]
-    ml_execution: MlExecutionSection = Field(default_factory=MlExecutionSection)
+    kind: Literal["ml-execution"] = Field(description="Account kind; chooses the section this file holds")
+    ml_execution: MlExecutionSection = Field(default_factory=MlExecutionSection, description="Model registry, Feature Store, training pipelines and retraining")
 
 
 class StagingAccount(AccountBase):
-    kind: Literal["staging"]
-    inference: InferenceSection = Field(default_factory=InferenceSection)
+    kind: Literal["staging"] = Field(description="Account kind; chooses the section this file holds")
+    inference: InferenceSection = Field(default_factory=InferenceSection, description="Endpoints, APIs and replication of inference data")
 
 
 class ProductionAccount(AccountBase):
-    kind: Literal["production"]
-    inference: InferenceSection = Field(default_factory=InferenceSection)
+    kind: Literal["production"] = Field(description="Account kind; chooses the section this file holds")
+    inference: InferenceSection = Field(default_factory=InferenceSection, description="Endpoints, APIs and replication of inference data")
 
 
 Account = Annotated[

@@ -70,43 +70,37 @@ EnabledBaselineArn = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:controltower
 class ControlTower(StrictModel):
     """The Control Tower landing zone mlops-tf works inside (organization.vending: control_tower)."""
 
-    # AWSControlTowerBaseline version that registers mlops-tf's OUs (4.0 for landing zone 3.x, 5.0 for 4.x).
-    baseline_version: BaselineVersion = "4.0"
-    # Enabled IAM Identity Center baseline of the landing zone, when Control Tower manages Identity Center.
-    identity_center_enabled_baseline_arn: EnabledBaselineArn | None = None
-    # Top-level OUs Control Tower created and registered already: adopted by name, never created again.
+    baseline_version: BaselineVersion = Field(default="4.0", description="AWSControlTowerBaseline version that registers mlops-tf's OUs (4.0 for landing zone 3.x, 5.0 for 4.x)")
+    identity_center_enabled_baseline_arn: EnabledBaselineArn | None = Field(default=None, description="Enabled IAM Identity Center baseline of the landing zone, when Control Tower manages Identity Center")
     existing_ous: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$")]] = Field(
-        default_factory=lambda: ["Security", "Sandbox"]
+        default_factory=lambda: ["Security", "Sandbox"],
+        description="Top-level OUs Control Tower created and registered already: adopted by name, never created again",
     )
 
 
 class ConfigRecording(StrictModel):
     """AWS Config in every account and allowed region, delivering to one central bucket."""
 
-    enabled: bool = True
-    # Organization aggregator in the administering security account (delegated administrator for Config).
-    aggregator: bool = True
-    delivery_frequency: Literal["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] = "TwentyFour_Hours"
-    # Days the central bucket keeps configuration history and snapshots.
-    retention_days: int = Field(default=2555, ge=30, le=36500)
+    enabled: bool = Field(default=True, description="Record resource configuration with AWS Config in every account and allowed region")
+    aggregator: bool = Field(default=True, description="Organization aggregator in the administering security account (delegated administrator for Config)")
+    delivery_frequency: Literal["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] = Field(default="TwentyFour_Hours", description="How often AWS Config delivers configuration snapshots to the central bucket")
+    retention_days: int = Field(default=2555, ge=30, le=36500, description="Days the central bucket keeps configuration history and snapshots")
 
 
 class Budget(StrictModel):
     """A monthly cost budget in every account, alerting at a percentage of the limit (actual and forecast)."""
 
-    enabled: bool = True
-    monthly_limit_usd: int = Field(default=1000, ge=1, le=100_000_000)
-    threshold_percent: int = Field(default=80, ge=1, le=1000)
-    # Default: the administering security account's alerts.emails.
-    alert_emails: list[Email] = Field(default_factory=list, max_length=10)
+    enabled: bool = Field(default=True, description="Create a monthly cost budget in every account")
+    monthly_limit_usd: int = Field(default=1000, ge=1, le=100_000_000, description="Monthly limit in US dollars of each account's budget (an account file may set monthly_budget_usd)")
+    threshold_percent: int = Field(default=80, ge=1, le=1000, description="Alert when actual spend passes this percentage of the limit (and when the forecast passes 100 %)")
+    alert_emails: list[Email] = Field(default_factory=list, max_length=10, description="Default: the administering security account's alerts.emails")
 
 
 class Baseline(StrictModel):
     """What every account gets, in every allowed region where the service is regional."""
 
-    config: ConfigRecording = Field(default_factory=ConfigRecording)
-    s3_public_access_block: bool = True
-    ebs_default_encryption: bool = True
-    # IAM Access Analyzer organization analyzer in the administering security account.
-    access_analyzer: bool = True
-    budget: Budget = Field(default_factory=Budget)
+    config: ConfigRecording = Field(default_factory=ConfigRecording, description="AWS Config recording in every account and allowed region, to one bucket in the log archive")
+    s3_public_access_block: bool = Field(default=True, description="Account-level S3 Block Public Access in every account")
+    ebs_default_encryption: bool = Field(default=True, description="EBS encryption by default in every account and allowed region")
+    access_analyzer: bool = Field(default=True, description="IAM Access Analyzer organization analyzer in the administering security account")
+    budget: Budget = Field(default_factory=Budget, description="A monthly cost budget per account with alerts")

@@ -1,11 +1,12 @@
 """Constrained types shared by every part of the configuration schema."""
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 # Commercial, GovCloud and China partitions; the validator only admits region codes AWS uses.
 AWS_REGIONS = frozenset(
@@ -30,7 +31,9 @@ class StrictModel(BaseModel):
 def _region(value: str) -> str:
     """A real AWS region code such as eu-west-1."""
     if value not in AWS_REGIONS:
-        raise ValueError(f"unknown AWS region {value!r}; expected a region code such as us-east-1 or eu-west-1")
+        close = difflib.get_close_matches(value.lower(), sorted(AWS_REGIONS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "; expected a region code such as us-east-1 or eu-west-1"
+        raise ValueError(f"unknown AWS region {value!r}{hint}")
     return value
 
 
@@ -69,8 +72,12 @@ Ipv4Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
 Hostname = Annotated[str, AfterValidator(_hostname)]
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=40)]
-Region = Annotated[str, AfterValidator(_region)]
-OuPath = Annotated[str, AfterValidator(_ou_path)]
+# The JSON Schema states the same limits (editors complete regions); validation keeps its own messages.
+Region = Annotated[str, AfterValidator(_region), Field(json_schema_extra={"enum": sorted(AWS_REGIONS)})]
+OuPath = Annotated[
+    str, AfterValidator(_ou_path),
+    Field(json_schema_extra={"pattern": r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}(/[A-Za-z0-9][A-Za-z0-9 _.-]{0,127})*$"}),
+]
 Email = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$", max_length=64)
 ]

@@ -23,7 +23,7 @@ def _glue_name(value: str) -> str:
     return value
 
 
-GlueName = Annotated[str, AfterValidator(_glue_name)]
+GlueName = Annotated[str, AfterValidator(_glue_name), Field(json_schema_extra={"pattern": r"^[a-z][a-z0-9_]{0,99}$"})]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")]
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")]
@@ -51,12 +51,12 @@ MIN_TRANSITION_DAYS = {StorageClass.standard_ia: 30, StorageClass.onezone_ia: 30
 class LifecycleRule(StrictModel):
     """One lifecycle rule of a data lake bucket."""
 
-    id: Slug
-    prefix: S3Prefix = ""
-    transition_days: int | None = Field(default=None, ge=0)
-    storage_class: StorageClass = StorageClass.standard_ia
-    expiration_days: int | None = Field(default=None, ge=1)
-    noncurrent_expiration_days: int | None = Field(default=90, ge=1)
+    id: Slug = Field(description="Rule id, unique within the bucket")
+    prefix: S3Prefix = Field(default="", description="Object key prefix the rule applies to; empty: the whole bucket")
+    transition_days: int | None = Field(default=None, ge=0, description="Days after creation before objects move to storage_class; none: no transition")
+    storage_class: StorageClass = Field(default=StorageClass.standard_ia, description="Storage class objects transition to")
+    expiration_days: int | None = Field(default=None, ge=1, description="Days after creation before objects expire; must be later than transition_days")
+    noncurrent_expiration_days: int | None = Field(default=90, ge=1, description="Days before noncurrent (overwritten or deleted) versions expire")
 
     @field_validator("storage_class")
     @classmethod
@@ -81,27 +81,26 @@ class LifecycleRule(StrictModel):
 class LakeBucket(StrictModel):
     """A data lake bucket; its name is derived: <prefix>-lake-<name>-<account id>-<region>."""
 
-    name: Slug
-    lifecycle: list[LifecycleRule] = Field(default_factory=list)
+    name: Slug = Field(description="Purpose part of the bucket name (the full name adds prefix, account id and region)")
+    lifecycle: list[LifecycleRule] = Field(default_factory=list, description="Lifecycle rules of the bucket")
 
 
 class Dataset(StrictModel):
     """A Glue database over a prefix of a lake bucket, kept up to date by a crawler."""
 
-    name: GlueName
-    bucket: Slug
-    prefix: S3Prefix | None = None  # default: <name>/
-    description: str = ""
-    crawler_schedule: CronSchedule | None = "cron(0 2 * * ? *)"
+    name: GlueName = Field(description="Glue database name: lowercase letters, digits and underscores, from a letter")
+    bucket: Slug = Field(description="Lake bucket (buckets[].name) that holds the data")
+    prefix: S3Prefix | None = Field(default=None, description="Key prefix of the data in the bucket; default: <name>/")
+    description: str = Field(default="", description="Description of the Glue database")
+    crawler_schedule: CronSchedule | None = Field(default="cron(0 2 * * ? *)", description="When the Glue crawler runs, as cron(...) in EventBridge form; null: on demand only")
 
 
 class Athena(StrictModel):
     """The Athena workgroup: results encrypted with the lake key, a bytes-scanned cutoff per query."""
 
-    workgroup: Slug = "analytics"
-    # Athena's minimum cutoff is 10 MB; give it in gigabytes.
-    bytes_scanned_cutoff_gb: int = Field(default=100, ge=1, le=1_000_000)
-    results_expiration_days: int = Field(default=30, ge=1)
+    workgroup: Slug = Field(default="analytics", description="Name of the Athena workgroup of this account")
+    bytes_scanned_cutoff_gb: int = Field(default=100, ge=1, le=1_000_000, description="Athena's minimum cutoff is 10 MB; give it in gigabytes")
+    results_expiration_days: int = Field(default=30, ge=1, description="Days query results are kept in the results bucket")
 
 
 class LakePermission(str, Enum):
@@ -125,9 +124,9 @@ class LocalTablePermission(str, Enum):
 class LakeGrant(StrictModel):
     """Database and table permissions on datasets for an ml-execution or data-science account."""
 
-    account: AccountName
-    datasets: list[GlueName] = Field(min_length=1)
-    permissions: list[LakePermission] = Field(default_factory=lambda: [LakePermission.select, LakePermission.describe], min_length=1)
+    account: AccountName = Field(description="Account (data-science or ml-execution) that receives the grant")
+    datasets: list[GlueName] = Field(min_length=1, description="Datasets (datasets[].name) the account may use")
+    permissions: list[LakePermission] = Field(default_factory=lambda: [LakePermission.select, LakePermission.describe], min_length=1, description="Lake Formation permissions on the datasets' tables")
     # The consumer's data lake administrator re-grants to its own roles: it needs the grant option
     # (false is a configuration error, see config.kinds.data.lake_formation_grants).
     grantable: bool = Field(default=True, description="grant option for the consumer's Lake Formation admin (required)")
@@ -137,7 +136,7 @@ class PersonaGrant(StrictModel):
     """Lake Formation permissions in this account for the Identity Center sessions of one persona."""
 
     persona: PersonaName = Field(description="an Identity Center persona (security.identity_center.personas) assigned to this account")
-    datasets: list[GlueName] = Field(min_length=1)
+    datasets: list[GlueName] = Field(min_length=1, description="Datasets (datasets[].name) the persona may use")
     permissions: list[LocalTablePermission] = Field(
         default_factory=lambda: [LocalTablePermission.select, LocalTablePermission.describe], min_length=1,
         description="table permissions on every table of the datasets",
@@ -154,25 +153,25 @@ class LakeFormation(StrictModel):
     admin_personas: list[PersonaName] = Field(
         default_factory=list, description="Identity Center personas assigned to this account whose sessions administer the lake",
     )
-    grants: list[LakeGrant] = Field(default_factory=list)
-    persona_grants: list[PersonaGrant] = Field(default_factory=list)
+    grants: list[LakeGrant] = Field(default_factory=list, description="Cross-account grants: each consumer account reads the datasets through resource links")
+    persona_grants: list[PersonaGrant] = Field(default_factory=list, description="Grants in this account to Identity Center personas assigned to it")
 
 
 class DynamoDbKey(StrictModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    type: Literal["S", "N", "B"] = "S"
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(description="Attribute name of the key")
+    type: Literal["S", "N", "B"] = Field(default="S", description="Attribute type: S (string), N (number) or B (binary)")
 
 
 class DynamoDbTable(StrictModel):
     """A DynamoDB table: KMS with the stores key, point-in-time recovery, deletion protection."""
 
-    type: Literal["dynamodb"]
-    name: Slug
-    partition_key: DynamoDbKey
-    sort_key: DynamoDbKey | None = None
-    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
-    read_capacity: int | None = Field(default=None, ge=1)
-    write_capacity: int | None = Field(default=None, ge=1)
+    type: Literal["dynamodb"] = Field(description="Store type")
+    name: Slug = Field(description="Table name part (the full name adds the prefix)")
+    partition_key: DynamoDbKey = Field(description="Partition (hash) key")
+    sort_key: DynamoDbKey | None = Field(default=None, description="Sort (range) key; none: a partition key only")
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = Field(default="PAY_PER_REQUEST", description="On-demand (PAY_PER_REQUEST) or provisioned capacity")
+    read_capacity: int | None = Field(default=None, ge=1, description="Read capacity units; only with billing_mode PROVISIONED")
+    write_capacity: int | None = Field(default=None, ge=1, description="Write capacity units; only with billing_mode PROVISIONED")
 
     @model_validator(mode="after")
     def _capacity_matches_billing(self) -> "DynamoDbTable":
@@ -191,19 +190,19 @@ class DynamoDbTable(StrictModel):
 class RdsInstance(StrictModel):
     """An RDS instance: encrypted, private, in the configured subnets, master password in Secrets Manager."""
 
-    type: Literal["rds"]
-    name: Slug
-    engine: Literal["postgres", "mysql", "mariadb"] = "postgres"
+    type: Literal["rds"] = Field(description="Store type")
+    name: Slug = Field(description="Instance name part (the identifier adds the prefix)")
+    engine: Literal["postgres", "mysql", "mariadb"] = Field(default="postgres", description="Database engine")
     engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")] = Field(
         description="Major version only (postgres 16, mysql 8.0, mariadb 10.11): the instance takes automatic minor upgrades",
     )
-    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = "db.t4g.medium"
-    allocated_storage_gb: int = Field(default=50, ge=20, le=65536)
-    multi_az: bool = True
-    vpc_id: VpcId
-    subnet_ids: list[SubnetId] = Field(min_length=1)
-    allowed_cidrs: list[Cidr] = Field(default_factory=list)
-    backup_retention_days: int = Field(default=7, ge=1, le=35)
+    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = Field(default="db.t4g.medium", description="DB instance class, e.g. db.t4g.medium")
+    allocated_storage_gb: int = Field(default=50, ge=20, le=65536, description="Allocated storage in GB")
+    multi_az: bool = Field(default=True, description="Run a standby in a second availability zone")
+    vpc_id: VpcId = Field(description="VPC of the instance")
+    subnet_ids: list[SubnetId] = Field(min_length=1, description="Subnets of the DB subnet group (at least two availability zones)")
+    allowed_cidrs: list[Cidr] = Field(default_factory=list, description="CIDR ranges allowed to connect to the database port")
+    backup_retention_days: int = Field(default=7, ge=1, le=35, description="Days automated backups are kept")
 
     @field_validator("engine_version")
     @classmethod
@@ -232,14 +231,14 @@ class RdsInstance(StrictModel):
 class EfsFileSystem(StrictModel):
     """An EFS file system: encrypted with the stores key, TLS-only, a mount target per subnet."""
 
-    type: Literal["efs"]
-    name: Slug
-    vpc_id: VpcId
-    subnet_ids: list[SubnetId] = Field(min_length=1)
-    allowed_cidrs: list[Cidr] = Field(default_factory=list)
-    performance_mode: Literal["generalPurpose", "maxIO"] = "generalPurpose"
-    throughput_mode: Literal["bursting", "elastic"] = "elastic"
-    transition_to_ia: Literal["AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"] | None = "AFTER_30_DAYS"
+    type: Literal["efs"] = Field(description="Store type")
+    name: Slug = Field(description="File system name part (the name tag adds the prefix)")
+    vpc_id: VpcId = Field(description="VPC of the mount targets")
+    subnet_ids: list[SubnetId] = Field(min_length=1, description="Subnets that get a mount target each")
+    allowed_cidrs: list[Cidr] = Field(default_factory=list, description="CIDR ranges allowed to mount (NFS)")
+    performance_mode: Literal["generalPurpose", "maxIO"] = Field(default="generalPurpose", description="EFS performance mode")
+    throughput_mode: Literal["bursting", "elastic"] = Field(default="elastic", description="EFS throughput mode")
+    transition_to_ia: Literal["AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"] | None = Field(default="AFTER_30_DAYS", description="When files move to EFS Infrequent Access")
 
 
 DataStore = Annotated[Union[DynamoDbTable, RdsInstance, EfsFileSystem], Field(discriminator="type")]
@@ -249,7 +248,7 @@ class InferenceLanding(StrictModel):
     """The bucket that receives inference data replicated from staging and production (always present:
     every staging and production account replicates here)."""
 
-    expiration_days: int | None = Field(default=365, ge=1)
+    expiration_days: int | None = Field(default=365, ge=1, description="Days replicated inference data is kept; null: kept forever")
 
 
 def _default_buckets() -> list[LakeBucket]:
@@ -263,12 +262,12 @@ def _default_buckets() -> list[LakeBucket]:
 class DataSection(StrictModel):
     """Settings of data accounts."""
 
-    buckets: list[LakeBucket] = Field(default_factory=_default_buckets)
-    datasets: list[Dataset] = Field(default_factory=list)
-    athena: Athena = Field(default_factory=Athena)
-    lake_formation: LakeFormation = Field(default_factory=LakeFormation)
-    stores: list[DataStore] = Field(default_factory=list)
-    inference_landing: InferenceLanding = Field(default_factory=InferenceLanding)
+    buckets: list[LakeBucket] = Field(default_factory=_default_buckets, description="Lake buckets: encrypted with this account's KMS key, versioned, private")
+    datasets: list[Dataset] = Field(default_factory=list, description="Glue databases over prefixes of the lake buckets, each kept current by a crawler")
+    athena: Athena = Field(default_factory=Athena, description="The Athena workgroup of this account")
+    lake_formation: LakeFormation = Field(default_factory=LakeFormation, description="Lake Formation administrators and grants")
+    stores: list[DataStore] = Field(default_factory=list, description="Optional DynamoDB tables, RDS instances and EFS file systems")
+    inference_landing: InferenceLanding = Field(default_factory=InferenceLanding, description="The bucket receiving inference data replicated from staging and production")
     warehouse: Warehouse | None = Field(default=None, description="Redshift Serverless warehouse (none by default)")
-    glue_jobs: list[GlueJob] = Field(default_factory=list)
-    emr_applications: list[EmrApplication] = Field(default_factory=list)
+    glue_jobs: list[GlueJob] = Field(default_factory=list, description="Glue ETL jobs whose scripts live in the landing-zone repository")
+    emr_applications: list[EmrApplication] = Field(default_factory=list, description="EMR Serverless Spark applications")

@@ -87,7 +87,7 @@ ReleaseLabel = Annotated[str, AfterValidator(_release_label)]
 class WarehouseConsumer(StrictModel):
     """Roles of a data-science or ml-execution account that may query the warehouse."""
 
-    account: AccountName
+    account: AccountName = Field(description="A data-science or ml-execution account")
     personas: list[PersonaName] = Field(
         default_factory=list, description="data-science accounts: personas (data_science.personas) whose roles query the warehouse",
     )
@@ -98,8 +98,8 @@ class UsageLimit(StrictModel):
     https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-workgroup-max-rpu.html"""
 
     amount_rpu_hours: int = Field(ge=1, description="RPU-hours per period")
-    period: Literal["daily", "weekly", "monthly"] = "monthly"
-    breach_action: Literal["log", "emit-metric", "deactivate"] = "log"
+    period: Literal["daily", "weekly", "monthly"] = Field(default="monthly", description="Period the limit applies to")
+    breach_action: Literal["log", "emit-metric", "deactivate"] = Field(default="log", description="What Redshift does when the limit is reached")
 
 
 class Warehouse(StrictModel):
@@ -108,12 +108,12 @@ class Warehouse(StrictModel):
     name: Slug = Field(default="warehouse", description="namespace and workgroup: <prefix>-<name>")
     database: DatasetName = Field(default="analytics", description="the database Redshift creates in the namespace")
     base_capacity_rpu: int = Field(default=8, description="4, or 8 to 512 in steps of 8")
-    vpc_id: VpcId
+    vpc_id: VpcId = Field(description="VPC of the workgroup")
     subnet_ids: list[SubnetId] = Field(min_length=1, description="private subnets in at least three Availability Zones")
     allowed_cidrs: list[Cidr] = Field(default_factory=list, description="clients allowed to reach port 5439")
     datasets: list[DatasetName] = Field(default_factory=list, description="datasets the warehouse reads through Spectrum and Lake Formation")
-    consumers: list[WarehouseConsumer] = Field(default_factory=list)
-    usage_limits: list[UsageLimit] = Field(default_factory=list)
+    consumers: list[WarehouseConsumer] = Field(default_factory=list, description="Accounts whose roles may query the warehouse (through its query role)")
+    usage_limits: list[UsageLimit] = Field(default_factory=list, description="RPU-hour limits of the workgroup")
 
     @field_validator("base_capacity_rpu")
     @classmethod
@@ -137,8 +137,8 @@ class Warehouse(StrictModel):
 class Output(StrictModel):
     """Where a job writes: a dataset prefix (or a prefix under one) of a lake bucket."""
 
-    bucket: Slug
-    prefix: S3Prefix
+    bucket: Slug = Field(description="Lake bucket (data.buckets name)")
+    prefix: S3Prefix = Field(description="Prefix inside a dataset of that bucket, ending in /")
 
 
 # Spark ETL worker types and the least workers Glue runs them with.
@@ -149,16 +149,16 @@ GLUE_MIN_WORKERS = {"G.1X": 2, "G.2X": 2, "G.4X": 2, "G.8X": 2}
 class GlueJob(StrictModel):
     """A Glue Spark job: a script of this repository, reading datasets and writing back to a lake prefix."""
 
-    name: Slug
+    name: Slug = Field(description="Job name part: <prefix>-glue-<name>")
     script: ScriptPath = Field(description="Python script relative to the config folder; uploaded and pinned by its SHA-256")
-    glue_version: Literal["4.0", "5.0"] = "5.0"
-    worker_type: Literal["G.1X", "G.2X", "G.4X", "G.8X"] = "G.1X"
-    workers: int = Field(default=2, le=1000)
+    glue_version: Literal["4.0", "5.0"] = Field(default="5.0", description="Glue version")
+    worker_type: Literal["G.1X", "G.2X", "G.4X", "G.8X"] = Field(default="G.1X", description="Glue worker type")
+    workers: int = Field(default=2, le=1000, description="Number of workers (at least 2)")
     inputs: list[DatasetName] = Field(min_length=1, description="datasets the job reads")
-    output: Output
+    output: Output = Field(description="Where the job writes: a dataset prefix of a lake bucket")
     schedule: GlueCron | None = Field(default=None, description="None: an on-demand trigger")
-    bookmarks: bool = True
-    timeout_minutes: int = Field(default=60, ge=1, le=2880)
+    bookmarks: bool = Field(default=True, description="Job bookmarks: each run reads only new data")
+    timeout_minutes: int = Field(default=60, ge=1, le=2880, description="Minutes before a run is stopped")
 
     @field_validator("workers")
     @classmethod
@@ -173,15 +173,15 @@ class GlueJob(StrictModel):
 class EmrApplication(StrictModel):
     """An EMR Serverless Spark application in private subnets, stopping when idle."""
 
-    name: Slug
-    release_label: ReleaseLabel = "emr-7.5.0"
-    vpc_id: VpcId
+    name: Slug = Field(description="Application name part: <prefix>-emr-<name>")
+    release_label: ReleaseLabel = Field(default="emr-7.5.0", description="EMR release (emr-X.Y.Z, 6.6.0 or later)")
+    vpc_id: VpcId = Field(description="VPC of the application's workers")
     subnet_ids: list[SubnetId] = Field(min_length=1, description="private subnets; several Availability Zones keep jobs running when one fails")
     max_vcpu: int = Field(default=64, ge=1, le=10_000, description="maximum capacity of all workers, vCPU")
     max_memory_gb: int = Field(default=256, ge=1, le=100_000, description="maximum capacity of all workers, GB")
-    idle_timeout_minutes: int = Field(default=15, ge=1, le=10_080)
+    idle_timeout_minutes: int = Field(default=15, ge=1, le=10_080, description="Minutes without jobs before the application stops")
     inputs: list[DatasetName] = Field(min_length=1, description="datasets the job runs read")
-    output: Output
+    output: Output = Field(description="Where the job runs write: a dataset prefix of a lake bucket")
 
     @field_validator("subnet_ids")
     @classmethod

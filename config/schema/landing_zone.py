@@ -35,24 +35,22 @@ PolicyType = Literal[
 class OrganizationalUnit(StrictModel):
     """One OU, by path; guardrails and Control Tower controls attach here."""
 
-    path: OuPath
+    path: OuPath = Field(description="OU path such as Workloads/Prod; parents are implied")
     id: OuId | None = Field(
         default=None,
         description="Id of an existing OU to adopt (import) instead of creating one; its parent must be the root or an adopted OU",
     )
-    guardrails: list[Guardrail] = Field(default_factory=list)
-    controls: list[ControlIdentifier] = Field(default_factory=list)
+    guardrails: list[Guardrail] = Field(default_factory=list, description="Service control policies mlops-tf writes and attaches to this OU")
+    controls: list[ControlIdentifier] = Field(default_factory=list, description="Control Tower controls enabled on this OU (vending: control_tower only)")
 
 class Organization(StrictModel):
     """AWS Organizations settings of the management account."""
 
-    vending: Vending = Vending.organizations
-    # Id of an existing organization: the management stack imports it instead of creating one.
-    organization_id: Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$")] | None = None
-    organizational_units: list[OrganizationalUnit] = Field(min_length=1)
-    # Account Factory product in Service Catalog, used only with vending: control_tower.
-    account_factory_product_id: Annotated[str, StringConstraints(pattern=r"^prod-[a-z0-9]{13}$")] | None = None
-    account_factory_artifact_name: str = "AWS Control Tower Account Factory"
+    vending: Vending = Field(default=Vending.organizations, description="How member accounts are created: organizations or control_tower (Account Factory)")
+    organization_id: Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$")] | None = Field(default=None, description="Id of an existing organization: the management stack imports it instead of creating one")
+    organizational_units: list[OrganizationalUnit] = Field(min_length=1, description="The OUs of the organization, by path")
+    account_factory_product_id: Annotated[str, StringConstraints(pattern=r"^prod-[a-z0-9]{13}$")] | None = Field(default=None, description="Account Factory product in Service Catalog, used only with vending: control_tower")
+    account_factory_artifact_name: str = Field(default="AWS Control Tower Account Factory", description="Provisioning artifact (version) name of the Account Factory product")
     # Both lists are authoritative on aws_organizations_organization: these are added to what mlops-tf needs.
     extra_service_access_principals: list[ServicePrincipal] = Field(
         default_factory=list,
@@ -62,8 +60,7 @@ class Organization(StrictModel):
         default_factory=list,
         description="Further policy types to enable on the root; an imported organization also keeps every one enabled today",
     )
-    # The Control Tower landing zone's baseline and the OUs it owns; used only with vending: control_tower.
-    control_tower: ControlTower = Field(default_factory=ControlTower)
+    control_tower: ControlTower = Field(default_factory=ControlTower, description="The Control Tower landing zone's baseline and the OUs it owns; used only with vending: control_tower")
 
 def _per_account_template(template: str) -> str:
     """A name template that gives each account its own value: must use {account}, may use {prefix}."""
@@ -82,29 +79,28 @@ PerAccountTemplate = Annotated[str, AfterValidator(_per_account_template)]
 class LocalBackend(StrictModel):
     """State in a local file per account (default)."""
 
-    type: Literal["local"] = "local"
+    type: Literal["local"] = Field(default="local", description="Backend type")
 
 class S3Backend(StrictModel):
     """State in S3: one key per account, encrypted, with S3-native locking."""
 
-    type: Literal["s3"]
-    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
-    region: Region
-    key_pattern: PerAccountTemplate = "{prefix}/{account}/terraform.tfstate"
-    kms_key_id: str | None = None
-    encrypt: Literal[True] = True
-    use_lockfile: Literal[True] = True
+    type: Literal["s3"] = Field(description="Backend type")
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] = Field(description="State bucket name (create it with mlops-tf bootstrap)")
+    region: Region = Field(description="Region of the state bucket")
+    key_pattern: PerAccountTemplate = Field(default="{prefix}/{account}/terraform.tfstate", description="State key per account; must use {account}, may use {prefix}")
+    kms_key_id: str | None = Field(default=None, description="KMS key (id or ARN) that encrypts the state; none: the bucket's default encryption")
+    encrypt: Literal[True] = Field(default=True, description="State is always encrypted")
+    use_lockfile: Literal[True] = Field(default=True, description="State is always locked with S3-native lock files")
 
 class CloudBackend(StrictModel):
     """Terraform Cloud / HCP Terraform: one workspace per account."""
 
-    type: Literal["cloud"]
-    organization: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
-    project: ProjectName = DEFAULT_PROJECT
-    hostname: Hostname = "app.terraform.io"  # the OIDC issuer is https://<hostname>
-    workspace_template: Annotated[PerAccountTemplate, WorkspaceTemplateChars] = "{prefix}-{account}"
-    # Each stack creates a Terraform Cloud OIDC provider and a run role trusting only its own workspace.
-    oidc_run_roles: bool = True
+    type: Literal["cloud"] = Field(description="Backend type")
+    organization: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")] = Field(description="Terraform Cloud organization")
+    project: ProjectName = Field(default=DEFAULT_PROJECT, description="Terraform Cloud project of the workspaces")
+    hostname: Hostname = Field(default="app.terraform.io", description="Terraform Cloud or Terraform Enterprise host name, without https:// (the OIDC issuer is https://<hostname>)")
+    workspace_template: Annotated[PerAccountTemplate, WorkspaceTemplateChars] = Field(default="{prefix}-{account}", description="Workspace name per account; must use {account}, may use {prefix}")
+    oidc_run_roles: bool = Field(default=True, description="Each stack creates a Terraform Cloud OIDC provider and a run role trusting only its own workspace")
     workspaces: TfcWorkspaces = Field(default_factory=TfcWorkspaces, description="Workspace settings `mlops-tf tfc` applies")
 
 Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator="type")]
@@ -112,16 +108,16 @@ Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator
 class LandingZone(StrictModel):
     """The organization-wide file, config/landing-zone.yaml."""
 
-    prefix: Slug
-    home_region: Region
-    allowed_regions: list[Region] = Field(min_length=1)
-    management_account_id: AccountId
-    organization: Organization
-    required_tags: list[str] = Field(default_factory=list)
-    tags: Tags = Field(default_factory=dict)
-    state_backend: Backend = Field(default_factory=LocalBackend)
-    deploy_role_name: RoleName | None = None
-    baseline: Baseline = Field(default_factory=Baseline)
+    prefix: Slug = Field(description="Prefix of every resource name: lowercase letters, digits and hyphens")
+    home_region: Region = Field(description="Default region of every stack; one of allowed_regions")
+    allowed_regions: list[Region] = Field(min_length=1, description="Regions the region guardrail allows; the baseline governs each one")
+    management_account_id: AccountId = Field(description="Id of the organization's management account")
+    organization: Organization = Field(description="AWS Organizations settings: vending, OUs, guardrails")
+    required_tags: list[str] = Field(default_factory=list, description="Tag keys every account must carry (from tags here or its own)")
+    tags: Tags = Field(default_factory=dict, description="Tags of every resource in every account")
+    state_backend: Backend = Field(default_factory=LocalBackend, description="Where Terraform state lives: local, s3 or cloud")
+    deploy_role_name: RoleName | None = Field(default=None, description="Role each stack's provider assumes; default: OrganizationAccountAccessRole (AWSControlTowerExecution under Control Tower)")
+    baseline: Baseline = Field(default_factory=Baseline, description="What every account gets: Config, S3 public access block, EBS encryption, Access Analyzer, budgets")
     landing_zone_pipeline: LandingZonePipeline | None = Field(
         default=None, description="CodePipeline in the management account that plans and applies this landing zone (s3 backend)")
 

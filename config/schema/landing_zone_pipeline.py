@@ -14,13 +14,13 @@ class LandingZonePipeline(StrictModel):
     state bucket of the s3 backend is there.
     """
 
-    name: Slug = "landing-zone"
+    name: Slug = Field(default="landing-zone", description="Pipeline name part: <prefix>-<name>")
     source: PipelineSource = Field(
         default_factory=lambda: CodeCommitSource(type="codecommit", repository="mlops-landing-zone"),
         description="The landing-zone repository (config/ and mlops-tf); every commit to its branch starts the pipeline",
     )
-    build_compute_type: BuildComputeType = "BUILD_GENERAL1_MEDIUM"
-    build_image: str = Field(default="aws/codebuild/standard:7.0", pattern=r"^[A-Za-z0-9_./:-]+$", max_length=255)
-    terraform_version: str = Field(default="1.11.4", pattern=r"^\d+\.\d+\.\d+$")
+    build_compute_type: BuildComputeType = Field(default="BUILD_GENERAL1_MEDIUM", description="CodeBuild compute type of the plan and apply builds")
+    build_image: str = Field(default="aws/codebuild/standard:7.0", pattern=r"^[A-Za-z0-9_./:-]+$", max_length=255, description="CodeBuild image")
+    terraform_version: str = Field(default="1.11.4", pattern=r"^\d+\.\d+\.\d+$", description="Terraform version the builds install")
     approval_timeout_minutes: int = Field(default=10080, ge=5, le=86400, description="How long the approval waits (CodePipeline allows up to 7 days)")
     build_timeout_minutes: int = Field(default=120, ge=5, le=2160, description="Limit of each CodeBuild build")

@@ -19,8 +19,8 @@ class DelegatedService(str, Enum):
 class ManagementSection(StrictModel):
     """Settings of the management (organization) account."""
 
-    # The security account that administers GuardDuty, Security Hub and Access Analyzer; default: the only one.
-    delegated_administrator: AccountName | None = None
+    delegated_administrator: AccountName | None = Field(default=None, description="The security account that administers GuardDuty, Security Hub and Access Analyzer; default: the only one")
     delegated_services: list[DelegatedService] = Field(
-        default_factory=lambda: [DelegatedService.guardduty, DelegatedService.securityhub, DelegatedService.access_analyzer]
+        default_factory=lambda: [DelegatedService.guardduty, DelegatedService.securityhub, DelegatedService.access_analyzer],
+        description="Services whose administration is delegated to the security account",
     )

@@ -21,8 +21,8 @@ S3Prefix = Annotated[str, Field(pattern=r"^([A-Za-z0-9_!.*'()=-]+/)*$", max_leng
 class Feature(StrictModel):
     """One feature definition; Feature Store types are Integral, Fractional or String."""
 
-    name: FeatureName
-    type: Literal["Integral", "Fractional", "String"]
+    name: FeatureName = Field(description="Feature name")
+    type: Literal["Integral", "Fractional", "String"] = Field(description="Feature type")
 
     @field_validator("name")
     @classmethod
@@ -36,26 +36,26 @@ class Feature(StrictModel):
 class FeatureGroup(StrictModel):
     """A feature group; record_identifier and event_time name features of the group."""
 
-    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,55}$")]
-    description: str = Field(default="", max_length=128)
-    record_identifier: FeatureName
-    event_time: FeatureName
-    online_store: bool = True
-    features: list[Feature] = Field(min_length=1, max_length=2500)
+    name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,55}$")] = Field(description="Feature group name")
+    description: str = Field(default="", max_length=128, description="Feature group description")
+    record_identifier: FeatureName = Field(description="Feature (features[].name) that identifies a record")
+    event_time: FeatureName = Field(description="Feature (features[].name) that holds the event time")
+    online_store: bool = Field(default=True, description="Keep an online store for low-latency reads")
+    features: list[Feature] = Field(min_length=1, max_length=2500, description="Feature definitions")
 
 
 class FeatureStore(StrictModel):
     """Offline store (S3 + Glue catalog) and feature groups."""
 
-    offline_store: bool = True
-    feature_groups: list[FeatureGroup] = Field(default_factory=list)
+    offline_store: bool = Field(default=True, description="Keep offline stores in an encrypted bucket of this account")
+    feature_groups: list[FeatureGroup] = Field(default_factory=list, description="Feature groups")
 
 
 class ImageRef(StrictModel):
     """An image from a shared-services ECR repository, by repository name and tag."""
 
-    repository: Slug
-    tag: ImageTag = "latest"
+    repository: Slug = Field(description="ECR repository (shared_services.ecr_repositories[].name)")
+    tag: ImageTag = Field(default="latest", description="Image tag")
 
 
 class ModelPackageGroup(StrictModel):
@@ -65,8 +65,8 @@ class ModelPackageGroup(StrictModel):
     image when the pipeline sets none); `serving_image` names it for a group no pipeline produces.
     """
 
-    name: Slug
-    description: str = Field(default="", max_length=1024)
+    name: Slug = Field(description="Model package group name part")
+    description: str = Field(default="", max_length=1024, description="Model package group description")
     serving_image: ImageRef | None = Field(
         default=None, description="image of packages registered outside this account's pipelines; a group a pipeline produces takes the pipeline's"
     )
@@ -75,25 +75,25 @@ class ModelPackageGroup(StrictModel):
 class DataLocation(StrictModel):
     """An S3 prefix in a lake bucket of a data account, by account name and bucket name (its data.buckets)."""
 
-    account: AccountName
-    bucket: Slug
-    prefix: S3Prefix = ""
+    account: AccountName = Field(description="Data account that holds the data")
+    bucket: Slug = Field(description="Lake bucket (buckets[].name) of that account")
+    prefix: S3Prefix = Field(default="", description="Key prefix of the input data")
 
 
 class TrainingPipeline(StrictModel):
     """A SageMaker pipeline: processing, training, evaluation, register model."""
 
-    name: Slug
-    model_package_group: Slug
-    processing_image: ImageRef
-    training_image: ImageRef
+    name: Slug = Field(description="Pipeline name part")
+    model_package_group: Slug = Field(description="Group (model_package_groups[].name) the pipeline registers models in")
+    processing_image: ImageRef = Field(description="Image of the processing step")
+    training_image: ImageRef = Field(description="Image of the training step")
     inference_image: ImageRef | None = Field(default=None, description="image registered with the model; default: training_image")
-    input_data: DataLocation
-    processing_instance_type: InstanceType = "ml.m5.large"
-    training_instance_type: InstanceType = "ml.m5.xlarge"
-    training_instance_count: int = Field(default=1, ge=1, le=100)
-    volume_size_gb: int = Field(default=30, ge=1, le=16384)
-    max_runtime_seconds: int = Field(default=86400, ge=60, le=2419200)
+    input_data: DataLocation = Field(description="Where the training data is read from")
+    processing_instance_type: InstanceType = Field(default="ml.m5.large", description="Instance type of the processing step")
+    training_instance_type: InstanceType = Field(default="ml.m5.xlarge", description="Instance type of the training step")
+    training_instance_count: int = Field(default=1, ge=1, le=100, description="Instances of the training step")
+    volume_size_gb: int = Field(default=30, ge=1, le=16384, description="Training volume size in GB")
+    max_runtime_seconds: int = Field(default=86400, ge=60, le=2419200, description="Maximum training runtime in seconds")
     min_accuracy: float = Field(default=0.7, ge=0, le=1, description="evaluation metric gate before registering")
 
 
@@ -116,11 +116,11 @@ class Retraining(StrictModel):
 class MlExecutionSection(StrictModel):
     """Settings of ml-execution accounts."""
 
-    model_package_groups: list[ModelPackageGroup] = Field(default_factory=list)
-    feature_store: FeatureStore = Field(default_factory=FeatureStore)
-    pipelines: list[TrainingPipeline] = Field(default_factory=list)
-    retraining: Retraining | None = None
-    model_cards: bool = True
+    model_package_groups: list[ModelPackageGroup] = Field(default_factory=list, description="Model package groups of the registry, shared with staging and production")
+    feature_store: FeatureStore = Field(default_factory=FeatureStore, description="SageMaker Feature Store")
+    pipelines: list[TrainingPipeline] = Field(default_factory=list, description="SageMaker training pipelines")
+    retraining: Retraining | None = Field(default=None, description="Which pipelines monitoring events start; none: no retraining")
+    model_cards: bool = Field(default=True, description="Create a model card per model package group")
     registry_events_to: list[AccountName] = Field(
         default_factory=list, description="shared-services accounts receiving model registry events; empty = all"
     )

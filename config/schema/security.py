@@ -61,21 +61,20 @@ class IdentityCenterAdministrator(str, Enum):
 class InlineStatement(StrictModel):
     """One statement of a permission set's inline policy."""
 
-    sid: StatementId
-    effect: Literal["Allow", "Deny"] = "Allow"
-    actions: list[IamAction] = Field(min_length=1)
-    resources: list[PolicyResource] = Field(default_factory=lambda: ["*"], min_length=1)
+    sid: StatementId = Field(description="Statement id")
+    effect: Literal["Allow", "Deny"] = Field(default="Allow", description="Allow or Deny")
+    actions: list[IamAction] = Field(min_length=1, description="IAM actions such as s3:GetObject")
+    resources: list[PolicyResource] = Field(default_factory=lambda: ["*"], min_length=1, description="Resource ARNs; default: every resource")
 
 
 class Persona(StrictModel):
     """A permission set: AWS managed policies, an optional inline policy and a session duration."""
 
-    description: str = Field(min_length=1, max_length=700)
-    managed_policies: list[ManagedPolicyName] = Field(default_factory=list, max_length=20)
-    inline_policy: list[InlineStatement] = Field(default_factory=list)
-    session_duration_hours: int = Field(default=1, ge=1, le=12)
-    # Lets sessions of this persona assume the security-audit roles through the security account's auditor role.
-    audit_access: bool = False
+    description: str = Field(min_length=1, max_length=700, description="Description of the permission set")
+    managed_policies: list[ManagedPolicyName] = Field(default_factory=list, max_length=20, description="AWS managed policies attached (names, e.g. ReadOnlyAccess or job-function/DataScientist)")
+    inline_policy: list[InlineStatement] = Field(default_factory=list, description="Statements of the permission set's inline policy")
+    session_duration_hours: int = Field(default=1, ge=1, le=12, description="Session duration in hours (1-12)")
+    audit_access: bool = Field(default=False, description="Lets sessions of this persona assume the security-audit roles through the security account's auditor role")
 
 
 def _default_personas() -> dict[str, Persona]:
@@ -122,10 +121,10 @@ class Assignment(StrictModel):
     """Give a group personas' permission sets in accounts named here and in every account of the kinds
     listed (so a new production account gets its assignments without editing this list)."""
 
-    group: Slug
-    personas: list[PersonaName] = Field(min_length=1)
-    accounts: list[AccountName] = Field(default_factory=list)
-    account_kinds: list[AccountKindName] = Field(default_factory=list, validate_default=True)
+    group: Slug = Field(description="Group (groups key) that gets the permission sets")
+    personas: list[PersonaName] = Field(min_length=1, description="Personas (personas keys) whose permission sets the group gets")
+    accounts: list[AccountName] = Field(default_factory=list, description="Accounts by name")
+    account_kinds: list[AccountKindName] = Field(default_factory=list, validate_default=True, description="Every account of these kinds, including accounts added later")
 
     @field_validator("account_kinds")
     @classmethod
@@ -139,32 +138,31 @@ class Assignment(StrictModel):
 class IdentityCenter(StrictModel):
     """IAM Identity Center: permission sets for personas, groups, and who gets what where."""
 
-    administrator: IdentityCenterAdministrator = IdentityCenterAdministrator.security
+    administrator: IdentityCenterAdministrator = Field(default=IdentityCenterAdministrator.security, description="Where permission sets and assignments are managed: security (delegated administrator) or management")
     identity_source: IdentitySource = Field(
         default=IdentitySource.identity_center,
         description="external: groups come from your IdP (SCIM) and are referred to by group_id only; mlops-tf creates none",
     )
-    personas: dict[PersonaName, Persona] = Field(default_factory=_default_personas)
-    groups: dict[Slug, Group] = Field(default_factory=dict)
-    assignments: list[Assignment] = Field(default_factory=list)
+    personas: dict[PersonaName, Persona] = Field(default_factory=_default_personas, description="Permission sets by persona name")
+    groups: dict[Slug, Group] = Field(default_factory=dict, description="Groups by key: created by mlops-tf (display_name) or existing (group_id)")
+    assignments: list[Assignment] = Field(default_factory=list, description="Which group gets which personas in which accounts")
 
 
 class CloudWatchLogsDelivery(StrictModel):
     """Optional delivery of the trail to a KMS-encrypted CloudWatch Logs group."""
 
-    enabled: bool = True
-    retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 365
+    enabled: bool = Field(default=True, description="Also deliver the trail to CloudWatch Logs")
+    retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = Field(default=365, description="Days the log group keeps events")
 
 
 class OrganizationTrail(StrictModel):
     """The organization CloudTrail: all regions, log file validation, KMS, to a log-archive bucket."""
 
-    enabled: bool = True
-    # A security account that holds the log bucket and its key; default: this account.
-    log_archive_account: AccountName | None = None
-    log_retention_days: int = Field(default=2555, ge=1, le=36500)
-    transition_to_glacier_days: int | None = Field(default=90, ge=1)
-    cloudwatch_logs: CloudWatchLogsDelivery = Field(default_factory=CloudWatchLogsDelivery)
+    enabled: bool = Field(default=True, description="Create the organization trail")
+    log_archive_account: AccountName | None = Field(default=None, description="A security account that holds the log bucket and its key; default: this account")
+    log_retention_days: int = Field(default=2555, ge=1, le=36500, description="Days trail logs are kept in the log archive bucket")
+    transition_to_glacier_days: int | None = Field(default=90, ge=1, description="Days before logs move to Glacier; none: never")
+    cloudwatch_logs: CloudWatchLogsDelivery = Field(default_factory=CloudWatchLogsDelivery, description="Delivery of the trail to CloudWatch Logs")
 
     @field_validator("transition_to_glacier_days")
     @classmethod
@@ -179,33 +177,34 @@ class OrganizationTrail(StrictModel):
 class GuardDuty(StrictModel):
     """GuardDuty as delegated administrator: auto-enable every member and these protection plans."""
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="Enable GuardDuty organization-wide")
     features: list[GuardDutyFeature] = Field(
-        default_factory=lambda: [GuardDutyFeature.s3_data_events, GuardDutyFeature.ebs_malware_protection, GuardDutyFeature.rds_login_events, GuardDutyFeature.lambda_network_logs]
+        default_factory=lambda: [GuardDutyFeature.s3_data_events, GuardDutyFeature.ebs_malware_protection, GuardDutyFeature.rds_login_events, GuardDutyFeature.lambda_network_logs],
+        description="GuardDuty protection features enabled",
     )
-    finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] = "FIFTEEN_MINUTES"
+    finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] = Field(default="FIFTEEN_MINUTES", description="How often updated findings are published")
 
 
 class SecurityHub(StrictModel):
     """Security Hub as delegated administrator: auto-enable members, standards, cross-region aggregation."""
 
-    enabled: bool = True
-    standards: list[Standard] = Field(default_factory=lambda: [Standard.fsbp, Standard.cis_3_0], min_length=1)
-    aggregate_regions: bool = True
+    enabled: bool = Field(default=True, description="Enable Security Hub organization-wide")
+    standards: list[Standard] = Field(default_factory=lambda: [Standard.fsbp, Standard.cis_3_0], min_length=1, description="Security standards enabled")
+    aggregate_regions: bool = Field(default=True, description="Aggregate findings of every allowed region in the home region")
 
 
 class Alerts(StrictModel):
     """EventBridge rules on GuardDuty and Security Hub findings at or above min_severity, to SNS email."""
 
-    min_severity: Severity = Severity.high
-    emails: list[Email] = Field(default_factory=list)
+    min_severity: Severity = Field(default=Severity.high, description="Lowest finding severity that is emailed")
+    emails: list[Email] = Field(default_factory=list, description="Addresses that receive finding alerts")
 
 
 class SecuritySection(StrictModel):
     """Settings of security accounts. Organization-wide parts (Identity Center, trail) live in one of them."""
 
-    identity_center: IdentityCenter | None = Field(default_factory=IdentityCenter)
-    organization_trail: OrganizationTrail | None = Field(default_factory=OrganizationTrail)
-    guardduty: GuardDuty = Field(default_factory=GuardDuty)
-    security_hub: SecurityHub = Field(default_factory=SecurityHub)
-    alerts: Alerts = Field(default_factory=Alerts)
+    identity_center: IdentityCenter | None = Field(default_factory=IdentityCenter, description="IAM Identity Center permission sets, groups and assignments; none: not managed")
+    organization_trail: OrganizationTrail | None = Field(default_factory=OrganizationTrail, description="The organization CloudTrail trail; none: no trail")
+    guardduty: GuardDuty = Field(default_factory=GuardDuty, description="GuardDuty")
+    security_hub: SecurityHub = Field(default_factory=SecurityHub, description="Security Hub")
+    alerts: Alerts = Field(default_factory=Alerts, description="Alerting on findings by email")
