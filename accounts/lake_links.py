@@ -72,10 +72,11 @@ def build(stack: AccountStack) -> LakeLinks:
     """Settings and one resource link per shared database (same name, in this account's catalog)."""
     r, account = stack.resolved, stack.account
     out = LakeLinks(stack, lake_formation_shares(r, account.name))
+    # The deploy role administers this account's lake: it grants the shared databases to the roles. The settings
+    # stay when the last share goes (their deletion would leave the account's lake without an administrator).
+    out.settings = data_lake_settings(stack, "lake-settings", admin_arns=[r.deploy_role_arn(account.name)], governed=False)
     if not out.shares:
         return out
-    # The deploy role administers this account's lake: it grants the shared databases to the roles.
-    out.settings = data_lake_settings(stack, "lake-settings", admin_arns=[r.deploy_role_arn(account.name)], governed=False)
     for share in out.shares:
         out.links[share.database_name] = aws.glue_catalog_database.GlueCatalogDatabase(
             stack, f"lake-link-{share.database_name}", name=share.database_name,

@@ -46,7 +46,7 @@ def build(stack: AccountStack) -> None:
     if section.security_hub.enabled and "securityhub" in delegated:
         hub = SecurityHubOrganization(
             stack, "securityhub", name=local_names.security_hub_policy_name(r), standards=[s.value for s in section.security_hub.standards],
-            home_region=account.region, partition=r.partition,
+            home_region=account.region, partition=r.partition, account_id=stack.account_id,
             aggregate_regions=r.landing_zone.allowed_regions if section.security_hub.aggregate_regions else [],
         )
         stack.output("securityhub_standards", hub.standard_arns, "Security Hub standards enabled in every account")

@@ -84,6 +84,10 @@ class ConfigArchive(Construct):
             lifecycle_rules=[LifecycleRule(id="retain-config-history", transition_days=90, storage_class="GLACIER",
                                            expiration_days=retention_days, noncurrent_expiration_days=30)],
             statements=config_bucket_statements(bucket_arn=f"arn:{partition}:s3:::{bucket_name}", account_ids=account_ids),
+            # Delivery channels send no encryption headers (their KMS key would have to be known in every account);
+            # the bucket's default SSE-KMS with this key encrypts what Config writes.
+            # https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html
+            default_encryption_writer="config.amazonaws.com",
         )
 
 

@@ -54,6 +54,9 @@ def data_lake_settings(scope: Construct, id: str, *, admin_arns: Sequence[str], 
     return aws.lakeformation_data_lake_settings.LakeformationDataLakeSettings(
         scope, id, admins=sorted(set(admin_arns)), parameters={"CROSS_ACCOUNT_VERSION": "4"},
         create_database_default_permissions=defaults, create_table_default_permissions=defaults,
+        # Deleting the resource writes empty settings (no administrator left to grant anything): never by a plan.
+        # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lakeformation_data_lake_settings
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
     )
 
 

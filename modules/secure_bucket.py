@@ -118,11 +118,15 @@ class SecureBucket(_BucketBase):
         lifecycle_rules: list[LifecycleRule] | None = None,
         statements: list[Statement] | None = None,
         sse_s3_writer: SseS3Writer | None = None,
+        default_encryption_writer: str | None = None,
     ) -> None:
+        """default_encryption_writer: a service principal (config.amazonaws.com) that uploads without encryption
+        headers and relies on the bucket's default SSE-KMS; the header rules exempt it, default encryption applies."""
         super().__init__(scope, id)
         self._common(bucket_name, partition)
         self.kms_key_arn = kms_key_arn
         self.sse_s3_writer = sse_s3_writer
+        self.default_encryption_writer = default_encryption_writer
         aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
             self, "encryption", bucket=self.bucket.id,
             rule=[{
@@ -154,6 +158,10 @@ class SecureBucket(_BucketBase):
         # ...IfExists and negated operators match when the key is absent: a request without the headers is denied,
         # and so is everyone but the exempt service. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
         except_writer = {"StringNotEquals": {"aws:SourceArn": writer.source_arn}} if writer else {}
+        # aws:PrincipalServiceName is present only on requests a service principal makes: everyone else stays denied.
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalservicename
+        service = {"aws:PrincipalServiceName": self.default_encryption_writer} if self.default_encryption_writer else {}
+        not_kms = {"StringNotEqualsIfExists": {**not_kms["StringNotEqualsIfExists"], **service}}
         baseline = [
             deny_insecure_transport([self.arn, objects]),
             statement(
@@ -162,7 +170,7 @@ class SecureBucket(_BucketBase):
             ),
             statement(
                 "DenyUploadsWithAnotherKey", "s3:PutObject", objects, effect="Deny", principal="*",
-                condition={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn}, **except_writer},
+                condition={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn, **service}, **except_writer},
             ),
         ]
         if writer:

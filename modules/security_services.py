@@ -60,12 +60,18 @@ class SecurityHubOrganization(Construct):
 
     def __init__(
         self, scope: Construct, id: str, *, name: str, standards: Sequence[str], home_region: str,
-        aggregate_regions: Sequence[str], partition: str = "aws",
+        aggregate_regions: Sequence[str], account_id: str, partition: str = "aws",
     ) -> None:
         super().__init__(scope, id)
+        # Designating the delegated administrator (management stack, applied first) enables Security Hub in
+        # this account, so enabling it again fails ("already subscribed"): the account is adopted by import.
+        # https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html
         self.account = aws.securityhub_account.SecurityhubAccount(
-            self, "account", enable_default_standards=False, auto_enable_controls=True, control_finding_generator="SECURITY_CONTROL"
+            self, "account", enable_default_standards=False, auto_enable_controls=True, control_finding_generator="SECURITY_CONTROL",
+            # Destroying it would disable Security Hub; AWS never reads enable_default_standards back.
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["enable_default_standards"]),
         )
+        self.account.import_from(account_id)
         linked = sorted(set(aggregate_regions) - {home_region})
         # Central configuration requires a home region aggregator, even when it links no other region.
         self.aggregator = aws.securityhub_finding_aggregator.SecurityhubFindingAggregator(

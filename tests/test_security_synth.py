@@ -207,3 +207,11 @@ def test_separate_log_archive_account(separate_archive):
     # The trail account keeps its CloudWatch Logs delivery with a key of its own.
     logs_key = by_sid(key_statements(stacks, "security", "alias/acme-ml/cloudtrail-logs"))
     assert logs_key["CloudWatchLogsEncryptTrailEvents"]["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+
+
+def test_security_hub_account_that_delegation_enabled_is_adopted_not_enabled_again(stacks):
+    """Designating the delegated administrator enables Security Hub there; a second enable fails."""
+    (address, hub), = stacks.resources("security", "aws_securityhub_account").items()
+    imports = {i["to"]: i["id"] for i in stacks["security"]["import"]}
+    assert imports[f"aws_securityhub_account.{address}"] == "222222222222"
+    assert hub["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["enable_default_standards"]}

@@ -91,3 +91,19 @@ def test_trail_waits_for_its_cloudwatch_logs_role_policy(stacks):
     assert f"aws_iam_role_policy.{policy}" in trail["depends_on"]
     role = stacks.resources("security", "aws_iam_role_policy")[policy]["role"]
     assert trail["cloud_watch_logs_role_arn"] == role.replace(".id}", ".arn}")
+
+
+def test_config_delivers_to_the_central_bucket_without_encryption_headers(stacks):
+    """Delivery channels send no SSE headers; the bucket's default SSE-KMS encrypts what Config writes.
+    https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html"""
+    (bucket,) = [b["bucket"] for b in stacks.resources("security", "aws_s3_bucket").values() if b["bucket"].startswith("acme-ml-config-")]
+    statements = bucket_statements(stacks, "security", bucket)
+    snapshot = f"arn:aws:s3:::{bucket}/AWSLogs/777777777777/Config/eu-central-1/2026/12/1/ConfigSnapshot/x.json.gz"
+    config = {"aws:SecureTransport": "true", "aws:PrincipalServiceName": "config.amazonaws.com", "aws:SourceAccount": "777777777777",
+              "s3:x-amz-acl": "bucket-owner-full-control"}
+    assert _denied(statements, snapshot, config) == []
+    # A person (or another service) uploading without the key is still refused, and so is Config asking for SSE-S3.
+    both = ["DenyUploadsNotEncryptedWithKms", "DenyUploadsWithAnotherKey"]
+    assert _denied(statements, snapshot, {"aws:SecureTransport": "true"}) == both
+    assert _denied(statements, snapshot, {**config, "aws:PrincipalServiceName": "cloudtrail.amazonaws.com"}) == both
+    assert _denied(statements, snapshot, {**config, "aws:SecureTransport": "false"}) != []
