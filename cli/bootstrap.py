@@ -10,9 +10,16 @@ from config import UsageError
 from config.errors import config_option
 
 from .apply import AutoApproveOption
-from .common import DEFAULT_CONFIG, DEFAULT_STATE_DIR, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
-from .plan import console, plan_account
-from .plan_summary import render
+from .common import (
+    DEFAULT_CONFIG,
+    DEFAULT_STATE_DIR,
+    ConfigOption,
+    JsonOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+)
+from .plan import plan_then_apply
 from .synth import StateDirOption
 from .terraform import Terraform, TerraformBinOption, find_terraform
 
@@ -48,24 +55,15 @@ def bootstrap(
             "state_backend: {type: s3, bucket: ..., region: ...} in landing-zone.yaml first"
         )
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=as_json)
-    from accounts.bootstrap import synthesize_bootstrap  # the provider bindings load only here
+    from accounts.bootstrap import (
+        synthesize_bootstrap,  # the provider bindings load only here
+    )
 
     synthesize_bootstrap(resolved, stack_folder, state_dir=state_dir)
-    label = f"{resolved.management().name} (bootstrap)"
-    con = console()
-    con.rule(f"[bold]{label}[/]: plan")
-    saved, summary = plan_account(tf, label, stack_folder)
-    render([summary], con, title="Bootstrap plan")
-    result = "planned"
-    if not summary.has_changes:
-        saved.discard()
-        result = "unchanged"
-    elif apply:
-        if not auto_approve and not typer.confirm(f"Create the state bucket {backend.bucket!r} in {backend.region}?", default=False, err=True):
-            raise typer.Exit(1)
-        tf.run(label, stack_folder, "apply", "-input=false", saved.relpath)
-        saved.discard()
-        result = "applied"
+    result, summary = plan_then_apply(
+        tf, f"{resolved.management().name} (bootstrap)", stack_folder, title="Bootstrap plan", apply=apply,
+        auto_approve=auto_approve, question=f"Create the state bucket {backend.bucket!r} in {backend.region}?",
+    )
     if as_json:
         print_json({"result": result, "bucket": backend.bucket, "region": backend.region, "plan": summary.as_dict()})
         return

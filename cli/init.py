@@ -15,7 +15,7 @@ from config.schema import Kind
 from config.schema.common import AWS_REGIONS
 
 from .common import DEFAULT_CONFIG, ConfigOption, err, handle_errors
-from .references import Edit, apply_edits, sibling_edits
+from .references import apply_edits, sibling_edits
 from .scaffold import MEMBER_KINDS, ScaffoldOptions, account_names, render, render_account, team_cidr
 
 _SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")

@@ -128,3 +128,22 @@ def plan(
     else:
         render(summaries, console(stderr=False))
         typer.echo(f"saved plans: {', '.join(str(stack_dir(out, n) / 'plans' / 'tfplan') for n in names)}")
+
+
+def plan_then_apply(tf, label: str, folder, *, title: str, apply: bool, auto_approve: bool, question: str):
+    """A stack kept beside the accounts' (bootstrap, Terraform Cloud): plan, show the summary, apply the saved
+    plan when asked and confirmed. Returns (planned | unchanged | applied, summary); a declined apply exits 1."""
+    con = console()
+    con.rule(f"[bold]{label}[/]: plan")
+    saved, summary = plan_account(tf, label, folder)
+    render([summary], con, title=title)
+    if not summary.has_changes:
+        saved.discard()
+        return "unchanged", summary
+    if not apply:
+        return "planned", summary
+    if not auto_approve and not typer.confirm(question, default=False, err=True):
+        raise typer.Exit(1)
+    tf.run(label, folder, "apply", "-input=false", saved.relpath)
+    saved.discard()
+    return "applied", summary

@@ -11,9 +11,16 @@ from config.errors import config_option
 from config.tfc import run_roles_enabled, workspace_variables
 
 from .apply import AutoApproveOption
-from .common import DEFAULT_CONFIG, DEFAULT_STATE_DIR, ConfigOption, JsonOption, handle_errors, load_resolved, print_json
-from .plan import console, plan_account
-from .plan_summary import render
+from .common import (
+    DEFAULT_CONFIG,
+    DEFAULT_STATE_DIR,
+    ConfigOption,
+    JsonOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+)
+from .plan import plan_then_apply
 from .synth import StateDirOption
 from .terraform import Terraform, TerraformBinOption, find_terraform
 
@@ -101,26 +108,16 @@ def _plan_apply(resolved: Resolved, *, apply: bool, bootstrap: bool, auto_approv
                 terraform_bin: Path | None, as_json: bool) -> None:
     """Synthesize the Terraform Cloud stack, plan it, and apply the saved plan when asked."""
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=as_json)
-    from accounts.tfc_workspaces import synthesize_tfc  # the tfe bindings load only here
+    from accounts.tfc_workspaces import (
+        synthesize_tfc,  # the tfe bindings load only here
+    )
 
     synthesize_tfc(resolved, stack_folder, state_dir=state_dir, bootstrap=bootstrap)
     backend = resolved.landing_zone.state_backend
-    label = f"Terraform Cloud ({backend.organization})"
-    con = console()
-    con.rule(f"[bold]{label}[/]: plan")
-    saved, summary = plan_account(tf, label, stack_folder)
-    render([summary], con, title="Terraform Cloud plan")
-    result = "planned"
-    if not summary.has_changes:
-        saved.discard()
-        result = "unchanged"
-    elif apply:
-        question = f"Apply these changes to the workspaces of {backend.organization!r} / {backend.project!r}?"
-        if not auto_approve and not typer.confirm(question, default=False, err=True):
-            raise typer.Exit(1)
-        tf.run(label, stack_folder, "apply", "-input=false", saved.relpath)
-        saved.discard()
-        result = "applied"
+    result, summary = plan_then_apply(
+        tf, f"Terraform Cloud ({backend.organization})", stack_folder, title="Terraform Cloud plan", apply=apply,
+        auto_approve=auto_approve, question=f"Apply these changes to the workspaces of {backend.organization!r} / {backend.project!r}?",
+    )
     management = resolved.management().name
     if as_json:
         print_json({"result": result, "organization": backend.organization, "project": backend.project,
