@@ -1,4 +1,4 @@
-"""The security-audit role in every account: read-only plus SecurityAudit, trusted only by the
+"""The security-audit role in every account: SecurityAudit plus ViewOnlyAccess (configuration, no data), trusted only by the
 security accounts' auditor roles (account root narrowed by aws:PrincipalArn, from the resolver)."""
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from modules.cross_account_role import CrossAccountRole
 
 from .base import AccountStack
 
-AUDIT_POLICIES = ("ReadOnlyAccess", "SecurityAudit")
+# Configuration, not data: ReadOnlyAccess would also read every object and item (data lake included).
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/ViewOnlyAccess.html
+AUDIT_POLICIES = ("SecurityAudit", "job-function/ViewOnlyAccess")
 
 
 def build(stack: AccountStack) -> None:

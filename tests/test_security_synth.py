@@ -139,7 +139,7 @@ def test_security_audit_role_in_every_account_trusts_only_the_auditor_role(stack
             "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/acme-ml-security-auditor"}},
         }]
         attached = sorted(a["policy_arn"] for a in stacks.resources(account, "aws_iam_role_policy_attachment").values() if "security-audit" in a["role"])
-        assert attached == ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/SecurityAudit"], account
+        assert attached == ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"], account
 
 
 def test_auditor_role_is_reached_only_from_audit_personas(stacks, resolved_example):
