@@ -43,7 +43,7 @@ def build(stack: AccountStack, *, lake_key: KmsKey, buckets: dict[str, SecureBuc
     if section.glue_jobs:
         specs = [
             GlueJobSpec(
-                key=job.name, name=glue_job_name(r.prefix, job), script=Path(r.config.root) / job.script, glue_version=job.glue_version,
+                key=job.name, name=glue_job_name(r.prefix, job), script=(Path(r.config.root) / job.script).resolve(), glue_version=job.glue_version,
                 worker_type=job.worker_type, workers=job.workers, timeout_minutes=job.timeout_minutes, bookmarks=job.bookmarks,
                 schedule=job.schedule, access=_access(stack, job, buckets, lake_key),
                 output_path=f"s3://{buckets[job.output.bucket].name}/{job.output.prefix}",

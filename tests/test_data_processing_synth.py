@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from config import load, resolve
 from tests.conftest import EXAMPLE, copy_example, read_stacks
 from tests.helpers import edit_yaml
 from tests.synth_lookup import as_list, by, by_sid, key_for_alias, named
@@ -179,7 +181,6 @@ def test_emr_serverless_application_private_bounded_and_logged(stacks):
 def variant(tmp_path_factory: pytest.TempPathFactory):
     """The data account with an on-demand job without bookmarks, a warehouse nobody else queries, no EMR."""
     from accounts.app import synthesize
-    from config import load, resolve
 
     base = tmp_path_factory.mktemp("processing-variant")
     config = copy_example(base)
@@ -210,3 +211,15 @@ def test_on_demand_job_and_a_warehouse_without_consumers(variant):
     assert not variant.resources("data", "aws_emrserverless_application")
     spectrum = _ref("aws_iam_role", _logical(variant, "data", "aws_iam_role", name="acme-ml-warehouse-spectrum"), "arn")
     assert not [g for g in variant.resources("data", "aws_lakeformation_permissions").values() if g["principal"] == spectrum]
+
+
+def test_glue_scripts_are_found_from_any_working_directory(tmp_path, monkeypatch):
+    """A landing zone outside the repository (no cdktf.json beside it) synthesizes its Glue job assets too."""
+    from accounts.app import synthesize
+
+    copy_example(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    synthesize(resolve(load("config")), ["data"], Path("out"), state_dir=Path("state"))
+    jobs = read_stacks(tmp_path / "out")["data"]["resource"]["aws_s3_object"]
+    assert any(o["key"].startswith("scripts/") for o in jobs.values())
+    assert list((tmp_path / "out" / "stacks" / "data" / "assets").rglob("curate_churn.py"))
