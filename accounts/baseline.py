@@ -28,7 +28,9 @@ def build(stack: AccountStack) -> None:
     if baseline.ebs_default_encryption:
         for region in stack.regions:
             EbsDefaultEncryption(stack, f"ebs-encryption-{region}", provider=stack.provider_for(region))
-    if config_recording(r):
+    # The central bucket's name holds the archive account's id: on a fresh landing zone the management stack
+    # (which creates that account) records Config from the synth after `mlops-tf lock`, once the bucket can exist.
+    if config_recording(r) and r.accounts[config_archive_account(r)].account_id is not None:
         _config(stack)
 
 

@@ -68,8 +68,8 @@ def build(stack: AccountStack) -> None:
 
     _guardrails(stack, ous)
     _controls(stack, ous, registered)
-    _delegated_administrators(stack, org)
-    organization_security.build(stack)
+    _delegated_administrators(stack, org, account_ids)
+    organization_security.build(stack, account_ids)
     tfc_oidc.build(stack, account_ids)
     pipeline_state.build(stack, account_ids)
     landing_zone_pipeline.build(stack, account_ids)
@@ -151,11 +151,12 @@ def _controls(stack: AccountStack, ous: dict, registered: dict) -> None:
             )
 
 
-def _delegated_administrators(stack: AccountStack, org) -> None:
+def _delegated_administrators(stack: AccountStack, org, created_ids: dict[str, str]) -> None:
     admin = delegated_admin(stack.resolved)
     if admin is None:
         return
-    admin_id = stack.resolved.account_id(admin)
+    # A security account this stack creates is delegated through the new account's id (known after its creation).
+    admin_id = stack.resolved.accounts[admin].account_id or created_ids[admin]
     services = {s.value for s in stack.account.config.management.delegated_services}
     if "guardduty" in services:
         regional.delegate_guardduty(stack, org, admin_id)

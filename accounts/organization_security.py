@@ -15,13 +15,18 @@ from .base import AccountStack
 ORGANIZATION_ADDRESS = "aws_organizations_organization.organization"
 
 
-def build(stack: AccountStack) -> None:
+def build(stack: AccountStack, created_ids: dict[str, str]) -> None:
+    """created_ids: id expressions of the accounts this stack creates (a fresh landing zone has no lock entries yet)."""
     r = stack.resolved
     management = stack.account.name
+
+    def id_of(name: str) -> str:
+        return r.accounts[name].account_id or created_ids[name]
+
     owner = trail_account(r)
     if owner is not None and owner != management:
         delegate = aws.cloudtrail_organization_delegated_admin_account.CloudtrailOrganizationDelegatedAdminAccount(
-            stack, "delegate-cloudtrail", account_id=r.account_id(owner)
+            stack, "delegate-cloudtrail", account_id=id_of(owner)
         )
         delegate.add_override("depends_on", [ORGANIZATION_ADDRESS])
     home = identity_center_home(r)
@@ -29,17 +34,19 @@ def build(stack: AccountStack) -> None:
         return
     admin, ic = home
     if admin == management:
-        build_identity_center(stack, ic)
+        build_identity_center(stack, ic, id_of)
     else:
         delegate = aws.organizations_delegated_administrator.OrganizationsDelegatedAdministrator(
-            stack, "delegate-identity-center", account_id=r.account_id(admin), service_principal="sso.amazonaws.com"
+            stack, "delegate-identity-center", account_id=id_of(admin), service_principal="sso.amazonaws.com"
         )
         delegate.add_override("depends_on", [ORGANIZATION_ADDRESS])
 
 
-def build_identity_center(stack: AccountStack, ic) -> IdentityCenter:
-    """Permission sets, groups and assignments of the configured personas, in the stack's account."""
+def build_identity_center(stack: AccountStack, ic, id_of=None) -> IdentityCenter:
+    """Permission sets, groups and assignments of the configured personas, in the stack's account
+    (id_of: an account's id, or the expression of one the management stack creates)."""
     r = stack.resolved
+    id_of = id_of or r.account_id
     permission_sets = [
         PermissionSetSpec(
             name=name, description=text(persona.description),
@@ -50,7 +57,7 @@ def build_identity_center(stack: AccountStack, ic) -> IdentityCenter:
     ]
     groups = {key: GroupSpec(display_name=g.display_name, group_id=g.group_id, description=g.description) for key, g in ic.groups.items()}
     assignments = [
-        AssignmentSpec(group=a.group, permission_set=persona, account_id=r.account_id(account), account_name=account)
+        AssignmentSpec(group=a.group, permission_set=persona, account_id=id_of(account), account_name=account)
         for a in ic.assignments for persona in a.personas for account in assignment_accounts(r.accounts, a)
     ]
     return IdentityCenter(stack, "identity-center", permission_sets=permission_sets, groups=groups, assignments=assignments)

@@ -16,6 +16,10 @@ AUDIT_POLICIES = ("SecurityAudit", "job-function/ViewOnlyAccess")
 def build(stack: AccountStack) -> None:
     """Add the security-audit role to the account's stack."""
     r = stack.resolved
+    if stack.account.kind == "management" and any(a.account_id is None for a in r.of_kind("security")):
+        # A fresh landing zone: the management stack creates the security account and cannot name its root yet;
+        # the role comes with the synth after `mlops-tf lock` records the new id (apply --all does that itself).
+        return
     trusted, condition = audit_role_trust(r)
     role = CrossAccountRole(
         stack, "security-audit", role_name=security_audit_role_name(r),

@@ -115,6 +115,23 @@ def test_init_synthesizes(initialized: Path, tmp_path_factory: pytest.TempPathFa
     assert len(domains) == 1
 
 
+def test_fresh_landing_zone_synthesizes_its_management_stack_first(initialized: Path, tmp_path_factory: pytest.TempPathFactory):
+    """No lock file yet: the management stack creates every member and names them through the new accounts' ids;
+    what needs the security account's id itself (audit role, AWS Config) comes with the synth after `lock`."""
+    from accounts.app import synthesize
+
+    work = tmp_path_factory.mktemp("init-fresh")
+    config = work / "lz"
+    shutil.copytree(initialized, config)
+    synthesize(resolve(load(config)), ["management"], work / "out", state_dir=work / "state")
+    stack = read_stacks(work / "out")["management"]
+    security = "${aws_organizations_account.account-security.id}"
+    delegated = {d["service_principal"]: d["account_id"] for d in stack["resource"]["aws_organizations_delegated_administrator"].values()}
+    assert delegated["sso.amazonaws.com"] == security and delegated["config.amazonaws.com"] == security
+    assert "aws_config_configuration_recorder" not in stack["resource"]
+    assert not any(r["name"].endswith("-security-audit") for r in stack["resource"].get("aws_iam_role", {}).values())
+
+
 def test_add_account_names_the_account_where_its_sibling_is_named(tmp_path: Path):
     config = copy_example(tmp_path)
     security_before = (config / "accounts" / "security.yaml").read_text()
