@@ -195,7 +195,7 @@ def _shared_services(r: "Resolved", account: Any) -> Iterator[Derived]:
         roles = [model_build.push_role_name(r, project.name, main) for main in (False, True)]
         roles += [model_build.build_role_name(r, project.name), model_build.project_resource_name(r, project.name, "trigger")]
         yield from (Derived(account.name, here, rule.IAM_ROLE, role) for role in roles)
-        yield Derived(project.pipeline.account, here, rule.IAM_ROLE, model_build.start_role_name(r, project.name))
+        yield Derived(account.name, here, rule.IAM_ROLE, model_build.start_role_name(r, project.name))  # written in the pipeline's account, named here
         for stage in ("images", "card"):
             yield Derived(account.name, here, rule.CODEBUILD_PROJECT, model_build.build_project_name(r, project.name, stage))
         push_rule = model_build.project_resource_name(r, project.name, "push")

@@ -378,3 +378,14 @@ def test_card_names_fit_sagemaker(config_copy):
     d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[0].name")
     assert d.line == line_of(ml, f"- name: {long}") and "SageMaker allows 63" in d.message
     assert f"'acme-ml{'x' * 18}-{long}-99999'" in d.message  # the card name, the longest name of the group
+
+
+def test_project_names_too_long_for_its_roles_and_rules_are_refused_at_the_project(config_copy):
+    """Every name derived from a project (roles here and in ml-execution, builds, rules) is checked at the project's name."""
+    replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", "prefix: acme-machine-learning-plat\n")
+    path = _projects(config_copy)
+    text = path.read_text()
+    path.write_text(re.sub(r"(projects:\n\s+- name: )churn\n", r"\1churn-model-build-project-long\n", text, count=1))
+    d = error_on(config_errors(config_copy), "shared_services.projects[0].name")
+    assert d.file.endswith("shared-services.yaml") and d.line == line_of(path, "- name: churn-model-build-project-long")
+    assert "derived EventBridge rule name 'acme-machine-learning-plat-project-churn-model-build-project-long-push-card'" in d.message

@@ -27,8 +27,7 @@ if TYPE_CHECKING:
     from ..resolver import Flow, Resolved
 
 SECTION = "shared_services"
-IAM_ROLE_MAX = 64  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
-SAGEMAKER_NAME_MAX = 63  # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelCard.html
+# Role, project, rule and card names are checked with every derived name (config/derived_names.py).
 CARD_VERSION_DIGITS = 5  # room for model package versions up to 99999 in a card name
 IMAGE_ROLES = ("processing", "training", "inference")
 # Pipeline parameters the build sets (ParameterString in the pipeline definition; the YAML tags are their defaults).
@@ -187,9 +186,6 @@ def check_projects(config: "Config") -> Iterable["Diagnostic"]:
             if source.type == "codecommit" and source.repository == repo:
                 yield config.error(account.name, loc + ("repository",) if project.repository else loc + ("name",),
                                    f"repository {repo!r} is the deployment pipeline's source repository; give the project its own")
-            longest = f"{prefix}-{PROJECT}-{project.name}-release"
-            if len(longest) > IAM_ROLE_MAX:
-                yield config.error(account.name, loc + ("name",), f"derived role name {longest!r} is {len(longest)} characters; IAM allows {IAM_ROLE_MAX}")
             yield from _pipeline_ref(config, account.name, loc, project, fed, own_repos)
             if not any(p.main for p in project.pushers):
                 yield config.error(account.name, loc + ("pushers",), f"no pushers entry has main: true, so nobody could update {project.branch!r} "
