@@ -1,4 +1,5 @@
 """One stack per account kind: builder_for(kind) finds the module that builds its stack."""
+
 from __future__ import annotations
 
 import os
@@ -24,12 +25,12 @@ KIND_MODULES = SECTION_OF_KIND
 COMMON_MODULES: list[str] = ["security_audit", "baseline"]
 
 
-def common_builders() -> list[Callable[["AccountStack"], None]]:
+def common_builders() -> list[Callable[[AccountStack], None]]:
     """build(stack) functions that apply to every account."""
     return [importlib.import_module(f"{__name__}.{m}").build for m in COMMON_MODULES]
 
 
-def builder_for(kind: str) -> Callable[["AccountStack"], None] | None:
+def builder_for(kind: str) -> Callable[[AccountStack], None] | None:
     """The build(stack) function of a kind, imported on demand so synth imports only what it uses."""
     module = KIND_MODULES.get(kind)
     if module is None:

@@ -1,4 +1,5 @@
 """Build the cdktf App for some or all accounts and write cdktf.out atomically."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,13 @@ TERRAFORM_LEFTOVERS = (".terraform", ".terraform.lock.hcl", "plans")
 
 
 def build_app(
-    resolved: Resolved, names: Sequence[str], *, outdir: Path, stack_root: Path, state_dir: Path, reads: dict[str, Reads] | None = None,
+    resolved: Resolved,
+    names: Sequence[str],
+    *,
+    outdir: Path,
+    stack_root: Path,
+    state_dir: Path,
+    reads: dict[str, Reads] | None = None,
 ) -> App:
     """An App holding the stacks of the named accounts. stack_root is where the stacks will finally live.
 
@@ -46,7 +53,12 @@ def build_app(
 
 
 def synthesize(
-    resolved: Resolved, names: Sequence[str] | None, out: Path, *, state_dir: Path, worker: synth_worker.Worker | None = None,
+    resolved: Resolved,
+    names: Sequence[str] | None,
+    out: Path,
+    *,
+    state_dir: Path,
+    worker: synth_worker.Worker | None = None,
     reads: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """Synthesize the named accounts (all when None) into out/stacks/<account>/cdk.tf.json.

@@ -1,4 +1,5 @@
 """AccountStack: one Terraform stack per account, with its provider, backend and default tags."""
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,9 @@ STATE_DIR = "terraform-state"
 class AccountStack(TerraformStack):
     """The stack of one account. Kind modules add resources to it through `build(stack)`."""
 
-    def __init__(self, scope: Construct, resolved: Resolved, account: ResolvedAccount, *, stack_dir: Path, state_dir: Path) -> None:
+    def __init__(
+        self, scope: Construct, resolved: Resolved, account: ResolvedAccount, *, stack_dir: Path, state_dir: Path
+    ) -> None:
         super().__init__(scope, account.name)
         self.resolved = resolved
         self.account = account
@@ -79,7 +82,9 @@ class AccountStack(TerraformStack):
                 self,
                 organization=backend.organization,
                 hostname=backend.hostname,
-                workspaces=NamedCloudWorkspace(self.resolved.workspace_name(self.account.name), project=backend.project),
+                workspaces=NamedCloudWorkspace(
+                    self.resolved.workspace_name(self.account.name), project=backend.project
+                ),
             )
         else:
             # State lives outside the synthesized folder, which a new synth replaces.

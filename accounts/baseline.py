@@ -1,11 +1,17 @@
 """The baseline every account's stack gets (a common builder): S3 account public access block and a
 monthly budget once per account; EBS encryption by default and AWS Config recording in every allowed
 region, each region through its own provider (AccountStack.provider_for)."""
+
 from __future__ import annotations
 
 from config import local_names
 from config.kinds.baseline import (
-    CONFIG, config_archive_account, config_bucket_name, config_recording, monthly_budget, resolved_budget_emails,
+    CONFIG,
+    config_archive_account,
+    config_bucket_name,
+    config_recording,
+    monthly_budget,
+    resolved_budget_emails,
 )
 from config.kinds.data import ACCESS_LOGS
 from modules.account_baseline import AccountBaseline, EbsDefaultEncryption, config_service_linked_role_arn
@@ -20,9 +26,13 @@ def build(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
     baseline = r.landing_zone.baseline
     AccountBaseline(
-        stack, "account-baseline", account_id=stack.account_id, public_access_block=baseline.s3_public_access_block,
+        stack,
+        "account-baseline",
+        account_id=stack.account_id,
+        public_access_block=baseline.s3_public_access_block,
         budget_name=local_names.budget_name(r, account.name) if baseline.budget.enabled else None,
-        monthly_limit_usd=monthly_budget(r, account.name), threshold_percent=baseline.budget.threshold_percent,
+        monthly_limit_usd=monthly_budget(r, account.name),
+        threshold_percent=baseline.budget.threshold_percent,
         alert_emails=resolved_budget_emails(r) if baseline.budget.enabled else [],
     )
     if baseline.ebs_default_encryption:
@@ -40,16 +50,22 @@ def _config(stack: AccountStack) -> None:
     settings = r.landing_zone.baseline.config
     # https://docs.aws.amazon.com/config/latest/developerguide/using-service-linked-roles.html
     role = aws.iam_service_linked_role.IamServiceLinkedRole(
-        stack, "config-service-role", aws_service_name="config.amazonaws.com",
+        stack,
+        "config-service-role",
+        aws_service_name="config.amazonaws.com",
         description="AWS Config records this account's resources",
     )
     bucket = config_bucket_name(r)
     archive = _archive(stack) if config_archive_account(r) == account.name else None
     for region in stack.regions:
         ConfigRecorder(
-            stack, f"config-{region}", provider=stack.provider_for(region),
-            role_arn=config_service_linked_role_arn(stack.account_id, r.partition), bucket_name=bucket,
-            include_global=region == account.region, delivery_frequency=settings.delivery_frequency,
+            stack,
+            f"config-{region}",
+            provider=stack.provider_for(region),
+            role_arn=config_service_linked_role_arn(stack.account_id, r.partition),
+            bucket_name=bucket,
+            include_global=region == account.region,
+            delivery_frequency=settings.delivery_frequency,
             depends_on=[role] + ([archive.bucket.policy] if archive is not None else []),
         )
 
@@ -57,9 +73,15 @@ def _config(stack: AccountStack) -> None:
 def _archive(stack: AccountStack) -> ConfigArchive:
     r = stack.resolved
     archive = ConfigArchive(
-        stack, "config-archive", bucket_name=config_bucket_name(r), kms_alias=r.kms_alias(CONFIG), account_id=stack.account_id,
-        account_ids=[r.account_id(name) for name in sorted(r.accounts)], log_bucket=access_logs(stack),
-        retention_days=r.landing_zone.baseline.config.retention_days, partition=r.partition,
+        stack,
+        "config-archive",
+        bucket_name=config_bucket_name(r),
+        kms_alias=r.kms_alias(CONFIG),
+        account_id=stack.account_id,
+        account_ids=[r.account_id(name) for name in sorted(r.accounts)],
+        log_bucket=access_logs(stack),
+        retention_days=r.landing_zone.baseline.config.retention_days,
+        partition=r.partition,
     )
     stack.output("config_bucket", archive.bucket.name, "Central AWS Config bucket of every account and region")
     return archive
@@ -72,5 +94,9 @@ def access_logs(stack: AccountStack) -> AccessLogBucket:
         return found
     r = stack.resolved
     return AccessLogBucket(
-        stack, "access-logs", bucket_name=r.bucket_name(stack.account.name, ACCESS_LOGS), account_id=stack.account_id, partition=r.partition
+        stack,
+        "access-logs",
+        bucket_name=r.bucket_name(stack.account.name, ACCESS_LOGS),
+        account_id=stack.account_id,
+        partition=r.partition,
     )

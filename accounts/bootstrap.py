@@ -3,6 +3,7 @@
 It lives in the management account and keeps its own state in a local file: it must exist before any
 stack can use the s3 backend, so it cannot keep its state there itself.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,20 +41,30 @@ def build(stack: AccountStack) -> None:
     key_arn = backend.kms_key_id
     if key_arn is None:
         key = KmsKey(
-            stack, "state-key", alias=resolved.kms_alias(STATE_KEY_PURPOSE),
+            stack,
+            "state-key",
+            alias=resolved.kms_alias(STATE_KEY_PURPOSE),
             description=f"{resolved.prefix}: Terraform state of every account",
-            account_id=stack.account_id, partition=resolved.partition,
+            account_id=stack.account_id,
+            partition=resolved.partition,
         )
         key.key.add_override("lifecycle.prevent_destroy", True)
         key_arn = key.arn
     # No access-log bucket: the state bucket must be the first thing that exists, and CloudTrail
     # data events (security account) are the audit trail for state reads.
     bucket = SecureBucket(
-        stack, "state-bucket", bucket_name=backend.bucket, kms_key_arn=key_arn, log_bucket=None, partition=resolved.partition,
+        stack,
+        "state-bucket",
+        bucket_name=backend.bucket,
+        kms_key_arn=key_arn,
+        log_bucket=None,
+        partition=resolved.partition,
     )
     bucket.bucket.add_override("lifecycle.prevent_destroy", True)
     stack.output("state_bucket", bucket.bucket.bucket, "Bucket of the s3 state backend")
-    stack.output("state_kms_key_arn", key_arn, "Key that encrypts the state: set state_backend.kms_key_id to exactly this ARN")
+    stack.output(
+        "state_kms_key_arn", key_arn, "Key that encrypts the state: set state_backend.kms_key_id to exactly this ARN"
+    )
 
 
 def synthesize_bootstrap(resolved: Resolved, stack_folder: Path, *, state_dir: Path) -> Path:

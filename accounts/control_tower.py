@@ -5,6 +5,7 @@ enrolled account, and the OUs it created (Security, Sandbox). mlops-tf adopts th
 (never creates them) and registers every OU it adds with the AWSControlTowerBaseline, so Account
 Factory can provision into it and Control Tower's mandatory controls govern it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,11 +42,18 @@ def adopted_ous(stack: AccountStack, root_id: str) -> dict[str, AdoptedOu]:
     listing = f"data.aws_organizations_organizational_units.{children.friendly_unique_id}.children"
     wanted = ", ".join(f'"{n}"' for n in names)
     # Plan stops with a clear message when Control Tower's landing zone lacks one of them.
-    children.add_override("lifecycle", {"postcondition": [{
-        "condition": f"${{length(setsubtract([{wanted}], [for c in self.children : c.name])) == 0}}",
-        "error_message": f"Control Tower OUs not found under the organization root: expected {', '.join(names)} "
-                         "(organization.control_tower.existing_ous)",
-    }]})
+    children.add_override(
+        "lifecycle",
+        {
+            "postcondition": [
+                {
+                    "condition": f"${{length(setsubtract([{wanted}], [for c in self.children : c.name])) == 0}}",
+                    "error_message": f"Control Tower OUs not found under the organization root: expected {', '.join(names)} "
+                    "(organization.control_tower.existing_ous)",
+                }
+            ]
+        },
+    )
     return {
         name: AdoptedOu(
             id=f'${{one([for c in {listing} : c.id if c.name == "{name}"])}}',
@@ -65,18 +73,22 @@ def register_ous(stack: AccountStack, created: dict) -> dict:
     settings = lz.organization.control_tower
     parameters = None
     if settings.identity_center_enabled_baseline_arn:
-        parameters = [aws.controltower_baseline.ControltowerBaselineParameters(
-            key="IdentityCenterEnabledBaselineArn", value=settings.identity_center_enabled_baseline_arn
-        )]
+        parameters = [
+            aws.controltower_baseline.ControltowerBaselineParameters(
+                key="IdentityCenterEnabledBaselineArn", value=settings.identity_center_enabled_baseline_arn
+            )
+        ]
     baselines: dict = {}
     for path in sorted(created, key=lambda p: (p.count("/"), p)):
         parent = path.rpartition("/")[0]
         baselines[path] = aws.controltower_baseline.ControltowerBaseline(
-            stack, f"register-ou-{slug(path)}",
+            stack,
+            f"register-ou-{slug(path)}",
             baseline_identifier=f"arn:{r.partition}:controltower:{lz.home_region}::baseline/{CONTROL_TOWER_BASELINE_ID}",
-            baseline_version=settings.baseline_version, target_identifier=created[path].arn, parameters=parameters,
+            baseline_version=settings.baseline_version,
+            target_identifier=created[path].arn,
+            parameters=parameters,
             # A nested OU registers only once its parent is registered.
             depends_on=[baselines[parent]] if parent in baselines else None,
         )
     return baselines
-

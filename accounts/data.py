@@ -1,19 +1,35 @@
 """Data account: the data lake (buckets, Glue catalog, crawlers, Athena, Lake Formation with grants to
 other accounts), optional data stores, and the landing zone of replicated inference data."""
+
 from __future__ import annotations
 
 from cdktf import Fn
 
 from config import local_names
 from config.kinds.data import (
-    ACCESS_LOGS, ATHENA_RESULTS, DATA_LAKE, DATA_STORES, crawler_name, dataset_prefix, glue_database_name, lake_bucket_purpose,
-    lake_readers, replication_destination, store_name,
+    ACCESS_LOGS,
+    ATHENA_RESULTS,
+    DATA_LAKE,
+    DATA_STORES,
+    crawler_name,
+    dataset_prefix,
+    glue_database_name,
+    lake_bucket_purpose,
+    lake_readers,
+    replication_destination,
+    store_name,
 )
 from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
-from modules.lake_formation import LakeFormation, LakeFormationGrant, PrincipalGrant, existing_role_arn, identity_center_role_arn
+from modules.lake_formation import (
+    LakeFormation,
+    LakeFormationGrant,
+    PrincipalGrant,
+    existing_role_arn,
+    identity_center_role_arn,
+)
 from modules.literal import text
 from modules.policy import statement
 from modules.replication import ReplicationDestination
@@ -29,17 +45,30 @@ def build(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
     section = account.config.data
     log_bucket = AccessLogBucket(
-        stack, "access-logs", bucket_name=r.bucket_name(account.name, ACCESS_LOGS), account_id=stack.account_id, partition=r.partition
+        stack,
+        "access-logs",
+        bucket_name=r.bucket_name(account.name, ACCESS_LOGS),
+        account_id=stack.account_id,
+        partition=r.partition,
     )
     lake_key = KmsKey(
-        stack, "lake-key", alias=r.kms_alias(DATA_LAKE), description="Data lake buckets, Athena results and the Glue Data Catalog",
-        account_id=stack.account_id, partition=r.partition, statements=_lake_key_statements(stack),
+        stack,
+        "lake-key",
+        alias=r.kms_alias(DATA_LAKE),
+        description="Data lake buckets, Athena results and the Glue Data Catalog",
+        account_id=stack.account_id,
+        partition=r.partition,
+        statements=_lake_key_statements(stack),
     )
     buckets = {}
     for bucket in section.buckets:
         buckets[bucket.name] = SecureBucket(
-            stack, f"lake-{bucket.name}", bucket_name=r.bucket_name(account.name, lake_bucket_purpose(bucket.name)),
-            kms_key_arn=lake_key.arn, log_bucket=log_bucket, partition=r.partition,
+            stack,
+            f"lake-{bucket.name}",
+            bucket_name=r.bucket_name(account.name, lake_bucket_purpose(bucket.name)),
+            kms_key_arn=lake_key.arn,
+            log_bucket=log_bucket,
+            partition=r.partition,
             lifecycle_rules=[LifecycleRule(**rule.model_dump(mode="json")) for rule in bucket.lifecycle],
         )
     _lake_reader_grants(stack, lake_key, buckets)
@@ -47,7 +76,11 @@ def build(stack: AccountStack) -> None:
     data_processing.build(stack, lake_key=lake_key, buckets=buckets, log_bucket=log_bucket)
     _stores(stack)
     _inference_landing(stack, log_bucket)
-    stack.output("lake_buckets", {name: b.name for name, b in sorted(buckets.items())}, "Data lake bucket names by configured name")
+    stack.output(
+        "lake_buckets",
+        {name: b.name for name, b in sorted(buckets.items())},
+        "Data lake bucket names by configured name",
+    )
 
 
 def _lake_key_statements(stack: AccountStack) -> list:
@@ -56,7 +89,9 @@ def _lake_key_statements(stack: AccountStack) -> list:
     log_groups = f"arn:{r.partition}:logs:{account.region}:{stack.account_id}:log-group:/aws-glue/*"
     statements = [
         service_use_statement(
-            "CloudWatchLogsEncryptGlueLogs", f"logs.{account.region}.amazonaws.com", account_id=stack.account_id,
+            "CloudWatchLogsEncryptGlueLogs",
+            f"logs.{account.region}.amazonaws.com",
+            account_id=stack.account_id,
             actions=["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
             condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
         )
@@ -64,11 +99,15 @@ def _lake_key_statements(stack: AccountStack) -> list:
     consumers = sorted({g.account for g in account.config.data.lake_formation.grants})
     if consumers:
         roots = [r.root_arn(c) for c in consumers]
-        statements.append(statement(
-            "ConsumersReadCatalogThroughGlue", ["kms:Decrypt", "kms:DescribeKey"], "*",
-            principal={"AWS": roots if len(roots) > 1 else roots[0]},
-            condition={"StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
-        ))
+        statements.append(
+            statement(
+                "ConsumersReadCatalogThroughGlue",
+                ["kms:Decrypt", "kms:DescribeKey"],
+                "*",
+                principal={"AWS": roots if len(roots) > 1 else roots[0]},
+                condition={"StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
+            )
+        )
     return statements
 
 
@@ -84,19 +123,35 @@ def _lake_reader_grants(stack: AccountStack, lake_key: KmsKey, buckets: dict) ->
         sid = "".join(part.capitalize() for part in reader.account.split("-")) + f"Reads{i}"
         # ListBucket narrowed to the prefix (GetBucketLocation carries no s3:prefix, so it is not granted).
         bucket.add_statements(
-            statement(f"{sid}Objects", "s3:GetObject", f"{bucket.arn}/{reader.prefix}*", principal=principal, condition=condition),
-            statement(f"{sid}Listing", "s3:ListBucket", bucket.arn, principal=principal,
-                      condition={**condition, "StringLike": {"s3:prefix": f"{reader.prefix}*"}}),
+            statement(
+                f"{sid}Objects",
+                "s3:GetObject",
+                f"{bucket.arn}/{reader.prefix}*",
+                principal=principal,
+                condition=condition,
+            ),
+            statement(
+                f"{sid}Listing",
+                "s3:ListBucket",
+                bucket.arn,
+                principal=principal,
+                condition={**condition, "StringLike": {"s3:prefix": f"{reader.prefix}*"}},
+            ),
         )
     grants: dict[str, list[str]] = {}
     for reader in readers:
         grants.setdefault(reader.account, []).extend(reader.roles)
     if grants:
         principal, condition = r.cross_account_principal({a: sorted(set(roles)) for a, roles in grants.items()})
-        lake_key.add_statements(statement(
-            "LakeReadersDecryptThroughS3", "kms:Decrypt", "*", principal=principal,
-            condition={**condition, "StringEquals": {"kms:ViaService": f"s3.{account.region}.amazonaws.com"}},
-        ))
+        lake_key.add_statements(
+            statement(
+                "LakeReadersDecryptThroughS3",
+                "kms:Decrypt",
+                "*",
+                principal=principal,
+                condition={**condition, "StringEquals": {"kms:ViaService": f"s3.{account.region}.amazonaws.com"}},
+            )
+        )
 
 
 def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucket, buckets: dict) -> None:
@@ -107,39 +162,79 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
     lake_formation = LakeFormation(stack, "lake-formation", admin_arns=_lake_admins(stack))
     datasets = [
         CatalogDataset(
-            database_name=glue_database_name(r, d.name), crawler_name=crawler_name(r, d.name),
-            bucket_name=buckets[d.bucket].name, prefix=dataset_prefix(d), description=text(d.description), schedule=d.crawler_schedule,
+            database_name=glue_database_name(r, d.name),
+            crawler_name=crawler_name(r, d.name),
+            bucket_name=buckets[d.bucket].name,
+            prefix=dataset_prefix(d),
+            description=text(d.description),
+            schedule=d.crawler_schedule,
         )
         for d in section.datasets
     ]
     catalog = DataCatalog(
-        stack, "catalog", datasets=datasets, kms_key_arn=lake_key.arn, crawler_role_name=local_names.crawler_role_name(r),
-        security_configuration_name=local_names.glue_security_configuration_name(r), account_id=stack.account_id,
-        region=account.region, partition=r.partition, after=[lake_formation.settings],
+        stack,
+        "catalog",
+        datasets=datasets,
+        kms_key_arn=lake_key.arn,
+        crawler_role_name=local_names.crawler_role_name(r),
+        security_configuration_name=local_names.glue_security_configuration_name(r),
+        account_id=stack.account_id,
+        region=account.region,
+        partition=r.partition,
+        after=[lake_formation.settings],
     )
     results = SecureBucket(
-        stack, "athena-results", bucket_name=r.bucket_name(account.name, ATHENA_RESULTS), kms_key_arn=lake_key.arn,
-        log_bucket=log_bucket, partition=r.partition,
-        lifecycle_rules=[LifecycleRule(id="expire-results", expiration_days=section.athena.results_expiration_days, noncurrent_expiration_days=1)],
+        stack,
+        "athena-results",
+        bucket_name=r.bucket_name(account.name, ATHENA_RESULTS),
+        kms_key_arn=lake_key.arn,
+        log_bucket=log_bucket,
+        partition=r.partition,
+        lifecycle_rules=[
+            LifecycleRule(
+                id="expire-results",
+                expiration_days=section.athena.results_expiration_days,
+                noncurrent_expiration_days=1,
+            )
+        ],
     )
     AnalyticsWorkgroup(
-        stack, "athena", name=local_names.athena_workgroup_name(r, section.athena.workgroup), results_bucket_name=results.name,
-        kms_key_arn=lake_key.arn, bytes_scanned_cutoff=section.athena.bytes_scanned_cutoff_gb * GB,
+        stack,
+        "athena",
+        name=local_names.athena_workgroup_name(r, section.athena.workgroup),
+        results_bucket_name=results.name,
+        kms_key_arn=lake_key.arn,
+        bytes_scanned_cutoff=section.athena.bytes_scanned_cutoff_gb * GB,
     )
     grants = [
-        LakeFormationGrant(r.account_id(g.account), glue_database_name(r, d), tuple(p.value for p in g.permissions), g.grantable)
-        for g in lake.grants for d in g.datasets
+        LakeFormationGrant(
+            r.account_id(g.account), glue_database_name(r, d), tuple(p.value for p in g.permissions), g.grantable
+        )
+        for g in lake.grants
+        for d in g.datasets
     ]
     bucket_of = {d.name: d.bucket for d in section.datasets}
     principal_grants = [
-        PrincipalGrant(f"persona-{g.persona}", _persona_role(stack, g.persona), glue_database_name(r, d),
-                       tuple(sorted(p.value for p in g.permissions)), g.create_tables, bucket_of[d])
-        for g in lake.persona_grants for d in g.datasets
+        PrincipalGrant(
+            f"persona-{g.persona}",
+            _persona_role(stack, g.persona),
+            glue_database_name(r, d),
+            tuple(sorted(p.value for p in g.permissions)),
+            g.create_tables,
+            bucket_of[d],
+        )
+        for g in lake.persona_grants
+        for d in g.datasets
     ]
     lake_formation.govern(
-        locations={name: b.arn for name, b in buckets.items()}, access_role_name=local_names.lake_formation_access_role_name(r),
-        kms_key_arn=lake_key.arn, account_id=stack.account_id, crawler_role_arn=catalog.crawler_role.arn,
-        databases=catalog.databases, grants=grants, principal_grants=principal_grants,
+        locations={name: b.arn for name, b in buckets.items()},
+        access_role_name=local_names.lake_formation_access_role_name(r),
+        kms_key_arn=lake_key.arn,
+        account_id=stack.account_id,
+        crawler_role_arn=catalog.crawler_role.arn,
+        databases=catalog.databases,
+        grants=grants,
+        principal_grants=principal_grants,
     )
 
 
@@ -159,8 +254,13 @@ def _persona_role(stack: AccountStack, persona: str) -> str:
     found = stack.node.try_find_child(f"persona-role-{persona}")
     if found is not None:
         return Fn.one(found.arns)
-    return identity_center_role_arn(stack, f"persona-role-{persona}", name_regex=sso_role_name_regex(persona),
-                                    path_prefix=SSO_ROLE_PATH, persona=persona)
+    return identity_center_role_arn(
+        stack,
+        f"persona-role-{persona}",
+        name_regex=sso_role_name_regex(persona),
+        path_prefix=SSO_ROLE_PATH,
+        persona=persona,
+    )
 
 
 def _stores(stack: AccountStack) -> None:
@@ -169,30 +269,55 @@ def _stores(stack: AccountStack) -> None:
     if not stores:
         return
     key = KmsKey(
-        stack, "stores-key", alias=r.kms_alias(DATA_STORES), description="DynamoDB, RDS and EFS stores of the data account",
-        account_id=stack.account_id, partition=r.partition,
+        stack,
+        "stores-key",
+        alias=r.kms_alias(DATA_STORES),
+        description="DynamoDB, RDS and EFS stores of the data account",
+        account_id=stack.account_id,
+        partition=r.partition,
     )
     for store in stores:
         name = store_name(r, store.name)
         if store.type == "dynamodb":
             DynamoDbTable(
-                stack, f"dynamodb-{store.name}", name=name, kms_key_arn=key.arn, billing_mode=store.billing_mode,
+                stack,
+                f"dynamodb-{store.name}",
+                name=name,
+                kms_key_arn=key.arn,
+                billing_mode=store.billing_mode,
                 partition_key=(store.partition_key.name, store.partition_key.type),
                 sort_key=(store.sort_key.name, store.sort_key.type) if store.sort_key else None,
-                read_capacity=store.read_capacity, write_capacity=store.write_capacity,
+                read_capacity=store.read_capacity,
+                write_capacity=store.write_capacity,
             )
         elif store.type == "rds":
             RdsInstance(
-                stack, f"rds-{store.name}", identifier=name, engine=store.engine, engine_version=store.engine_version,
-                instance_class=store.instance_class, allocated_storage_gb=store.allocated_storage_gb, multi_az=store.multi_az,
-                vpc_id=store.vpc_id, subnet_ids=store.subnet_ids, allowed_cidrs=store.allowed_cidrs,
-                backup_retention_days=store.backup_retention_days, kms_key_arn=key.arn,
+                stack,
+                f"rds-{store.name}",
+                identifier=name,
+                engine=store.engine,
+                engine_version=store.engine_version,
+                instance_class=store.instance_class,
+                allocated_storage_gb=store.allocated_storage_gb,
+                multi_az=store.multi_az,
+                vpc_id=store.vpc_id,
+                subnet_ids=store.subnet_ids,
+                allowed_cidrs=store.allowed_cidrs,
+                backup_retention_days=store.backup_retention_days,
+                kms_key_arn=key.arn,
             )
         else:
             EfsFileSystem(
-                stack, f"efs-{store.name}", name=name, vpc_id=store.vpc_id, subnet_ids=store.subnet_ids,
-                allowed_cidrs=store.allowed_cidrs, kms_key_arn=key.arn, performance_mode=store.performance_mode,
-                throughput_mode=store.throughput_mode, transition_to_ia=store.transition_to_ia,
+                stack,
+                f"efs-{store.name}",
+                name=name,
+                vpc_id=store.vpc_id,
+                subnet_ids=store.subnet_ids,
+                allowed_cidrs=store.allowed_cidrs,
+                kms_key_arn=key.arn,
+                performance_mode=store.performance_mode,
+                throughput_mode=store.throughput_mode,
+                transition_to_ia=store.transition_to_ia,
             )
 
 
@@ -201,9 +326,19 @@ def _inference_landing(stack: AccountStack, log_bucket: AccessLogBucket) -> None
     r = stack.resolved
     spec = replication_destination(r, stack.account.name)
     landing = ReplicationDestination(
-        stack, "inference-data", bucket_name=spec.bucket_name, kms_alias=spec.kms_alias, account_id=stack.account_id,
-        grants=spec.grants, log_bucket=log_bucket, partition=r.partition,
+        stack,
+        "inference-data",
+        bucket_name=spec.bucket_name,
+        kms_alias=spec.kms_alias,
+        account_id=stack.account_id,
+        grants=spec.grants,
+        log_bucket=log_bucket,
+        partition=r.partition,
         expiration_days=stack.account.config.data.inference_landing.expiration_days,
     )
-    stack.output("inference_data_bucket", landing.bucket.name, "Bucket receiving inference data replicated from staging and production")
+    stack.output(
+        "inference_data_bucket",
+        landing.bucket.name,
+        "Bucket receiving inference data replicated from staging and production",
+    )
     stack.output("inference_data_key_arn", landing.kms_key_arn, "KMS key of replicated inference data")

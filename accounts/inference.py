@@ -4,6 +4,7 @@ inference data back to the data and ml-execution accounts, Model Monitor and ret
 The pieces live in inference_*.py; this module creates what they share (keys, the inference-data
 bucket, the execution role) and calls them in order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -76,28 +77,58 @@ def _shared(stack: AccountStack) -> InferenceContext:
     r = stack.resolved
     account_id = stack.account_id
     data_key = KmsKey(
-        stack, "inference-data-key", alias=r.kms_alias(contracts.INFERENCE_DATA), account_id=account_id, partition=r.partition,
+        stack,
+        "inference-data-key",
+        alias=r.kms_alias(contracts.INFERENCE_DATA),
+        account_id=account_id,
+        partition=r.partition,
         description=f"Inference data of {stack.name}: data capture, API capture, monitoring reports",
     )
     region = stack.account.region
     logs_key = KmsKey(
-        stack, "inference-logs-key", alias=r.kms_alias(LOGS_PURPOSE), account_id=account_id, partition=r.partition,
+        stack,
+        "inference-logs-key",
+        alias=r.kms_alias(LOGS_PURPOSE),
+        account_id=account_id,
+        partition=r.partition,
         description=f"CloudWatch log groups of the inference API in {stack.name}",
-        statements=[statement(
-            "CloudWatchLogsUseKey",
-            ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-            "*",
-            principal={"Service": f"logs.{region}.amazonaws.com"},
-            condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{r.partition}:logs:{region}:{account_id}:log-group:*"}},
-        )],
+        statements=[
+            statement(
+                "CloudWatchLogsUseKey",
+                ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                "*",
+                principal={"Service": f"logs.{region}.amazonaws.com"},
+                condition={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{r.partition}:logs:{region}:{account_id}:log-group:*"
+                    }
+                },
+            )
+        ],
     )
-    access_logs = AccessLogBucket(stack, "inference-access-logs", bucket_name=r.bucket_name(stack.name, LOGS_PURPOSE), account_id=account_id, partition=r.partition)
+    access_logs = AccessLogBucket(
+        stack,
+        "inference-access-logs",
+        bucket_name=r.bucket_name(stack.name, LOGS_PURPOSE),
+        account_id=account_id,
+        partition=r.partition,
+    )
     section = stack.account.config.inference
     bucket = SecureBucket(
-        stack, "inference-data", bucket_name=r.bucket_name(stack.name, contracts.INFERENCE_DATA), kms_key_arn=data_key.arn,
-        log_bucket=access_logs, partition=r.partition,
+        stack,
+        "inference-data",
+        bucket_name=r.bucket_name(stack.name, contracts.INFERENCE_DATA),
+        kms_key_arn=data_key.arn,
+        log_bucket=access_logs,
+        partition=r.partition,
         # Replicas in the data and ml-execution accounts keep their own lifecycle; this is the serving copy.
-        lifecycle_rules=[LifecycleRule(id="expire-inference-data", expiration_days=section.data_retention_days, noncurrent_expiration_days=7)],
+        lifecycle_rules=[
+            LifecycleRule(
+                id="expire-inference-data", expiration_days=section.data_retention_days, noncurrent_expiration_days=7
+            )
+        ],
     )
-    stack.output("inference_data_bucket", bucket.name, "Bucket receiving data capture, API capture and monitoring reports")
+    stack.output(
+        "inference_data_bucket", bucket.name, "Bucket receiving data capture, API capture and monitoring reports"
+    )
     return InferenceContext(stack, data_key, logs_key, bucket)

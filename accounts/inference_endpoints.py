@@ -1,6 +1,7 @@
 """Endpoints of a staging/production account: the execution role, one serving gate per endpoint (which
 model package each variant serves, from the SSM parameters the deployment pipeline writes), and the
 endpoints, created only once a package has been deployed (or pinned in the configuration)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,7 +11,13 @@ from config.kinds import images
 from config.kinds import inference as names
 from config.kinds.ml_execution import model_package_group_owner
 from modules.endpoint import (
-    CaptureSpec, EndpointSpec, InferenceEndpoint, NetworkSpec, ScalingSpec, ServerlessSpec, VariantSpec,
+    CaptureSpec,
+    EndpointSpec,
+    InferenceEndpoint,
+    NetworkSpec,
+    ScalingSpec,
+    ServerlessSpec,
+    VariantSpec,
 )
 from modules.policy import statement
 from modules.service_role import ServiceRole
@@ -20,7 +27,7 @@ if TYPE_CHECKING:
     from .inference import InferenceContext
 
 
-def gates(ctx: "InferenceContext") -> dict[str, ServingGate]:
+def gates(ctx: InferenceContext) -> dict[str, ServingGate]:
     """One ServingGate per configured endpoint: the endpoint, its API routes and monitors share its count."""
     r = ctx.resolved
     out: dict[str, ServingGate] = {}
@@ -33,11 +40,13 @@ def gates(ctx: "InferenceContext") -> dict[str, ServingGate]:
             )
             for variant, pin in ep.serving_variants().items()
         }
-        out[ep.name] = ServingGate(ctx.stack, f"serving-{ep.name}", path=contracts.serving_parameter_path(r, ep.name), variants=variants)
+        out[ep.name] = ServingGate(
+            ctx.stack, f"serving-{ep.name}", path=contracts.serving_parameter_path(r, ep.name), variants=variants
+        )
     return out
 
 
-def build(ctx: "InferenceContext") -> dict[str, InferenceEndpoint]:
+def build(ctx: InferenceContext) -> dict[str, InferenceEndpoint]:
     """One InferenceEndpoint per configured endpoint, by configured name, each counted by its gate."""
     if not ctx.section.endpoints:
         return {}
@@ -45,15 +54,27 @@ def build(ctx: "InferenceContext") -> dict[str, InferenceEndpoint]:
     built: dict[str, InferenceEndpoint] = {}
     for ep in ctx.section.endpoints:
         gate = ctx.gates[ep.name]
-        built[ep.name] = InferenceEndpoint(ctx.stack, f"endpoint-{ep.name}", spec=_spec(ctx, ep, gate, role.arn), count=gate.count, model_depends_on=[role.policy])
-        ctx.stack.output(f"endpoint_{_ident(ep.name)}", built[ep.name].name_output, f"SageMaker endpoint {ep.name} ({ep.compute.mode}); null until a model package is deployed")
+        built[ep.name] = InferenceEndpoint(
+            ctx.stack,
+            f"endpoint-{ep.name}",
+            spec=_spec(ctx, ep, gate, role.arn),
+            count=gate.count,
+            model_depends_on=[role.policy],
+        )
+        ctx.stack.output(
+            f"endpoint_{_ident(ep.name)}",
+            built[ep.name].name_output,
+            f"SageMaker endpoint {ep.name} ({ep.compute.mode}); null until a model package is deployed",
+        )
     return built
 
 
-def _spec(ctx: "InferenceContext", ep, gate: ServingGate, role_arn: str) -> EndpointSpec:
+def _spec(ctx: InferenceContext, ep, gate: ServingGate, role_arn: str) -> EndpointSpec:
     r = ctx.resolved
     compute = ep.compute
-    package = lambda variant: dict(model_package_arn=gate.model_package_arn(variant), package_expression=gate.package_expression(variant))  # noqa: E731
+    package = lambda variant: dict(
+        model_package_arn=gate.model_package_arn(variant), package_expression=gate.package_expression(variant)
+    )  # noqa: E731
 
     if compute.mode == "serverless":
         serverless = ServerlessSpec(compute.memory_mb, compute.max_concurrency, compute.provisioned_concurrency)
@@ -61,8 +82,14 @@ def _spec(ctx: "InferenceContext", ep, gate: ServingGate, role_arn: str) -> Endp
         return EndpointSpec(name=names.endpoint_name(r, ep.name), execution_role_arn=role_arn, variants=(primary,))
 
     def instance_variant(name: str, weight: float, instance_type: str | None = None) -> VariantSpec:
-        return VariantSpec(name, **package(name), weight=weight, instance_type=instance_type or compute.instance_type,
-                           initial_instance_count=compute.initial_instance_count, volume_size_gb=compute.volume_size_gb)
+        return VariantSpec(
+            name,
+            **package(name),
+            weight=weight,
+            instance_type=instance_type or compute.instance_type,
+            initial_instance_count=compute.initial_instance_count,
+            volume_size_gb=compute.volume_size_gb,
+        )
 
     variants = [instance_variant("primary", 1.0)]
     variants += [instance_variant(v.name, v.weight) for v in ep.variants]
@@ -73,56 +100,117 @@ def _spec(ctx: "InferenceContext", ep, gate: ServingGate, role_arn: str) -> Endp
     capture = None
     if ep.data_capture is not None:
         dc = ep.data_capture
-        capture = CaptureSpec(ctx.s3_uri(names.capture_prefix(r, ctx.account.name)), ctx.data_key.arn, dc.sampling_percentage,
-                              tuple(dc.capture), tuple(dc.csv_content_types), tuple(dc.json_content_types))
+        capture = CaptureSpec(
+            ctx.s3_uri(names.capture_prefix(r, ctx.account.name)),
+            ctx.data_key.arn,
+            dc.sampling_percentage,
+            tuple(dc.capture),
+            tuple(dc.csv_content_types),
+            tuple(dc.json_content_types),
+        )
     scaling = None
     if compute.autoscaling is not None:
         a = compute.autoscaling
-        scaling = ScalingSpec(a.min_capacity, a.max_capacity, a.target_invocations_per_instance, a.scale_in_cooldown_seconds, a.scale_out_cooldown_seconds)
+        scaling = ScalingSpec(
+            a.min_capacity,
+            a.max_capacity,
+            a.target_invocations_per_instance,
+            a.scale_in_cooldown_seconds,
+            a.scale_out_cooldown_seconds,
+        )
     network = NetworkSpec(
-        tuple(ep.vpc.subnet_ids) if ep.vpc else (), tuple(ep.vpc.security_group_ids) if ep.vpc else (), ep.network_isolation
+        tuple(ep.vpc.subnet_ids) if ep.vpc else (),
+        tuple(ep.vpc.security_group_ids) if ep.vpc else (),
+        ep.network_isolation,
     )
     return EndpointSpec(
-        name=names.endpoint_name(r, ep.name), execution_role_arn=role_arn, variants=tuple(variants), shadow=shadow,
-        capture=capture, storage_kms_key_arn=ctx.data_key.arn, scaling=scaling, network=network,
+        name=names.endpoint_name(r, ep.name),
+        execution_role_arn=role_arn,
+        variants=tuple(variants),
+        shadow=shadow,
+        capture=capture,
+        storage_kms_key_arn=ctx.data_key.arn,
+        scaling=scaling,
+        network=network,
     )
 
 
-def _execution_role(ctx: "InferenceContext") -> ServiceRole:
+def _execution_role(ctx: InferenceContext) -> ServiceRole:
     """Role the models run as: reads model packages and artifacts in ml-execution, images, writes capture."""
     r = ctx.resolved
     owners = sorted({model_package_group_owner(r.config, ep.model_package_group) for ep in ctx.section.endpoints})
-    groups = sorted({(model_package_group_owner(r.config, ep.model_package_group), ep.model_package_group) for ep in ctx.section.endpoints})
+    groups = sorted(
+        {
+            (model_package_group_owner(r.config, ep.model_package_group), ep.model_package_group)
+            for ep in ctx.section.endpoints
+        }
+    )
     statements = [
-        statement("DescribeServedModelPackages", "sagemaker:DescribeModelPackage",
-                  [contracts.model_package_arn_pattern(r, owner, group) for owner, group in groups]),
+        statement(
+            "DescribeServedModelPackages",
+            "sagemaker:DescribeModelPackage",
+            [contracts.model_package_arn_pattern(r, owner, group) for owner, group in groups],
+        ),
         # Model artifacts live in the owning ml-execution account's landing-zone buckets.
         statement("ReadModelArtifacts", "s3:GetObject", [f"{r.bucket_arn(owner, '*')}/*" for owner in owners]),
-        statement("DecryptModelArtifacts", "kms:Decrypt", [r.kms_key_arn_pattern(owner) for owner in owners],
-                  condition={"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}),
+        statement(
+            "DecryptModelArtifacts",
+            "kms:Decrypt",
+            [r.kms_key_arn_pattern(owner) for owner in owners],
+            condition={"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
+        ),
         statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),  # no resource-level permission exists
         # Exactly the repositories of the images its endpoints serve; their policies grant this role (config.kinds.images).
-        statement("PullModelImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                  [contracts.ecr_repository_arn(r, owner, repo) for owner, repo in images.served_repositories(r, ctx.account.name)]),
-        statement("WriteDataCapture", "s3:PutObject", f"{ctx.bucket.arn}/{names.capture_prefix(r, ctx.account.name)}/*"),
+        statement(
+            "PullModelImages",
+            ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            [
+                contracts.ecr_repository_arn(r, owner, repo)
+                for owner, repo in images.served_repositories(r, ctx.account.name)
+            ],
+        ),
+        statement(
+            "WriteDataCapture", "s3:PutObject", f"{ctx.bucket.arn}/{names.capture_prefix(r, ctx.account.name)}/*"
+        ),
         statement("EncryptDataCapture", ["kms:Encrypt", "kms:GenerateDataKey"], ctx.data_key.arn),
-        statement("EndpointLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                  ctx.arn("logs", "log-group:/aws/sagemaker/Endpoints/*")),
-        statement("EndpointMetrics", "cloudwatch:PutMetricData", "*",
-                  condition={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints*"}}),
+        statement(
+            "EndpointLogs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            ctx.arn("logs", "log-group:/aws/sagemaker/Endpoints/*"),
+        ),
+        statement(
+            "EndpointMetrics",
+            "cloudwatch:PutMetricData",
+            "*",
+            condition={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints*"}},
+        ),
     ]
     if any(ep.vpc for ep in ctx.section.endpoints):
-        statements.append(statement(
-            "ModelContainersInVpc",
-            ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-             "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
-             "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
-            "*",  # these EC2 calls do not support resource-level permissions
-        ))
+        statements.append(
+            statement(
+                "ModelContainersInVpc",
+                [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:CreateNetworkInterfacePermission",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission",
+                    "ec2:DescribeDhcpOptions",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeVpcs",
+                ],
+                "*",  # these EC2 calls do not support resource-level permissions
+            )
+        )
     return ServiceRole(
-        ctx.stack, "inference-execution-role", role_name=names.inference_execution_role_name(r),
-        description="SageMaker execution role of the inference endpoints", service="sagemaker.amazonaws.com",
-        statements=statements, trust_condition={"StringEquals": {"aws:SourceAccount": ctx.stack.account_id}},
+        ctx.stack,
+        "inference-execution-role",
+        role_name=names.inference_execution_role_name(r),
+        description="SageMaker execution role of the inference endpoints",
+        service="sagemaker.amazonaws.com",
+        statements=statements,
+        trust_condition={"StringEquals": {"aws:SourceAccount": ctx.stack.account_id}},
     )
 
 

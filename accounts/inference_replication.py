@@ -3,6 +3,7 @@
 Destinations, buckets and keys come from config.contracts, which the destination stacks also read.
 Delete markers are not replicated: deleting (or expiring) data here must not erase what training reads.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -28,13 +29,19 @@ def destinations(r, source: str) -> list[ReplicationDestination]:
     ]
 
 
-def build(ctx: "InferenceContext") -> None:
+def build(ctx: InferenceContext) -> None:
     r = ctx.resolved
     targets = destinations(r, ctx.account.name)
     if not targets:
         return
     ReplicationSource(
-        ctx.stack, "inference-replication", bucket=ctx.bucket, role_name=contracts.replication_role_name(r),
-        account_id=ctx.stack.account_id, region=ctx.region, destinations=targets,
-        replicate_delete_markers=ctx.section.replication.replicate_delete_markers, partition=r.partition,
+        ctx.stack,
+        "inference-replication",
+        bucket=ctx.bucket,
+        role_name=contracts.replication_role_name(r),
+        account_id=ctx.stack.account_id,
+        region=ctx.region,
+        destinations=targets,
+        replicate_delete_markers=ctx.section.replication.replicate_delete_markers,
+        partition=r.partition,
     )

@@ -6,6 +6,7 @@ Chain of one share: data account grant (to this account, with grant option) -> r
 grants here to the role (DESCRIBE on the link, DESCRIBE and the shared table permissions on the target)
 -> the role's policy (lakeformation:GetDataAccess, Glue read on link and target, catalog key by alias).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,7 +19,14 @@ from modules.policy import Statement, statement
 
 from .base import AccountStack
 
-GLUE_READ = ["glue:GetDatabase", "glue:GetDatabases", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables"]
+GLUE_READ = [
+    "glue:GetDatabase",
+    "glue:GetDatabases",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:GetTable",
+    "glue:GetTables",
+]
 
 
 @dataclass
@@ -39,16 +47,28 @@ class LakeLinks:
             # A link is visible only to its creator until DESCRIBE is granted on it; that grants nothing on the target.
             # https://docs.aws.amazon.com/lake-formation/latest/dg/granting-link-permissions.html
             aws.lakeformation_permissions.LakeformationPermissions(
-                self.stack, f"lake-link-grant-{tag}", principal=role.arn, permissions=["DESCRIBE"],
-                database={"name": share.database_name}, depends_on=depends,
+                self.stack,
+                f"lake-link-grant-{tag}",
+                principal=role.arn,
+                permissions=["DESCRIBE"],
+                database={"name": share.database_name},
+                depends_on=depends,
             )
             aws.lakeformation_permissions.LakeformationPermissions(
-                self.stack, f"lake-target-grant-{tag}", principal=role.arn, permissions=["DESCRIBE"],
-                database={"catalog_id": share.catalog_id, "name": share.database_name}, depends_on=depends,
+                self.stack,
+                f"lake-target-grant-{tag}",
+                principal=role.arn,
+                permissions=["DESCRIBE"],
+                database={"catalog_id": share.catalog_id, "name": share.database_name},
+                depends_on=depends,
             )
             aws.lakeformation_permissions.LakeformationPermissions(
-                self.stack, f"lake-tables-grant-{tag}", principal=role.arn, permissions=list(share.permissions),
-                table={"catalog_id": share.catalog_id, "database_name": share.database_name, "wildcard": True}, depends_on=depends,
+                self.stack,
+                f"lake-tables-grant-{tag}",
+                principal=role.arn,
+                permissions=list(share.permissions),
+                table={"catalog_id": share.catalog_id, "database_name": share.database_name, "wildcard": True},
+                depends_on=depends,
             )
 
     def glue_arns(self) -> list[str]:
@@ -63,8 +83,12 @@ class LakeLinks:
             # https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
             statement("LakeFormationDataAccess", GET_DATA_ACCESS, "*"),
             statement("ReadSharedCatalog", GLUE_READ, self.glue_arns()),
-            statement("DecryptSharedCatalog", ["kms:Decrypt", "kms:DescribeKey"], catalog_key_patterns(self.stack, self.shares),
-                      condition=catalog_key_condition(self.stack)),
+            statement(
+                "DecryptSharedCatalog",
+                ["kms:Decrypt", "kms:DescribeKey"],
+                catalog_key_patterns(self.stack, self.shares),
+                condition=catalog_key_condition(self.stack),
+            ),
         ]
 
 
@@ -74,12 +98,16 @@ def build(stack: AccountStack) -> LakeLinks:
     out = LakeLinks(stack, lake_formation_shares(r, account.name))
     # The deploy role administers this account's lake: it grants the shared databases to the roles. The settings
     # stay when the last share goes (their deletion would leave the account's lake without an administrator).
-    out.settings = data_lake_settings(stack, "lake-settings", admin_arns=[r.deploy_role_arn(account.name)], governed=False)
+    out.settings = data_lake_settings(
+        stack, "lake-settings", admin_arns=[r.deploy_role_arn(account.name)], governed=False
+    )
     if not out.shares:
         return out
     for share in out.shares:
         out.links[share.database_name] = aws.glue_catalog_database.GlueCatalogDatabase(
-            stack, f"lake-link-{share.database_name}", name=share.database_name,
+            stack,
+            f"lake-link-{share.database_name}",
+            name=share.database_name,
             description=f"Resource link to {share.database_name} shared by {share.data_account}",
             target_database={"catalog_id": share.catalog_id, "database_name": share.database_name},
         )

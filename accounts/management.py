@@ -1,4 +1,5 @@
 """Management account: the organization, OUs by path, member accounts, SCPs, controls, delegated admins."""
+
 from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
@@ -9,7 +10,15 @@ from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
-from . import control_tower, landing_zone_pipeline, organization_adoption, organization_security, pipeline_state, regional, tfc_oidc
+from . import (
+    control_tower,
+    landing_zone_pipeline,
+    organization_adoption,
+    organization_security,
+    pipeline_state,
+    regional,
+    tfc_oidc,
+)
 from .base import AccountStack
 from .organization_adoption import slug as _slug
 
@@ -33,7 +42,9 @@ def build(stack: AccountStack) -> None:
     lz = resolved.landing_zone
     org_config = lz.organization
 
-    principals = SERVICE_ACCESS_PRINCIPALS + (CONTROL_TOWER_PRINCIPALS if org_config.vending is Vending.control_tower else [])
+    principals = SERVICE_ACCESS_PRINCIPALS + (
+        CONTROL_TOWER_PRINCIPALS if org_config.vending is Vending.control_tower else []
+    )
     org = organization_adoption.organization(stack, principals)
     root_id = org.roots.get(0).id
     # Lake Formation shares cross-account through RAM; inside the organization no one must accept them.
@@ -48,7 +59,9 @@ def build(stack: AccountStack) -> None:
         if not account.created:
             continue
         if org_config.vending is Vending.control_tower:
-            account_ids[account.name] = _account_factory(stack, account, ous[account.ou], org_config, registered.get(account.ou))
+            account_ids[account.name] = _account_factory(
+                stack, account, ous[account.ou], org_config, registered.get(account.ou)
+            )
         else:
             member = aws.organizations_account.OrganizationsAccount(
                 stack,
@@ -62,7 +75,9 @@ def build(stack: AccountStack) -> None:
                 iam_user_access_to_billing="ALLOW",
                 tags=dict(sorted(account.tags.items())),
                 # AWS cannot change these after creation; a later edit must not force a new account.
-                lifecycle=TerraformResourceLifecycle(ignore_changes=["role_name", "iam_user_access_to_billing"], prevent_destroy=True),
+                lifecycle=TerraformResourceLifecycle(
+                    ignore_changes=["role_name", "iam_user_access_to_billing"], prevent_destroy=True
+                ),
             )
             account_ids[account.name] = member.id
 
@@ -138,8 +153,10 @@ def _controls(stack: AccountStack, ous: dict, registered: dict) -> None:
         return
     for ou in lz.organization.organizational_units:
         for control in ou.controls:
-            identifier = control if control.startswith("arn:") else (
-                f"arn:{stack.resolved.partition}:controltower:{lz.home_region}::control/{control}"
+            identifier = (
+                control
+                if control.startswith("arn:")
+                else (f"arn:{stack.resolved.partition}:controltower:{lz.home_region}::control/{control}")
             )
             aws.controltower_control.ControltowerControl(
                 stack,
@@ -167,6 +184,9 @@ def _delegated_administrators(stack: AccountStack, org, created_ids: dict[str, s
         )
     if "access-analyzer" in services:
         aws.organizations_delegated_administrator.OrganizationsDelegatedAdministrator(
-            stack, "delegate-access-analyzer", account_id=admin_id,
-            service_principal="access-analyzer.amazonaws.com", depends_on=[org],
+            stack,
+            "delegate-access-analyzer",
+            account_id=admin_id,
+            service_principal="access-analyzer.amazonaws.com",
+            depends_on=[org],
         )

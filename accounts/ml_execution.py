@@ -1,6 +1,7 @@
 """ML execution: Model Registry with cross-account policies, registry and retraining events, model
 cards bucket and the inference-data destination. Feature Store and Pipelines: ml_pipelines.py.
 """
+
 from __future__ import annotations
 
 from config import contracts, local_names
@@ -10,10 +11,10 @@ from config.kinds import retraining
 from config.kinds.data import replication_destination
 from modules.aws import aws
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
-from modules.literal import text
-from modules.replication import ReplicationDestination
 from modules.kms import KmsKey, service_use_statement
+from modules.literal import text
 from modules.policy import document, statement
+from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from . import data_processing, lake_links, ml_pipelines, model_build
@@ -27,26 +28,62 @@ MODEL_CARDS_PURPOSE = kind.MODEL_CARDS_PURPOSE
 def build(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
     section = acct.config.ml_execution
-    logs = AccessLogBucket(stack, "access-logs", bucket_name=r.bucket_name(acct.name, "access-logs"), account_id=stack.account_id, partition=r.partition)
-    key = KmsKey(stack, "ml-key", alias=r.kms_alias(ML_KEY_PURPOSE), description="ML execution: features, artifacts, model cards",
-                 account_id=stack.account_id, partition=r.partition,
-                 statements=[service_use_statement("SageMakerUsesKey", "sagemaker.amazonaws.com", account_id=stack.account_id,
-                                                   actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"])])
-    artifacts = SecureBucket(stack, "ml-artifacts", bucket_name=r.bucket_name(acct.name, ARTIFACTS_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
+    logs = AccessLogBucket(
+        stack,
+        "access-logs",
+        bucket_name=r.bucket_name(acct.name, "access-logs"),
+        account_id=stack.account_id,
+        partition=r.partition,
+    )
+    key = KmsKey(
+        stack,
+        "ml-key",
+        alias=r.kms_alias(ML_KEY_PURPOSE),
+        description="ML execution: features, artifacts, model cards",
+        account_id=stack.account_id,
+        partition=r.partition,
+        statements=[
+            service_use_statement(
+                "SageMakerUsesKey",
+                "sagemaker.amazonaws.com",
+                account_id=stack.account_id,
+                actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"],
+            )
+        ],
+    )
+    artifacts = SecureBucket(
+        stack,
+        "ml-artifacts",
+        bucket_name=r.bucket_name(acct.name, ARTIFACTS_PURPOSE),
+        kms_key_arn=key.arn,
+        log_bucket=logs,
+        partition=r.partition,
+    )
     _share_model_artifacts(stack, key, artifacts)
     cards = None
     if section.model_cards:
-        cards = SecureBucket(stack, "model-cards", bucket_name=r.bucket_name(acct.name, MODEL_CARDS_PURPOSE), kms_key_arn=key.arn, log_bucket=logs, partition=r.partition)
+        cards = SecureBucket(
+            stack,
+            "model-cards",
+            bucket_name=r.bucket_name(acct.name, MODEL_CARDS_PURPOSE),
+            kms_key_arn=key.arn,
+            log_bucket=logs,
+            partition=r.partition,
+        )
         stack.output("model_cards_bucket", cards.name, "bucket receiving model card exports (PDF)")
     _model_registry(stack)
     lake = lake_links.build(stack)
     inference_data = _inference_data(stack, logs)
-    pipelines = ml_pipelines.build(stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data, lake=lake)
+    pipelines = ml_pipelines.build(
+        stack, key=key, artifacts=artifacts, cards=cards, logs=logs, inference_data=inference_data, lake=lake
+    )
     _registry_forwarding(stack)
     model_build.ml_execution(stack, pipelines)
     _retraining(stack, pipelines)
     pipeline_role = stack.node.try_find_child("pipeline-role")
-    data_processing.grant_warehouse_access(stack, {kind.pipeline_execution_role_name(r): pipeline_role} if pipeline_role else {})
+    data_processing.grant_warehouse_access(
+        stack, {kind.pipeline_execution_role_name(r): pipeline_role} if pipeline_role else {}
+    )
 
 
 def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBucket) -> None:
@@ -58,9 +95,27 @@ def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBu
     inference = inference_names.serving_accounts(r, stack.account.name)
     if not inference:
         return
-    principal, condition = r.cross_account_principal({a: [inference_names.inference_execution_role_name(r)] for a in inference})
-    artifacts.add_statements(statement("InferenceAccountsReadModels", "s3:GetObject", f"{artifacts.arn}/pipelines/*/models/*", principal=principal, condition=condition))
-    key.add_statements(statement("InferenceAccountsDecryptModels", ["kms:Decrypt", "kms:DescribeKey"], "*", principal=principal, condition=condition))
+    principal, condition = r.cross_account_principal(
+        {a: [inference_names.inference_execution_role_name(r)] for a in inference}
+    )
+    artifacts.add_statements(
+        statement(
+            "InferenceAccountsReadModels",
+            "s3:GetObject",
+            f"{artifacts.arn}/pipelines/*/models/*",
+            principal=principal,
+            condition=condition,
+        )
+    )
+    key.add_statements(
+        statement(
+            "InferenceAccountsDecryptModels",
+            ["kms:Decrypt", "kms:DescribeKey"],
+            "*",
+            principal=principal,
+            condition=condition,
+        )
+    )
 
 
 def _model_registry(stack: AccountStack) -> None:
@@ -70,17 +125,35 @@ def _model_registry(stack: AccountStack) -> None:
     for group in sorted(acct.config.ml_execution.model_package_groups, key=lambda g: g.name):
         name = contracts.model_package_group_name(r, group.name)
         resource = aws.sagemaker_model_package_group.SagemakerModelPackageGroup(
-            stack, f"model-package-group-{group.name}", model_package_group_name=name, model_package_group_description=text(group.description) or None
+            stack,
+            f"model-package-group-{group.name}",
+            model_package_group_name=name,
+            model_package_group_description=text(group.description) or None,
         )
         if principal is None:
             continue
         policy = document(
-            statement("DescribeGroup", ["sagemaker:DescribeModelPackageGroup"], contracts.model_package_group_arn(r, acct.name, group.name), principal=principal, condition=condition),
-            statement("ReadModelPackages", ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], contracts.model_package_arn_pattern(r, acct.name, group.name), principal=principal, condition=condition),
+            statement(
+                "DescribeGroup",
+                ["sagemaker:DescribeModelPackageGroup"],
+                contracts.model_package_group_arn(r, acct.name, group.name),
+                principal=principal,
+                condition=condition,
+            ),
+            statement(
+                "ReadModelPackages",
+                ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+                contracts.model_package_arn_pattern(r, acct.name, group.name),
+                principal=principal,
+                condition=condition,
+            ),
             *_create_model_grant(r, contracts.model_package_arn_pattern(r, acct.name, group.name)),
         )
         aws.sagemaker_model_package_group_policy.SagemakerModelPackageGroupPolicy(
-            stack, f"model-package-group-{group.name}-policy", model_package_group_name=resource.model_package_group_name, resource_policy=policy
+            stack,
+            f"model-package-group-{group.name}-policy",
+            model_package_group_name=resource.model_package_group_name,
+            resource_policy=policy,
         )
 
 
@@ -90,7 +163,11 @@ def _create_model_grant(r, packages: str) -> list:
     if not deployers:
         return []
     principal, condition = r.cross_account_principal(deployers)
-    return [statement("InferenceAccountsCreateModels", "sagemaker:CreateModel", packages, principal=principal, condition=condition)]
+    return [
+        statement(
+            "InferenceAccountsCreateModels", "sagemaker:CreateModel", packages, principal=principal, condition=condition
+        )
+    ]
 
 
 def _registry_forwarding(stack: AccountStack) -> None:
@@ -100,11 +177,23 @@ def _registry_forwarding(stack: AccountStack) -> None:
     if not targets or not acct.config.ml_execution.model_package_groups:
         return
     bus_arns = {t: contracts.event_bus_arn(r, t, contracts.registry_bus_name(r)) for t in targets}
-    role = EventsRole(stack, "events-forwarder", role_name=contracts.events_forwarder_role_name(r), account_id=stack.account_id,
-                      statements=[statement("PutOnRegistryBuses", "events:PutEvents", sorted(bus_arns.values()))])
+    role = EventsRole(
+        stack,
+        "events-forwarder",
+        role_name=contracts.events_forwarder_role_name(r),
+        account_id=stack.account_id,
+        statements=[statement("PutOnRegistryBuses", "events:PutEvents", sorted(bus_arns.values()))],
+    )
     for target, bus_arn in sorted(bus_arns.items()):
-        EventRule(stack, f"forward-registry-{target}", name=local_names.registry_forward_rule_name(r, target), description=f"Model package state changes to {target}",
-                  pattern=kind.registry_event_pattern(r, acct.name), target_arn=bus_arn, role_arn=role.arn)
+        EventRule(
+            stack,
+            f"forward-registry-{target}",
+            name=local_names.registry_forward_rule_name(r, target),
+            description=f"Model package state changes to {target}",
+            pattern=kind.registry_event_pattern(r, acct.name),
+            target_arn=bus_arn,
+            role_arn=role.arn,
+        )
 
 
 def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
@@ -118,22 +207,49 @@ def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
     statements = []
     if senders:
         # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
-        principal, condition = r.cross_account_principal({s: [contracts.events_forwarder_role_name(r)] for s in senders})
-        statements.append(put_events_statement("ServingAccountsSendMonitoringEvents", contracts.event_bus_arn(r, acct.name, bus_name), principal, condition))
+        principal, condition = r.cross_account_principal(
+            {s: [contracts.events_forwarder_role_name(r)] for s in senders}
+        )
+        statements.append(
+            put_events_statement(
+                "ServingAccountsSendMonitoringEvents",
+                contracts.event_bus_arn(r, acct.name, bus_name),
+                principal,
+                condition,
+            )
+        )
     bus = EventBus(stack, "retraining-bus", name=bus_name, statements=statements)
     stack.output("retraining_bus_arn", bus.arn, "event bus receiving monitoring events from staging and production")
     rules = retraining.retraining_rules(r, acct.name)
     if not rules:
         return  # no monitored endpoint serves a group this account retrains (yet)
-    role = EventsRole(stack, "retraining-role", role_name=local_names.retraining_start_role_name(r), account_id=stack.account_id,
-                      statements=[statement("StartRetrainingPipelines", "sagemaker:StartPipelineExecution", sorted(pipelines[p] for p in rules))])
+    role = EventsRole(
+        stack,
+        "retraining-role",
+        role_name=local_names.retraining_start_role_name(r),
+        account_id=stack.account_id,
+        statements=[
+            statement(
+                "StartRetrainingPipelines", "sagemaker:StartPipelineExecution", sorted(pipelines[p] for p in rules)
+            )
+        ],
+    )
     for pipeline, patterns in sorted(rules.items()):
         for trigger, pattern in sorted(patterns.items()):
             # A SageMaker pipeline as a rule target, started with parameters: https://docs.aws.amazon.com/sagemaker/latest/dg/pipeline-eventbridge.html
-            EventRule(stack, f"retraining-{pipeline}-{trigger}", name=retraining.retraining_rule_name(r, pipeline, trigger),
-                      description=f"Model Monitor {trigger} on endpoints serving {pipeline}'s group: retrain", pattern=pattern,
-                      target_arn=pipelines[pipeline], role_arn=role.arn, bus_name=bus.name,
-                      sagemaker_pipeline_target={"pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]})
+            EventRule(
+                stack,
+                f"retraining-{pipeline}-{trigger}",
+                name=retraining.retraining_rule_name(r, pipeline, trigger),
+                description=f"Model Monitor {trigger} on endpoints serving {pipeline}'s group: retrain",
+                pattern=pattern,
+                target_arn=pipelines[pipeline],
+                role_arn=role.arn,
+                bus_name=bus.name,
+                sagemaker_pipeline_target={
+                    "pipeline_parameter_list": [{"name": "ModelApprovalStatus", "value": "PendingManualApproval"}]
+                },
+            )
 
 
 def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> ReplicationDestination:
@@ -142,15 +258,37 @@ def _inference_data(stack: AccountStack, logs: AccessLogBucket) -> ReplicationDe
     # The same destination construct and resolver spec as the data account (issue 3).
     spec = replication_destination(r, acct.name)
     dest = ReplicationDestination(
-        stack, "inference-data", bucket_name=spec.bucket_name, kms_alias=spec.kms_alias, account_id=stack.account_id,
-        grants=spec.grants, log_bucket=logs, partition=r.partition,
+        stack,
+        "inference-data",
+        bucket_name=spec.bucket_name,
+        kms_alias=spec.kms_alias,
+        account_id=stack.account_id,
+        grants=spec.grants,
+        log_bucket=logs,
+        partition=r.partition,
     )
     monitors = inference_names.monitoring_accounts(r, acct.name)
     if monitors:
         # Model Monitor jobs in staging/production read the baselines the pipelines write here; only
         # accounts monitoring an endpoint of this account's groups create the role named.
-        principal, condition = r.cross_account_principal({a: [inference_names.model_monitor_role_name(r)] for a in monitors})
-        dest.bucket.add_statements(statement("ModelMonitorReadsBaselines", "s3:GetObject", f"{dest.bucket.arn}/{inference_names.BASELINES_PREFIX}/*", principal=principal, condition=condition))
-        dest.key.add_statements(statement("ModelMonitorDecryptsBaselines", "kms:Decrypt", "*", principal=principal, condition=condition))
-    stack.output("inference_data_bucket", dest.bucket.name, "bucket receiving inference data replicated from staging and production")
+        principal, condition = r.cross_account_principal(
+            {a: [inference_names.model_monitor_role_name(r)] for a in monitors}
+        )
+        dest.bucket.add_statements(
+            statement(
+                "ModelMonitorReadsBaselines",
+                "s3:GetObject",
+                f"{dest.bucket.arn}/{inference_names.BASELINES_PREFIX}/*",
+                principal=principal,
+                condition=condition,
+            )
+        )
+        dest.key.add_statements(
+            statement("ModelMonitorDecryptsBaselines", "kms:Decrypt", "*", principal=principal, condition=condition)
+        )
+    stack.output(
+        "inference_data_bucket",
+        dest.bucket.name,
+        "bucket receiving inference data replicated from staging and production",
+    )
     return dest

@@ -3,6 +3,7 @@
 Called by accounts/management.py. Adoption never changes what it does not own: trusted services and policy
 types enabled today stay enabled, existing accounts keep their name, email and settings AWS cannot read back.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -62,7 +63,10 @@ def organizational_units(stack: AccountStack, root_id: str, existing: Mapping | 
     for path in sorted(lz.ou_paths() - set(ous), key=lambda p: (p.count("/"), p)):
         parent, _, leaf = path.rpartition("/")
         ou = aws.organizations_organizational_unit.OrganizationsOrganizationalUnit(
-            stack, f"ou-{slug(path)}", name=leaf, parent_id=ous[parent].id if parent else root_id,
+            stack,
+            f"ou-{slug(path)}",
+            name=leaf,
+            parent_id=ous[parent].id if parent else root_id,
             # An OU cannot move (parent_id forces a new OU); deleting an adopted one is never mlops-tf's call.
             # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/organizations_organizational_unit
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if path in adopted else None,

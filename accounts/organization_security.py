@@ -1,6 +1,7 @@
 """Organization-level security wiring in the management account's stack (called by
 accounts/management.py): delegated administration of CloudTrail and Identity Center to the security
 account, or Identity Center itself when the management account administers it."""
+
 from __future__ import annotations
 
 from config.kinds.security import assignment_accounts, identity_center_home, security_auditor_role_name, trail_account
@@ -49,18 +50,27 @@ def build_identity_center(stack: AccountStack, ic, id_of=None) -> IdentityCenter
     id_of = id_of or r.account_id
     permission_sets = [
         PermissionSetSpec(
-            name=name, description=text(persona.description),
+            name=name,
+            description=text(persona.description),
             managed_policy_arns=tuple(f"arn:{r.partition}:iam::aws:policy/{p}" for p in persona.managed_policies),
-            inline_statements=tuple(persona_statements(r, persona)), session_hours=persona.session_duration_hours,
+            inline_statements=tuple(persona_statements(r, persona)),
+            session_hours=persona.session_duration_hours,
         )
         for name, persona in ic.personas.items()
     ]
-    groups = {key: GroupSpec(display_name=g.display_name, group_id=g.group_id, description=g.description) for key, g in ic.groups.items()}
+    groups = {
+        key: GroupSpec(display_name=g.display_name, group_id=g.group_id, description=g.description)
+        for key, g in ic.groups.items()
+    }
     assignments = [
         AssignmentSpec(group=a.group, permission_set=persona, account_id=id_of(account), account_name=account)
-        for a in ic.assignments for persona in a.personas for account in assignment_accounts(r.accounts, a)
+        for a in ic.assignments
+        for persona in a.personas
+        for account in assignment_accounts(r.accounts, a)
     ]
-    return IdentityCenter(stack, "identity-center", permission_sets=permission_sets, groups=groups, assignments=assignments)
+    return IdentityCenter(
+        stack, "identity-center", permission_sets=permission_sets, groups=groups, assignments=assignments
+    )
 
 
 def persona_statements(r, persona) -> list[Statement]:

@@ -5,6 +5,7 @@ targets the account, it gets the deploy role (contracts.pipeline_deploy_role_nam
 pipeline's CodeBuild role (contracts.pipeline_build_role_name), both from
 config.kinds.shared_services.pipeline_deploy_trust.
 """
+
 from __future__ import annotations
 
 from config import contracts
@@ -33,19 +34,45 @@ def deploy_role_policy(stack: AccountStack) -> str:
         *serving,
         statement(
             "ManageLandingZoneRoles",
-            ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-             "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
-             "iam:ListRolePolicies", "iam:PassRole", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole",
-             "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"],
+            [
+                "iam:AttachRolePolicy",
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:ListRolePolicies",
+                "iam:PassRole",
+                "iam:PutRolePolicy",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:UpdateRole",
+            ],
             [iam("role"), iam("policy")],
         ),
         # The stack's account baseline refreshes AWS Config's service-linked role, outside the prefix;
         # PowerUserAccess grants no iam:GetRole: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/PowerUserAccess.html
-        statement("ReadServiceLinkedRoles", "iam:GetRole", f"arn:{r.partition}:iam::{stack.account_id}:role/aws-service-role/*"),
+        statement(
+            "ReadServiceLinkedRoles",
+            "iam:GetRole",
+            f"arn:{r.partition}:iam::{stack.account_id}:role/aws-service-role/*",
+        ),
         statement(
             "ManageLandingZonePolicies",
-            ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:GetPolicy",
-             "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:TagPolicy"],
+            [
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:ListPolicyVersions",
+                "iam:TagPolicy",
+            ],
             iam("policy"),
         ),
     )

@@ -9,6 +9,7 @@ stack is synthesized again only when its code, the landing zone, or something it
 
 No cdktf here: the CLI computes keys from the recorded reads before deciding to load cdktf at all.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -120,10 +121,12 @@ def fingerprint(resolved: Resolved, item: str) -> str:
     if account is None:
         return "missing"
     if not field:
-        value: Any = {**{f.name: getattr(account, f.name) for f in dataclasses.fields(account) if f.name != "config"},
-                      "config": account.config.model_dump(mode="json")}
+        value: Any = {
+            **{f.name: getattr(account, f.name) for f in dataclasses.fields(account) if f.name != "config"},
+            "config": account.config.model_dump(mode="json"),
+        }
     elif field.startswith("config."):
-        value = account.config.model_dump(mode="json", include={field[len("config."):]})
+        value = account.config.model_dump(mode="json", include={field[len("config.") :]})
     else:
         value = getattr(account, field, None)
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()

@@ -6,6 +6,7 @@ administrator for that region); the administering security stack, applied next, 
 and sets organization auto-enable in the same region. Config's delegated administrator and IAM
 Access Analyzer's are registered once, organization-wide.
 """
+
 from __future__ import annotations
 
 from config import local_names
@@ -30,10 +31,18 @@ def delegate_guardduty(stack: AccountStack, org, admin_id: str) -> None:
         # The management account needs GuardDuty (and so its service-linked role) in a region before it delegates there.
         # https://docs.aws.amazon.com/guardduty/latest/ug/delegated-admin-designate.html
         detector = aws.guardduty_detector.GuarddutyDetector(
-            stack, _id("guardduty", region, stack), provider=provider, enable=True, finding_publishing_frequency=frequency,
+            stack,
+            _id("guardduty", region, stack),
+            provider=provider,
+            enable=True,
+            finding_publishing_frequency=frequency,
         )
         aws.guardduty_organization_admin_account.GuarddutyOrganizationAdminAccount(
-            stack, _id("delegate-guardduty", region, stack), provider=provider, admin_account_id=admin_id, depends_on=[org, detector],
+            stack,
+            _id("delegate-guardduty", region, stack),
+            provider=provider,
+            admin_account_id=admin_id,
+            depends_on=[org, detector],
         )
 
 
@@ -43,7 +52,11 @@ def delegate_config(stack: AccountStack, org, admin_id: str) -> None:
         return
     for principal in CONFIG_DELEGATION_PRINCIPALS:
         aws.organizations_delegated_administrator.OrganizationsDelegatedAdministrator(
-            stack, f"delegate-{principal.split('.')[0]}", account_id=admin_id, service_principal=principal, depends_on=[org],
+            stack,
+            f"delegate-{principal.split('.')[0]}",
+            account_id=admin_id,
+            service_principal=principal,
+            depends_on=[org],
         )
 
 
@@ -51,7 +64,9 @@ def guardduty_organization(stack: AccountStack, section) -> None:
     """Administering security stack: adopt the delegated detector and auto-enable members, per allowed region."""
     for region in stack.regions:
         GuardDutyOrganization(
-            stack, _id("guardduty", region, stack), provider=stack.provider_for(region),
+            stack,
+            _id("guardduty", region, stack),
+            provider=stack.provider_for(region),
             features=[f.value for f in section.guardduty.features],
             finding_publishing_frequency=section.guardduty.finding_publishing_frequency,
         )
@@ -63,8 +78,12 @@ def config_aggregator(stack: AccountStack) -> None:
     if config_aggregator_account(r) != stack.account.name:
         return
     aggregator = ConfigOrganizationAggregator(
-        stack, "config-aggregator", name=local_names.config_aggregator_name(r), account_id=stack.account_id,
-        regions=r.landing_zone.allowed_regions, partition=r.partition,
+        stack,
+        "config-aggregator",
+        name=local_names.config_aggregator_name(r),
+        account_id=stack.account_id,
+        regions=r.landing_zone.allowed_regions,
+        partition=r.partition,
     )
     stack.output("config_aggregator_arn", aggregator.aggregator.arn, "AWS Config organization aggregator")
 
@@ -76,8 +95,11 @@ def access_analyzer(stack: AccountStack) -> None:
         return
     for region in stack.regions:
         aws.accessanalyzer_analyzer.AccessanalyzerAnalyzer(
-            stack, _id("access-analyzer", region, stack), provider=stack.provider_for(region),
-            analyzer_name=local_names.access_analyzer_name(stack.resolved), type="ORGANIZATION",
+            stack,
+            _id("access-analyzer", region, stack),
+            provider=stack.provider_for(region),
+            analyzer_name=local_names.access_analyzer_name(stack.resolved),
+            type="ORGANIZATION",
         )
 
 

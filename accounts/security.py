@@ -1,13 +1,22 @@
 """Security account: the auditor role; in the administering security account also Identity Center
 (when delegated), the organization trail, GuardDuty, Security Hub and alerts on findings; in the
 log-archive account the trail's bucket and key."""
+
 from __future__ import annotations
 
 from config import local_names
 from config.flows import delegated_admin
 from config.kinds.security import (
-    CLOUDTRAIL, SECURITY_ALERTS, audit_role_arns, identity_center_home, log_archive_account, security_auditor_role_name,
-    trail_account, trail_arn, trail_name, trail_owner_account_id,
+    CLOUDTRAIL,
+    SECURITY_ALERTS,
+    audit_role_arns,
+    identity_center_home,
+    log_archive_account,
+    security_auditor_role_name,
+    trail_account,
+    trail_arn,
+    trail_name,
+    trail_owner_account_id,
 )
 from modules.aws import aws
 from modules.findings_alerts import FindingsAlerts
@@ -45,15 +54,26 @@ def build(stack: AccountStack) -> None:
     regional.config_aggregator(stack)
     if section.security_hub.enabled and "securityhub" in delegated:
         hub = SecurityHubOrganization(
-            stack, "securityhub", name=local_names.security_hub_policy_name(r), standards=[s.value for s in section.security_hub.standards],
-            home_region=account.region, partition=r.partition, account_id=stack.account_id,
+            stack,
+            "securityhub",
+            name=local_names.security_hub_policy_name(r),
+            standards=[s.value for s in section.security_hub.standards],
+            home_region=account.region,
+            partition=r.partition,
+            account_id=stack.account_id,
             aggregate_regions=r.landing_zone.allowed_regions if section.security_hub.aggregate_regions else [],
         )
         stack.output("securityhub_standards", hub.standard_arns, "Security Hub standards enabled in every account")
     alerts = FindingsAlerts(
-        stack, "findings-alerts", name=local_names.findings_topic_name(r), kms_alias=r.kms_alias(SECURITY_ALERTS),
-        account_id=stack.account_id, region=account.region, min_severity=section.alerts.min_severity.value,
-        emails=section.alerts.emails, partition=r.partition,
+        stack,
+        "findings-alerts",
+        name=local_names.findings_topic_name(r),
+        kms_alias=r.kms_alias(SECURITY_ALERTS),
+        account_id=stack.account_id,
+        region=account.region,
+        min_severity=section.alerts.min_severity.value,
+        emails=section.alerts.emails,
+        partition=r.partition,
     )
     stack.output("findings_topic_arn", alerts.topic.arn, "SNS topic receiving security findings")
 
@@ -64,16 +84,25 @@ def _auditor_role(stack: AccountStack) -> None:
     r = stack.resolved
     personas = _audit_personas(stack)
     sso_roles = [
-        f"arn:{r.partition}:iam::{stack.account_id}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{p}_*" for p in personas
+        f"arn:{r.partition}:iam::{stack.account_id}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{p}_*"
+        for p in personas
     ]
-    condition = {"ArnLike": {"aws:PrincipalArn": sso_roles if len(sso_roles) > 1 else sso_roles[0]}} if sso_roles else None
+    condition = (
+        {"ArnLike": {"aws:PrincipalArn": sso_roles if len(sso_roles) > 1 else sso_roles[0]}} if sso_roles else None
+    )
     role = aws.iam_role.IamRole(
-        stack, "security-auditor", name=security_auditor_role_name(r),
+        stack,
+        "security-auditor",
+        name=security_auditor_role_name(r),
         description="Assumes the security-audit role in every account of the landing zone",
-        assume_role_policy=assume_role_trust({"AWS": r.root_arn(stack.account.name)}, condition), max_session_duration=3600,
+        assume_role_policy=assume_role_trust({"AWS": r.root_arn(stack.account.name)}, condition),
+        max_session_duration=3600,
     )
     aws.iam_role_policy.IamRolePolicy(
-        stack, "security-auditor-assume", role=role.id, name="assume-security-audit-roles",
+        stack,
+        "security-auditor-assume",
+        role=role.id,
+        name="assume-security-audit-roles",
         policy=document(statement("AssumeSecurityAuditRoles", "sts:AssumeRole", audit_role_arns(r))),
     )
 
@@ -94,10 +123,18 @@ def _log_archive(stack: AccountStack) -> TrailLogArchive:
     owner = trail_account(r)
     trail = r.accounts[owner].config.security.organization_trail
     return TrailLogArchive(
-        stack, "trail-archive", bucket_name=r.bucket_name(account.name, CLOUDTRAIL), kms_alias=r.kms_alias(CLOUDTRAIL),
-        account_id=stack.account_id, trail_arn=trail_arn(r), trail_account_id=trail_owner_account_id(r),
-        organization_id=r.landing_zone.organization.organization_id, log_bucket=_access_logs(stack),
-        retention_days=trail.log_retention_days, glacier_after_days=trail.transition_to_glacier_days, partition=r.partition,
+        stack,
+        "trail-archive",
+        bucket_name=r.bucket_name(account.name, CLOUDTRAIL),
+        kms_alias=r.kms_alias(CLOUDTRAIL),
+        account_id=stack.account_id,
+        trail_arn=trail_arn(r),
+        trail_account_id=trail_owner_account_id(r),
+        organization_id=r.landing_zone.organization.organization_id,
+        log_bucket=_access_logs(stack),
+        retention_days=trail.log_retention_days,
+        glacier_after_days=trail.transition_to_glacier_days,
+        partition=r.partition,
         trail_deployer_arn=None if owner == account.name else r.deploy_role_arn(owner),
     )
 
@@ -110,28 +147,47 @@ def _trail(stack: AccountStack, archive: TrailLogArchive | None) -> None:
         key_arn, depends = archive.key.arn, [archive.bucket.policy]
     else:
         # The key lives in the log-archive account (applied first): find its ARN through its alias.
-        found = aws.data_aws_kms_key.DataAwsKmsKey(stack, "trail-archive-key", key_id=r.kms_alias_arn(archive_name, CLOUDTRAIL))
+        found = aws.data_aws_kms_key.DataAwsKmsKey(
+            stack, "trail-archive-key", key_id=r.kms_alias_arn(archive_name, CLOUDTRAIL)
+        )
         key_arn, depends = found.arn, None
     logs_key = None
     if settings.cloudwatch_logs.enabled:
         logs_statement = service_use_statement(
-            "CloudWatchLogsEncryptTrailEvents", f"logs.{account.region}.amazonaws.com", account_id=stack.account_id,
+            "CloudWatchLogsEncryptTrailEvents",
+            f"logs.{account.region}.amazonaws.com",
+            account_id=stack.account_id,
             actions=["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-            condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": (
-                f"arn:{r.partition}:logs:{account.region}:{stack.account_id}:log-group:/aws/cloudtrail/{trail_name(r)}"
-            )}},
+            condition={
+                "ArnEquals": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{r.partition}:logs:{account.region}:{stack.account_id}:log-group:/aws/cloudtrail/{trail_name(r)}"
+                    )
+                }
+            },
         )
         if archive is not None:
             archive.key.add_statements(logs_statement)
             logs_key = archive.key.arn
         else:
             logs_key = KmsKey(
-                stack, "trail-logs-key", alias=r.kms_alias(f"{CLOUDTRAIL}-logs"), description="CloudWatch Logs of the organization trail",
-                account_id=stack.account_id, partition=r.partition, statements=[logs_statement],
+                stack,
+                "trail-logs-key",
+                alias=r.kms_alias(f"{CLOUDTRAIL}-logs"),
+                description="CloudWatch Logs of the organization trail",
+                account_id=stack.account_id,
+                partition=r.partition,
+                statements=[logs_statement],
             ).arn
     trail = OrganizationTrail(
-        stack, "organization-trail", name=trail_name(r), bucket_name=r.bucket_name(archive_name, CLOUDTRAIL), kms_key_arn=key_arn,
-        trail_arn=trail_arn(r), partition=r.partition, depends_on=depends,
+        stack,
+        "organization-trail",
+        name=trail_name(r),
+        bucket_name=r.bucket_name(archive_name, CLOUDTRAIL),
+        kms_key_arn=key_arn,
+        trail_arn=trail_arn(r),
+        partition=r.partition,
+        depends_on=depends,
         cloudwatch_retention_days=settings.cloudwatch_logs.retention_days if settings.cloudwatch_logs.enabled else None,
         cloudwatch_kms_key_arn=logs_key,
     )

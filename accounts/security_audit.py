@@ -1,5 +1,6 @@
 """The security-audit role in every account: SecurityAudit plus ViewOnlyAccess (configuration, no data), trusted only by the
 security accounts' auditor roles (account root narrowed by aws:PrincipalArn, from the resolver)."""
+
 from __future__ import annotations
 
 from config.contracts import security_audit_role_name
@@ -22,9 +23,12 @@ def build(stack: AccountStack) -> None:
         return
     trusted, condition = audit_role_trust(r)
     role = CrossAccountRole(
-        stack, "security-audit", role_name=security_audit_role_name(r),
+        stack,
+        "security-audit",
+        role_name=security_audit_role_name(r),
         description="Read-only security audit, assumed from the security account(s)",
-        trusted=trusted, trust_condition=condition,
+        trusted=trusted,
+        trust_condition=condition,
         managed_policy_arns=[f"arn:{r.partition}:iam::aws:policy/{name}" for name in AUDIT_POLICIES],
     )
     stack.output("security_audit_role_arn", role.arn, "Role the security account assumes to audit this account")

@@ -5,6 +5,7 @@ runtime, so building and synthesizing run side by side. Stacks are independent T
 configurations, so the output is the same as one process would write. This module imports no
 cdktf, so the CLI can start the second process before the first one loads cdktf itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ PARALLEL_MIN_STACKS = 12
 READS_FILE = "reads.json"  # beside the worker's manifest: the accounts each of its stacks read
 
 
-def selected_accounts(resolved: "Resolved", names: list[str] | None) -> list[str]:
+def selected_accounts(resolved: Resolved, names: list[str] | None) -> list[str]:
     """The accounts to synthesize, in apply order (all when names is None)."""
     return list(resolved.order) if names is None else [n for n in resolved.order if n in set(names)]
 
@@ -60,11 +61,13 @@ class Worker:
         _, stderr = self.process.communicate()
         if self.process.returncode != 0:
             shutil.rmtree(self.outdir, ignore_errors=True)
-            raise RuntimeError(f"the second synthesis process failed (exit {self.process.returncode}): {stderr.strip()[-2000:]}")
+            raise RuntimeError(
+                f"the second synthesis process failed (exit {self.process.returncode}): {stderr.strip()[-2000:]}"
+            )
         return json.loads((self.outdir / "manifest.json").read_text(encoding="utf-8"))
 
 
-def start(resolved: "Resolved", names: list[str], out: Path, state_dir: Path) -> Worker | None:
+def start(resolved: Resolved, names: list[str], out: Path, state_dir: Path) -> Worker | None:
     """Start a second process for its share of `names` when there are enough; None otherwise."""
     _, theirs = split_for_workers(names)
     if not theirs:
@@ -75,8 +78,18 @@ def start(resolved: "Resolved", names: list[str], out: Path, state_dir: Path) ->
     package_root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")]))}
     command = [
-        sys.executable, "-m", "accounts.synth_worker", "--config", str(resolved.config.root.resolve()),
-        "--outdir", str(outdir), "--stack-root", str(out), "--state-dir", str(state_dir.resolve()), *theirs,
+        sys.executable,
+        "-m",
+        "accounts.synth_worker",
+        "--config",
+        str(resolved.config.root.resolve()),
+        "--outdir",
+        str(outdir),
+        "--stack-root",
+        str(out),
+        "--state-dir",
+        str(state_dir.resolve()),
+        *theirs,
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return Worker(theirs, outdir, process)
@@ -97,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
 
     resolved = resolve(load(args.config))
     reads: dict = {}
-    build_app(resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir, reads=reads).synth()
+    build_app(
+        resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir, reads=reads
+    ).synth()
     (args.outdir / READS_FILE).write_text(json.dumps({n: r.as_list() for n, r in reads.items()}), encoding="utf-8")
     return 0
 

@@ -6,6 +6,7 @@ run roles live here: `<prefix>-tfc-run-<account>` trusts exactly that account's 
 (organization:<org>:project:<project>:workspace:<workspace>:run_phase:*, never a wildcard workspace)
 and may only assume that account's deploy role, which the stack's provider assumes next.
 """
+
 from __future__ import annotations
 
 from config.tfc import TFC_AWS_AUDIENCE, oidc_host, run_role_name, run_roles_enabled, workspace_subject
@@ -28,7 +29,10 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
         return
     host = oidc_host(resolved)
     provider = aws.iam_openid_connect_provider.IamOpenidConnectProvider(
-        stack, "tfc-oidc-provider", url=f"https://{host}", client_id_list=[TFC_AWS_AUDIENCE],
+        stack,
+        "tfc-oidc-provider",
+        url=f"https://{host}",
+        client_id_list=[TFC_AWS_AUDIENCE],
     )
     arns = {}
     for name in sorted(resolved.accounts):
@@ -59,7 +63,9 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
                 policy_arn=f"arn:{resolved.partition}:iam::aws:policy/AdministratorAccess",
             )
         arns[name] = role.arn
-    stack.output("tfc_run_role_arns", arns, "Set each as TFC_AWS_RUN_ROLE_ARN in that account's workspace (mlops-tf tfc)")
+    stack.output(
+        "tfc_run_role_arns", arns, "Set each as TFC_AWS_RUN_ROLE_ARN in that account's workspace (mlops-tf tfc)"
+    )
 
 
 def _trust(provider_arn: str, host: str, subject: str) -> str:

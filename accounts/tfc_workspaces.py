@@ -4,6 +4,7 @@ It keeps its own state in a local file (like the bootstrap stack): the workspace
 any account's state can live in them. The tfe provider reads its token from TFE_TOKEN (or the
 credentials `terraform login` stores).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,9 @@ TFE_PROVIDER_CONSTRAINT = ">= 0.71.0, < 1.0.0"  # bindings generated for 0.71.0
 
 
 class TfcStack(TerraformStack):
-    def __init__(self, scope: Construct, resolved: Resolved, *, stack_dir: Path, state_dir: Path, bootstrap: bool) -> None:
+    def __init__(
+        self, scope: Construct, resolved: Resolved, *, stack_dir: Path, state_dir: Path, bootstrap: bool
+    ) -> None:
         super().__init__(scope, STACK_NAME)
         backend = resolved.landing_zone.state_backend
         provider.TfeProvider(self, "tfe", hostname=backend.hostname, organization=backend.organization)
@@ -40,29 +43,56 @@ def build(stack: TerraformStack, resolved: Resolved, *, bootstrap: bool) -> dict
     backend = resolved.landing_zone.state_backend
     settings = backend.workspaces
     if creates_project(resolved):
-        project_id = project.Project(stack, "project", name=backend.project, organization=backend.organization,
-                                     description=f"mlops-tf landing zone {resolved.prefix}").id
+        project_id = project.Project(
+            stack,
+            "project",
+            name=backend.project,
+            organization=backend.organization,
+            description=f"mlops-tf landing zone {resolved.prefix}",
+        ).id
     else:
-        project_id = data_tfe_project.DataTfeProject(stack, "project", name=backend.project, organization=backend.organization).id
+        project_id = data_tfe_project.DataTfeProject(
+            stack, "project", name=backend.project, organization=backend.organization
+        ).id
     repo = settings.vcs_repo
     workspaces: dict[str, TfcWorkspace] = {}
     for spec in workspace_specs(resolved, bootstrap=bootstrap):
-        workspaces[spec.account] = TfcWorkspace(stack, f"workspace-{spec.account}", settings=WorkspaceSettings(
-            name=spec.name, organization=backend.organization, project_id=project_id,
-            description=f"mlops-tf: account {spec.account} ({resolved.accounts[spec.account].kind})",
-            working_directory=spec.working_directory, execution_mode=spec.execution_mode,
-            agent_pool_id=settings.agent_pool_id if spec.execution_mode == "agent" else None,
-            vcs_repo=VcsRepo(repo.identifier, repo.branch, repo.oauth_token_id, repo.github_app_installation_id) if spec.vcs and repo else None,
-            auto_apply=settings.auto_apply, auto_apply_run_trigger=settings.auto_apply_run_trigger, allow_destroy_plan=settings.allow_destroy_plan,
-            terraform_version=settings.terraform_version, environment=spec.variables,
-        ))
+        workspaces[spec.account] = TfcWorkspace(
+            stack,
+            f"workspace-{spec.account}",
+            settings=WorkspaceSettings(
+                name=spec.name,
+                organization=backend.organization,
+                project_id=project_id,
+                description=f"mlops-tf: account {spec.account} ({resolved.accounts[spec.account].kind})",
+                working_directory=spec.working_directory,
+                execution_mode=spec.execution_mode,
+                agent_pool_id=settings.agent_pool_id if spec.execution_mode == "agent" else None,
+                vcs_repo=VcsRepo(repo.identifier, repo.branch, repo.oauth_token_id, repo.github_app_installation_id)
+                if spec.vcs and repo
+                else None,
+                auto_apply=settings.auto_apply,
+                auto_apply_run_trigger=settings.auto_apply_run_trigger,
+                allow_destroy_plan=settings.allow_destroy_plan,
+                terraform_version=settings.terraform_version,
+                environment=spec.variables,
+            ),
+        )
     # https://developer.hashicorp.com/terraform/cloud-docs/workspaces/settings/run-triggers
     # A successful apply in the source workspace queues a run in the target: the apply order's edges.
     for source, target in run_triggers(resolved):
-        run_trigger.RunTrigger(stack, f"run-after-{source}-{target}", workspace_id=workspaces[target].workspace_id,
-                               sourceable_id=workspaces[source].workspace_id)
-    TerraformOutput(stack, "workspace_ids", value={a: w.workspace_id for a, w in workspaces.items()},
-                    description="Workspace id of each account")
+        run_trigger.RunTrigger(
+            stack,
+            f"run-after-{source}-{target}",
+            workspace_id=workspaces[target].workspace_id,
+            sourceable_id=workspaces[source].workspace_id,
+        )
+    TerraformOutput(
+        stack,
+        "workspace_ids",
+        value={a: w.workspace_id for a, w in workspaces.items()},
+        description="Workspace id of each account",
+    )
     return workspaces
 
 

@@ -1,4 +1,5 @@
 """mlops-tf accounts and mlops-tf lock: what the landing zone holds, and the ids of created accounts."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,16 @@ from config import Resolved, UsageError
 from config.errors import config_option
 from config.lockfile import LOCK_FILE, read_lock, write_lock
 
-from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json
+from .common import (
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+)
 from .terraform import TerraformBinOption
 
 
@@ -77,9 +87,15 @@ def accounts(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False)
     for row in rows:
         source = row["account_id_source"]
         cells = [
-            str(row["apply_order"]), row["name"], row["kind"], row["account_id"] or "to be created",
+            str(row["apply_order"]),
+            row["name"],
+            row["kind"],
+            row["account_id"] or "to be created",
             "-" if source is None else "lock file" if source == LOCK_FILE else "YAML",
-            row["ou"] or "-", row["region"], row["state"], ", ".join(row["depends_on"]) or "-",
+            row["ou"] or "-",
+            row["region"],
+            row["state"],
+            ", ".join(row["depends_on"]) or "-",
         ]
         table.add_row(*cells[: len(shown)])
     console.print(table)
@@ -90,7 +106,9 @@ def accounts(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False)
 FromJsonOption = Annotated[
     Path | None,
     typer.Option(
-        "--from-json", exists=True, dir_okay=False,
+        "--from-json",
+        exists=True,
+        dir_okay=False,
         help="`terraform output -json` of the management stack. Default: run `terraform output -json` in its stack folder.",
     ),
 ]
@@ -120,11 +138,15 @@ def lock(
         tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)
         stack = stack_dir(out, management)
         if not (stack / "cdk.tf.json").is_file():
-            raise UsageError(f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}{config_option(config)}` first, or pass --from-json")
+            raise UsageError(
+                f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}{config_option(config)}` first, or pass --from-json"
+            )
         tf.ensure_init(management, stack)
         text = tf.capture(management, stack, "output", "-json")
         if not _has_account_ids(text):
-            raise UsageError(f"the {management} stack has no account_ids output: apply it first (mlops-tf apply --account {management})")
+            raise UsageError(
+                f"the {management} stack has no account_ids output: apply it first (mlops-tf apply --account {management})"
+            )
     else:
         source = str(from_json)
         try:
@@ -141,7 +163,9 @@ def write_created_ids(config: Path, resolved: Resolved, ids: dict[str, str], *, 
     created = {a.name for a in resolved.accounts.values() if a.created}
     unknown = sorted(set(ids) - created)
     if unknown:
-        raise UsageError(f"{source}: account_ids names accounts that the configuration does not create: {', '.join(unknown)}")
+        raise UsageError(
+            f"{source}: account_ids names accounts that the configuration does not create: {', '.join(unknown)}"
+        )
     wanted = {n: i for n, i in ids.items() if n in created}
     if read_lock(config).accounts == wanted and (config / LOCK_FILE).is_file():
         return None
@@ -165,6 +189,10 @@ def read_account_ids(text: str, *, source: str) -> dict[str, str]:
         data = data["account_ids"]
     if isinstance(data, dict) and "value" in data:
         data = data["value"]
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.isdigit() and len(v) == 12 for k, v in data.items()):
-        raise UsageError(f"{source}: expected the management stack's account_ids output: a map of account name to 12-digit id")
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.isdigit() and len(v) == 12 for k, v in data.items()
+    ):
+        raise UsageError(
+            f"{source}: expected the management stack's account_ids output: a map of account name to 12-digit id"
+        )
     return dict(sorted(data.items()))

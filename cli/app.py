@@ -1,11 +1,28 @@
 """The mlops-tf command line (Typer). Each command group lives in its own module."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
 
-from . import accounts, apply, bootstrap, destroy, diff, docs, graph, init, output, plan, scan, schema, synth, tfc, validate
+from . import (
+    accounts,
+    apply,
+    bootstrap,
+    destroy,
+    diff,
+    docs,
+    graph,
+    init,
+    output,
+    plan,
+    scan,
+    schema,
+    synth,
+    tfc,
+    validate,
+)
 from .common import Settings
 
 app = typer.Typer(

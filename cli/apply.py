@@ -4,6 +4,7 @@ Every account whose dependencies (resolver flows with `first`, and the managemen
 applied starts, at most --parallelism at once. The first failure stops new work, running applies
 finish, and each account is reported as applied, unchanged, failed, declined or not started.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,14 +18,27 @@ import typer
 from config import Resolved, UnresolvedAccountError
 
 from . import runs
-from .common import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json
+from .common import (
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    DEFAULT_STATE_DIR,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+)
 from .plan import AccountOption, AllOption, chosen_accounts, console, plan_account, session, show_saved
 from .plan_summary import PlanSummary, render, short
 from .synth import StateDirOption, run_synth
 from .terraform import SavedPlan, Terraform, TerraformBinOption, find_terraform, stack_dir
 
 AutoApproveOption = Annotated[
-    bool, typer.Option("--auto-approve", help="Apply without asking, also plans that destroy or replace stateful resources (for CI).")
+    bool,
+    typer.Option(
+        "--auto-approve", help="Apply without asking, also plans that destroy or replace stateful resources (for CI)."
+    ),
 ]
 
 
@@ -36,7 +50,14 @@ class Refused(Exception):
     """Approval was needed but nobody can answer: standard input is not a terminal (exit 1)."""
 
 
-def apply_account(tf: Terraform, account: str, stack: Path, *, auto_approve: bool, approve: Callable[[PlanSummary, SavedPlan, bool], None]) -> tuple[str, PlanSummary]:
+def apply_account(
+    tf: Terraform,
+    account: str,
+    stack: Path,
+    *,
+    auto_approve: bool,
+    approve: Callable[[PlanSummary, SavedPlan, bool], None],
+) -> tuple[str, PlanSummary]:
     """Apply one stack: its saved plan if it matches the synthesized JSON, else a fresh plan.
 
     Approval is asked (approve raises Declined or Refused) for a fresh plan, and for a reviewed saved
@@ -71,8 +92,11 @@ class Approver:
 
     def __call__(self, summary: PlanSummary, saved: SavedPlan, reviewed: bool) -> None:
         account = summary.account
-        why = (f"destroys or replaces {len(summary.risky)} stateful resource(s)" if summary.risky
-               else "is new (not reviewed with `mlops-tf plan`)")
+        why = (
+            f"destroys or replaces {len(summary.risky)} stateful resource(s)"
+            if summary.risky
+            else "is new (not reviewed with `mlops-tf plan`)"
+        )
         with self.lock, self.view.paused():
             con = console()
             render([summary], con, title=f"Plan for {account}")
@@ -213,11 +237,23 @@ def _result(outcome: runs.Outcome) -> str:
 def _report(results: dict[str, str], summaries: dict[str, PlanSummary], as_json: bool) -> None:
     """Which accounts applied, which failed, which never started."""
     if as_json:
-        print_json([{"account": n, "result": r, "plan": summaries[n].as_dict() if n in summaries else None} for n, r in results.items()])
+        print_json(
+            [
+                {"account": n, "result": r, "plan": summaries[n].as_dict() if n in summaries else None}
+                for n, r in results.items()
+            ]
+        )
         return
     from rich.table import Table
 
-    colors = {"applied": "green", "unchanged": "green", "failed": "bold red", "declined": "yellow", "refused": "yellow", "not started": "dim"}
+    colors = {
+        "applied": "green",
+        "unchanged": "green",
+        "failed": "bold red",
+        "declined": "yellow",
+        "refused": "yellow",
+        "not started": "dim",
+    }
     table = Table(title="Apply")
     for column in ("account", "result", "add", "change", "destroy"):
         table.add_column(column)

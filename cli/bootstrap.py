@@ -1,4 +1,5 @@
 """mlops-tf bootstrap: the state bucket of the s3 backend, in the management account, with a local state."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,8 +62,13 @@ def bootstrap(
 
     synthesize_bootstrap(resolved, stack_folder, state_dir=state_dir)
     result, summary = plan_then_apply(
-        tf, f"{resolved.management().name} (bootstrap)", stack_folder, title="Bootstrap plan", apply=apply,
-        auto_approve=auto_approve, question=f"Create the state bucket {backend.bucket!r} in {backend.region}?",
+        tf,
+        f"{resolved.management().name} (bootstrap)",
+        stack_folder,
+        title="Bootstrap plan",
+        apply=apply,
+        auto_approve=auto_approve,
+        question=f"Create the state bucket {backend.bucket!r} in {backend.region}?",
     )
     if as_json:
         print_json({"result": result, "bucket": backend.bucket, "region": backend.region, "plan": summary.as_dict()})

@@ -4,6 +4,7 @@ checkov lives in its own tool environment (it pins ~90 packages; see the README)
 it as a program: --checkov, then $MLOPS_TF_CHECKOV, then .venv-scan/bin/checkov (in the working
 directory or the mlops-tf checkout), then checkov on PATH.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -56,7 +57,7 @@ class Skip:
     def pattern(self) -> bool:
         return any(c in f"{self.resource}{self.account or ''}" for c in "*?[")
 
-    def matches(self, finding: "Finding", kind: str | None = None) -> bool:
+    def matches(self, finding: Finding, kind: str | None = None) -> bool:
         return (
             self.check == finding.check
             and fnmatch.fnmatchcase(finding.resource, self.resource)
@@ -137,17 +138,30 @@ def load_skips(path: Path) -> list[Skip]:
         if not _TYPED.match(str(entry.get("resource") or "")):
             blanket.append("resource type")
         if unknown or missing or blanket:
-            why = "; ".join(filter(None, [
-                f"unknown keys {unknown}" if unknown else "",
-                f"missing {', '.join(missing)}" if missing else "",
-                f"no wildcards in {', '.join(blanket)}: an entry names one check and one resource type "
-                "(e.g. resource: aws_s3_bucket.*access-logs*)" if blanket else "",
-            ]))
+            why = "; ".join(
+                filter(
+                    None,
+                    [
+                        f"unknown keys {unknown}" if unknown else "",
+                        f"missing {', '.join(missing)}" if missing else "",
+                        f"no wildcards in {', '.join(blanket)}: an entry names one check and one resource type "
+                        "(e.g. resource: aws_s3_bucket.*access-logs*)"
+                        if blanket
+                        else "",
+                    ],
+                )
+            )
             problems.append(source.diagnostic(("skips", i), why))
             continue
-        skips.append(Skip(
-            str(entry["check"]), str(entry["resource"]), str(entry["reason"]).strip(), entry.get("account"), entry.get("kind"),
-        ))
+        skips.append(
+            Skip(
+                str(entry["check"]),
+                str(entry["resource"]),
+                str(entry["reason"]).strip(),
+                entry.get("account"),
+                entry.get("kind"),
+            )
+        )
     if problems:
         raise ConfigError(problems)
     return skips
@@ -194,7 +208,16 @@ def _block_lines(text: str) -> dict[int, str]:
 
 def run_checkov(checkov: Path, directory: Path) -> dict[str, Any]:
     """checkov's JSON report for the terraform_json framework over directory."""
-    command = [str(checkov), "--directory", str(directory), "--framework", "terraform_json", "--output", "json", "--skip-download"]
+    command = [
+        str(checkov),
+        "--directory",
+        str(directory),
+        "--framework",
+        "terraform_json",
+        "--output",
+        "json",
+        "--skip-download",
+    ]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CKV_IGNORE_HIDDEN_DIRECTORIES": "false"}
     try:
         proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -225,14 +248,20 @@ def _address(raw: dict[str, Any], account: str, addresses: dict[str, dict[int, s
 
 
 def evaluate(
-    report: dict[str, Any], accounts: Sequence[str], skips: Sequence[Skip], root: Path | None = None,
-    addresses: dict[str, dict[int, str]] | None = None, kinds: dict[str, str] | None = None,
+    report: dict[str, Any],
+    accounts: Sequence[str],
+    skips: Sequence[Skip],
+    root: Path | None = None,
+    addresses: dict[str, dict[int, str]] | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> ScanReport:
     """Split checkov's failed checks into skipped (with reason) and failed; collect parsing errors."""
     results = report.get("results", {})
     scan = ScanReport(list(accounts), passed=len(results.get("passed_checks", [])))
     prefix = f"{root}/" if root else "\0"
-    scan.parsing_errors = sorted(p[len(prefix):] if p.startswith(prefix) else p for p in results.get("parsing_errors", []))
+    scan.parsing_errors = sorted(
+        p[len(prefix) :] if p.startswith(prefix) else p for p in results.get("parsing_errors", [])
+    )
     if report.get("summary", {}).get("parsing_errors") and not scan.parsing_errors:
         scan.parsing_errors = [f"{report['summary']['parsing_errors']} file(s)"]
     used: set[Skip] = set()
@@ -246,17 +275,27 @@ def evaluate(
         else:
             used.add(skip)
             scan.skipped.append((finding, skip))
-    scan.failed.sort(key=lambda f: (accounts.index(f.account) if f.account in accounts else len(accounts), f.check, f.resource))
+    scan.failed.sort(
+        key=lambda f: (accounts.index(f.account) if f.account in accounts else len(accounts), f.check, f.resource)
+    )
     # Patterns may match nothing in a landing zone (no API, no RDS): only exact entries go stale.
     scan.unused_skips = [
-        s for s in skips if s not in used and not s.pattern and (s.account is None or s.account in accounts)
+        s
+        for s in skips
+        if s not in used
+        and not s.pattern
+        and (s.account is None or s.account in accounts)
         and (s.kind is None or s.kind in (kinds or {}).values() or kinds is None)
     ]
     return scan
 
 
 def scan_stacks(
-    stacks_dir: Path, accounts: Sequence[str], skips: Sequence[Skip], checkov: Path, kinds: dict[str, str] | None = None,
+    stacks_dir: Path,
+    accounts: Sequence[str],
+    skips: Sequence[Skip],
+    checkov: Path,
+    kinds: dict[str, str] | None = None,
 ) -> ScanReport:
     """Scan the named accounts' stacks under stacks_dir (kinds: account -> kind, for `kind:` entries)."""
     work = Path(tempfile.mkdtemp(prefix="mlops-tf-scan-"))

@@ -1,4 +1,5 @@
 """What every command shares: options, loading the configuration, and turning errors into exit codes."""
+
 from __future__ import annotations
 
 import difflib

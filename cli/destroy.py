@@ -1,4 +1,5 @@
 """mlops-tf destroy: one account's stack, confirmed by its name before anything runs."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -8,7 +9,18 @@ import typer
 from config import Resolved, UsageError
 
 from . import runs
-from .common import DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json, select_accounts
+from .common import (
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    DEFAULT_STATE_DIR,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+    select_accounts,
+)
 from .plan import console, plan_account
 from .plan_summary import render
 from .synth import StateDirOption, run_synth
@@ -18,7 +30,8 @@ ForceProductionOption = Annotated[
     bool, typer.Option("--force-production", help="Allow destroying an account of kind production.")
 ]
 ConfirmOption = Annotated[
-    str | None, typer.Option("--confirm", help="The account name, typed in advance (for scripts); must match --account.")
+    str | None,
+    typer.Option("--confirm", help="The account name, typed in advance (for scripts); must match --account."),
 ]
 
 
@@ -36,7 +49,10 @@ def _warn_dependents(con, name: str, found: dict[str, list[str]]) -> None:
     if not found:
         con.print(f"no other account has a flow with {name!r}", highlight=False)
         return
-    con.print(f"[bold yellow]{len(found)} account(s) have flows with {name!r} that break when it is destroyed:[/]", highlight=False)
+    con.print(
+        f"[bold yellow]{len(found)} account(s) have flows with {name!r} that break when it is destroyed:[/]",
+        highlight=False,
+    )
     for other, labels in found.items():
         con.print(f"  {other}: {'; '.join(labels)}", highlight=False, markup=False)
 
@@ -71,11 +87,19 @@ def destroy(
     found = dependents(resolved, name)
     _warn_dependents(con, name, found)
     if confirm is not None and confirm != name:
-        con.print(f"destroy refused: --confirm {confirm!r} is not the account name {name!r}; nothing was planned", highlight=False, markup=False)
+        con.print(
+            f"destroy refused: --confirm {confirm!r} is not the account name {name!r}; nothing was planned",
+            highlight=False,
+            markup=False,
+        )
         raise typer.Exit(1)
     if confirm is None and not runs.stdin_is_terminal():
-        con.print(f"destroy refused: standard input is not a terminal, so the account name cannot be typed; "
-                  f"pass --confirm {name} to destroy it", highlight=False, markup=False)
+        con.print(
+            f"destroy refused: standard input is not a terminal, so the account name cannot be typed; "
+            f"pass --confirm {name} to destroy it",
+            highlight=False,
+            markup=False,
+        )
         raise typer.Exit(1)
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=as_json, log_name="destroy")
     run_synth(config, [name], out, state_dir)
@@ -88,9 +112,15 @@ def destroy(
         saved.discard()
         _done(name, "unchanged", summary, found, as_json)
         return
-    typed = confirm if confirm is not None else typer.prompt(
-        f"This destroys {summary.destroy} resource(s) in account {name!r}. Type the account name to confirm",
-        default="", show_default=False, err=True,
+    typed = (
+        confirm
+        if confirm is not None
+        else typer.prompt(
+            f"This destroys {summary.destroy} resource(s) in account {name!r}. Type the account name to confirm",
+            default="",
+            show_default=False,
+            err=True,
+        )
     )
     if typed != name:
         saved.discard()
@@ -107,4 +137,8 @@ def _done(name: str, result: str, summary, found: dict[str, list[str]], as_json:
     if as_json:
         print_json({"account": name, "result": result, "plan": summary.as_dict(), "dependents": found})
     else:
-        typer.echo(f"{name}: {result} ({summary.destroy} resource(s) destroyed)" if result == "destroyed" else f"{name}: nothing to destroy")
+        typer.echo(
+            f"{name}: {result} ({summary.destroy} resource(s) destroyed)"
+            if result == "destroyed"
+            else f"{name}: nothing to destroy"
+        )

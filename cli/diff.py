@@ -1,4 +1,5 @@
 """mlops-tf diff: what a fresh synth would change in the last synthesized output, resource by resource."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,17 @@ from rich.console import Console
 from rich.markup import escape
 
 from .common import (
-    DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, JsonOption, OutOption, handle_errors,
-    load_resolved, print_json, select_accounts,
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    DEFAULT_STATE_DIR,
+    AccountsOption,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+    select_accounts,
 )
 from .synth import StateDirOption, run_synth
 
@@ -74,9 +84,18 @@ def diff_items(old: Items, new: Items) -> dict[str, Any]:
     for address in sorted(set(old) & set(new)):
         if old[address] != new[address]:
             before, after = flatten(old[address]), flatten(new[address])
-            attributes = sorted(path for path in set(before) | set(after) if before.get(path, ...) != after.get(path, ...))
-            values = [{"attribute": path, "old": before.get(path), "new": after.get(path),
-                       "state": "added" if path not in before else "removed" if path not in after else "changed"} for path in attributes]
+            attributes = sorted(
+                path for path in set(before) | set(after) if before.get(path, ...) != after.get(path, ...)
+            )
+            values = [
+                {
+                    "attribute": path,
+                    "old": before.get(path),
+                    "new": after.get(path),
+                    "state": "added" if path not in before else "removed" if path not in after else "changed",
+                }
+                for path in attributes
+            ]
             changed.append({"address": address, "attributes": attributes, "values": values})
     return {"added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new)), "changed": changed}
 
@@ -91,7 +110,9 @@ def diff_outputs(old_out: Path, new_out: Path, names: list[str]) -> list[dict[st
     for name in names:
         old, new = _read(old_out / "stacks" / name / "cdk.tf.json"), _read(new_out / "stacks" / name / "cdk.tf.json")
         result = diff_items(stack_items(old or {}), stack_items(new or {}))
-        status = "added" if old is None else "removed" if new is None else "changed" if any(result.values()) else "unchanged"
+        status = (
+            "added" if old is None else "removed" if new is None else "changed" if any(result.values()) else "unchanged"
+        )
         rows.append({"account": name, "status": status, **result})
     return rows
 
@@ -122,7 +143,9 @@ def diff(
         run_synth(config, selected, fresh, fresh_state)
         names = list(selected or resolved.order)
         if selected is None:  # stacks of accounts removed from the configuration show up as removed
-            names += sorted(p.name for p in (out / "stacks").glob("*") if p.is_dir() and p.name not in resolved.accounts)
+            names += sorted(
+                p.name for p in (out / "stacks").glob("*") if p.is_dir() and p.name not in resolved.accounts
+            )
         rows = diff_outputs(out, fresh, names)
     if as_json:
         print_json(rows)
@@ -134,7 +157,7 @@ def _shown(value: Any, limit: int = 80) -> str:
     """A value as JSON, shortened in the middle when long (--json has it whole), escaped for rich."""
     text = json.dumps(value, sort_keys=True)
     if len(text) > limit:
-        text = f"{text[: limit // 2 - 2]} ... {text[-(limit // 2 - 3):]}"
+        text = f"{text[: limit // 2 - 2]} ... {text[-(limit // 2 - 3) :]}"
     return escape(text)
 
 
@@ -144,8 +167,10 @@ def _print(rows: list[dict[str, Any]], out: Path) -> None:
         if row["status"] == "unchanged":
             con.print(f"[bold]{row['account']}[/]: unchanged")
             continue
-        con.print(f"[bold]{row['account']}[/]: {row['status']} "
-                  f"({len(row['added'])} added, {len(row['removed'])} removed, {len(row['changed'])} changed)")
+        con.print(
+            f"[bold]{row['account']}[/]: {row['status']} "
+            f"({len(row['added'])} added, {len(row['removed'])} removed, {len(row['changed'])} changed)"
+        )
         for address in row["added"]:
             con.print(f"  [green]+ {address}[/]")
         for address in row["removed"]:
@@ -154,7 +179,9 @@ def _print(rows: list[dict[str, Any]], out: Path) -> None:
             con.print(f"  [yellow]~ {escape(change['address'])}[/]")
             for value in change["values"]:
                 old, new = _shown(value["old"]), _shown(value["new"])
-                text = {"added": f"[green]+ {new}[/]", "removed": f"[red]- {old}[/]"}.get(value["state"], f"[red]{old}[/] -> [green]{new}[/]")
+                text = {"added": f"[green]+ {new}[/]", "removed": f"[red]- {old}[/]"}.get(
+                    value["state"], f"[red]{old}[/] -> [green]{new}[/]"
+                )
                 con.print(f"      {escape(value['attribute'])}: {text}")
     changed = sum(1 for r in rows if r["status"] != "unchanged")
     typer.echo(f"{changed} of {len(rows)} stack(s) differ from {out / 'stacks'}")

@@ -1,4 +1,5 @@
 """mlops-tf docs (hidden): regenerate docs/reference/ from the schema and the commands' --help."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """mlops-tf graph: accounts as nodes, cross-account flows as labelled edges, the apply order visible."""
+
 from __future__ import annotations
 
 import shutil
@@ -30,7 +31,14 @@ def graph_data(resolved: Resolved) -> dict[str, Any]:
         for i, n in enumerate(resolved.order, start=1)
     ]
     edges = [
-        {"source": f.source, "target": f.target, "kind": f.kind, "label": f.label, "orders_apply": f.first is not None, "first": f.first}
+        {
+            "source": f.source,
+            "target": f.target,
+            "kind": f.kind,
+            "label": f.label,
+            "orders_apply": f.first is not None,
+            "first": f.first,
+        }
         for f in resolved.flows
     ]
     return {"nodes": nodes, "edges": edges}
@@ -57,11 +65,19 @@ def to_mermaid(data: dict[str, Any]) -> str:
 def to_dot(data: dict[str, Any]) -> str:
     """Bold edges order apply; dashed edges only relate the accounts. Nodes carry their apply position."""
     drawn = view(data)
-    lines = ["digraph landing_zone {", "  rankdir=LR;", "  nodesep=0.3;", "  ranksep=0.6;",
-             '  node [shape=box, style=rounded, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];']
+    lines = [
+        "digraph landing_zone {",
+        "  rankdir=LR;",
+        "  nodesep=0.3;",
+        "  ranksep=0.6;",
+        '  node [shape=box, style=rounded, fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
     for node in drawn["nodes"]:
         subtitle = "\\n".join(textwrap.wrap(node["subtitle"], 28))
-        extra = {"group": ", style=\"rounded,filled\", fillcolor=\"#eef5ee\"", "approval": ", shape=hexagon"}.get(node.get("kind", ""), "")
+        extra = {"group": ', style="rounded,filled", fillcolor="#eef5ee"', "approval": ", shape=hexagon"}.get(
+            node.get("kind", ""), ""
+        )
         lines.append(f'  {_id(node["id"])} [label="{node["title"]}\\n({subtitle})"{extra}];')
     for edge in drawn["edges"]:
         style = "bold" if edge["orders_apply"] else "dashed"
@@ -87,8 +103,12 @@ RENDERERS = {GraphFormat.mermaid: to_mermaid, GraphFormat.dot: to_dot, GraphForm
 
 @handle_errors
 def graph(
-    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="mermaid (Markdown), dot (Graphviz) or svg.")] = GraphFormat.mermaid,
-    output: Annotated[Path | None, typer.Option("--output", help="Write to this file instead of standard output.")] = None,
+    format: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="mermaid (Markdown), dot (Graphviz) or svg.")
+    ] = GraphFormat.mermaid,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write to this file instead of standard output.")
+    ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
 ) -> None:

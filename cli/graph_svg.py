@@ -5,6 +5,7 @@ deployment pipeline just before the first production account, group nodes last),
 each column, and one row per edge with its label on its own line above the arrow. Every label has a
 row of its own, so no two labels and no label and box can overlap. Deterministic, no dependencies.
 """
+
 from __future__ import annotations
 
 import textwrap

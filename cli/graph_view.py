@@ -5,6 +5,7 @@ this view: a flow that one account has with many others ("security audit role" i
 account, "AWS Config delivery" from every member) becomes one edge to a group node; the pipeline's
 deployments become shared-services -> staging -> manual approval -> production.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,10 @@ GROUP_MIN = 3  # a flow with this many accounts on one side is drawn once, to a 
 def view(data: dict[str, Any]) -> dict[str, Any]:
     """Nodes (accounts, then group and approval nodes) and merged edges for drawing."""
     kinds = {n["account"]: n["kind"] for n in data["nodes"]}
-    nodes = [{**n, "id": n["account"], "title": f'{n["apply_order"]}. {n["account"]}', "subtitle": n["kind"]} for n in data["nodes"]]
+    nodes = [
+        {**n, "id": n["account"], "title": f"{n['apply_order']}. {n['account']}", "subtitle": n["kind"]}
+        for n in data["nodes"]
+    ]
     edges = _promotion(data["edges"], kinds, nodes)
     edges = _grouped(edges, nodes)
     return {"nodes": nodes, "edges": _merged(edges)}
@@ -31,7 +35,9 @@ def _promotion(edges: list[dict[str, Any]], kinds: dict[str, str], nodes: list[d
         production = [t for t in targets if kinds.get(t) != "staging"]
         approval = f"{pipeline}/approval"
         if production:
-            nodes.append({"id": approval, "title": "manual approval", "subtitle": f"pipeline in {pipeline}", "kind": "approval"})
+            nodes.append(
+                {"id": approval, "title": "manual approval", "subtitle": f"pipeline in {pipeline}", "kind": "approval"}
+            )
         for target in staging:
             out.append(_edge(pipeline, target, "deployment", "1. deploy to staging"))
             if production:
@@ -51,7 +57,9 @@ def _grouped(edges: list[dict[str, Any]], nodes: list[dict[str, Any]]) -> list[d
         key = tuple(sorted(members))
         if key not in groups:
             groups[key] = f"group/{len(groups) + 1}"
-            nodes.append({"id": groups[key], "title": f"{len(key)} accounts", "subtitle": ", ".join(key), "kind": "group"})
+            nodes.append(
+                {"id": groups[key], "title": f"{len(key)} accounts", "subtitle": ", ".join(key), "kind": "group"}
+            )
         return groups[key]
 
     out: list[dict[str, Any]] = []
@@ -83,8 +91,15 @@ def _merged(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for e in group:
             labels.setdefault(e["kind"], []).append(e["label"])
         text = "; ".join(f"{kind}: {', '.join(sorted(set(items)))}" for kind, items in labels.items())
-        out.append({"source": source, "target": target, "label": text, "orders_apply": any(e["orders_apply"] for e in group),
-                    "flows": len(group)})
+        out.append(
+            {
+                "source": source,
+                "target": target,
+                "label": text,
+                "orders_apply": any(e["orders_apply"] for e in group),
+                "flows": len(group),
+            }
+        )
     return sorted(out, key=lambda e: (e["source"], e["target"]))
 
 

@@ -1,4 +1,5 @@
 """mlops-tf init and add-account: start a landing zone of one's own, and grow it one account at a time."""
+
 from __future__ import annotations
 
 import difflib
@@ -38,17 +39,47 @@ def _ask(value, label: str, default, interactive: bool):
 @handle_errors
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new landing zone.")] = DEFAULT_CONFIG,
-    prefix: Annotated[str | None, typer.Option(help="Name prefix of every resource: lowercase letters, digits, hyphens.")] = None,
-    management_account_id: Annotated[str | None, typer.Option(help="12-digit id of the organization's management account.")] = None,
-    regions: Annotated[str | None, typer.Option(help="Allowed regions, comma separated; the first is the home region.")] = None,
-    vending: Annotated[str | None, typer.Option(help="How member accounts are created: organizations or control_tower.")] = None,
-    account_factory_product_id: Annotated[str | None, typer.Option(help="Account Factory product (prod-...), with --vending control_tower.")] = None,
-    state_backend: Annotated[str | None, typer.Option(help="Where Terraform state lives: s3 (default; a deployment pipeline needs it) or local.")] = None,
-    state_bucket: Annotated[str | None, typer.Option(help="State bucket name (default: <prefix>-tfstate-<management id>).")] = None,
-    kinds: Annotated[str | None, typer.Option(help=f"Member account kinds, comma separated (default: all: {','.join(MEMBER_KINDS)}; 'none' for none).")] = None,
-    teams: Annotated[int | None, typer.Option(help="How many data-science accounts (ds-1, ds-2, ...).", min=0, max=50)] = None,
-    email_domain: Annotated[str | None, typer.Option(help="Domain of the new accounts' emails (aws+<prefix>-<account>@<domain>).")] = None,
-    interactive: Annotated[bool | None, typer.Option("--interactive/--no-interactive", help="Prompt for what the flags leave out (default: when the input is a terminal).")] = None,
+    prefix: Annotated[
+        str | None, typer.Option(help="Name prefix of every resource: lowercase letters, digits, hyphens.")
+    ] = None,
+    management_account_id: Annotated[
+        str | None, typer.Option(help="12-digit id of the organization's management account.")
+    ] = None,
+    regions: Annotated[
+        str | None, typer.Option(help="Allowed regions, comma separated; the first is the home region.")
+    ] = None,
+    vending: Annotated[
+        str | None, typer.Option(help="How member accounts are created: organizations or control_tower.")
+    ] = None,
+    account_factory_product_id: Annotated[
+        str | None, typer.Option(help="Account Factory product (prod-...), with --vending control_tower.")
+    ] = None,
+    state_backend: Annotated[
+        str | None,
+        typer.Option(help="Where Terraform state lives: s3 (default; a deployment pipeline needs it) or local."),
+    ] = None,
+    state_bucket: Annotated[
+        str | None, typer.Option(help="State bucket name (default: <prefix>-tfstate-<management id>).")
+    ] = None,
+    kinds: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Member account kinds, comma separated (default: all: {','.join(MEMBER_KINDS)}; 'none' for none)."
+        ),
+    ] = None,
+    teams: Annotated[
+        int | None, typer.Option(help="How many data-science accounts (ds-1, ds-2, ...).", min=0, max=50)
+    ] = None,
+    email_domain: Annotated[
+        str | None, typer.Option(help="Domain of the new accounts' emails (aws+<prefix>-<account>@<domain>).")
+    ] = None,
+    interactive: Annotated[
+        bool | None,
+        typer.Option(
+            "--interactive/--no-interactive",
+            help="Prompt for what the flags leave out (default: when the input is a terminal).",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing landing zone in DIRECTORY.")] = False,
 ) -> None:
     """Write a new landing zone: landing-zone.yaml, one file per account and the JSON Schemas editors use.
@@ -61,12 +92,16 @@ def init(
     """
     ask = sys.stdin.isatty() if interactive is None else interactive
     if (directory / LANDING_ZONE_FILE).exists() and not force:
-        raise UsageError(f"{directory / LANDING_ZONE_FILE} exists already; choose another folder or pass --force to overwrite it")
+        raise UsageError(
+            f"{directory / LANDING_ZONE_FILE} exists already; choose another folder or pass --force to overwrite it"
+        )
     prefix = _ask(prefix, "Prefix (names every resource)", None if not ask else "mlops", ask)
     if prefix is None:
         raise UsageError("--prefix is required (or run at a terminal to be asked)")
     if not _SLUG.match(prefix) or len(prefix) > 32:
-        raise UsageError(f"--prefix must be lowercase letters, digits and hyphens, at most 32 characters (got {prefix!r})")
+        raise UsageError(
+            f"--prefix must be lowercase letters, digits and hyphens, at most 32 characters (got {prefix!r})"
+        )
     management_account_id = _ask(management_account_id, "Management account id (12 digits)", None, ask)
     if management_account_id is None:
         raise UsageError("--management-account-id is required (or run at a terminal to be asked)")
@@ -81,12 +116,18 @@ def init(
     if vending not in ("organizations", "control_tower"):
         raise UsageError(f"--vending must be organizations or control_tower (got {vending!r})")
     if vending == "control_tower":
-        account_factory_product_id = _ask(account_factory_product_id, "Account Factory product id (prod-...)", None, ask)
+        account_factory_product_id = _ask(
+            account_factory_product_id, "Account Factory product id (prod-...)", None, ask
+        )
         if not account_factory_product_id:
-            raise UsageError("--vending control_tower creates accounts through Account Factory: give --account-factory-product-id prod-...")
+            raise UsageError(
+                "--vending control_tower creates accounts through Account Factory: give --account-factory-product-id prod-..."
+            )
     state_backend = _ask(state_backend, "State backend (s3 or local)", "s3", ask)
     if state_backend not in ("s3", "local"):
-        raise UsageError(f"--state-backend must be s3 or local (got {state_backend!r}); for Terraform Cloud see `mlops-tf tfc`")
+        raise UsageError(
+            f"--state-backend must be s3 or local (got {state_backend!r}); for Terraform Cloud see `mlops-tf tfc`"
+        )
     chosen = _split(_ask(kinds, "Member account kinds", ",".join(MEMBER_KINDS), ask))
     chosen = [] if chosen == ["none"] else chosen
     unknown = [k for k in chosen if k not in MEMBER_KINDS]
@@ -96,9 +137,17 @@ def init(
     if "data-science" in chosen and teams == 0:
         chosen.remove("data-science")
     options = ScaffoldOptions(
-        prefix=prefix, management_account_id=management_account_id, home_region=region_list[0], regions=tuple(region_list),
-        vending=vending, state_backend=state_backend, state_bucket=state_bucket, kinds=tuple(chosen), teams=int(teams),
-        email_domain=email_domain or "example.com", account_factory_product_id=account_factory_product_id,
+        prefix=prefix,
+        management_account_id=management_account_id,
+        home_region=region_list[0],
+        regions=tuple(region_list),
+        vending=vending,
+        state_backend=state_backend,
+        state_bucket=state_bucket,
+        kinds=tuple(chosen),
+        teams=int(teams),
+        email_domain=email_domain or "example.com",
+        account_factory_product_id=account_factory_product_id,
     )
     files = render(options)
     for relative, text in files.items():
@@ -108,17 +157,26 @@ def init(
     load(directory)  # what init writes must validate; a failure here is a bug worth its message
     names = ", ".join(name for name, _ in account_names(options))
     typer.echo(f"wrote a landing zone {prefix!r} in {directory}: {names}")
-    typer.echo(f"next: mlops-tf validate --config {directory}; mlops-tf accounts --config {directory}; "
-               f"mlops-tf synth --config {directory} --account management")
+    typer.echo(
+        f"next: mlops-tf validate --config {directory}; mlops-tf accounts --config {directory}; "
+        f"mlops-tf synth --config {directory} --account management"
+    )
 
 
 @handle_errors
 def add_account(
     kind: Annotated[str, typer.Argument(help=f"Account kind: {', '.join(k.value for k in Kind)}.")],
     name: Annotated[str, typer.Argument(help="Account name (also the file name): lowercase kebab-case.")],
-    email: Annotated[str | None, typer.Option(help="Email of the account to create (default: like its sibling's, with the new name).")] = None,
-    account_id: Annotated[str | None, typer.Option(help="Id of an existing account to take in instead of creating one.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the new file and every edit; change nothing.")] = False,
+    email: Annotated[
+        str | None,
+        typer.Option(help="Email of the account to create (default: like its sibling's, with the new name)."),
+    ] = None,
+    account_id: Annotated[
+        str | None, typer.Option(help="Id of an existing account to take in instead of creating one.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the new file and every edit; change nothing.")
+    ] = False,
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Add an account file, and name the account wherever an account of its kind is named.
@@ -133,7 +191,11 @@ def add_account(
     kinds = [k.value for k in Kind]
     if kind not in kinds:
         hint = difflib.get_close_matches(kind, kinds, n=1)
-        raise UsageError(f"unknown kind {kind!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + f" (kinds: {', '.join(kinds)})")
+        raise UsageError(
+            f"unknown kind {kind!r}"
+            + (f"; did you mean {hint[0]!r}?" if hint else "")
+            + f" (kinds: {', '.join(kinds)})"
+        )
     if not _NAME.match(name) or len(name) > 40:
         raise UsageError(f"account name must be lowercase kebab-case, at most 40 characters (got {name!r})")
     current = load(config)
@@ -179,12 +241,20 @@ def _new_account_text(current, kind: str, name: str, sibling, email: str | None,
     if sibling is not None and sibling.email:
         domain = sibling.email.split("@", 1)[1]
     options = ScaffoldOptions(
-        prefix=lz.prefix, management_account_id=lz.management_account_id, home_region=lz.home_region,
-        regions=tuple(lz.allowed_regions), kinds=tuple(MEMBER_KINDS), email_domain=domain,
+        prefix=lz.prefix,
+        management_account_id=lz.management_account_id,
+        home_region=lz.home_region,
+        regions=tuple(lz.allowed_regions),
+        kinds=tuple(MEMBER_KINDS),
+        email_domain=domain,
     )
     text = render_account(options, name, kind)
     if kind == "data-science":
-        used = {a.data_science.network.cidr for a in current.of_kind("data-science") if hasattr(a.data_science.network, "cidr")}
+        used = {
+            a.data_science.network.cidr
+            for a in current.of_kind("data-science")
+            if hasattr(a.data_science.network, "cidr")
+        }
         index = next(i for i in range(1, 200) if team_cidr(i) not in used)
         text = re.sub(r"(?m)^(    cidr: ).*$", lambda m: m.group(1) + team_cidr(index), text)
     if sibling is not None and sibling.ou:
@@ -199,9 +269,17 @@ def _new_account_text(current, kind: str, name: str, sibling, email: str | None,
 def _first_of_kind_hints(kind: str, name: str) -> list[str]:
     """What a first account of a kind usually needs elsewhere, said in words (no sibling to copy)."""
     hints = {
-        "data-science": [f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, datasets: [...], permissions: [SELECT, DESCRIBE]}}",
-                         "an Identity Center assignment (security.identity_center.assignments) with account_kinds: [data-science] or accounts: [" + name + "]"],
-        "ml-execution": [f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, datasets: [...], permissions: [SELECT, DESCRIBE]}}"],
-        "production": [f"shared_services.pipeline.production: [{name}] in the shared-services account, so the deployment pipeline promotes to it"],
+        "data-science": [
+            f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, datasets: [...], permissions: [SELECT, DESCRIBE]}}",
+            "an Identity Center assignment (security.identity_center.assignments) with account_kinds: [data-science] or accounts: ["
+            + name
+            + "]",
+        ],
+        "ml-execution": [
+            f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, datasets: [...], permissions: [SELECT, DESCRIBE]}}"
+        ],
+        "production": [
+            f"shared_services.pipeline.production: [{name}] in the shared-services account, so the deployment pipeline promotes to it"
+        ],
     }
     return hints.get(kind, [])

@@ -1,4 +1,5 @@
 """mlops-tf output: the outputs of one account's stack, from `terraform output -json`."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,17 @@ import typer
 from config import UsageError
 from config.errors import config_option
 
-from .common import DEFAULT_CONFIG, DEFAULT_OUT, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved, print_json, select_accounts
+from .common import (
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+    select_accounts,
+)
 from .terraform import Terraform, TerraformBinOption, find_terraform, stack_dir
 
 
@@ -29,7 +40,9 @@ def output(
     (name,) = select_accounts(resolved, [account]) or [account]
     stack = stack_dir(out, name)
     if not (stack / "cdk.tf.json").is_file():
-        raise UsageError(f"{stack} holds no synthesized stack: run `mlops-tf apply --account {name}{config_option(config)}` (or synth) first")
+        raise UsageError(
+            f"{stack} holds no synthesized stack: run `mlops-tf apply --account {name}{config_option(config)}` (or synth) first"
+        )
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)
     tf.ensure_init(name, stack)
     outputs = tf.capture_json(name, stack, "output", "-json")

@@ -3,6 +3,7 @@
 Plans change nothing, so several accounts plan at the same time (--parallelism), each with its own
 log file; a live view shows where each one is.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,16 @@ from config import Resolved, UsageError
 
 from . import runs
 from .common import (
-    DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, ConfigOption, JsonOption, OutOption, handle_errors, load_resolved,
-    print_json, select_accounts,
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    DEFAULT_STATE_DIR,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    handle_errors,
+    load_resolved,
+    print_json,
+    select_accounts,
 )
 from .plan_summary import PlanSummary, render, short, summarize
 from .synth import StateDirOption, run_synth
@@ -44,7 +53,9 @@ def console(*, stderr: bool = True):
     return Console(stderr=stderr, width=160)
 
 
-def session(binary: str, names: list[str], command: str, *, as_json: bool, title: str) -> tuple[Terraform, runs.ProgressView]:
+def session(
+    binary: str, names: list[str], command: str, *, as_json: bool, title: str
+) -> tuple[Terraform, runs.ProgressView]:
     """A runner and a progress view for one command over these accounts.
 
     One account: Terraform's output streams through as it always did (and goes to the log). Several:

@@ -1,4 +1,5 @@
 """Summaries of saved plans from `terraform show -json`: counts and the stateful resources at risk."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,15 +7,33 @@ from typing import Any
 
 # Resources whose destruction loses data or identity: a destroy or a replacement of one of these is
 # highlighted in every plan summary.
-STATEFUL_TYPES = frozenset({
-    "aws_s3_bucket", "aws_kms_key", "aws_dynamodb_table", "aws_db_instance", "aws_rds_cluster",
-    "aws_rds_cluster_instance", "aws_efs_file_system", "aws_redshift_cluster", "aws_redshiftserverless_namespace",
-    "aws_sagemaker_domain", "aws_sagemaker_user_profile", "aws_sagemaker_feature_group",
-    "aws_sagemaker_model_package_group", "aws_ecr_repository", "aws_glue_catalog_database", "aws_glue_catalog_table",
-    "aws_codecommit_repository", "aws_secretsmanager_secret", "aws_cloudwatch_log_group",
-    "aws_organizations_account", "aws_organizations_organization", "aws_organizations_organizational_unit",
-    "aws_iam_openid_connect_provider",
-})
+STATEFUL_TYPES = frozenset(
+    {
+        "aws_s3_bucket",
+        "aws_kms_key",
+        "aws_dynamodb_table",
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_rds_cluster_instance",
+        "aws_efs_file_system",
+        "aws_redshift_cluster",
+        "aws_redshiftserverless_namespace",
+        "aws_sagemaker_domain",
+        "aws_sagemaker_user_profile",
+        "aws_sagemaker_feature_group",
+        "aws_sagemaker_model_package_group",
+        "aws_ecr_repository",
+        "aws_glue_catalog_database",
+        "aws_glue_catalog_table",
+        "aws_codecommit_repository",
+        "aws_secretsmanager_secret",
+        "aws_cloudwatch_log_group",
+        "aws_organizations_account",
+        "aws_organizations_organization",
+        "aws_organizations_organizational_unit",
+        "aws_iam_openid_connect_provider",
+    }
+)
 NO_CHANGE = ({"no-op"}, {"read"})
 
 
@@ -50,9 +69,15 @@ class PlanSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "account": self.account, "add": self.add, "change": self.change, "destroy": self.destroy,
-            "replace": self.replace, "forget": self.forget, "outputs_changed": self.outputs_changed,
-            "has_changes": self.has_changes, "stateful_destroys": [r.as_dict() for r in self.risky],
+            "account": self.account,
+            "add": self.add,
+            "change": self.change,
+            "destroy": self.destroy,
+            "replace": self.replace,
+            "forget": self.forget,
+            "outputs_changed": self.outputs_changed,
+            "has_changes": self.has_changes,
+            "stateful_destroys": [r.as_dict() for r in self.risky],
         }
 
 
@@ -77,7 +102,11 @@ def summarize(account: str, plan: dict[str, Any]) -> PlanSummary:
         elif kind == "forget":
             summary.forget += 1
         if kind in ("delete", "replace") and rc.get("type") in STATEFUL_TYPES:
-            summary.risky.append(RiskyChange(rc["address"], rc["type"], "destroy" if kind == "delete" else "replace", rc.get("action_reason")))
+            summary.risky.append(
+                RiskyChange(
+                    rc["address"], rc["type"], "destroy" if kind == "delete" else "replace", rc.get("action_reason")
+                )
+            )
     for change in (plan.get("output_changes") or {}).values():
         if set(change.get("actions", [])) not in NO_CHANGE:
             summary.outputs_changed += 1
@@ -112,7 +141,9 @@ def render(summaries: list[PlanSummary], console: Any, *, title: str = "Plan") -
         table.add_column(column, justify="left" if column == "account" else "right")
     for s in summaries:
         risky = f"[bold red]{len(s.risky)}[/]" if s.risky else "0"
-        table.add_row(s.account, str(s.add), str(s.change), f"[red]{s.destroy}[/]" if s.destroy else "0", str(s.replace), risky)
+        table.add_row(
+            s.account, str(s.add), str(s.change), f"[red]{s.destroy}[/]" if s.destroy else "0", str(s.replace), risky
+        )
     console.print(table)
     for s in summaries:
         for r in s.risky:

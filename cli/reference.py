@@ -2,6 +2,7 @@
 
 `mlops-tf docs` writes them to docs/reference/; a test fails when the committed pages are stale.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,9 +22,12 @@ _TITLES = {"landing-zone": "landing-zone.yaml", "account": "accounts/<name>.yaml
 
 def configuration_markdown() -> str:
     """Every model of both files: one table per model with type, default, limits and description."""
-    out = [_GENERATED, "\n# Configuration reference\n\n",
-           "Every field of `landing-zone.yaml` and of the account files, from the JSON Schema that "
-           "`mlops-tf schema` prints (editors use the same schema). Unknown keys are errors.\n"]
+    out = [
+        _GENERATED,
+        "\n# Configuration reference\n\n",
+        "Every field of `landing-zone.yaml` and of the account files, from the JSON Schema that "
+        "`mlops-tf schema` prints (editors use the same schema). Unknown keys are errors.\n",
+    ]
     for key, schema in _schemas().items():
         defs = schema.get("$defs", {})
         out.append(f"\n## {_TITLES[key]}\n")
@@ -57,7 +61,9 @@ def _models_in_order(schema: dict[str, Any], defs: dict[str, Any]) -> list[tuple
                 order.append(ref)
                 queue.append(defs[ref])
     order += [name for name in sorted(defs) if name not in order]
-    return [(None, schema)] + [(name, defs[name]) for name in order if defs[name].get("type") != "string" or "properties" in defs[name]]
+    return [(None, schema)] + [
+        (name, defs[name]) for name in order if defs[name].get("type") != "string" or "properties" in defs[name]
+    ]
 
 
 def _refs(node: Any) -> list[str]:
@@ -85,7 +91,9 @@ def _table(key: str, model: dict[str, Any]) -> str:
     rows = ["\n| field | type | default | limits | description |\n|---|---|---|---|---|\n"]
     for field, prop in model["properties"].items():
         default = "required" if field in required else (_code(prop["default"]) if "default" in prop else "")
-        rows.append(f"| `{field}` | {_type(key, prop)} | {default} | {_limits(prop)} | {_cell(prop.get('description', ''))} |\n")
+        rows.append(
+            f"| `{field}` | {_type(key, prop)} | {default} | {_limits(prop)} | {_cell(prop.get('description', ''))} |\n"
+        )
     return "".join(rows)
 
 
@@ -117,8 +125,16 @@ def _type(key: str, prop: dict[str, Any]) -> str:
 
 
 def _limits(prop: dict[str, Any]) -> str:
-    names = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<",
-             "minLength": "length >=", "maxLength": "length <=", "minItems": "items >=", "maxItems": "items <="}
+    names = {
+        "minimum": ">=",
+        "maximum": "<=",
+        "exclusiveMinimum": ">",
+        "exclusiveMaximum": "<",
+        "minLength": "length >=",
+        "maxLength": "length <=",
+        "minItems": "items >=",
+        "maxItems": "items <=",
+    }
     parts = [f"{label} {prop[k]}" for k, label in names.items() if k in prop]
     inner = prop.get("items") if prop.get("type") == "array" else None
     if isinstance(inner, dict):
@@ -154,7 +170,9 @@ def cli_markdown(app: typer.Typer) -> str:
 
 
 def _help(command: Any, parent: Any, name: str) -> str:
-    ctx = command.context_class(command, parent=parent, info_name=name, terminal_width=_HELP_WIDTH, max_content_width=_HELP_WIDTH)
+    ctx = command.context_class(
+        command, parent=parent, info_name=name, terminal_width=_HELP_WIDTH, max_content_width=_HELP_WIDTH
+    )
     return command.get_help(ctx).rstrip() + "\n"
 
 

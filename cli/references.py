@@ -6,6 +6,7 @@ every list item that points at the sibling with `account:` (Lake Formation grant
 text insertions at known lines, so comments and layout survive; what cannot be edited safely this
 way is returned as an instruction for the user instead.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ class Edit:
 
     def describe(self) -> str:
         verb = "replace line" if self.replace else "insert before line"
-        return f"{self.path}:{self.line}: {self.field}: {verb} {self.line}:\n" + "\n".join(f"    {t}" for t in self.text.splitlines())
+        return f"{self.path}:{self.line}: {self.field}: {verb} {self.line}:\n" + "\n".join(
+            f"    {t}" for t in self.text.splitlines()
+        )
 
 
 def sibling_edits(files: list[Path], sibling: str, name: str) -> list[Edit]:
@@ -76,8 +79,10 @@ def _walk(path: Path, node: Any, loc: Loc, source: SourceMap, lines: list[str], 
         if by_name and sibling in node and name not in node and all(isinstance(v, str) for v in node):
             out.append(_name_in_list(path, node, loc, source, lines, sibling, name))
         for i, item in enumerate(node):
-            if isinstance(item, dict) and item.get("account") == sibling and not any(
-                isinstance(o, dict) and o.get("account") == name for o in node
+            if (
+                isinstance(item, dict)
+                and item.get("account") == sibling
+                and not any(isinstance(o, dict) and o.get("account") == name for o in node)
             ):
                 out.append(_copy_item(path, node, loc, i, source, lines, sibling, name))
             else:
@@ -85,12 +90,14 @@ def _walk(path: Path, node: Any, loc: Loc, source: SourceMap, lines: list[str], 
     return out
 
 
-def _name_in_list(path: Path, node: list, loc: Loc, source: SourceMap, lines: list[str], sibling: str, name: str) -> Edit:
+def _name_in_list(
+    path: Path, node: list, loc: Loc, source: SourceMap, lines: list[str], sibling: str, name: str
+) -> Edit:
     """A flow list on one line gets `, name` before its `]`; a block list gets a `- name` item."""
     line, column = source.positions[loc]
     text = lines[line - 1]
     field = format_loc(loc)
-    if text[column - 1:column] == "[" and text.count("[") == 1 and text.count("]") == 1:
+    if text[column - 1 : column] == "[" and text.count("[") == 1 and text.count("]") == 1:
         close = text.index("]")
         inner = text[column:close].rstrip()
         new = text[:column] + inner + (", " if inner else "") + name + text[close:]
@@ -102,13 +109,21 @@ def _name_in_list(path: Path, node: list, loc: Loc, source: SourceMap, lines: li
     return Edit(path, line, field, f"add {name!r} to this list (next to {sibling!r})", safe=False)
 
 
-def _copy_item(path: Path, node: list, loc: Loc, index: int, source: SourceMap, lines: list[str], sibling: str, name: str) -> Edit:
+def _copy_item(
+    path: Path, node: list, loc: Loc, index: int, source: SourceMap, lines: list[str], sibling: str, name: str
+) -> Edit:
     """Copy the list item that names the sibling (its whole text block) with the new account's name."""
     start, column = source.positions[loc + (index,)]
     field = format_loc(loc)
     if loc and loc[-1] == "pushers":
         # Who may push model code is a decision per persona (and the sibling's personas may not exist in the new account).
-        return Edit(path, start, field, f"decide which personas of {name!r} may push to this project (like the item naming {sibling!r})", safe=False)
+        return Edit(
+            path,
+            start,
+            field,
+            f"decide which personas of {name!r} may push to this project (like the item naming {sibling!r})",
+            safe=False,
+        )
     prefix = lines[start - 1][: column - 1]
     if not prefix.strip() == "-":
         return Edit(path, start, field, f"copy the item naming {sibling!r} here with account: {name}", safe=False)
@@ -124,7 +139,7 @@ def _copy_item(path: Path, node: list, loc: Loc, index: int, source: SourceMap, 
     # Trailing blank lines and comments introduce what follows the item: they stay where they are.
     while end > start and (not lines[end - 1].strip() or lines[end - 1].strip().startswith("#")):
         end -= 1
-    block = lines[start - 1:end]
+    block = lines[start - 1 : end]
     pattern = re.compile(r"(\baccount:\s*)(['\"]?)" + re.escape(sibling) + r"\2(?=\s*[,}\s]|$)")
     copied = [pattern.sub(lambda m: m.group(1) + m.group(2) + name + m.group(2), text) for text in block]
     if copied == block:

@@ -4,6 +4,7 @@
 longest chain of dependents first. The first failure stops new work; jobs already running finish;
 accounts never started are reported as such. Hooks run on the calling thread between jobs.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,9 @@ DEFAULT_PARALLELISM = 4
 ParallelismOption = Annotated[
     int | None,
     typer.Option(
-        "--parallelism", "-p", min=1,
+        "--parallelism",
+        "-p",
+        min=1,
         help=f"Accounts run at the same time (default: ${ENV_PARALLELISM}, else {DEFAULT_PARALLELISM}).",
     ),
 ]
@@ -161,7 +164,7 @@ class ProgressView:
         self.lock = threading.RLock()
         self.live: Any = None
 
-    def __enter__(self) -> "ProgressView":
+    def __enter__(self) -> ProgressView:
         if self.want_live and self.console.is_terminal:
             from rich.live import Live
 
@@ -223,7 +226,9 @@ class ProgressView:
 def raise_failures(outcomes: dict[str, Outcome], console: Any) -> None:
     """Raise the first failure (its exit code wins); the others are printed first so none is lost."""
     # mlops-tf's own errors (Terraform failed: exit 3) before a declined approval
-    failed = sorted((o for o in outcomes.values() if o.state == "failed"), key=lambda o: not isinstance(o.error, MlopsError))
+    failed = sorted(
+        (o for o in outcomes.values() if o.state == "failed"), key=lambda o: not isinstance(o.error, MlopsError)
+    )
     if not failed:
         return
     for other in failed[1:]:

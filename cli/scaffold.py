@@ -1,4 +1,5 @@
 """Render a new landing zone from the templates in cli/templates (used by `mlops-tf init`)."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -13,11 +14,22 @@ from config.json_schema import SCHEMA_FILES, json_schemas, schema_text
 MEMBER_KINDS = ("data", "shared-services", "data-science", "ml-execution", "staging", "production")
 ALWAYS = ("management", "security")
 # The file (account name) each single-account kind gets; data-science accounts are ds-<n>.
-ACCOUNT_NAME = {"data": "data", "shared-services": "shared-services", "ml-execution": "ml-exec", "staging": "staging", "production": "production"}
+ACCOUNT_NAME = {
+    "data": "data",
+    "shared-services": "shared-services",
+    "ml-execution": "ml-exec",
+    "staging": "staging",
+    "production": "production",
+}
 TEMPLATE_OF_KIND = {
-    "management": "management.yaml.j2", "security": "security.yaml.j2", "data": "data.yaml.j2",
-    "shared-services": "shared-services.yaml.j2", "data-science": "data-science.yaml.j2",
-    "ml-execution": "ml-execution.yaml.j2", "staging": "inference.yaml.j2", "production": "inference.yaml.j2",
+    "management": "management.yaml.j2",
+    "security": "security.yaml.j2",
+    "data": "data.yaml.j2",
+    "shared-services": "shared-services.yaml.j2",
+    "data-science": "data-science.yaml.j2",
+    "ml-execution": "ml-execution.yaml.j2",
+    "staging": "inference.yaml.j2",
+    "production": "inference.yaml.j2",
 }
 # Kinds that read the lake, so the data account grants them the example dataset.
 LAKE_CONSUMER_KINDS = ("data-science", "ml-execution")
@@ -66,7 +78,9 @@ def account_names(options: ScaffoldOptions) -> list[tuple[str, str]]:
 
 def environment() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(str(resources.files("cli") / "templates"))
-    return jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    return jinja2.Environment(
+        loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
 
 
 def render_account(options: ScaffoldOptions, name: str, kind: str) -> str:
@@ -74,8 +88,16 @@ def render_account(options: ScaffoldOptions, name: str, kind: str) -> str:
     accounts = account_names(options)
     context = _context(options, accounts)
     index = int(name.rsplit("-", 1)[1]) if kind == "data-science" and name.rsplit("-", 1)[-1].isdigit() else 1
-    return environment().get_template(TEMPLATE_OF_KIND[kind]).render(
-        **context, name=name, kind=kind, cidr=team_cidr(index), schema_line=_schema_line("accounts/"),
+    return (
+        environment()
+        .get_template(TEMPLATE_OF_KIND[kind])
+        .render(
+            **context,
+            name=name,
+            kind=kind,
+            cidr=team_cidr(index),
+            schema_line=_schema_line("accounts/"),
+        )
     )
 
 
@@ -84,7 +106,9 @@ def render(options: ScaffoldOptions) -> dict[str, str]:
     accounts = account_names(options)
     context = _context(options, accounts)
     env = environment()
-    files = {"landing-zone.yaml": env.get_template("landing-zone.yaml.j2").render(**context, schema_line=_schema_line(""))}
+    files = {
+        "landing-zone.yaml": env.get_template("landing-zone.yaml.j2").render(**context, schema_line=_schema_line(""))
+    }
     for name, kind in accounts:
         files[f"accounts/{name}.yaml"] = render_account(options, name, kind)
     files["checkov-skips.yaml"] = env.get_template("checkov-skips.yaml.j2").render(**context)

@@ -1,4 +1,5 @@
 """mlops-tf scan: checkov over the synthesized stacks, failed checks grouped by account."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,17 @@ from config import MlopsError, UsageError
 
 from .checkov import ScanReport, find_checkov, load_skips, scan_stacks
 from .common import (
-    DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, JsonOption, OutOption, err, handle_errors,
-    load_resolved, print_json,
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    DEFAULT_STATE_DIR,
+    AccountsOption,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    err,
+    handle_errors,
+    load_resolved,
+    print_json,
 )
 from .synth import StateDirOption, run_synth
 
@@ -20,10 +30,14 @@ LEGACY_SKIPS = Path(".checkov-skips.yaml")  # the repository root's file, read w
 
 SkipsOption = Annotated[
     Path | None,
-    typer.Option("--skips", help=f"Accepted findings (check, resource address or pattern, reason). Default: <config>/{SKIPS_FILE}, else {LEGACY_SKIPS} when it exists."),
+    typer.Option(
+        "--skips",
+        help=f"Accepted findings (check, resource address or pattern, reason). Default: <config>/{SKIPS_FILE}, else {LEGACY_SKIPS} when it exists.",
+    ),
 ]
 CheckovOption = Annotated[
-    Path | None, typer.Option("--checkov", help="checkov executable (default: $MLOPS_TF_CHECKOV, .venv-scan/bin/checkov, PATH).")
+    Path | None,
+    typer.Option("--checkov", help="checkov executable (default: $MLOPS_TF_CHECKOV, .venv-scan/bin/checkov, PATH)."),
 ]
 
 
@@ -77,7 +91,13 @@ def default_skips(config: Path) -> Path:
 
 def report_data(report: ScanReport, skips_file: Path) -> dict:
     """The scan as data, for --json."""
-    finding = lambda f: {"account": f.account, "check": f.check, "resource": f.resource, "title": f.title, "guideline": f.guideline}  # noqa: E731
+    finding = lambda f: {
+        "account": f.account,
+        "check": f.check,
+        "resource": f.resource,
+        "title": f.title,
+        "guideline": f.guideline,
+    }  # noqa: E731
     return {
         "accounts": report.accounts,
         "passed": report.passed,

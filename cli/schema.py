@@ -1,4 +1,5 @@
 """mlops-tf schema: the JSON Schemas of the configuration files, for editors and for review."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,13 @@ from .common import handle_errors, print_json
 
 @handle_errors
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder to write landing-zone.schema.json and account.schema.json into.")] = None,
-    file: Annotated[Literal["landing-zone", "account"] | None, typer.Option("--file", help="Print only this file's schema.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Folder to write landing-zone.schema.json and account.schema.json into."),
+    ] = None,
+    file: Annotated[
+        Literal["landing-zone", "account"] | None, typer.Option("--file", help="Print only this file's schema.")
+    ] = None,
 ) -> None:
     """Print (or write) the JSON Schema of landing-zone.yaml and of the account files.
 

@@ -1,4 +1,5 @@
 """mlops-tf synth: write Terraform JSON for all or some accounts."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,17 +11,28 @@ from config import UsageError
 
 from . import synth_cache
 from .common import (
-    DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, OutOption, handle_errors,
-    load_resolved, select_accounts,
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    DEFAULT_STATE_DIR,
+    AccountsOption,
+    ConfigOption,
+    OutOption,
+    handle_errors,
+    load_resolved,
+    select_accounts,
 )
 
 StateDirOption = Annotated[
-    Path, typer.Option("--state-dir", help="Where local-backend state files live (outside --out, which synth replaces).")
+    Path,
+    typer.Option("--state-dir", help="Where local-backend state files live (outside --out, which synth replaces)."),
 ]
 
 
 NoCacheOption = Annotated[
-    bool, typer.Option("--no-cache", help="Synthesize even when the configuration and code are unchanged since the last synth.")
+    bool,
+    typer.Option(
+        "--no-cache", help="Synthesize even when the configuration and code are unchanged since the last synth."
+    ),
 ]
 
 
@@ -96,8 +108,12 @@ def synth(
     """
     written = run_synth(config, account, out, state_dir, use_cache=not no_cache)
     if written.cached or not written.rebuilt:
-        typer.echo(f"up to date: {len(written)} stack(s) in {out / 'stacks'} (inputs unchanged; --no-cache to force): {', '.join(written)}")
+        typer.echo(
+            f"up to date: {len(written)} stack(s) in {out / 'stacks'} (inputs unchanged; --no-cache to force): {', '.join(written)}"
+        )
     else:
         kept = [n for n in written if n not in written.rebuilt]
         note = f"; {len(kept)} unchanged, kept as they were: {', '.join(kept)}" if kept else ""
-        typer.echo(f"synthesized {len(written.rebuilt)} stack(s) into {out / 'stacks'}: {', '.join(written.rebuilt)}{note}")
+        typer.echo(
+            f"synthesized {len(written.rebuilt)} stack(s) into {out / 'stacks'}: {', '.join(written.rebuilt)}{note}"
+        )

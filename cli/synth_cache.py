@@ -14,6 +14,7 @@ the lock file), the names and kinds of all accounts, the paths, and what the sta
 was last built (accounts/reads.py: `ds-dev:account_id`, `data:config.data`, ...). Stacks whose key
 and files are unchanged are kept byte for byte; only the others are synthesized again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,7 +73,7 @@ def _files(root: Path, suffixes: frozenset[str] | None) -> list[Path]:
     return sorted(found)
 
 
-def _feed_tree(digest: "hashlib._Hash", label: str, root: Path, suffixes: frozenset[str] | None) -> None:
+def _feed_tree(digest: hashlib._Hash, label: str, root: Path, suffixes: frozenset[str] | None) -> None:
     for path in _files(root, suffixes):
         digest.update(f"{label}:{path.relative_to(root).as_posix()}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -85,7 +86,7 @@ def _version(distribution: str) -> str:
         return "missing"
 
 
-def _feed_code(digest: "hashlib._Hash", roots: Sequence[Path] | None) -> None:
+def _feed_code(digest: hashlib._Hash, roots: Sequence[Path] | None) -> None:
     digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\0".encode())
     for distribution in DISTRIBUTIONS:
         digest.update(f"{distribution}=={_version(distribution)}\0".encode())
@@ -139,7 +140,9 @@ def lookup(out: Path, key: str) -> SynthResult | None:
     if not isinstance(recorded, dict):
         return None
     stacks_now = {p.relative_to(out).as_posix() for p in out.glob("stacks/*/cdk.tf.json")}
-    if stacks_now != {f for f in recorded if f.startswith("stacks/") and f.endswith("/cdk.tf.json") and f.count("/") == 2}:
+    if stacks_now != {
+        f for f in recorded if f.startswith("stacks/") and f.endswith("/cdk.tf.json") and f.count("/") == 2
+    }:
         return None
     try:
         if any(_hash(out / rel) != digest for rel, digest in recorded.items()):
@@ -152,7 +155,13 @@ def lookup(out: Path, key: str) -> SynthResult | None:
 def store(out: Path, key: str, written: Sequence[str], stacks: dict[str, dict] | None = None) -> None:
     """Record the key and the output's fingerprint (and each stack's key and reads); a cache that
     cannot be written is only slower."""
-    record = {"format": FORMAT, "key": key, "written": list(written), "files": output_files(out), "stacks": stacks or {}}
+    record = {
+        "format": FORMAT,
+        "key": key,
+        "written": list(written),
+        "files": output_files(out),
+        "stacks": stacks or {},
+    }
     path = out / CACHE_FILE
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -165,7 +174,7 @@ def store(out: Path, key: str, written: Sequence[str], stacks: dict[str, dict] |
 class StackKeys:
     """Per-stack keys of one configuration (see the module docstring); computed without cdktf."""
 
-    def __init__(self, resolved: "Resolved", out: Path, state_dir: Path, *, roots: Sequence[Path] | None = None) -> None:
+    def __init__(self, resolved: Resolved, out: Path, state_dir: Path, *, roots: Sequence[Path] | None = None) -> None:
         self.resolved = resolved
         digest = hashlib.sha256(f"{FORMAT}/stack".encode())
         _feed_code(digest, roots)
@@ -177,7 +186,9 @@ class StackKeys:
             digest.update(f"config:{rel.as_posix()}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         kinds = ",".join(f"{n}={a.kind}" for n, a in sorted(resolved.accounts.items()))
-        digest.update(f"accounts={kinds}\0config={config_dir.resolve()}\0out={Path(out).resolve()}\0state={Path(state_dir).resolve()}\0".encode())
+        digest.update(
+            f"accounts={kinds}\0config={config_dir.resolve()}\0out={Path(out).resolve()}\0state={Path(state_dir).resolve()}\0".encode()
+        )
         self.base = digest.hexdigest()
         self._seen: dict[str, str] = {}
 
@@ -227,7 +238,11 @@ def unchanged_stacks(out: Path, keys: StackKeys, names: Sequence[str]) -> dict[s
 
 
 def stack_records(
-    previous: dict[str, dict], keys: StackKeys, reads: dict[str, list[str]], kept: dict[str, dict], configured: Iterable[str],
+    previous: dict[str, dict],
+    keys: StackKeys,
+    reads: dict[str, list[str]],
+    kept: dict[str, dict],
+    configured: Iterable[str],
 ) -> dict[str, dict]:
     """What to record per stack after a synthesis: new keys for the stacks just built, the previous
     entries for the configured stacks kept as they were."""

@@ -6,6 +6,7 @@ terminal too. A failing step raises TerraformError (exit 3) naming the account a
 Several accounts may run at once, each in its own thread: nothing here is shared between them but
 the read-only settings.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,8 @@ from config import TerraformError
 TerraformBinOption = Annotated[
     str | None,
     typer.Option(
-        "--terraform-bin", help="Terraform or OpenTofu executable. Default: $MLOPS_TF_TERRAFORM, else terraform, then tofu on PATH.",
+        "--terraform-bin",
+        help="Terraform or OpenTofu executable. Default: $MLOPS_TF_TERRAFORM, else terraform, then tofu on PATH.",
     ),
 ]
 ENV_BINARY = "MLOPS_TF_TERRAFORM"
@@ -36,7 +38,11 @@ INSTALL_HINTS = (
     "(https://opentofu.org/docs/intro/install/), or point --terraform-bin or $MLOPS_TF_TERRAFORM at the executable"
 )
 # Terraform prints this when it cannot reach the registry (offline machine, proxy, no mirror).
-PROVIDER_DOWNLOAD_MARKERS = ("Failed to query available provider packages", "Failed to install provider", "could not connect to registry")
+PROVIDER_DOWNLOAD_MARKERS = (
+    "Failed to query available provider packages",
+    "Failed to install provider",
+    "could not connect to registry",
+)
 
 
 def find_terraform(explicit: str | None = None) -> str:
@@ -45,7 +51,9 @@ def find_terraform(explicit: str | None = None) -> str:
         if value:
             found = _executable(value)
             if found is None:
-                raise TerraformError(f"{source} {value!r} is not an executable file or a command on PATH; {INSTALL_HINTS}")
+                raise TerraformError(
+                    f"{source} {value!r} is not an executable file or a command on PATH; {INSTALL_HINTS}"
+                )
             return found
     for name in SEARCHED:
         found = shutil.which(name)
@@ -74,7 +82,12 @@ class Terraform:
     """
 
     def __init__(
-        self, binary: str, *, stream_to_stderr: bool = False, echo: bool = True, log_name: str | None = None,
+        self,
+        binary: str,
+        *,
+        stream_to_stderr: bool = False,
+        echo: bool = True,
+        log_name: str | None = None,
         observer: Callable[[str, str], None] | None = None,
     ) -> None:
         self.binary = binary
@@ -120,7 +133,9 @@ class Terraform:
         log = self._open_log(stack, cmd)
         try:
             try:
-                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env, bufsize=1)
+                proc = subprocess.Popen(
+                    cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env, bufsize=1
+                )
             except OSError as exc:
                 raise TerraformError(f"{account}: cannot run {self.binary}: {exc}") from None
             tail: list[str] = []

@@ -4,15 +4,16 @@ Terraform checks every block against the provider schema the bindings carry (unk
 arguments, types, nested keys) and every expression (syntax, references to attributes that do not
 exist). Each problem comes back as one Finding: the account, the resource address, Terraform's words.
 """
+
 from __future__ import annotations
 
 import json
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,14 @@ class Finding:
         return f"{self.location}: {self.account}: {where}{self.severity}: {self.summary}{detail}"
 
     def as_dict(self) -> dict[str, str]:
-        return {"account": self.account, "severity": self.severity, "address": self.address, "summary": self.summary,
-                "detail": self.detail, "location": self.location}
+        return {
+            "account": self.account,
+            "severity": self.severity,
+            "address": self.address,
+            "summary": self.summary,
+            "detail": self.detail,
+            "location": self.location,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,16 @@ def findings(account: str, report: dict[str, Any]) -> list[Finding]:
             continue
         start = d.get("range", {}).get("start", {})
         location = f"stacks/{account}/{d.get('range', {}).get('filename', 'cdk.tf.json')}:{start.get('line', 0)}:{start.get('column', 0)}"
-        out.append(Finding(account, d.get("severity", "error"), address(d.get("snippet", {}).get("context") or ""),
-                           d.get("summary", ""), " ".join(d.get("detail", "").split()), location))
+        out.append(
+            Finding(
+                account,
+                d.get("severity", "error"),
+                address(d.get("snippet", {}).get("context") or ""),
+                d.get("summary", ""),
+                " ".join(d.get("detail", "").split()),
+                location,
+            )
+        )
     return out
 
 
@@ -92,7 +107,9 @@ def validate_stack(binary: str, env: dict[str, str], account: str, stack: Path) 
     try:
         report = json.loads(proc.stdout)
     except ValueError:
-        raise TerraformError(f"{account}: `terraform validate -json` printed no JSON (exit {proc.returncode}): {proc.stderr.strip()[:500]}") from None
+        raise TerraformError(
+            f"{account}: `terraform validate -json` printed no JSON (exit {proc.returncode}): {proc.stderr.strip()[:500]}"
+        ) from None
     return StackResult(account, tuple(findings(account, report)), time.monotonic() - started)
 
 
@@ -122,14 +139,23 @@ def plan_stack(binary: str, env: dict[str, str], account: str, stack: Path, work
         elif message.get("type") == "change_summary":
             changes = {k: v for k, v in message["changes"].items() if k != "operation"}
     if changes is None and not diagnostics:
-        raise TerraformError(f"{account}: `terraform plan -json` reported nothing (exit {proc.returncode}): {proc.stderr.strip()[:500]}")
+        raise TerraformError(
+            f"{account}: `terraform plan -json` reported nothing (exit {proc.returncode}): {proc.stderr.strip()[:500]}"
+        )
     levels: list[list[str]] = []
     if proc.returncode == 0:
-        shown = subprocess.run([binary, f"-chdir={copy}", "show", "-json", "tfplan"], capture_output=True, text=True, env=env, check=False)
+        shown = subprocess.run(
+            [binary, f"-chdir={copy}", "show", "-json", "tfplan"], capture_output=True, text=True, env=env, check=False
+        )
         if shown.returncode == 0:
             levels = creation_levels(json.loads(shown.stdout))
-    return StackResult(account, tuple(findings(account, {"diagnostics": diagnostics})), time.monotonic() - started, changes,
-                       tuple(tuple(level) for level in levels))
+    return StackResult(
+        account,
+        tuple(findings(account, {"diagnostics": diagnostics})),
+        time.monotonic() - started,
+        changes,
+        tuple(tuple(level) for level in levels),
+    )
 
 
 def _references(expressions: Any) -> Iterator[str]:
@@ -172,9 +198,13 @@ def validate_stacks(binary: str, out: Path, accounts: list[str], *, plan: bool =
     """Validate (or, with plan, plan on an empty state) each account's stack; results in the order of accounts."""
     with tempfile.TemporaryDirectory(prefix="mlops-tf-validate-") as work:
         try:
-            offline_provider.cached_schema(offline_provider.cache_dir())  # built once per bindings version; its failure says why
+            offline_provider.cached_schema(
+                offline_provider.cache_dir()
+            )  # built once per bindings version; its failure says why
         except (KeyError, ValueError, FileNotFoundError) as exc:  # bindings whose generated code reads differently
-            raise TerraformError(f"cannot build the offline hashicorp/aws schema from the installed provider bindings: {exc}") from None
+            raise TerraformError(
+                f"cannot build the offline hashicorp/aws schema from the installed provider bindings: {exc}"
+            ) from None
         with offline_provider.terraform_env(Path(work)) as env:
             if plan:
                 run = lambda a: plan_stack(binary, env, a, stack_dir(out, a), Path(work))  # noqa: E731

@@ -1,4 +1,5 @@
 """mlops-tf validate: check the whole configuration, offline, without starting Node (unless --terraform)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -8,8 +9,17 @@ import typer
 from config import TerraformError, UsageError
 
 from .common import (
-    DEFAULT_CONFIG, DEFAULT_OUT, DEFAULT_STATE_DIR, AccountsOption, ConfigOption, JsonOption, OutOption, err, handle_errors,
-    load_resolved, print_json,
+    DEFAULT_CONFIG,
+    DEFAULT_OUT,
+    DEFAULT_STATE_DIR,
+    AccountsOption,
+    ConfigOption,
+    JsonOption,
+    OutOption,
+    err,
+    handle_errors,
+    load_resolved,
+    print_json,
 )
 from .synth import StateDirOption, run_synth
 from .terraform import TerraformBinOption, find_terraform
@@ -19,7 +29,7 @@ TerraformOption = Annotated[
     typer.Option(
         "--terraform",
         help="Also synthesize and run real `terraform validate` on every stack, offline, against a stand-in "
-             "hashicorp/aws provider built from the installed bindings' schema (no init, no registry, no AWS).",
+        "hashicorp/aws provider built from the installed bindings' schema (no init, no registry, no AWS).",
     ),
 ]
 PlanOption = Annotated[
@@ -27,7 +37,7 @@ PlanOption = Annotated[
     typer.Option(
         "--plan",
         help="With --terraform: instead of validate, run `terraform plan` of each stack on an empty state against the "
-             "stand-in (unset computed values unknown, placeholder data sources): what would be created and imported.",
+        "stand-in (unset computed values unknown, placeholder data sources): what would be created and imported.",
     ),
 ]
 OFFLINE_EXTRA_HINT = "install the offline validation extra: pip install 'mlops-tf[validate]' (./setup.sh does)"
@@ -58,7 +68,9 @@ def validate(
         raise UsageError("--plan needs --terraform")
     resolved = load_resolved(config)
     if not terraform:
-        typer.echo(f"{config}: valid landing zone {resolved.prefix!r}: {len(resolved.accounts)} accounts, apply order {' -> '.join(resolved.order)}")
+        typer.echo(
+            f"{config}: valid landing zone {resolved.prefix!r}: {len(resolved.accounts)} accounts, apply order {' -> '.join(resolved.order)}"
+        )
         return
     binary = find_terraform(terraform_bin)  # before synth: a missing binary fails in a second
     try:
@@ -69,19 +81,38 @@ def validate(
     results = terraform_validate.validate_stacks(binary, out, list(written), plan=plan)
     found = [f for r in results for f in r.findings]
     if json_output:
-        print_json({"valid": all(r.valid for r in results), "stacks": [
-            {"account": r.account, "valid": r.valid, "seconds": round(r.seconds, 2), "findings": [f.as_dict() for f in r.findings],
-             **({"changes": r.changes, "create_levels": [list(level) for level in r.levels]} if plan else {})}
-            for r in results
-        ]})
+        print_json(
+            {
+                "valid": all(r.valid for r in results),
+                "stacks": [
+                    {
+                        "account": r.account,
+                        "valid": r.valid,
+                        "seconds": round(r.seconds, 2),
+                        "findings": [f.as_dict() for f in r.findings],
+                        **(
+                            {"changes": r.changes, "create_levels": [list(level) for level in r.levels]} if plan else {}
+                        ),
+                    }
+                    for r in results
+                ],
+            }
+        )
     else:
         for finding in found:
             (err if finding.severity == "error" else typer.echo)(str(finding))
         for r in results:
-            changes = (f", plan: {r.changes['add']} to add in {len(r.levels)} dependency levels, {r.changes['import']} to import"
-                       if plan and r.changes else "")
-            typer.echo(f"{r.account}: {'valid' if r.valid else 'INVALID'} ({sum(f.severity == 'error' for f in r.findings)} errors{changes}, {r.seconds:.1f} s)")
+            changes = (
+                f", plan: {r.changes['add']} to add in {len(r.levels)} dependency levels, {r.changes['import']} to import"
+                if plan and r.changes
+                else ""
+            )
+            typer.echo(
+                f"{r.account}: {'valid' if r.valid else 'INVALID'} ({sum(f.severity == 'error' for f in r.findings)} errors{changes}, {r.seconds:.1f} s)"
+            )
     errors = sum(f.severity == "error" for f in found)
     if errors:
-        err(f"mlops-tf: terraform {'plan' if plan else 'validate'} found {errors} error(s) in {sum(not r.valid for r in results)} of {len(results)} stack(s)")
+        err(
+            f"mlops-tf: terraform {'plan' if plan else 'validate'} found {errors} error(s) in {sum(not r.valid for r in results)} of {len(results)} stack(s)"
+        )
         raise typer.Exit(1)

@@ -2,6 +2,7 @@
 
 Producer and consumer stacks both call these functions; never rebuild one of these strings elsewhere.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ def bucket_name_of(prefix: str, purpose: str, account_id: str, region: str) -> s
     return f"{prefix}-{purpose}-{account_id}-{region}"
 
 
-def provisioned_product_name(r: "Resolved", account: str) -> str:
+def provisioned_product_name(r: Resolved, account: str) -> str:
     """Service Catalog provisioned product through which Account Factory creates an account (control_tower)."""
     return f"{r.prefix}-{account}"
 
@@ -36,68 +37,68 @@ def partition_of(region: str) -> str:
 
 
 # -- roles ------------------------------------------------------------------------------------
-def security_audit_role_name(r: "Resolved") -> str:
+def security_audit_role_name(r: Resolved) -> str:
     """Read-only audit role in every account, trusted by the security account(s)."""
     return r.resource_name("security-audit")
 
 
-def replication_role_name(r: "Resolved") -> str:
+def replication_role_name(r: Resolved) -> str:
     """S3 replication role in each staging/production account."""
     return r.resource_name("inference-replication")
 
 
-def pipeline_build_role_name(r: "Resolved") -> str:
+def pipeline_build_role_name(r: Resolved) -> str:
     """CodeBuild role of the model deployment pipeline in shared-services."""
     return r.resource_name("model-deploy-build")
 
 
-def pipeline_deploy_role_name(r: "Resolved") -> str:
+def pipeline_deploy_role_name(r: Resolved) -> str:
     """Role in each staging/production account that the deployment CodeBuild assumes."""
     return r.resource_name("pipeline-deploy")
 
 
-def pipeline_state_role_name(r: "Resolved") -> str:
+def pipeline_state_role_name(r: Resolved) -> str:
     """Role in the management account through which the deployment CodeBuild reads and writes s3 state."""
     return r.resource_name("pipeline-state")
 
 
-def terraform_cloud_token_secret_name(r: "Resolved") -> str:
+def terraform_cloud_token_secret_name(r: Resolved) -> str:
     """Secrets Manager secret (shared services) holding the Terraform Cloud team token the pipeline runs with."""
     return f"{r.prefix}/terraform-cloud-token"
 
 
-def events_forwarder_role_name(r: "Resolved") -> str:
+def events_forwarder_role_name(r: Resolved) -> str:
     """Role EventBridge uses to put events on another account's bus."""
     return r.resource_name("events-forwarder")
 
 
 # -- buses -----------------------------------------------------------------------------------
-def registry_bus_name(r: "Resolved") -> str:
+def registry_bus_name(r: Resolved) -> str:
     """Bus in shared-services receiving Model Package State Change events from ml-execution."""
     return r.resource_name("model-registry-events")
 
 
-def retraining_bus_name(r: "Resolved") -> str:
+def retraining_bus_name(r: Resolved) -> str:
     """Bus in ml-execution receiving monitoring events from staging/production."""
     return r.resource_name("retraining-events")
 
 
-def event_bus_arn(r: "Resolved", account: str, bus_name: str) -> str:
+def event_bus_arn(r: Resolved, account: str, bus_name: str) -> str:
     acct = r.accounts[account]
     return f"arn:{r.partition}:events:{acct.region}:{r.account_id(account)}:event-bus/{bus_name}"
 
 
 # -- SageMaker and ECR -----------------------------------------------------------------------
-def model_package_group_name(r: "Resolved", group: str) -> str:
+def model_package_group_name(r: Resolved, group: str) -> str:
     return r.resource_name(group)
 
 
-def model_package_group_arn(r: "Resolved", account: str, group: str) -> str:
+def model_package_group_arn(r: Resolved, account: str, group: str) -> str:
     acct = r.accounts[account]
     return f"arn:{r.partition}:sagemaker:{acct.region}:{r.account_id(account)}:model-package-group/{model_package_group_name(r, group)}"
 
 
-def model_package_arn_pattern(r: "Resolved", account: str, group: str) -> str:
+def model_package_arn_pattern(r: Resolved, account: str, group: str) -> str:
     acct = r.accounts[account]
     return f"arn:{r.partition}:sagemaker:{acct.region}:{r.account_id(account)}:model-package/{model_package_group_name(r, group)}/*"
 
@@ -106,44 +107,44 @@ def model_package_arn_pattern(r: "Resolved", account: str, group: str) -> str:
 SERVING_PARAMETER_LEAF = "model-package-arn"
 
 
-def serving_parameter_path(r: "Resolved", endpoint: str) -> str:
+def serving_parameter_path(r: Resolved, endpoint: str) -> str:
     """SSM hierarchy holding the served model package of every variant of one endpoint (no trailing slash)."""
     return f"/{r.prefix}/serving/{endpoint}"
 
 
-def serving_parameter_name(r: "Resolved", endpoint: str, variant: str) -> str:
+def serving_parameter_name(r: Resolved, endpoint: str, variant: str) -> str:
     """SSM String parameter of one endpoint variant: the model package ARN the deployment pipeline deployed."""
     return f"{serving_parameter_path(r, endpoint)}/{variant}/{SERVING_PARAMETER_LEAF}"
 
 
-def serving_parameter_arn(r: "Resolved", account: str, endpoint: str, variant: str) -> str:
+def serving_parameter_arn(r: Resolved, account: str, endpoint: str, variant: str) -> str:
     """ARN of a serving parameter; a hierarchical name's leading slash is not repeated after 'parameter'."""
     # https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
     acct = r.accounts[account]
     return f"arn:{r.partition}:ssm:{acct.region}:{r.account_id(account)}:parameter{serving_parameter_name(r, endpoint, variant)}"
 
 
-def ecr_repository_name(r: "Resolved", repo: str) -> str:
+def ecr_repository_name(r: Resolved, repo: str) -> str:
     return f"{r.prefix}/{repo}"
 
 
-def ecr_repository_arn(r: "Resolved", account: str, repo: str) -> str:
+def ecr_repository_arn(r: Resolved, account: str, repo: str) -> str:
     acct = r.accounts[account]
     return f"arn:{r.partition}:ecr:{acct.region}:{r.account_id(account)}:repository/{ecr_repository_name(r, repo)}"
 
 
-def ecr_image_uri(r: "Resolved", account: str, repo: str, tag: str = "latest") -> str:
+def ecr_image_uri(r: Resolved, account: str, repo: str, tag: str = "latest") -> str:
     acct = r.accounts[account]
     return f"{r.account_id(account)}.dkr.ecr.{acct.region}.amazonaws.com/{ecr_repository_name(r, repo)}:{tag}"
 
 
 # -- inference data replication --------------------------------------------------------------
-def inference_accounts(r: "Resolved") -> list[str]:
+def inference_accounts(r: Resolved) -> list[str]:
     """Accounts whose inference data is replicated back (staging and production)."""
     return [a.name for a in r.of_kind(*INFERENCE_KINDS)]
 
 
-def replication_pairs(r: "Resolved") -> list[tuple[str, str]]:
+def replication_pairs(r: Resolved) -> list[tuple[str, str]]:
     """(source, destination) pairs: each inference account to its `inference.replication.destinations`
     (default: every data and ml-execution account; [] = none). Both sides of every grant read it here."""
     every = [a.name for a in r.of_kind("data", "ml-execution")]
@@ -154,9 +155,9 @@ def replication_pairs(r: "Resolved") -> list[tuple[str, str]]:
     return pairs
 
 
-def replication_sources(r: "Resolved", destination: str) -> list[str]:
+def replication_sources(r: Resolved, destination: str) -> list[str]:
     return [src for src, dst in replication_pairs(r) if dst == destination]
 
 
-def replication_destinations(r: "Resolved", source: str) -> list[str]:
+def replication_destinations(r: Resolved, source: str) -> list[str]:
     return [dst for src, dst in replication_pairs(r) if src == source]

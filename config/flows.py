@@ -1,4 +1,5 @@
 """Cross-account flows of the landing zone. Each account kind contributes its rule here."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -8,7 +9,7 @@ if TYPE_CHECKING:
     from .resolver import Flow, Resolved
 
 
-def organization_flows(resolved: "Resolved") -> Iterable["Flow"]:
+def organization_flows(resolved: Resolved) -> Iterable[Flow]:
     """The management account creates member accounts and delegates security administration."""
     from .resolver import Flow
 
@@ -21,7 +22,7 @@ def organization_flows(resolved: "Resolved") -> Iterable["Flow"]:
         yield Flow(management.name, admin, "delegation", "delegated administrator", first=management.name)
 
 
-def delegated_admin(resolved: "Resolved") -> str | None:
+def delegated_admin(resolved: Resolved) -> str | None:
     """The security account that administers GuardDuty, Security Hub and Access Analyzer."""
     chosen = resolved.management().config.management.delegated_administrator
     if chosen:
@@ -30,10 +31,10 @@ def delegated_admin(resolved: "Resolved") -> str | None:
     return security[0].name if security else None
 
 
-FLOW_RULES: list[Callable[["Resolved"], Iterable["Flow"]]] = [organization_flows]
+FLOW_RULES: list[Callable[[Resolved], Iterable[Flow]]] = [organization_flows]
 
 
-def all_flows(resolved: "Resolved") -> list["Flow"]:
+def all_flows(resolved: Resolved) -> list[Flow]:
     from . import kinds
 
     rules = [*FLOW_RULES, *(module.flows for module in kinds.modules())]

@@ -1,4 +1,5 @@
 """JSON Schema of the configuration files, from the pydantic models, for editors and the reference docs."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     landing_zone = LandingZone.model_json_schema(mode="validation")
     account = TypeAdapter(Account).json_schema(mode="validation")
     account.setdefault("title", "Account")
-    account.setdefault("description", "One file per AWS account, config/accounts/<name>.yaml; `kind` chooses its section.")
+    account.setdefault(
+        "description", "One file per AWS account, config/accounts/<name>.yaml; `kind` chooses its section."
+    )
     out = {}
     for name, schema in (("landing-zone", landing_zone), ("account", account)):
         out[name] = {"$schema": SCHEMA_DIALECT, **schema}

@@ -3,6 +3,7 @@
 Every role ARN the pipeline may assume and every state object it may touch is derived here from the
 same values the stacks use (deploy roles, state keys), so the pipeline's policies match the stacks'.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,19 +22,20 @@ KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 ARTIFACTS_PURPOSE = "lz-pipeline"  # bucket and KMS purpose of the pipeline's artifacts (saved plans)
 LOGS_PURPOSE = "lz-pipeline-logs"
 
-def enabled(r: "Resolved") -> bool:
+
+def enabled(r: Resolved) -> bool:
     return r.landing_zone.landing_zone_pipeline is not None and r.landing_zone.state_backend.type == "s3"
 
 
-def pipeline_name(r: "Resolved") -> str:
+def pipeline_name(r: Resolved) -> str:
     return r.resource_name(r.landing_zone.landing_zone_pipeline.name)
 
 
-def state_bucket_arn(r: "Resolved") -> str:
+def state_bucket_arn(r: Resolved) -> str:
     return f"arn:{r.partition}:s3:::{r.landing_zone.state_backend.bucket}"
 
 
-def state_object_arns(r: "Resolved") -> tuple[list[str], list[str]]:
+def state_object_arns(r: Resolved) -> tuple[list[str], list[str]]:
     """(state objects, lock files) of every account.
 
     https://developer.hashicorp.com/terraform/language/backend/s3#permissions-required: the state key
@@ -44,7 +46,7 @@ def state_object_arns(r: "Resolved") -> tuple[list[str], list[str]]:
     return states, [f"{s}.tflock" for s in states]
 
 
-def state_key(r: "Resolved") -> tuple[str, dict | None]:
+def state_key(r: Resolved) -> tuple[str, dict | None]:
     """(KMS key ARN, condition) of the state key: the configured key, else the bootstrap key found by its alias."""
     backend = r.landing_zone.state_backend
     management = r.landing_zone.management_account_id
@@ -58,7 +60,7 @@ def state_key(r: "Resolved") -> tuple[str, dict | None]:
     return f"arn:{r.partition}:kms:{backend.region}:{management}:key/*", condition
 
 
-def member_deploy_role_arns(r: "Resolved", created_ids: dict[str, str]) -> list[str]:
+def member_deploy_role_arns(r: Resolved, created_ids: dict[str, str]) -> list[str]:
     """Deploy roles of every member account (and of management when it names one).
 
     created_ids: id expressions of accounts the management stack creates and `mlops-tf lock` has not recorded yet.
@@ -73,13 +75,19 @@ def member_deploy_role_arns(r: "Resolved", created_ids: dict[str, str]) -> list[
     return arns
 
 
-def backend_is_s3(config: "Config") -> Iterator["Diagnostic"]:
+def backend_is_s3(config: Config) -> Iterator[Diagnostic]:
     """The pipeline shares state and saved plans through the s3 backend; Terraform Cloud runs its own workspaces."""
     lz = config.landing_zone
     if lz.landing_zone_pipeline is not None and lz.state_backend.type != "s3":
-        yield config.error(None, ("landing_zone_pipeline",), (
-            f"needs state_backend.type: s3 (got {lz.state_backend.type!r}): with the cloud backend Terraform Cloud runs "
-            "the stacks (mlops-tf tfc), and a local state cannot be shared by a pipeline"), key=True)
+        yield config.error(
+            None,
+            ("landing_zone_pipeline",),
+            (
+                f"needs state_backend.type: s3 (got {lz.state_backend.type!r}): with the cloud backend Terraform Cloud runs "
+                "the stacks (mlops-tf tfc), and a local state cannot be shared by a pipeline"
+            ),
+            key=True,
+        )
 
 
 CHECKS = [backend_is_s3]

@@ -1,4 +1,5 @@
 """Load config/landing-zone.yaml and config/accounts/*.yaml into validated models, collecting every error."""
+
 from __future__ import annotations
 
 import difflib
@@ -65,7 +66,17 @@ def load(root: Path | str = "config") -> Config:
     diagnostics: list[Diagnostic] = []
     lz_path = root / LANDING_ZONE_FILE
     if not os.path.lexists(lz_path):
-        raise ConfigError([Diagnostic(display_path(lz_path), 1, 1, "", "file not found; a landing zone needs config/landing-zone.yaml (see --config)")])
+        raise ConfigError(
+            [
+                Diagnostic(
+                    display_path(lz_path),
+                    1,
+                    1,
+                    "",
+                    "file not found; a landing zone needs config/landing-zone.yaml (see --config)",
+                )
+            ]
+        )
     account_files, problem = _account_files(root / ACCOUNTS_DIR)
     too_big = total_size_problem([lz_path, *account_files], display_path(root))
     if too_big:  # refused from the sizes alone, before a byte is parsed
@@ -86,12 +97,18 @@ def load(root: Path | str = "config") -> Config:
             invalid_kinds.update(_kinds_meant(declared))
             continue
         if model.name != path.stem:
-            diagnostics.append(source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})"))
+            diagnostics.append(
+                source.diagnostic(("name",), f"must equal the file name {path.stem!r} (got {model.name!r})")
+            )
             invalid.add(path.stem)
             invalid_kinds.add(model.kind)
             continue
         if model.name in accounts:
-            diagnostics.append(source.diagnostic(("name",), f"duplicate account name {model.name!r}; also in {sources[model.name].file}"))
+            diagnostics.append(
+                source.diagnostic(
+                    ("name",), f"duplicate account name {model.name!r}; also in {sources[model.name].file}"
+                )
+            )
             continue
         accounts[model.name] = model
         sources[model.name] = source
@@ -111,10 +128,22 @@ def _account_files(folder: Path) -> tuple[list[Path], Diagnostic | None]:
         names = sorted(entry.name for entry in os.scandir(folder))
     except OSError as exc:
         missing = "no account files; add config/accounts/<name>.yaml"
-        return [], Diagnostic(display_path(folder), 1, 1, "", missing if not os.path.lexists(folder) else f"cannot list the account files: {exc.strerror}")
+        return [], Diagnostic(
+            display_path(folder),
+            1,
+            1,
+            "",
+            missing if not os.path.lexists(folder) else f"cannot list the account files: {exc.strerror}",
+        )
     files = [folder / n for n in names if n.endswith(".yaml")] + [folder / n for n in names if n.endswith(".yml")]
     if len(files) > MAX_ACCOUNT_FILES:
-        return [], Diagnostic(display_path(folder), 1, 1, "", f"holds {len(files)} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts")
+        return [], Diagnostic(
+            display_path(folder),
+            1,
+            1,
+            "",
+            f"holds {len(files)} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts",
+        )
     if not files:
         return [], Diagnostic(display_path(folder), 1, 1, "", "no account files; add config/accounts/<name>.yaml")
     return files, None
@@ -138,7 +167,9 @@ def _declared_kind(data: Any, text_kind: str) -> str:
 _KIND_LINE = re.compile(r"^kind:[ \t]*['\"]?([a-z-]+)", re.MULTILINE)
 
 
-def _validate_file(path: Path, schema: Any, diagnostics: list[Diagnostic], budget: ReadBudget) -> tuple[Any, SourceMap, str]:
+def _validate_file(
+    path: Path, schema: Any, diagnostics: list[Diagnostic], budget: ReadBudget
+) -> tuple[Any, SourceMap, str]:
     """(model or None, source map, the `kind:` the file declares or "")."""
     display = display_path(path)
     try:

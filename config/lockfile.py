@@ -1,4 +1,5 @@
 """config/accounts.lock.yaml: ids of accounts that mlops-tf created, recorded from the management stack's outputs."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ from pydantic import ValidationError
 
 from .errors import ConfigError, Diagnostic
 from .loader import display_path
-from .translate import non_json_scalar, translate_errors
 from .schema.common import AccountId, AccountName, StrictModel
+from .translate import non_json_scalar, translate_errors
 from .yaml_source import SourceMap, YamlSyntaxError, read_yaml
 
 if TYPE_CHECKING:
@@ -69,26 +70,57 @@ def write_lock(root: Path, ids: dict[str, str]) -> Path:
     return path
 
 
-def lock_problems(config: "Config", lock: AccountsLock, source: SourceMap) -> list[Diagnostic]:
+def lock_problems(config: Config, lock: AccountsLock, source: SourceMap) -> list[Diagnostic]:
     """Entries for accounts the configuration no longer has, ids used twice, and ids that contradict
     an account's own account_id or the management account: each at its line of the lock file."""
     out = []
     lz = config.landing_zone
     claimed = {lz.management_account_id: "the management account (management_account_id in landing-zone.yaml)"}
-    claimed.update({a.account_id: f"account {a.name!r}" for a in config.accounts.values() if a.kind != "management" and a.account_id})
+    claimed.update(
+        {
+            a.account_id: f"account {a.name!r}"
+            for a in config.accounts.values()
+            if a.kind != "management" and a.account_id
+        }
+    )
     seen: dict[str, str] = {}
     for name, account_id in lock.accounts.items():
         loc = ("accounts", name)
         account = config.accounts.get(name)
         if account is None and name not in config.invalid_accounts:
-            out.append(source.diagnostic(loc, "account is not in config/accounts/; remove the entry (or run mlops-tf lock)", key=True))
+            out.append(
+                source.diagnostic(
+                    loc, "account is not in config/accounts/; remove the entry (or run mlops-tf lock)", key=True
+                )
+            )
         elif account is not None and account.kind == "management":
-            out.append(source.diagnostic(loc, f"the management account's id comes from management_account_id in landing-zone.yaml ({lz.management_account_id}); remove the entry", key=True))
+            out.append(
+                source.diagnostic(
+                    loc,
+                    f"the management account's id comes from management_account_id in landing-zone.yaml ({lz.management_account_id}); remove the entry",
+                    key=True,
+                )
+            )
         elif account is not None and account.account_id is not None and account.account_id != account_id:
-            out.append(source.diagnostic(loc, f"contradicts account_id {account.account_id} in {config.account_sources[name].file} (got {account_id}); an account has one id: remove the entry or correct it"))
+            out.append(
+                source.diagnostic(
+                    loc,
+                    f"contradicts account_id {account.account_id} in {config.account_sources[name].file} (got {account_id}); an account has one id: remove the entry or correct it",
+                )
+            )
         elif account_id in claimed and not (account is not None and account.account_id == account_id):
-            out.append(source.diagnostic(loc, f"id {account_id} already belongs to {claimed[account_id]}; an account id is used by one account only"))
+            out.append(
+                source.diagnostic(
+                    loc,
+                    f"id {account_id} already belongs to {claimed[account_id]}; an account id is used by one account only",
+                )
+            )
         if account_id in seen:
-            out.append(source.diagnostic(loc, f"id {account_id} is recorded twice, also for {seen[account_id]!r}; each account has its own id"))
+            out.append(
+                source.diagnostic(
+                    loc,
+                    f"id {account_id} is recorded twice, also for {seen[account_id]!r}; each account has its own id",
+                )
+            )
         seen.setdefault(account_id, name)
     return out

@@ -4,6 +4,7 @@ A message never shows a regular expression: tests/test_name_rules.py walks the s
 field's pattern has no entry here (add one when you add a pattern), and the loader falls back to words
 without the pattern if one ever slips through.
 """
+
 from __future__ import annotations
 
 from .schema.common import PATTERN_DESCRIPTIONS
@@ -25,9 +26,15 @@ PATTERN_WORDS: dict[str, str] = {
     r"^cron\(\S+( \S+){5}\)$": "must be an EventBridge cron expression of six fields, e.g. cron(0 2 * * ? *)",
     r"^\d+(\.\d+){0,2}$": "must be an engine version such as 16.4 (digits and up to two dots), in quotes",
     r"^db\.[a-z0-9]+\.[a-z0-9]+$": "must be an RDS instance class such as db.t4g.medium (db.<family>.<size>)",
-    r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$": _AWS_ID.format(what="must be a VPC id", example="vpc-0a1b2c3d4e5f60718", prefix="vpc-"),
-    r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$": _AWS_ID.format(what="must be a subnet id", example="subnet-0a1b2c3d4e5f60001", prefix="subnet-"),
-    r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$": _AWS_ID.format(what="must be a security group id", example="sg-0a1b2c3d4e5f60001", prefix="sg-"),
+    r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$": _AWS_ID.format(
+        what="must be a VPC id", example="vpc-0a1b2c3d4e5f60718", prefix="vpc-"
+    ),
+    r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$": _AWS_ID.format(
+        what="must be a subnet id", example="subnet-0a1b2c3d4e5f60001", prefix="subnet-"
+    ),
+    r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$": _AWS_ID.format(
+        what="must be a security group id", example="sg-0a1b2c3d4e5f60001", prefix="sg-"
+    ),
     r"^vpc-[0-9a-f]{8,17}$": "must be a VPC id such as vpc-0a1b2c3d4e5f60718 (vpc- and 8 to 17 hexadecimal digits)",
     r"^subnet-[0-9a-f]{8,17}$": "must be a subnet id such as subnet-0a1b2c3d4e5f60001 (subnet- and 8 to 17 hexadecimal digits)",
     r"^sg-[0-9a-f]{8,17}$": "must be a security group id such as sg-0a1b2c3d4e5f60001 (sg- and 8 to 17 hexadecimal digits)",
@@ -56,8 +63,7 @@ PATTERN_WORDS: dict[str, str] = {
     r"^[a-z]+/[a-z0-9.+-]+$": "must be a media type such as text/csv or application/json",
     r"^[A-Za-z0-9_.-]{1,128}$": "must be a feature name of 1-128 letters, digits, '_', '.' and '-', e.g. tenure_months",
     r"^o-[a-z0-9]{10,32}$": "must be an organization id such as o-a1b2c3d4e5 (o- and 10 to 32 lowercase letters or digits)",
-    r"^[A-Za-z0-9_-]+$|^arn:aws[a-z-]*:controltower:[a-z0-9-]+::control/[A-Za-z0-9_]+$":
-        "must be a Control Tower control such as AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS or its ARN",
+    r"^[A-Za-z0-9_-]+$|^arn:aws[a-z-]*:controltower:[a-z0-9-]+::control/[A-Za-z0-9_]+$": "must be a Control Tower control such as AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS or its ARN",
     r"^prod-[a-z0-9]{13}$": "must be a Service Catalog product id such as prod-abcdefghij123 (prod- and 13 lowercase letters or digits)",
     r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$": "must be an S3 bucket name of 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
     r"^[A-Za-z0-9_-]+$": "must be letters, digits, '_' and '-', e.g. acme-ml",

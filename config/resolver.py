@@ -3,21 +3,28 @@
 Pure Python: every name or ARN that crosses an account boundary is computed here once, and both
 sides of every grant are generated from the same value.
 """
+
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .contracts import bucket_name_of, partition_of
 from .errors import ConfigError, Diagnostic, UnresolvedAccountError, config_option
 from .loader import Config
-from .contracts import bucket_name_of, partition_of
 from .lockfile import LOCK_FILE, lock_problems, read_lock_source
 
 # Kinds apply in this order when nothing else decides; management always first.
 KIND_RANK = {
-    "management": 0, "security": 1, "data": 2, "shared-services": 3,
-    "ml-execution": 4, "data-science": 5, "staging": 6, "production": 7,
+    "management": 0,
+    "security": 1,
+    "data": 2,
+    "shared-services": 3,
+    "ml-execution": 4,
+    "data-science": 5,
+    "staging": 6,
+    "production": 7,
 }
 S3_BUCKET_NAME_MAX = 63
 
@@ -105,7 +112,15 @@ class Resolved:
         account = self.accounts[name]
         bucket = bucket_name_of(self.prefix, purpose, self.account_id(name), account.region)
         if len(bucket) > S3_BUCKET_NAME_MAX:
-            raise ConfigError([self.config.error(name, ("name",), f"derived bucket name {bucket!r} is {len(bucket)} characters; S3 allows {S3_BUCKET_NAME_MAX}. Shorten the prefix or the purpose")])
+            raise ConfigError(
+                [
+                    self.config.error(
+                        name,
+                        ("name",),
+                        f"derived bucket name {bucket!r} is {len(bucket)} characters; S3 allows {S3_BUCKET_NAME_MAX}. Shorten the prefix or the purpose",
+                    )
+                ]
+            )
         return bucket
 
     def bucket_arn(self, name: str, purpose: str) -> str:
@@ -133,7 +148,9 @@ class Resolved:
         names = sorted(grants)
         roots = [self.root_arn(n) for n in names]
         roles = sorted(self.role_arn(n, r) for n in names for r in grants[n])
-        return {"AWS": roots if len(roots) > 1 else roots[0]}, {"ArnEquals": {"aws:PrincipalArn": roles if len(roles) > 1 else roles[0]}}
+        return {"AWS": roots if len(roots) > 1 else roots[0]}, {
+            "ArnEquals": {"aws:PrincipalArn": roles if len(roles) > 1 else roles[0]}
+        }
 
     # -- state -----------------------------------------------------------------------------
     def workspace_name(self, name: str) -> str:
@@ -156,7 +173,9 @@ def naming_view(config: Config) -> Resolved:
     """The accounts and names of the configuration without the lock file, flows or order: what
     validation needs to derive every name. Ids not known yet are twelve zeros: names and ARNs built from
     them (event patterns whose size decides rule names, for one) have the lengths of the real ones."""
-    accounts = {name: replace(a, account_id=a.account_id or "0" * 12) for name, a in _resolved_accounts(config, {}).items()}
+    accounts = {
+        name: replace(a, account_id=a.account_id or "0" * 12) for name, a in _resolved_accounts(config, {}).items()
+    }
     return Resolved(config, config.landing_zone.prefix, partition_of(config.landing_zone.home_region), accounts)
 
 
@@ -241,6 +260,20 @@ def apply_order(resolved: Resolved, flows: tuple[Flow, ...]) -> tuple[str, ...]:
                 heapq.heappush(ready, rank(dst))
     if len(order) != len(names):
         stuck = sorted(set(names) - set(order))
-        cycle = [f"{f.first} before {f.target if f.first == f.source else f.source} ({f.label})" for f in flows if f.first in stuck]
-        raise ConfigError([Diagnostic(resolved.config.landing_zone_source.file, 1, 1, "", f"the accounts {', '.join(stuck)} depend on each other in a cycle: {'; '.join(cycle)}")])
+        cycle = [
+            f"{f.first} before {f.target if f.first == f.source else f.source} ({f.label})"
+            for f in flows
+            if f.first in stuck
+        ]
+        raise ConfigError(
+            [
+                Diagnostic(
+                    resolved.config.landing_zone_source.file,
+                    1,
+                    1,
+                    "",
+                    f"the accounts {', '.join(stuck)} depend on each other in a cycle: {'; '.join(cycle)}",
+                )
+            ]
+        )
     return tuple(order)

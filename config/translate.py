@@ -1,4 +1,5 @@
 """pydantic's validation errors in words, located at the YAML key or value they are about."""
+
 from __future__ import annotations
 
 import datetime
@@ -13,7 +14,6 @@ from .errors import Diagnostic
 from .pattern_words import pattern_in_words
 from .schema import SECTION_OF_KIND
 from .yaml_source import ImplicitBool, Loc, SourceMap
-
 
 _YAML_DATE = "__yaml_date__"
 _YAML_BOOL = "__yaml_1_1_bool__"
@@ -46,7 +46,13 @@ def translate_errors(exc: ValidationError, data: dict, source: SourceMap, root_t
         elif kind_type == "missing":
             out.append(source.diagnostic(loc, "required field is missing"))
         elif kind_type == "union_tag_not_found" and (misspelt := _misspelt_tag(err, loc, data)):
-            out.append(source.diagnostic(loc + (misspelt,), f"unknown key {misspelt!r}; did you mean {err.get('ctx', {}).get('discriminator', 'kind').strip(chr(39))!r}?", key=True))
+            out.append(
+                source.diagnostic(
+                    loc + (misspelt,),
+                    f"unknown key {misspelt!r}; did you mean {err.get('ctx', {}).get('discriminator', 'kind').strip(chr(39))!r}?",
+                    key=True,
+                )
+            )
         elif kind_type in ("union_tag_invalid", "union_tag_not_found"):
             out.append(_variant_tag_diagnostic(err, loc, source, root_type, kind))
         elif kind_type == "value_error" and isinstance(err.get("input"), dict):
@@ -98,7 +104,9 @@ def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap, root_type: A
     if err["type"] == "union_tag_not_found":
         tags = list(SECTION_OF_KIND) if not loc and field == "kind" else _variant_tags(root_type, loc, field)
         one_of = f" (one of {', '.join(tags)})" if tags else ""
-        return source.diagnostic(loc + (field,), f"required field is missing: {field} chooses which variant this is{one_of}")
+        return source.diagnostic(
+            loc + (field,), f"required field is missing: {field} chooses which variant this is{one_of}"
+        )
     expected = ctx.get("expected_tags", "").replace("'", "")
     if not loc and field == "kind":
         expected = ", ".join(SECTION_OF_KIND)  # in order of the architecture rather than pydantic's
@@ -141,7 +149,7 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
         msg += f" with the keys {', '.join(keys)}"
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+            msg = msg[len(prefix) :]
     if err["type"] in ("literal_error", "enum") and isinstance(value := err.get("input"), str):
         allowed = re.findall(r"'([^']*)'", err["ctx"].get("expected", ""))
         hint = difflib.get_close_matches(value, allowed, n=1)
@@ -152,7 +160,11 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
         unit = "characters" if err["type"].startswith("string") else "items"
         bound = "at most" if "long" in err["type"] else "at least"
         size = len(value) if isinstance(value, (str, list, dict)) else None
-        return f"must have {bound} {limit} {unit} (got {size})" if unit == "items" else f"must be {bound} {limit} {unit} (got {size}: {_describe(value)})"
+        return (
+            f"must have {bound} {limit} {unit} (got {size})"
+            if unit == "items"
+            else f"must be {bound} {limit} {unit} (got {size}: {_describe(value)})"
+        )
     if err["type"] == "string_pattern_mismatch":
         msg = pattern_in_words(err["ctx"]["pattern"])
     value = err.get("input")

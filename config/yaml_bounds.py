@@ -5,6 +5,7 @@ laughs", a self-referencing alias, thousands of nested brackets, a 5 GB file, a 
 loop, a directory named like a file, bytes that are not UTF-8) is refused quickly as a located
 configuration error naming the bound, never read without limit and never an internal error.
 """
+
 from __future__ import annotations
 
 import errno
@@ -48,11 +49,17 @@ class ReadBudget:
     def take(self, size: int, display: str) -> None:
         if size > self.left:
             silent, self.exceeded = self.exceeded, True
-            raise FileRefused(Diagnostic(
-                display, 1, 1, "",
-                f"the configuration is larger than {_size(MAX_TOTAL_BYTES)} in all files together; "
-                "mlops-tf reads landing zones up to that size (shorten the files)",
-            ), silent=silent)
+            raise FileRefused(
+                Diagnostic(
+                    display,
+                    1,
+                    1,
+                    "",
+                    f"the configuration is larger than {_size(MAX_TOTAL_BYTES)} in all files together; "
+                    "mlops-tf reads landing zones up to that size (shorten the files)",
+                ),
+                silent=silent,
+            )
         self.left -= size
 
 
@@ -64,12 +71,20 @@ def total_size_problem(paths: list[Path], display: str) -> Diagnostic | None:
             info = os.stat(path)
         except OSError:
             continue  # reading it reports why
-        if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:  # a larger file is refused on its own, at its name
+        if (
+            stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES
+        ):  # a larger file is refused on its own, at its name
             total += info.st_size
     if total <= MAX_TOTAL_BYTES:
         return None
-    return Diagnostic(display, 1, 1, "", f"the configuration files hold {total} bytes together; mlops-tf reads landing zones "
-                                         f"up to {_size(MAX_TOTAL_BYTES)} (a 50-account landing zone is about 60 KB)")
+    return Diagnostic(
+        display,
+        1,
+        1,
+        "",
+        f"the configuration files hold {total} bytes together; mlops-tf reads landing zones "
+        f"up to {_size(MAX_TOTAL_BYTES)} (a 50-account landing zone is about 60 KB)",
+    )
 
 
 def _size(n: int) -> str:
@@ -86,7 +101,10 @@ def read_text(path: Path, display: str, budget: ReadBudget | None = None) -> str
         info = os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise _refuse(display, "is a symbolic link loop (following the links never reaches a file); replace it with the file itself") from exc
+            raise _refuse(
+                display,
+                "is a symbolic link loop (following the links never reaches a file); replace it with the file itself",
+            ) from exc
         if exc.errno == errno.ENOENT and os.path.islink(path):
             raise _refuse(display, f"is a symbolic link to {os.readlink(path)!r}, which does not exist") from exc
         if exc.errno == errno.ENOENT:
@@ -95,9 +113,14 @@ def read_text(path: Path, display: str, budget: ReadBudget | None = None) -> str
     if stat.S_ISDIR(info.st_mode):
         raise _refuse(display, "is a directory; a configuration file must be a regular YAML file")
     if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
-        raise _refuse(display, "is not a regular file (a pipe, socket or device); a configuration file must be a regular YAML file")
+        raise _refuse(
+            display,
+            "is not a regular file (a pipe, socket or device); a configuration file must be a regular YAML file",
+        )
     if info.st_size > MAX_FILE_BYTES:
-        raise _refuse(display, f"file is {info.st_size} bytes; mlops-tf reads configuration files up to {_size(MAX_FILE_BYTES)}")
+        raise _refuse(
+            display, f"file is {info.st_size} bytes; mlops-tf reads configuration files up to {_size(MAX_FILE_BYTES)}"
+        )
     if budget is not None:
         budget.take(info.st_size, display)
     try:
@@ -106,7 +129,9 @@ def read_text(path: Path, display: str, budget: ReadBudget | None = None) -> str
     except OSError as exc:
         raise _refuse(display, f"cannot read file: {exc.strerror}") from exc
     if len(raw) > MAX_FILE_BYTES:
-        raise _refuse(display, f"file is larger than {_size(MAX_FILE_BYTES)}; mlops-tf reads configuration files up to that size")
+        raise _refuse(
+            display, f"file is larger than {_size(MAX_FILE_BYTES)}; mlops-tf reads configuration files up to that size"
+        )
     return decode(raw, display)
 
 
@@ -118,8 +143,13 @@ def decode(raw: bytes, display: str) -> str:
     except UnicodeDecodeError as exc:
         line_start = body.rfind(b"\n", 0, exc.start) + 1
         line = body.count(b"\n", 0, exc.start) + 1
-        column = len(body[line_start:exc.start].decode("utf-8", errors="replace")) + 1
-        raise FileRefused(Diagnostic(
-            display, line, column, "",
-            f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8 (it looks like another encoding, such as Latin-1 or Windows-1252)",
-        )) from exc
+        column = len(body[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise FileRefused(
+            Diagnostic(
+                display,
+                line,
+                column,
+                "",
+                f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8 (it looks like another encoding, such as Latin-1 or Windows-1252)",
+            )
+        ) from exc

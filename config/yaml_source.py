@@ -4,6 +4,7 @@ The document is built from the parser's events without recursion, so that the bo
 yaml_bounds (nesting depth, values, alias expansion) hold before anything grows: a "billion laughs"
 file or a self-referencing alias is refused at the alias that crosses the bound.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -111,7 +112,15 @@ def parse_yaml(text: str, display: str) -> tuple[Any, SourceMap]:
         before = text[: exc.position]
         line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise YamlSyntaxError(Diagnostic(display, line, col, "", f"invalid YAML: the control character U+{code:04X} is not allowed in a YAML file")) from exc
+        raise YamlSyntaxError(
+            Diagnostic(
+                display,
+                line,
+                col,
+                "",
+                f"invalid YAML: the control character U+{code:04X} is not allowed in a YAML file",
+            )
+        ) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(Diagnostic(display, 1, 1, "", f"invalid YAML: {exc}")) from exc
     finally:
@@ -166,7 +175,10 @@ class _Builder:
         data = self.root(parser)
         parser.get_event()  # document end
         if not parser.check_event(yaml.StreamEndEvent):
-            raise self.fail(parser.peek_event().start_mark, "invalid YAML: expected a single document in the stream but found another document")
+            raise self.fail(
+                parser.peek_event().start_mark,
+                "invalid YAML: expected a single document in the stream but found another document",
+            )
         return ({} if data is None else data), dict(self.entries), dict(self.key_entries)
 
     def count(self, size: int, mark: Any, *, aliased: bool) -> None:
@@ -174,10 +186,16 @@ class _Builder:
         if aliased:
             self.aliased += size
             if self.aliased > MAX_ALIAS_VALUES:
-                raise self.fail(mark, f"aliases and merge keys repeat more than {MAX_ALIAS_VALUES} values in this file; "
-                                      "mlops-tf refuses such files (a YAML \"billion laughs\" would exhaust memory): write the values out")
+                raise self.fail(
+                    mark,
+                    f"aliases and merge keys repeat more than {MAX_ALIAS_VALUES} values in this file; "
+                    'mlops-tf refuses such files (a YAML "billion laughs" would exhaust memory): write the values out',
+                )
         if self.values > MAX_VALUES:
-            raise self.fail(mark, f"the file holds more than {MAX_VALUES} values; mlops-tf reads configuration files up to that many")
+            raise self.fail(
+                mark,
+                f"the file holds more than {MAX_VALUES} values; mlops-tf reads configuration files up to that many",
+            )
 
     def root(self, parser: Any) -> Any:
         stack: list[_Open] = []
@@ -202,7 +220,9 @@ class _Builder:
                 self.count(1, event.start_mark, aliased=False)
                 if event.anchor:
                     size = len(self.entries)
-                    self.anchors[event.anchor] = _Anchor(loc, value, 1, (size - 1, size, len(self.key_entries), len(self.key_entries)))
+                    self.anchors[event.anchor] = _Anchor(
+                        loc, value, 1, (size - 1, size, len(self.key_entries), len(self.key_entries))
+                    )
                 self.place(stack, result, (value, 1), event)
             if not stack and result:
                 return result[0]
@@ -217,7 +237,10 @@ class _Builder:
 
     def key(self, parent: _Open, event: Any) -> None:
         if not isinstance(event, yaml.ScalarEvent):
-            raise self.fail(event.start_mark, "invalid YAML: mapping keys must be strings written out (not a list, a mapping or an alias)")
+            raise self.fail(
+                event.start_mark,
+                "invalid YAML: mapping keys must be strings written out (not a list, a mapping or an alias)",
+            )
         if event.tag is None and event.implicit[0] and event.value == "<<":  # YAML 1.1 merge key
             parent.key = _MERGE
             return
@@ -234,9 +257,15 @@ class _Builder:
     def open(self, stack: list[_Open], event: Any, loc: Loc) -> None:
         mapping = isinstance(event, yaml.MappingStartEvent)
         if event.tag not in (_MAPPING_TAGS if mapping else _SEQUENCE_TAGS):
-            raise self.fail(event.start_mark, f"the tag {event.tag.replace(_TAG, '!!')} is not supported; write plain YAML mappings and lists without tags")
+            raise self.fail(
+                event.start_mark,
+                f"the tag {event.tag.replace(_TAG, '!!')} is not supported; write plain YAML mappings and lists without tags",
+            )
         if len(stack) >= MAX_DEPTH:
-            raise self.fail(event.start_mark, f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads configuration files up to that depth")
+            raise self.fail(
+                event.start_mark,
+                f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads configuration files up to that depth",
+            )
         self.count(1, event.start_mark, aliased=False)
         if event.anchor:
             self.open_anchors.add(event.anchor)
@@ -249,10 +278,17 @@ class _Builder:
             self.merge(done, event)
         if done.anchor:
             self.open_anchors.discard(done.anchor)
-            self.anchors[done.anchor] = _Anchor(done.loc, done.value, done.size, (*done.start[:1], len(self.entries), done.start[1], len(self.key_entries)))
+            self.anchors[done.anchor] = _Anchor(
+                done.loc,
+                done.value,
+                done.size,
+                (*done.start[:1], len(self.entries), done.start[1], len(self.key_entries)),
+            )
         self.place(stack, result, (done.value, done.size), event, opened=True)
 
-    def place(self, stack: list[_Open], result: list[Any], item: tuple[Any, int], event: Any, *, opened: bool = False) -> None:
+    def place(
+        self, stack: list[_Open], result: list[Any], item: tuple[Any, int], event: Any, *, opened: bool = False
+    ) -> None:
         value, size = item
         if not stack:
             result.append(value)
@@ -264,7 +300,10 @@ class _Builder:
         elif parent.key is _MERGE:
             sources = value if isinstance(value, list) else [value]
             if not sources or not all(isinstance(s, dict) for s in sources):
-                raise self.fail(event.start_mark, "a merge key << takes a mapping or a list of mappings, usually an alias such as <<: *base")
+                raise self.fail(
+                    event.start_mark,
+                    "a merge key << takes a mapping or a list of mappings, usually an alias such as <<: *base",
+                )
             parent.merges.append((parent.loc + ("<<", len(parent.merges)), sources, isinstance(value, list)))
             parent.key = None
         else:
@@ -290,13 +329,20 @@ class _Builder:
         """Copy the positions recorded under old (inside this mapping) to the mapping, for merged keys."""
         n = len(old)
         for table, start in ((self.entries, mapping.start[0]), (self.key_entries, mapping.start[1])):
-            moved = [(mapping.loc + loc[n:], pos) for loc, pos in table[start:] if loc[:n] == old and len(loc) > n and loc[n] not in skip]
+            moved = [
+                (mapping.loc + loc[n:], pos)
+                for loc, pos in table[start:]
+                if loc[:n] == old and len(loc) > n and loc[n] not in skip
+            ]
             table.extend(moved)
 
     def alias(self, event: Any, loc: Loc) -> tuple[Any, int]:
         name = event.anchor
         if name in self.open_anchors:
-            raise self.fail(event.start_mark, f"the alias *{name} refers to the mapping or list that contains it (a loop); mlops-tf cannot read self-referencing data")
+            raise self.fail(
+                event.start_mark,
+                f"the alias *{name} refers to the mapping or list that contains it (a loop); mlops-tf cannot read self-referencing data",
+            )
         anchor = self.anchors.get(name)
         if anchor is None:
             raise self.fail(event.start_mark, f"the alias *{name} has no anchor &{name} before it")
@@ -311,19 +357,31 @@ class _Builder:
         value = event.value
         if event.tag is None and (event.style in ('"', "'", "|", ">") or (value and value[0] not in _IMPLICIT_FIRST)):
             return value  # quoted, or plain text that no implicit YAML type (bool, int, null, ...) can start with
-        tag = event.tag if event.tag not in (None, "!") else self.scalars.resolve(yaml.ScalarNode, event.value, event.implicit)
+        tag = (
+            event.tag
+            if event.tag not in (None, "!")
+            else self.scalars.resolve(yaml.ScalarNode, event.value, event.implicit)
+        )
         if tag == _MERGE:
             return "<<"
         if tag not in _SCALAR_TAGS:
-            raise self.fail(event.start_mark, f"the tag {tag.replace(_TAG, '!!')} is not supported; write the value without a tag")
+            raise self.fail(
+                event.start_mark, f"the tag {tag.replace(_TAG, '!!')} is not supported; write the value without a tag"
+            )
         if tag == _TAG + "str":
             return event.value
         if tag == _TAG + "bool" and event.value.lower() not in ("true", "false"):
             return ImplicitBool(event.value)
         if tag in (_TAG + "int", _TAG + "float") and len(event.value) > MAX_NUMBER_DIGITS:
-            raise self.fail(event.start_mark, f"the number has {len(event.value)} digits; mlops-tf reads numbers of up to {MAX_NUMBER_DIGITS}")
+            raise self.fail(
+                event.start_mark,
+                f"the number has {len(event.value)} digits; mlops-tf reads numbers of up to {MAX_NUMBER_DIGITS}",
+            )
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return self.scalars.yaml_constructors[tag](self.scalars, node)
         except (ValueError, OverflowError) as exc:  # a date such as 2024-02-30
-            raise self.fail(event.start_mark, f"cannot read {event.value!r} as a {tag.replace(_TAG, '')}: {exc}; put it in quotes if it is text") from exc
+            raise self.fail(
+                event.start_mark,
+                f"cannot read {event.value!r} as a {tag.replace(_TAG, '')}: {exc}; put it in quotes if it is text",
+            ) from exc

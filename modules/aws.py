@@ -11,6 +11,7 @@ mlops-tf's constructs reference (no jsii call happens during those imports; a lo
 
 Usage: `from modules.aws import aws` then `aws.s3_bucket.S3Bucket(...)`.
 """
+
 from __future__ import annotations
 
 import importlib

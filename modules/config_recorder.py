@@ -1,5 +1,6 @@
 """AWS Config: the recorder and delivery channel of one account in one region, the central archive
 (bucket and key) they deliver to, and the organization aggregator."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,23 +24,45 @@ class ConfigRecorder(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, provider, role_arn: str, bucket_name: str, include_global: bool,
-        delivery_frequency: str, depends_on: Sequence | None = None,
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        provider,
+        role_arn: str,
+        bucket_name: str,
+        include_global: bool,
+        delivery_frequency: str,
+        depends_on: Sequence | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.recorder = aws.config_configuration_recorder.ConfigConfigurationRecorder(
-            self, "recorder", provider=provider, name=RECORDER_NAME, role_arn=role_arn,
+            self,
+            "recorder",
+            provider=provider,
+            name=RECORDER_NAME,
+            role_arn=role_arn,
             recording_group={"all_supported": True, "include_global_resource_types": include_global},
             depends_on=list(depends_on) if depends_on else None,
         )
         # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (a recorder must exist first)
         self.channel = aws.config_delivery_channel.ConfigDeliveryChannel(
-            self, "channel", provider=provider, name=self.recorder.name, s3_bucket_name=bucket_name,
-            snapshot_delivery_properties={"delivery_frequency": delivery_frequency}, depends_on=[self.recorder],
+            self,
+            "channel",
+            provider=provider,
+            name=self.recorder.name,
+            s3_bucket_name=bucket_name,
+            snapshot_delivery_properties={"delivery_frequency": delivery_frequency},
+            depends_on=[self.recorder],
         )
         # Recording starts only once a delivery channel exists.
         self.status = aws.config_configuration_recorder_status.ConfigConfigurationRecorderStatus(
-            self, "status", provider=provider, name=self.recorder.name, is_enabled=True, depends_on=[self.channel],
+            self,
+            "status",
+            provider=provider,
+            name=self.recorder.name,
+            is_enabled=True,
+            depends_on=[self.channel],
         )
 
 
@@ -48,12 +71,28 @@ def config_bucket_statements(*, bucket_arn: str, account_ids: Sequence[str]) -> 
     # https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html"""
     source = {"StringEquals": {"aws:SourceAccount": sorted(account_ids)}}
     return [
-        statement("AWSConfigBucketPermissionsCheck", "s3:GetBucketAcl", bucket_arn, principal={"Service": CONFIG}, condition=source),
-        statement("AWSConfigBucketExistenceCheck", "s3:ListBucket", bucket_arn, principal={"Service": CONFIG}, condition=source),
         statement(
-            "AWSConfigBucketDelivery", "s3:PutObject", [f"{bucket_arn}/AWSLogs/{a}/Config/*" for a in sorted(account_ids)],
+            "AWSConfigBucketPermissionsCheck",
+            "s3:GetBucketAcl",
+            bucket_arn,
             principal={"Service": CONFIG},
-            condition={"StringEquals": {"aws:SourceAccount": sorted(account_ids), "s3:x-amz-acl": "bucket-owner-full-control"}},
+            condition=source,
+        ),
+        statement(
+            "AWSConfigBucketExistenceCheck",
+            "s3:ListBucket",
+            bucket_arn,
+            principal={"Service": CONFIG},
+            condition=source,
+        ),
+        statement(
+            "AWSConfigBucketDelivery",
+            "s3:PutObject",
+            [f"{bucket_arn}/AWSLogs/{a}/Config/*" for a in sorted(account_ids)],
+            principal={"Service": CONFIG},
+            condition={
+                "StringEquals": {"aws:SourceAccount": sorted(account_ids), "s3:x-amz-acl": "bucket-owner-full-control"}
+            },
         ),
     ]
 
@@ -61,29 +100,62 @@ def config_bucket_statements(*, bucket_arn: str, account_ids: Sequence[str]) -> 
 def config_key_statements(account_ids: Sequence[str]) -> list[Statement]:
     """Config encrypts with the bucket's default key on behalf of the landing zone's accounts only.
     # https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html"""
-    return [statement(
-        "AWSConfigUsesKey", ["kms:Decrypt", "kms:GenerateDataKey"], "*", principal={"Service": CONFIG},
-        condition={"StringEquals": {"aws:SourceAccount": sorted(account_ids)}},
-    )]
+    return [
+        statement(
+            "AWSConfigUsesKey",
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            "*",
+            principal={"Service": CONFIG},
+            condition={"StringEquals": {"aws:SourceAccount": sorted(account_ids)}},
+        )
+    ]
 
 
 class ConfigArchive(Construct):
     """The central Config bucket (SecureBucket) and its KMS key, written by Config for the given accounts."""
 
     def __init__(
-        self, scope: Construct, id: str, *, bucket_name: str, kms_alias: str, account_id: str, account_ids: Sequence[str],
-        log_bucket: AccessLogBucket | None, retention_days: int, partition: str = "aws",
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        bucket_name: str,
+        kms_alias: str,
+        account_id: str,
+        account_ids: Sequence[str],
+        log_bucket: AccessLogBucket | None,
+        retention_days: int,
+        partition: str = "aws",
     ) -> None:
         super().__init__(scope, id)
         self.key = KmsKey(
-            self, "key", alias=kms_alias, description="AWS Config history and snapshots of every account",
-            account_id=account_id, partition=partition, statements=config_key_statements(account_ids),
+            self,
+            "key",
+            alias=kms_alias,
+            description="AWS Config history and snapshots of every account",
+            account_id=account_id,
+            partition=partition,
+            statements=config_key_statements(account_ids),
         )
         self.bucket = SecureBucket(
-            self, "bucket", bucket_name=bucket_name, kms_key_arn=self.key.arn, log_bucket=log_bucket, partition=partition,
-            lifecycle_rules=[LifecycleRule(id="retain-config-history", transition_days=90, storage_class="GLACIER",
-                                           expiration_days=retention_days, noncurrent_expiration_days=30)],
-            statements=config_bucket_statements(bucket_arn=f"arn:{partition}:s3:::{bucket_name}", account_ids=account_ids),
+            self,
+            "bucket",
+            bucket_name=bucket_name,
+            kms_key_arn=self.key.arn,
+            log_bucket=log_bucket,
+            partition=partition,
+            lifecycle_rules=[
+                LifecycleRule(
+                    id="retain-config-history",
+                    transition_days=90,
+                    storage_class="GLACIER",
+                    expiration_days=retention_days,
+                    noncurrent_expiration_days=30,
+                )
+            ],
+            statements=config_bucket_statements(
+                bucket_arn=f"arn:{partition}:s3:::{bucket_name}", account_ids=account_ids
+            ),
             # Delivery channels send no encryption headers (their KMS key would have to be known in every account);
             # the bucket's default SSE-KMS with this key encrypts what Config writes.
             # https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html
@@ -95,16 +167,28 @@ class ConfigOrganizationAggregator(Construct):
     """Organization aggregator in the Config delegated administrator, over the given regions.
     # https://docs.aws.amazon.com/config/latest/developerguide/aggregated-register-delegated-administrator.html"""
 
-    def __init__(self, scope: Construct, id: str, *, name: str, account_id: str, regions: Sequence[str], partition: str = "aws") -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, name: str, account_id: str, regions: Sequence[str], partition: str = "aws"
+    ) -> None:
         super().__init__(scope, id)
         role = aws.iam_role.IamRole(
-            self, "role", name=name, description="AWS Config reads the organization for the aggregator",
-            assume_role_policy=assume_role_trust({"Service": CONFIG}, {"StringEquals": {"aws:SourceAccount": account_id}}),
+            self,
+            "role",
+            name=name,
+            description="AWS Config reads the organization for the aggregator",
+            assume_role_policy=assume_role_trust(
+                {"Service": CONFIG}, {"StringEquals": {"aws:SourceAccount": account_id}}
+            ),
         )
         aws.iam_role_policy_attachment.IamRolePolicyAttachment(
-            self, "policy", role=role.name, policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AWSConfigRoleForOrganizations",
+            self,
+            "policy",
+            role=role.name,
+            policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AWSConfigRoleForOrganizations",
         )
         self.aggregator = aws.config_configuration_aggregator.ConfigConfigurationAggregator(
-            self, "aggregator", name=name,
+            self,
+            "aggregator",
+            name=name,
             organization_aggregation_source={"role_arn": role.arn, "regions": sorted(regions), "all_regions": False},
         )

@@ -1,4 +1,5 @@
 """CrossAccountRole: an IAM role that principals in other accounts assume, scoped to exact role ARNs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,7 +45,9 @@ class CrossAccountRole(Construct):
                 self, f"managed-{slug}", role=self.role.name, policy_arn=policy_arn
             )
         for policy_name, policy in sorted((inline_policies or {}).items()):
-            aws.iam_role_policy.IamRolePolicy(self, f"inline-{policy_name}", role=self.role.id, name=policy_name, policy=policy)
+            aws.iam_role_policy.IamRolePolicy(
+                self, f"inline-{policy_name}", role=self.role.id, name=policy_name, policy=policy
+            )
 
     @property
     def arn(self) -> str:

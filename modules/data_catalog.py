@@ -1,4 +1,5 @@
 """Glue Data Catalog (encrypted, one database and crawler per dataset) and an Athena workgroup."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -47,14 +48,20 @@ class DataCatalog(Construct):
         # https://docs.aws.amazon.com/lake-formation/latest/dg/change-settings.html
         super().__init__(scope, id)
         aws.glue_data_catalog_encryption_settings.GlueDataCatalogEncryptionSettings(
-            self, "encryption",
+            self,
+            "encryption",
             data_catalog_encryption_settings={
                 "encryption_at_rest": {"catalog_encryption_mode": "SSE-KMS", "sse_aws_kms_key_id": kms_key_arn},
-                "connection_password_encryption": {"return_connection_password_encrypted": True, "aws_kms_key_id": kms_key_arn},
+                "connection_password_encryption": {
+                    "return_connection_password_encrypted": True,
+                    "aws_kms_key_id": kms_key_arn,
+                },
             },
         )
         self.security_configuration = aws.glue_security_configuration.GlueSecurityConfiguration(
-            self, "security-configuration", name=security_configuration_name,
+            self,
+            "security-configuration",
+            name=security_configuration_name,
             encryption_configuration={
                 "cloudwatch_encryption": {"cloudwatch_encryption_mode": "SSE-KMS", "kms_key_arn": kms_key_arn},
                 "job_bookmarks_encryption": {"job_bookmarks_encryption_mode": "CSE-KMS", "kms_key_arn": kms_key_arn},
@@ -62,38 +69,57 @@ class DataCatalog(Construct):
             },
         )
         self.crawler_role = aws.iam_role.IamRole(
-            self, "crawler-role", name=crawler_role_name, description="Glue crawlers of the data lake datasets",
+            self,
+            "crawler-role",
+            name=crawler_role_name,
+            description="Glue crawlers of the data lake datasets",
             assume_role_policy=assume_role_trust(
                 {"Service": "glue.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": account_id}}
             ),
         )
         aws.iam_role_policy_attachment.IamRolePolicyAttachment(
-            self, "crawler-service-role", role=self.crawler_role.name,
+            self,
+            "crawler-service-role",
+            role=self.crawler_role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AWSGlueServiceRole",
         )
         aws.iam_role_policy.IamRolePolicy(
-            self, "crawler-access", role=self.crawler_role.id, name="dataset-access",
+            self,
+            "crawler-access",
+            role=self.crawler_role.id,
+            name="dataset-access",
             policy=self._crawler_policy(datasets, kms_key_arn, account_id, region, partition),
         )
         self.databases = {}
         for dataset in sorted(datasets, key=lambda d: d.database_name):
             location = f"s3://{dataset.bucket_name}/{dataset.prefix}"
             database = aws.glue_catalog_database.GlueCatalogDatabase(
-                self, f"database-{dataset.database_name}", name=dataset.database_name,
-                description=dataset.description or None, location_uri=location, depends_on=list(after) or None,
+                self,
+                f"database-{dataset.database_name}",
+                name=dataset.database_name,
+                description=dataset.description or None,
+                location_uri=location,
+                depends_on=list(after) or None,
             )
             self.databases[dataset.database_name] = database
             aws.glue_crawler.GlueCrawler(
-                self, f"crawler-{dataset.database_name}", name=dataset.crawler_name,
-                database_name=database.name, role=self.crawler_role.arn,
-                s3_target=[{"path": location}], schedule=dataset.schedule,
+                self,
+                f"crawler-{dataset.database_name}",
+                name=dataset.crawler_name,
+                database_name=database.name,
+                role=self.crawler_role.arn,
+                s3_target=[{"path": location}],
+                schedule=dataset.schedule,
                 security_configuration=self.security_configuration.name,
                 schema_change_policy={"delete_behavior": "LOG", "update_behavior": "UPDATE_IN_DATABASE"},
-                lake_formation_configuration={"use_lake_formation_credentials": False}, depends_on=list(after) or None,
+                lake_formation_configuration={"use_lake_formation_credentials": False},
+                depends_on=list(after) or None,
             )
 
     @staticmethod
-    def _crawler_policy(datasets: Sequence[CatalogDataset], kms_key_arn: str, account_id: str, region: str, partition: str) -> str:
+    def _crawler_policy(
+        datasets: Sequence[CatalogDataset], kms_key_arn: str, account_id: str, region: str, partition: str
+    ) -> str:
         buckets = sorted({d.bucket_name for d in datasets})
         objects = sorted({f"arn:{partition}:s3:::{d.bucket_name}/{d.prefix}*" for d in datasets})
         prefixes = sorted({f"{d.prefix}*" for d in datasets})
@@ -101,21 +127,40 @@ class DataCatalog(Construct):
         return document(
             statement("ReadDatasetObjects", "s3:GetObject", objects),
             statement(
-                "ListDatasetPrefixes", "s3:ListBucket", [f"arn:{partition}:s3:::{b}" for b in buckets],
+                "ListDatasetPrefixes",
+                "s3:ListBucket",
+                [f"arn:{partition}:s3:::{b}" for b in buckets],
                 condition={"StringLike": {"s3:prefix": prefixes}},
             ),
             statement("UseLakeKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], kms_key_arn),
-            statement("EncryptCrawlerLogs", ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], [log_groups, f"{log_groups}:*"]),
+            statement(
+                "EncryptCrawlerLogs",
+                ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                [log_groups, f"{log_groups}:*"],
+            ),
         )
 
 
 class AnalyticsWorkgroup(Construct):
     """Athena workgroup that enforces its settings: KMS-encrypted results and a bytes-scanned cutoff."""
 
-    def __init__(self, scope: Construct, id: str, *, name: str, results_bucket_name: str, kms_key_arn: str, bytes_scanned_cutoff: int) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        results_bucket_name: str,
+        kms_key_arn: str,
+        bytes_scanned_cutoff: int,
+    ) -> None:
         super().__init__(scope, id)
         self.workgroup = aws.athena_workgroup.AthenaWorkgroup(
-            self, "workgroup", name=name, description="Data lake queries; results encrypted with the lake key", force_destroy=False,
+            self,
+            "workgroup",
+            name=name,
+            description="Data lake queries; results encrypted with the lake key",
+            force_destroy=False,
             configuration={
                 "enforce_workgroup_configuration": True,
                 "publish_cloudwatch_metrics_enabled": True,

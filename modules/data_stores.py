@@ -2,6 +2,7 @@
 
 Each is encrypted with a customer-managed key, private, and protected against accidental deletion.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -20,16 +21,30 @@ class DynamoDbTable(Construct):
     """Table with SSE-KMS (customer-managed key), point-in-time recovery and deletion protection."""
 
     def __init__(
-        self, scope: Construct, id: str, *, name: str, partition_key: tuple[str, str], sort_key: tuple[str, str] | None,
-        kms_key_arn: str, billing_mode: str = "PAY_PER_REQUEST", read_capacity: int | None = None, write_capacity: int | None = None,
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        partition_key: tuple[str, str],
+        sort_key: tuple[str, str] | None,
+        kms_key_arn: str,
+        billing_mode: str = "PAY_PER_REQUEST",
+        read_capacity: int | None = None,
+        write_capacity: int | None = None,
     ) -> None:
         super().__init__(scope, id)
         keys = [partition_key] + ([sort_key] if sort_key else [])
         self.table = aws.dynamodb_table.DynamodbTable(
-            self, "table", name=name, billing_mode=billing_mode,
-            hash_key=partition_key[0], range_key=sort_key[0] if sort_key else None,
+            self,
+            "table",
+            name=name,
+            billing_mode=billing_mode,
+            hash_key=partition_key[0],
+            range_key=sort_key[0] if sort_key else None,
             attribute=[{"name": n, "type": t} for n, t in keys],
-            read_capacity=read_capacity, write_capacity=write_capacity,
+            read_capacity=read_capacity,
+            write_capacity=write_capacity,
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True, "kms_key_arn": kms_key_arn},
             deletion_protection_enabled=True,
@@ -41,8 +56,14 @@ def _security_group(scope: Construct, name: str, vpc_id: str, port: int, cidrs: 
     group = aws.security_group.SecurityGroup(scope, "security-group", name=name, description=description, vpc_id=vpc_id)
     for cidr in sorted(cidrs):
         aws.vpc_security_group_ingress_rule.VpcSecurityGroupIngressRule(
-            scope, f"ingress-{cidr.replace('.', '-').replace('/', '-')}", security_group_id=group.id,
-            ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=cidr, description=f"{description} from {cidr}",
+            scope,
+            f"ingress-{cidr.replace('.', '-').replace('/', '-')}",
+            security_group_id=group.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            cidr_ipv4=cidr,
+            description=f"{description} from {cidr}",
         )
     return group
 
@@ -51,27 +72,66 @@ class RdsInstance(Construct):
     """Encrypted, private, Multi-AZ-capable RDS instance; the master password lives in Secrets Manager."""
 
     def __init__(
-        self, scope: Construct, id: str, *, identifier: str, engine: str, engine_version: str, instance_class: str,
-        allocated_storage_gb: int, multi_az: bool, vpc_id: str, subnet_ids: Sequence[str], allowed_cidrs: Sequence[str],
-        backup_retention_days: int, kms_key_arn: str,
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        identifier: str,
+        engine: str,
+        engine_version: str,
+        instance_class: str,
+        allocated_storage_gb: int,
+        multi_az: bool,
+        vpc_id: str,
+        subnet_ids: Sequence[str],
+        allowed_cidrs: Sequence[str],
+        backup_retention_days: int,
+        kms_key_arn: str,
     ) -> None:
         super().__init__(scope, id)
         port = RDS_PORTS[engine]
         subnets = aws.db_subnet_group.DbSubnetGroup(
-            self, "subnets", name=identifier, subnet_ids=sorted(subnet_ids), description=f"Private subnets of {identifier}"
+            self,
+            "subnets",
+            name=identifier,
+            subnet_ids=sorted(subnet_ids),
+            description=f"Private subnets of {identifier}",
         )
-        group = _security_group(self, f"{identifier}-db", vpc_id, port, allowed_cidrs, f"{engine} clients of {identifier}")
+        group = _security_group(
+            self, f"{identifier}-db", vpc_id, port, allowed_cidrs, f"{engine} clients of {identifier}"
+        )
         self.instance = aws.db_instance.DbInstance(
-            self, "instance", identifier=identifier, engine=engine, engine_version=engine_version,
-            instance_class=instance_class, allocated_storage=allocated_storage_gb, max_allocated_storage=allocated_storage_gb * 2,
-            storage_type="gp3", storage_encrypted=True, kms_key_id=kms_key_arn,
-            username="dbadmin", manage_master_user_password=True, master_user_secret_kms_key_id=kms_key_arn,
-            db_subnet_group_name=subnets.name, vpc_security_group_ids=[group.id], port=port,
-            publicly_accessible=False, multi_az=multi_az, iam_database_authentication_enabled=True,
-            backup_retention_period=backup_retention_days, copy_tags_to_snapshot=True, deletion_protection=True,
-            skip_final_snapshot=False, final_snapshot_identifier=f"{identifier}-final",
-            auto_minor_version_upgrade=True, performance_insights_enabled=True, performance_insights_kms_key_id=kms_key_arn,
-            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"] if engine == "postgres" else ["audit", "error", "general", "slowquery"],
+            self,
+            "instance",
+            identifier=identifier,
+            engine=engine,
+            engine_version=engine_version,
+            instance_class=instance_class,
+            allocated_storage=allocated_storage_gb,
+            max_allocated_storage=allocated_storage_gb * 2,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            username="dbadmin",
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=kms_key_arn,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[group.id],
+            port=port,
+            publicly_accessible=False,
+            multi_az=multi_az,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=backup_retention_days,
+            copy_tags_to_snapshot=True,
+            deletion_protection=True,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{identifier}-final",
+            auto_minor_version_upgrade=True,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=kms_key_arn,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"]
+            if engine == "postgres"
+            else ["audit", "error", "general", "slowquery"],
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
 
@@ -80,30 +140,56 @@ class EfsFileSystem(Construct):
     """Encrypted EFS file system with backups, a TLS-only file system policy and a mount target per subnet."""
 
     def __init__(
-        self, scope: Construct, id: str, *, name: str, vpc_id: str, subnet_ids: Sequence[str], allowed_cidrs: Sequence[str],
-        kms_key_arn: str, performance_mode: str, throughput_mode: str, transition_to_ia: str | None,
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        vpc_id: str,
+        subnet_ids: Sequence[str],
+        allowed_cidrs: Sequence[str],
+        kms_key_arn: str,
+        performance_mode: str,
+        throughput_mode: str,
+        transition_to_ia: str | None,
     ) -> None:
         super().__init__(scope, id)
         self.file_system = aws.efs_file_system.EfsFileSystem(
-            self, "file-system", creation_token=name, encrypted=True, kms_key_id=kms_key_arn,
-            performance_mode=performance_mode, throughput_mode=throughput_mode,
+            self,
+            "file-system",
+            creation_token=name,
+            encrypted=True,
+            kms_key_id=kms_key_arn,
+            performance_mode=performance_mode,
+            throughput_mode=throughput_mode,
             lifecycle_policy=[{"transitionToIa": transition_to_ia}] if transition_to_ia else None,
-            tags={"Name": name}, lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
+            tags={"Name": name},
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
-        aws.efs_backup_policy.EfsBackupPolicy(self, "backup", file_system_id=self.file_system.id, backup_policy={"status": "ENABLED"})
+        aws.efs_backup_policy.EfsBackupPolicy(
+            self, "backup", file_system_id=self.file_system.id, backup_policy={"status": "ENABLED"}
+        )
         aws.efs_file_system_policy.EfsFileSystemPolicy(
-            self, "policy", file_system_id=self.file_system.id,
+            self,
+            "policy",
+            file_system_id=self.file_system.id,
             policy=document(
                 # A file system policy replaces the default allow-all, so clients need an explicit allow; only through
                 # a mount target (the security group narrows who reaches one), without root access:
                 # https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
                 statement(
-                    "AllowClientsThroughMountTargets", ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                    self.file_system.arn, principal={"AWS": "*"},
+                    "AllowClientsThroughMountTargets",
+                    ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                    self.file_system.arn,
+                    principal={"AWS": "*"},
                     condition={"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
                 ),
                 statement(
-                    "DenyInsecureTransport", "*", self.file_system.arn, effect="Deny", principal={"AWS": "*"},
+                    "DenyInsecureTransport",
+                    "*",
+                    self.file_system.arn,
+                    effect="Deny",
+                    principal={"AWS": "*"},
                     condition={"Bool": {"aws:SecureTransport": "false"}},
                 ),
             ),
@@ -111,5 +197,9 @@ class EfsFileSystem(Construct):
         group = _security_group(self, f"{name}-efs", vpc_id, NFS_PORT, allowed_cidrs, f"NFS clients of {name}")
         for subnet in sorted(subnet_ids):
             aws.efs_mount_target.EfsMountTarget(
-                self, f"mount-{subnet}", file_system_id=self.file_system.id, subnet_id=subnet, security_groups=[group.id]
+                self,
+                f"mount-{subnet}",
+                file_system_id=self.file_system.id,
+                subnet_id=subnet,
+                security_groups=[group.id],
             )

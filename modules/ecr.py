@@ -1,4 +1,5 @@
 """EcrRepository: a private image repository, KMS-encrypted, scanned on push, immutable tags."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,7 +24,12 @@ def lifecycle_policy(keep_tagged: int, untagged_days: int) -> str:
         {
             "rulePriority": 1,
             "description": f"expire untagged images after {untagged_days} days",
-            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untagged_days},
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": untagged_days,
+            },
             "action": {"type": "expire"},
         },
         {
@@ -61,10 +67,15 @@ class EcrRepository(Construct):
             force_delete=False,
         )
         aws.ecr_lifecycle_policy.EcrLifecyclePolicy(
-            self, "lifecycle", repository=self.repository.name, policy=lifecycle_policy(keep_tagged_images, untagged_expiry_days)
+            self,
+            "lifecycle",
+            repository=self.repository.name,
+            policy=lifecycle_policy(keep_tagged_images, untagged_expiry_days),
         )
         if statements:
-            aws.ecr_repository_policy.EcrRepositoryPolicy(self, "policy", repository=self.repository.name, policy=document(*statements))
+            aws.ecr_repository_policy.EcrRepositoryPolicy(
+                self, "policy", repository=self.repository.name, policy=document(*statements)
+            )
 
     @property
     def arn(self) -> str:

@@ -6,6 +6,7 @@ after a digest of their model package ARN so a new package version creates a new
 Every resource takes `count` (0 or 1) from the endpoint's serving gate (modules/serving_gate.py):
 nothing is created before a model package has been deployed, and references index instance 0.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -83,7 +84,9 @@ class EndpointSpec:
 class InferenceEndpoint(Construct):
     """A SageMaker endpoint (serverless or instance based) with optional shadow variant and data capture."""
 
-    def __init__(self, scope: Construct, id: str, *, spec: EndpointSpec, count, model_depends_on: list | None = None) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, spec: EndpointSpec, count, model_depends_on: list | None = None
+    ) -> None:
         super().__init__(scope, id)
         self.spec = spec
         self.count = count
@@ -93,7 +96,9 @@ class InferenceEndpoint(Construct):
         models = {v.name: self._model(v) for v in (*spec.variants, *([spec.shadow] if spec.shadow else []))}
         config_args: dict = {
             "name_prefix": f"{spec.name}-",
-            "production_variants": [self._variant(v, instance_attribute(models[v.name], "name")) for v in spec.variants],
+            "production_variants": [
+                self._variant(v, instance_attribute(models[v.name], "name")) for v in spec.variants
+            ],
             # An endpoint uses a new configuration only through UpdateEndpoint to another configuration name.
             # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
             "lifecycle": TerraformResourceLifecycle(create_before_destroy=True),
@@ -101,7 +106,9 @@ class InferenceEndpoint(Construct):
         }
         if spec.shadow is not None:
             # The shadow's weight relative to the production variants sets the share of traffic copied to it.
-            config_args["shadow_production_variants"] = [self._variant(spec.shadow, instance_attribute(models[spec.shadow.name], "name"))]
+            config_args["shadow_production_variants"] = [
+                self._variant(spec.shadow, instance_attribute(models[spec.shadow.name], "name"))
+            ]
         if spec.capture is not None:
             config_args["data_capture_config"] = {
                 "enable_capture": True,
@@ -116,9 +123,15 @@ class InferenceEndpoint(Construct):
             }
         if spec.storage_kms_key_arn is not None:
             config_args["kms_key_arn"] = spec.storage_kms_key_arn
-        self.configuration = aws.sagemaker_endpoint_configuration.SagemakerEndpointConfiguration(self, "configuration", **config_args)
+        self.configuration = aws.sagemaker_endpoint_configuration.SagemakerEndpointConfiguration(
+            self, "configuration", **config_args
+        )
         self.endpoint = aws.sagemaker_endpoint.SagemakerEndpoint(
-            self, "endpoint", name=spec.name, endpoint_config_name=instance_attribute(self.configuration, "name"), count=count,
+            self,
+            "endpoint",
+            name=spec.name,
+            endpoint_config_name=instance_attribute(self.configuration, "name"),
+            count=count,
         )
         if spec.scaling is not None:
             for variant in spec.variants:
@@ -134,7 +147,9 @@ class InferenceEndpoint(Construct):
         # A model cannot change in place: its name follows its inputs so a change creates a new one first.
         # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html
         # The network is hashed here, not pasted into the expression: only the package is unknown at synth time.
-        static = hashlib.sha1(json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation]).encode()).hexdigest()
+        static = hashlib.sha1(
+            json.dumps([list(net.subnet_ids), list(net.security_group_ids), net.network_isolation]).encode()
+        ).hexdigest()
         digest = f'${{substr(sha1(join("|", [{variant.package_expression}, "{static}"])), 0, 8)}}'
         args: dict = {
             "name": f"{self.spec.name}-{variant.name}-{digest}",
@@ -155,7 +170,10 @@ class InferenceEndpoint(Construct):
     def _variant(variant: VariantSpec, model_name: str) -> dict:
         item: dict = {"variantName": variant.name, "modelName": model_name, "initialVariantWeight": variant.weight}
         if variant.serverless is not None:
-            serverless = {"memorySizeInMb": variant.serverless.memory_mb, "maxConcurrency": variant.serverless.max_concurrency}
+            serverless = {
+                "memorySizeInMb": variant.serverless.memory_mb,
+                "maxConcurrency": variant.serverless.max_concurrency,
+            }
             if variant.serverless.provisioned_concurrency is not None:
                 serverless["provisionedConcurrency"] = variant.serverless.provisioned_concurrency
             item["serverlessConfig"] = serverless
@@ -168,7 +186,8 @@ class InferenceEndpoint(Construct):
 
     def _autoscaling(self, variant: str, scaling: ScalingSpec) -> None:
         target = aws.appautoscaling_target.AppautoscalingTarget(
-            self, f"scaling-target-{variant}",
+            self,
+            f"scaling-target-{variant}",
             service_namespace="sagemaker",
             resource_id=f"endpoint/{self.spec.name}/variant/{variant}",
             scalable_dimension="sagemaker:variant:DesiredInstanceCount",
@@ -178,7 +197,8 @@ class InferenceEndpoint(Construct):
             count=self.count,
         )
         aws.appautoscaling_policy.AppautoscalingPolicy(
-            self, f"scaling-policy-{variant}",
+            self,
+            f"scaling-policy-{variant}",
             name=f"{self.spec.name}-{variant}-invocations",
             policy_type="TargetTrackingScaling",
             service_namespace=instance_attribute(target, "service_namespace"),

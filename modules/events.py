@@ -1,4 +1,5 @@
 """EventBridge pieces: a custom bus with a resource policy, rules with targets, a forwarding role."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,17 +43,23 @@ class EventBus(Construct):
 class EventsRole(Construct):
     """A role EventBridge assumes to deliver to a target (another bus, a pipeline, a build)."""
 
-    def __init__(self, scope: Construct, id: str, *, role_name: str, account_id: str, statements: list[Statement]) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, role_name: str, account_id: str, statements: list[Statement]
+    ) -> None:
         super().__init__(scope, id)
         self.role = aws.iam_role.IamRole(
             self,
             "role",
             name=role_name,
             assume_role_policy=assume_role_trust(
-                {"Service": "events.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": account_id}}, sid="EventBridgeDelivers"
+                {"Service": "events.amazonaws.com"},
+                {"StringEquals": {"aws:SourceAccount": account_id}},
+                sid="EventBridgeDelivers",
             ),
         )
-        aws.iam_role_policy.IamRolePolicy(self, "policy", role=self.role.id, name="deliver", policy=document(*statements))
+        aws.iam_role_policy.IamRolePolicy(
+            self, "policy", role=self.role.id, name="deliver", policy=document(*statements)
+        )
 
     @property
     def arn(self) -> str:
@@ -77,7 +84,12 @@ class EventRule(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.rule = aws.cloudwatch_event_rule.CloudwatchEventRule(
-            self, "rule", name=name, description=description, event_bus_name=bus_name, event_pattern=pattern_json(pattern)
+            self,
+            "rule",
+            name=name,
+            description=description,
+            event_bus_name=bus_name,
+            event_pattern=pattern_json(pattern),
         )
         self.target = aws.cloudwatch_event_target.CloudwatchEventTarget(
             self,

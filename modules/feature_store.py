@@ -1,4 +1,5 @@
 """Feature Store: feature groups with an encrypted offline store (S3 + Glue catalog) and online store."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,16 @@ class FeatureGroup(Construct):
     """One feature group; the offline store writes to `offline_s3_uri` and registers a Glue table."""
 
     def __init__(
-        self, scope: Construct, id: str, *, spec: FeatureGroupSpec, role_arn: str, kms_key_arn: str,
-        offline_s3_uri: str | None, glue_database: str | None, depends_on: list | None = None,
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        spec: FeatureGroupSpec,
+        role_arn: str,
+        kms_key_arn: str,
+        offline_s3_uri: str | None,
+        glue_database: str | None,
+        depends_on: list | None = None,
     ) -> None:
         super().__init__(scope, id)
         args: dict = {}
@@ -32,12 +41,17 @@ class FeatureGroup(Construct):
         if offline_s3_uri is not None:
             args["offline_store_config"] = {
                 "s3_storage_config": {"s3_uri": offline_s3_uri, "kms_key_id": kms_key_arn},
-                "data_catalog_config": {"catalog": "AwsDataCatalog", "database": glue_database, "table_name": spec.name.replace("-", "_")},
+                "data_catalog_config": {
+                    "catalog": "AwsDataCatalog",
+                    "database": glue_database,
+                    "table_name": spec.name.replace("-", "_"),
+                },
                 "disable_glue_table_creation": False,
                 "table_format": "Iceberg",
             }
         self.group = aws.sagemaker_feature_group.SagemakerFeatureGroup(
-            self, "group",
+            self,
+            "group",
             feature_group_name=spec.name,
             description=spec.description or None,
             record_identifier_feature_name=spec.record_identifier,

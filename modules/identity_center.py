@@ -1,4 +1,5 @@
 """IdentityCenter: permission sets for personas, groups created or referred to by id, account assignments."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -58,18 +59,28 @@ class IdentityCenter(Construct):
         self.permission_sets = {}
         for spec in sorted(permission_sets, key=lambda p: p.name):
             permission_set = aws.ssoadmin_permission_set.SsoadminPermissionSet(
-                self, f"permission-set-{spec.name}", name=spec.name, description=spec.description,
-                instance_arn=self.instance_arn, session_duration=f"PT{spec.session_hours}H",
+                self,
+                f"permission-set-{spec.name}",
+                name=spec.name,
+                description=spec.description,
+                instance_arn=self.instance_arn,
+                session_duration=f"PT{spec.session_hours}H",
             )
             self.permission_sets[spec.name] = permission_set
             for arn in sorted(spec.managed_policy_arns):
                 aws.ssoadmin_managed_policy_attachment.SsoadminManagedPolicyAttachment(
-                    self, f"{spec.name}-{arn.split(':policy/', 1)[-1].replace('/', '-')}",
-                    instance_arn=self.instance_arn, permission_set_arn=permission_set.arn, managed_policy_arn=arn,
+                    self,
+                    f"{spec.name}-{arn.split(':policy/', 1)[-1].replace('/', '-')}",
+                    instance_arn=self.instance_arn,
+                    permission_set_arn=permission_set.arn,
+                    managed_policy_arn=arn,
                 )
             if spec.inline_statements:
                 aws.ssoadmin_permission_set_inline_policy.SsoadminPermissionSetInlinePolicy(
-                    self, f"{spec.name}-inline", instance_arn=self.instance_arn, permission_set_arn=permission_set.arn,
+                    self,
+                    f"{spec.name}-inline",
+                    instance_arn=self.instance_arn,
+                    permission_set_arn=permission_set.arn,
                     inline_policy=document(*spec.inline_statements),
                 )
         principal_ids = {}
@@ -81,13 +92,21 @@ class IdentityCenter(Construct):
             # Created, never looked up: the group data source fails when the group does not exist yet.
             # https://github.com/hashicorp/terraform-provider-aws/issues/17279
             created = aws.identitystore_group.IdentitystoreGroup(
-                self, f"group-{key}", identity_store_id=identity_store_id, display_name=group.display_name,
+                self,
+                f"group-{key}",
+                identity_store_id=identity_store_id,
+                display_name=group.display_name,
                 description=group.description,
             )
             principal_ids[key] = created.group_id
         for a in sorted(set(assignments), key=lambda a: (a.group, a.permission_set, a.account_id)):
             aws.ssoadmin_account_assignment.SsoadminAccountAssignment(
-                self, f"assign-{a.group}-{a.permission_set}-{a.account_name or a.account_id}", instance_arn=self.instance_arn,
-                permission_set_arn=self.permission_sets[a.permission_set].arn, principal_id=principal_ids[a.group],
-                principal_type="GROUP", target_id=a.account_id, target_type="AWS_ACCOUNT",
+                self,
+                f"assign-{a.group}-{a.permission_set}-{a.account_name or a.account_id}",
+                instance_arn=self.instance_arn,
+                permission_set_arn=self.permission_sets[a.permission_set].arn,
+                principal_id=principal_ids[a.group],
+                principal_type="GROUP",
+                target_id=a.account_id,
+                target_type="AWS_ACCOUNT",
             )

@@ -1,4 +1,5 @@
 """KmsKey: a customer-managed key with rotation, an alias, and a key policy built from statements."""
+
 from __future__ import annotations
 
 from constructs import Construct
@@ -58,7 +59,9 @@ class KmsKey(Construct):
         return document(root, *self._statements)
 
 
-def service_use_statement(sid: str, service: str, *, account_id: str, actions: list[str] | None = None, condition: dict | None = None) -> Statement:
+def service_use_statement(
+    sid: str, service: str, *, account_id: str, actions: list[str] | None = None, condition: dict | None = None
+) -> Statement:
     """Let an AWS service principal use a key, restricted to calls on behalf of this account."""
     return statement(
         sid,

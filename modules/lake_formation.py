@@ -1,5 +1,6 @@
 """Lake Formation: data lake settings, principals that must exist, and the data account's lake (registered
 locations, crawler grants, grants to other accounts and to the account's own personas)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -52,8 +53,12 @@ def data_lake_settings(scope: Construct, id: str, *, admin_arns: Sequence[str], 
     """
     defaults = [] if governed else IAM_ONLY_DEFAULTS
     return aws.lakeformation_data_lake_settings.LakeformationDataLakeSettings(
-        scope, id, admins=sorted(set(admin_arns)), parameters={"CROSS_ACCOUNT_VERSION": "4"},
-        create_database_default_permissions=defaults, create_table_default_permissions=defaults,
+        scope,
+        id,
+        admins=sorted(set(admin_arns)),
+        parameters={"CROSS_ACCOUNT_VERSION": "4"},
+        create_database_default_permissions=defaults,
+        create_table_default_permissions=defaults,
         # Deleting the resource writes empty settings (no administrator left to grant anything): never by a plan.
         # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lakeformation_data_lake_settings
         lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
@@ -69,12 +74,19 @@ def identity_center_role_arn(scope: Construct, id: str, *, name_regex: str, path
     """ARN of the role Identity Center provisioned in this account for a persona's permission set; the plan
     stops with a clear message while the assignment is not provisioned (a missing principal is never named)."""
     roles = aws.data_aws_iam_roles.DataAwsIamRoles(
-        scope, id, name_regex=name_regex, path_prefix=path_prefix,
-        lifecycle=TerraformResourceLifecycle(postcondition=[Postcondition(
-            condition="${length(self.arns) == 1}",
-            error_message=f"Identity Center has no role for persona {persona} in this account yet: apply the Identity Center "
-                          "account (its assignments) first; mlops-tf apply --all does it in order.",
-        )]),
+        scope,
+        id,
+        name_regex=name_regex,
+        path_prefix=path_prefix,
+        lifecycle=TerraformResourceLifecycle(
+            postcondition=[
+                Postcondition(
+                    condition="${length(self.arns) == 1}",
+                    error_message=f"Identity Center has no role for persona {persona} in this account yet: apply the Identity Center "
+                    "account (its assignments) first; mlops-tf apply --all does it in order.",
+                )
+            ]
+        ),
     )
     return Fn.one(roles.arns)
 
@@ -102,16 +114,26 @@ class LakeFormation(Construct):
     ) -> None:
         """Locations, crawler permissions and grants, once the catalog exists."""
         self.access_role = aws.iam_role.IamRole(
-            self, "access-role", name=access_role_name, description="Lake Formation reads and writes registered lake locations",
+            self,
+            "access-role",
+            name=access_role_name,
+            description="Lake Formation reads and writes registered lake locations",
             assume_role_policy=assume_role_trust(
                 {"Service": "lakeformation.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": account_id}}
             ),
         )
         arns = [locations[name] for name in sorted(locations)]
         aws.iam_role_policy.IamRolePolicy(
-            self, "access-policy", role=self.access_role.id, name="lake-locations",
+            self,
+            "access-policy",
+            role=self.access_role.id,
+            name="lake-locations",
             policy=document(
-                statement("ReadWriteLakeObjects", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [f"{a}/*" for a in arns]),
+                statement(
+                    "ReadWriteLakeObjects",
+                    ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                    [f"{a}/*" for a in arns],
+                ),
                 statement("ListLakeBuckets", "s3:ListBucket", arns),
                 statement("UseLakeKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"], kms_key_arn),
             ),
@@ -121,19 +143,31 @@ class LakeFormation(Construct):
         self.locations = {}
         for name in sorted(locations):
             location = aws.lakeformation_resource.LakeformationResource(
-                self, f"location-{name}", arn=locations[name], role_arn=self.access_role.arn,
-                use_service_linked_role=False, depends_on=after_settings,
+                self,
+                f"location-{name}",
+                arn=locations[name],
+                role_arn=self.access_role.arn,
+                use_service_linked_role=False,
+                depends_on=after_settings,
             )
             self.locations[name] = location
             # DATA_LOCATION_ACCESS can only be granted on a registered location: reference the registration.
             aws.lakeformation_permissions.LakeformationPermissions(
-                self, f"crawler-location-{name}", principal=crawler_role_arn, permissions=["DATA_LOCATION_ACCESS"],
-                data_location={"arn": location.arn}, depends_on=after_settings,
+                self,
+                f"crawler-location-{name}",
+                principal=crawler_role_arn,
+                permissions=["DATA_LOCATION_ACCESS"],
+                data_location={"arn": location.arn},
+                depends_on=after_settings,
             )
         for db_name in sorted(databases):
             aws.lakeformation_permissions.LakeformationPermissions(
-                self, f"crawler-{db_name}", principal=crawler_role_arn, permissions=CRAWLER_DATABASE_PERMISSIONS,
-                database={"name": db_name}, depends_on=[*after_settings, databases[db_name]],
+                self,
+                f"crawler-{db_name}",
+                principal=crawler_role_arn,
+                permissions=CRAWLER_DATABASE_PERMISSIONS,
+                database={"name": db_name},
+                depends_on=[*after_settings, databases[db_name]],
             )
         # Grants to other accounts need the grant option so that their admin can grant their roles.
         # https://docs.aws.amazon.com/lake-formation/latest/dg/cross-account-permissions.html
@@ -141,34 +175,52 @@ class LakeFormation(Construct):
             tag = f"{grant.account_id}-{grant.database_name}"
             depends = [*after_settings, databases[grant.database_name]]
             aws.lakeformation_permissions.LakeformationPermissions(
-                self, f"share-database-{tag}", principal=grant.account_id, permissions=["DESCRIBE"],
+                self,
+                f"share-database-{tag}",
+                principal=grant.account_id,
+                permissions=["DESCRIBE"],
                 permissions_with_grant_option=["DESCRIBE"] if grant.grantable else None,
-                database={"name": grant.database_name}, depends_on=depends,
+                database={"name": grant.database_name},
+                depends_on=depends,
             )
             permissions = sorted(grant.table_permissions)
             aws.lakeformation_permissions.LakeformationPermissions(
-                self, f"share-tables-{tag}", principal=grant.account_id, permissions=permissions,
+                self,
+                f"share-tables-{tag}",
+                principal=grant.account_id,
+                permissions=permissions,
                 permissions_with_grant_option=permissions if grant.grantable else None,
-                table={"database_name": grant.database_name, "wildcard": True}, depends_on=depends,
+                table={"database_name": grant.database_name, "wildcard": True},
+                depends_on=depends,
             )
         located: set[tuple[str, str]] = set()
         for grant in sorted(principal_grants, key=lambda g: (g.key, g.database_name)):
             tag = f"{grant.key}-{grant.database_name}"
             depends = [*after_settings, databases[grant.database_name]]
             aws.lakeformation_permissions.LakeformationPermissions(
-                self, f"principal-database-{tag}", principal=grant.principal,
+                self,
+                f"principal-database-{tag}",
+                principal=grant.principal,
                 permissions=["CREATE_TABLE", "DESCRIBE"] if grant.create_tables else ["DESCRIBE"],
-                database={"name": grant.database_name}, depends_on=depends,
+                database={"name": grant.database_name},
+                depends_on=depends,
             )
             aws.lakeformation_permissions.LakeformationPermissions(
-                self, f"principal-tables-{tag}", principal=grant.principal, permissions=sorted(grant.table_permissions),
-                table={"database_name": grant.database_name, "wildcard": True}, depends_on=depends,
+                self,
+                f"principal-tables-{tag}",
+                principal=grant.principal,
+                permissions=sorted(grant.table_permissions),
+                table={"database_name": grant.database_name, "wildcard": True},
+                depends_on=depends,
             )
             needs_location = grant.create_tables or LOCATION_PERMISSIONS & set(grant.table_permissions)
             if needs_location and (grant.key, grant.location) not in located:
                 located.add((grant.key, grant.location))
                 aws.lakeformation_permissions.LakeformationPermissions(
-                    self, f"principal-location-{grant.key}-{grant.location}", principal=grant.principal,
-                    permissions=["DATA_LOCATION_ACCESS"], data_location={"arn": self.locations[grant.location].arn},
+                    self,
+                    f"principal-location-{grant.key}-{grant.location}",
+                    principal=grant.principal,
+                    permissions=["DATA_LOCATION_ACCESS"],
+                    data_location={"arn": self.locations[grant.location].arn},
                     depends_on=after_settings,
                 )

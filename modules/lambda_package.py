@@ -3,6 +3,7 @@
 A zip records timestamps, permissions and entry order; all three are fixed here so that synth stays
 byte-identical and Terraform sees a change only when the handler's code changes.
 """
+
 from __future__ import annotations
 
 import base64

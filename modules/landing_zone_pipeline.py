@@ -5,6 +5,7 @@ artifacts) -> Approve (manual) -> Apply (CodeBuild: the saved plans, in apply or
 roles may assume the member accounts' deploy roles and touch exactly the state objects, lock files and
 state key of the s3 backend.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,9 +14,9 @@ from constructs import Construct
 
 from .aws import aws
 from .events import EventRule, EventsRole
+from .literal import text
 from .pipeline import PipelineSource
 from .policy import Statement, assume_role_trust, document, statement
-from .literal import text
 from .templates import render
 
 PLAN_TEMPLATE = "landing_zone_plan.yaml.j2"
@@ -50,17 +51,37 @@ class LandingZonePipelineSettings:
 
 
 class LandingZonePipeline(Construct):
-    def __init__(self, scope: Construct, id: str, *, settings: LandingZonePipelineSettings, source: PipelineSource,
-                 artifacts_bucket, artifacts_key_arn: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: LandingZonePipelineSettings,
+        source: PipelineSource,
+        artifacts_bucket,
+        artifacts_key_arn: str,
+    ) -> None:
         super().__init__(scope, id)
         s = self.settings = settings
         arn = lambda service, resource: f"arn:{s.partition}:{service}:{s.region}:{s.account_id}:{resource}"  # noqa: E731
         self.pipeline_arn = arn("codepipeline", s.name)
         project_names = {stage: f"{s.name}-{stage}" for stage in ("plan", "apply")}
         artifact_access = [
-            statement("PipelineArtifacts", ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], artifacts_bucket.objects_arn),
-            statement("ArtifactsBucket", ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"], artifacts_bucket.arn),
-            statement("ArtifactsKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], artifacts_key_arn),
+            statement(
+                "PipelineArtifacts",
+                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                artifacts_bucket.objects_arn,
+            ),
+            statement(
+                "ArtifactsBucket",
+                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
+                artifacts_bucket.arn,
+            ),
+            statement(
+                "ArtifactsKey",
+                ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                artifacts_key_arn,
+            ),
         ]
         self.buildspecs = {
             "plan": render(PLAN_TEMPLATE, pipeline_name=s.name, terraform_version=s.terraform_version),
@@ -70,40 +91,98 @@ class LandingZonePipeline(Construct):
         projects = {}
         for stage in ("plan", "apply"):
             name = project_names[stage]
-            self.roles[stage] = self._role(f"{stage}-role", name, "codebuild.amazonaws.com", arn("codebuild", f"project/{name}"), [
-                *artifact_access, self._logs(arn, name), *self._state(stage),
-                *([statement("AssumeDeployRoles", "sts:AssumeRole", sorted(s.deploy_role_arns))] if s.deploy_role_arns else []),
-            ])
+            self.roles[stage] = self._role(
+                f"{stage}-role",
+                name,
+                "codebuild.amazonaws.com",
+                arn("codebuild", f"project/{name}"),
+                [
+                    *artifact_access,
+                    self._logs(arn, name),
+                    *self._state(stage),
+                    *(
+                        [statement("AssumeDeployRoles", "sts:AssumeRole", sorted(s.deploy_role_arns))]
+                        if s.deploy_role_arns
+                        else []
+                    ),
+                ],
+            )
             if s.acts_in_management:
                 # The management stack (Organizations, IAM, SCPs) runs with the build role's own rights:
                 # reading everything to plan, administering to apply. Only this project's builds assume it.
                 policy = "ReadOnlyAccess" if stage == "plan" else "AdministratorAccess"
                 aws.iam_role_policy_attachment.IamRolePolicyAttachment(
-                    self, f"{stage}-role-{policy}", role=self.roles[stage].name, policy_arn=f"arn:{s.partition}:iam::aws:policy/{policy}")
-            projects[stage] = self._project(stage, name, self.roles[stage].arn, artifacts_key_arn, self.buildspecs[stage])
+                    self,
+                    f"{stage}-role-{policy}",
+                    role=self.roles[stage].name,
+                    policy_arn=f"arn:{s.partition}:iam::aws:policy/{policy}",
+                )
+            projects[stage] = self._project(
+                stage, name, self.roles[stage].arn, artifacts_key_arn, self.buildspecs[stage]
+            )
 
         source_statements, source_action = self._source(source, arn)
-        self.pipeline_role = self._role("pipeline-role", f"{s.name}-pipeline", "codepipeline.amazonaws.com", None, [
-            *artifact_access, *source_statements,
-            statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], sorted(arn("codebuild", f"project/{n}") for n in project_names.values())),
-        ])
+        self.pipeline_role = self._role(
+            "pipeline-role",
+            f"{s.name}-pipeline",
+            "codepipeline.amazonaws.com",
+            None,
+            [
+                *artifact_access,
+                *source_statements,
+                statement(
+                    "RunBuilds",
+                    ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+                    sorted(arn("codebuild", f"project/{n}") for n in project_names.values()),
+                ),
+            ],
+        )
         build = lambda name, stage, inputs, outputs=None: {  # noqa: E731
-            "name": name, "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1", "inputArtifacts": [inputs],
-            **({"outputArtifacts": [outputs]} if outputs else {}), "configuration": {"ProjectName": projects[stage].name},
+            "name": name,
+            "category": "Build",
+            "owner": "AWS",
+            "provider": "CodeBuild",
+            "version": "1",
+            "inputArtifacts": [inputs],
+            **({"outputArtifacts": [outputs]} if outputs else {}),
+            "configuration": {"ProjectName": projects[stage].name},
         }
         self.pipeline = aws.codepipeline.Codepipeline(
-            self, "pipeline", name=s.name, role_arn=self.pipeline_role.arn, pipeline_type="V2", execution_mode="QUEUED",
-            artifact_store=[{"location": artifacts_bucket.bucket.id, "type": "S3", "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"}}],
+            self,
+            "pipeline",
+            name=s.name,
+            role_arn=self.pipeline_role.arn,
+            pipeline_type="V2",
+            execution_mode="QUEUED",
+            artifact_store=[
+                {
+                    "location": artifacts_bucket.bucket.id,
+                    "type": "S3",
+                    "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"},
+                }
+            ],
             stage=[
                 {"name": "Source", "action": [source_action]},
                 {"name": "Plan", "action": [build("PlanAllAccounts", "plan", "source", "plans")]},
-                {"name": "Approve", "action": [{
-                    "name": "ApprovePlans", "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1",
-                    "timeoutInMinutes": s.approval_timeout_minutes,
-                    "configuration": {"CustomData": text(
-                        "Review plan-summaries/ (plan.json and one <account>.txt per account) in the Plan action's output "
-                        "artifact or build log; approving applies exactly those saved plans, in apply order.")},
-                }]},
+                {
+                    "name": "Approve",
+                    "action": [
+                        {
+                            "name": "ApprovePlans",
+                            "category": "Approval",
+                            "owner": "AWS",
+                            "provider": "Manual",
+                            "version": "1",
+                            "timeoutInMinutes": s.approval_timeout_minutes,
+                            "configuration": {
+                                "CustomData": text(
+                                    "Review plan-summaries/ (plan.json and one <account>.txt per account) in the Plan action's output "
+                                    "artifact or build log; approving applies exactly those saved plans, in apply order."
+                                )
+                            },
+                        }
+                    ],
+                },
                 {"name": "Apply", "action": [build("ApplySavedPlans", "apply", "plans")]},
             ],
         )
@@ -111,28 +190,80 @@ class LandingZonePipeline(Construct):
     def _source(self, source: PipelineSource, arn) -> tuple[list[Statement], dict]:
         s = self.settings
         if source.type == "codecommit":
-            repo = aws.codecommit_repository.CodecommitRepository(self, "repository", repository_name=source.repository, description="mlops-tf landing zone")
+            repo = aws.codecommit_repository.CodecommitRepository(
+                self, "repository", repository_name=source.repository, description="mlops-tf landing zone"
+            )
             repo_arn = arn("codecommit", source.repository)
-            statements = [statement("ReadSource", ["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive"], repo_arn)]
+            statements = [
+                statement(
+                    "ReadSource",
+                    [
+                        "codecommit:GetBranch",
+                        "codecommit:GetCommit",
+                        "codecommit:GetUploadArchiveStatus",
+                        "codecommit:UploadArchive",
+                    ],
+                    repo_arn,
+                )
+            ]
             # https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-trigger-source-repo-changes-cfn.html
             # Every commit to the branch starts the pipeline through EventBridge (no polling).
-            role = EventsRole(self, "events-role", role_name=f"{s.name}-events", account_id=s.account_id,
-                              statements=[statement("StartPipeline", "codepipeline:StartPipelineExecution", self.pipeline_arn)])
-            EventRule(self, "on-commit", name=f"{s.name}-on-commit", description=f"Commits to {source.repository}/{source.branch} start {s.name}",
-                      pattern={"source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"], "resources": [repo_arn],
-                               "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"], "referenceName": [source.branch]}},
-                      target_arn=self.pipeline_arn, role_arn=role.arn)
-            configuration = {"RepositoryName": repo.repository_name, "BranchName": source.branch, "PollForSourceChanges": "false", "OutputArtifactFormat": "CODE_ZIP"}
+            role = EventsRole(
+                self,
+                "events-role",
+                role_name=f"{s.name}-events",
+                account_id=s.account_id,
+                statements=[statement("StartPipeline", "codepipeline:StartPipelineExecution", self.pipeline_arn)],
+            )
+            EventRule(
+                self,
+                "on-commit",
+                name=f"{s.name}-on-commit",
+                description=f"Commits to {source.repository}/{source.branch} start {s.name}",
+                pattern={
+                    "source": ["aws.codecommit"],
+                    "detail-type": ["CodeCommit Repository State Change"],
+                    "resources": [repo_arn],
+                    "detail": {
+                        "event": ["referenceCreated", "referenceUpdated"],
+                        "referenceType": ["branch"],
+                        "referenceName": [source.branch],
+                    },
+                },
+                target_arn=self.pipeline_arn,
+                role_arn=role.arn,
+            )
+            configuration = {
+                "RepositoryName": repo.repository_name,
+                "BranchName": source.branch,
+                "PollForSourceChanges": "false",
+                "OutputArtifactFormat": "CODE_ZIP",
+            }
             provider = "CodeCommit"
         else:
-            connection = aws.codeconnections_connection.CodeconnectionsConnection(self, "connection", name=s.name[:32], provider_type=source.provider)
+            connection = aws.codeconnections_connection.CodeconnectionsConnection(
+                self, "connection", name=s.name[:32], provider_type=source.provider
+            )
             statements = [statement("UseConnection", "codeconnections:UseConnection", connection.arn)]
             # https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html
             # DetectChanges: every push to the branch starts the pipeline.
-            configuration = {"ConnectionArn": connection.arn, "FullRepositoryId": source.repository, "BranchName": source.branch,
-                             "DetectChanges": "true", "OutputArtifactFormat": "CODE_ZIP"}
+            configuration = {
+                "ConnectionArn": connection.arn,
+                "FullRepositoryId": source.repository,
+                "BranchName": source.branch,
+                "DetectChanges": "true",
+                "OutputArtifactFormat": "CODE_ZIP",
+            }
             provider = "CodeStarSourceConnection"
-        action = {"name": "Source", "category": "Source", "owner": "AWS", "provider": provider, "version": "1", "outputArtifacts": ["source"], "configuration": configuration}
+        action = {
+            "name": "Source",
+            "category": "Source",
+            "owner": "AWS",
+            "provider": provider,
+            "version": "1",
+            "outputArtifacts": ["source"],
+            "configuration": configuration,
+        }
         return statements, action
 
     def _state(self, stage: str) -> list[Statement]:
@@ -143,7 +274,12 @@ class LandingZonePipeline(Construct):
             statement("StateBucket", "s3:ListBucket", st.bucket_arn),
             statement("StateObjects", writes, sorted(st.object_arns)),
             statement("StateLockFiles", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], sorted(st.lock_arns)),
-            statement("StateKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"], st.key_arn, condition=st.key_condition),
+            statement(
+                "StateKey",
+                ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                st.key_arn,
+                condition=st.key_condition,
+            ),
         ]
 
     def _role(self, id: str, name: str, service: str, source_arn: str | None, statements: list[Statement]):
@@ -155,19 +291,35 @@ class LandingZonePipeline(Construct):
             condition["ArnLike"] = {"aws:SourceArn": source_arn}
         trust = assume_role_trust({"Service": service}, condition, sid="ServiceAssumes")
         role = aws.iam_role.IamRole(self, id, name=name, assume_role_policy=trust)
-        aws.iam_role_policy.IamRolePolicy(self, f"{id}-policy", role=role.id, name="landing-zone-pipeline", policy=document(*statements))
+        aws.iam_role_policy.IamRolePolicy(
+            self, f"{id}-policy", role=role.id, name="landing-zone-pipeline", policy=document(*statements)
+        )
         return role
 
     @staticmethod
     def _logs(arn, project: str) -> Statement:
-        return statement("BuildLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], arn("logs", f"log-group:/aws/codebuild/{project}:*"))
+        return statement(
+            "BuildLogs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            arn("logs", f"log-group:/aws/codebuild/{project}:*"),
+        )
 
     def _project(self, stage: str, name: str, role_arn: str, key_arn: str, buildspec: str):
         s = self.settings
         return aws.codebuild_project.CodebuildProject(
-            self, stage, name=name, service_role=role_arn, encryption_key=key_arn, build_timeout=s.build_timeout_minutes,
-            artifacts={"type": "CODEPIPELINE"}, source={"type": "CODEPIPELINE", "buildspec": buildspec},
-            environment={"compute_type": s.compute_type, "image": s.build_image, "type": "LINUX_CONTAINER", "image_pull_credentials_type": "CODEBUILD"},
+            self,
+            stage,
+            name=name,
+            service_role=role_arn,
+            encryption_key=key_arn,
+            build_timeout=s.build_timeout_minutes,
+            artifacts={"type": "CODEPIPELINE"},
+            source={"type": "CODEPIPELINE", "buildspec": buildspec},
+            environment={
+                "compute_type": s.compute_type,
+                "image": s.build_image,
+                "type": "LINUX_CONTAINER",
+                "image_pull_credentials_type": "CODEBUILD",
+            },
             logs_config={"cloudwatch_logs": {"status": "ENABLED", "group_name": f"/aws/codebuild/{name}"}},
         )
-

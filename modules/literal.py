@@ -7,6 +7,7 @@ reach AWS verbatim, so every such string passes through `text` (or `json_text`) 
 construct; a value pasted into a Terraform expression goes through `hcl_string` instead.
 cdktf tokens (`${TfToken[...]}`, references to other resources) stay live: cdktf resolves them later.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """Role Manager style personas: an execution role per persona, its policies composed from the ML
 activities of the catalog shipped in modules/data/ml_activities.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,9 @@ POLICY_SIZE_BUDGET = 5600
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict]:
-    return json.loads(resources.files("modules").joinpath("data", "ml_activities.json").read_text(encoding="utf-8"))["activities"]
+    return json.loads(resources.files("modules").joinpath("data", "ml_activities.json").read_text(encoding="utf-8"))[
+        "activities"
+    ]
 
 
 @dataclass(frozen=True)
@@ -77,17 +80,30 @@ def pack_policies(statements: list[Statement]) -> list[str]:
 class PersonaRole(Construct):
     """An execution role SageMaker assumes for a persona, with one managed policy per packed document."""
 
-    def __init__(self, scope: Construct, id: str, *, role_name: str, persona: str, activities: list[str], ctx: PersonaContext) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, role_name: str, persona: str, activities: list[str], ctx: PersonaContext
+    ) -> None:
         super().__init__(scope, id)
         self.role = aws.iam_role.IamRole(
-            self, "role", name=role_name, description=f"Role Manager persona {persona}: {', '.join(activities)}",
-            assume_role_policy=assume_role_trust({"Service": "sagemaker.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ctx.account}}, sid="SageMakerAssumes"),
+            self,
+            "role",
+            name=role_name,
+            description=f"Role Manager persona {persona}: {', '.join(activities)}",
+            assume_role_policy=assume_role_trust(
+                {"Service": "sagemaker.amazonaws.com"},
+                {"StringEquals": {"aws:SourceAccount": ctx.account}},
+                sid="SageMakerAssumes",
+            ),
         )
         self.statements = [s for a in activities for s in activity_statements(a, ctx)]
         self.documents = pack_policies(self.statements)
         for i, doc in enumerate(self.documents, start=1):
-            policy = aws.iam_policy.IamPolicy(self, f"policy-{i}", name=f"{role_name}-{i}", description=f"persona {persona}, part {i}", policy=doc)
-            aws.iam_role_policy_attachment.IamRolePolicyAttachment(self, f"attach-{i}", role=self.role.name, policy_arn=policy.arn)
+            policy = aws.iam_policy.IamPolicy(
+                self, f"policy-{i}", name=f"{role_name}-{i}", description=f"persona {persona}, part {i}", policy=doc
+            )
+            aws.iam_role_policy_attachment.IamRolePolicyAttachment(
+                self, f"attach-{i}", role=self.role.name, policy_arn=policy.arn
+            )
 
     @property
     def arn(self) -> str:

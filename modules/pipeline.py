@@ -6,6 +6,7 @@ start the pipeline with the exact approved model package ARN as a pipeline varia
 reached as the backend needs (`PipelineState`): s3 through a role in the state's account, cloud with a
 Terraform Cloud token kept in Secrets Manager.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,16 @@ class PipelineSettings:
 
 
 class ModelDeployPipeline(Construct):
-    def __init__(self, scope: Construct, id: str, *, settings: PipelineSettings, source: PipelineSource, artifacts_bucket, artifacts_key_arn: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: PipelineSettings,
+        source: PipelineSource,
+        artifacts_bucket,
+        artifacts_key_arn: str,
+    ) -> None:
         super().__init__(scope, id)
         s = settings
         self.settings = s
@@ -73,78 +83,171 @@ class ModelDeployPipeline(Construct):
         self.pipeline_arn = arn("codepipeline", s.name)
         build_project_arns = [arn("codebuild", f"project/{s.name}-{p}") for p in ("build", "deploy")]
         artifact_access = [
-            statement("PipelineArtifacts", ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], artifacts_bucket.objects_arn),
-            statement("ArtifactsBucket", ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"], artifacts_bucket.arn),
-            statement("ArtifactsKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], artifacts_key_arn),
+            statement(
+                "PipelineArtifacts",
+                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                artifacts_bucket.objects_arn,
+            ),
+            statement(
+                "ArtifactsBucket",
+                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
+                artifacts_bucket.arn,
+            ),
+            statement(
+                "ArtifactsKey",
+                ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                artifacts_key_arn,
+            ),
         ]
         self.source_statements, source_action = self._source(source)
         targets = {**s.staging, **s.production}
 
-        self.build_role = self._role("build-role", s.build_role_name, "codebuild.amazonaws.com", [
-            *artifact_access,
-            self._logs(arn, [f"{s.name}-build", f"{s.name}-deploy"]),
-            statement("AssumeTargetDeployRoles", "sts:AssumeRole", sorted(targets.values())),
-            statement("DescribeApprovedModelPackages", ["sagemaker:DescribeModelPackage"], sorted(s.model_package_arns)),
-            *self._state_access(artifacts_key_arn),
-        ])
+        self.build_role = self._role(
+            "build-role",
+            s.build_role_name,
+            "codebuild.amazonaws.com",
+            [
+                *artifact_access,
+                self._logs(arn, [f"{s.name}-build", f"{s.name}-deploy"]),
+                statement("AssumeTargetDeployRoles", "sts:AssumeRole", sorted(targets.values())),
+                statement(
+                    "DescribeApprovedModelPackages", ["sagemaker:DescribeModelPackage"], sorted(s.model_package_arns)
+                ),
+                *self._state_access(artifacts_key_arn),
+            ],
+        )
         common_template = dict(
-            pipeline_name=s.name, terraform_version=s.terraform_version, parameters=s.parameters, regions=s.regions,
-            targets=sorted(targets), deploy_roles=targets, first_target=sorted(s.staging)[0] if s.staging else sorted(targets)[0],
-            config_path=s.config_path, state=s.state, overrides=self._overrides(targets),
+            pipeline_name=s.name,
+            terraform_version=s.terraform_version,
+            parameters=s.parameters,
+            regions=s.regions,
+            targets=sorted(targets),
+            deploy_roles=targets,
+            first_target=sorted(s.staging)[0] if s.staging else sorted(targets)[0],
+            config_path=s.config_path,
+            state=s.state,
+            overrides=self._overrides(targets),
             # A remote (cloud) run takes the workspace's own lock; -lock-timeout is for the s3 lock file.
             lock_flag=" -lock-timeout=5m" if s.state.type == "s3" else "",
         )
-        self.buildspecs = {stage: render("buildspec.yaml.j2", stage=stage, **common_template) for stage in ("build", "deploy")}
+        self.buildspecs = {
+            stage: render("buildspec.yaml.j2", stage=stage, **common_template) for stage in ("build", "deploy")
+        }
         # CreatePipeline validates that the artifact bucket exists: reference resources, not their plain names,
         # so Terraform creates the bucket and the build projects before the pipeline.
         projects = {
-            stage: self._project(stage, f"{s.name}-{stage}", self.build_role.arn, artifacts_key_arn, self.buildspecs[stage], "CODEPIPELINE")
+            stage: self._project(
+                stage,
+                f"{s.name}-{stage}",
+                self.build_role.arn,
+                artifacts_key_arn,
+                self.buildspecs[stage],
+                "CODEPIPELINE",
+            )
             for stage in ("build", "deploy")
         }
 
-        self.pipeline_role = self._role("pipeline-role", f"{s.name}-pipeline", "codepipeline.amazonaws.com", [
-            *artifact_access,
-            *self.source_statements,
-            statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
-        ])
-        env = lambda target=None: text(json.dumps(  # noqa: E731
-            [{"name": v, "type": "PLAINTEXT", "value": f"#{{variables.{v}}}"} for v in (MODEL_PACKAGE_VARIABLE, MODEL_VARIANT_VARIABLE)]
-            + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
-            sort_keys=True,
-        ))
+        self.pipeline_role = self._role(
+            "pipeline-role",
+            f"{s.name}-pipeline",
+            "codepipeline.amazonaws.com",
+            [
+                *artifact_access,
+                *self.source_statements,
+                statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
+            ],
+        )
+        env = lambda target=None: text(
+            json.dumps(  # noqa: E731
+                [
+                    {"name": v, "type": "PLAINTEXT", "value": f"#{{variables.{v}}}"}
+                    for v in (MODEL_PACKAGE_VARIABLE, MODEL_VARIANT_VARIABLE)
+                ]
+                + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
+                sort_keys=True,
+            )
+        )
         build = lambda name, project, target=None, inputs="source", outputs=None: {  # noqa: E731
-            "name": name, "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1",
-            "inputArtifacts": [inputs], **({"outputArtifacts": [outputs]} if outputs else {}),
+            "name": name,
+            "category": "Build",
+            "owner": "AWS",
+            "provider": "CodeBuild",
+            "version": "1",
+            "inputArtifacts": [inputs],
+            **({"outputArtifacts": [outputs]} if outputs else {}),
             "configuration": {"ProjectName": projects[project].name, "EnvironmentVariables": env(target)},
         }
         stages = [
             {"name": "Source", "action": [source_action]},
             {"name": "Build", "action": [build("SynthAndPlan", "build", outputs="synthesized")]},
-            {"name": "DeployStaging", "action": [build(f"Deploy-{t}", "deploy", t, "synthesized") for t in sorted(s.staging)]},
-            {"name": "Approve", "action": [{
-                "name": "ApproveProduction", "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1",
-                "timeoutInMinutes": s.approval_timeout_minutes,
-                "configuration": {"CustomData": f"Staging runs model package #{{variables.{MODEL_PACKAGE_VARIABLE}}}; approve to deploy it to production."},
-            }]},
-            {"name": "DeployProduction", "action": [build(f"Deploy-{t}", "deploy", t, "synthesized") for t in sorted(s.production)]},
+            {
+                "name": "DeployStaging",
+                "action": [build(f"Deploy-{t}", "deploy", t, "synthesized") for t in sorted(s.staging)],
+            },
+            {
+                "name": "Approve",
+                "action": [
+                    {
+                        "name": "ApproveProduction",
+                        "category": "Approval",
+                        "owner": "AWS",
+                        "provider": "Manual",
+                        "version": "1",
+                        "timeoutInMinutes": s.approval_timeout_minutes,
+                        "configuration": {
+                            "CustomData": f"Staging runs model package #{{variables.{MODEL_PACKAGE_VARIABLE}}}; approve to deploy it to production."
+                        },
+                    }
+                ],
+            },
+            {
+                "name": "DeployProduction",
+                "action": [build(f"Deploy-{t}", "deploy", t, "synthesized") for t in sorted(s.production)],
+            },
         ]
         self.pipeline = aws.codepipeline.Codepipeline(
-            self, "pipeline", name=s.name, role_arn=self.pipeline_role.arn, pipeline_type="V2", execution_mode="QUEUED",
-            artifact_store=[{"location": artifacts_bucket.bucket.id, "type": "S3", "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"}}],
+            self,
+            "pipeline",
+            name=s.name,
+            role_arn=self.pipeline_role.arn,
+            pipeline_type="V2",
+            execution_mode="QUEUED",
+            artifact_store=[
+                {
+                    "location": artifacts_bucket.bucket.id,
+                    "type": "S3",
+                    "encryptionKey": {"id": artifacts_key_arn, "type": "KMS"},
+                }
+            ],
             variable=[
-                {"name": MODEL_PACKAGE_VARIABLE, "defaultValue": "none", "description": "ARN of the approved model package to deploy"},
-                {"name": MODEL_VARIANT_VARIABLE, "defaultValue": "primary", "description": "Endpoint variant receiving it: primary, shadow or an A/B variant"},
+                {
+                    "name": MODEL_PACKAGE_VARIABLE,
+                    "defaultValue": "none",
+                    "description": "ARN of the approved model package to deploy",
+                },
+                {
+                    "name": MODEL_VARIANT_VARIABLE,
+                    "defaultValue": "primary",
+                    "description": "Endpoint variant receiving it: primary, shadow or an A/B variant",
+                },
             ],
             stage=[st for st in stages if st["action"]],
         )
 
         trigger_name = f"{s.name}-trigger"
-        self.trigger_role = self._role("trigger-role", trigger_name, "codebuild.amazonaws.com", [
-            self._logs(arn, [trigger_name]),
-            statement("StartDeployPipeline", "codepipeline:StartPipelineExecution", self.pipeline_arn),
-        ])
+        self.trigger_role = self._role(
+            "trigger-role",
+            trigger_name,
+            "codebuild.amazonaws.com",
+            [
+                self._logs(arn, [trigger_name]),
+                statement("StartDeployPipeline", "codepipeline:StartPipelineExecution", self.pipeline_arn),
+            ],
+        )
         self.trigger_buildspec = render("trigger_buildspec.yaml.j2", pipeline_name=s.name)
-        self.trigger = self._project("trigger", trigger_name, self.trigger_role.arn, artifacts_key_arn, self.trigger_buildspec, "NO_ARTIFACTS")
+        self.trigger = self._project(
+            "trigger", trigger_name, self.trigger_role.arn, artifacts_key_arn, self.trigger_buildspec, "NO_ARTIFACTS"
+        )
         self.trigger_project_arn = arn("codebuild", f"project/{trigger_name}")
 
     def _state_access(self, key_arn: str) -> list[Statement]:
@@ -155,7 +258,10 @@ class ModelDeployPipeline(Construct):
         # The token is set once by an administrator (put-secret-value); CodeBuild reads it into the environment.
         # https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env.secrets-manager
         self.token_secret = aws.secretsmanager_secret.SecretsmanagerSecret(
-            self, "terraform-cloud-token", name=state.token_secret_name, kms_key_id=key_arn,
+            self,
+            "terraform-cloud-token",
+            name=state.token_secret_name,
+            kms_key_id=key_arn,
             description="Terraform Cloud team token of the model deployment pipeline (set the value once by hand)",
         )
         return [statement("ReadTerraformCloudToken", "secretsmanager:GetSecretValue", self.token_secret.arn)]
@@ -169,52 +275,114 @@ class ModelDeployPipeline(Construct):
         if state.type != "s3":
             return {}
         return {
-            target: json.dumps({
-                "provider": {"aws": [{"assume_role": [{"role_arn": role, "session_name": self.settings.name}]}]},
-                "terraform": {"backend": {"s3": {**state.s3_backend[target], "assume_role": {"role_arn": state.state_role_arn}}}},
-            }, sort_keys=True)
+            target: json.dumps(
+                {
+                    "provider": {"aws": [{"assume_role": [{"role_arn": role, "session_name": self.settings.name}]}]},
+                    "terraform": {
+                        "backend": {
+                            "s3": {**state.s3_backend[target], "assume_role": {"role_arn": state.state_role_arn}}
+                        }
+                    },
+                },
+                sort_keys=True,
+            )
             for target, role in sorted(targets.items())
         }
 
     def _source(self, source: PipelineSource) -> tuple[list[Statement], dict]:
         s = self.settings
         if source.type == "codecommit":
-            repo = aws.codecommit_repository.CodecommitRepository(self, "repository", repository_name=source.repository, description="mlops-tf landing zone")
+            repo = aws.codecommit_repository.CodecommitRepository(
+                self, "repository", repository_name=source.repository, description="mlops-tf landing zone"
+            )
             repo_arn = f"arn:{s.partition}:codecommit:{s.region}:{s.account_id}:{source.repository}"
             self.source_arn = repo_arn
-            stmts = [statement("ReadSource", ["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive"], repo_arn)]
-            config = {"RepositoryName": repo.repository_name, "BranchName": source.branch, "PollForSourceChanges": "false", "OutputArtifactFormat": "CODE_ZIP"}
+            stmts = [
+                statement(
+                    "ReadSource",
+                    [
+                        "codecommit:GetBranch",
+                        "codecommit:GetCommit",
+                        "codecommit:GetUploadArchiveStatus",
+                        "codecommit:UploadArchive",
+                    ],
+                    repo_arn,
+                )
+            ]
+            config = {
+                "RepositoryName": repo.repository_name,
+                "BranchName": source.branch,
+                "PollForSourceChanges": "false",
+                "OutputArtifactFormat": "CODE_ZIP",
+            }
             provider = "CodeCommit"
         else:
-            connection = aws.codeconnections_connection.CodeconnectionsConnection(self, "connection", name=f"{s.name}"[:32], provider_type=source.provider)
+            connection = aws.codeconnections_connection.CodeconnectionsConnection(
+                self, "connection", name=f"{s.name}"[:32], provider_type=source.provider
+            )
             self.source_arn = connection.arn
             # The action's prefix must match the connection ARN's (codeconnections since the 2024 rename).
             stmts = [statement("UseConnection", "codeconnections:UseConnection", connection.arn)]
             # DetectChanges off: the pipeline deploys approved models; commits alone do not start it.
-            config = {"ConnectionArn": connection.arn, "FullRepositoryId": source.repository, "BranchName": source.branch, "DetectChanges": "false", "OutputArtifactFormat": "CODE_ZIP"}
+            config = {
+                "ConnectionArn": connection.arn,
+                "FullRepositoryId": source.repository,
+                "BranchName": source.branch,
+                "DetectChanges": "false",
+                "OutputArtifactFormat": "CODE_ZIP",
+            }
             provider = "CodeStarSourceConnection"
-        action = {"name": "Source", "category": "Source", "owner": "AWS", "provider": provider, "version": "1", "outputArtifacts": ["source"], "configuration": config}
+        action = {
+            "name": "Source",
+            "category": "Source",
+            "owner": "AWS",
+            "provider": provider,
+            "version": "1",
+            "outputArtifacts": ["source"],
+            "configuration": config,
+        }
         return stmts, action
 
     def _role(self, id: str, name: str, service: str, statements: list[Statement]):
         s = self.settings
-        role = aws.iam_role.IamRole(self, id, name=name, assume_role_policy=assume_role_trust(
-            {"Service": service}, {"StringEquals": {"aws:SourceAccount": s.account_id}}, sid="ServiceAssumes"))
-        aws.iam_role_policy.IamRolePolicy(self, f"{id}-policy", role=role.id, name="pipeline", policy=document(*statements))
+        role = aws.iam_role.IamRole(
+            self,
+            id,
+            name=name,
+            assume_role_policy=assume_role_trust(
+                {"Service": service}, {"StringEquals": {"aws:SourceAccount": s.account_id}}, sid="ServiceAssumes"
+            ),
+        )
+        aws.iam_role_policy.IamRolePolicy(
+            self, f"{id}-policy", role=role.id, name="pipeline", policy=document(*statements)
+        )
         return role
 
     @staticmethod
     def _logs(arn, projects: list[str]) -> Statement:
-        return statement("BuildLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                         [arn("logs", f"log-group:/aws/codebuild/{p}:*") for p in projects])
+        return statement(
+            "BuildLogs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [arn("logs", f"log-group:/aws/codebuild/{p}:*") for p in projects],
+        )
 
     def _project(self, id: str, name: str, role_arn: str, key_arn: str, buildspec: str, artifacts: str):
         s = self.settings
         source_type = "CODEPIPELINE" if artifacts == "CODEPIPELINE" else "NO_SOURCE"
         return aws.codebuild_project.CodebuildProject(
-            self, id, name=name, service_role=role_arn, encryption_key=key_arn, build_timeout=60,
+            self,
+            id,
+            name=name,
+            service_role=role_arn,
+            encryption_key=key_arn,
+            build_timeout=60,
             artifacts={"type": artifacts},
             source={"type": source_type, "buildspec": buildspec},
-            environment={"compute_type": s.compute_type, "image": s.build_image, "type": "LINUX_CONTAINER", "image_pull_credentials_type": "CODEBUILD"},
+            environment={
+                "compute_type": s.compute_type,
+                "image": s.build_image,
+                "type": "LINUX_CONTAINER",
+                "image_pull_credentials_type": "CODEBUILD",
+            },
             logs_config={"cloudwatch_logs": {"status": "ENABLED", "group_name": f"/aws/codebuild/{name}"}},
         )

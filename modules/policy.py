@@ -1,4 +1,5 @@
 """IAM policy documents as plain data, rendered to canonical JSON (sorted keys: byte-identical synth)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,7 +45,11 @@ def document(*statements: Statement) -> str:
 def deny_insecure_transport(resources: list[str]) -> Statement:
     """Deny every request that does not use TLS."""
     return statement(
-        "DenyInsecureTransport", "s3:*", resources, effect="Deny", principal="*",
+        "DenyInsecureTransport",
+        "s3:*",
+        resources,
+        effect="Deny",
+        principal="*",
         condition={"Bool": {"aws:SecureTransport": "false"}},
     )
 

@@ -4,6 +4,7 @@ Used by every account that receives replicated inference data (data and ml-execu
 grants come from the resolver (config.kinds.data.replication_destination), so the source side and this
 side are generated from the same role ARNs.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,14 +39,32 @@ def bucket_statements(grant: ReplicationGrant, bucket_arn: str) -> list[Statemen
     """Bucket policy statements letting one source's replication role write replicas."""
     suffix = _pascal(grant.source)
     return [
-        statement(f"ReplicateObjectsFrom{suffix}", OBJECT_ACTIONS, f"{bucket_arn}/*", principal=grant.principal, condition=grant.condition),
-        statement(f"ReplicationVersioningFrom{suffix}", BUCKET_ACTIONS, bucket_arn, principal=grant.principal, condition=grant.condition),
+        statement(
+            f"ReplicateObjectsFrom{suffix}",
+            OBJECT_ACTIONS,
+            f"{bucket_arn}/*",
+            principal=grant.principal,
+            condition=grant.condition,
+        ),
+        statement(
+            f"ReplicationVersioningFrom{suffix}",
+            BUCKET_ACTIONS,
+            bucket_arn,
+            principal=grant.principal,
+            condition=grant.condition,
+        ),
     ]
 
 
 def key_statement(grant: ReplicationGrant) -> Statement:
     """Key policy statement letting one source's replication role encrypt replicas with this key."""
-    return statement(f"EncryptReplicasFrom{_pascal(grant.source)}", KEY_ACTIONS, "*", principal=grant.principal, condition=grant.condition)
+    return statement(
+        f"EncryptReplicasFrom{_pascal(grant.source)}",
+        KEY_ACTIONS,
+        "*",
+        principal=grant.principal,
+        condition=grant.condition,
+    )
 
 
 class ReplicationDestination(Construct):
@@ -67,14 +86,24 @@ class ReplicationDestination(Construct):
         super().__init__(scope, id)
         ordered = sorted(grants, key=lambda g: g.source)
         self.key = KmsKey(
-            self, "key", alias=kms_alias, description=f"Replicated inference data in {bucket_name}",
-            account_id=account_id, partition=partition, statements=[key_statement(g) for g in ordered],
+            self,
+            "key",
+            alias=kms_alias,
+            description=f"Replicated inference data in {bucket_name}",
+            account_id=account_id,
+            partition=partition,
+            statements=[key_statement(g) for g in ordered],
         )
         bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
         rules = [LifecycleRule(id="expire-inference-data", expiration_days=expiration_days)] if expiration_days else []
         self.bucket = SecureBucket(
-            self, "bucket", bucket_name=bucket_name, kms_key_arn=self.key.arn, log_bucket=log_bucket,
-            partition=partition, lifecycle_rules=rules,
+            self,
+            "bucket",
+            bucket_name=bucket_name,
+            kms_key_arn=self.key.arn,
+            log_bucket=log_bucket,
+            partition=partition,
+            lifecycle_rules=rules,
             statements=[s for g in ordered for s in bucket_statements(g, bucket_arn)],
         )
 

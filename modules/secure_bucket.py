@@ -1,4 +1,5 @@
 """SecureBucket: the one bucket construct used for every bucket mlops-tf creates, and its log bucket."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,8 +40,13 @@ class _BucketBase(Construct):
         self.arn = f"arn:{partition}:s3:::{bucket_name}"
         self.bucket = aws.s3_bucket.S3Bucket(self, "bucket", bucket=bucket_name, force_destroy=False)
         aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
-            self, "public-access-block", bucket=self.bucket.id,
-            block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+            self,
+            "public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
         )
         aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
             self, "ownership", bucket=self.bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}
@@ -77,21 +83,38 @@ class AccessLogBucket(_BucketBase):
     so this is the one bucket without a customer-managed key; it is otherwise locked down.
     """
 
-    def __init__(self, scope: Construct, id: str, *, bucket_name: str, account_id: str, partition: str = "aws", retention_days: int = 365) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        bucket_name: str,
+        account_id: str,
+        partition: str = "aws",
+        retention_days: int = 365,
+    ) -> None:
         super().__init__(scope, id)
         self._common(bucket_name, partition)
         aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
-            self, "encryption", bucket=self.bucket.id,
+            self,
+            "encryption",
+            bucket=self.bucket.id,
             rule=[{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
         )
-        self._lifecycle([LifecycleRule(id="expire-logs", expiration_days=retention_days, noncurrent_expiration_days=30)])
+        self._lifecycle(
+            [LifecycleRule(id="expire-logs", expiration_days=retention_days, noncurrent_expiration_days=30)]
+        )
         objects = f"{self.arn}/*"
         aws.s3_bucket_policy.S3BucketPolicy(
-            self, "policy", bucket=self.bucket.id,
+            self,
+            "policy",
+            bucket=self.bucket.id,
             policy=document(
                 deny_insecure_transport([self.arn, objects]),
                 statement(
-                    "AllowS3ServerAccessLogDelivery", "s3:PutObject", objects,
+                    "AllowS3ServerAccessLogDelivery",
+                    "s3:PutObject",
+                    objects,
                     principal={"Service": "logging.s3.amazonaws.com"},
                     condition={"StringEquals": {"aws:SourceAccount": account_id}},
                 ),
@@ -128,15 +151,23 @@ class SecureBucket(_BucketBase):
         self.sse_s3_writer = sse_s3_writer
         self.default_encryption_writer = default_encryption_writer
         aws.s3_bucket_server_side_encryption_configuration.S3BucketServerSideEncryptionConfigurationA(
-            self, "encryption", bucket=self.bucket.id,
-            rule=[{
-                "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": kms_key_arn},
-                "bucketKeyEnabled": True,
-            }],
+            self,
+            "encryption",
+            bucket=self.bucket.id,
+            rule=[
+                {
+                    "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": kms_key_arn},
+                    "bucketKeyEnabled": True,
+                }
+            ],
         )
         if log_bucket is not None:
             aws.s3_bucket_logging.S3BucketLoggingA(
-                self, "logging", bucket=self.bucket.id, target_bucket=log_bucket.bucket.id, target_prefix=f"{bucket_name}/"
+                self,
+                "logging",
+                bucket=self.bucket.id,
+                target_bucket=log_bucket.bucket.id,
+                target_prefix=f"{bucket_name}/",
             )
         self._lifecycle(lifecycle_rules or [])
         self._statements: list[Statement] = list(statements or [])
@@ -165,18 +196,38 @@ class SecureBucket(_BucketBase):
         baseline = [
             deny_insecure_transport([self.arn, objects]),
             statement(
-                "DenyUploadsNotEncryptedWithKms", "s3:PutObject", objects, effect="Deny", principal="*",
+                "DenyUploadsNotEncryptedWithKms",
+                "s3:PutObject",
+                objects,
+                effect="Deny",
+                principal="*",
                 condition={**not_kms, **except_writer},
             ),
             statement(
-                "DenyUploadsWithAnotherKey", "s3:PutObject", objects, effect="Deny", principal="*",
-                condition={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn, **service}, **except_writer},
+                "DenyUploadsWithAnotherKey",
+                "s3:PutObject",
+                objects,
+                effect="Deny",
+                principal="*",
+                condition={
+                    "StringNotEqualsIfExists": {
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id": self.kms_key_arn,
+                        **service,
+                    },
+                    **except_writer,
+                },
             ),
         ]
         if writer:
             # The exempt service still encrypts these objects with KMS; which key is its own configuration (the trail's).
-            baseline.append(statement(
-                "DenyServiceUploadsNotEncryptedWithKms", "s3:PutObject", list(writer.kms_required), effect="Deny", principal="*",
-                condition=not_kms,
-            ))
+            baseline.append(
+                statement(
+                    "DenyServiceUploadsNotEncryptedWithKms",
+                    "s3:PutObject",
+                    list(writer.kms_required),
+                    effect="Deny",
+                    principal="*",
+                    condition=not_kms,
+                )
+            )
         return document(*baseline, *self._statements)

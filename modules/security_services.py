@@ -1,4 +1,5 @@
 """GuardDuty and Security Hub run from the delegated administrator account for the whole organization."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,23 +34,42 @@ class GuardDutyOrganization(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, features: Sequence[str], finding_publishing_frequency: str, provider=None,
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        features: Sequence[str],
+        finding_publishing_frequency: str,
+        provider=None,
     ) -> None:
         super().__init__(scope, id)
         found = aws.data_aws_guardduty_detector.DataAwsGuarddutyDetector(self, "delegated", provider=provider)
         self.detector = aws.guardduty_detector.GuarddutyDetector(
-            self, "detector", provider=provider, enable=True, finding_publishing_frequency=finding_publishing_frequency,
+            self,
+            "detector",
+            provider=provider,
+            enable=True,
+            finding_publishing_frequency=finding_publishing_frequency,
             # The organization's detector outlives this stack; removing it would stop GuardDuty for every member.
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )
         self.detector.import_from(found.id, provider)
         # https://docs.aws.amazon.com/guardduty/latest/ug/set-guardduty-auto-enable-preferences.html
         aws.guardduty_organization_configuration.GuarddutyOrganizationConfiguration(
-            self, "organization", provider=provider, detector_id=self.detector.id, auto_enable_organization_members="ALL"
+            self,
+            "organization",
+            provider=provider,
+            detector_id=self.detector.id,
+            auto_enable_organization_members="ALL",
         )
         for feature in sorted(set(features)):
             aws.guardduty_organization_configuration_feature.GuarddutyOrganizationConfigurationFeature(
-                self, f"feature-{feature.lower()}", provider=provider, detector_id=self.detector.id, name=feature, auto_enable="ALL"
+                self,
+                f"feature-{feature.lower()}",
+                provider=provider,
+                detector_id=self.detector.id,
+                name=feature,
+                auto_enable="ALL",
             )
 
 
@@ -59,15 +79,27 @@ class SecurityHubOrganization(Construct):
     account, present and future, runs the same standards."""
 
     def __init__(
-        self, scope: Construct, id: str, *, name: str, standards: Sequence[str], home_region: str,
-        aggregate_regions: Sequence[str], account_id: str, partition: str = "aws",
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        standards: Sequence[str],
+        home_region: str,
+        aggregate_regions: Sequence[str],
+        account_id: str,
+        partition: str = "aws",
     ) -> None:
         super().__init__(scope, id)
         # Designating the delegated administrator (management stack, applied first) enables Security Hub in
         # this account, so enabling it again fails ("already subscribed"): the account is adopted by import.
         # https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html
         self.account = aws.securityhub_account.SecurityhubAccount(
-            self, "account", enable_default_standards=False, auto_enable_controls=True, control_finding_generator="SECURITY_CONTROL",
+            self,
+            "account",
+            enable_default_standards=False,
+            auto_enable_controls=True,
+            control_finding_generator="SECURITY_CONTROL",
             # Destroying it would disable Security Hub; AWS never reads enable_default_standards back.
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True, ignore_changes=["enable_default_standards"]),
         )
@@ -75,16 +107,26 @@ class SecurityHubOrganization(Construct):
         linked = sorted(set(aggregate_regions) - {home_region})
         # Central configuration requires a home region aggregator, even when it links no other region.
         self.aggregator = aws.securityhub_finding_aggregator.SecurityhubFindingAggregator(
-            self, "aggregator", linking_mode="SPECIFIED_REGIONS" if linked else "NO_REGIONS",
-            specified_regions=linked or None, depends_on=[self.account],
+            self,
+            "aggregator",
+            linking_mode="SPECIFIED_REGIONS" if linked else "NO_REGIONS",
+            specified_regions=linked or None,
+            depends_on=[self.account],
         )
         organization = aws.securityhub_organization_configuration.SecurityhubOrganizationConfiguration(
-            self, "organization", auto_enable=False, auto_enable_standards="NONE",
-            organization_configuration={"configuration_type": "CENTRAL"}, depends_on=[self.aggregator],
+            self,
+            "organization",
+            auto_enable=False,
+            auto_enable_standards="NONE",
+            organization_configuration={"configuration_type": "CENTRAL"},
+            depends_on=[self.aggregator],
         )
         self.standard_arns = sorted(standard_arn(s, region=home_region, partition=partition) for s in set(standards))
         policy = aws.securityhub_configuration_policy.SecurityhubConfigurationPolicy(
-            self, "policy", name=name, description="Security Hub on, with the landing zone's standards, in every account",
+            self,
+            "policy",
+            name=name,
+            description="Security Hub on, with the landing zone's standards, in every account",
             configuration_policy={
                 "service_enabled": True,
                 "enabled_standard_arns": self.standard_arns,

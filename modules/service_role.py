@@ -1,4 +1,5 @@
 """ServiceRole: an IAM role that one AWS service assumes, with one inline least-privilege policy."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,10 +27,15 @@ class ServiceRole(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.role = aws.iam_role.IamRole(
-            self, "role", name=role_name, description=description,
+            self,
+            "role",
+            name=role_name,
+            description=description,
             assume_role_policy=assume_role_trust({"Service": service}, trust_condition),
         )
-        self.policy = aws.iam_role_policy.IamRolePolicy(self, "policy", role=self.role.id, name="least-privilege", policy=document(*statements))
+        self.policy = aws.iam_role_policy.IamRolePolicy(
+            self, "policy", role=self.role.id, name="least-privilege", policy=document(*statements)
+        )
 
     @property
     def arn(self) -> str:

@@ -6,6 +6,7 @@ lists, so "no model yet" is a normal state: every resource that needs a model ta
 and comes to exist when the pipeline has written the primary variant's parameter. A pinned version is a
 literal ARN and needs no parameter.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,11 @@ class ServingGate(Construct):
         # https://registry.terraform.io/providers/hashicorp/aws/6.25.0/docs/data-sources/ssm_parameters_by_path
         # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html
         self.lookup = aws.data_aws_ssm_parameters_by_path.DataAwsSsmParametersByPath(
-            self, "parameters", path=path, recursive=True, with_decryption=False,
+            self,
+            "parameters",
+            path=path,
+            recursive=True,
+            with_decryption=False,
         )
         ref = self.lookup.fqn
         # `names` is not sensitive (usable in count); `values` is, and a model package ARN is no secret.
@@ -54,7 +59,7 @@ class ServingGate(Construct):
             return 1
         return Token.as_number(f"${{{self.exists_expression} ? 1 : 0}}")
 
-    def any_count(self, gates: list["ServingGate"]) -> float:
+    def any_count(self, gates: list[ServingGate]) -> float:
         """1 when this or any of `gates` serves a model (e.g. a REST deployment needs one route), else 0."""
         exprs = [g.exists_expression for g in [self, *gates]]
         if "true" in exprs:

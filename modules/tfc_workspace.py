@@ -2,6 +2,7 @@
 
 The tfe bindings load only here and only on `mlops-tf tfc --plan/--apply` (about 0.7 s after cdktf).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,27 +42,49 @@ class TfcWorkspace(Construct):
         s = settings
         vcs = s.vcs_repo
         self.workspace = workspace.Workspace(
-            self, "workspace", name=s.name, organization=s.organization, project_id=s.project_id, description=s.description,
+            self,
+            "workspace",
+            name=s.name,
+            organization=s.organization,
+            project_id=s.project_id,
+            description=s.description,
             working_directory=s.working_directory,
             # https://developer.hashicorp.com/terraform/cloud-docs/workspaces/settings/vcs#automatic-run-triggering
             # A commit starts a run only when it changes this account's own stack folder.
-            file_triggers_enabled=True, trigger_patterns=[f"{s.working_directory}/**/*"] if vcs else None,
-            vcs_repo=None if vcs is None else workspace.WorkspaceVcsRepo(
-                identifier=vcs.identifier, branch=vcs.branch, oauth_token_id=vcs.oauth_token_id,
+            file_triggers_enabled=True,
+            trigger_patterns=[f"{s.working_directory}/**/*"] if vcs else None,
+            vcs_repo=None
+            if vcs is None
+            else workspace.WorkspaceVcsRepo(
+                identifier=vcs.identifier,
+                branch=vcs.branch,
+                oauth_token_id=vcs.oauth_token_id,
                 github_app_installation_id=vcs.github_app_installation_id,
             ),
             # No run at creation: the variables and the run roles may not exist yet.
-            queue_all_runs=False, auto_apply=s.auto_apply, auto_apply_run_trigger=s.auto_apply_run_trigger,
-            terraform_version=s.terraform_version, allow_destroy_plan=s.allow_destroy_plan,
+            queue_all_runs=False,
+            auto_apply=s.auto_apply,
+            auto_apply_run_trigger=s.auto_apply_run_trigger,
+            terraform_version=s.terraform_version,
+            allow_destroy_plan=s.allow_destroy_plan,
         )
         # https://registry.terraform.io/providers/hashicorp/tfe/latest/docs/resources/workspace_settings
         # (execution_mode and agent_pool_id on tfe_workspace are deprecated in favour of this resource).
         self.settings = workspace_settings.WorkspaceSettings(
-            self, "settings", workspace_id=self.workspace.id, execution_mode=s.execution_mode, agent_pool_id=s.agent_pool_id,
+            self,
+            "settings",
+            workspace_id=self.workspace.id,
+            execution_mode=s.execution_mode,
+            agent_pool_id=s.agent_pool_id,
         )
         self.variables = [
             variable.Variable(
-                self, f"env-{key}", key=key, value=value, category="env", workspace_id=self.workspace.id,
+                self,
+                f"env-{key}",
+                key=key,
+                value=value,
+                category="env",
+                workspace_id=self.workspace.id,
                 description="Set by mlops-tf tfc (AWS dynamic credentials)",
             )
             for key, value in sorted(s.environment.items())

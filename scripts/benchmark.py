@@ -17,6 +17,7 @@ tests (tests/terraform_fakes.py), whose plan and apply take --tf-seconds each. I
 long each account took: plan --all is compared with (sum of the accounts' times / parallelism),
 apply --all with the critical path (the longest chain of accounts in the apply order's dependencies).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,7 +67,12 @@ def _tree_rss(root: int) -> int:
 
 def measure(command: list[str], env: dict[str, str] | None = None, expect: int = 0) -> tuple[float, int]:
     """(wall seconds, peak tree bytes) of one run of a command; exits when its exit code is not `expect`."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20", **(env or {})}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+        **(env or {}),
+    }
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -100,7 +106,7 @@ def oversized(folder: Path, size: int, *, files: int) -> Path:
     line = "  k-{i:07d}: v-{i:07d}\n"
     count = size // len(line.format(i=0)) // files
     for n in range(files):
-        body = f"name: extra-{n}\nkind: security\naccount_id: \"9999999999{n:02d}\"\nou: Security\ntags:\n"
+        body = f'name: extra-{n}\nkind: security\naccount_id: "9999999999{n:02d}"\nou: Security\ntags:\n'
         (config / "accounts" / f"extra-{n}.yaml").write_text(body + "".join(line.format(i=i) for i in range(count)))
     return config
 
@@ -112,8 +118,10 @@ def largest_accepted(folder: Path) -> Path:
     room = (1 << 20) - sum(p.stat().st_size for p in config.rglob("*.yaml")) - 4096
     line = "  k-{i:07d}: v-{i:07d}\n"
     for n in range(3):
-        body = f"name: big-{n}\nkind: security\naccount_id: \"9999999999{n:02d}\"\nou: Security\ntags:\n"
-        (config / "accounts" / f"big-{n}.yaml").write_text(body + "".join(line.format(i=i) for i in range(room // 3 // len(line.format(i=0)))))
+        body = f'name: big-{n}\nkind: security\naccount_id: "9999999999{n:02d}"\nou: Security\ntags:\n'
+        (config / "accounts" / f"big-{n}.yaml").write_text(
+            body + "".join(line.format(i=i) for i in range(room // 3 // len(line.format(i=0))))
+        )
     return config
 
 
@@ -132,7 +140,9 @@ class Editor:
 
 
 def synth_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], dict[str, float]]:
-    example, _ = generate(len(list((EXAMPLE / "accounts").glob("*.yaml"))), work / "example")  # a copy of the example's YAML
+    example, _ = generate(
+        len(list((EXAMPLE / "accounts").glob("*.yaml"))), work / "example"
+    )  # a copy of the example's YAML
     big, _ = generate(options.accounts, work / "large")
     out, big_out, state = work / "out", work / "out-large", work / "state"
     synth = ["synth", "--config", str(example), "--out", str(out), "--state-dir", str(state)]
@@ -142,7 +152,10 @@ def synth_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], di
         print(f"note: {cdk_python} cannot import aws_cdk: the AWS CDK comparison is skipped", file=sys.stderr)
         cdk_python = None
     if cdk_python is None:
-        print("note: no interpreter with aws-cdk-lib (--cdk-python or $MLOPS_TF_BENCH_CDK_PYTHON): the AWS CDK comparison is skipped", file=sys.stderr)
+        print(
+            "note: no interpreter with aws-cdk-lib (--cdk-python or $MLOPS_TF_BENCH_CDK_PYTHON): the AWS CDK comparison is skipped",
+            file=sys.stderr,
+        )
     # Side by side: each repeat runs every synth measure once, so the ratios compare runs that saw
     # the same load (the machine is shared); each measure keeps its best run.
     edit = Editor(example / "accounts" / "ds-dev.yaml", "owner: data-science-team")
@@ -151,7 +164,9 @@ def synth_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], di
     for _ in range(options.repeat):
         runs.setdefault("cold", []).append(measure(cli(*synth, "--no-cache")))
         if cdk_python is not None:
-            runs.setdefault("cdk", []).append(measure([cdk_python, str(ROOT / "scripts" / "cdk_reference_app.py"), str(work / "cdk.out")]))
+            runs.setdefault("cdk", []).append(
+                measure([cdk_python, str(ROOT / "scripts" / "cdk_reference_app.py"), str(work / "cdk.out")])
+            )
         runs.setdefault("cached", []).append(measure(cli(*synth)))
         edit()
         runs.setdefault("incremental", []).append(measure(cli(*synth)))
@@ -159,7 +174,8 @@ def synth_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], di
         big_edit()
         runs.setdefault("big_incremental", []).append(measure(cli(*big_synth)))
     cold, cached, incremental, big_cold, big_incremental = (
-        (min(r[0] for r in runs[k]), max(r[1] for r in runs[k])) for k in ("cold", "cached", "incremental", "big_cold", "big_incremental")
+        (min(r[0] for r in runs[k]), max(r[1] for r in runs[k]))
+        for k in ("cold", "cached", "incremental", "big_cold", "big_incremental")
     )
     cdk = (min(r[0] for r in runs["cdk"]), max(r[1] for r in runs["cdk"])) if "cdk" in runs else None
     rows = [
@@ -168,14 +184,30 @@ def synth_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], di
         ("cold synth, example (8 accounts)", cold, "< 4 s, < 1 GB", None),
         ("cached synth, example (unchanged)", cached, "< 0.5 s", None),
         ("synth after editing one account's YAML (example)", incremental, "<= 0.4 x cold", incremental[0] / cold[0]),
-        (f"cold synth, generated ({options.accounts} accounts)", big_cold, "<= 2 x cold example", big_cold[0] / cold[0]),
-        (f"synth after editing one account's YAML ({options.accounts} accounts)", big_incremental, "-", big_incremental[0] / big_cold[0]),
+        (
+            f"cold synth, generated ({options.accounts} accounts)",
+            big_cold,
+            "<= 2 x cold example",
+            big_cold[0] / cold[0],
+        ),
+        (
+            f"synth after editing one account's YAML ({options.accounts} accounts)",
+            big_incremental,
+            "-",
+            big_incremental[0] / big_cold[0],
+        ),
     ]
     if cdk is not None:
-        rows.append(("AWS CDK (Python) app, 8 stacks, 551 resources", cdk, "cold example <= 0.8 x this", cold[0] / cdk[0]))
+        rows.append(
+            ("AWS CDK (Python) app, 8 stacks, 551 resources", cdk, "cold example <= 0.8 x this", cold[0] / cdk[0])
+        )
     met = {
-        "help": rows[0][1][0] < 0.5, "validate": rows[1][1][0] < 0.5, "cold": cold[0] < 4 and cold[1] < 2**30,
-        "cached": cached[0] < 0.5, "incremental": incremental[0] <= 0.4 * cold[0], "scale": big_cold[0] <= 2 * cold[0],
+        "help": rows[0][1][0] < 0.5,
+        "validate": rows[1][1][0] < 0.5,
+        "cold": cold[0] < 4 and cold[1] < 2**30,
+        "cached": cached[0] < 0.5,
+        "incremental": incremental[0] <= 0.4 * cold[0],
+        "scale": big_cold[0] <= 2 * cold[0],
     }
     if cdk is not None:
         met["cdk"] = cold[0] <= 0.8 * cdk[0]
@@ -207,7 +239,10 @@ def terraform_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple]
     fake = write_fake_terraform(work)
     rows, met = [], {}
     example = generate(len(list((EXAMPLE / "accounts").glob("*.yaml"))), work / "tf-example")[0]
-    for label, config in (("example", example), (f"{options.accounts} accounts", generate(options.accounts, work / "tf-large")[0])):
+    for label, config in (
+        ("example", example),
+        (f"{options.accounts} accounts", generate(options.accounts, work / "tf-large")[0]),
+    ):
         out, state, log = work / f"tf-out-{label}", work / "tf-state", work / f"tf-{label}.log"
         accounts = len(list((config / "accounts").glob("*.yaml")))
         common = ["--config", str(config), "--out", str(out), "--state-dir", str(state), "--terraform-bin", str(fake)]
@@ -222,15 +257,30 @@ def terraform_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple]
         wall, _ = measure(cli("plan", "--all", "--parallelism", str(parallelism), *common), env)
         total = sum(_spans(log).values())
         bound = total / parallelism
-        rows.append((f"plan --all, {label}, parallelism {parallelism} (default)", wall,
-                     f"sum of {accounts} accounts' plan times {total:.1f} s / {parallelism} = {bound:.1f} s", wall / bound, "<= 1.3x"))
+        rows.append(
+            (
+                f"plan --all, {label}, parallelism {parallelism} (default)",
+                wall,
+                f"sum of {accounts} accounts' plan times {total:.1f} s / {parallelism} = {bound:.1f} s",
+                wall / bound,
+                "<= 1.3x",
+            )
+        )
         met[f"plan {label}"] = wall <= 1.3 * bound and wall <= (sequential or total)
         for plans in (out / "stacks").glob("*/plans"):
             shutil.rmtree(plans)  # apply plans afresh: init, plan, show, apply per account
         log.unlink(missing_ok=True)
         wall, _ = measure(cli("apply", "--all", "--auto-approve", "--parallelism", str(accounts), *common), env)
         path = _critical_path(config, _spans(log))
-        rows.append((f"apply --all, {label}, parallelism {accounts}", wall, f"critical path {path:.1f} s", wall / path, "<= 1.3x"))
+        rows.append(
+            (
+                f"apply --all, {label}, parallelism {accounts}",
+                wall,
+                f"critical path {path:.1f} s",
+                wall / path,
+                "<= 1.3x",
+            )
+        )
         met[f"apply {label}"] = wall <= 1.3 * path
     return rows, met
 
@@ -238,16 +288,40 @@ def terraform_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple]
 def check_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], dict[str, bool]]:
     """validate against the loader's bounds (5 MB refused, 1 MiB accepted), and validate --terraform per stack."""
     rows = [
-        ("validate, 5 MB in one file (refused)", best(cli("validate", "--config", str(oversized(work / "one", 5_000_000, files=1))), options.repeat, expect=1)),
-        ("validate, 5 MB in ten files (refused)", best(cli("validate", "--config", str(oversized(work / "ten", 5_000_000, files=10))), options.repeat, expect=1)),
-        ("validate, 1 MiB (largest accepted)", best(cli("validate", "--config", str(largest_accepted(work / "max"))), options.repeat)),
+        (
+            "validate, 5 MB in one file (refused)",
+            best(
+                cli("validate", "--config", str(oversized(work / "one", 5_000_000, files=1))), options.repeat, expect=1
+            ),
+        ),
+        (
+            "validate, 5 MB in ten files (refused)",
+            best(
+                cli("validate", "--config", str(oversized(work / "ten", 5_000_000, files=10))), options.repeat, expect=1
+            ),
+        ),
+        (
+            "validate, 1 MiB (largest accepted)",
+            best(cli("validate", "--config", str(largest_accepted(work / "max"))), options.repeat),
+        ),
     ]
-    checks = [(label, measured, "< 2 s, < 300 MB", measured[0] < 2 and measured[1] < 300 * 2**20) for label, measured in rows]
+    checks = [
+        (label, measured, "< 2 s, < 300 MB", measured[0] < 2 and measured[1] < 300 * 2**20) for label, measured in rows
+    ]
     out, state = work / "validate-out", work / "validate-state"
-    measure(cli("synth", "--out", str(out), "--state-dir", str(state)))  # validate --terraform then answers from the cache
+    measure(
+        cli("synth", "--out", str(out), "--state-dir", str(state))
+    )  # validate --terraform then answers from the cache
     wall, peak = best(cli("validate", "--terraform", "--out", str(out), "--state-dir", str(state)), options.repeat)
     stacks = len(list((out / "stacks").iterdir()))
-    checks.append((f"validate --terraform, example, per stack ({stacks} stacks, cached synth)", (wall / stacks, peak), "< 2 s", wall / stacks < 2))
+    checks.append(
+        (
+            f"validate --terraform, example, per stack ({stacks} stacks, cached synth)",
+            (wall / stacks, peak),
+            "< 2 s",
+            wall / stacks < 2,
+        )
+    )
     return checks, {label: ok for label, _, _, ok in checks}
 
 
@@ -255,7 +329,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--accounts", type=int, default=50)
-    parser.add_argument("--tf-seconds", type=float, default=2.0, help="time the stand-in Terraform takes per plan and per apply")
+    parser.add_argument(
+        "--tf-seconds", type=float, default=2.0, help="time the stand-in Terraform takes per plan and per apply"
+    )
     parser.add_argument("--cdk-python", help=f"Python with aws-cdk-lib installed (default: ${ENV_CDK_PYTHON})")
     parser.add_argument("--skip-terraform", action="store_true", help="only the synth measures")
     parser.add_argument("--skip-synth", action="store_true", help="only the Terraform measures")
@@ -263,7 +339,10 @@ def main() -> None:
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mlops-tf-bench-"))
     try:
-        skip_synth, skip_terraform = options.skip_synth or options.bounds_only, options.skip_terraform or options.bounds_only
+        skip_synth, skip_terraform = (
+            options.skip_synth or options.bounds_only,
+            options.skip_terraform or options.bounds_only,
+        )
         synth, met = ([], {}) if skip_synth else synth_rows(options, work)
         tf_rows, tf_met = ([], {}) if skip_terraform else terraform_rows(options, work)
         checks, checks_met = check_rows(options, work)
@@ -287,7 +366,9 @@ def main() -> None:
     met.update(tf_met)
     met.update(checks_met)
     missed = [name for name, ok in met.items() if not ok]
-    print(f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, best of {options.repeat} runs for synth.")
+    print(
+        f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, best of {options.repeat} runs for synth."
+    )
     print(f"targets missed: {', '.join(missed)}" if missed else "every target met")
     sys.exit(1 if missed else 0)
 

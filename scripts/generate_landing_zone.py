@@ -7,6 +7,7 @@ cloned round robin with new names and ids until there are N accounts. Clones kee
 so they exercise the same constructs. A kind whose clones the validator rejects (for example a kind
 allowed once per landing zone) is left out of the cloning and reported.
 """
+
 from __future__ import annotations
 
 import shutil

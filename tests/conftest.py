@@ -1,4 +1,5 @@
 """Shared fixtures: the example configuration, copies of it to break, and one session-wide synthesis."""
+
 from __future__ import annotations
 
 import json

@@ -1,10 +1,10 @@
 """Helpers for tests that break the example configuration one fault at a time."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
-
 
 # The example's state backend (s3: a deployment pipeline exists, and local state is refused then).
 EXAMPLE_BACKEND = "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-west-1"

@@ -8,6 +8,7 @@ before linting, so it checks what AWS will check:
 - Documents attached to one resource (trust policies, key policies, repository policies...) mean
   "this resource" when they omit Resource or say "*"; they are linted scoped to that resource's ARN.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,7 +78,10 @@ SELF_SCOPED = {
     ("aws_sns_topic_policy", "policy"): ("aws_sns_topic", None),
     ("aws_sqs_queue_policy", "policy"): ("aws_sqs_queue", None),
     ("aws_cloudwatch_event_bus_policy", "policy"): ("aws_cloudwatch_event_bus", "event_bus_name"),
-    ("aws_sagemaker_model_package_group_policy", "resource_policy"): ("aws_sagemaker_model_package_group", "model_package_group_name"),
+    ("aws_sagemaker_model_package_group_policy", "resource_policy"): (
+        "aws_sagemaker_model_package_group",
+        "model_package_group_name",
+    ),
     ("aws_secretsmanager_secret_policy", "policy"): ("aws_secretsmanager_secret", None),
     ("aws_efs_file_system_policy", "policy"): ("aws_efs_file_system", None),
 }
@@ -137,7 +141,9 @@ def find_policies(stacks: dict[str, dict]) -> tuple[list[PolicyDoc], list[str]]:
 def _representative(ref: str) -> str:
     match = ATTRIBUTE_REF.match(ref)
     if not match:
-        raise ValueError(f"cannot lint a policy built with the expression ${{{ref}}}; write literal JSON via modules/policy.py")
+        raise ValueError(
+            f"cannot lint a policy built with the expression ${{{ref}}}; write literal JSON via modules/policy.py"
+        )
     rtype, name, attribute = match.groups()
     if rtype == "aws_caller_identity" and attribute == "account_id":
         return ACCOUNT

@@ -1,4 +1,5 @@
 """Find synthesized resources by their attributes (bucket name, key alias), not by hashed logical ids."""
+
 from __future__ import annotations
 
 import json

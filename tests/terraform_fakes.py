@@ -8,6 +8,7 @@ Controlled through environment variables (tests set them with monkeypatch; the s
   FAKE_TF_SLEEP      seconds that `plan` and `apply` take (default 0), as a stand-in for AWS's time
 Each log line also has the call's "start" and "end" (time.time()), so tests can see which calls overlapped.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 
-SCRIPT = r'''
+SCRIPT = r"""
 import atexit, json, os, sys, time
 from pathlib import Path
 
@@ -73,7 +74,7 @@ elif step == "apply":
     print(f"Apply complete! {account}")
 elif step == "output":
     print(canned("FAKE_TF_OUTPUTS", {}))
-'''
+"""
 
 
 def write_fake_terraform(folder: Path) -> Path:
@@ -90,24 +91,47 @@ def read_log(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def plan_doc(*changes: tuple[str, list[str]], outputs: dict[str, list[str]] | None = None, reason: str | None = None) -> dict[str, Any]:
+def plan_doc(
+    *changes: tuple[str, list[str]], outputs: dict[str, list[str]] | None = None, reason: str | None = None
+) -> dict[str, Any]:
     """A `terraform show -json` plan document in Terraform's format (format_version 1.2)."""
     resource_changes = []
     for address, actions in changes:
         rtype, name = address.split(".")[-2:]
         rc: dict[str, Any] = {
-            "address": address, "mode": "managed", "type": rtype, "name": name,
+            "address": address,
+            "mode": "managed",
+            "type": rtype,
+            "name": name,
             "provider_name": "registry.terraform.io/hashicorp/aws",
-            "change": {"actions": actions, "before": None if actions == ["create"] else {}, "after": None if actions == ["delete"] else {},
-                       "after_unknown": {}, "before_sensitive": False, "after_sensitive": False},
+            "change": {
+                "actions": actions,
+                "before": None if actions == ["create"] else {},
+                "after": None if actions == ["delete"] else {},
+                "after_unknown": {},
+                "before_sensitive": False,
+                "after_sensitive": False,
+            },
         }
         if actions in (["delete", "create"], ["create", "delete"]):
             rc["action_reason"] = reason or "replace_because_cannot_update"
         resource_changes.append(rc)
     return {
-        "format_version": "1.2", "terraform_version": "1.11.4", "planned_values": {"root_module": {}},
+        "format_version": "1.2",
+        "terraform_version": "1.11.4",
+        "planned_values": {"root_module": {}},
         "resource_changes": resource_changes,
-        "output_changes": {k: {"actions": v, "before": None, "after": "x", "after_unknown": False, "before_sensitive": False, "after_sensitive": False} for k, v in (outputs or {}).items()},
+        "output_changes": {
+            k: {
+                "actions": v,
+                "before": None,
+                "after": "x",
+                "after_unknown": False,
+                "before_sensitive": False,
+                "after_sensitive": False,
+            }
+            for k, v in (outputs or {}).items()
+        },
         "configuration": {"root_module": {}},
     }
 

@@ -3,6 +3,7 @@
 Each case: exit 1, its expected `file:line:col: field` line in the output, no traceback, and the
 previous synthesized output (a real one, of the base landing zone) byte-identical afterwards.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The baseline's configuration, without Node: control identifier forms, budget addresses, what
 Control Tower owns, the Config archive and its flows."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,27 +8,38 @@ from pydantic import ValidationError
 
 from config import load, resolve
 from config.errors import ConfigError
-from config.kinds.baseline import config_aggregator_account, config_archive_account, config_bucket_name, resolved_budget_emails
+from config.kinds.baseline import (
+    config_aggregator_account,
+    config_archive_account,
+    config_bucket_name,
+    resolved_budget_emails,
+)
 from config.kinds.security import log_archive_account, trail_account
 from config.schema.landing_zone import OrganizationalUnit
 from tests.helpers import replace_text
 
 
-@pytest.mark.parametrize("control", [
-    "AWS-GR_ENCRYPTED_VOLUMES",
-    "arn:aws:controltower:eu-west-1::control/AWS-GR_RESTRICT_ROOT_USER",  # the form mlops-tf builds itself
-    "arn:aws:controlcatalog:::control/497wrxw1a3kdpd5yvcmvjmlsp",
-    "arn:aws-us-gov:controltower:us-gov-west-1::control/AWS-GR_REGION_DENY",
-])
+@pytest.mark.parametrize(
+    "control",
+    [
+        "AWS-GR_ENCRYPTED_VOLUMES",
+        "arn:aws:controltower:eu-west-1::control/AWS-GR_RESTRICT_ROOT_USER",  # the form mlops-tf builds itself
+        "arn:aws:controlcatalog:::control/497wrxw1a3kdpd5yvcmvjmlsp",
+        "arn:aws-us-gov:controltower:us-gov-west-1::control/AWS-GR_REGION_DENY",
+    ],
+)
 def test_documented_control_forms_are_accepted(control):
     assert OrganizationalUnit(path="Workloads", controls=[control]).controls == [control]
 
 
-@pytest.mark.parametrize(("control", "hint"), [
-    ("AWS-GR-ENCRYPTED-VOLUMES", "did you mean 'AWS-GR_ENCRYPTED_VOLUMES'?"),
-    ("aws-gr_restrict_root_user", "did you mean 'AWS-GR_RESTRICT_ROOT_USER'?"),
-    ("arn:aws:controltower:eu-west-1::control/AWS-GR-REGION-DENY", "did you mean 'AWS-GR_REGION_DENY'?"),
-])
+@pytest.mark.parametrize(
+    ("control", "hint"),
+    [
+        ("AWS-GR-ENCRYPTED-VOLUMES", "did you mean 'AWS-GR_ENCRYPTED_VOLUMES'?"),
+        ("aws-gr_restrict_root_user", "did you mean 'AWS-GR_RESTRICT_ROOT_USER'?"),
+        ("arn:aws:controltower:eu-west-1::control/AWS-GR-REGION-DENY", "did you mean 'AWS-GR_REGION_DENY'?"),
+    ],
+)
 def test_control_typos_are_errors_with_a_hint(control, hint):
     with pytest.raises(ValidationError) as raised:
         OrganizationalUnit(path="Workloads", controls=[control])
@@ -51,19 +63,34 @@ def test_config_archive_is_the_trail_log_archive(resolved_example):
 
 def test_budget_addresses_default_to_the_security_alerts(config_copy):
     replace_text(config_copy / "landing-zone.yaml", "    alert_emails: [ml-platform-finance@acme.example]\n", "")
-    assert resolved_budget_emails(resolve(load(config_copy))) == ["security-alerts@acme.example", "platform-oncall@acme.example"]
+    assert resolved_budget_emails(resolve(load(config_copy))) == [
+        "security-alerts@acme.example",
+        "platform-oncall@acme.example",
+    ]
 
 
 def test_control_tower_owns_trail_and_config(config_copy):
-    replace_text(config_copy / "landing-zone.yaml", "  vending: organizations\n", "  vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm\n")
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        "  vending: organizations\n",
+        "  vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm\n",
+    )
     r = resolve(load(config_copy))
     assert trail_account(r) is None and config_archive_account(r) is None and config_aggregator_account(r) is None
     assert not [f for f in r.flows if f.label in ("AWS Config delivery", "organization trail log archive")]
 
 
 def test_budget_can_be_turned_off_without_an_address(config_copy):
-    replace_text(config_copy / "landing-zone.yaml", "    alert_emails: [ml-platform-finance@acme.example]\n", "    enabled: false\n")
-    replace_text(config_copy / "accounts" / "security.yaml", "    emails: [security-alerts@acme.example, platform-oncall@acme.example]\n", "")
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        "    alert_emails: [ml-platform-finance@acme.example]\n",
+        "    enabled: false\n",
+    )
+    replace_text(
+        config_copy / "accounts" / "security.yaml",
+        "    emails: [security-alerts@acme.example, platform-oncall@acme.example]\n",
+        "",
+    )
     load(config_copy)  # valid: no budget, no address needed
     replace_text(config_copy / "landing-zone.yaml", "    enabled: false\n", "")
     with pytest.raises(ConfigError) as raised:

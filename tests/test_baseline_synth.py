@@ -1,6 +1,7 @@
 """The security baseline over the synthesized JSON: AWS Config, GuardDuty, Security Hub, Access Analyzer,
 EBS encryption, S3 public access block and budgets in every account and allowed region; and the
 Control Tower variant, which creates nothing Control Tower owns."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,16 @@ from tests.synth_lookup import bucket_statements, by_sid, key_statements
 
 REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"]
 HOME = "eu-west-1"
-ACCOUNT_IDS = ["111111111111", "222222222222", "333333333333", "444444444444", "555555555555", "666666666666", "777777777777", "888888888888"]
+ACCOUNT_IDS = [
+    "111111111111",
+    "222222222222",
+    "333333333333",
+    "444444444444",
+    "555555555555",
+    "666666666666",
+    "777777777777",
+    "888888888888",
+]
 CONFIG_BUCKET = "acme-ml-config-222222222222-eu-west-1"
 
 
@@ -41,7 +51,11 @@ def test_every_stack_has_one_provider_per_allowed_region(stacks):
 def test_config_recorder_and_channel_per_account_and_region(stacks, resolved_example):
     assert len(stacks) == 8
     for account in stacks:
-        for rtype in ("aws_config_configuration_recorder", "aws_config_delivery_channel", "aws_config_configuration_recorder_status"):
+        for rtype in (
+            "aws_config_configuration_recorder",
+            "aws_config_delivery_channel",
+            "aws_config_configuration_recorder_status",
+        ):
             assert _regions_of(stacks, account, rtype) == REGIONS, (account, rtype)
         channels = stacks.resources(account, "aws_config_delivery_channel").values()
         assert {c["s3_bucket_name"] for c in channels} == {CONFIG_BUCKET}
@@ -73,7 +87,10 @@ def test_config_bucket_policy_and_key_follow_the_config_docs(stacks):
 
 
 def test_config_delegated_admin_and_organization_aggregator(stacks):
-    delegated = {d["service_principal"]: d["account_id"] for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()}
+    delegated = {
+        d["service_principal"]: d["account_id"]
+        for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()
+    }
     assert delegated["config.amazonaws.com"] == "222222222222"
     assert delegated["config-multiaccountsetup.amazonaws.com"] == "222222222222"
     trusted = stacks.resource("management", "aws_organizations_organization")["aws_service_access_principals"]
@@ -82,7 +99,9 @@ def test_config_delegated_admin_and_organization_aggregator(stacks):
     aggregator = stacks.resource("security", "aws_config_configuration_aggregator")
     source = aggregator["organization_aggregation_source"]
     assert source["regions"] == REGIONS and source["all_regions"] is False
-    role = next(r for r in stacks.resources("security", "aws_iam_role").values() if r["name"] == "acme-ml-config-organization")
+    role = next(
+        r for r in stacks.resources("security", "aws_iam_role").values() if r["name"] == "acme-ml-config-organization"
+    )
     trust = json.loads(role["assume_role_policy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "config.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
@@ -94,7 +113,9 @@ def test_guardduty_delegated_per_region_then_adopted_not_created(stacks):
     assert {d["admin_account_id"] for d in delegations.values()} == {"222222222222"}
     for d in delegations.values():  # the management account's own detector in that region comes first
         detector = next(x for x in d["depends_on"] if x.startswith("aws_guardduty_detector."))
-        assert stacks.resources("management", "aws_guardduty_detector")[detector.split(".")[1]].get("provider", "aws") == d.get("provider", "aws")
+        assert stacks.resources("management", "aws_guardduty_detector")[detector.split(".")[1]].get(
+            "provider", "aws"
+        ) == d.get("provider", "aws")
     # Security: no detector is created; each region's detector is imported from the one delegation enabled.
     imports = {i["to"]: i for i in stacks["security"]["import"] if i["to"].startswith("aws_guardduty_detector.")}
     detectors = stacks.resources("security", "aws_guardduty_detector")
@@ -103,7 +124,10 @@ def test_guardduty_delegated_per_region_then_adopted_not_created(stacks):
     for name, detector in detectors.items():
         adopted = imports[f"aws_guardduty_detector.{name}"]
         data_name = adopted["id"].split(".")[2]
-        assert data_name in found and found[data_name].get("provider", "aws") == detector.get("provider", "aws") == adopted["provider"]
+        assert (
+            data_name in found
+            and found[data_name].get("provider", "aws") == detector.get("provider", "aws") == adopted["provider"]
+        )
         assert detector["lifecycle"]["prevent_destroy"] is True
     assert _regions_of(stacks, "security", "aws_guardduty_organization_configuration") == REGIONS
     for org in stacks.resources("security", "aws_guardduty_organization_configuration").values():
@@ -125,10 +149,17 @@ def test_security_hub_covers_every_allowed_region_from_home(stacks):
 def test_account_baseline_in_every_account(stacks):
     for account in stacks:
         block = stacks.resource(account, "aws_s3_account_public_access_block")
-        assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+        assert all(
+            block[k] is True
+            for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+        )
         assert _regions_of(stacks, account, "aws_ebs_encryption_by_default") == REGIONS
         budget = stacks.resource(account, "aws_budgets_budget")
-        assert budget["name"] == f"acme-ml-{account}-monthly" and budget["time_unit"] == "MONTHLY" and budget["limit_unit"] == "USD"
+        assert (
+            budget["name"] == f"acme-ml-{account}-monthly"
+            and budget["time_unit"] == "MONTHLY"
+            and budget["limit_unit"] == "USD"
+        )
         assert [n["notification_type"] for n in budget["notification"]] == ["ACTUAL", "FORECASTED"]
         assert budget["notification"][0]["subscriber_email_addresses"] == ["ml-platform-finance@acme.example"]
     assert stacks.resource("production", "aws_budgets_budget")["limit_amount"] == "5000"  # its own monthly_budget_usd
@@ -150,7 +181,9 @@ def control_tower_variant(config: Path) -> None:
     org = lz["organization"]
     org["vending"] = "control_tower"
     org["account_factory_product_id"] = "prod-abcdefghijklm"
-    org["control_tower"] = {"identity_center_enabled_baseline_arn": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ"}
+    org["control_tower"] = {
+        "identity_center_enabled_baseline_arn": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ"
+    }
     for ou in org["organizational_units"]:
         if ou["path"] == "Workloads/Prod":
             ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
@@ -173,16 +206,30 @@ def tower(tmp_path_factory):
 
 def test_control_tower_creates_no_trail_config_or_owned_ou(tower):
     for account in tower:
-        for rtype in ("aws_cloudtrail", "aws_config_configuration_recorder", "aws_config_delivery_channel",
-                      "aws_config_configuration_aggregator", "aws_iam_service_linked_role"):
+        for rtype in (
+            "aws_cloudtrail",
+            "aws_config_configuration_recorder",
+            "aws_config_delivery_channel",
+            "aws_config_configuration_aggregator",
+            "aws_iam_service_linked_role",
+        ):
             assert not tower.resources(account, rtype), (account, rtype)
     buckets = [b["bucket"] for a in tower for b in tower.resources(a, "aws_s3_bucket").values()]
     assert not [b for b in buckets if "-cloudtrail-" in b or "-config-" in b]
-    principals = {d["service_principal"] for d in tower.resources("management", "aws_organizations_delegated_administrator").values()}
+    principals = {
+        d["service_principal"]
+        for d in tower.resources("management", "aws_organizations_delegated_administrator").values()
+    }
     assert not principals & {"config.amazonaws.com", "config-multiaccountsetup.amazonaws.com"}
     assert not tower.resources("management", "aws_cloudtrail_organization_delegated_admin_account")
     names = sorted(ou["name"] for ou in tower.resources("management", "aws_organizations_organizational_unit").values())
-    assert names == ["Dev", "Infrastructure", "Prod", "Staging", "Workloads"]  # Security and Sandbox are Control Tower's
+    assert names == [
+        "Dev",
+        "Infrastructure",
+        "Prod",
+        "Staging",
+        "Workloads",
+    ]  # Security and Sandbox are Control Tower's
     # The rest of the baseline stays: GuardDuty, EBS, budgets.
     assert _regions_of(tower, "staging", "aws_ebs_encryption_by_default") == REGIONS
     assert len(tower.resources("security", "aws_guardduty_organization_configuration")) == 3
@@ -199,7 +246,10 @@ def test_control_tower_adopts_its_ous_by_name(tower):
     assert security  # a created account's product exists; the Security OU reference is the adopted one
     # Guardrails of an adopted OU attach to the OU Control Tower has, found by its name.
     attachment = tower.resource("management", "aws_organizations_policy_attachment", "scp-deny-root-user-security")
-    assert attachment["target_id"] == f'${{one([for c in data.aws_organizations_organizational_units.{data_name}.children : c.id if c.name == "Security"])}}'
+    assert (
+        attachment["target_id"]
+        == f'${{one([for c in data.aws_organizations_organizational_units.{data_name}.children : c.id if c.name == "Security"])}}'
+    )
 
 
 def test_control_tower_registers_every_ou_it_adds(tower):
@@ -210,7 +260,12 @@ def test_control_tower_registers_every_ou_it_adds(tower):
     for b in baselines.values():
         assert b["baseline_identifier"] == "arn:aws:controltower:eu-west-1::baseline/17BSJV3IGJ2QSGA2"
         assert b["baseline_version"] == "4.0"
-        assert b["parameters"] == [{"key": "IdentityCenterEnabledBaselineArn", "value": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ"}]
+        assert b["parameters"] == [
+            {
+                "key": "IdentityCenterEnabledBaselineArn",
+                "value": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ",
+            }
+        ]
     # Children register after their parent (Workloads before Workloads/Prod).
     prod = baselines["register-ou-workloads-prod"]
     assert prod["depends_on"] == ["aws_controltower_baseline.register-ou-workloads"]
@@ -221,9 +276,13 @@ def test_control_tower_registers_every_ou_it_adds(tower):
 
 def test_control_tower_controls_in_every_documented_form(tower):
     controls = tower.resources("management", "aws_controltower_control").values()
-    assert sorted(c["control_identifier"] for c in controls) == sorted([
-        "arn:aws:controltower:eu-west-1::control/AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN,
-    ])
+    assert sorted(c["control_identifier"] for c in controls) == sorted(
+        [
+            "arn:aws:controltower:eu-west-1::control/AWS-GR_ENCRYPTED_VOLUMES",
+            CONTROL_ARN,
+            CATALOG_ARN,
+        ]
+    )
     assert {tuple(c["depends_on"]) for c in controls} == {("aws_controltower_baseline.register-ou-workloads-prod",)}
 
 
@@ -231,7 +290,9 @@ def test_close_on_deletion_and_moves_where_the_yaml_says(tmp_path, stacks):
     from accounts.app import synthesize
     from config import load, resolve
 
-    assert {a["close_on_deletion"] for a in stacks.resources("management", "aws_organizations_account").values()} == {False}
+    assert {a["close_on_deletion"] for a in stacks.resources("management", "aws_organizations_account").values()} == {
+        False
+    }
     config = copy_example(tmp_path)
     ds = config / "accounts" / "ds-dev.yaml"
     # Closed on deletion, and moved to another OU in the same edit.

@@ -1,4 +1,5 @@
 """The CLI in process through Typer's CliRunner: output, errors and exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,14 @@ def test_accounts_json():
     rows = json.loads(result.stdout)
     assert [r["name"] for r in rows][0] == "management"
     ds = next(r for r in rows if r["name"] == "ds-dev")
-    assert ds == {**ds, "kind": "data-science", "account_id": "555555555555", "ou": "Workloads/Dev", "region": "eu-west-1", "state": "s3://acme-ml-tfstate/acme-ml/ds-dev/terraform.tfstate"}
+    assert ds == {
+        **ds,
+        "kind": "data-science",
+        "account_id": "555555555555",
+        "ou": "Workloads/Dev",
+        "region": "eu-west-1",
+        "state": "s3://acme-ml-tfstate/acme-ml/ds-dev/terraform.tfstate",
+    }
     assert [r["apply_order"] for r in rows] == list(range(1, 9))
 
 
@@ -81,7 +89,10 @@ def test_accounts_shows_where_each_id_comes_from_and_fits_the_terminal():
     assert rows["ml-exec"]["account_id_source"] == "accounts.lock.yaml"
     narrow = runner.invoke(app, ["accounts", "--config", str(EXAMPLE)], env={"COLUMNS": "80"})
     assert all(len(line) <= 80 for line in narrow.output.splitlines())
-    assert "lock file" in narrow.output and "(state and dependencies: in 120 columns or more, or with --json)" in narrow.output
+    assert (
+        "lock file" in narrow.output
+        and "(state and dependencies: in 120 columns or more, or with --json)" in narrow.output
+    )
     wide = runner.invoke(app, ["accounts", "--config", str(EXAMPLE)], env={"COLUMNS": "200"})
     assert max(len(line) for line in wide.output.splitlines()) > 120 and "after" in wide.output
 
@@ -95,7 +106,17 @@ def test_synth_unknown_account_is_usage_error(tmp_path: Path):
 
 def test_synth_named_accounts(tmp_path: Path):
     out = tmp_path / "out"
-    result = run("synth", "--config", str(EXAMPLE), "--out", str(out), "--account", "staging", "--state-dir", str(tmp_path / "state"))
+    result = run(
+        "synth",
+        "--config",
+        str(EXAMPLE),
+        "--out",
+        str(out),
+        "--account",
+        "staging",
+        "--state-dir",
+        str(tmp_path / "state"),
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "stacks").iterdir()) == ["staging"]
     assert "synthesized 1 stack(s)" in result.output
@@ -120,7 +141,17 @@ def test_synth_of_account_without_id_says_what_to_run(config_copy: Path, tmp_pat
 def test_lock_from_terraform_output(config_copy: Path, tmp_path: Path):
     (config_copy / "accounts.lock.yaml").unlink()
     output = tmp_path / "out.json"
-    output.write_text(json.dumps({"account_ids": {"sensitive": False, "type": ["map", "string"], "value": {"ds-dev": "123412341234", "ml-exec": "432143214321"}}}))
+    output.write_text(
+        json.dumps(
+            {
+                "account_ids": {
+                    "sensitive": False,
+                    "type": ["map", "string"],
+                    "value": {"ds-dev": "123412341234", "ml-exec": "432143214321"},
+                }
+            }
+        )
+    )
     result = run("lock", "--config", str(config_copy), "--from-json", str(output))
     assert result.exit_code == 0, result.output
     text = (config_copy / "accounts.lock.yaml").read_text()

@@ -1,4 +1,5 @@
 """A platform engineer's journey through the CLI: odd paths, broken files, exit codes, no tracebacks."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -54,7 +55,21 @@ def test_lock_from_json_that_is_not_utf8(config_copy: Path, tmp_path: Path):
     assert f"mlops-tf: {source}: not a UTF-8 text file (invalid start byte at byte 0)" in result.stderr
 
 
-COMMANDS = ("validate", "accounts", "lock", "synth", "diff", "graph", "plan", "apply", "destroy", "output", "bootstrap", "tfc", "scan")
+COMMANDS = (
+    "validate",
+    "accounts",
+    "lock",
+    "synth",
+    "diff",
+    "graph",
+    "plan",
+    "apply",
+    "destroy",
+    "output",
+    "bootstrap",
+    "tfc",
+    "scan",
+)
 
 
 def test_every_command_explains_itself_with_an_example_in_rewrapped_paragraphs():
@@ -68,7 +83,9 @@ def test_every_command_explains_itself_with_an_example_in_rewrapped_paragraphs()
 
 
 def test_scan_with_a_skip_file_that_does_not_exist_is_a_usage_error(tmp_path: Path):
-    result = run("scan", "--config", str(EXAMPLE), "--out", str(tmp_path / "out"), "--skips", str(tmp_path / "skips.yaml"))
+    result = run(
+        "scan", "--config", str(EXAMPLE), "--out", str(tmp_path / "out"), "--skips", str(tmp_path / "skips.yaml")
+    )
     assert result.exit_code == 2
     assert result.stderr.strip() == f"mlops-tf: --skips {tmp_path / 'skips.yaml'}: no such file"
     assert not (tmp_path / "out").exists()

@@ -1,4 +1,5 @@
 """Configuration mistakes a user makes by hand: each message says what the field takes, no pydantic jargon."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,7 +41,10 @@ def test_list_where_a_mapping_is_expected_names_the_keys(config_copy: Path):
 
 def test_mapping_where_a_list_is_expected(config_copy: Path):
     replace_text(config_copy / "accounts/data.yaml", "admin_personas: [platform-admin]", "admin_personas: {a: b}")
-    assert only(config_copy) == f"{rel(config_copy, 'accounts/data.yaml')}:39:21: data.lake_formation.admin_personas: must be a list (got a mapping)"
+    assert (
+        only(config_copy)
+        == f"{rel(config_copy, 'accounts/data.yaml')}:39:21: data.lake_formation.admin_personas: must be a list (got a mapping)"
+    )
 
 
 def test_wrong_scalar_types_in_words(config_copy: Path):
@@ -67,7 +71,11 @@ def test_empty_section_takes_the_defaults(config_copy: Path):
 
 
 def test_empty_nested_mapping_says_so(config_copy: Path):
-    replace_text(config_copy / "accounts/data.yaml", "  athena:\n    workgroup: analytics\n    bytes_scanned_cutoff_gb: 100\n    results_expiration_days: 30\n", "  athena:\n")
+    replace_text(
+        config_copy / "accounts/data.yaml",
+        "  athena:\n    workgroup: analytics\n    bytes_scanned_cutoff_gb: 100\n    results_expiration_days: 30\n",
+        "  athena:\n",
+    )
     assert only(config_copy) == (
         f"{rel(config_copy, 'accounts/data.yaml')}:32:10: data.athena: must be a mapping with the keys "
         "bytes_scanned_cutoff_gb, results_expiration_days, workgroup (got nothing)"
@@ -76,11 +84,16 @@ def test_empty_nested_mapping_says_so(config_copy: Path):
 
 def test_number_as_a_key_is_refused_with_a_hint(config_copy: Path):
     replace_text(config_copy / "accounts/staging.yaml", "ou: Workloads/Staging", "ou: Workloads/Staging\n12: x")
-    assert only(config_copy) == f"{rel(config_copy, 'accounts/staging.yaml')}:5:1: invalid YAML: mapping keys must be strings (got 12: put it in quotes)"
+    assert (
+        only(config_copy)
+        == f"{rel(config_copy, 'accounts/staging.yaml')}:5:1: invalid YAML: mapping keys must be strings (got 12: put it in quotes)"
+    )
 
 
 def test_invalid_defining_file_does_not_make_references_to_it_unknown(config_copy: Path):
-    replace_text(config_copy / "accounts/ml-exec.yaml", "record_identifier: customer_id", "record_identifer: customer_id")
+    replace_text(
+        config_copy / "accounts/ml-exec.yaml", "record_identifier: customer_id", "record_identifer: customer_id"
+    )
     replace_text(config_copy / "accounts/shared-services.yaml", "keep_tagged_images: 100", "keep_tagged: 100")
     errors = [f"{Path(e.file).name}: {e.field}" for e in config_errors(config_copy)]
     # Staging/production endpoints name ml-exec's groups and ml-exec's pipeline shared-services' repositories:
@@ -104,17 +117,26 @@ def test_lock_file_errors_are_located_and_worded(config_copy: Path):
         "(YAML reads bare digits as a number) (got 666666666666)"
     )
     (config_copy / "accounts.lock.yaml").write_text("- ml-exec\n")
-    assert resolve_error(config_copy) == f"{rel(config_copy, 'accounts.lock.yaml')}:1:1: expected a mapping with the key accounts at the top of the file"
+    assert (
+        resolve_error(config_copy)
+        == f"{rel(config_copy, 'accounts.lock.yaml')}:1:1: expected a mapping with the key accounts at the top of the file"
+    )
 
 
 def test_lock_file_that_is_a_folder_is_an_error(config_copy: Path):
     (config_copy / "accounts.lock.yaml").unlink()
     (config_copy / "accounts.lock.yaml").mkdir()
-    assert "accounts.lock.yaml:1:1: is a directory; a configuration file must be a regular YAML file" in resolve_error(config_copy)
+    assert "accounts.lock.yaml:1:1: is a directory; a configuration file must be a regular YAML file" in resolve_error(
+        config_copy
+    )
 
 
 def test_account_factory_product_without_control_tower_is_an_error(config_copy: Path):
-    replace_text(config_copy / "landing-zone.yaml", "  organization_id: o-a1b2c3d4e5\n", "  organization_id: o-a1b2c3d4e5\n  account_factory_product_id: prod-abcdefghijklm\n")
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        "  organization_id: o-a1b2c3d4e5\n",
+        "  organization_id: o-a1b2c3d4e5\n  account_factory_product_id: prod-abcdefghijklm\n",
+    )
     assert only(config_copy) == (
         f"{rel(config_copy, 'landing-zone.yaml')}:11:31: organization.account_factory_product_id: Account Factory needs "
         "vending: control_tower; with vending: organizations accounts are created through Organizations, so remove it "

@@ -1,4 +1,5 @@
 """Each foundation check, on a copy of the example with one fault: file, line, field and message."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,7 +32,14 @@ def located(error: str, path: Path, line: int, field: str) -> None:
 def test_example_is_valid():
     config = load(Path(__file__).resolve().parent.parent / "config")
     assert sorted(config.accounts) == [
-        "data", "ds-dev", "management", "ml-exec", "production", "security", "shared-services", "staging",
+        "data",
+        "ds-dev",
+        "management",
+        "ml-exec",
+        "production",
+        "security",
+        "shared-services",
+        "staging",
     ]
 
 
@@ -45,8 +53,11 @@ def test_unknown_key_with_hint(config_copy: Path):
 
 def test_unknown_nested_key_in_landing_zone(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
-    replace_text(path, "      guardrails: [deny-leave-organization, deny-root-user, protect-security-services]",
-                 "      guardrail: [deny-leave-organization]")
+    replace_text(
+        path,
+        "      guardrails: [deny-leave-organization, deny-root-user, protect-security-services]",
+        "      guardrail: [deny-leave-organization]",
+    )
     error = only_error(config_copy)
     located(error, path, line_of(path, "guardrail:"), "organization.organizational_units[0].guardrail")
     assert "did you mean 'guardrails'?" in error
@@ -130,7 +141,9 @@ def test_region_not_allowed(config_copy: Path):
 
 def test_unknown_region_code(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
-    replace_text(path, "allowed_regions: [eu-west-1, eu-central-1, us-east-1]", "allowed_regions: [eu-west-1, eu-middle-9]")
+    replace_text(
+        path, "allowed_regions: [eu-west-1, eu-central-1, us-east-1]", "allowed_regions: [eu-west-1, eu-middle-9]"
+    )
     error = only_error(config_copy)
     located(error, path, line_of(path, "allowed_regions"), "allowed_regions[1]")
     assert "unknown AWS region 'eu-middle-9'" in error
@@ -155,7 +168,12 @@ def test_no_management_account(config_copy: Path):
     (config_copy / "accounts" / "management.yaml").unlink()
     error = only_error(config_copy)
     assert "no account of kind 'management'" in error
-    located(error, config_copy / "landing-zone.yaml", line_of(config_copy / "landing-zone.yaml", "management_account_id"), "management_account_id")
+    located(
+        error,
+        config_copy / "landing-zone.yaml",
+        line_of(config_copy / "landing-zone.yaml", "management_account_id"),
+        "management_account_id",
+    )
 
 
 def test_no_security_account(config_copy: Path):
@@ -245,7 +263,9 @@ def test_control_tower_needs_account_factory(config_copy: Path):
 
 def test_backend_template_needs_account(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
-    replace_text(path, EXAMPLE_BACKEND, "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: mlops")
+    replace_text(
+        path, EXAMPLE_BACKEND, "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: mlops"
+    )
     error = only_error(config_copy)
     located(error, path, line_of(path, "workspace_template"), "state_backend.workspace_template")
     assert "{account}" in error
@@ -256,7 +276,9 @@ def test_all_errors_from_all_files_in_one_run(config_copy: Path):
     replace_text(config_copy / "accounts" / "data.yaml", 'account_id: "333333333333"', 'account_id: "3"')
     replace_text(config_copy / "accounts" / "ds-dev.yaml", "ou: Workloads/Dev", "ou: Workloads/Dev\nregoin: x")
     errors = errors_of(config_copy)
-    assert [e.split(":", 1)[0].rsplit("/", 1)[-1] for e in errors] == ["data.yaml", "ds-dev.yaml", "staging.yaml"], errors
+    assert [e.split(":", 1)[0].rsplit("/", 1)[-1] for e in errors] == ["data.yaml", "ds-dev.yaml", "staging.yaml"], (
+        errors
+    )
     assert ": account_id: " in errors[0] and ": regoin: " in errors[1] and ": ou: " in errors[2]
 
 
@@ -294,8 +316,18 @@ def test_an_invalid_security_file_is_not_also_reported_missing(config_copy: Path
     ("old", "new", "field", "message"),
     [
         ("enforce_vpc: true", "enforce_vpc: 'yes'", "data_science.enforce_vpc", "must be true or false (got 'yes')"),
-        ("memory_mb: 2048", "memory_mb: true", "inference.endpoints[0].compute.memory_mb", "must be a whole number (got true)"),
-        ("memory_mb: 2048", "memory_mb: 2048.0", "inference.endpoints[0].compute.memory_mb", "must be a whole number (got 2048.0)"),
+        (
+            "memory_mb: 2048",
+            "memory_mb: true",
+            "inference.endpoints[0].compute.memory_mb",
+            "must be a whole number (got true)",
+        ),
+        (
+            "memory_mb: 2048",
+            "memory_mb: 2048.0",
+            "inference.endpoints[0].compute.memory_mb",
+            "must be a whole number (got 2048.0)",
+        ),
     ],
 )
 def test_no_loose_conversions(config_copy: Path, old: str, new: str, field: str, message: str):

@@ -1,4 +1,5 @@
 """Data section: schema rules, located errors, the replication destination contract, Lake Formation shares."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,7 +58,8 @@ def test_replication_flows_apply_destination_first(resolved_example):
 def test_lake_formation_shares_for_consumers(resolved_example):
     shares = lake_formation_shares(resolved_example, "ml-exec")
     assert [(s.data_account, s.catalog_id, s.database_name, s.bucket, s.prefix) for s in shares] == [
-        ("data", "333333333333", "acme_ml_churn", "curated", "churn/"), ("data", "333333333333", "acme_ml_customers", "curated", "customers/"),
+        ("data", "333333333333", "acme_ml_churn", "curated", "churn/"),
+        ("data", "333333333333", "acme_ml_customers", "curated", "customers/"),
         ("data", "333333333333", "acme_ml_transactions", "curated", "transactions/v2/"),
     ]
     assert shares[0].permissions == ("DESCRIBE", "SELECT") and shares[0].grantable
@@ -126,7 +128,9 @@ def test_rds_needs_two_subnets_and_known_engine(config_copy: Path):
 
 def test_dynamodb_capacity_must_match_billing_mode(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
-    replace_text(path, "sort_key: {name: event_time, type: N}", "sort_key: {name: event_time, type: N}\n      write_capacity: 5")
+    replace_text(
+        path, "sort_key: {name: event_time, type: N}", "sort_key: {name: event_time, type: N}\n      write_capacity: 5"
+    )
     d = error_on(config_errors(config_copy), "data.stores[0].write_capacity")
     assert d.line == line_of(path, "write_capacity: 5") and "PAY_PER_REQUEST takes no" in d.message
 
@@ -140,8 +144,11 @@ def test_duplicate_store_and_bucket_names(config_copy: Path):
 
 def test_dataset_shared_twice_with_one_consumer(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
-    replace_text(path, "      - account: ds-dev\n        datasets: [customers]",
-                 "      - account: ml-exec\n        datasets: [customers]")
+    replace_text(
+        path,
+        "      - account: ds-dev\n        datasets: [customers]",
+        "      - account: ml-exec\n        datasets: [customers]",
+    )
     error = error_on(config_errors(config_copy), "data.lake_formation.grants[1].datasets[0]")
     lines = path.read_text().splitlines()
     assert error.line == lines.index("        datasets: [customers]") + 1

@@ -1,5 +1,6 @@
 """Warehouse, Glue jobs and EMR applications of data accounts: schema limits, cross-file checks at file:line:col,
 derived names, and the consumer grants both sides read."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,16 @@ from config.kinds.data_processing import PROCESSING, REDSHIFT_SERVERLESS, derive
 from config.schema.data_processing import EmrApplication, GlueJob, Warehouse
 from tests.helpers import config_errors, edit_yaml, error_on, line_of
 
-NET = {"vpc_id": "vpc-0a1b2c3d4e5f60718", "subnet_ids": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"]}
-JOB = {"name": "j", "script": "scripts/j.py", "inputs": ["customers"], "output": {"bucket": "curated", "prefix": "churn/"}}
+NET = {
+    "vpc_id": "vpc-0a1b2c3d4e5f60718",
+    "subnet_ids": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003"],
+}
+JOB = {
+    "name": "j",
+    "script": "scripts/j.py",
+    "inputs": ["customers"],
+    "output": {"bucket": "curated", "prefix": "churn/"},
+}
 
 
 @pytest.mark.parametrize("rpu", [4, 8, 16, 256, 512])
@@ -30,10 +39,17 @@ def test_warehouse_subnets_distinct():
         Warehouse(vpc_id=NET["vpc_id"], subnet_ids=[NET["subnet_ids"][0]] * 3)
 
 
-@pytest.mark.parametrize("schedule, ok", [
-    ("cron(0 3 * * ? *)", True), ("cron(15 12 ? * MON-FRI *)", True), ("cron(0 3 * * * *)", False), ("cron(0 3 ? * ? *)", False),
-    ("rate(1 day)", False), ("cron(0 3 * * ?)", False),
-])
+@pytest.mark.parametrize(
+    "schedule, ok",
+    [
+        ("cron(0 3 * * ? *)", True),
+        ("cron(15 12 ? * MON-FRI *)", True),
+        ("cron(0 3 * * * *)", False),
+        ("cron(0 3 ? * ? *)", False),
+        ("rate(1 day)", False),
+        ("cron(0 3 * * ?)", False),
+    ],
+)
 def test_glue_schedule_is_a_cron_glue_accepts(schedule, ok):
     if ok:
         assert GlueJob(**JOB, schedule=schedule).schedule == schedule
@@ -48,16 +64,25 @@ def test_glue_script_stays_in_the_config_folder(script):
         GlueJob(**{**JOB, "script": script})
 
 
-@pytest.mark.parametrize("label, message", [("emr-6.5.0", "starts at emr-6.6.0"), ("7.5.0", "emr-<major>"), ("emr-7.5", "emr-<major>")])
+@pytest.mark.parametrize(
+    "label, message", [("emr-6.5.0", "starts at emr-6.6.0"), ("7.5.0", "emr-<major>"), ("emr-7.5", "emr-<major>")]
+)
 def test_emr_release_label(label, message):
     with pytest.raises(ValidationError, match=message):
-        EmrApplication(name="a", release_label=label, vpc_id=NET["vpc_id"], subnet_ids=NET["subnet_ids"][:1], inputs=["x"],
-                       output={"bucket": "curated", "prefix": "x/"})
+        EmrApplication(
+            name="a",
+            release_label=label,
+            vpc_id=NET["vpc_id"],
+            subnet_ids=NET["subnet_ids"][:1],
+            inputs=["x"],
+            output={"bucket": "curated", "prefix": "x/"},
+        )
 
 
 def _warehouse(config_copy, **changes):
     def mutate(data):
         data["data"]["warehouse"].update(changes)
+
     edit_yaml(config_copy / "accounts" / "data.yaml", mutate)
     return config_errors(config_copy)
 
@@ -76,7 +101,10 @@ def test_ml_execution_consumer_names_no_personas(config_copy):
 
 def test_consumer_must_be_data_science_or_ml_execution(config_copy):
     diagnostics = _warehouse(config_copy, consumers=[{"account": "staging"}])
-    assert "expected an account of kind data-science or ml-execution" in error_on(diagnostics, "data.warehouse.consumers[0].account").message
+    assert (
+        "expected an account of kind data-science or ml-execution"
+        in error_on(diagnostics, "data.warehouse.consumers[0].account").message
+    )
 
 
 def test_unknown_datasets_and_duplicate_jobs(config_copy):
@@ -84,6 +112,7 @@ def test_unknown_datasets_and_duplicate_jobs(config_copy):
         data["data"]["warehouse"]["datasets"] = ["customers", "orders"]
         data["data"]["glue_jobs"].append(dict(data["data"]["glue_jobs"][0]))
         data["data"]["emr_applications"][0]["inputs"] = ["clicks"]
+
     edit_yaml(config_copy / "accounts" / "data.yaml", mutate)
     diagnostics = config_errors(config_copy)
     assert "unknown dataset 'orders'" in error_on(diagnostics, "data.warehouse.datasets[1]").message
@@ -97,7 +126,10 @@ def test_derived_names_checked_against_aws_rules(config_copy):
     edit_yaml(config_copy / "landing-zone.yaml", lambda data: data.update(prefix=long_prefix))
     edit_yaml(config_copy / "accounts" / "data.yaml", lambda data: data["data"]["warehouse"].update(name="w" * 30))
     diagnostics = [d for d in config_errors(config_copy) if d.field == "data.warehouse.name"]
-    assert any(f"derived IAM role name '{long_prefix}-{'w' * 30}-spectrum' is 70 characters; IAM allows 64" in d.message for d in diagnostics)
+    assert any(
+        f"derived IAM role name '{long_prefix}-{'w' * 30}-spectrum' is 70 characters; IAM allows 64" in d.message
+        for d in diagnostics
+    )
 
 
 def test_derived_lists_every_processing_name(resolved_example):
@@ -108,7 +140,11 @@ def test_derived_lists_every_processing_name(resolved_example):
     assert ("Redshift database name", "analytics") in names and ("KMS alias name", "alias/acme-ml/warehouse") in names
     assert (REDSHIFT_SERVERLESS.what, "acme-ml-warehouse") in names
     assert {n for w, n in names if w == "IAM role name"} == {
-        "acme-ml-warehouse-spectrum", "acme-ml-warehouse-query", "acme-ml-glue-curate-churn", "acme-ml-emr-features-jobs"}
+        "acme-ml-warehouse-spectrum",
+        "acme-ml-warehouse-query",
+        "acme-ml-glue-curate-churn",
+        "acme-ml-emr-features-jobs",
+    }
 
 
 def test_warehouse_access_gives_both_sides_one_value(resolved_example):

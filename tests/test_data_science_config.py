@@ -1,14 +1,24 @@
 """Configuration errors of data-science accounts (personas, activities, profiles), located."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from config.kinds.data_science import activity_catalog
 from tests.helpers import config_errors, error_on, line_of, replace_text
 
 DS = ("accounts", "ds-dev.yaml")
 REQUIRED_ACTIVITIES = {
-    "run-studio-apps", "manage-ml-jobs", "manage-models", "manage-pipelines", "manage-experiments", "visualize-experiments",
-    "manage-endpoints", "monitor-models", "access-s3-buckets", "query-athena-workgroups", "manage-glue-tables", "access-required-services",
+    "run-studio-apps",
+    "manage-ml-jobs",
+    "manage-models",
+    "manage-pipelines",
+    "manage-experiments",
+    "visualize-experiments",
+    "manage-endpoints",
+    "monitor-models",
+    "access-s3-buckets",
+    "query-athena-workgroups",
+    "manage-glue-tables",
+    "access-required-services",
 }
 
 
@@ -41,7 +51,11 @@ def test_unknown_persona_name(config_copy):
 
 def test_profile_with_persona_not_defined(config_copy):
     path = config_copy.joinpath(*DS)
-    replace_text(path, "    - name: sagemaker-compute\n      activities: [manage-experiments, access-s3-buckets, access-required-services]\n", "")
+    replace_text(
+        path,
+        "    - name: sagemaker-compute\n      activities: [manage-experiments, access-s3-buckets, access-required-services]\n",
+        "",
+    )
     replace_text(path, "{name: bob, persona: mlops-engineer}", "{name: bob, persona: sagemaker-compute}")
     d = error_on(config_errors(config_copy), "data_science.user_profiles[1].persona")
     assert d.line == line_of(path, "name: bob") and "not defined in data_science.personas" in d.message
@@ -56,7 +70,11 @@ def test_duplicate_persona_and_profile(config_copy):
 
 def test_sso_user_needs_sso(config_copy):
     path = config_copy.joinpath(*DS)
-    replace_text(path, "{name: alice, persona: data-scientist}", "{name: alice, persona: data-scientist, sso_user: alice@acme.example}")
+    replace_text(
+        path,
+        "{name: alice, persona: data-scientist}",
+        "{name: alice, persona: data-scientist, sso_user: alice@acme.example}",
+    )
     d = error_on(config_errors(config_copy), "data_science.user_profiles[0].sso_user")
     assert d.line == line_of(path, "sso_user") and "auth_mode SSO" in d.message
 
@@ -70,8 +88,11 @@ def test_bad_cidr(config_copy):
 
 def test_existing_network_ids(config_copy):
     path = config_copy.joinpath(*DS)
-    replace_text(path, "    type: managed\n    cidr: 10.20.0.0/16\n    availability_zones: 2\n",
-                 "    type: existing\n    vpc_id: vpc-0123456789abcdef0\n    subnet_ids: [subnet-0123456789abcdef0, subnet-bad]\n")
+    replace_text(
+        path,
+        "    type: managed\n    cidr: 10.20.0.0/16\n    availability_zones: 2\n",
+        "    type: existing\n    vpc_id: vpc-0123456789abcdef0\n    subnet_ids: [subnet-0123456789abcdef0, subnet-bad]\n",
+    )
     d = error_on(config_errors(config_copy), "data_science.network.subnet_ids[1]")
     assert d.line == line_of(path, "subnet-bad")
 
@@ -79,9 +100,16 @@ def test_existing_network_ids(config_copy):
 def test_lifecycle_script_needing_internet_without_egress(config_copy):
     """A VPC-only domain with egress none cannot pip install: error at the script, naming the line."""
     path = config_copy.joinpath(*DS)
-    replace_text(path, "          mkdir -p ~/.jupyter", "          pip install --quiet jupyterlab-git\n          mkdir -p ~/.jupyter")
+    replace_text(
+        path,
+        "          mkdir -p ~/.jupyter",
+        "          pip install --quiet jupyterlab-git\n          mkdir -p ~/.jupyter",
+    )
     d = error_on(config_errors(config_copy), "data_science.studio.lifecycle_configurations[0].script")
-    assert d.line == line_of(path, "script: |") and "line 4 of the script ('pip install --quiet jupyterlab-git')" in d.message
+    assert (
+        d.line == line_of(path, "script: |")
+        and "line 4 of the script ('pip install --quiet jupyterlab-git')" in d.message
+    )
     assert "network.egress: nat" in d.message
     replace_text(path, "egress: none", "egress: nat")
     from config import load
@@ -98,6 +126,10 @@ def test_internet_lines_detection():
 
 def test_data_access_is_gone_lake_access_follows_shares(config_copy):
     path = config_copy.joinpath(*DS)
-    replace_text(path, "  athena_workgroups: [analytics]\n", "  data_access: {account: data, buckets: [curated]}\n  athena_workgroups: [analytics]\n")
+    replace_text(
+        path,
+        "  athena_workgroups: [analytics]\n",
+        "  data_access: {account: data, buckets: [curated]}\n  athena_workgroups: [analytics]\n",
+    )
     d = error_on(config_errors(config_copy), "data_science.data_access")
     assert "unknown key 'data_access'" in d.message

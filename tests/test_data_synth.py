@@ -1,5 +1,6 @@
 """The data account's synthesized stack: encryption, policies, catalog, Lake Formation, stores, and the
 destination side of inference-data replication checked against every inference account."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,11 @@ from config.contracts import INFERENCE_DATA, inference_accounts, replication_rol
 from config.kinds.data import DATA_STORES
 from tests.synth_lookup import bucket_key, bucket_part, bucket_statements, by_sid, key_for_alias, key_statements, named
 
-LAKE = ["acme-ml-lake-raw-333333333333-eu-west-1", "acme-ml-lake-curated-333333333333-eu-west-1", "acme-ml-lake-analytics-333333333333-eu-west-1"]
+LAKE = [
+    "acme-ml-lake-raw-333333333333-eu-west-1",
+    "acme-ml-lake-curated-333333333333-eu-west-1",
+    "acme-ml-lake-analytics-333333333333-eu-west-1",
+]
 
 
 def test_lake_buckets_are_kms_encrypted_versioned_private_and_logged(stacks):
@@ -16,11 +21,19 @@ def test_lake_buckets_are_kms_encrypted_versioned_private_and_logged(stacks):
     assert key["enable_key_rotation"] is True
     for name in LAKE:
         sse = bucket_part(stacks, "data", name, "aws_s3_bucket_server_side_encryption_configuration")["rule"][0]
-        assert sse["apply_server_side_encryption_by_default"] == {"kms_master_key_id": f"${{aws_kms_key.{key_logical}.arn}}", "sse_algorithm": "aws:kms"}
+        assert sse["apply_server_side_encryption_by_default"] == {
+            "kms_master_key_id": f"${{aws_kms_key.{key_logical}.arn}}",
+            "sse_algorithm": "aws:kms",
+        }
         assert sse["bucket_key_enabled"] is True
-        assert bucket_part(stacks, "data", name, "aws_s3_bucket_versioning")["versioning_configuration"] == {"status": "Enabled"}
+        assert bucket_part(stacks, "data", name, "aws_s3_bucket_versioning")["versioning_configuration"] == {
+            "status": "Enabled"
+        }
         block = bucket_part(stacks, "data", name, "aws_s3_bucket_public_access_block")
-        assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+        assert all(
+            block[k] is True
+            for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+        )
         logging = bucket_part(stacks, "data", name, "aws_s3_bucket_logging")
         assert logging["target_prefix"] == f"{name}/"
         statements = by_sid(bucket_statements(stacks, "data", name))
@@ -33,7 +46,9 @@ def test_lake_lifecycle_rules_from_configuration(stacks):
     assert rules["raw-to-ia"]["transition"] == [{"days": 30, "storage_class": "STANDARD_IA"}]
     assert rules["raw-archive"]["filter"] == [{"prefix": "archive/"}]
     assert rules["raw-archive"]["expiration"] == [{"days": 730}]
-    analytics = {r["id"]: r for r in bucket_part(stacks, "data", LAKE[2], "aws_s3_bucket_lifecycle_configuration")["rule"]}
+    analytics = {
+        r["id"]: r for r in bucket_part(stacks, "data", LAKE[2], "aws_s3_bucket_lifecycle_configuration")["rule"]
+    }
     assert analytics["scratch-expiry"]["noncurrent_version_expiration"] == [{"noncurrent_days": 7}]
 
 
@@ -44,7 +59,12 @@ def test_glue_catalog_encrypted_and_crawlers_per_dataset(stacks):
     assert settings["encryption_at_rest"] == {"catalog_encryption_mode": "SSE-KMS", "sse_aws_kms_key_id": key_ref}
     assert settings["connection_password_encryption"]["return_connection_password_encrypted"] is True
     databases = {d["name"]: d for d in stacks.resources("data", "aws_glue_catalog_database").values()}
-    assert sorted(databases) == ["acme_ml_churn", "acme_ml_clickstream_raw", "acme_ml_customers", "acme_ml_transactions"]
+    assert sorted(databases) == [
+        "acme_ml_churn",
+        "acme_ml_clickstream_raw",
+        "acme_ml_customers",
+        "acme_ml_transactions",
+    ]
     assert databases["acme_ml_transactions"]["location_uri"] == f"s3://{LAKE[1]}/transactions/v2/"
     crawler = named(stacks, "data", "aws_glue_crawler", "name", "acme-ml-crawler-transactions")
     assert crawler["schedule"] == "cron(30 1 * * ? *)"
@@ -57,8 +77,12 @@ def test_glue_catalog_encrypted_and_crawlers_per_dataset(stacks):
     assert trust["Principal"] == {"Service": "glue.amazonaws.com"}
     policy = next(p for p in stacks.resources("data", "aws_iam_role_policy").values() if p["name"] == "dataset-access")
     read = by_sid(json.loads(policy["policy"])["Statement"])["ReadDatasetObjects"]
-    assert read["Resource"] == [f"arn:aws:s3:::{LAKE[1]}/churn/*", f"arn:aws:s3:::{LAKE[1]}/customers/*", f"arn:aws:s3:::{LAKE[1]}/transactions/v2/*",
-                                f"arn:aws:s3:::{LAKE[0]}/clickstream/*"]
+    assert read["Resource"] == [
+        f"arn:aws:s3:::{LAKE[1]}/churn/*",
+        f"arn:aws:s3:::{LAKE[1]}/customers/*",
+        f"arn:aws:s3:::{LAKE[1]}/transactions/v2/*",
+        f"arn:aws:s3:::{LAKE[0]}/clickstream/*",
+    ]
 
 
 def test_athena_workgroup_enforces_encryption_and_cutoff(stacks):
@@ -68,16 +92,24 @@ def test_athena_workgroup_enforces_encryption_and_cutoff(stacks):
     assert workgroup["name"] == "acme-ml-analytics"
     assert config["enforce_workgroup_configuration"] is True
     assert config["bytes_scanned_cutoff_per_query"] == 100 * 1024**3
-    assert config["result_configuration"]["encryption_configuration"] == {"encryption_option": "SSE_KMS", "kms_key_arn": f"${{aws_kms_key.{key_logical}.arn}}"}
-    assert config["result_configuration"]["output_location"] == "s3://acme-ml-athena-results-333333333333-eu-west-1/results/"
+    assert config["result_configuration"]["encryption_configuration"] == {
+        "encryption_option": "SSE_KMS",
+        "kms_key_arn": f"${{aws_kms_key.{key_logical}.arn}}",
+    }
+    assert (
+        config["result_configuration"]["output_location"]
+        == "s3://acme-ml-athena-results-333333333333-eu-west-1/results/"
+    )
     bucket_key(stacks, "data", "acme-ml-athena-results-333333333333-eu-west-1")
 
 
 def test_lake_formation_admins_locations_and_cross_account_grants(stacks):
     settings = stacks.resource("data", "aws_lakeformation_data_lake_settings")
     # Admins exist: the deploy role, and the Identity Center role of platform-admin read at plan.
-    assert settings["admins"] == ["${one(tolist(data.aws_iam_roles.persona-role-platform-admin.arns))}",
-                                  "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole"]
+    assert settings["admins"] == [
+        "${one(tolist(data.aws_iam_roles.persona-role-platform-admin.arns))}",
+        "arn:aws:iam::333333333333:role/OrganizationAccountAccessRole",
+    ]
     lookup = stacks.data("data", "aws_iam_roles")["persona-role-platform-admin"]
     assert lookup["name_regex"] == "^AWSReservedSSO_platform-admin_[0-9a-f]+$"
     assert lookup["path_prefix"] == "/aws-reserved/sso.amazonaws.com/"
@@ -89,14 +121,23 @@ def test_lake_formation_admins_locations_and_cross_account_grants(stacks):
     grants = {}
     for p in stacks.resources("data", "aws_lakeformation_permissions").values():
         target = p.get("database", {}).get("name") or p.get("table", {}).get("database_name")
-        grants.setdefault(p["principal"], []).append((target, "table" in p, tuple(p["permissions"]), tuple(p.get("permissions_with_grant_option", ()))))
+        grants.setdefault(p["principal"], []).append(
+            (target, "table" in p, tuple(p["permissions"]), tuple(p.get("permissions_with_grant_option", ())))
+        )
     assert sorted(grants["666666666666"]) == [
-        ("acme_ml_churn", False, ("DESCRIBE",), ("DESCRIBE",)), ("acme_ml_churn", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
-        ("acme_ml_customers", False, ("DESCRIBE",), ("DESCRIBE",)), ("acme_ml_customers", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
-        ("acme_ml_transactions", False, ("DESCRIBE",), ("DESCRIBE",)), ("acme_ml_transactions", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
+        ("acme_ml_churn", False, ("DESCRIBE",), ("DESCRIBE",)),
+        ("acme_ml_churn", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
+        ("acme_ml_customers", False, ("DESCRIBE",), ("DESCRIBE",)),
+        ("acme_ml_customers", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
+        ("acme_ml_transactions", False, ("DESCRIBE",), ("DESCRIBE",)),
+        ("acme_ml_transactions", True, ("DESCRIBE", "SELECT"), ("DESCRIBE", "SELECT")),
     ]
     assert sorted(g[0] for g in grants["555555555555"]) == ["acme_ml_customers", "acme_ml_customers"]
-    table_grant = next(p for p in stacks.resources("data", "aws_lakeformation_permissions").values() if p["principal"] == "555555555555" and "table" in p)
+    table_grant = next(
+        p
+        for p in stacks.resources("data", "aws_lakeformation_permissions").values()
+        if p["principal"] == "555555555555" and "table" in p
+    )
     assert table_grant["table"] == {"database_name": "acme_ml_customers", "wildcard": True}
     # No other account receives anything.
     assert {p for p in grants if p.isdigit()} == {"555555555555", "666666666666"}
@@ -122,12 +163,16 @@ def test_data_engineer_persona_granted_what_the_yaml_says(stacks):
     tables = {p["table"]["database_name"]: p["permissions"] for p in mine if "table" in p}
     names = ["acme_ml_churn", "acme_ml_clickstream_raw", "acme_ml_customers", "acme_ml_transactions"]
     assert sorted(databases) == names and all(v == ["CREATE_TABLE", "DESCRIBE"] for v in databases.values())
-    assert sorted(tables) == names and all(v == ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"] for v in tables.values())
+    assert sorted(tables) == names and all(
+        v == ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"] for v in tables.values()
+    )
     # create_tables and ALTER need the registered locations of the datasets' buckets (curated and raw).
     locations = sorted(p["data_location"]["arn"] for p in mine if "data_location" in p)
     registered = {k: v["arn"] for k, v in stacks.resources("data", "aws_lakeformation_resource").items()}
     assert [registered[ref.split(".")[1]] for ref in (x[2:-5] for x in locations)] == [
-        f"arn:aws:s3:::{LAKE[1]}", f"arn:aws:s3:::{LAKE[0]}"]
+        f"arn:aws:s3:::{LAKE[1]}",
+        f"arn:aws:s3:::{LAKE[0]}",
+    ]
 
 
 def test_catalog_key_lets_consumers_decrypt_only_through_glue(stacks):
@@ -141,11 +186,20 @@ def test_optional_stores_are_encrypted_and_private(stacks):
     key_logical, _ = key_for_alias(stacks, "data", f"alias/acme-ml/{DATA_STORES}")
     key_ref = f"${{aws_kms_key.{key_logical}.arn}}"
     table = stacks.resource("data", "aws_dynamodb_table")
-    assert table["name"] == "acme-ml-feature-lookup" and table["hash_key"] == "entity_id" and table["range_key"] == "event_time"
+    assert (
+        table["name"] == "acme-ml-feature-lookup"
+        and table["hash_key"] == "entity_id"
+        and table["range_key"] == "event_time"
+    )
     assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": key_ref}
     assert table["point_in_time_recovery"] == {"enabled": True}
     db = stacks.resource("data", "aws_db_instance")
-    assert (db["storage_encrypted"], db["kms_key_id"], db["publicly_accessible"], db["deletion_protection"]) == (True, key_ref, False, True)
+    assert (db["storage_encrypted"], db["kms_key_id"], db["publicly_accessible"], db["deletion_protection"]) == (
+        True,
+        key_ref,
+        False,
+        True,
+    )
     assert db["manage_master_user_password"] is True and "password" not in db
     subnets = stacks.resource("data", "aws_db_subnet_group")
     assert subnets["subnet_ids"] == ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
@@ -157,14 +211,24 @@ def test_optional_stores_are_encrypted_and_private(stacks):
     # A policy replaces the default allow: clients through a mount target may mount and write, not act as root.
     fs_arn = f"${{aws_efs_file_system.{next(iter(stacks.resources('data', 'aws_efs_file_system')))}.arn}}"
     assert allow == {
-        "Sid": "AllowClientsThroughMountTargets", "Effect": "Allow", "Principal": {"AWS": "*"}, "Resource": fs_arn,
+        "Sid": "AllowClientsThroughMountTargets",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Resource": fs_arn,
         "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
         "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
     }
     # Major version only: automatic minor upgrades never turn into a planned downgrade.
     assert (db["engine"], db["engine_version"], db["auto_minor_version_upgrade"]) == ("postgres", "16", True)
-    ingress = sorted((r["cidr_ipv4"], r["from_port"]) for r in stacks.resources("data", "aws_vpc_security_group_ingress_rule").values())
-    assert ingress == [("10.20.0.0/16", 2049), ("10.20.0.0/16", 5432), ("10.20.0.0/16", 5439)]  # EFS, RDS, Redshift Serverless
+    ingress = sorted(
+        (r["cidr_ipv4"], r["from_port"])
+        for r in stacks.resources("data", "aws_vpc_security_group_ingress_rule").values()
+    )
+    assert ingress == [
+        ("10.20.0.0/16", 2049),
+        ("10.20.0.0/16", 5432),
+        ("10.20.0.0/16", 5439),
+    ]  # EFS, RDS, Redshift Serverless
 
 
 def test_inference_landing_grants_exactly_each_inference_accounts_replication_role(stacks, resolved_example):
@@ -173,13 +237,19 @@ def test_inference_landing_grants_exactly_each_inference_accounts_replication_ro
     r = resolved_example
     bucket = r.bucket_name("data", INFERENCE_DATA)
     bucket_arn = f"arn:aws:s3:::{bucket}"
-    assert bucket_part(stacks, "data", bucket, "aws_s3_bucket_versioning")["versioning_configuration"] == {"status": "Enabled"}
+    assert bucket_part(stacks, "data", bucket, "aws_s3_bucket_versioning")["versioning_configuration"] == {
+        "status": "Enabled"
+    }
     sources = replication_sources(r, "data")
     # staging sends its replicas to ml-exec only (inference.replication.destinations): data grants production alone.
     assert sorted(inference_accounts(r)) == ["production", "staging"] and sources == ["production"]
 
     allows = [s for s in bucket_statements(stacks, "data", bucket) if s["Effect"] == "Allow"]
-    key_allows = [s for s in key_statements(stacks, "data", r.kms_alias(INFERENCE_DATA)) if s["Sid"] != "AccountRootAdministersKeyThroughIam"]
+    key_allows = [
+        s
+        for s in key_statements(stacks, "data", r.kms_alias(INFERENCE_DATA))
+        if s["Sid"] != "AccountRootAdministersKeyThroughIam"
+    ]
     assert len(allows) == 2 * len(sources) and len(key_allows) == len(sources)
     for source in sources:
         role = r.role_arn(source, replication_role_name(r))
@@ -187,7 +257,12 @@ def test_inference_landing_grants_exactly_each_inference_accounts_replication_ro
         mine = [s for s in allows if s["Principal"] == {"AWS": root}]
         assert all(s["Condition"] == {"ArnEquals": {"aws:PrincipalArn": role}} for s in mine)
         objects = next(s for s in mine if s["Resource"] == f"{bucket_arn}/*")
-        assert sorted(objects["Action"]) == ["s3:ObjectOwnerOverrideToBucketOwner", "s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"]
+        assert sorted(objects["Action"]) == [
+            "s3:ObjectOwnerOverrideToBucketOwner",
+            "s3:ReplicateDelete",
+            "s3:ReplicateObject",
+            "s3:ReplicateTags",
+        ]
         versioning = next(s for s in mine if s["Resource"] == bucket_arn)
         assert versioning["Action"] == ["s3:GetBucketVersioning", "s3:PutBucketVersioning"]
         assert len(mine) == 2
@@ -198,7 +273,11 @@ def test_inference_landing_grants_exactly_each_inference_accounts_replication_ro
     # Nothing broader: no wildcard principal, no other account, no s3:* or kms:* in a grant.
     granted = {s["Principal"]["AWS"] for s in allows + key_allows}
     assert granted == {f"arn:aws:iam::{r.account_id(s)}:root" for s in sources}
-    assert not any(a in ("s3:*", "kms:*", "*") for s in allows + key_allows for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    assert not any(
+        a in ("s3:*", "kms:*", "*")
+        for s in allows + key_allows
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    )
 
 
 def test_stack_outputs_name_the_landing_bucket(stacks):

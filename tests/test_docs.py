@@ -1,9 +1,9 @@
 """Documentation that cannot drift: generated references are current, YAML snippets parse and validate."""
+
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +38,11 @@ SNIPPETS = _snippets()
 
 
 def test_reference_pages_are_current():
-    stale = [str(path) for path, text in pages(app).items() if not (ROOT / path).is_file() or (ROOT / path).read_text(encoding="utf-8") != text]
+    stale = [
+        str(path)
+        for path, text in pages(app).items()
+        if not (ROOT / path).is_file() or (ROOT / path).read_text(encoding="utf-8") != text
+    ]
     assert stale == [], f"stale: {stale}; run `mlops-tf docs`"
 
 
@@ -84,7 +88,9 @@ def test_a_broken_snippet_is_caught():
     with pytest.raises(yaml.YAMLError):
         yaml.safe_load("a: {b: cron(30 1 * * ? *)}")
     with pytest.raises(ValidationError):
-        LandingZone.model_validate_json(json.dumps(_completed({"baseline": {"budget": {"monthly_limit": 3}}})), strict=True)
+        LandingZone.model_validate_json(
+            json.dumps(_completed({"baseline": {"budget": {"monthly_limit": 3}}})), strict=True
+        )
 
 
 def _anchors(text: str) -> set[str]:

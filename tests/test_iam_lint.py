@@ -1,4 +1,5 @@
 """Every IAM policy document the example landing zone generates passes parliament with no findings."""
+
 from __future__ import annotations
 
 import json
@@ -67,13 +68,16 @@ def load_accepted() -> list[dict]:
     entries = (yaml.safe_load(ACCEPTED.read_text()) or {}).get("accepted") or []
     for entry in entries:
         assert set(entry) <= {"issue", "where", "sid", "detail", "reason"}, entry
-        assert entry.get("issue") and entry.get("where") and len(str(entry.get("reason", ""))) > 40, f"{ACCEPTED.name}: {entry}"
+        assert entry.get("issue") and entry.get("where") and len(str(entry.get("reason", ""))) > 40, (
+            f"{ACCEPTED.name}: {entry}"
+        )
     return entries
 
 
 def accepts(entry: dict, hit: Hit) -> bool:
     return (
-        entry["issue"] == hit.issue and re.fullmatch(entry["where"], hit.where) is not None
+        entry["issue"] == hit.issue
+        and re.fullmatch(entry["where"], hit.where) is not None
         and ("sid" not in entry or re.fullmatch(entry["sid"], hit.sid or "") is not None)
         and re.search(entry.get("detail", ""), hit.detail) is not None
     )
@@ -105,25 +109,68 @@ def test_no_policy_is_built_by_terraform_data_sources(stacks):
 
 
 def test_finder_sees_nested_and_escaped_documents():
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "sagemaker.amazonaws.com"}}]})
-    inline = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "${aws_s3_bucket.lake.arn}/home/$${aws:username}/*"}]})
-    stacks = {"dev": {"resource": {
-        "aws_iam_role": {"r": {"name": "reader", "assume_role_policy": trust, "inline_policy": [{"name": "p", "policy": inline}]}},
-        "aws_ssm_parameter": {"p": {"value": "Statement of work"}},
-    }}}
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+            ],
+        }
+    )
+    inline = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "${aws_s3_bucket.lake.arn}/home/$${aws:username}/*",
+                }
+            ],
+        }
+    )
+    stacks = {
+        "dev": {
+            "resource": {
+                "aws_iam_role": {
+                    "r": {
+                        "name": "reader",
+                        "assume_role_policy": trust,
+                        "inline_policy": [{"name": "p", "policy": inline}],
+                    }
+                },
+                "aws_ssm_parameter": {"p": {"value": "Statement of work"}},
+            }
+        }
+    }
     docs, unreadable = find_policies(stacks)
-    assert [d.where for d in docs] == ["dev/aws_iam_role.r.assume_role_policy", "dev/aws_iam_role.r.inline_policy.0.policy"]
+    assert [d.where for d in docs] == [
+        "dev/aws_iam_role.r.assume_role_policy",
+        "dev/aws_iam_role.r.inline_policy.0.policy",
+    ]
     assert unreadable == ["dev/aws_ssm_parameter.p.value"]
     body = stacks["dev"]["resource"]["aws_iam_role"]["r"]
     assert json.loads(lintable(docs[0], body))["Statement"][0]["Resource"] == "arn:aws:iam::123456789012:role/reader"
-    assert json.loads(resolve_references(inline))["Statement"][0]["Resource"] == "arn:aws:s3:::lake/home/${aws:username}/*"
+    assert (
+        json.loads(resolve_references(inline))["Statement"][0]["Resource"] == "arn:aws:s3:::lake/home/${aws:username}/*"
+    )
 
 
 def test_linter_catches_bad_policies():
     """The lint is not vacuous: a misspelled action and an action on the wrong kind of resource are findings."""
+
     def doc(action: str, resource: str) -> PolicyDoc:
-        text = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "S", "Effect": "Allow", "Action": action, "Resource": resource}]})
+        text = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "S", "Effect": "Allow", "Action": action, "Resource": resource}],
+            }
+        )
         return PolicyDoc("x", "aws_iam_policy", "p", "policy", text)
 
-    assert [(h.issue, h.sid) for h in lint(doc("s3:GetObjects", "arn:aws:s3:::bucket/*"), {})] == [("UNKNOWN_ACTION", "S")]
-    assert [(h.issue, h.sid) for h in lint(doc("s3:GetObject", "arn:aws:s3:::bucket"), {})] == [("RESOURCE_MISMATCH", "S")]
+    assert [(h.issue, h.sid) for h in lint(doc("s3:GetObjects", "arn:aws:s3:::bucket/*"), {})] == [
+        ("UNKNOWN_ACTION", "S")
+    ]
+    assert [(h.issue, h.sid) for h in lint(doc("s3:GetObject", "arn:aws:s3:::bucket"), {})] == [
+        ("RESOURCE_MISMATCH", "S")
+    ]

@@ -2,6 +2,7 @@
 
 (The corpus runner of the CLI issue also synthesizes them; this checks the cases in milliseconds.)
 """
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """Validation of the inference section (staging, production): AWS limits, each error located at file:line:col and field."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,12 +27,22 @@ def add_to_serverless(root: Path, yaml_lines: str) -> None:
 
 def test_example_validates_with_both_modes():
     config = load(Path(__file__).resolve().parent.parent / "config")
-    modes = {(a.name, ep.name): ep.compute.mode for a in config.of_kind("staging", "production") for ep in a.inference.endpoints}
-    assert modes == {
-        ("staging", "fraud"): "serverless", ("staging", "churn"): "instance",
-        ("production", "churn"): "instance", ("production", "fraud"): "instance",
+    modes = {
+        (a.name, ep.name): ep.compute.mode
+        for a in config.of_kind("staging", "production")
+        for ep in a.inference.endpoints
     }
-    apis = {(a.name, api.type.value, api.auth.value) for a in config.of_kind("staging", "production") for api in a.inference.apis}
+    assert modes == {
+        ("staging", "fraud"): "serverless",
+        ("staging", "churn"): "instance",
+        ("production", "churn"): "instance",
+        ("production", "fraud"): "instance",
+    }
+    apis = {
+        (a.name, api.type.value, api.auth.value)
+        for a in config.of_kind("staging", "production")
+        for api in a.inference.apis
+    }
     assert apis == {("staging", "http", "iam"), ("production", "rest", "api_key")}
 
 
@@ -40,8 +51,16 @@ def test_example_validates_with_both_modes():
     [
         ("data_capture", "      data_capture:\n        sampling_percentage: 50\n", "data capture"),
         ("shadow", "      shadow:\n        model_version: 2\n", "shadow variants"),
-        ("variants", "      variants:\n        - name: challenger\n          model_version: 2\n", "several production variants"),
-        ("vpc", "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0]\n        security_group_ids: [sg-0123456789abcdef0]\n", "VPC configuration"),
+        (
+            "variants",
+            "      variants:\n        - name: challenger\n          model_version: 2\n",
+            "several production variants",
+        ),
+        (
+            "vpc",
+            "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0]\n        security_group_ids: [sg-0123456789abcdef0]\n",
+            "VPC configuration",
+        ),
         ("network_isolation", "      network_isolation: true\n", "network isolation"),
         ("monitor", "      monitor:\n        schedule: cron(0 * ? * * *)\n", "Model Monitor"),
     ],
@@ -87,7 +106,14 @@ def test_shadow_sampling_percentage(config_copy, value):
 
 @pytest.mark.parametrize(
     "expression",
-    ["cron(*/5 * * * ? *)", "rate(1 hour)", "cron(0 24 ? * * *)", "cron(0 0/25 ? * * *)", "cron(30 * ? * * *)", "hourly"],
+    [
+        "cron(*/5 * * * ? *)",
+        "rate(1 hour)",
+        "cron(0 24 ? * * *)",
+        "cron(0 0/25 ? * * *)",
+        "cron(30 * ? * * *)",
+        "hourly",
+    ],
 )
 def test_monitor_schedule_expressions(config_copy, expression):
     replace_text(config_copy / PRODUCTION, "schedule: cron(0 0/6 ? * * *)", f"schedule: {expression}")
@@ -97,7 +123,9 @@ def test_monitor_schedule_expressions(config_copy, expression):
     assert "cron(0 * ? * * *)" in diag.message and repr(expression) in diag.message
 
 
-@pytest.mark.parametrize("expression", ["cron(0 * ? * * *)", "cron(0 23 ? * * *)", "cron(0 3/12 ? * * *)", "cron(0 00/24 ? * * *)"])
+@pytest.mark.parametrize(
+    "expression", ["cron(0 * ? * * *)", "cron(0 23 ? * * *)", "cron(0 3/12 ? * * *)", "cron(0 00/24 ? * * *)"]
+)
 def test_monitor_schedule_accepted_forms(config_copy, expression):
     replace_text(config_copy / PRODUCTION, "schedule: cron(0 0/6 ? * * *)", f"schedule: {expression}")
     load(config_copy)
@@ -120,7 +148,8 @@ def test_monitor_needs_data_capture(config_copy):
 
 def test_shadow_with_variants_is_rejected(config_copy):
     replace_text(
-        config_copy / PRODUCTION, "      variants:\n",
+        config_copy / PRODUCTION,
+        "      variants:\n",
         "      shadow:\n        model_version: 4\n      variants:\n",
     )
     diag = only_error(config_copy, "inference.endpoints[0].shadow")
@@ -128,7 +157,11 @@ def test_shadow_with_variants_is_rejected(config_copy):
 
 
 def test_autoscaling_bounds(config_copy):
-    replace_text(config_copy / PRODUCTION, "min_capacity: 2\n          max_capacity: 8", "min_capacity: 9\n          max_capacity: 8")
+    replace_text(
+        config_copy / PRODUCTION,
+        "min_capacity: 2\n          max_capacity: 8",
+        "min_capacity: 9\n          max_capacity: 8",
+    )
     diag = only_error(config_copy, "inference.endpoints[0].compute.autoscaling.min_capacity")
     assert diag.line == line_of(config_copy / PRODUCTION, "min_capacity: 9")
     assert "must not exceed max_capacity (8) (got 9)" in diag.message
@@ -172,7 +205,10 @@ def test_endpoint_name_length(config_copy):
     replace_text(config_copy / STAGING, "    - name: churn\n", f"    - name: {long_name}\n")
     replace_text(config_copy / STAGING, "endpoints: [fraud, churn]", f"endpoints: [fraud, {long_name}]")
     diag = only_error(config_copy, "inference.endpoints[1].name")
-    assert "endpoint configuration name 'acme-ml-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-' is 39 characters plus the 26-character suffix Terraform appends; SageMaker allows 63" in diag.message
+    assert (
+        "endpoint configuration name 'acme-ml-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-' is 39 characters plus the 26-character suffix Terraform appends; SageMaker allows 63"
+        in diag.message
+    )
 
 
 def test_unknown_key_suggests(config_copy):
@@ -221,8 +257,13 @@ def test_endpoint_serving_an_image_nobody_grants(config_copy):
     _drop_fraud_pipeline(config_copy)
     diags = config_errors(config_copy)
     staging = error_on(diags, "inference.endpoints[0].model_package_group")
-    assert staging.file.endswith("staging.yaml") and staging.line == line_of(config_copy / STAGING, "model_package_group: fraud")
-    assert "no pipeline of 'ml-exec' produces model package group 'fraud'" in staging.message and "serving_image" in staging.message
+    assert staging.file.endswith("staging.yaml") and staging.line == line_of(
+        config_copy / STAGING, "model_package_group: fraud"
+    )
+    assert (
+        "no pipeline of 'ml-exec' produces model package group 'fraud'" in staging.message
+        and "serving_image" in staging.message
+    )
     # The production fraud endpoint is monitored: its monitor reads a baseline nobody writes.
     monitor = [d for d in diags if d.field == "inference.endpoints[1].monitor" and d.file.endswith("production.yaml")]
     assert len(monitor) == 1 and "no pipeline of 'ml-exec' produces that group" in monitor[0].message
@@ -233,19 +274,34 @@ def test_endpoint_serving_an_image_nobody_grants(config_copy):
 def test_serving_image_lets_an_unproduced_group_serve(config_copy):
     """serving_image names the image of hand-registered packages; the monitor still needs a baseline writer."""
     _drop_fraud_pipeline(config_copy)
-    replace_text(config_copy / ML_EXEC, "      description: Card fraud scorer\n", "      description: Card fraud scorer\n      serving_image: {repository: fraud-training, tag: \"2.1.0\"}\n")
+    replace_text(
+        config_copy / ML_EXEC,
+        "      description: Card fraud scorer\n",
+        '      description: Card fraud scorer\n      serving_image: {repository: fraud-training, tag: "2.1.0"}\n',
+    )
     diags = config_errors(config_copy)
     assert [d.field for d in diags] == ["inference.endpoints[1].monitor"]
-    replace_text(config_copy / ML_EXEC, "serving_image: {repository: fraud-training,", "serving_image: {repository: fraud-serving,")
+    replace_text(
+        config_copy / ML_EXEC,
+        "serving_image: {repository: fraud-training,",
+        "serving_image: {repository: fraud-serving,",
+    )
     d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[1].serving_image.repository")
     assert "no shared-services account defines the ECR repository 'fraud-serving'" in d.message
 
 
-@pytest.mark.parametrize("value,field,message", [
-    ("[ml-exec, dta]", "inference.replication.destinations[1]", "unknown account 'dta'; did you mean 'data'?"),
-    ("[ml-exec, production]", "inference.replication.destinations[1]", "expected an account of kind data or ml-execution"),
-    ("[ml-exec, ml-exec]", "inference.replication.destinations", "accounts listed twice: ml-exec"),
-])
+@pytest.mark.parametrize(
+    "value,field,message",
+    [
+        ("[ml-exec, dta]", "inference.replication.destinations[1]", "unknown account 'dta'; did you mean 'data'?"),
+        (
+            "[ml-exec, production]",
+            "inference.replication.destinations[1]",
+            "expected an account of kind data or ml-execution",
+        ),
+        ("[ml-exec, ml-exec]", "inference.replication.destinations", "accounts listed twice: ml-exec"),
+    ],
+)
 def test_replication_destinations_are_data_or_ml_execution(config_copy, value, field, message):
     replace_text(config_copy / STAGING, "destinations: [ml-exec]", f"destinations: {value}")
     d = only_error(config_copy, field)
@@ -258,7 +314,12 @@ def test_endpoint_in_another_region_than_its_image_and_model(config_copy):
     diags = [d for d in config_errors(config_copy) if d.file.endswith("production.yaml")]
     churn = [d.message for d in diags if d.field == "inference.endpoints[0].model_package_group"]
     assert len(churn) == 2
-    assert "repository 'churn-inference' in 'shared-services' (eu-west-1)" in churn[0] and "endpoint's region (eu-central-1)" in churn[0]
+    assert (
+        "repository 'churn-inference' in 'shared-services' (eu-west-1)" in churn[0]
+        and "endpoint's region (eu-central-1)" in churn[0]
+    )
     # The artifacts' region is config/checks/consistency.py's check: one root cause, one message each.
     assert "model package group 'churn' is registered in 'ml-exec' in eu-west-1" in churn[1]
-    assert {d.line for d in diags if d.field == "inference.endpoints[0].model_package_group"} == {line_of(config_copy / PRODUCTION, "model_package_group: churn")}
+    assert {d.line for d in diags if d.field == "inference.endpoints[0].model_package_group"} == {
+        line_of(config_copy / PRODUCTION, "model_package_group: churn")
+    }

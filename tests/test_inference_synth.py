@@ -1,4 +1,5 @@
 """Synthesized stacks of staging and production: endpoints in both modes, API, capture, monitoring, events."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,11 @@ def _key_ref(stacks, account, alias):
 
 
 def _config_of(stacks, account, prefix):
-    found = [v for v in stacks.resources(account, "aws_sagemaker_endpoint_configuration").values() if v["name_prefix"] == prefix]
+    found = [
+        v
+        for v in stacks.resources(account, "aws_sagemaker_endpoint_configuration").values()
+        if v["name_prefix"] == prefix
+    ]
     assert len(found) == 1
     return found[0]
 
@@ -36,11 +41,17 @@ def test_serverless_endpoint_configuration(stacks, resolved_example):
     cfg = _config_of(stacks, "staging", "acme-ml-fraud-")
     assert cfg["lifecycle"] == {"create_before_destroy": True}
     [variant] = cfg["production_variants"]
-    assert variant["serverless_config"] == {"max_concurrency": 10, "memory_size_in_mb": 2048, "provisioned_concurrency": 2}
+    assert variant["serverless_config"] == {
+        "max_concurrency": 10,
+        "memory_size_in_mb": 2048,
+        "provisioned_concurrency": 2,
+    }
     assert "instance_type" not in variant
     # Serverless endpoints reject a storage key, data capture and shadow variants.
     assert not {"kms_key_arn", "data_capture_config", "shadow_production_variants"} & set(cfg)
-    _, endpoint = _by(stacks, "staging", "aws_sagemaker_endpoint", "name", names.endpoint_name(resolved_example, "fraud"))
+    _, endpoint = _by(
+        stacks, "staging", "aws_sagemaker_endpoint", "name", names.endpoint_name(resolved_example, "fraud")
+    )
     assert endpoint["endpoint_config_name"].endswith(".name}")
 
 
@@ -50,41 +61,72 @@ def test_instance_endpoint_with_shadow_and_capture(stacks, resolved_example):
     assert cfg["kms_key_arn"] == data_key
     [primary] = cfg["production_variants"]
     [shadow] = cfg["shadow_production_variants"]
-    assert (primary["variant_name"], primary["instance_type"], primary["initial_instance_count"], primary["initial_variant_weight"]) == ("primary", "ml.m5.large", 1, 1)
+    assert (
+        primary["variant_name"],
+        primary["instance_type"],
+        primary["initial_instance_count"],
+        primary["initial_variant_weight"],
+    ) == ("primary", "ml.m5.large", 1, 1)
     # 25 % sampling: the shadow's weight relative to the production variant's.
     assert (shadow["variant_name"], shadow["initial_variant_weight"]) == ("shadow", 0.25)
     capture = cfg["data_capture_config"]
     bucket = resolved_example.bucket_name("staging", contracts.INFERENCE_DATA)
     # Stage and account in the key: replicas of staging and production never share a key.
-    assert capture["destination_s3_uri"] == f"s3://{bucket}/data-capture/staging/staging" == f"s3://{bucket}/{names.capture_prefix(resolved_example, 'staging')}"
+    assert (
+        capture["destination_s3_uri"]
+        == f"s3://{bucket}/data-capture/staging/staging"
+        == f"s3://{bucket}/{names.capture_prefix(resolved_example, 'staging')}"
+    )
     assert capture["kms_key_id"] == data_key
     assert capture["initial_sampling_percentage"] == 100
     assert capture["capture_options"] == [{"capture_mode": "Input"}, {"capture_mode": "Output"}]
-    assert capture["capture_content_type_header"] == {"csv_content_types": ["text/csv"], "json_content_types": ["application/json"]}
+    assert capture["capture_content_type_header"] == {
+        "csv_content_types": ["text/csv"],
+        "json_content_types": ["application/json"],
+    }
 
 
 def test_production_autoscaling_per_variant(stacks):
     targets = {v["resource_id"]: v for v in stacks.resources("production", "aws_appautoscaling_target").values()}
-    assert set(targets) == {"endpoint/acme-ml-churn/variant/primary", "endpoint/acme-ml-churn/variant/challenger", "endpoint/acme-ml-fraud/variant/primary"}
+    assert set(targets) == {
+        "endpoint/acme-ml-churn/variant/primary",
+        "endpoint/acme-ml-churn/variant/challenger",
+        "endpoint/acme-ml-fraud/variant/primary",
+    }
     churn = targets["endpoint/acme-ml-churn/variant/primary"]
-    assert (churn["min_capacity"], churn["max_capacity"], churn["scalable_dimension"]) == (2, 8, "sagemaker:variant:DesiredInstanceCount")
+    assert (churn["min_capacity"], churn["max_capacity"], churn["scalable_dimension"]) == (
+        2,
+        8,
+        "sagemaker:variant:DesiredInstanceCount",
+    )
     policies = {v["name"]: v for v in stacks.resources("production", "aws_appautoscaling_policy").values()}
     tracking = policies["acme-ml-churn-primary-invocations"]["target_tracking_scaling_policy_configuration"]
     assert tracking == {
         "predefined_metric_specification": {"predefined_metric_type": "SageMakerVariantInvocationsPerInstance"},
-        "scale_in_cooldown": 600, "scale_out_cooldown": 60, "target_value": 500,
+        "scale_in_cooldown": 600,
+        "scale_out_cooldown": 60,
+        "target_value": 500,
     }
     cfg = _config_of(stacks, "production", "acme-ml-churn-")
-    assert [(v["variant_name"], v["initial_variant_weight"], v["volume_size_in_gb"]) for v in cfg["production_variants"]] == [("primary", 1, 30), ("challenger", 0.1, 30)]
+    assert [
+        (v["variant_name"], v["initial_variant_weight"], v["volume_size_in_gb"]) for v in cfg["production_variants"]
+    ] == [("primary", 1, 30), ("challenger", 0.1, 30)]
 
 
 def test_inference_data_bucket_and_keys(stacks, resolved_example):
     for account in ("staging", "production"):
         bucket_name = resolved_example.bucket_name(account, contracts.INFERENCE_DATA)
         bucket_id, _ = _by(stacks, account, "aws_s3_bucket", "bucket", bucket_name)
-        sse = [v for v in stacks.resources(account, "aws_s3_bucket_server_side_encryption_configuration").values() if v["bucket"] == f"${{aws_s3_bucket.{bucket_id}.id}}"]
+        sse = [
+            v
+            for v in stacks.resources(account, "aws_s3_bucket_server_side_encryption_configuration").values()
+            if v["bucket"] == f"${{aws_s3_bucket.{bucket_id}.id}}"
+        ]
         rule = sse[0]["rule"][0]["apply_server_side_encryption_by_default"]
-        assert rule == {"kms_master_key_id": _key_ref(stacks, account, resolved_example.kms_alias(contracts.INFERENCE_DATA)), "sse_algorithm": "aws:kms"}
+        assert rule == {
+            "kms_master_key_id": _key_ref(stacks, account, resolved_example.kms_alias(contracts.INFERENCE_DATA)),
+            "sse_algorithm": "aws:kms",
+        }
         keys = stacks.resources(account, "aws_kms_key")
         assert all(k["enable_key_rotation"] for k in keys.values())
 
@@ -102,7 +144,9 @@ def test_replication_rules_point_at_contract_destinations(stacks, resolved_examp
             rule = rules[f"to-{dest}"]
             assert rule["destination"]["bucket"] == r.bucket_arn(dest, contracts.INFERENCE_DATA)
             assert rule["destination"]["account"] == r.account_id(dest)
-            assert rule["destination"]["encryption_configuration"] == {"replica_kms_key_id": r.kms_alias_arn(dest, contracts.INFERENCE_DATA)}
+            assert rule["destination"]["encryption_configuration"] == {
+                "replica_kms_key_id": r.kms_alias_arn(dest, contracts.INFERENCE_DATA)
+            }
             assert rule["destination"]["access_control_translation"] == {"owner": "Destination"}
             assert rule["delete_marker_replication"] == {"status": "Disabled"}
             assert rule["source_selection_criteria"] == {"sse_kms_encrypted_objects": {"status": "Enabled"}}
@@ -110,14 +154,26 @@ def test_replication_rules_point_at_contract_destinations(stacks, resolved_examp
         role_id, role = _by(stacks, source, "aws_iam_role", "name", contracts.replication_role_name(r))
         assert config["role"] == f"${{aws_iam_role.{role_id}.arn}}"
         assert statements(role["assume_role_policy"])[0]["Principal"] == {"Service": "s3.amazonaws.com"}
-        policy = next(p for p in stacks.resources(source, "aws_iam_role_policy").values() if p["role"] == f"${{aws_iam_role.{role_id}.id}}")
+        policy = next(
+            p
+            for p in stacks.resources(source, "aws_iam_role_policy").values()
+            if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
+        )
         stmts = {s["Sid"]: s for s in statements(policy["policy"])}
         resources = stmts["ReplicateToDestinations"]["Resource"]
-        assert (resources if isinstance(resources, list) else [resources]) == [f"{r.bucket_arn(d, contracts.INFERENCE_DATA)}/*" for d in destinations]
-        for dest, sid in (("data", "EncryptReplicasForData"), ("ml-exec", "EncryptReplicasForMlExec"))[2 - len(destinations):]:
+        assert (resources if isinstance(resources, list) else [resources]) == [
+            f"{r.bucket_arn(d, contracts.INFERENCE_DATA)}/*" for d in destinations
+        ]
+        for dest, sid in (("data", "EncryptReplicasForData"), ("ml-exec", "EncryptReplicasForMlExec"))[
+            2 - len(destinations) :
+        ]:
             assert stmts[sid]["Resource"] == r.kms_key_arn_pattern(dest)
-            assert stmts[sid]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": r.kms_alias(contracts.INFERENCE_DATA)}}
-        assert stmts["DecryptSourceObjects"]["Resource"] == _key_ref(stacks, source, r.kms_alias(contracts.INFERENCE_DATA))
+            assert stmts[sid]["Condition"] == {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": r.kms_alias(contracts.INFERENCE_DATA)}
+            }
+        assert stmts["DecryptSourceObjects"]["Resource"] == _key_ref(
+            stacks, source, r.kms_alias(contracts.INFERENCE_DATA)
+        )
 
 
 def test_replication_orders_destinations_first(resolved_example):
@@ -137,15 +193,25 @@ def test_model_monitor_and_alarms(stacks, resolved_example):
     assert job["data_quality_baseline_config"]["constraints_resource"] == {"s3_uri": f"{baseline}/constraints.json"}
     assert job["data_quality_baseline_config"]["statistics_resource"] == {"s3_uri": f"{baseline}/statistics.json"}
     assert job["data_quality_job_input"]["endpoint_input"]["endpoint_name"] == "acme-ml-churn"
-    assert job["data_quality_app_specification"]["image_uri"] == "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest"
+    assert (
+        job["data_quality_app_specification"]["image_uri"]
+        == "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest"
+    )
     _, role = _by(stacks, "staging", "aws_iam_role", "name", names.model_monitor_role_name(r))
     schedule = by(stacks, "production", "aws_sagemaker_monitoring_schedule", name="acme-ml-churn-data-quality")
     assert schedule["monitoring_schedule_config"]["schedule_config"] == {"schedule_expression": "cron(0 0/6 ? * * *)"}
     assert schedule["monitoring_schedule_config"]["monitoring_type"] == "DataQuality"
     alarms = {a["metric_name"]: a for a in stacks.resources("production", "aws_cloudwatch_metric_alarm").values()}
-    assert set(alarms) == {"feature_baseline_drift_tenure_months", "feature_baseline_drift_monthly_charges", "feature_baseline_drift_amount"}
+    assert set(alarms) == {
+        "feature_baseline_drift_tenure_months",
+        "feature_baseline_drift_monthly_charges",
+        "feature_baseline_drift_amount",
+    }
     assert alarms["feature_baseline_drift_monthly_charges"]["threshold"] == 0.15
-    assert alarms["feature_baseline_drift_monthly_charges"]["dimensions"] == {"Endpoint": "acme-ml-churn", "MonitoringSchedule": "acme-ml-churn-data-quality"}
+    assert alarms["feature_baseline_drift_monthly_charges"]["dimensions"] == {
+        "Endpoint": "acme-ml-churn",
+        "MonitoringSchedule": "acme-ml-churn-data-quality",
+    }
     # The analyzer publishes the metrics these alarms read only with this environment variable.
     assert job["data_quality_app_specification"]["environment"] == {"publish_cloudwatch_metrics": "Enabled"}
     assert len(stacks.resources("production", "aws_sagemaker_monitoring_schedule")) == 2
@@ -156,18 +222,32 @@ def test_monitoring_events_go_to_the_retraining_bus(stacks, resolved_example):
     bus = contracts.event_bus_arn(r, "ml-exec", contracts.retraining_bus_name(r))
     for account in ("staging", "production"):
         role_id, role = _by(stacks, account, "aws_iam_role", "name", contracts.events_forwarder_role_name(r))
-        policy = next(p for p in stacks.resources(account, "aws_iam_role_policy").values() if p["role"] == f"${{aws_iam_role.{role_id}.id}}")
-        assert statements(policy["policy"]) == [{"Sid": "PutEventsOnRetrainingBuses", "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus}]
+        policy = next(
+            p
+            for p in stacks.resources(account, "aws_iam_role_policy").values()
+            if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
+        )
+        assert statements(policy["policy"]) == [
+            {"Sid": "PutEventsOnRetrainingBuses", "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus}
+        ]
         targets = stacks.resources(account, "aws_cloudwatch_event_target").values()
         assert {(t["arn"], t["role_arn"]) for t in targets} == {(bus, f"${{aws_iam_role.{role_id}.arn}}")}
-        rules = {v["name"]: json.loads(v["event_pattern"]) for v in stacks.resources(account, "aws_cloudwatch_event_rule").values()}
+        rules = {
+            v["name"]: json.loads(v["event_pattern"])
+            for v in stacks.resources(account, "aws_cloudwatch_event_rule").values()
+        }
         violations = rules["acme-ml-to-ml-exec-violations"]
         monitored = ["churn"] if account == "staging" else ["churn", "fraud"]
         assert violations["detail"]["MonitoringScheduleArn"] == [
-            f"arn:aws:sagemaker:eu-west-1:{r.account_id(account)}:monitoring-schedule/acme-ml-{e}-data-quality" for e in monitored]
+            f"arn:aws:sagemaker:eu-west-1:{r.account_id(account)}:monitoring-schedule/acme-ml-{e}-data-quality"
+            for e in monitored
+        ]
         alarms = rules["acme-ml-to-ml-exec-drift-alarms"]
         assert alarms["detail"] == {"state": {"value": ["ALARM"]}}
-        assert all(arn.startswith(f"arn:aws:cloudwatch:eu-west-1:{r.account_id(account)}:alarm:acme-ml-") for arn in alarms["resources"])
+        assert all(
+            arn.startswith(f"arn:aws:cloudwatch:eu-west-1:{r.account_id(account)}:alarm:acme-ml-")
+            for arn in alarms["resources"]
+        )
 
 
 def test_http_api_with_iam_auth(stacks, resolved_example):
@@ -181,7 +261,11 @@ def test_http_api_with_iam_auth(stacks, resolved_example):
     groups = {v["name"]: v for v in stacks.resources("staging", "aws_cloudwatch_log_group").values()}
     assert set(groups) == {"/aws/apigateway/acme-ml-scoring-api", "/aws/lambda/acme-ml-scoring-api"}
     assert {g["kms_key_id"] for g in groups.values()} == {logs_key}
-    group_id = next(k for k, v in stacks.resources("staging", "aws_cloudwatch_log_group").items() if v["name"].startswith("/aws/apigateway/"))
+    group_id = next(
+        k
+        for k, v in stacks.resources("staging", "aws_cloudwatch_log_group").items()
+        if v["name"].startswith("/aws/apigateway/")
+    )
     assert stage["access_log_settings"]["destination_arn"] == f"${{aws_cloudwatch_log_group.{group_id}.arn}}"
 
 
@@ -193,7 +277,11 @@ def test_rest_api_with_api_keys_and_usage_plans(stacks):
     assert plans["acme-ml-partners-api-trial"]["throttle_settings"] == {"burst_limit": 10, "rate_limit": 5}
     assert plans["acme-ml-partners-api-trial"]["quota_settings"] == {"limit": 1000, "period": "DAY"}
     keys = {k["name"] for k in stacks.resources("production", "aws_api_gateway_api_key").values()}
-    assert keys == {"acme-ml-partners-api-partner-a", "acme-ml-partners-api-partner-b", "acme-ml-partners-api-partner-c"}
+    assert keys == {
+        "acme-ml-partners-api-partner-a",
+        "acme-ml-partners-api-partner-b",
+        "acme-ml-partners-api-partner-c",
+    }
     assert len(stacks.resources("production", "aws_api_gateway_usage_plan_key")) == 3
     settings = stacks.resource("production", "aws_api_gateway_method_settings")["settings"]
     assert (settings["throttling_rate_limit"], settings["throttling_burst_limit"]) == (200, 400)
@@ -210,24 +298,40 @@ def test_lambda_invokes_only_routed_endpoints_and_captures_serverless(stacks, re
     }
     assert env["CAPTURE_BUCKET"] == resolved_example.bucket_name("staging", contracts.INFERENCE_DATA)
     role_id = re.fullmatch(r"\$\{aws_iam_role\.(.+)\.arn\}", fn["role"]).group(1)
-    policy = next(p for p in stacks.resources("staging", "aws_iam_role_policy").values() if p["role"] == f"${{aws_iam_role.{role_id}.id}}")
+    policy = next(
+        p
+        for p in stacks.resources("staging", "aws_iam_role_policy").values()
+        if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
+    )
     stmts = {s["Sid"]: s for s in statements(policy["policy"])}
     assert stmts["InvokeRoutedEndpoints"]["Resource"] == [
-        "arn:aws:sagemaker:eu-west-1:777777777777:endpoint/acme-ml-churn", "arn:aws:sagemaker:eu-west-1:777777777777:endpoint/acme-ml-fraud",
+        "arn:aws:sagemaker:eu-west-1:777777777777:endpoint/acme-ml-churn",
+        "arn:aws:sagemaker:eu-west-1:777777777777:endpoint/acme-ml-fraud",
     ]
     assert env["CAPTURE_PREFIX"] == "data-capture/staging/staging"
-    assert stmts["WriteApiCapture"]["Resource"] == f"arn:aws:s3:::{env['CAPTURE_BUCKET']}/data-capture/staging/staging/*"
+    assert (
+        stmts["WriteApiCapture"]["Resource"] == f"arn:aws:s3:::{env['CAPTURE_BUCKET']}/data-capture/staging/staging/*"
+    )
     # Production serves only instance endpoints: its Lambda gets no capture permission.
     prod_fn = stacks.resource("production", "aws_lambda_function")
     prod_role = re.fullmatch(r"\$\{aws_iam_role\.(.+)\.arn\}", prod_fn["role"]).group(1)
-    prod_policy = next(p for p in stacks.resources("production", "aws_iam_role_policy").values() if p["role"] == f"${{aws_iam_role.{prod_role}.id}}")
+    prod_policy = next(
+        p
+        for p in stacks.resources("production", "aws_iam_role_policy").values()
+        if p["role"] == f"${{aws_iam_role.{prod_role}.id}}"
+    )
     assert "WriteApiCapture" not in {s["Sid"] for s in statements(prod_policy["policy"])}
 
 
 @pytest.mark.parametrize("account", ["staging", "production"])
 def test_no_unintended_wildcards(stacks, account):
     """Wildcard resources only where the action has no resource-level permissions."""
-    allowed = {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+    allowed = {
+        "ecr:GetAuthorizationToken",
+        "cloudwatch:PutMetricData",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    }
     for policy in stacks.resources(account, "aws_iam_role_policy").values():
         for stmt in statements(policy["policy"]):
             if stmt.get("Resource") == "*":
@@ -242,20 +346,32 @@ def test_vpc_and_network_isolation_on_instance_models(config_copy, tmp_path):
     from tests.helpers import replace_text
 
     replace_text(
-        config_copy / "accounts/production.yaml", "      variants:\n",
+        config_copy / "accounts/production.yaml",
+        "      variants:\n",
         "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n"
         "        security_group_ids: [sg-0123456789abcdef0]\n      variants:\n",  # network_isolation: true is in the example
     )
     out = tmp_path / "cdktf.out"
     synthesize(resolve(load(config_copy)), ["production"], out, state_dir=tmp_path / "state")
     stacks = read_stacks(out)
-    churn = [m for m in stacks.resources("production", "aws_sagemaker_model").values() if m["name"].startswith("acme-ml-churn-")]
+    churn = [
+        m
+        for m in stacks.resources("production", "aws_sagemaker_model").values()
+        if m["name"].startswith("acme-ml-churn-")
+    ]
     assert len(churn) == 2
     for model in churn:
-        assert model["vpc_config"] == {"security_group_ids": ["sg-0123456789abcdef0"], "subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}
+        assert model["vpc_config"] == {
+            "security_group_ids": ["sg-0123456789abcdef0"],
+            "subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        }
         assert model["enable_network_isolation"] is True
         # The name digest covers the network settings, so changing them creates a new model first.
         network = json.dumps([["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], ["sg-0123456789abcdef0"], True])
         assert f'"{hashlib.sha1(network.encode()).hexdigest()}"' in model["name"]
-    role_policy = [p for p in stacks.resources("production", "aws_iam_role_policy").values() if "ModelContainersInVpc" in p["policy"]]
+    role_policy = [
+        p
+        for p in stacks.resources("production", "aws_iam_role_policy").values()
+        if "ModelContainersInVpc" in p["policy"]
+    ]
     assert len(role_policy) == 1

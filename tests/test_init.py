@@ -1,4 +1,5 @@
 """mlops-tf init and add-account: a landing zone of one's own that validates and synthesizes at once."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,18 @@ from config.lockfile import write_lock
 from tests.conftest import copy_example, read_stacks
 
 runner = CliRunner()
-INIT = ("init", "--prefix", "newco", "--management-account-id", "123456789012", "--regions", "eu-west-1,us-east-1",
-        "--teams", "2", "--no-interactive")
+INIT = (
+    "init",
+    "--prefix",
+    "newco",
+    "--management-account-id",
+    "123456789012",
+    "--regions",
+    "eu-west-1,us-east-1",
+    "--teams",
+    "2",
+    "--no-interactive",
+)
 
 
 def _init(dest: Path, *extra: str):
@@ -34,7 +45,17 @@ def initialized(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_init_writes_a_landing_zone_that_validates(initialized: Path):
     config = load(initialized)
     resolved = resolve(config)
-    assert sorted(config.accounts) == ["data", "ds-1", "ds-2", "management", "ml-exec", "production", "security", "shared-services", "staging"]
+    assert sorted(config.accounts) == [
+        "data",
+        "ds-1",
+        "ds-2",
+        "management",
+        "ml-exec",
+        "production",
+        "security",
+        "shared-services",
+        "staging",
+    ]
     assert config.landing_zone.prefix == "newco"
     assert config.landing_zone.allowed_regions == ["eu-west-1", "us-east-1"]
     assert config.landing_zone.home_region == "eu-west-1"
@@ -78,8 +99,9 @@ def test_init_with_force_local_state_and_no_member_kinds(tmp_path: Path):
 
 
 def test_init_bad_flags_are_usage_errors(tmp_path: Path):
-    result = runner.invoke(app, ["init", str(tmp_path / "x"), "--prefix", "newco", "--management-account-id", "123",
-                                 "--no-interactive"])
+    result = runner.invoke(
+        app, ["init", str(tmp_path / "x"), "--prefix", "newco", "--management-account-id", "123", "--no-interactive"]
+    )
     assert result.exit_code == 2 and "12 digits" in result.output
     result = _init(tmp_path / "y", "--regions", "eu-wst-1")
     assert result.exit_code == 2 and "did you mean 'eu-west-1'" in result.output
@@ -115,7 +137,9 @@ def test_init_synthesizes(initialized: Path, tmp_path_factory: pytest.TempPathFa
     assert len(domains) == 1
 
 
-def test_fresh_landing_zone_synthesizes_its_management_stack_first(initialized: Path, tmp_path_factory: pytest.TempPathFactory):
+def test_fresh_landing_zone_synthesizes_its_management_stack_first(
+    initialized: Path, tmp_path_factory: pytest.TempPathFactory
+):
     """No lock file yet: the management stack creates every member and names them through the new accounts' ids;
     what needs the security account's id itself (audit role, AWS Config) comes with the synth after `lock`."""
     from accounts.app import synthesize
@@ -126,7 +150,10 @@ def test_fresh_landing_zone_synthesizes_its_management_stack_first(initialized: 
     synthesize(resolve(load(config)), ["management"], work / "out", state_dir=work / "state")
     stack = read_stacks(work / "out")["management"]
     security = "${aws_organizations_account.account-security.id}"
-    delegated = {d["service_principal"]: d["account_id"] for d in stack["resource"]["aws_organizations_delegated_administrator"].values()}
+    delegated = {
+        d["service_principal"]: d["account_id"]
+        for d in stack["resource"]["aws_organizations_delegated_administrator"].values()
+    }
     assert delegated["sso.amazonaws.com"] == security and delegated["config.amazonaws.com"] == security
     assert "aws_config_configuration_recorder" not in stack["resource"]
     assert not any(r["name"].endswith("-security-audit") for r in stack["resource"].get("aws_iam_role", {}).values())
@@ -140,7 +167,9 @@ def test_add_account_names_the_account_where_its_sibling_is_named(tmp_path: Path
     loaded = load(config)
     new = loaded.accounts["ds-fraud"]
     assert new.kind == "data-science" and new.ou == "Workloads/Dev"
-    assert new.data_science.network.cidr not in {a.data_science.network.cidr for a in loaded.of_kind("data-science") if a.name != "ds-fraud"}
+    assert new.data_science.network.cidr not in {
+        a.data_science.network.cidr for a in loaded.of_kind("data-science") if a.name != "ds-fraud"
+    }
     grants = {g.account: g for g in loaded.accounts["data"].data.lake_formation.grants}
     assert grants["ds-fraud"].datasets == grants["ds-dev"].datasets
     repos = loaded.accounts["shared-services"].shared_services.ecr_repositories
@@ -155,7 +184,9 @@ def test_add_account_names_the_account_where_its_sibling_is_named(tmp_path: Path
 
 def test_add_account_production_joins_the_pipeline(tmp_path: Path):
     config = copy_example(tmp_path)
-    result = runner.invoke(app, ["add-account", "production", "prod-us", "--account-id", "999999999999", "--config", str(config)])
+    result = runner.invoke(
+        app, ["add-account", "production", "prod-us", "--account-id", "999999999999", "--config", str(config)]
+    )
     assert result.exit_code == 0, result.output
     loaded = load(config)
     assert loaded.accounts["shared-services"].shared_services.pipeline.production == ["production", "prod-us"]
@@ -166,7 +197,9 @@ def test_add_account_refuses_what_would_not_validate(tmp_path: Path):
     config = copy_example(tmp_path)
     snapshot = {p: p.read_text() for p in (config / "accounts").glob("*.yaml")}
     # The id of an existing account: duplicate ids are a configuration error, so nothing changes.
-    result = runner.invoke(app, ["add-account", "staging", "stg-2", "--account-id", "777777777777", "--config", str(config)])
+    result = runner.invoke(
+        app, ["add-account", "staging", "stg-2", "--account-id", "777777777777", "--config", str(config)]
+    )
     assert result.exit_code == 2
     assert "duplicate account id" in result.output and "nothing was changed" in result.output
     assert {p: p.read_text() for p in (config / "accounts").glob("*.yaml")} == snapshot
@@ -180,7 +213,12 @@ def test_add_account_dry_run_changes_nothing(tmp_path: Path):
     assert result.exit_code == 0
     assert "accounts/data.yaml:47: data.lake_formation.grants: insert before line 47" in result.output
     assert not (config / "accounts" / "ds-x.yaml").exists()
-    assert yaml.safe_load((config / "accounts" / "data.yaml").read_text())["data"]["lake_formation"]["grants"][-1]["account"] == "ds-dev"
+    assert (
+        yaml.safe_load((config / "accounts" / "data.yaml").read_text())["data"]["lake_formation"]["grants"][-1][
+            "account"
+        ]
+        == "ds-dev"
+    )
 
 
 def test_init_landing_zone_scans_clean_with_its_own_skip_file(initialized: Path, tmp_path: Path):
@@ -196,7 +234,9 @@ def test_init_landing_zone_scans_clean_with_its_own_skip_file(initialized: Path,
     assert runner.invoke(app, ["add-account", "data-science", "ds-extra", "--config", str(config)]).exit_code == 0
     created = [n for n in load(config).accounts if n != "management"]
     write_lock(config, {name: f"{300000000000 + i}" for i, name in enumerate(created)})
-    result = runner.invoke(app, ["scan", "--config", str(config), "--out", str(tmp_path / "out"), "--state-dir", str(tmp_path / "state")])
+    result = runner.invoke(
+        app, ["scan", "--config", str(config), "--out", str(tmp_path / "out"), "--state-dir", str(tmp_path / "state")]
+    )
     assert result.exit_code == 0, result.output + result.stderr
     summary = result.output.strip().splitlines()[-1]
     assert summary.startswith("scanned 10 stack(s):") and " 0 failed," in summary

@@ -2,6 +2,7 @@
 consumer grants to its roles -> the roles' policies (lakeformation:GetDataAccess, Glue read, catalog key).
 Also: S3 reads no wider than the shares, two data accounts sharing with one data-science account, and
 Studio endpoints derived from the personas' activities."""
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,11 @@ def _role_statements(stacks, account: str, logical: str) -> list[dict]:
 
 
 def _allows(statements: list[dict], action: str, resource: str) -> list[dict]:
-    return [s for s in statements if s["Effect"] == "Allow" and action in as_list(s["Action"]) and resource in as_list(s["Resource"])]
+    return [
+        s
+        for s in statements
+        if s["Effect"] == "Allow" and action in as_list(s["Action"]) and resource in as_list(s["Resource"])
+    ]
 
 
 @pytest.mark.parametrize("consumer", CONSUMERS)
@@ -50,17 +55,27 @@ def test_every_share_is_usable_by_the_consumers_roles(stacks, resolved_example, 
     # The consumer's Lake Formation admin is the deploy role (it exists: Terraform runs as it).
     settings = stacks.resource(consumer, "aws_lakeformation_data_lake_settings")
     assert settings["admins"] == [r.deploy_role_arn(consumer)]
-    assert settings["create_database_default_permissions"] == [{"permissions": ["ALL"], "principal": "IAM_ALLOWED_PRINCIPALS"}]
+    assert settings["create_database_default_permissions"] == [
+        {"permissions": ["ALL"], "principal": "IAM_ALLOWED_PRINCIPALS"}
+    ]
     settings_ref = f"aws_lakeformation_data_lake_settings.{next(iter(stacks.resources(consumer, 'aws_lakeformation_data_lake_settings')))}"
     grants = stacks.resources(consumer, "aws_lakeformation_permissions").values()
     for share in shares:
         # 1. the data account grants the consumer account, with the grant option its admin needs
-        data_grants = [p for p in stacks.resources(share.data_account, "aws_lakeformation_permissions").values()
-                       if p["principal"] == consumer_id and share.database_name in (p.get("database", {}).get("name"), p.get("table", {}).get("database_name"))]
+        data_grants = [
+            p
+            for p in stacks.resources(share.data_account, "aws_lakeformation_permissions").values()
+            if p["principal"] == consumer_id
+            and share.database_name in (p.get("database", {}).get("name"), p.get("table", {}).get("database_name"))
+        ]
         assert sorted(tuple(p["permissions"]) for p in data_grants) == [("DESCRIBE",), share.permissions]
         assert all(p["permissions_with_grant_option"] == p["permissions"] for p in data_grants)
         # 2. the resource link in the consumer's catalog
-        link_logical, link = next((k, v) for k, v in stacks.resources(consumer, "aws_glue_catalog_database").items() if v["name"] == share.database_name)
+        link_logical, link = next(
+            (k, v)
+            for k, v in stacks.resources(consumer, "aws_glue_catalog_database").items()
+            if v["name"] == share.database_name
+        )
         assert link["target_database"] == {"catalog_id": share.catalog_id, "database_name": share.database_name}
         for role_name in roles:
             logical, _ = _role(stacks, consumer, role_name)
@@ -68,20 +83,38 @@ def test_every_share_is_usable_by_the_consumers_roles(stacks, resolved_example, 
             mine = [p for p in grants if p["principal"] == arn]
             # 3. consumer grants: DESCRIBE on the link, DESCRIBE on the target, table permissions on the target
             on_link = [p for p in mine if p.get("database") == {"name": share.database_name}]
-            on_target = [p for p in mine if p.get("database") == {"catalog_id": share.catalog_id, "name": share.database_name}]
-            on_tables = [p for p in mine if p.get("table") == {"catalog_id": share.catalog_id, "database_name": share.database_name, "wildcard": True}]
-            assert [p["permissions"] for p in on_link] == [["DESCRIBE"]] and [p["permissions"] for p in on_target] == [["DESCRIBE"]]
+            on_target = [
+                p for p in mine if p.get("database") == {"catalog_id": share.catalog_id, "name": share.database_name}
+            ]
+            on_tables = [
+                p
+                for p in mine
+                if p.get("table")
+                == {"catalog_id": share.catalog_id, "database_name": share.database_name, "wildcard": True}
+            ]
+            assert [p["permissions"] for p in on_link] == [["DESCRIBE"]] and [p["permissions"] for p in on_target] == [
+                ["DESCRIBE"]
+            ]
             assert [tuple(p["permissions"]) for p in on_tables] == [share.permissions]
             for p in on_link + on_target + on_tables:
-                assert {settings_ref, f"aws_glue_catalog_database.{link_logical}", f"aws_iam_role.{logical}"} <= set(p["depends_on"])
+                assert {settings_ref, f"aws_glue_catalog_database.{link_logical}", f"aws_iam_role.{logical}"} <= set(
+                    p["depends_on"]
+                )
             # 4. the role's policy: Lake Formation credentials, Glue read on link and target, the catalog key
             statements = _role_statements(stacks, consumer, logical)
             assert _allows(statements, "lakeformation:GetDataAccess", "*")
             for catalog in (share.catalog_id, consumer_id):
-                assert _allows(statements, "glue:GetTable", f"arn:aws:glue:eu-west-1:{catalog}:table/{share.database_name}/*")
-                assert _allows(statements, "glue:GetDatabase", f"arn:aws:glue:eu-west-1:{catalog}:database/{share.database_name}")
+                assert _allows(
+                    statements, "glue:GetTable", f"arn:aws:glue:eu-west-1:{catalog}:table/{share.database_name}/*"
+                )
+                assert _allows(
+                    statements, "glue:GetDatabase", f"arn:aws:glue:eu-west-1:{catalog}:database/{share.database_name}"
+                )
             decrypt = _allows(statements, "kms:Decrypt", r.kms_key_arn_pattern(share.data_account))
-            assert any(s.get("Condition") == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/acme-ml/data-lake"}} for s in decrypt)
+            assert any(
+                s.get("Condition") == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/acme-ml/data-lake"}}
+                for s in decrypt
+            )
 
 
 def test_only_the_lake_querying_personas_are_granted(stacks, resolved_example):
@@ -105,8 +138,13 @@ def test_curated_bucket_reads_are_no_wider_than_the_shares(stacks, resolved_exam
     ds, ml = by_account["arn:aws:iam::555555555555:root"], by_account["arn:aws:iam::666666666666:root"]
     arn = f"arn:aws:s3:::{curated}"
     assert sorted(s["Resource"] for s in ds if s["Action"] == "s3:GetObject") == [f"{arn}/customers/*"]
-    assert [s["Condition"]["StringLike"] for s in ds if s["Action"] == "s3:ListBucket"] == [{"s3:prefix": "customers/*"}]
-    assert sorted(s["Resource"] for s in ml if s["Action"] == "s3:GetObject") == [f"{arn}/churn/*", f"{arn}/transactions/v2/*"]
+    assert [s["Condition"]["StringLike"] for s in ds if s["Action"] == "s3:ListBucket"] == [
+        {"s3:prefix": "customers/*"}
+    ]
+    assert sorted(s["Resource"] for s in ml if s["Action"] == "s3:GetObject") == [
+        f"{arn}/churn/*",
+        f"{arn}/transactions/v2/*",
+    ]
     # No statement of the lake bucket grants another account the whole bucket.
     assert all(s["Resource"] != f"{arn}/*" for s in allows)
     assert consumer_s3_reads(r, "ds-dev") == [("data", "lake-curated", "customers/")]
@@ -114,19 +152,32 @@ def test_curated_bucket_reads_are_no_wider_than_the_shares(stacks, resolved_exam
 
 def test_studio_endpoints_follow_the_activities(stacks, resolved_example):
     section = resolved_example.accounts["ds-dev"].config.data_science
-    synthesized = sorted(e["service_name"].removeprefix("com.amazonaws.eu-west-1.") for e in stacks.resources("ds-dev", "aws_vpc_endpoint").values())
+    synthesized = sorted(
+        e["service_name"].removeprefix("com.amazonaws.eu-west-1.")
+        for e in stacks.resources("ds-dev", "aws_vpc_endpoint").values()
+    )
     # Plus git's endpoints when personas push to a model-build project (accounts/model_build.py).
     assert synthesized == sorted(studio_endpoints(section) + push_endpoints(resolved_example, "ds-dev"))
     # Endpoints admit HTTPS from the Studio security group only; Studio reaches them on 443.
     groups = {v["name"]: k for k, v in stacks.resources("ds-dev", "aws_security_group").items()}
     studio, endpoints = groups["acme-ml-ds-dev-studio"], groups["acme-ml-ds-dev-endpoints"]
-    interface = [e for e in stacks.resources("ds-dev", "aws_vpc_endpoint").values() if e["vpc_endpoint_type"] == "Interface"]
+    interface = [
+        e for e in stacks.resources("ds-dev", "aws_vpc_endpoint").values() if e["vpc_endpoint_type"] == "Interface"
+    ]
     assert interface and all(e["security_group_ids"] == [f"${{aws_security_group.{endpoints}.id}}"] for e in interface)
-    ingress = [i for i in stacks.resources("ds-dev", "aws_vpc_security_group_ingress_rule").values()
-               if i["security_group_id"] == f"${{aws_security_group.{endpoints}.id}}"]
-    assert [(i["referenced_security_group_id"], i["from_port"], i["to_port"]) for i in ingress] == [(f"${{aws_security_group.{studio}.id}}", 443, 443)]
-    egress = [e for e in stacks.resources("ds-dev", "aws_vpc_security_group_egress_rule").values()
-              if e.get("referenced_security_group_id") == f"${{aws_security_group.{endpoints}.id}}"]
+    ingress = [
+        i
+        for i in stacks.resources("ds-dev", "aws_vpc_security_group_ingress_rule").values()
+        if i["security_group_id"] == f"${{aws_security_group.{endpoints}.id}}"
+    ]
+    assert [(i["referenced_security_group_id"], i["from_port"], i["to_port"]) for i in ingress] == [
+        (f"${{aws_security_group.{studio}.id}}", 443, 443)
+    ]
+    egress = [
+        e
+        for e in stacks.resources("ds-dev", "aws_vpc_security_group_egress_rule").values()
+        if e.get("referenced_security_group_id") == f"${{aws_security_group.{endpoints}.id}}"
+    ]
     assert [(e["from_port"], e["to_port"]) for e in egress] == [(443, 443)]
 
 
@@ -135,9 +186,24 @@ def test_endpoints_derivation_is_per_activity():
 
     bare = DataScienceSection(personas=[{"name": "data-scientist", "activities": ["run-studio-apps"]}])
     assert studio_endpoints(bare) == ["s3", "sagemaker.api", "sagemaker.runtime", "sts"]
-    athena = DataScienceSection(personas=[{"name": "data-scientist", "activities": ["run-studio-apps", "query-athena-workgroups"]},
-                                          {"name": "sagemaker-compute", "activities": ["access-required-services"]}])
-    assert studio_endpoints(athena) == ["athena", "ecr.api", "ecr.dkr", "glue", "logs", "monitoring", "s3", "sagemaker.api", "sagemaker.runtime", "sts"]
+    athena = DataScienceSection(
+        personas=[
+            {"name": "data-scientist", "activities": ["run-studio-apps", "query-athena-workgroups"]},
+            {"name": "sagemaker-compute", "activities": ["access-required-services"]},
+        ]
+    )
+    assert studio_endpoints(athena) == [
+        "athena",
+        "ecr.api",
+        "ecr.dkr",
+        "glue",
+        "logs",
+        "monitoring",
+        "s3",
+        "sagemaker.api",
+        "sagemaker.runtime",
+        "sts",
+    ]
 
 
 # -- a data-science account that two data accounts share with ------------------------------------
@@ -173,10 +239,19 @@ def two_lakes(tmp_path_factory):
 
 def test_data_science_reads_the_lakes_of_every_data_account_that_shares(two_lakes):
     r, stacks = two_lakes
-    assert [(s.data_account, s.database_name) for s in lake_formation_shares(r, "ds-dev")] == [("data", "acme_ml_customers"), ("data2", "acme_ml_events")]
-    links = {d["name"]: d["target_database"] for d in stacks.resources("ds-dev", "aws_glue_catalog_database").values() if "target_database" in d}
-    assert links == {"acme_ml_customers": {"catalog_id": "333333333333", "database_name": "acme_ml_customers"},
-                     "acme_ml_events": {"catalog_id": "313131313131", "database_name": "acme_ml_events"}}
+    assert [(s.data_account, s.database_name) for s in lake_formation_shares(r, "ds-dev")] == [
+        ("data", "acme_ml_customers"),
+        ("data2", "acme_ml_events"),
+    ]
+    links = {
+        d["name"]: d["target_database"]
+        for d in stacks.resources("ds-dev", "aws_glue_catalog_database").values()
+        if "target_database" in d
+    }
+    assert links == {
+        "acme_ml_customers": {"catalog_id": "333333333333", "database_name": "acme_ml_customers"},
+        "acme_ml_events": {"catalog_id": "313131313131", "database_name": "acme_ml_events"},
+    }
     logical, _ = _role(stacks, "ds-dev", persona_role_name(r, "data-scientist"))
     statements = _role_statements(stacks, "ds-dev", logical)
     assert _allows(statements, "s3:GetObject", r.bucket_arn("data", "lake-curated") + "/customers/*")
@@ -193,9 +268,14 @@ def test_data_science_reads_the_lakes_of_every_data_account_that_shares(two_lake
     reader = next(s for s in allows if s["Action"] == "s3:GetObject")
     assert reader["Principal"] == {"AWS": "arn:aws:iam::555555555555:root"}
     assert sorted(as_list(reader["Condition"]["ArnEquals"]["aws:PrincipalArn"])) == sorted(
-        r.role_arn("ds-dev", persona_role_name(r, p)) for p in ("data-scientist", "mlops-engineer", "sagemaker-compute"))
+        r.role_arn("ds-dev", persona_role_name(r, p)) for p in ("data-scientist", "mlops-engineer", "sagemaker-compute")
+    )
     # A named admin role is read from IAM (the plan stops when it does not exist), never named blindly.
     lookup = stacks.data("data2", "aws_iam_role")
     assert [v["name"] for v in lookup.values()] == ["DataPlatformAdmin"]
-    by(stacks, "data2", "aws_lakeformation_data_lake_settings",
-       admins=[f"${{data.aws_iam_role.{next(iter(lookup))}.arn}}", r.deploy_role_arn("data2")])
+    by(
+        stacks,
+        "data2",
+        "aws_lakeformation_data_lake_settings",
+        admins=[f"${{data.aws_iam_role.{next(iter(lookup))}.arn}}", r.deploy_role_arn("data2")],
+    )

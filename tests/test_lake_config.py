@@ -1,4 +1,5 @@
 """Lake Formation configuration rules (no Node): principals that exist, grant option, shares ordering apply."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,9 @@ def test_lake_flows_order_apply(resolved_example):
     # The Identity Center roles the data account's Lake Formation names exist before it applies.
     assert flows[("security", "data", "Identity Center roles named by Lake Formation")] == "security"
     order = resolved_example.order
-    assert order.index("security") < order.index("data") < order.index("ml-exec") and order.index("data") < order.index("ds-dev")
+    assert order.index("security") < order.index("data") < order.index("ml-exec") and order.index("data") < order.index(
+        "ds-dev"
+    )
 
 
 def test_unknown_admin_persona(config_copy: Path):
@@ -40,8 +43,11 @@ def test_persona_grant_of_unknown_dataset(config_copy: Path):
 
 def test_grant_without_grant_option(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
-    replace_text(path, "        datasets: [customers]\n        permissions: [SELECT, DESCRIBE]\n",
-                 "        datasets: [customers]\n        permissions: [SELECT, DESCRIBE]\n        grantable: false\n")
+    replace_text(
+        path,
+        "        datasets: [customers]\n        permissions: [SELECT, DESCRIBE]\n",
+        "        datasets: [customers]\n        permissions: [SELECT, DESCRIBE]\n        grantable: false\n",
+    )
     d = error_on(config_errors(config_copy), "data.lake_formation.grants[1].grantable")
     assert "need the grant option" in d.message and d.line == line_of(path, "grantable: false")
 

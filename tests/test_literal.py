@@ -1,4 +1,5 @@
 """modules.literal: what mlops-tf writes as text stays text for Terraform; references stay live."""
+
 import json
 
 from modules.literal import hcl_string, json_text, text

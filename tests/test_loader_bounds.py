@@ -3,6 +3,7 @@
 The corpus (tests/bad_input/loader-*, yaml-*) holds the faults that are files; these are the ones a
 corpus cannot hold (a 5 MB file, a FIFO) and the limits' accepted side.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,20 +45,24 @@ def test_a_5_mb_file_is_refused_in_well_under_2_s_and_300_mb(base: Path):
     elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert message.endswith(f"accounts/security.yaml:1:1: file is {(base / 'accounts/security.yaml').stat().st_size} bytes; "
-                            "mlops-tf reads configuration files up to 512 KiB")
+    assert message.endswith(
+        f"accounts/security.yaml:1:1: file is {(base / 'accounts/security.yaml').stat().st_size} bytes; "
+        "mlops-tf reads configuration files up to 512 KiB"
+    )
     assert elapsed < 0.5 and peak < 10 * 2**20
 
 
 def test_many_files_together_above_the_total_bound_are_refused(base: Path):
     per_file = (MAX_FILE_BYTES * 3) // 4
     for i in range(3):  # each under the file bound, together above the total
-        body = f"name: sec-{i}\nkind: security\naccount_id: \"22222222222{i}\"\nou: Security\n# " + "x" * per_file + "\n"
+        body = f'name: sec-{i}\nkind: security\naccount_id: "22222222222{i}"\nou: Security\n# ' + "x" * per_file + "\n"
         (base / f"accounts/sec-{i}.yaml").write_text(body)
     assert 3 * per_file > MAX_TOTAL_BYTES
     start = time.perf_counter()
-    assert only_error(base).endswith(f"config:1:1: the configuration files hold {sum(p.stat().st_size for p in base.rglob('*.yaml'))} bytes "
-                                     "together; mlops-tf reads landing zones up to 1 MiB (a 50-account landing zone is about 60 KB)")
+    assert only_error(base).endswith(
+        f"config:1:1: the configuration files hold {sum(p.stat().st_size for p in base.rglob('*.yaml'))} bytes "
+        "together; mlops-tf reads landing zones up to 1 MiB (a 50-account landing zone is about 60 KB)"
+    )
     assert time.perf_counter() - start < 0.5  # from the sizes, before parsing
 
 
@@ -73,14 +78,18 @@ def test_more_account_files_than_the_bound_are_one_error(base: Path):
     for n in range(MAX_ACCOUNT_FILES):
         (base / f"accounts/empty-{n:04d}.yaml").write_text("")
     start = time.perf_counter()
-    assert only_error(base).endswith(f"accounts:1:1: holds {MAX_ACCOUNT_FILES + 2} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts")
+    assert only_error(base).endswith(
+        f"accounts:1:1: holds {MAX_ACCOUNT_FILES + 2} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts"
+    )
     assert time.perf_counter() - start < 2
 
 
 def test_a_fifo_is_refused_without_blocking(base: Path):
     os.mkfifo(base / "accounts/data.yaml")
-    assert only_error(base).endswith("accounts/data.yaml:1:1: is not a regular file (a pipe, socket or device); "
-                                     "a configuration file must be a regular YAML file")
+    assert only_error(base).endswith(
+        "accounts/data.yaml:1:1: is not a regular file (a pipe, socket or device); "
+        "a configuration file must be a regular YAML file"
+    )
 
 
 def test_nesting_up_to_the_bound_is_read_and_one_more_level_is_refused():
@@ -94,7 +103,12 @@ def test_nesting_up_to_the_bound_is_read_and_one_more_level_is_refused():
 
 
 def test_aliases_within_the_bound_are_read():
-    text = "base: &b [" + ", ".join(["v"] * 99) + "]\n" + "".join(f"k{i}: *b\n" for i in range(MAX_ALIAS_VALUES // 100 - 1))
+    text = (
+        "base: &b ["
+        + ", ".join(["v"] * 99)
+        + "]\n"
+        + "".join(f"k{i}: *b\n" for i in range(MAX_ALIAS_VALUES // 100 - 1))
+    )
     data, source = parse_yaml(text, "f.yaml")
     assert data["k3"][98] == "v" and source.positions[("k3", 98)] == source.positions[("base", 98)]
     with pytest.raises(YamlSyntaxError, match=f"repeat more than {MAX_ALIAS_VALUES} values"):

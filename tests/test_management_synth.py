@@ -1,4 +1,5 @@
 """The synthesized management stack: organization, OUs, accounts, SCPs, attachments, delegated admins."""
+
 from __future__ import annotations
 
 import json
@@ -18,19 +19,32 @@ def test_organization_is_imported_with_trusted_access(stacks):
     assert org["feature_set"] == "ALL"
     # Imported: ours plus whatever is enabled today (tests/test_organization_adoption.py has the details).
     assert org["enabled_policy_types"].startswith('${sort(setunion(["SERVICE_CONTROL_POLICY", "TAG_POLICY"], ')
-    assert all(f'"{p}"' in org["aws_service_access_principals"] for p in ("guardduty.amazonaws.com", "securityhub.amazonaws.com", "access-analyzer.amazonaws.com"))
+    assert all(
+        f'"{p}"' in org["aws_service_access_principals"]
+        for p in ("guardduty.amazonaws.com", "securityhub.amazonaws.com", "access-analyzer.amazonaws.com")
+    )
     assert {"id": "o-a1b2c3d4e5", "to": "aws_organizations_organization.organization"} in stacks["management"]["import"]
 
 
 def test_ram_shares_within_the_organization_need_no_acceptance(stacks):
     sharing = stacks.resource("management", "aws_ram_sharing_with_organization")
     assert sharing["depends_on"] == ["aws_organizations_organization.organization"]
-    assert '"ram.amazonaws.com"' in stacks.resource("management", "aws_organizations_organization")["aws_service_access_principals"]
+    assert (
+        '"ram.amazonaws.com"'
+        in stacks.resource("management", "aws_organizations_organization")["aws_service_access_principals"]
+    )
 
 
 def test_ous_nested_by_path(stacks):
     ous = stacks.resources("management", "aws_organizations_organizational_unit")
-    assert sorted(ou["name"] for ou in ous.values()) == ["Dev", "Infrastructure", "Prod", "Security", "Staging", "Workloads"]
+    assert sorted(ou["name"] for ou in ous.values()) == [
+        "Dev",
+        "Infrastructure",
+        "Prod",
+        "Security",
+        "Staging",
+        "Workloads",
+    ]
     assert ous["ou-workloads"]["parent_id"] == "${aws_organizations_organization.organization.roots[0].id}"
     assert ous["ou-workloads-prod"]["parent_id"] == "${aws_organizations_organizational_unit.ou-workloads.id}"
 
@@ -47,7 +61,10 @@ def test_member_accounts_created_for_emails(stacks):
     assert ds["close_on_deletion"] is False
     assert ds["lifecycle"] == {"ignore_changes": ["role_name", "iam_user_access_to_billing"], "prevent_destroy": True}
     outputs = stacks["management"]["output"]["account_ids"]["value"]
-    assert outputs == {"ds-dev": "${aws_organizations_account.account-ds-dev.id}", "ml-exec": "${aws_organizations_account.account-ml-exec.id}"}
+    assert outputs == {
+        "ds-dev": "${aws_organizations_account.account-ds-dev.id}",
+        "ml-exec": "${aws_organizations_account.account-ml-exec.id}",
+    }
 
 
 def scps(stacks) -> dict[str, dict]:
@@ -56,7 +73,10 @@ def scps(stacks) -> dict[str, dict]:
 
 def test_scp_documents(stacks):
     policies = scps(stacks)
-    assert set(policies) == {f"acme-ml-{g}" for g in ("deny-leave-organization", "deny-unapproved-regions", "deny-root-user", "protect-security-services")}
+    assert set(policies) == {
+        f"acme-ml-{g}"
+        for g in ("deny-leave-organization", "deny-unapproved-regions", "deny-root-user", "protect-security-services")
+    }
     for policy in policies.values():
         assert policy["type"] == "SERVICE_CONTROL_POLICY"
         json.loads(policy["content"])
@@ -66,7 +86,12 @@ def test_scp_documents(stacks):
     assert regions["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == ["eu-central-1", "eu-west-1", "us-east-1"]
     assert "iam:*" in regions["NotAction"] and "sts:*" in regions["NotAction"]
     [protect] = statements(policies["acme-ml-protect-security-services"]["content"])
-    assert {"cloudtrail:StopLogging", "guardduty:DeleteDetector", "securityhub:DisableSecurityHub", "config:StopConfigurationRecorder"} <= set(protect["Action"])
+    assert {
+        "cloudtrail:StopLogging",
+        "guardduty:DeleteDetector",
+        "securityhub:DisableSecurityHub",
+        "config:StopConfigurationRecorder",
+    } <= set(protect["Action"])
     assert protect["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == "arn:aws:iam::*:role/OrganizationAccountAccessRole"
     [root] = statements(policies["acme-ml-deny-root-user"]["content"])
     assert root["Condition"]["StringLike"]["aws:PrincipalArn"] == "arn:aws:iam::*:root"
@@ -83,11 +108,19 @@ def test_scp_attachments_follow_ou_guardrails(stacks):
 
 def test_delegated_administrators(stacks):
     guardduty = stacks.resources("management", "aws_guardduty_organization_admin_account").values()
-    assert len(guardduty) == 3 and {g["admin_account_id"] for g in guardduty} == {"222222222222"}  # one per allowed region
-    assert stacks.resource("management", "aws_securityhub_organization_admin_account")["admin_account_id"] == "222222222222"
+    assert len(guardduty) == 3 and {g["admin_account_id"] for g in guardduty} == {
+        "222222222222"
+    }  # one per allowed region
+    assert (
+        stacks.resource("management", "aws_securityhub_organization_admin_account")["admin_account_id"]
+        == "222222222222"
+    )
     # The security issue adds a second delegated administrator (sso.amazonaws.com): pick by service.
-    (analyzer,) = [d for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()
-                   if d["service_principal"] == "access-analyzer.amazonaws.com"]
+    (analyzer,) = [
+        d
+        for d in stacks.resources("management", "aws_organizations_delegated_administrator").values()
+        if d["service_principal"] == "access-analyzer.amazonaws.com"
+    ]
     assert analyzer == {**analyzer, "account_id": "222222222222", "service_principal": "access-analyzer.amazonaws.com"}
 
 
@@ -104,10 +137,16 @@ def control_tower_stacks(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("ct")
     root = copy_example(base)
-    replace_text(root / "landing-zone.yaml", "vending: organizations",
-                 "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm")
-    replace_text(root / "landing-zone.yaml", "    - path: Workloads/Prod\n",
-                 "    - path: Workloads/Prod\n      controls: [AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS]\n")
+    replace_text(
+        root / "landing-zone.yaml",
+        "vending: organizations",
+        "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm",
+    )
+    replace_text(
+        root / "landing-zone.yaml",
+        "    - path: Workloads/Prod\n",
+        "    - path: Workloads/Prod\n      controls: [AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS]\n",
+    )
     synthesize(resolve(load(root)), ["management", "staging"], base / "out", state_dir=base / "state")
     return read_stacks(base / "out")
 
@@ -116,7 +155,11 @@ def test_control_tower_vending(control_tower_stacks):
     stacks = control_tower_stacks
     # Under Control Tower only existing accounts are Organizations resources (adopted, moved to their OU).
     assert sorted(stacks.resources("management", "aws_organizations_account")) == [
-        "account-data", "account-production", "account-security", "account-shared-services", "account-staging",
+        "account-data",
+        "account-production",
+        "account-security",
+        "account-shared-services",
+        "account-staging",
     ]
     products = stacks.resources("management", "aws_servicecatalog_provisioned_product")
     ds = products["account-ds-dev"]
@@ -129,7 +172,9 @@ def test_control_tower_vending(control_tower_stacks):
 
 def test_control_tower_controls_and_role(control_tower_stacks):
     [control] = control_tower_stacks.resources("management", "aws_controltower_control").values()
-    assert control["control_identifier"] == "arn:aws:controltower:eu-west-1::control/AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS"
+    assert (
+        control["control_identifier"] == "arn:aws:controltower:eu-west-1::control/AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS"
+    )
     assert control["target_identifier"] == "${aws_organizations_organizational_unit.ou-workloads-prod.arn}"
     provider = control_tower_stacks["staging"]["provider"]["aws"][0]
     assert provider["assume_role"][0]["role_arn"] == "arn:aws:iam::777777777777:role/AWSControlTowerExecution"

@@ -1,15 +1,19 @@
 """Configuration errors of ml-execution accounts (Feature Store, pipelines, registry), located."""
+
 from __future__ import annotations
 
 import pytest
 
 from config.kinds import images
 from config.kinds.ml_execution import (
-    model_package_group_owner, model_registry_readers, registry_event_sources, retraining_pipeline, served_image,
+    model_package_group_owner,
+    model_registry_readers,
+    registry_event_sources,
+    retraining_pipeline,
+    served_image,
 )
 from config.kinds.retraining import retraining_routes, retraining_senders
 from tests.helpers import config_errors, error_on, line_of, replace_text
-
 
 ML = ("accounts", "ml-exec.yaml")
 
@@ -26,11 +30,17 @@ def test_resolver_functions(resolved_example):
     }
     # Each group's packages serve the registered image of the pipeline producing it.
     assert served_image(resolved_example.config, "churn").repository == "churn-inference"
-    assert served_image(resolved_example.config, "fraud").repository == "fraud-training"  # no inference_image: training image
+    assert (
+        served_image(resolved_example.config, "fraud").repository == "fraud-training"
+    )  # no inference_image: training image
     assert retraining_pipeline(resolved_example.config, "churn") == ("ml-exec", "churn-training")
     assert retraining_pipeline(resolved_example.config, "fraud") == ("ml-exec", "fraud-training")
     routes = {(x.source, x.endpoint): x.pipeline for x in retraining_routes(resolved_example)}
-    assert routes == {("staging", "churn"): "churn-training", ("production", "churn"): "churn-training", ("production", "fraud"): "fraud-training"}
+    assert routes == {
+        ("staging", "churn"): "churn-training",
+        ("production", "churn"): "churn-training",
+        ("production", "fraud"): "fraud-training",
+    }
     assert retraining_senders(resolved_example, "ml-exec") == ["production", "staging"]
 
 
@@ -39,24 +49,54 @@ def test_repository_users_are_derived_from_use(resolved_example):
     r = resolved_example
     repos = {rep.name: rep for rep in r.accounts["shared-services"].config.shared_services.ecr_repositories}
     pipeline, serving = ["acme-ml-ml-pipeline-execution"], ["acme-ml-inference-execution"]
-    assert images.repository_users(r, repos["fraud-training"]) == {"ml-exec": pipeline, "production": serving, "staging": serving}
+    assert images.repository_users(r, repos["fraud-training"]) == {
+        "ml-exec": pipeline,
+        "production": serving,
+        "staging": serving,
+    }
     assert images.repository_users(r, repos["fraud-processing"]) == {"ml-exec": pipeline}
-    assert images.repository_users(r, repos["churn-inference"]) == {"ml-exec": pipeline, "production": serving, "staging": serving}
+    assert images.repository_users(r, repos["churn-inference"]) == {
+        "ml-exec": pipeline,
+        "production": serving,
+        "staging": serving,
+    }
     # churn-training serves nothing (churn registers churn-inference): no serving account may pull it.
     assert sorted(images.repository_users(r, repos["churn-training"])) == ["ds-dev", "ml-exec"]
-    assert images.served_repositories(r, "staging") == [("shared-services", "churn-inference"), ("shared-services", "fraud-training")]
+    assert images.served_repositories(r, "staging") == [
+        ("shared-services", "churn-inference"),
+        ("shared-services", "fraud-training"),
+    ]
 
 
-@pytest.mark.parametrize("old,new,field,message", [
-    ("{name: tenure_months, type: Integral}", "{name: tenure_months, type: Boolean}",
-     "ml_execution.feature_store.feature_groups[0].features[2].type", "must be one of 'Integral', 'Fractional', 'String'"),
-    ("{name: tenure_months, type: Integral}", "{name: is_deleted, type: Integral}",
-     "ml_execution.feature_store.feature_groups[0].features[2].name", "reserves this name"),
-    ("{name: tenure_months, type: Integral}", "{name: tenure months, type: Integral}",
-     "ml_execution.feature_store.feature_groups[0].features[2].name", "must be 1-64 letters, digits, '-' and '_'"),
-    ("{name: tenure_months, type: Integral}", "{name: Customer_ID, type: Integral}",
-     "ml_execution.feature_store.feature_groups[0].features[2].name", "defined twice"),
-])
+@pytest.mark.parametrize(
+    "old,new,field,message",
+    [
+        (
+            "{name: tenure_months, type: Integral}",
+            "{name: tenure_months, type: Boolean}",
+            "ml_execution.feature_store.feature_groups[0].features[2].type",
+            "must be one of 'Integral', 'Fractional', 'String'",
+        ),
+        (
+            "{name: tenure_months, type: Integral}",
+            "{name: is_deleted, type: Integral}",
+            "ml_execution.feature_store.feature_groups[0].features[2].name",
+            "reserves this name",
+        ),
+        (
+            "{name: tenure_months, type: Integral}",
+            "{name: tenure months, type: Integral}",
+            "ml_execution.feature_store.feature_groups[0].features[2].name",
+            "must be 1-64 letters, digits, '-' and '_'",
+        ),
+        (
+            "{name: tenure_months, type: Integral}",
+            "{name: Customer_ID, type: Integral}",
+            "ml_execution.feature_store.feature_groups[0].features[2].name",
+            "defined twice",
+        ),
+    ],
+)
 def test_feature_errors(config_copy, old, new, field, message):
     path = config_copy.joinpath(*ML)
     replace_text(path, old, new)
@@ -87,7 +127,11 @@ def test_pipeline_image_from_unknown_repository(config_copy):
 
 def test_one_pipeline_per_group(config_copy):
     path = config_copy.joinpath(*ML)
-    replace_text(path, "      model_package_group: fraud\n      processing_image: {repository: fraud-processing", "      model_package_group: churn\n      processing_image: {repository: fraud-processing")
+    replace_text(
+        path,
+        "      model_package_group: fraud\n      processing_image: {repository: fraud-processing",
+        "      model_package_group: churn\n      processing_image: {repository: fraud-processing",
+    )
     d = error_on(config_errors(config_copy), "ml_execution.pipelines[1].model_package_group")
     assert "already produced by pipeline 'churn-training'" in d.message
     assert d.line == line_of(path, "- name: fraud-training") + 1
@@ -95,15 +139,25 @@ def test_one_pipeline_per_group(config_copy):
 
 def test_serving_image_only_without_pipeline(config_copy):
     path = config_copy.joinpath(*ML)
-    replace_text(path, "      description: Card fraud scorer\n", "      description: Card fraud scorer\n      serving_image: {repository: fraud-training}\n")
+    replace_text(
+        path,
+        "      description: Card fraud scorer\n",
+        "      description: Card fraud scorer\n      serving_image: {repository: fraud-training}\n",
+    )
     d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[1].serving_image")
-    assert "pipeline 'fraud-training' registers this group's packages" in d.message and d.line == line_of(path, "serving_image:")
+    assert "pipeline 'fraud-training' registers this group's packages" in d.message and d.line == line_of(
+        path, "serving_image:"
+    )
 
 
 def test_pipeline_unknown_group_and_data_account(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(path, "model_package_group: churn", "model_package_group: chrun")
-    replace_text(path, "input_data: {account: data, bucket: curated, prefix: churn/}", "input_data: {account: ds-dev, bucket: curated, prefix: churn/}")
+    replace_text(
+        path,
+        "input_data: {account: data, bucket: curated, prefix: churn/}",
+        "input_data: {account: ds-dev, bucket: curated, prefix: churn/}",
+    )
     diags = {d.field: d for d in config_errors(config_copy)}
     assert diags["ml_execution.pipelines[0].model_package_group"].line == line_of(path, "model_package_group: chrun")
     assert "expected an account of kind data" in diags["ml_execution.pipelines[0].input_data.account"].message
@@ -134,7 +188,11 @@ def test_group_name_too_long_with_prefix(config_copy):
     replace_text(path, "model_package_group: churn", f"model_package_group: {long}")
     for inference in ("staging.yaml", "production.yaml"):  # every reference follows the rename
         replace_text(config_copy / "accounts" / inference, "model_package_group: churn", f"model_package_group: {long}")
-    (config_copy / "landing-zone.yaml").write_text((config_copy / "landing-zone.yaml").read_text().replace("prefix: acme-ml", "prefix: acme-machine-learning-platform-x"))
+    (config_copy / "landing-zone.yaml").write_text(
+        (config_copy / "landing-zone.yaml")
+        .read_text()
+        .replace("prefix: acme-ml", "prefix: acme-machine-learning-platform-x")
+    )
     d = error_on(config_errors(config_copy), "ml_execution.model_package_groups[0].name")
     assert "SageMaker allows 63" in d.message and d.line == line_of(path, f"- name: {long}")
 
@@ -148,6 +206,10 @@ def test_registry_events_to_must_be_shared_services(config_copy):
 
 def test_pipeline_input_bucket_must_exist(config_copy):
     path = config_copy.joinpath(*ML)
-    replace_text(path, "input_data: {account: data, bucket: curated, prefix: churn/}", "input_data: {account: data, bucket: gold, prefix: churn/}")
+    replace_text(
+        path,
+        "input_data: {account: data, bucket: curated, prefix: churn/}",
+        "input_data: {account: data, bucket: gold, prefix: churn/}",
+    )
     d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].input_data.bucket")
     assert "has no bucket 'gold'" in d.message and d.line == line_of(path, "bucket: gold")

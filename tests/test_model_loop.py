@@ -7,6 +7,7 @@ package group -> pipeline (registered image, baseline write path) -> image pull 
 replication (key layout) -> monitor (baseline path == pipeline's write path) -> metric -> alarm ->
 forwarded event -> the retraining rule of exactly that group's pipeline.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,7 @@ def _serving(name: str, kind: str, account_id: str, ou: str, endpoints: str, ext
     return f'name: {name}\nkind: {kind}\naccount_id: "{account_id}"\nou: {ou}\ninference:\n  endpoints:\n{endpoints}{extra}'
 
 
-ML_B = '''name: ml-b
+ML_B = """name: ml-b
 kind: ml-execution
 account_id: "999999999999"
 ou: Workloads/Dev
@@ -53,7 +54,7 @@ ml_execution:
       training_image: {repository: fraud-training, tag: "2.1.0"}
       input_data: {account: data, bucket: curated, prefix: transactions/v2/}
   retraining: {pipelines: [fraud-training]}
-'''
+"""
 
 UPSELL_PIPELINE = """    - name: upsell-training
       model_package_group: upsell
@@ -81,22 +82,50 @@ def variant(tmp_path_factory):
     accounts = root / "accounts"
     ml = accounts / "ml-exec.yaml"
     text = ml.read_text()
-    fraud_pipeline = text[text.index("    # No inference_image: fraud packages"):text.index("\n  # A violation or drift alarm")] + "\n"
+    fraud_pipeline = (
+        text[text.index("    # No inference_image: fraud packages") : text.index("\n  # A violation or drift alarm")]
+        + "\n"
+    )
     # upsell-training sets no inference image: its packages serve churn-training, its training image.
     replace_text(ml, fraud_pipeline, UPSELL_PIPELINE)
     replace_text(ml, "    - name: fraud\n      description: Card fraud scorer\n", "    - name: upsell\n")
     replace_text(ml, "pipelines: [churn-training, fraud-training]", "pipelines: [churn-training, upsell-training]")
     (accounts / "ml-b.yaml").write_text(ML_B)
     # ml-b's pipeline reads transactions/v2/: the data account must share that dataset with it.
-    replace_text(accounts / "data.yaml", "      - account: ds-dev\n",
-                 "      - account: ml-b\n        datasets: [transactions]\n        permissions: [SELECT, DESCRIBE]\n      - account: ds-dev\n")
-    (accounts / "staging.yaml").write_text(_serving("staging", "staging", "777777777777", "Workloads/Staging",
-                                                    _endpoint("churn", "churn", ["tenure_months"]) + _endpoint("fraud", "fraud", ["amount"])))
-    (accounts / "production.yaml").write_text(_serving("production", "production", "888888888888", "Workloads/Prod",
-                                                       _endpoint("churn", "churn", ["tenure_months", "monthly_charges"])
-                                                       + _endpoint("upsell", "upsell", ["basket_size"])))
-    (accounts / "loadtest.yaml").write_text(_serving("loadtest", "staging", "121212121212", "Workloads/Staging",
-                                                     _endpoint("churn", "churn", None), "  replication: {destinations: []}\n"))
+    replace_text(
+        accounts / "data.yaml",
+        "      - account: ds-dev\n",
+        "      - account: ml-b\n        datasets: [transactions]\n        permissions: [SELECT, DESCRIBE]\n      - account: ds-dev\n",
+    )
+    (accounts / "staging.yaml").write_text(
+        _serving(
+            "staging",
+            "staging",
+            "777777777777",
+            "Workloads/Staging",
+            _endpoint("churn", "churn", ["tenure_months"]) + _endpoint("fraud", "fraud", ["amount"]),
+        )
+    )
+    (accounts / "production.yaml").write_text(
+        _serving(
+            "production",
+            "production",
+            "888888888888",
+            "Workloads/Prod",
+            _endpoint("churn", "churn", ["tenure_months", "monthly_charges"])
+            + _endpoint("upsell", "upsell", ["basket_size"]),
+        )
+    )
+    (accounts / "loadtest.yaml").write_text(
+        _serving(
+            "loadtest",
+            "staging",
+            "121212121212",
+            "Workloads/Staging",
+            _endpoint("churn", "churn", None),
+            "  replication: {destinations: []}\n",
+        )
+    )
     resolved = resolve(load(root))
     out = base / "cdktf.out"
     synthesize(resolved, None, out, state_dir=base / "state")
@@ -104,7 +133,9 @@ def variant(tmp_path_factory):
 
 
 def _pipeline(stacks, owner: str, pipeline: str) -> dict:
-    return json.loads(by(stacks, owner, "aws_sagemaker_pipeline", pipeline_name=f"acme-ml-{pipeline}")["pipeline_definition"])
+    return json.loads(
+        by(stacks, owner, "aws_sagemaker_pipeline", pipeline_name=f"acme-ml-{pipeline}")["pipeline_definition"]
+    )
 
 
 def _step(definition: dict, name: str) -> dict:
@@ -115,9 +146,19 @@ def _step(definition: dict, name: str) -> dict:
 
 def _patterns(stacks, account: str, bus: str | None = None) -> dict[str, tuple[dict, list[dict]]]:
     """Rule name -> (pattern, targets) of an account's rules (on one bus, or the default bus)."""
-    rules = {k: v for k, v in stacks.resources(account, "aws_cloudwatch_event_rule").items() if v.get("event_bus_name") == bus or (bus and bus in str(v.get("event_bus_name")))}
+    rules = {
+        k: v
+        for k, v in stacks.resources(account, "aws_cloudwatch_event_rule").items()
+        if v.get("event_bus_name") == bus or (bus and bus in str(v.get("event_bus_name")))
+    }
     targets = stacks.resources(account, "aws_cloudwatch_event_target").values()
-    return {v["name"]: (json.loads(v["event_pattern"]), [t for t in targets if t["rule"] == f"${{aws_cloudwatch_event_rule.{k}.name}}"]) for k, v in rules.items()}
+    return {
+        v["name"]: (
+            json.loads(v["event_pattern"]),
+            [t for t in targets if t["rule"] == f"${{aws_cloudwatch_event_rule.{k}.name}}"],
+        )
+        for k, v in rules.items()
+    }
 
 
 @pytest.mark.parametrize("source,endpoint", sorted(CHAINS), ids=[f"{s}-{e}" for s, e in sorted(CHAINS)])
@@ -141,15 +182,23 @@ def test_chain(variant, source, endpoint):
     policy = next(v for v in stacks.resources(SS, "aws_ecr_repository_policy").values() if repo_key in v["repository"])
     pull = json.loads(policy["policy"])["Statement"][0]
     role_arn = r.role_arn(source, names.inference_execution_role_name(r))
-    assert r.root_arn(source) in as_list(pull["Principal"]["AWS"]) and role_arn in as_list(pull["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+    assert r.root_arn(source) in as_list(pull["Principal"]["AWS"]) and role_arn in as_list(
+        pull["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    )
     by(stacks, source, "aws_iam_role", name=names.inference_execution_role_name(r))
-    identity = next(p for p in stacks.resources(source, "aws_iam_role_policy").values() if "PullModelImages" in p["policy"])
+    identity = next(
+        p for p in stacks.resources(source, "aws_iam_role_policy").values() if "PullModelImages" in p["policy"]
+    )
     pulls = next(s for s in json.loads(identity["policy"])["Statement"] if s["Sid"] == "PullModelImages")
     assert contracts.ecr_repository_arn(r, SS, repository.split("/", 1)[1]) in as_list(pulls["Resource"])
 
     # 3. Capture lands under the serving account's stage and name.
     endpoint_name = names.endpoint_name(r, endpoint)
-    config = next(v for v in stacks.resources(source, "aws_sagemaker_endpoint_configuration").values() if v["name_prefix"] == f"{endpoint_name}-")
+    config = next(
+        v
+        for v in stacks.resources(source, "aws_sagemaker_endpoint_configuration").values()
+        if v["name_prefix"] == f"{endpoint_name}-"
+    )
     bucket = r.bucket_name(source, contracts.INFERENCE_DATA)
     capture_prefix = f"data-capture/{r.accounts[source].kind}/{source}"
     assert config["data_capture_config"]["destination_s3_uri"] == f"s3://{bucket}/{capture_prefix}"
@@ -159,8 +208,15 @@ def test_chain(variant, source, endpoint):
     for rule in replication["rule"]:
         assert rule["filter"] == {"prefix": ""}
         dest = next(a for a in r.accounts if rule["destination"]["bucket"] == r.bucket_arn(a, contracts.INFERENCE_DATA))
-        grants = [s for s in bucket_statements(stacks, dest, r.bucket_name(dest, contracts.INFERENCE_DATA)) if s["Sid"].startswith("ReplicateObjectsFrom")]
-        assert any(s["Condition"]["ArnEquals"]["aws:PrincipalArn"] == r.role_arn(source, contracts.replication_role_name(r)) for s in grants)
+        grants = [
+            s
+            for s in bucket_statements(stacks, dest, r.bucket_name(dest, contracts.INFERENCE_DATA))
+            if s["Sid"].startswith("ReplicateObjectsFrom")
+        ]
+        assert any(
+            s["Condition"]["ArnEquals"]["aws:PrincipalArn"] == r.role_arn(source, contracts.replication_role_name(r))
+            for s in grants
+        )
 
     # 5. The monitor reads exactly what the group's pipeline writes, and publishes its metrics.
     schedule_name = f"{endpoint_name}-data-quality"
@@ -172,14 +228,25 @@ def test_chain(variant, source, endpoint):
     assert job["data_quality_app_specification"]["environment"] == {"publish_cloudwatch_metrics": "Enabled"}
     assert job["data_quality_job_input"]["endpoint_input"]["endpoint_name"] == endpoint_name
     by(stacks, source, "aws_sagemaker_monitoring_schedule", name=schedule_name)
-    readers = next(s for s in bucket_statements(stacks, owner, r.bucket_name(owner, contracts.INFERENCE_DATA)) if s["Sid"] == "ModelMonitorReadsBaselines")
-    assert r.role_arn(source, names.model_monitor_role_name(r)) in as_list(readers["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+    readers = next(
+        s
+        for s in bucket_statements(stacks, owner, r.bucket_name(owner, contracts.INFERENCE_DATA))
+        if s["Sid"] == "ModelMonitorReadsBaselines"
+    )
+    assert r.role_arn(source, names.model_monitor_role_name(r)) in as_list(
+        readers["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    )
 
     # 6. Metric -> alarm: the namespace and dimensions the analyzer publishes for this endpoint and schedule.
     alarm_arns = []
     for feature in features:
-        alarm = by(stacks, source, "aws_cloudwatch_metric_alarm", metric_name=f"feature_baseline_drift_{feature}",
-                   dimensions={"Endpoint": endpoint_name, "MonitoringSchedule": schedule_name})
+        alarm = by(
+            stacks,
+            source,
+            "aws_cloudwatch_metric_alarm",
+            metric_name=f"feature_baseline_drift_{feature}",
+            dimensions={"Endpoint": endpoint_name, "MonitoringSchedule": schedule_name},
+        )
         assert alarm["namespace"] == MONITOR_METRICS_NAMESPACE == "aws/sagemaker/Endpoints/data-metrics"
         alarm_arns.append(f"arn:aws:cloudwatch:eu-west-1:{source_id}:alarm:{alarm['alarm_name']}")
     schedule_arn = f"arn:aws:sagemaker:eu-west-1:{source_id}:monitoring-schedule/{schedule_name}"
@@ -187,19 +254,30 @@ def test_chain(variant, source, endpoint):
     # 7. Events: forwarded only to the owner's retraining bus, which admits this account's forwarder role.
     bus = contracts.event_bus_arn(r, owner, contracts.retraining_bus_name(r))
     forwarded = _patterns(stacks, source)
-    carrying = {n for n, (p, _) in forwarded.items() if set(alarm_arns) & set(p.get("resources", [])) or schedule_arn in p.get("detail", {}).get("MonitoringScheduleArn", [])}
+    carrying = {
+        n
+        for n, (p, _) in forwarded.items()
+        if set(alarm_arns) & set(p.get("resources", []))
+        or schedule_arn in p.get("detail", {}).get("MonitoringScheduleArn", [])
+    }
     assert carrying == {f"acme-ml-to-{owner}-drift-alarms", f"acme-ml-to-{owner}-violations"}
     for n in carrying:
         assert [t["arn"] for t in forwarded[n][1]] == [bus]
-    bus_policy = json.loads(next(iter(stacks.resources(owner, "aws_cloudwatch_event_bus_policy").values()))["policy"])["Statement"][0]
-    assert r.role_arn(source, contracts.events_forwarder_role_name(r)) in as_list(bus_policy["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+    bus_policy = json.loads(next(iter(stacks.resources(owner, "aws_cloudwatch_event_bus_policy").values()))["policy"])[
+        "Statement"
+    ][0]
+    assert r.role_arn(source, contracts.events_forwarder_role_name(r)) in as_list(
+        bus_policy["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    )
 
     # 8. On that bus, exactly the group's pipeline starts, and no rule of any ml-execution account starts another.
     pipeline_arn = f"arn:aws:sagemaker:eu-west-1:{owner_id}:pipeline/acme-ml-{pipeline}"
     started = set()
     for ml in ("ml-exec", "ml-b"):
         for name, (pattern, targets) in _patterns(stacks, ml, "retraining-bus").items():
-            if set(alarm_arns) & set(pattern.get("resources", [])) or schedule_arn in pattern.get("detail", {}).get("MonitoringScheduleArn", []):
+            if set(alarm_arns) & set(pattern.get("resources", [])) or schedule_arn in pattern.get("detail", {}).get(
+                "MonitoringScheduleArn", []
+            ):
                 assert source_id in pattern["account"]
                 started |= {(ml, t["arn"]) for t in targets}
     assert started == {(owner, pipeline_arn)}
@@ -212,25 +290,54 @@ def test_policies_name_only_roles_that_exist(variant):
     loadtest = r.account_id("loadtest")
     roles = {v["name"] for v in stacks.resources("loadtest", "aws_iam_role").values()}
     assert names.inference_execution_role_name(r) in roles
-    for missing in (names.model_monitor_role_name(r), contracts.events_forwarder_role_name(r), contracts.replication_role_name(r)):
+    for missing in (
+        names.model_monitor_role_name(r),
+        contracts.events_forwarder_role_name(r),
+        contracts.replication_role_name(r),
+    ):
         assert missing not in roles
     assert not stacks.resources("loadtest", "aws_s3_bucket_replication_configuration")
     for account, stack in stacks.items():
         text = json.dumps(stack)
-        for missing in (names.model_monitor_role_name(r), contracts.events_forwarder_role_name(r), contracts.replication_role_name(r)):
+        for missing in (
+            names.model_monitor_role_name(r),
+            contracts.events_forwarder_role_name(r),
+            contracts.replication_role_name(r),
+        ):
             assert f"{loadtest}:role/{missing}" not in text, (account, missing)
     # ml-b's bus admits staging only: production monitors nothing of group fraud.
-    bus_policy = json.loads(next(iter(stacks.resources("ml-b", "aws_cloudwatch_event_bus_policy").values()))["policy"])["Statement"][0]
-    assert as_list(bus_policy["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [r.role_arn("staging", contracts.events_forwarder_role_name(r))]
+    bus_policy = json.loads(next(iter(stacks.resources("ml-b", "aws_cloudwatch_event_bus_policy").values()))["policy"])[
+        "Statement"
+    ][0]
+    assert as_list(bus_policy["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [
+        r.role_arn("staging", contracts.events_forwarder_role_name(r))
+    ]
     # The baseline readers of ml-b: staging's monitor role alone; its model artifacts: staging's execution role alone.
-    readers = next(s for s in bucket_statements(stacks, "ml-b", r.bucket_name("ml-b", contracts.INFERENCE_DATA)) if s["Sid"] == "ModelMonitorReadsBaselines")
-    assert as_list(readers["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [r.role_arn("staging", names.model_monitor_role_name(r))]
-    decrypt = next(s for s in key_statements(stacks, "ml-b", r.kms_alias("ml-execution")) if s["Sid"] == "InferenceAccountsDecryptModels")
-    assert as_list(decrypt["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [r.role_arn("staging", names.inference_execution_role_name(r))]
+    readers = next(
+        s
+        for s in bucket_statements(stacks, "ml-b", r.bucket_name("ml-b", contracts.INFERENCE_DATA))
+        if s["Sid"] == "ModelMonitorReadsBaselines"
+    )
+    assert as_list(readers["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [
+        r.role_arn("staging", names.model_monitor_role_name(r))
+    ]
+    decrypt = next(
+        s
+        for s in key_statements(stacks, "ml-b", r.kms_alias("ml-execution"))
+        if s["Sid"] == "InferenceAccountsDecryptModels"
+    )
+    assert as_list(decrypt["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [
+        r.role_arn("staging", names.inference_execution_role_name(r))
+    ]
     # ECR: loadtest pulls churn's registered image; ml-b's pipeline role its own images only.
-    churn = next(k for k, v in stacks.resources(SS, "aws_ecr_repository").items() if v["name"] == "acme-ml/churn-inference")
+    churn = next(
+        k for k, v in stacks.resources(SS, "aws_ecr_repository").items() if v["name"] == "acme-ml/churn-inference"
+    )
     policy = next(v for v in stacks.resources(SS, "aws_ecr_repository_policy").values() if churn in v["repository"])
-    assert r.role_arn("loadtest", names.inference_execution_role_name(r)) in json.loads(policy["policy"])["Statement"][0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    assert (
+        r.role_arn("loadtest", names.inference_execution_role_name(r))
+        in json.loads(policy["policy"])["Statement"][0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    )
     for repo in ("churn-inference", "churn-training", "churn-processing"):
         key = next(k for k, v in stacks.resources(SS, "aws_ecr_repository").items() if v["name"] == f"acme-ml/{repo}")
         policy = next(v for v in stacks.resources(SS, "aws_ecr_repository_policy").values() if key in v["repository"])
@@ -246,8 +353,13 @@ def test_capture_keys_stay_apart_in_replicas(variant):
 
 
 RESOURCE_POLICIES = {  # resource types holding a resource policy or a trust policy
-    "aws_s3_bucket_policy", "aws_kms_key", "aws_cloudwatch_event_bus_policy", "aws_ecr_repository_policy",
-    "aws_sagemaker_model_package_group_policy", "aws_iam_role", "aws_sns_topic_policy",
+    "aws_s3_bucket_policy",
+    "aws_kms_key",
+    "aws_cloudwatch_event_bus_policy",
+    "aws_ecr_repository_policy",
+    "aws_sagemaker_model_package_group_policy",
+    "aws_iam_role",
+    "aws_sns_topic_policy",
 }
 ROLE_ARN = re.compile(r"arn:aws:iam::(\d{12}):role/([\w+=,.@/-]+)")
 
@@ -274,9 +386,14 @@ def _assert_named_roles_exist(r, stacks):
                 for match in ROLE_ARN.finditer(json.dumps(body)):
                     named.add((by_id.get(match.group(1)), match.group(2), account, rtype))
     assert named
-    missing = sorted((owner, role, where, rtype) for owner, role, where, rtype in named
-                     if owner is not None and not role.endswith(("/", "-")) and role not in created.get(owner, set())
-                     and role != r.accounts[owner].deploy_role_name)
+    missing = sorted(
+        (owner, role, where, rtype)
+        for owner, role, where, rtype in named
+        if owner is not None
+        and not role.endswith(("/", "-"))
+        and role not in created.get(owner, set())
+        and role != r.accounts[owner].deploy_role_name
+    )
     assert missing == [], "\n".join(map(str, missing))
 
 
@@ -299,7 +416,9 @@ def test_retraining_patterns_split_under_eventbridges_size_limit(tmp_path):
     rules = retraining.retraining_rules(r, "ml-exec")["churn-training"]
     assert len(rules) > 2 and {"violations", "violations-2", "drift-alarms", "drift-alarms-2"} <= set(rules)
     assert max(retraining.pattern_size(p) for p in rules.values()) <= retraining.EVENT_PATTERN_MAX
-    schedules = [a for k, p in rules.items() if k.startswith("violations") for a in p["detail"]["MonitoringScheduleArn"]]
+    schedules = [
+        a for k, p in rules.items() if k.startswith("violations") for a in p["detail"]["MonitoringScheduleArn"]
+    ]
     alarms = [a for k, p in rules.items() if k.startswith("drift-alarms") for a in p["resources"]]
     assert sorted(schedules) == sorted(x.schedule_arn for x in routes)
     assert sorted(alarms) == sorted(a for x in routes for a in x.alarm_arns)

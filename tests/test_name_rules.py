@@ -1,5 +1,6 @@
 """Validate is a superset of synth for names: every name in the synthesized JSON is derived, with its
 AWS rule, by config/derived_names.py (which validate checks), and every rule refuses what AWS refuses."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,9 @@ import typing
 
 import pydantic
 import pytest
-
 from conftest import copy_example, read_stacks
 from helpers import EXAMPLE_BACKEND
+
 from config import load, resolve
 from config import name_rules as rule
 from config.derived_names import all_names
@@ -113,7 +114,11 @@ def variant(tmp_path_factory: pytest.TempPathFactory):
     config = copy_example(base)
     lz = config / "landing-zone.yaml"
     text = lz.read_text().replace(EXAMPLE_BACKEND, "state_backend:\n  type: cloud\n  organization: acme")
-    lz.write_text(text.replace("  vending: organizations\n", "  vending: control_tower\n  account_factory_product_id: prod-abcdefghij123\n"))
+    lz.write_text(
+        text.replace(
+            "  vending: organizations\n", "  vending: control_tower\n  account_factory_product_id: prod-abcdefghij123\n"
+        )
+    )
     resolved = resolve(load(config))
     synthesize(resolved, None, base / "out", state_dir=base / "state")
     return read_stacks(base / "out"), resolved
@@ -146,7 +151,9 @@ def test_every_name_in_the_synthesized_json_is_derived_and_checked_by_validate(w
 
 
 def test_the_example_names_all_pass_their_rules(resolved_example):
-    failing = [(d.rule.what, d.name, d.rule.problem(d.name)) for d in all_names(resolved_example) if d.rule.problem(d.name)]
+    failing = [
+        (d.rule.what, d.name, d.rule.problem(d.name)) for d in all_names(resolved_example) if d.rule.problem(d.name)
+    ]
     assert failing == []
 
 
@@ -154,19 +161,24 @@ def test_the_example_names_all_pass_their_rules(resolved_example):
 def test_each_rule_refuses_one_character_too_many(name: str):
     r = RULES[name]
     too_long = "a" * (r.max_length - r.suffix + 1)
-    assert r.problem(too_long).startswith(f"is {len(too_long)} characters") and f"{r.service} allows {r.max_length}" in r.problem(too_long)
+    assert r.problem(too_long).startswith(
+        f"is {len(too_long)} characters"
+    ) and f"{r.service} allows {r.max_length}" in r.problem(too_long)
     assert r.doc.startswith("https://")
 
 
-@pytest.mark.parametrize(("name", "bad", "words"), [
-    ("RDS_IDENTIFIER", "1acme-metadata", "starting with a letter"),
-    ("RDS_IDENTIFIER", "acme--metadata", "without two hyphens in a row"),
-    ("S3_BUCKET", "Acme-raw", "lowercase letters"),
-    ("SAGEMAKER", "acme_churn", "letters, digits and hyphens"),
-    ("ECR_REPOSITORY", "acme/Churn", "lowercase letters and digits"),
-    ("KMS_ALIAS", "alias/aws/studio", "not alias/aws/"),
-    ("SECURITY_GROUP", "sg-studio", "not starting with sg-"),
-])
+@pytest.mark.parametrize(
+    ("name", "bad", "words"),
+    [
+        ("RDS_IDENTIFIER", "1acme-metadata", "starting with a letter"),
+        ("RDS_IDENTIFIER", "acme--metadata", "without two hyphens in a row"),
+        ("S3_BUCKET", "Acme-raw", "lowercase letters"),
+        ("SAGEMAKER", "acme_churn", "letters, digits and hyphens"),
+        ("ECR_REPOSITORY", "acme/Churn", "lowercase letters and digits"),
+        ("KMS_ALIAS", "alias/aws/studio", "not alias/aws/"),
+        ("SECURITY_GROUP", "sg-studio", "not starting with sg-"),
+    ],
+)
 def test_rules_refuse_what_aws_refuses_in_words(name: str, bad: str, words: str):
     problem = RULES[name].problem(bad)
     assert problem is not None and words in problem and "[" not in problem.split(":")[0]

@@ -3,6 +3,7 @@
 The example imports its organization, adopts the Security OU by id and five existing accounts; a variant
 adopts nested OUs, another creates a new organization (plain lists, nothing read or imported).
 """
+
 from __future__ import annotations
 
 import re
@@ -14,11 +15,24 @@ from config import load, resolve
 from tests.conftest import copy_example, read_stacks
 from tests.helpers import config_errors, error_on, replace_text
 
-MEMBERS = {"data": "Infrastructure", "production": "Workloads/Prod", "security": "Security",
-           "shared-services": "Infrastructure", "staging": "Workloads/Staging"}
-OURS = ["access-analyzer.amazonaws.com", "cloudtrail.amazonaws.com", "config-multiaccountsetup.amazonaws.com",
-        "config.amazonaws.com", "guardduty.amazonaws.com",
-        "malware-protection.guardduty.amazonaws.com", "ram.amazonaws.com", "securityhub.amazonaws.com", "sso.amazonaws.com"]
+MEMBERS = {
+    "data": "Infrastructure",
+    "production": "Workloads/Prod",
+    "security": "Security",
+    "shared-services": "Infrastructure",
+    "staging": "Workloads/Staging",
+}
+OURS = [
+    "access-analyzer.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "config-multiaccountsetup.amazonaws.com",
+    "config.amazonaws.com",
+    "guardduty.amazonaws.com",
+    "malware-protection.guardduty.amazonaws.com",
+    "ram.amazonaws.com",
+    "securityhub.amazonaws.com",
+    "sso.amazonaws.com",
+]
 
 
 def _slug(path: str) -> str:
@@ -41,7 +55,8 @@ def test_every_existing_account_is_adopted_into_its_ou(stacks, resolved_example)
         assert member["parent_id"] == f"${{aws_organizations_organizational_unit.ou-{_slug(ou)}.id}}"
         assert member["close_on_deletion"] is False
         assert member["lifecycle"] == {
-            "ignore_changes": ["name", "email", "role_name", "iam_user_access_to_billing"], "prevent_destroy": True,
+            "ignore_changes": ["name", "email", "role_name", "iam_user_access_to_billing"],
+            "prevent_destroy": True,
         }
         assert "role_name" not in member and "iam_user_access_to_billing" not in member
         assert member["tags"]["mlops-tf:account"] == name
@@ -54,9 +69,14 @@ def test_every_existing_account_is_adopted_into_its_ou(stacks, resolved_example)
 def test_every_guardrail_reaches_the_accounts_of_its_ou(stacks):
     """For each SCP attachment, the accounts whose parent is the attached OU (example: none is left out)."""
     accounts = stacks.resources("management", "aws_organizations_account")
-    attached = {(a["policy_id"], a["target_id"]) for a in stacks.resources("management", "aws_organizations_policy_attachment").values()}
+    attached = {
+        (a["policy_id"], a["target_id"])
+        for a in stacks.resources("management", "aws_organizations_policy_attachment").values()
+    }
     deny_root = "${aws_organizations_policy.scp-deny-root-user.id}"
-    under_deny_root = {name.removeprefix("account-") for name, a in accounts.items() if (deny_root, a["parent_id"]) in attached}
+    under_deny_root = {
+        name.removeprefix("account-") for name, a in accounts.items() if (deny_root, a["parent_id"]) in attached
+    }
     assert under_deny_root == {"data", "production", "security", "shared-services", "staging"}
 
 
@@ -89,9 +109,16 @@ def nested_stacks(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("nested-ous")
     root = copy_example(base)
-    replace_text(root / "landing-zone.yaml", "    - path: Workloads/Dev\n",
-                 "    - path: Workloads\n      id: ou-a1b2-workload5\n    - path: Workloads/Dev\n")
-    replace_text(root / "landing-zone.yaml", "    - path: Workloads/Prod\n", "    - path: Workloads/Prod\n      id: ou-a1b2-prod0001\n")
+    replace_text(
+        root / "landing-zone.yaml",
+        "    - path: Workloads/Dev\n",
+        "    - path: Workloads\n      id: ou-a1b2-workload5\n    - path: Workloads/Dev\n",
+    )
+    replace_text(
+        root / "landing-zone.yaml",
+        "    - path: Workloads/Prod\n",
+        "    - path: Workloads/Prod\n      id: ou-a1b2-prod0001\n",
+    )
     synthesize(resolve(load(root)), ["management"], base / "out", state_dir=base / "state")
     return read_stacks(base / "out")
 
@@ -106,7 +133,9 @@ def test_nested_ous_adopted_under_their_adopted_parent(nested_stacks):
     assert "aws_organizations_organizational_unit.ou-workloads-staging" not in adopted
     assert ous["ou-workloads-staging"]["parent_id"] == "${aws_organizations_organizational_unit.ou-workloads.id}"
     # A Workloads guardrail-free OU gets no attachment, the adopted Prod keeps its four.
-    targets = [a["target_id"] for a in nested_stacks.resources("management", "aws_organizations_policy_attachment").values()]
+    targets = [
+        a["target_id"] for a in nested_stacks.resources("management", "aws_organizations_policy_attachment").values()
+    ]
     assert targets.count("${aws_organizations_organizational_unit.ou-workloads-prod.id}") == 4
     assert "${aws_organizations_organizational_unit.ou-workloads.id}" not in targets
 
@@ -122,9 +151,16 @@ def new_org_stacks(tmp_path_factory):
     replace_text(lz, "  organization_id: o-a1b2c3d4e5\n", "  extra_service_access_principals: [backup.amazonaws.com]\n")
     replace_text(lz, "      id: ou-a1b2-c3d4e5f6\n", "")
     lock = ["  ds-dev: '555555555555'", "  ml-exec: '666666666666'"]
-    for name, account_id in {"data": "333333333333", "production": "888888888888", "security": "222222222222",
-                             "shared-services": "444444444444", "staging": "777777777777"}.items():
-        replace_text(root / "accounts" / f"{name}.yaml", f'account_id: "{account_id}"', f"email: aws+{name}@acme.example")
+    for name, account_id in {
+        "data": "333333333333",
+        "production": "888888888888",
+        "security": "222222222222",
+        "shared-services": "444444444444",
+        "staging": "777777777777",
+    }.items():
+        replace_text(
+            root / "accounts" / f"{name}.yaml", f'account_id: "{account_id}"', f"email: aws+{name}@acme.example"
+        )
         lock.append(f"  {name}: '{account_id}'")
     (root / "accounts.lock.yaml").write_text("accounts:\n" + "\n".join(lock) + "\n")
     synthesize(resolve(load(root)), ["management"], base / "out", state_dir=base / "state")
@@ -154,15 +190,22 @@ def test_ou_adoption_needs_an_imported_organization(config_copy: Path):
 
 
 def test_duplicate_ou_ids_are_an_error(config_copy: Path):
-    replace_text(config_copy / "landing-zone.yaml", "    - path: Infrastructure\n", "    - path: Infrastructure\n      id: ou-a1b2-c3d4e5f6\n")
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        "    - path: Infrastructure\n",
+        "    - path: Infrastructure\n      id: ou-a1b2-c3d4e5f6\n",
+    )
     d = error_on(config_errors(config_copy), "organization.organizational_units[1].id")
     assert "duplicate OU id ou-a1b2-c3d4e5f6; already adopted as 'Security'" in d.message
 
 
 def test_group_id_takes_no_description(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
-    replace_text(path, "security-team: {group_id: 9067a2b4c1-4f3e2d1c-aaaa-bbbb-cccc-0123456789ab}",
-                 "security-team: {group_id: 9067a2b4c1-4f3e2d1c-aaaa-bbbb-cccc-0123456789ab, description: Team}")
+    replace_text(
+        path,
+        "security-team: {group_id: 9067a2b4c1-4f3e2d1c-aaaa-bbbb-cccc-0123456789ab}",
+        "security-team: {group_id: 9067a2b4c1-4f3e2d1c-aaaa-bbbb-cccc-0123456789ab, description: Team}",
+    )
     d = error_on(config_errors(config_copy), "security.identity_center.groups.security-team.description")
     assert "only a group mlops-tf creates" in d.message
 
@@ -184,7 +227,10 @@ def test_external_identity_source_accepts_group_ids_only(config_copy: Path):
     }
 
 
-@pytest.mark.parametrize(("engine", "version", "major"), [("postgres", "16.4", "'16'"), ("mysql", "8", "'8.0'"), ("mariadb", "10.11.8", "'10.11'")])
+@pytest.mark.parametrize(
+    ("engine", "version", "major"),
+    [("postgres", "16.4", "'16'"), ("mysql", "8", "'8.0'"), ("mariadb", "10.11.8", "'10.11'")],
+)
 def test_rds_engine_version_is_the_major_version(config_copy: Path, engine: str, version: str, major: str):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "engine: postgres", f"engine: {engine}")

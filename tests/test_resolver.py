@@ -1,4 +1,5 @@
 """Resolver: ids, names, ARNs, cross-account principals, apply order and cycles (no Node needed)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,16 +25,24 @@ def test_names_and_arns(resolved_example):
     assert r.role_arn("staging", "x") == "arn:aws:iam::777777777777:role/x"
     assert r.deploy_role_arn("security") == "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
     assert r.deploy_role_arn("management") is None  # no OrganizationAccountAccessRole in the management account
-    assert r.kms_alias_arn("data", "inference-data") == "arn:aws:kms:eu-west-1:333333333333:alias/acme-ml/inference-data"
+    assert (
+        r.kms_alias_arn("data", "inference-data") == "arn:aws:kms:eu-west-1:333333333333:alias/acme-ml/inference-data"
+    )
     assert r.root_arn("production") == "arn:aws:iam::888888888888:root"
 
 
 def test_cross_account_principal_is_root_narrowed_to_roles(resolved_example):
     principal, condition = resolved_example.cross_account_principal({"staging": ["a"], "production": ["a", "b"]})
     assert principal == {"AWS": ["arn:aws:iam::888888888888:root", "arn:aws:iam::777777777777:root"]}
-    assert condition == {"ArnEquals": {"aws:PrincipalArn": [
-        "arn:aws:iam::777777777777:role/a", "arn:aws:iam::888888888888:role/a", "arn:aws:iam::888888888888:role/b",
-    ]}}
+    assert condition == {
+        "ArnEquals": {
+            "aws:PrincipalArn": [
+                "arn:aws:iam::777777777777:role/a",
+                "arn:aws:iam::888888888888:role/a",
+                "arn:aws:iam::888888888888:role/b",
+            ]
+        }
+    }
 
 
 def test_apply_order_management_first(resolved_example):
@@ -57,7 +66,11 @@ def test_created_account_without_lock_entry_says_what_to_run(config_copy: Path):
 
 
 def test_stale_lock_entry_is_an_error(config_copy: Path):
-    replace_text(config_copy / "accounts.lock.yaml", "  ml-exec: '666666666666'", "  ml-exec: '666666666666'\n  gone: '999999999999'")
+    replace_text(
+        config_copy / "accounts.lock.yaml",
+        "  ml-exec: '666666666666'",
+        "  ml-exec: '666666666666'\n  gone: '999999999999'",
+    )
     with pytest.raises(ConfigError) as info:
         resolve(load(config_copy))
     assert "accounts.gone" in str(info.value)
@@ -80,8 +93,11 @@ def test_order_follows_flow_constraints(resolved_example):
 
 
 def test_state_names(config_copy: Path):
-    replace_text(config_copy / "landing-zone.yaml", EXAMPLE_BACKEND,
-                 "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: '{prefix}-{account}-ws'")
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        EXAMPLE_BACKEND,
+        "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: '{prefix}-{account}-ws'",
+    )
     resolved = resolve(load(config_copy))
     assert resolved.workspace_name("staging") == "acme-ml-staging-ws"
 
@@ -94,17 +110,26 @@ def test_bucket_name_too_long_is_a_config_error(config_copy: Path):
 
 
 def test_control_tower_deploy_role(config_copy: Path):
-    replace_text(config_copy / "landing-zone.yaml", "vending: organizations",
-                 "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm")
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        "vending: organizations",
+        "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm",
+    )
     resolved = resolve(load(config_copy))
     assert resolved.accounts["staging"].deploy_role_name == "AWSControlTowerExecution"
     assert resolved.accounts["management"].deploy_role_name is None
 
 
 def test_management_deploy_role_only_from_its_own_file(config_copy: Path):
-    replace_text(config_copy / "landing-zone.yaml", "state_backend:", "deploy_role_name: LandingZoneDeploy\nstate_backend:")
+    replace_text(
+        config_copy / "landing-zone.yaml", "state_backend:", "deploy_role_name: LandingZoneDeploy\nstate_backend:"
+    )
     resolved = resolve(load(config_copy))
     assert resolved.deploy_role_arn("management") is None
     assert resolved.deploy_role_arn("staging") == "arn:aws:iam::777777777777:role/LandingZoneDeploy"
-    replace_text(config_copy / "accounts" / "management.yaml", "kind: management\n", "kind: management\ndeploy_role_name: PlatformDeploy\n")
+    replace_text(
+        config_copy / "accounts" / "management.yaml",
+        "kind: management\n",
+        "kind: management\ndeploy_role_name: PlatformDeploy\n",
+    )
     assert resolve(load(config_copy)).deploy_role_arn("management") == "arn:aws:iam::111111111111:role/PlatformDeploy"

@@ -1,4 +1,5 @@
 """mlops-tf scan: checkov over the stacks, failures grouped by account, a per-resource skip file."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,17 @@ def write_stack(root: Path, account: str, stack: dict) -> None:
 def test_example_scans_clean(tmp_path):
     checkov_or_skip()
     out = tmp_path / "cdktf.out"
-    args = ["scan", "--config", str(EXAMPLE), "--out", str(out), "--state-dir", str(tmp_path / "state"), "--skips", str(SKIPS)]
+    args = [
+        "scan",
+        "--config",
+        str(EXAMPLE),
+        "--out",
+        str(out),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--skips",
+        str(SKIPS),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output + result.stderr
     summary = result.output.strip().splitlines()[-1]
@@ -44,8 +55,14 @@ def test_example_scans_clean(tmp_path):
 
 def test_failed_checks_are_named_by_type_and_grouped_by_account(tmp_path):
     checkov = checkov_or_skip()
-    write_stack(tmp_path, "dev", {"resource": {"aws_sqs_queue": {"q": {"name": "q"}}, "aws_sns_topic": {"q": {"name": "t"}}}})
-    write_stack(tmp_path, "prod", {"resource": {"aws_sns_topic": {"alerts": {"name": "alerts", "kms_master_key_id": "alias/x"}}}})
+    write_stack(
+        tmp_path, "dev", {"resource": {"aws_sqs_queue": {"q": {"name": "q"}}, "aws_sns_topic": {"q": {"name": "t"}}}}
+    )
+    write_stack(
+        tmp_path,
+        "prod",
+        {"resource": {"aws_sns_topic": {"alerts": {"name": "alerts", "kms_master_key_id": "alias/x"}}}},
+    )
     report = scan_stacks(tmp_path, ["dev", "prod"], [], checkov)
     assert not report.clean and report.parsing_errors == []
     failed = {(f.account, f.check, f.resource) for f in report.failed}
@@ -70,7 +87,13 @@ def test_a_stack_checkov_cannot_parse_fails_the_scan(tmp_path, example_out):
 
 def test_skip_matching_is_exact():
     finding = Finding("prod", "CKV_AWS_26", "aws_sns_topic.alerts", "t")
-    report = {"results": {"failed_checks": [{"check_id": "CKV_AWS_26", "resource": "aws_sns_topic.alerts", "file_path": "/prod/cdk.tf.json"}]}}
+    report = {
+        "results": {
+            "failed_checks": [
+                {"check_id": "CKV_AWS_26", "resource": "aws_sns_topic.alerts", "file_path": "/prod/cdk.tf.json"}
+            ]
+        }
+    }
     for skip, applies in [
         (Skip("CKV_AWS_26", "aws_sns_topic.alerts", "r"), True),
         (Skip("CKV_AWS_26", "aws_sns_topic.alerts", "r", "prod"), True),
@@ -99,7 +122,9 @@ def test_skip_file_rejects_blanket_and_unexplained_entries(tmp_path):
 
 
 def test_scan_without_checkov_exits_3(tmp_path):
-    result = runner.invoke(app, ["scan", "--config", str(EXAMPLE), "--out", str(tmp_path / "o"), "--checkov", str(tmp_path / "nope")])
+    result = runner.invoke(
+        app, ["scan", "--config", str(EXAMPLE), "--out", str(tmp_path / "o"), "--checkov", str(tmp_path / "nope")]
+    )
     assert result.exit_code == 3 and "checkov not found" in result.stderr
 
 
@@ -113,8 +138,20 @@ def test_repository_skip_file_is_valid_and_explained():
 def test_scan_json_is_the_report_as_data(tmp_path):
     checkov_or_skip()
     out = tmp_path / "cdktf.out"
-    args = ["scan", "--config", str(EXAMPLE), "--out", str(out), "--state-dir", str(tmp_path / "state"),
-            "--skips", str(SKIPS), "--account", "production", "--json"]
+    args = [
+        "scan",
+        "--config",
+        str(EXAMPLE),
+        "--out",
+        str(out),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--skips",
+        str(SKIPS),
+        "--account",
+        "production",
+        "--json",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output + result.stderr
     data = json.loads(result.stdout)

@@ -1,4 +1,5 @@
 """mlops-tf schema: JSON Schemas with every field's description, default and limits."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,12 @@ def _properties(schema: dict[str, Any]):
 
 
 def test_every_field_has_a_description():
-    missing = [f"{key}:{where}.{name}" for key, schema in json_schemas().items() for where, name, prop in _properties(schema)
-               if not prop.get("description")]
+    missing = [
+        f"{key}:{where}.{name}"
+        for key, schema in json_schemas().items()
+        for where, name, prop in _properties(schema)
+        if not prop.get("description")
+    ]
     assert missing == []
 
 
@@ -36,12 +41,25 @@ def test_defaults_and_limits_are_in_the_schema():
     assert lz["properties"]["prefix"]["maxLength"] == 32
     defs = account["$defs"]
     serverless = defs["ServerlessCompute"]["properties"]
-    assert serverless["max_concurrency"] == {**serverless["max_concurrency"], "minimum": 1, "maximum": 200, "default": 20}
+    assert serverless["max_concurrency"] == {
+        **serverless["max_concurrency"],
+        "minimum": 1,
+        "maximum": 200,
+        "default": 20,
+    }
     assert serverless["memory_mb"]["enum"] == [1024, 2048, 3072, 4096, 5120, 6144]
     assert lz["$defs"]["Budget"]["properties"]["threshold_percent"]["maximum"] == 1000
     assert account["discriminator"]["propertyName"] == "kind"
     assert set(account["discriminator"]["mapping"]) == {
-        "management", "security", "data", "shared-services", "data-science", "ml-execution", "staging", "production"}
+        "management",
+        "security",
+        "data",
+        "shared-services",
+        "data-science",
+        "ml-execution",
+        "staging",
+        "production",
+    }
 
 
 def test_schema_command_prints_and_writes(tmp_path: Path):

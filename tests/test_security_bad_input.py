@@ -1,5 +1,6 @@
 """The security-* and data-* cases of the bad-input corpus fail validation at exactly their expected line
 (the full runner, with synth and output preservation, lives with the corpus)."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,12 +1,17 @@
 """Security section: schema defaults, located errors, cross-account names and flows (no cdktf)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-
 from config import load, resolve
 from config.kinds.security import (
-    audit_role_trust, identity_center_home, log_archive_account, security_auditor_role_name, trail_account, trail_arn,
+    audit_role_trust,
+    identity_center_home,
+    log_archive_account,
+    security_auditor_role_name,
+    trail_account,
+    trail_arn,
 )
 from config.schema.security import SecuritySection, Severity, Standard
 from tests.helpers import config_errors, edit_yaml, error_on, line_of, replace_text
@@ -15,7 +20,12 @@ from tests.helpers import config_errors, edit_yaml, error_on, line_of, replace_t
 def test_defaults_use_every_feature():
     section = SecuritySection()
     assert sorted(section.identity_center.personas) == [
-        "data-engineer", "data-scientist", "ml-engineer", "platform-admin", "read-only", "security-auditor",
+        "data-engineer",
+        "data-scientist",
+        "ml-engineer",
+        "platform-admin",
+        "read-only",
+        "security-auditor",
     ]
     assert section.identity_center.personas["security-auditor"].audit_access is True
     assert section.organization_trail.enabled and section.organization_trail.cloudwatch_logs.enabled
@@ -32,7 +42,9 @@ def test_example_resolves_trail_identity_center_and_audit_trust(resolved_example
     assert admin == "security" and "ml-engineers" in ic.groups
     principal, condition = audit_role_trust(r)
     assert principal == {"AWS": "arn:aws:iam::222222222222:root"}
-    assert condition == {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::222222222222:role/{security_auditor_role_name(r)}"}}
+    assert condition == {
+        "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::222222222222:role/{security_auditor_role_name(r)}"}
+    }
 
 
 def test_example_flows_audit_trust_and_identity_center(resolved_example):
@@ -128,7 +140,9 @@ def test_separate_log_archive_account_orders_the_apply(config_copy: Path):
     (config_copy / "accounts" / "log-archive.yaml").write_text(
         "name: log-archive\nkind: security\naccount_id: '999999999999'\nou: Security\n"
     )
-    replace_text(config_copy / "accounts" / "security.yaml", "log_archive_account: security", "log_archive_account: log-archive")
+    replace_text(
+        config_copy / "accounts" / "security.yaml", "log_archive_account: security", "log_archive_account: log-archive"
+    )
     r = resolve(load(config_copy))
     assert log_archive_account(r) == "log-archive" and trail_account(r) == "security"
     flow = next(f for f in r.flows if f.label == "organization trail log archive")
@@ -138,7 +152,8 @@ def test_separate_log_archive_account_orders_the_apply(config_copy: Path):
     # Roots in account-name order (log-archive, security); role ARNs sorted.
     assert principal == {"AWS": ["arn:aws:iam::999999999999:root", "arn:aws:iam::222222222222:root"]}
     assert condition["ArnEquals"]["aws:PrincipalArn"] == [
-        "arn:aws:iam::222222222222:role/acme-ml-security-auditor", "arn:aws:iam::999999999999:role/acme-ml-security-auditor",
+        "arn:aws:iam::222222222222:role/acme-ml-security-auditor",
+        "arn:aws:iam::999999999999:role/acme-ml-security-auditor",
     ]
 
 
@@ -147,11 +162,15 @@ def test_inline_statement_ids_are_unique_and_resources_are_arns(config_copy: Pat
 
     def mutate(data):
         persona = data["security"]["identity_center"]["personas"]["data-engineer"]
-        persona["inline_policy"].append({"sid": "LakeFormationDataAccess", "actions": ["glue:GetTable"], "resources": ["bucket/*"]})
+        persona["inline_policy"].append(
+            {"sid": "LakeFormationDataAccess", "actions": ["glue:GetTable"], "resources": ["bucket/*"]}
+        )
 
     edit_yaml(path, mutate)
     diags = config_errors(config_copy)
-    assert error_on(diags, "security.identity_center.personas.data-engineer.inline_policy[1].resources[0]").message.startswith("must be a resource ARN such as arn:aws:s3:::my-bucket/*")
+    assert error_on(
+        diags, "security.identity_center.personas.data-engineer.inline_policy[1].resources[0]"
+    ).message.startswith("must be a resource ARN such as arn:aws:s3:::my-bucket/*")
 
 
 def test_permission_set_session_limit(config_copy: Path):

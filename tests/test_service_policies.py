@@ -3,6 +3,7 @@
 The bucket policy is evaluated here for concrete requests (a small evaluator of the operators it uses),
 so the test shows which uploads AWS would refuse, not only which statements exist.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -47,7 +48,9 @@ def _denied(statements: list[dict[str, Any]], resource: str, context: dict[str, 
     for s in statements:
         if s["Effect"] != "Deny" or not any(fnmatch.fnmatchcase("s3:PutObject", a) for a in as_list(s["Action"])):
             continue
-        if any(fnmatch.fnmatchcase(resource, r) for r in as_list(s["Resource"])) and _condition_holds(s.get("Condition", {}), context):
+        if any(fnmatch.fnmatchcase(resource, r) for r in as_list(s["Resource"])) and _condition_holds(
+            s.get("Condition", {}), context
+        ):
             out.append(s["Sid"])
     return out
 
@@ -87,7 +90,9 @@ def test_buckets_without_a_service_writer_keep_the_plain_kms_rule(stacks):
 
 def test_trail_waits_for_its_cloudwatch_logs_role_policy(stacks):
     trail = stacks.resource("security", "aws_cloudtrail")
-    (policy,) = [k for k, v in stacks.resources("security", "aws_iam_role_policy").items() if v["name"] == "deliver-to-log-group"]
+    (policy,) = [
+        k for k, v in stacks.resources("security", "aws_iam_role_policy").items() if v["name"] == "deliver-to-log-group"
+    ]
     assert f"aws_iam_role_policy.{policy}" in trail["depends_on"]
     role = stacks.resources("security", "aws_iam_role_policy")[policy]["role"]
     assert trail["cloud_watch_logs_role_arn"] == role.replace(".id}", ".arn}")
@@ -96,11 +101,19 @@ def test_trail_waits_for_its_cloudwatch_logs_role_policy(stacks):
 def test_config_delivers_to_the_central_bucket_without_encryption_headers(stacks):
     """Delivery channels send no SSE headers; the bucket's default SSE-KMS encrypts what Config writes.
     https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html"""
-    (bucket,) = [b["bucket"] for b in stacks.resources("security", "aws_s3_bucket").values() if b["bucket"].startswith("acme-ml-config-")]
+    (bucket,) = [
+        b["bucket"]
+        for b in stacks.resources("security", "aws_s3_bucket").values()
+        if b["bucket"].startswith("acme-ml-config-")
+    ]
     statements = bucket_statements(stacks, "security", bucket)
     snapshot = f"arn:aws:s3:::{bucket}/AWSLogs/777777777777/Config/eu-central-1/2026/12/1/ConfigSnapshot/x.json.gz"
-    config = {"aws:SecureTransport": "true", "aws:PrincipalServiceName": "config.amazonaws.com", "aws:SourceAccount": "777777777777",
-              "s3:x-amz-acl": "bucket-owner-full-control"}
+    config = {
+        "aws:SecureTransport": "true",
+        "aws:PrincipalServiceName": "config.amazonaws.com",
+        "aws:SourceAccount": "777777777777",
+        "s3:x-amz-acl": "bucket-owner-full-control",
+    }
     assert _denied(statements, snapshot, config) == []
     # A person (or another service) uploading without the key is still refused, and so is Config asking for SSE-S3.
     both = ["DenyUploadsNotEncryptedWithKms", "DenyUploadsWithAnotherKey"]

@@ -1,6 +1,6 @@
 """Configuration errors of shared-services accounts: located at file, line and field."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from config import load
 from config.kinds.shared_services import pipeline_deploy_trust, pipeline_deployers, pipeline_targets
@@ -8,7 +8,10 @@ from tests.helpers import config_errors, error_on, line_of, replace_text
 
 
 def test_example_pipeline_targets(resolved_example):
-    assert pipeline_targets(resolved_example, "shared-services") == {"staging": ["staging"], "production": ["production"]}
+    assert pipeline_targets(resolved_example, "shared-services") == {
+        "staging": ["staging"],
+        "production": ["production"],
+    }
     assert pipeline_deployers(resolved_example, "production") == ["shared-services"]
     assert pipeline_deploy_trust(resolved_example, "ml-exec") is None
     principal, condition = pipeline_deploy_trust(resolved_example, "staging")
@@ -18,7 +21,11 @@ def test_example_pipeline_targets(resolved_example):
 
 def test_unknown_pull_account(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "      purpose: training\n      pull_accounts: [ds-dev]\n", "      purpose: training\n      pull_accounts: [ds-dev, stagin]\n")
+    replace_text(
+        path,
+        "      purpose: training\n      pull_accounts: [ds-dev]\n",
+        "      purpose: training\n      pull_accounts: [ds-dev, stagin]\n",
+    )
     d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[0].pull_accounts[1]")
     assert d.file.endswith("shared-services.yaml") and d.line == line_of(path, "[ds-dev, stagin]")
     assert "did you mean 'staging'" in d.message
@@ -26,14 +33,22 @@ def test_unknown_pull_account(config_copy):
 
 def test_pull_account_of_wrong_kind(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "      purpose: training\n      pull_accounts: [ds-dev]\n", "      purpose: training\n      pull_accounts: [ds-dev, staging, data]\n")
+    replace_text(
+        path,
+        "      purpose: training\n      pull_accounts: [ds-dev]\n",
+        "      purpose: training\n      pull_accounts: [ds-dev, staging, data]\n",
+    )
     d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[0].pull_accounts[2]")
     assert "kind 'data'" in d.message and d.line == line_of(path, "staging, data]")
 
 
 def test_unknown_pull_kind(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "    - name: fraud-training\n      purpose: training\n", "    - name: fraud-training\n      purpose: training\n      pull_kinds: [staging, data]\n")
+    replace_text(
+        path,
+        "    - name: fraud-training\n      purpose: training\n",
+        "    - name: fraud-training\n      purpose: training\n      pull_kinds: [staging, data]\n",
+    )
     d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[3].pull_kinds[1]")
     assert d.line == line_of(path, "pull_kinds:") and "'staging'" in d.message
 
@@ -64,8 +79,11 @@ def test_unknown_source_type(config_copy):
 
 def test_codecommit_source_is_accepted(config_copy):
     path = config_copy / "accounts" / "shared-services.yaml"
-    replace_text(path, "      type: codeconnections\n      provider: GitHub\n      repository: acme/ml-landing-zone\n",
-                 "      type: codecommit\n      repository: ml-landing-zone\n")
+    replace_text(
+        path,
+        "      type: codeconnections\n      provider: GitHub\n      repository: acme/ml-landing-zone\n",
+        "      type: codecommit\n      repository: ml-landing-zone\n",
+    )
     config = load(config_copy)
     assert config.accounts["shared-services"].shared_services.pipeline.source.type == "codecommit"
 
@@ -75,4 +93,6 @@ def test_repository_defined_twice(config_copy):
     replace_text(path, "- name: churn-processing", "- name: churn-training")
     d = error_on(config_errors(config_copy), "shared_services.ecr_repositories[1].name")
     assert "already defined" in d.message
-    assert d.line == [n for n, text in enumerate(path.read_text().splitlines(), 1) if "- name: churn-training" in text][1]
+    assert (
+        d.line == [n for n, text in enumerate(path.read_text().splitlines(), 1) if "- name: churn-training" in text][1]
+    )

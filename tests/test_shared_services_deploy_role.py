@@ -1,5 +1,6 @@
 """The trusting side of the pipeline: accounts.pipeline_targets builds the deploy role the
 inference stacks carry; its trust must name exactly the shared-services build role."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,13 @@ def deploy_stacks(resolved_example, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deploy-role")
     for name in ("staging", "production", "ml-exec"):
         app = App(outdir=str(tmp / name))
-        stack = AccountStack(app, resolved_example, resolved_example.accounts[name], stack_dir=Path(tmp / name), state_dir=Path(tmp / "state"))
+        stack = AccountStack(
+            app,
+            resolved_example,
+            resolved_example.accounts[name],
+            stack_dir=Path(tmp / name),
+            state_dir=Path(tmp / "state"),
+        )
         pipeline_targets.build(stack)
         out[name] = json.loads(Testing.synth(stack))
     return out
@@ -40,7 +47,11 @@ def test_deploy_role_trusts_exactly_the_build_role(deploy_stacks, resolved_examp
         # The assuming side: the build role exists with that name and may assume this role's ARN.
         names = [v["name"] for v in stacks.resources("shared-services", "aws_iam_role").values()]
         assert contracts.pipeline_build_role_name(r) in names
-        policy = next(p for p in stacks.resources("shared-services", "aws_iam_role_policy").values() if "AssumeTargetDeployRoles" in p["policy"])
+        policy = next(
+            p
+            for p in stacks.resources("shared-services", "aws_iam_role_policy").values()
+            if "AssumeTargetDeployRoles" in p["policy"]
+        )
         assert r.role_arn(target, contracts.pipeline_deploy_role_name(r)) in policy["policy"]
 
 
@@ -53,12 +64,16 @@ def test_deploy_role_permissions(deploy_stacks):
         resources = stmt["Resource"] if isinstance(stmt["Resource"], list) else [stmt["Resource"]]
         if stmt["Sid"] == "WriteServedModelPackages":
             # The served package of each unpinned endpoint variant, in this account only.
-            assert resources == [f"arn:aws:ssm:eu-west-1:777777777777:parameter/acme-ml/serving/{p}/model-package-arn"
-                                 for p in ("churn/primary", "churn/shadow", "fraud/primary")]
+            assert resources == [
+                f"arn:aws:ssm:eu-west-1:777777777777:parameter/acme-ml/serving/{p}/model-package-arn"
+                for p in ("churn/primary", "churn/shadow", "fraud/primary")
+            ]
             continue
         if stmt["Sid"] == "ReadServiceLinkedRoles":
             # Refreshing AWS Config's service-linked role (account baseline) reads it; nothing else.
-            assert stmt["Action"] == "iam:GetRole" and resources == ["arn:aws:iam::777777777777:role/aws-service-role/*"]
+            assert stmt["Action"] == "iam:GetRole" and resources == [
+                "arn:aws:iam::777777777777:role/aws-service-role/*"
+            ]
             continue
         assert all(x.startswith("arn:aws:iam::777777777777:") and x.endswith("/acme-ml-*") for x in resources)
 

@@ -3,6 +3,7 @@
 Timings themselves are measured by scripts/benchmark.py (a shared machine makes timing asserts
 flaky); these tests pin the causes: no cdktf/jsii (hence no Node) where it is not needed.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,13 @@ print(json.dumps({"results": results, "heavy": heavy}))
 
 def probe(*commands: list[str], env: dict[str, str] | None = None) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(list(commands))], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=300, check=True,
+        [sys.executable, "-c", PROBE, json.dumps(list(commands))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        timeout=300,
+        check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -80,7 +86,9 @@ def test_cache_key_covers_config_code_selection_and_paths(tmp_path):
 
     def key(**changes):
         params = {"config_dir": config, "names": None, "out": out, "state_dir": state, "roots": [code], **changes}
-        return synth_cache.cache_key(params.pop("config_dir"), params.pop("names"), params.pop("out"), params.pop("state_dir"), **params)
+        return synth_cache.cache_key(
+            params.pop("config_dir"), params.pop("names"), params.pop("out"), params.pop("state_dir"), **params
+        )
 
     base = key()
     assert key() == base
@@ -144,8 +152,13 @@ def test_lazy_provider_import_gives_the_same_output_as_plain_import(example_out,
     """modules/aws.py skips the bindings' eager __init__; MLOPS_TF_PLAIN_IMPORT=1 runs it. Same bytes."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MLOPS_TF_PLAIN_IMPORT": "1"}
     proc = subprocess.run(
-        [sys.executable, "-c", PLAIN_SYNTH, str(tmp_path), str(EXAMPLE)], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=600, check=True,
+        [sys.executable, "-c", PLAIN_SYNTH, str(tmp_path), str(EXAMPLE)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
     )
     assert int(proc.stdout.strip().splitlines()[-1]) > 1000, "the plain import must load every submodule"
     lazy_loaded = sum(1 for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws."))

@@ -3,6 +3,7 @@
 Terraform Cloud runs a VCS-driven workspace in <out>/stacks/<account> of the committed repository,
 so nothing a stack references (assets such as the Lambda zip) may live outside its folder.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,8 +80,19 @@ def test_every_stack_folder_references_only_its_own_files(example_out: Path, clo
 
 
 def test_leaving_references_can_fail(tmp_path: Path) -> None:
-    (tmp_path / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_lambda_function": {"f": {
-        "filename": "../other/assets/x.zip"}, "g": {"filename": "assets/missing.zip"}, "h": {"filename": "/tmp/build/x.zip"}}}}))
+    (tmp_path / "cdk.tf.json").write_text(
+        json.dumps(
+            {
+                "resource": {
+                    "aws_lambda_function": {
+                        "f": {"filename": "../other/assets/x.zip"},
+                        "g": {"filename": "assets/missing.zip"},
+                        "h": {"filename": "/tmp/build/x.zip"},
+                    }
+                }
+            }
+        )
+    )
     assert len(leaving_references(tmp_path, skip_local_backend=False)) == 3
 
 

@@ -1,4 +1,5 @@
 """The output contract: deterministic, atomic, stale stacks removed, backends and provider source."""
+
 from __future__ import annotations
 
 import json
@@ -26,15 +27,24 @@ def test_every_stack_has_fully_qualified_provider_and_deploy_role(stacks, resolv
         if name == "management":  # no deploy role by default: the caller's management credentials
             assert "assume_role" not in provider and resolved_example.deploy_role_arn(name) is None
         else:
-            assert provider["assume_role"] == [{"role_arn": resolved_example.deploy_role_arn(name), "session_name": "mlops-tf"}]
+            assert provider["assume_role"] == [
+                {"role_arn": resolved_example.deploy_role_arn(name), "session_name": "mlops-tf"}
+            ]
         assert provider["region"] == resolved_example.accounts[name].region
         tags = provider["default_tags"][0]["tags"]
         assert tags["cost-center"] == "ml-platform" and tags["mlops-tf:account"] == name
 
 
 def test_example_backend_is_s3_with_a_key_per_account(stacks):
-    assert stacks["staging"]["terraform"]["backend"] == {"s3": {
-        "bucket": "acme-ml-tfstate", "key": "acme-ml/staging/terraform.tfstate", "region": "eu-west-1", "encrypt": True, "use_lockfile": True}}
+    assert stacks["staging"]["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "acme-ml-tfstate",
+            "key": "acme-ml/staging/terraform.tfstate",
+            "region": "eu-west-1",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
 
 
 def test_local_backend_keeps_state_outside_output(tmp_path):
@@ -96,7 +106,9 @@ def test_stale_stacks_removed_and_unselected_kept(example_out, tmp_path, config_
     synthesize(resolve(load(config_copy)), ["production"], out, state_dir=tmp_path / "state")
     names = sorted(p.name for p in (out / "stacks").iterdir())
     assert "staging" not in names and "production" in names and "data" in names
-    assert (out / "stacks" / "data" / "cdk.tf.json").read_bytes() == (example_out / "stacks" / "data" / "cdk.tf.json").read_bytes()
+    assert (out / "stacks" / "data" / "cdk.tf.json").read_bytes() == (
+        example_out / "stacks" / "data" / "cdk.tf.json"
+    ).read_bytes()
     assert (out / "stacks" / "production" / ".terraform" / "marker").read_text() == "providers"
     assert "staging" not in json.loads((out / "manifest.json").read_text())["stacks"]
 
@@ -108,14 +120,24 @@ def _synth_backend(config_copy: Path, tmp_path: Path, backend: str) -> dict:
 
 
 def test_s3_backend(config_copy, tmp_path):
-    stacks = _synth_backend(config_copy, tmp_path, "state_backend:\n  type: s3\n  bucket: acme-tf-state\n  region: eu-west-1")
+    stacks = _synth_backend(
+        config_copy, tmp_path, "state_backend:\n  type: s3\n  bucket: acme-tf-state\n  region: eu-west-1"
+    )
     s3 = stacks["staging"]["terraform"]["backend"]["s3"]
-    assert s3 == {"bucket": "acme-tf-state", "key": "acme-ml/staging/terraform.tfstate", "region": "eu-west-1", "encrypt": True, "use_lockfile": True}
+    assert s3 == {
+        "bucket": "acme-tf-state",
+        "key": "acme-ml/staging/terraform.tfstate",
+        "region": "eu-west-1",
+        "encrypt": True,
+        "use_lockfile": True,
+    }
     assert stacks["management"]["terraform"]["backend"]["s3"]["key"] == "acme-ml/management/terraform.tfstate"
 
 
 def test_cloud_backend(config_copy, tmp_path):
-    stacks = _synth_backend(config_copy, tmp_path, "state_backend:\n  type: cloud\n  organization: acme\n  project: ml-platform")
+    stacks = _synth_backend(
+        config_copy, tmp_path, "state_backend:\n  type: cloud\n  organization: acme\n  project: ml-platform"
+    )
     cloud = stacks["staging"]["terraform"]["cloud"]
     assert cloud["organization"] == "acme" and cloud["hostname"] == "app.terraform.io"
     assert cloud["workspaces"] == {"name": "acme-ml-staging", "project": "ml-platform"}

@@ -1,4 +1,5 @@
 """Day-two operations: parallel plans, applies in waves, approvals of risky plans, early destroy refusal."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,14 @@ def test_a_failure_stops_new_applies_and_lets_running_ones_finish(env: Env) -> N
     assert "terraform apply failed for account 'data'" in result.stderr
     report = {r["account"]: r["result"] for r in json.loads(result.stdout)}
     assert report == {
-        "management": "applied", "security": "applied", "data": "failed", "shared-services": "applied",
-        "ml-exec": "not started", "ds-dev": "not started", "staging": "not started", "production": "not started",
+        "management": "applied",
+        "security": "applied",
+        "data": "failed",
+        "shared-services": "applied",
+        "ml-exec": "not started",
+        "ds-dev": "not started",
+        "staging": "not started",
+        "production": "not started",
     }
     assert not any(c["account"] in ("ml-exec", "ds-dev", "staging", "production") for c in read_log(env.log))
     assert not (env.out / "stacks" / "data" / "plans" / "tfplan").exists()  # a failed apply keeps no stale plan
@@ -111,7 +118,8 @@ def test_saved_plan_replacing_stateful_resources_needs_approval(env: Env, monkey
     result = env.run("apply", "--account", "staging", "--auto-approve")
     assert result.exit_code == 0, result.output
     assert env.calls() == [
-        ("staging", ["show", "-json", "plans/tfplan"]), ("staging", ["apply", "-no-color", "-input=false", "plans/tfplan"]),
+        ("staging", ["show", "-json", "plans/tfplan"]),
+        ("staging", ["apply", "-no-color", "-input=false", "plans/tfplan"]),
     ]
 
 
@@ -163,8 +171,13 @@ def test_destroy_with_confirm_lists_dependents_and_destroys(env: Env) -> None:
     done = json.loads(result.stdout)
     assert done["result"] == "destroyed"
     assert done["dependents"] == {
-        "management": ["creates account"], "security": ["AWS Config delivery", "Identity Center assignments", "security audit role"],
-        "data": ["Lake Formation grants"], "shared-services": ["ECR pull: churn-processing, churn-training", "churn: personas push to repository acme-ml-churn"],
+        "management": ["creates account"],
+        "security": ["AWS Config delivery", "Identity Center assignments", "security audit role"],
+        "data": ["Lake Formation grants"],
+        "shared-services": [
+            "ECR pull: churn-processing, churn-training",
+            "churn: personas push to repository acme-ml-churn",
+        ],
     }
     assert env.calls()[-1] == ("ds-dev", ["apply", "-no-color", "-input=false", "plans/destroy.tfplan"])
     assert "Plan: planned ds-dev" in (env.out / "stacks" / "ds-dev" / "plans" / "destroy.log").read_text()
@@ -206,5 +219,11 @@ def test_run_accounts_respects_dependencies_the_bound_and_stops_after_a_failure(
     failing.add("b")
     outcomes = run_accounts(names, job, parallelism=1, deps=deps)
     assert [n for kind, n in events if kind == "start"] == ["a", "b"]
-    assert {n: o.state for n, o in outcomes.items()} == {"a": "done", "b": "failed", "c": "not started", "d": "not started", "e": "not started"}
+    assert {n: o.state for n, o in outcomes.items()} == {
+        "a": "done",
+        "b": "failed",
+        "c": "not started",
+        "d": "not started",
+        "e": "not started",
+    }
     assert str(outcomes["b"].error) == "b broke"

@@ -4,6 +4,7 @@ No provider can be downloaded here, so `terraform init` runs against an empty pl
 loads and checks the whole configuration (block structure, backend) before it looks for providers,
 and the only error allowed is that hashicorp/aws cannot be found.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,9 @@ def test_terraform_reads_every_stack(example_out, tmp_path):
         # A local backend initializes offline, so it is checked too; S3 and cloud would call AWS/HCP.
         local = "local" in stack.get("terraform", {}).get("backend", {})
         stdout, errors = terraform_init(copy_stack(source, tmp_path / source.name), plugins, backend=local)
-        assert "Finding hashicorp/aws versions" in stdout, f"{source.name}: terraform stopped before providers: {errors}"
+        assert "Finding hashicorp/aws versions" in stdout, (
+            f"{source.name}: terraform stopped before providers: {errors}"
+        )
         unexpected = [e for e in errors if not (e.startswith(PROVIDER_ERROR) and "hashicorp/aws" in e)]
         assert unexpected == [], f"{source.name}: {unexpected}"
         checked.append(source.name)

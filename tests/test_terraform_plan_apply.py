@@ -1,4 +1,5 @@
 """plan / apply / destroy / output / lock against a stand-in Terraform: arguments, folders, order, prompts, exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import yaml
 
 from tests.helpers import replace_text
 from tests.terraform_fakes import ORDER, Env, plan_doc, read_log
+
 
 @pytest.fixture
 def env(tmp_path: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Env:
@@ -54,7 +56,12 @@ def test_plan_all_follows_apply_order_and_prints_json(env: Env) -> None:
     data = rows[ORDER.index("data")]
     assert (data["add"], data["change"], data["destroy"], data["replace"]) == (1, 1, 1, 1)
     assert data["stateful_destroys"] == [
-        {"address": "aws_s3_bucket.lake", "type": "aws_s3_bucket", "action": "replace", "reason": "replace_because_cannot_update"}
+        {
+            "address": "aws_s3_bucket.lake",
+            "type": "aws_s3_bucket",
+            "action": "replace",
+            "reason": "replace_because_cannot_update",
+        }
     ]
 
 
@@ -118,11 +125,23 @@ def test_apply_all_stops_at_first_failure_and_reports(env: Env) -> None:
     assert "terraform apply failed for account 'shared-services'" in result.stderr
     # one at a time: the accounts with the longest chains of dependents first (security before the
     # rest, data and ml-exec before staging and production), then apply order
-    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["management", "security", "data", "ml-exec", "shared-services"]
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == [
+        "management",
+        "security",
+        "data",
+        "ml-exec",
+        "shared-services",
+    ]
     report = {r["account"]: r["result"] for r in json.loads(result.stdout)}
     assert report == {
-        "management": "applied", "security": "applied", "data": "applied", "shared-services": "failed",
-        "ml-exec": "applied", "ds-dev": "not started", "staging": "not started", "production": "not started",
+        "management": "applied",
+        "security": "applied",
+        "data": "applied",
+        "shared-services": "failed",
+        "ml-exec": "applied",
+        "ds-dev": "not started",
+        "staging": "not started",
+        "production": "not started",
     }
     # the failed apply's saved plan is gone: Terraform would refuse it as stale
     assert not (env.out / "stacks" / "shared-services" / "plans" / "tfplan").exists()
@@ -138,7 +157,9 @@ def test_apply_skips_unchanged_stacks(env: Env) -> None:
 
 def test_apply_management_records_created_account_ids(env: Env) -> None:
     ids = {"ds-dev": "555555555555", "ml-exec": "999999999999"}
-    (env.outputs / "management.json").write_text(json.dumps({"account_ids": {"sensitive": False, "type": ["object", {}], "value": ids}}))
+    (env.outputs / "management.json").write_text(
+        json.dumps({"account_ids": {"sensitive": False, "type": ["object", {}], "value": ids}})
+    )
     result = env.run("apply", "--account", "management", "--auto-approve")
     assert result.exit_code == 0, result.output
     assert env.calls()[-1] == ("management", ["output", "-json"])
@@ -182,7 +203,10 @@ def test_destroy_requires_typing_the_account_name(env: Env, terminal: None) -> N
 
 def test_output_prints_terraform_outputs(env: Env) -> None:
     assert env.run("plan", "--account", "management").exit_code == 0
-    doc = {"organization_id": {"sensitive": False, "type": "string", "value": "o-abc"}, "secret": {"sensitive": True, "type": "string", "value": "s"}}
+    doc = {
+        "organization_id": {"sensitive": False, "type": "string", "value": "o-abc"},
+        "secret": {"sensitive": True, "type": "string", "value": "s"},
+    }
     (env.outputs / "management.json").write_text(json.dumps(doc))
     result = env.run("output", "--account", "management", "--json")
     assert result.exit_code == 0, result.output
@@ -206,4 +230,7 @@ def test_apply_all_creates_accounts_first_then_synthesizes_the_rest(env: Env) ->
     assert all(c["start"] >= management["end"] for c in read_log(env.log) if c["account"] != "management")
     assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {"accounts": ids}
     ds_dev = json.loads((env.out / "stacks" / "ds-dev" / "cdk.tf.json").read_text())
-    assert ds_dev["provider"]["aws"][0]["assume_role"][0]["role_arn"] == "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"
+    assert (
+        ds_dev["provider"]["aws"][0]["assume_role"][0]["role_arn"]
+        == "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"
+    )

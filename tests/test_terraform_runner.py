@@ -1,4 +1,5 @@
 """The runner: which binary, and the real Terraform binary for what works offline."""
+
 from __future__ import annotations
 
 import shutil
@@ -38,12 +39,16 @@ def test_binary_lookup_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert find_terraform(str(explicit)) == str(explicit)  # --terraform-bin before everything
 
 
-def test_no_binary_is_a_clear_error_with_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config_copy: Path) -> None:
+def test_no_binary_is_a_clear_error_with_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config_copy: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.delenv("MLOPS_TF_TERRAFORM", raising=False)
     with pytest.raises(TerraformError, match="neither terraform nor tofu"):
         find_terraform(None)
-    result = CliRunner().invoke(app, ["plan", "--account", "staging", "--config", str(config_copy), "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app, ["plan", "--account", "staging", "--config", str(config_copy), "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 3
     assert "neither terraform nor tofu was found on PATH" in result.stderr
     assert "https://developer.hashicorp.com/terraform/install" in result.stderr
@@ -65,10 +70,22 @@ def test_real_init_fails_offline_with_a_clean_report(tmp_path: Path) -> None:
     config = tmp_path / "config"
     shutil.copytree(Path(__file__).parent / "bad_input" / "_base" / "config", config)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, [
-        "plan", "--account", "security", "--config", str(config), "--out", str(out),
-        "--state-dir", str(tmp_path / "state"), "--terraform-bin", REAL_TERRAFORM,
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--account",
+            "security",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--terraform-bin",
+            REAL_TERRAFORM,
+        ],
+    )
     assert result.exit_code == 3, result.output
     stack = out / "stacks" / "security"
     assert f"mlops-tf: terraform init failed for account 'security' (exit 1) in {stack}" in result.stderr
@@ -95,7 +112,11 @@ def test_real_terraform_plans_and_applies_a_provider_free_stack(tmp_path: Path) 
     assert saved.matches()
     tf.run("demo", stack, "apply", "-input=false", saved.relpath)
     assert (stack / "terraform.tfstate").is_file()
-    with pytest.raises(TerraformError, match=r"terraform apply failed for account 'demo' \(exit 1\).*Error: Saved plan is stale"):
+    with pytest.raises(
+        TerraformError, match=r"terraform apply failed for account 'demo' \(exit 1\).*Error: Saved plan is stale"
+    ):
         tf.run("demo", stack, "apply", "-input=false", saved.relpath)
-    (stack / "cdk.tf.json").write_text('{"resource": {"terraform_data": {"marker": {"input": "v1"}}}, "output": {"x": {"value": 1}}}')
+    (stack / "cdk.tf.json").write_text(
+        '{"resource": {"terraform_data": {"marker": {"input": "v1"}}}, "output": {"x": {"value": 1}}}'
+    )
     assert not saved.matches()  # the configuration changed since the plan

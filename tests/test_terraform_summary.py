@@ -1,4 +1,5 @@
 """Plan summaries from `terraform show -json`: counts like Terraform's own, stateful destroys highlighted."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,15 @@ def test_counts_and_stateful_replacements() -> None:
         ("module.x.aws_organizations_account.member-ds-dev", ["delete"]),
         outputs={"account_ids": ["update"], "unchanged": ["no-op"]},
     )
-    doc["resource_changes"].append({"address": "data.aws_iam_policy_document.d", "mode": "data", "type": "aws_iam_policy_document",
-                                    "name": "d", "change": {"actions": ["read"]}})
+    doc["resource_changes"].append(
+        {
+            "address": "data.aws_iam_policy_document.d",
+            "mode": "data",
+            "type": "aws_iam_policy_document",
+            "name": "d",
+            "change": {"actions": ["read"]},
+        }
+    )
     s = summarize("data", doc)
     assert (s.add, s.change, s.destroy, s.replace, s.outputs_changed) == (3, 1, 5, 2, 1)
     assert [(r.address, r.action) for r in s.risky] == [
@@ -64,31 +72,43 @@ def test_real_show_json_with_replacements(tmp_path: Path, monkeypatch: pytest.Mo
         (stack / "cdk.tf.json").write_text(json.dumps({"resource": {"terraform_data": resources}}))
 
     tf = Terraform(REAL_TERRAFORM)
-    write({
-        "bucket": {"triggers_replace": ["v1"]},
-        "key": {"triggers_replace": ["v1"], "lifecycle": {"create_before_destroy": True}},
-        "gone": {"input": "x"},
-        "kept": {"input": "a"},
-    })
+    write(
+        {
+            "bucket": {"triggers_replace": ["v1"]},
+            "key": {"triggers_replace": ["v1"], "lifecycle": {"create_before_destroy": True}},
+            "gone": {"input": "x"},
+            "kept": {"input": "a"},
+        }
+    )
     tf.init("demo", stack)
     tf.run("demo", stack, "apply", "-input=false", "-auto-approve")
-    write({
-        "bucket": {"triggers_replace": ["v2"]},
-        "key": {"triggers_replace": ["v2"], "lifecycle": {"create_before_destroy": True}},
-        "kept": {"input": "b"},
-        "new": {"input": "n"},
-    })
+    write(
+        {
+            "bucket": {"triggers_replace": ["v2"]},
+            "key": {"triggers_replace": ["v2"], "lifecycle": {"create_before_destroy": True}},
+            "kept": {"input": "b"},
+            "new": {"input": "n"},
+        }
+    )
     saved = SavedPlan(stack)
     saved.prepare()
     tf.run("demo", stack, "plan", "-input=false", f"-out={saved.relpath}")
     doc = tf.capture_json("demo", stack, "show", "-json", saved.relpath)
     actions = {rc["address"]: rc["change"]["actions"] for rc in doc["resource_changes"]}
     assert actions == {
-        "terraform_data.bucket": ["delete", "create"], "terraform_data.key": ["create", "delete"],
-        "terraform_data.gone": ["delete"], "terraform_data.kept": ["update"], "terraform_data.new": ["create"],
+        "terraform_data.bucket": ["delete", "create"],
+        "terraform_data.key": ["create", "delete"],
+        "terraform_data.gone": ["delete"],
+        "terraform_data.kept": ["update"],
+        "terraform_data.new": ["create"],
     }
     s = summarize("demo", doc)
-    assert (s.add, s.change, s.destroy, s.replace) == (3, 1, 3, 2)  # Terraform says: 3 to add, 1 to change, 3 to destroy
+    assert (s.add, s.change, s.destroy, s.replace) == (
+        3,
+        1,
+        3,
+        2,
+    )  # Terraform says: 3 to add, 1 to change, 3 to destroy
     assert [(r.address, r.action, r.reason) for r in s.risky] == [
         ("terraform_data.bucket", "replace", "replace_because_cannot_update"),
         ("terraform_data.gone", "destroy", "delete_because_no_resource_config"),

@@ -1,4 +1,5 @@
 """Incremental synth: only stacks whose inputs changed are synthesized again; the result equals a full synth."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,11 @@ from tests.helpers import replace_text
 
 
 def _snapshot(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != synth_cache.CACHE_FILE}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != synth_cache.CACHE_FILE
+    }
 
 
 def _stack(files: dict[str, bytes], name: str) -> dict[str, bytes]:
@@ -36,13 +41,18 @@ def test_recording_view_notes_fields_methods_and_whole_landing_zone_reads(config
     view.flows
     assert reads.as_list() == [EVERY_ACCOUNT]
 
-    before = {item: fingerprint(resolved, item) for item in ("ds-dev", "ds-dev:tags", "ds-dev:config.data_science", "ds-dev:account_id")}
+    before = {
+        item: fingerprint(resolved, item)
+        for item in ("ds-dev", "ds-dev:tags", "ds-dev:config.data_science", "ds-dev:account_id")
+    }
     replace_text(config_copy / "accounts" / "ds-dev.yaml", "owner: data-science-team", "owner: ds-platform")
     after = {item: fingerprint(resolve(load(config_copy)), item) for item in before}
     assert [item for item in before if before[item] != after[item]] == ["ds-dev", "ds-dev:tags"]
 
 
-def test_incremental_synth_rebuilds_only_what_changed_and_equals_a_full_synth(tmp_path: Path, config_copy: Path) -> None:
+def test_incremental_synth_rebuilds_only_what_changed_and_equals_a_full_synth(
+    tmp_path: Path, config_copy: Path
+) -> None:
     out = tmp_path / "out"
     args = ["synth", "--config", str(config_copy), "--out", str(out), "--state-dir", str(tmp_path / "state")]
     runner = CliRunner()
@@ -59,18 +69,28 @@ def test_incremental_synth_rebuilds_only_what_changed_and_equals_a_full_synth(tm
     # ds-dev's tags (read by the management stack, which creates the account) and a user profile
     # (its data_science section, read by the data and shared-services stacks for their grants).
     replace_text(ds_dev, "owner: data-science-team", "owner: ds-platform")
-    replace_text(ds_dev, "- {name: bob, persona: mlops-engineer}", "- {name: bob, persona: mlops-engineer}\n    - {name: carol, persona: data-scientist}")
+    replace_text(
+        ds_dev,
+        "- {name: bob, persona: mlops-engineer}",
+        "- {name: bob, persona: mlops-engineer}\n    - {name: carol, persona: data-scientist}",
+    )
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("synthesized 4 stack(s) into"), result.output
-    assert "management, data, shared-services, ds-dev; 4 unchanged, kept as they were: security, ml-exec, staging, production" in result.output
+    assert (
+        "management, data, shared-services, ds-dev; 4 unchanged, kept as they were: security, ml-exec, staging, production"
+        in result.output
+    )
     incremental = _snapshot(out)
     for kept in ("security", "ml-exec", "staging", "production"):
         assert _stack(incremental, kept) == _stack(before, kept)
     for changed in ("management", "ds-dev"):
         assert _stack(incremental, changed) != _stack(before, changed)
     management = json.loads(incremental["stacks/management/cdk.tf.json"])
-    assert any(a.get("tags", {}).get("owner") == "ds-platform" for a in management["resource"]["aws_organizations_account"].values())
+    assert any(
+        a.get("tags", {}).get("owner") == "ds-platform"
+        for a in management["resource"]["aws_organizations_account"].values()
+    )
 
     full = runner.invoke(app, [*args, "--no-cache"])
     assert full.exit_code == 0 and full.output.startswith("synthesized 8 stack(s)"), full.output

@@ -1,4 +1,5 @@
 """Terraform Cloud (workspaces, OIDC run roles) and the bootstrap state-bucket stack."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,14 @@ def _backend(config: Path, text: str) -> None:
 
 # -- Terraform Cloud ---------------------------------------------------------------------------
 ACCOUNT_IDS = {
-    "management": "111111111111", "security": "222222222222", "data": "333333333333", "shared-services": "444444444444",
-    "ds-dev": "555555555555", "ml-exec": "666666666666", "staging": "777777777777", "production": "888888888888",
+    "management": "111111111111",
+    "security": "222222222222",
+    "data": "333333333333",
+    "shared-services": "444444444444",
+    "ds-dev": "555555555555",
+    "ml-exec": "666666666666",
+    "staging": "777777777777",
+    "production": "888888888888",
 }
 
 
@@ -35,22 +42,39 @@ def test_tfc_lists_workspaces_with_dynamic_credential_variables(config_copy: Pat
     rows = {r["account"]: r for r in json.loads(result.stdout)}
     assert list(rows)[0] == "management"
     assert rows["staging"] == {
-        "account": "staging", "organization": "acme", "project": "ml-platform", "hostname": "app.terraform.io",
-        "workspace": "acme-ml-staging", "note": None,
+        "account": "staging",
+        "organization": "acme",
+        "project": "ml-platform",
+        "hostname": "app.terraform.io",
+        "workspace": "acme-ml-staging",
+        "note": None,
         # Every run role lives in the management account.
-        "variables": {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": "arn:aws:iam::111111111111:role/acme-ml-tfc-run-staging"},
+        "variables": {
+            "TFC_AWS_PROVIDER_AUTH": "true",
+            "TFC_AWS_RUN_ROLE_ARN": "arn:aws:iam::111111111111:role/acme-ml-tfc-run-staging",
+        },
     }
-    assert rows["management"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-management"
+    assert (
+        rows["management"]["variables"]["TFC_AWS_RUN_ROLE_ARN"]
+        == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-management"
+    )
     table = runner.invoke(app, ["tfc", "--config", str(config_copy)], env={"COLUMNS": "200"})
-    assert "acme-ml-production" in table.stdout and "arn:aws:iam::111111111111:role/acme-ml-tfc-run-production" in table.stdout
+    assert (
+        "acme-ml-production" in table.stdout
+        and "arn:aws:iam::111111111111:role/acme-ml-tfc-run-production" in table.stdout
+    )
 
 
 def test_tfc_notes_accounts_without_ids_and_refuses_other_backends(config_copy: Path) -> None:
     _backend(config_copy, CLOUD)
     (config_copy / "accounts.lock.yaml").unlink()
-    rows = {r["account"]: r for r in json.loads(runner.invoke(app, ["tfc", "--config", str(config_copy), "--json"]).stdout)}
+    rows = {
+        r["account"]: r for r in json.loads(runner.invoke(app, ["tfc", "--config", str(config_copy), "--json"]).stdout)
+    }
     # The run role ARN is known (management account); the note says the account itself is still to be created.
-    assert rows["ds-dev"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-ds-dev"
+    assert (
+        rows["ds-dev"]["variables"]["TFC_AWS_RUN_ROLE_ARN"] == "arn:aws:iam::111111111111:role/acme-ml-tfc-run-ds-dev"
+    )
     assert "mlops-tf lock" in rows["ds-dev"]["note"] and rows["staging"]["note"] is None
     replace_text(config_copy / "landing-zone.yaml", CLOUD, EXAMPLE_BACKEND + "\n")
     result = runner.invoke(app, ["tfc", "--config", str(config_copy)])
@@ -79,10 +103,14 @@ def _run_roles(stack: dict) -> dict[str, dict]:
 
 def _trust(subject: str) -> dict:
     return {
-        "Sid": "TerraformCloudWorkspace", "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Sid": "TerraformCloudWorkspace",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRoleWithWebIdentity",
         "Principal": {"Federated": "${aws_iam_openid_connect_provider.tfc-oidc-provider.arn}"},
-        "Condition": {"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
-                      "StringLike": {"app.terraform.io:sub": subject}},
+        "Condition": {
+            "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+            "StringLike": {"app.terraform.io:sub": subject},
+        },
     }
 
 
@@ -107,8 +135,17 @@ def _policies_of(stack: dict, role_name: str) -> tuple[list[dict], list[str]]:
     """(inline policy statements, attached managed policy ARNs) of a role, found by its name."""
     res = stack["resource"]
     (address,) = [f"aws_iam_role.{k}" for k, r in res["aws_iam_role"].items() if r["name"] == role_name]
-    inline = [s for p in res.get("aws_iam_role_policy", {}).values() if p["role"] == f"${{{address}.id}}" for s in statements(p["policy"])]
-    attached = [a["policy_arn"] for a in res.get("aws_iam_role_policy_attachment", {}).values() if a["role"] == f"${{{address}.name}}"]
+    inline = [
+        s
+        for p in res.get("aws_iam_role_policy", {}).values()
+        if p["role"] == f"${{{address}.id}}"
+        for s in statements(p["policy"])
+    ]
+    attached = [
+        a["policy_arn"]
+        for a in res.get("aws_iam_role_policy_attachment", {}).values()
+        if a["role"] == f"${{{address}.name}}"
+    ]
     return inline, attached
 
 
@@ -117,8 +154,14 @@ def test_member_run_role_may_only_assume_its_accounts_deploy_role(cloud_stacks) 
         if account == "management":
             continue
         inline, attached = _policies_of(cloud_stacks["management"], f"acme-ml-tfc-run-{account}")
-        assert inline == [{"Sid": "AssumeDeployRole", "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
-                           "Resource": f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"}]
+        assert inline == [
+            {
+                "Sid": "AssumeDeployRole",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Resource": f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+            }
+        ]
         assert attached == []
 
 
@@ -130,17 +173,26 @@ def test_management_run_role_is_administrator_without_a_management_deploy_role(c
 
 def test_explicit_management_deploy_role_is_assumed_and_bounds_its_run_role(tmp_path: Path, config_copy: Path) -> None:
     _backend(config_copy, CLOUD)
-    replace_text(config_copy / "accounts" / "management.yaml", "kind: management\n", "kind: management\ndeploy_role_name: PlatformDeploy\n")
+    replace_text(
+        config_copy / "accounts" / "management.yaml",
+        "kind: management\n",
+        "kind: management\ndeploy_role_name: PlatformDeploy\n",
+    )
     (config_copy / "accounts.lock.yaml").unlink()  # ds-dev and ml-exec are created by this very stack
     out = tmp_path / "out"
     result = runner.invoke(app, ["synth", "--account", "management", "--config", str(config_copy), "--out", str(out)])
     assert result.exit_code == 0, result.output
     stack = json.loads((out / "stacks" / "management" / "cdk.tf.json").read_text())
-    assert stack["provider"]["aws"][0]["assume_role"] == [{"role_arn": "arn:aws:iam::111111111111:role/PlatformDeploy", "session_name": "mlops-tf"}]
+    assert stack["provider"]["aws"][0]["assume_role"] == [
+        {"role_arn": "arn:aws:iam::111111111111:role/PlatformDeploy", "session_name": "mlops-tf"}
+    ]
     inline, attached = _policies_of(stack, "acme-ml-tfc-run-management")
     assert attached == [] and [s["Resource"] for s in inline] == ["arn:aws:iam::111111111111:role/PlatformDeploy"]
     (ds_dev,) = _policies_of(stack, "acme-ml-tfc-run-ds-dev")[0]
-    assert ds_dev["Resource"] == "arn:aws:iam::${aws_organizations_account.account-ds-dev.id}:role/OrganizationAccountAccessRole"
+    assert (
+        ds_dev["Resource"]
+        == "arn:aws:iam::${aws_organizations_account.account-ds-dev.id}:role/OrganizationAccountAccessRole"
+    )
 
 
 def test_too_long_run_role_name_is_a_located_config_error(config_copy: Path) -> None:
@@ -155,9 +207,15 @@ def test_too_long_run_role_name_is_a_located_config_error(config_copy: Path) -> 
     path = config_copy / "accounts" / f"{long_name}.yaml"
     # The Studio lifecycle configuration name (<prefix>-<account>-studio-<script>) is the first to outgrow
     # SageMaker's 63 characters; without lifecycle scripts, acme-ml-tfc-run-<it> is 56 and fits.
-    replace_text(path, "    lifecycle_configurations:\n", "    lifecycle_configurations: []\n    unused_lifecycle_configurations:\n")
+    replace_text(
+        path,
+        "    lifecycle_configurations:\n",
+        "    lifecycle_configurations: []\n    unused_lifecycle_configurations:\n",
+    )
     text = path.read_text()
-    path.write_text(text[: text.index("    unused_lifecycle_configurations:")] + text[text.index("\n\n  # Role Manager"):])
+    path.write_text(
+        text[: text.index("    unused_lifecycle_configurations:")] + text[text.index("\n\n  # Role Manager") :]
+    )
     load(config_copy)
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", "prefix: acme-ml-platform\n")  # now 65
     with pytest.raises(ConfigError) as info:
@@ -169,13 +227,20 @@ def test_too_long_run_role_name_is_a_located_config_error(config_copy: Path) -> 
     assert f"SageMaker name 'acme-ml-platform-{long_name}-studio'" in error
 
 
-def test_no_oidc_resources_without_the_cloud_backend_or_when_switched_off(stacks, tmp_path: Path, config_copy: Path) -> None:
+def test_no_oidc_resources_without_the_cloud_backend_or_when_switched_off(
+    stacks, tmp_path: Path, config_copy: Path
+) -> None:
     for account in stacks:
         assert stacks.resources(account, "aws_iam_openid_connect_provider") == {}
         assert _run_roles(stacks[account]) == {}
     _backend(config_copy, CLOUD + "  oidc_run_roles: false\n")
     out = tmp_path / "out"
-    assert runner.invoke(app, ["synth", "--account", "management", "--config", str(config_copy), "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["synth", "--account", "management", "--config", str(config_copy), "--out", str(out)]
+        ).exit_code
+        == 0
+    )
     stack = json.loads((out / "stacks" / "management" / "cdk.tf.json").read_text())
     assert "aws_iam_openid_connect_provider" not in stack.get("resource", {}) and _run_roles(stack) == {}
 
@@ -189,10 +254,22 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return write_fake_terraform(tmp_path)
 
 
-def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Path, config_copy: Path, fake: Path) -> None:
+def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(
+    tmp_path: Path, config_copy: Path, fake: Path
+) -> None:
     _backend(config_copy, S3)
     folder, state = tmp_path / "boot", tmp_path / "state"
-    args = ["bootstrap", "--config", str(config_copy), "--dir", str(folder), "--state-dir", str(state), "--terraform-bin", str(fake)]
+    args = [
+        "bootstrap",
+        "--config",
+        str(config_copy),
+        "--dir",
+        str(folder),
+        "--state-dir",
+        str(state),
+        "--terraform-bin",
+        str(fake),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert f"run `mlops-tf bootstrap --apply --config {config_copy}` to create it" in result.stdout
@@ -215,18 +292,32 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
     assert one("aws_s3_bucket_versioning")["versioning_configuration"] == {"status": "Enabled"}
     key_address = "aws_kms_key." + next(iter(res["aws_kms_key"]))
     (rule,) = one("aws_s3_bucket_server_side_encryption_configuration")["rule"]
-    assert rule == {"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": f"${{{key_address}.arn}}"},
-                    "bucket_key_enabled": True}
-    assert one("aws_kms_key")["enable_key_rotation"] is True and one("aws_kms_key")["lifecycle"] == {"prevent_destroy": True}
+    assert rule == {
+        "apply_server_side_encryption_by_default": {
+            "sse_algorithm": "aws:kms",
+            "kms_master_key_id": f"${{{key_address}.arn}}",
+        },
+        "bucket_key_enabled": True,
+    }
+    assert one("aws_kms_key")["enable_key_rotation"] is True and one("aws_kms_key")["lifecycle"] == {
+        "prevent_destroy": True
+    }
     assert one("aws_kms_alias")["name"] == "alias/acme-ml/terraform-state"
     assert one("aws_s3_bucket_ownership_controls")["rule"] == {"object_ownership": "BucketOwnerEnforced"}
     block = one("aws_s3_bucket_public_access_block")
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     deny = {s["Sid"]: s for s in statements(one("aws_s3_bucket_policy")["policy"])}
     assert deny["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert deny["DenyInsecureTransport"]["Resource"] == ["arn:aws:s3:::acme-ml-tfstate", "arn:aws:s3:::acme-ml-tfstate/*"]
+    assert deny["DenyInsecureTransport"]["Resource"] == [
+        "arn:aws:s3:::acme-ml-tfstate",
+        "arn:aws:s3:::acme-ml-tfstate/*",
+    ]
     assert deny["DenyUploadsWithAnotherKey"]["Condition"] == {
-        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": f"${{{key_address}.arn}}"}}
+        "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": f"${{{key_address}.arn}}"}
+    }
     assert stack["output"]["state_kms_key_arn"]["value"] == f"${{{key_address}.arn}}"
 
     result = runner.invoke(app, [*args, "--apply", "--auto-approve", "--json"])
@@ -237,7 +328,9 @@ def test_bootstrap_plans_the_state_bucket_stack_with_a_local_state(tmp_path: Pat
 
 def test_bootstrap_needs_the_s3_backend(tmp_path: Path, config_copy: Path, fake: Path) -> None:
     _backend(config_copy, CLOUD)
-    result = runner.invoke(app, ["bootstrap", "--config", str(config_copy), "--dir", str(tmp_path / "b"), "--terraform-bin", str(fake)])
+    result = runner.invoke(
+        app, ["bootstrap", "--config", str(config_copy), "--dir", str(tmp_path / "b"), "--terraform-bin", str(fake)]
+    )
     assert result.exit_code == 2
     assert "state_backend.type is 'cloud'" in result.stderr
     assert not (tmp_path / "b").exists()

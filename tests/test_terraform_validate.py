@@ -6,6 +6,7 @@ a variant with Control Tower vending, a CodeCommit source, VPC-attached endpoint
 production, an S3 backend and template characters in every free-text field, and a variant with a
 Terraform Cloud backend. Planted defects show the check fails with Terraform's own messages.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,16 +36,34 @@ VPC = "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456
 def _variant(base: Path) -> Path:
     root = copy_example(base)
     lz = root / "landing-zone.yaml"
-    replace_text(lz, "vending: organizations", "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm")
-    replace_text(lz, "    - path: Workloads/Prod\n", "    - path: Workloads/Prod\n      controls: [AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS]\n")
-    replace_text(lz, EXAMPLE_BACKEND, "state_backend:\n  type: s3\n  bucket: acme-tf-state\n  region: eu-west-1\n  kms_key_id: alias/acme-ml/terraform-state")
-    replace_text(root / "accounts/shared-services.yaml",
-                 "      type: codeconnections\n      provider: GitHub\n      repository: acme/ml-landing-zone\n",
-                 "      type: codecommit\n      repository: ml-landing-zone\n")
+    replace_text(
+        lz, "vending: organizations", "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm"
+    )
+    replace_text(
+        lz,
+        "    - path: Workloads/Prod\n",
+        "    - path: Workloads/Prod\n      controls: [AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS]\n",
+    )
+    replace_text(
+        lz,
+        EXAMPLE_BACKEND,
+        "state_backend:\n  type: s3\n  bucket: acme-tf-state\n  region: eu-west-1\n  kms_key_id: alias/acme-ml/terraform-state",
+    )
+    replace_text(
+        root / "accounts/shared-services.yaml",
+        "      type: codeconnections\n      provider: GitHub\n      repository: acme/ml-landing-zone\n",
+        "      type: codecommit\n      repository: ml-landing-zone\n",
+    )
     replace_text(root / "accounts/production.yaml", "      variants:\n", VPC + "      variants:\n")
-    replace_text(root / "accounts/staging.yaml", "      network_isolation: true\n", "      network_isolation: true\n" + VPC)
-    for path, old in [("accounts/data.yaml", "Customer profiles, one row per customer"), ("accounts/ml-exec.yaml", "Customer churn classifier"),
-                      ("accounts/ml-exec.yaml", "Customer features for churn"), ("accounts/security.yaml", "Administers the landing zone")]:
+    replace_text(
+        root / "accounts/staging.yaml", "      network_isolation: true\n", "      network_isolation: true\n" + VPC
+    )
+    for path, old in [
+        ("accounts/data.yaml", "Customer profiles, one row per customer"),
+        ("accounts/ml-exec.yaml", "Customer churn classifier"),
+        ("accounts/ml-exec.yaml", "Customer features for churn"),
+        ("accounts/security.yaml", "Administers the landing zone"),
+    ]:
         replace_text(root / path, f"description: {old}\n", f"description: '{old} {TEMPLATE_TEXT}'\n")
     return root
 
@@ -66,7 +85,11 @@ def cloud_out(tmp_path_factory) -> Path:
 
     base = tmp_path_factory.mktemp("cloud")
     root = copy_example(base)
-    replace_text(root / "landing-zone.yaml", EXAMPLE_BACKEND, "state_backend:\n  type: cloud\n  organization: acme\n  project: ml-platform")
+    replace_text(
+        root / "landing-zone.yaml",
+        EXAMPLE_BACKEND,
+        "state_backend:\n  type: cloud\n  organization: acme\n  project: ml-platform",
+    )
     synthesize(resolve(load(root)), ["management", "staging"], base / "out", state_dir=base / "state")
     return base / "out"
 
@@ -90,8 +113,10 @@ def test_every_feature_variant_is_valid_terraform(variant_out):
     assert all("s3" in s["terraform"]["backend"] for s in stacks.values())
     for account in ("staging", "production"):
         assert any("vpc_config" in m for m in stacks.resources(account, "aws_sagemaker_model").values())
-    assert {g["model_package_group_description"] for g in stacks.resources("ml-exec", "aws_sagemaker_model_package_group").values()} >= {
-        "Customer churn classifier uses $${HOME} and %%{ if x } literally"}
+    assert {
+        g["model_package_group_description"]
+        for g in stacks.resources("ml-exec", "aws_sagemaker_model_package_group").values()
+    } >= {"Customer churn classifier uses $${HOME} and %%{ if x } literally"}
     results = _validate(variant_out)
     assert len(results) == 8
     assert {a: [str(f) for f in fs] for a, fs in results.items() if fs} == {}
@@ -112,20 +137,32 @@ def _first(stack: dict, rtype: str) -> tuple[str, dict]:
 def _unknown_argument(stack: dict) -> tuple[str, str, str]:
     name, body = _first(stack, "aws_s3_bucket")
     body["bucket_nmae"] = "typo"
-    return f"aws_s3_bucket.{name}", "Extraneous JSON object property", 'No argument or block type is named "bucket_nmae".'
+    return (
+        f"aws_s3_bucket.{name}",
+        "Extraneous JSON object property",
+        'No argument or block type is named "bucket_nmae".',
+    )
 
 
 def _missing_attribute(stack: dict) -> tuple[str, str, str]:
     name, _ = _first(stack, "aws_s3_bucket")
     output = sorted(stack["output"])[0]
     stack["output"][output]["value"] = f"${{aws_s3_bucket.{name}.arnn}}"
-    return f"output.{output}", "Unsupported attribute", 'This object has no argument, nested block, or exported attribute named "arnn". Did you mean "arn"?'
+    return (
+        f"output.{output}",
+        "Unsupported attribute",
+        'This object has no argument, nested block, or exported attribute named "arnn". Did you mean "arn"?',
+    )
 
 
 def _missing_required(stack: dict) -> tuple[str, str, str]:
     name, body = _first(stack, "aws_iam_role_policy")
     del body["role"]
-    return f"aws_iam_role_policy.{name}", "Missing required argument", 'The argument "role" is required, but no definition was found.'
+    return (
+        f"aws_iam_role_policy.{name}",
+        "Missing required argument",
+        'The argument "role" is required, but no definition was found.',
+    )
 
 
 def _misspelt_nested_key(stack: dict) -> tuple[str, str, str]:
@@ -134,8 +171,11 @@ def _misspelt_nested_key(stack: dict) -> tuple[str, str, str]:
     default = rule["apply_server_side_encryption_by_default"]
     default = default[0] if isinstance(default, list) else default
     default["sse_algorithmm"] = default.pop("sse_algorithm")
-    return (f"aws_s3_bucket_server_side_encryption_configuration.{name}", "Extraneous JSON object property",
-            'No argument or block type is named "sse_algorithmm".')
+    return (
+        f"aws_s3_bucket_server_side_encryption_configuration.{name}",
+        "Extraneous JSON object property",
+        'No argument or block type is named "sse_algorithmm".',
+    )
 
 
 def _wrong_type(stack: dict) -> tuple[str, str, str]:
@@ -144,8 +184,13 @@ def _wrong_type(stack: dict) -> tuple[str, str, str]:
     return f"aws_cloudwatch_log_group.{name}", "Incorrect attribute value type", "number required"
 
 
-DEFECTS = {"unknown-argument": _unknown_argument, "missing-attribute": _missing_attribute, "missing-required": _missing_required,
-           "misspelt-nested-key": _misspelt_nested_key, "wrong-type": _wrong_type}
+DEFECTS = {
+    "unknown-argument": _unknown_argument,
+    "missing-attribute": _missing_attribute,
+    "missing-required": _missing_required,
+    "misspelt-nested-key": _misspelt_nested_key,
+    "wrong-type": _wrong_type,
+}
 
 
 def test_planted_defects_fail_with_terraforms_messages(example_out, tmp_path):
@@ -166,7 +211,10 @@ def test_planted_defects_fail_with_terraforms_messages(example_out, tmp_path):
         assert str(error).startswith(f"stacks/{result.account}/cdk.tf.json:")
     # The nested misspelling also leaves the required sse_algorithm unset: Terraform says both.
     nested = next(r for r in results if r.account == "misspelt-nested-key")
-    assert sorted(f.summary for f in nested.findings) == ["Extraneous JSON object property", "Missing required argument"]
+    assert sorted(f.summary for f in nested.findings) == [
+        "Extraneous JSON object property",
+        "Missing required argument",
+    ]
     assert sum(len(r.findings) for r in results) == len(DEFECTS) + 1
 
 
@@ -174,12 +222,20 @@ def test_schema_from_the_bindings():
     schema = pb.GetProviderSchema.Response.FromString(cached_schema(offline_provider.cache_dir()).read_bytes())
     assert len(schema.resource_schemas) > 1500 and len(schema.data_source_schemas) > 600
     bucket = {a.name: a for a in schema.resource_schemas["aws_s3_bucket"].block.attributes}
-    assert bucket["bucket"].optional and not bucket["bucket"].required and bucket["arn"].computed and not bucket["arn"].optional
+    assert (
+        bucket["bucket"].optional
+        and not bucket["bucket"].required
+        and bucket["arn"].computed
+        and not bucket["arn"].optional
+    )
     assert json.loads(bucket["tags"].type) == ["map", "string"]
     policy = {a.name: a for a in schema.resource_schemas["aws_iam_role_policy"].block.attributes}
     assert policy["role"].required and policy["policy"].required
     endpoint = {a.name: a for a in schema.resource_schemas["aws_vpc_endpoint"].block.attributes}
-    assert json.loads(endpoint["dns_entry"].type) == ["list", ["object", {"dns_name": "string", "hosted_zone_id": "string"}]]
+    assert json.loads(endpoint["dns_entry"].type) == [
+        "list",
+        ["object", {"dns_name": "string", "hosted_zone_id": "string"}],
+    ]
     assert json.loads(endpoint["subnet_ids"].type) == ["set", "string"]
     source = {b.type_name: b for b in schema.resource_schemas["aws_codebuild_project"].block.block_types}["source"]
     assert source.nesting == pb.Schema.NestedBlock.LIST and source.min_items == 1
@@ -225,7 +281,10 @@ def test_cli_plan_needs_terraform():
 
 
 def test_cli_without_terraform_exits_3(tmp_path):
-    result = CliRunner().invoke(app, ["validate", "--terraform", "--terraform-bin", str(tmp_path / "no-terraform"), "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app,
+        ["validate", "--terraform", "--terraform-bin", str(tmp_path / "no-terraform"), "--out", str(tmp_path / "out")],
+    )
     assert result.exit_code == 3
     assert not (tmp_path / "out").exists()
 
@@ -247,11 +306,16 @@ def test_offline_plan_of_an_empty_state(example_out):
     security = {address: n for n, level in enumerate(results["security"].levels) for address in level}
     for address, level in security.items():
         rtype, name = address.split(".")
-        refs = re.findall(r"\$\{(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.", json.dumps(stacks["security"]["resource"][rtype][name]))
+        refs = re.findall(
+            r"\$\{(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.", json.dumps(stacks["security"]["resource"][rtype][name])
+        )
         assert all(security[r] < level for r in refs if r in security), address
     # The organization, the adopted OU and the existing member accounts are imported, nothing else.
     imported = {i["to"] for i in stacks["management"]["import"]}
-    assert results["management"].changes["import"] == len(imported) and "aws_organizations_organization.organization" in imported
+    assert (
+        results["management"].changes["import"] == len(imported)
+        and "aws_organizations_organization.organization" in imported
+    )
     assert stacks["security"]["data"]
 
 
@@ -260,7 +324,11 @@ def test_planned_state_marks_unset_computed_values_unknown():
     block = schema.resource_schemas["aws_vpc_endpoint"].block
     proposed = planning.empty(block, vpc_id="vpc-1", service_name="com.amazonaws.eu-west-1.s3")
     planned = planning.plan(block, proposed, None)
-    assert planned["arn"] is planning.UNKNOWN and planned["dns_entry"] is planning.UNKNOWN and planned["id"] is planning.UNKNOWN
+    assert (
+        planned["arn"] is planning.UNKNOWN
+        and planned["dns_entry"] is planning.UNKNOWN
+        and planned["id"] is planning.UNKNOWN
+    )
     assert planned["vpc_id"] == "vpc-1" and planned["policy"] is None  # configured stays, optional-only stays null
     roundtrip = planning.decode(planning.encode(planned))
     assert roundtrip["arn"] is planning.UNKNOWN and roundtrip["vpc_id"] == "vpc-1"

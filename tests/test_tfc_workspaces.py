@@ -1,4 +1,5 @@
 """Terraform Cloud as code: the tfe stack `mlops-tf tfc --plan/--apply` synthesizes, and its first run."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,11 @@ def tfc(tmp_path_factory: pytest.TempPathFactory):
         path = synthesize_tfc(resolved, base / folder, state_dir=base / "state", bootstrap=bootstrap)
         stacks.append(json.loads(path.read_text()))
     default = resolve(load(_cloud_config(base / "default", "state_backend:\n  type: cloud\n  organization: acme\n")))
-    stacks.append(json.loads(synthesize_tfc(default, base / "default-stack", state_dir=base / "state", bootstrap=False).read_text()))
+    stacks.append(
+        json.loads(
+            synthesize_tfc(default, base / "default-stack", state_dir=base / "state", bootstrap=False).read_text()
+        )
+    )
     return resolved, *stacks
 
 
@@ -75,7 +80,11 @@ def test_one_workspace_per_account_running_its_committed_stack_folder(tfc) -> No
         assert ws["project_id"] == "${tfe_project.project.id}" and ws["organization"] == "acme"
         assert ws["working_directory"] == f"cdktf.out/stacks/{account}"
         assert ws["trigger_patterns"] == [f"cdktf.out/stacks/{account}/**/*"] and ws["file_triggers_enabled"] is True
-        assert ws["vcs_repo"] == {"identifier": "acme/landing-zone", "branch": "main", "github_app_installation_id": "ghain-123"}
+        assert ws["vcs_repo"] == {
+            "identifier": "acme/landing-zone",
+            "branch": "main",
+            "github_app_installation_id": "ghain-123",
+        }
         assert ws["queue_all_runs"] is False and ws["auto_apply"] is False and ws["auto_apply_run_trigger"] is True
         assert ws["allow_destroy_plan"] is False
         assert "execution_mode" not in ws  # deprecated there; tfe_workspace_settings holds it
@@ -97,7 +106,10 @@ def test_each_workspace_gets_its_dynamic_credential_variables(tfc) -> None:
 def test_run_triggers_are_the_apply_orders_edges(tfc) -> None:
     resolved, stack, _, _ = tfc
     account_of = {w["ref"]: a for a, w in _by_account(stack).items()}
-    triggers = {(account_of[t["sourceable_id"]], account_of[t["workspace_id"]]) for t in stack["resource"]["tfe_run_trigger"].values()}
+    triggers = {
+        (account_of[t["sourceable_id"]], account_of[t["workspace_id"]])
+        for t in stack["resource"]["tfe_run_trigger"].values()
+    }
     management = resolved.management().name
     # Computed here from the flows directly: management before everyone, and each flow that orders apply.
     expected = {(management, a) for a in resolved.accounts if a != management}
@@ -114,7 +126,9 @@ def test_bootstrap_runs_the_management_workspace_locally_until_its_run_roles_exi
     before, after = _by_account(bootstrap), _by_account(steady)
     assert before["management"]["settings"]["execution_mode"] == "local"
     assert "vcs_repo" not in before["management"]["workspace"] and before["management"]["variables"] == {}
-    assert after["management"]["settings"]["execution_mode"] == "remote" and "vcs_repo" in after["management"]["workspace"]
+    assert (
+        after["management"]["settings"]["execution_mode"] == "remote" and "vcs_repo" in after["management"]["workspace"]
+    )
     # Everything else is the same in both, so switching changes the management workspace only.
     for account in set(before) - {"management"}:
         assert before[account] == after[account]
@@ -126,7 +140,9 @@ def test_the_default_project_is_looked_up_not_created(tfc) -> None:
     lookup = {k: v for k, v in default["data"]["tfe_project"]["project"].items() if k != "//"}
     assert lookup == {"name": "Default Project", "organization": "acme"}
     ws = next(iter(default["resource"]["tfe_workspace"].values()))
-    assert ws["project_id"] == "${data.tfe_project.project.id}" and "vcs_repo" not in ws and "trigger_patterns" not in ws
+    assert (
+        ws["project_id"] == "${data.tfe_project.project.id}" and "vcs_repo" not in ws and "trigger_patterns" not in ws
+    )
 
 
 @pytest.fixture
@@ -140,17 +156,33 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_tfc_plans_and_applies_the_stack_like_bootstrap(tmp_path: Path, fake: Path) -> None:
     config = _cloud_config(tmp_path)
     folder = tmp_path / "tfc-stack"
-    args = ["tfc", "--config", str(config), "--dir", str(folder), "--state-dir", str(tmp_path / "state"), "--terraform-bin", str(fake)]
+    args = [
+        "tfc",
+        "--config",
+        str(config),
+        "--dir",
+        str(folder),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--terraform-bin",
+        str(fake),
+    ]
     result = runner.invoke(app, [*args, "--apply", "--bootstrap", "--auto-approve", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["result"] == "applied" and json.loads(result.stdout)["bootstrap"] is True
     assert [c["argv"][0] for c in read_log(tmp_path / "tf.log")] == ["init", "plan", "show", "apply"]
     assert read_log(tmp_path / "tf.log")[-1]["argv"] == ["apply", "-no-color", "-input=false", "plans/tfplan"]
-    assert _by_account(json.loads((folder / "cdk.tf.json").read_text()))["management"]["settings"]["execution_mode"] == "local"
+    assert (
+        _by_account(json.loads((folder / "cdk.tf.json").read_text()))["management"]["settings"]["execution_mode"]
+        == "local"
+    )
     result = runner.invoke(app, [*args, "--plan"])
     assert result.exit_code == 0, result.output
     assert "run `mlops-tf tfc --apply` to apply it" in result.stdout
-    assert _by_account(json.loads((folder / "cdk.tf.json").read_text()))["management"]["settings"]["execution_mode"] == "remote"
+    assert (
+        _by_account(json.loads((folder / "cdk.tf.json").read_text()))["management"]["settings"]["execution_mode"]
+        == "remote"
+    )
     # Without --plan/--apply it lists, as before; --bootstrap alone is a usage error.
     listing = runner.invoke(app, ["tfc", "--config", str(config), "--json"])
     assert listing.exit_code == 0 and json.loads(listing.stdout)[0]["workspace"] == "acme-ml-management"
@@ -166,6 +198,13 @@ def test_listing_workspaces_never_imports_cdktf_or_the_tfe_bindings(tmp_path: Pa
         "print(json.dumps({'exit': r.exit_code, 'heavy': sorted(m for m in sys.modules if m.split('.')[0] in "
         "('cdktf', 'jsii', 'cdktf_cdktf_provider_tfe', 'cdktf_cdktf_provider_aws'))}))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"exit": 0, "heavy": []}

@@ -5,6 +5,7 @@
 https://developer.hashicorp.com/terraform/cli/config/config-file#development-overrides-for-provider-developers
 The schema comes from the installed bindings and is cached per bindings version (see schema.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -47,7 +48,7 @@ def install(work_dir: Path, cache: Path | None = None) -> dict[str, str]:
     config = work_dir / "terraformrc"
     config.write_text(
         "provider_installation {\n"
-        f"  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{plugin_dir}\"\n  }}\n"
+        f'  dev_overrides {{\n    "{PROVIDER_SOURCE}" = "{plugin_dir}"\n  }}\n'
         "  direct {}\n"
         "}\n",
         encoding="utf-8",
@@ -72,12 +73,19 @@ def terraform_env(work_dir: Path, cache: Path | None = None) -> Iterator[dict[st
         yield env
         return
     python_path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    plugin = subprocess.Popen(_server(cached_schema(cache or cache_dir()), "--reattach"), stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": python_path})
+    plugin = subprocess.Popen(
+        _server(cached_schema(cache or cache_dir()), "--reattach"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": python_path},
+    )
     try:
         assert plugin.stdout is not None
         line = plugin.stdout.readline().strip()
-        yield {**env, "TF_REATTACH_PROVIDERS": line} if line.startswith("{") else env  # no line: Terraform starts its own
+        yield (
+            {**env, "TF_REATTACH_PROVIDERS": line} if line.startswith("{") else env
+        )  # no line: Terraform starts its own
     finally:
         assert plugin.stdin is not None
         plugin.stdin.close()  # the shared plugin stops when its standard input closes

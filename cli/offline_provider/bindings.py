@@ -7,6 +7,7 @@ record the computed-only attributes (`getStringAttribute('arn')`, no setter) and
 computed nested objects; `index.d.ts` says which keys are optional (`readonly bucket?: string`).
 The result is a plain dict mirroring tfplugin6's Schema: {"attributes": {...}, "blocks": {...}}.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,17 +29,24 @@ _MAPPER = re.compile(r"\b(\w+)ToHclTerraform\b")
 _GETTER = re.compile(r"^    get (\w+)\(\) \{\n\s+return (.*?);\n    \}$", re.M)
 _SETTER = re.compile(r"^    set (\w+)\(value\) \{$", re.M)
 _COMPLEX_FIELD = re.compile(r'this\._(\w+) = new (\w+)\(this, "(\w+)"(?:, (true|false))?\)')
-_ATTRIBUTE_GETTER = re.compile(r"^(cdktf\.Fn\.tolist\()?this\.(get\w+Attribute|interpolationForAttribute)\('(\w+)'\)\)?$")
+_ATTRIBUTE_GETTER = re.compile(
+    r"^(cdktf\.Fn\.tolist\()?this\.(get\w+Attribute|interpolationForAttribute)\('(\w+)'\)\)?$"
+)
 _RESOURCE_TYPE = re.compile(r'^(\w+)\.tfResourceType = "(\w+)";$', re.M)
 _INTERFACE = re.compile(r"^export interface (\w+)(?: extends [^{]+)? \{\n(.*?)^\}$", re.M | re.S)
 _PROPERTY = re.compile(r"^    readonly (\w+)(\?)?:", re.M)
 
 _SIMPLE = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
 _GETTER_TYPES = {
-    "getStringAttribute": "string", "getNumberAttribute": "number", "getBooleanAttribute": "bool",
-    "getListAttribute": ["list", "string"], "getNumberListAttribute": ["list", "number"],
-    "getStringMapAttribute": ["map", "string"], "getNumberMapAttribute": ["map", "number"],
-    "getBooleanMapAttribute": ["map", "bool"], "getAnyMapAttribute": ["map", "dynamic"],
+    "getStringAttribute": "string",
+    "getNumberAttribute": "number",
+    "getBooleanAttribute": "bool",
+    "getListAttribute": ["list", "string"],
+    "getNumberListAttribute": ["list", "number"],
+    "getStringMapAttribute": ["map", "string"],
+    "getNumberMapAttribute": ["map", "number"],
+    "getBooleanMapAttribute": ["map", "bool"],
+    "getAnyMapAttribute": ["map", "dynamic"],
     "interpolationForAttribute": "dynamic",
 }
 # Optional and computed at the top of every resource of provider 6 (the bindings do not record which others are).
@@ -76,8 +84,10 @@ class _File:
                 (m.group(1), m.group(2), m.group(3) == "true", m.group(4), m.group(5)) for m in _ATTR.finditer(body)
             ]
         self.classes: dict[str, tuple[str, str]] = {name: body for name, body in _sections(js, _CLASS, base=True)}
-        self.interfaces = {m.group(1): dict((p.group(1), p.group(2) == "?") for p in _PROPERTY.finditer(m.group(2)))
-                           for m in _INTERFACE.finditer(dts)}
+        self.interfaces = {
+            m.group(1): dict((p.group(1), p.group(2) == "?") for p in _PROPERTY.finditer(m.group(2)))
+            for m in _INTERFACE.finditer(dts)
+        }
         self.types = {cls: tf for cls, tf in _RESOURCE_TYPE.findall(js)}
 
     def block(self, struct: str, attrs: list, optional: dict[str, bool], output_class: str | None) -> dict:
@@ -89,18 +99,28 @@ class _File:
             if is_block:
                 mapper = _MAPPER.search(value)
                 child = mapper.group(1)[0].upper() + mapper.group(1)[1:] if mapper else storage.removesuffix("List")
-                nested = self.block(child, self.functions.get(child, []), self.interfaces.get(child, {}), f"{child}OutputReference")
+                nested = self.block(
+                    child, self.functions.get(child, []), self.interfaces.get(child, {}), f"{child}OutputReference"
+                )
                 nesting = {"struct": "single", "list": "list", "set": "set", "map": "map"}[kind]
                 if nesting == "set" and _has_dynamic(nested):
                     # cdktf cuts deep nesting to `any`; Terraform forbids dynamic types in set blocks, lists keep the check.
                     nesting = "list"
                 # Terraform counts list and set blocks; a single block takes MinItems = MaxItems = 1; map blocks take neither.
                 required = not is_optional and nesting != "map"
-                block["blocks"][key] = {"nesting": nesting, "block": nested, "min_items": 1 if required else 0,
-                                        "max_items": 1 if required and nesting == "single" else 0}
+                block["blocks"][key] = {
+                    "nesting": nesting,
+                    "block": nested,
+                    "min_items": 1 if required else 0,
+                    "max_items": 1 if required and nesting == "single" else 0,
+                }
             else:
-                block["attributes"][key] = {"type": _storage_type(kind, storage), "optional": is_optional, "required": not is_optional,
-                                            "computed": is_optional and struct == output_class and key in _OPTIONAL_COMPUTED}
+                block["attributes"][key] = {
+                    "type": _storage_type(kind, storage),
+                    "optional": is_optional,
+                    "required": not is_optional,
+                    "computed": is_optional and struct == output_class and key in _OPTIONAL_COMPUTED,
+                }
         if output_class in self.classes:
             for key, attribute in self.computed(output_class).items():
                 if key not in block["attributes"] and key not in block["blocks"]:
@@ -111,7 +131,10 @@ class _File:
         """Computed-only attributes of a class: getters without a setter."""
         _, body = self.classes[cls]
         setters = set(_SETTER.findall(body))
-        fields = {field: (klass, tf_name, wraps_set == "true") for field, klass, tf_name, wraps_set in _COMPLEX_FIELD.findall(body)}
+        fields = {
+            field: (klass, tf_name, wraps_set == "true")
+            for field, klass, tf_name, wraps_set in _COMPLEX_FIELD.findall(body)
+        }
         out = {}
         for getter, expr in _GETTER.findall(body):
             if getter in setters or getter.endswith("Input") or getter in _NOT_ATTRIBUTES:
@@ -126,8 +149,12 @@ class _File:
                 klass, tf_name, wraps_set = fields[getter]
                 element = self.object_type(klass)
                 if element is not None:
-                    out[tf_name] = {"type": element if klass.endswith("OutputReference") else
-                                    ["set" if wraps_set else ("map" if klass.endswith("Map") else "list"), element], "computed": True}
+                    out[tf_name] = {
+                        "type": element
+                        if klass.endswith("OutputReference")
+                        else ["set" if wraps_set else ("map" if klass.endswith("Map") else "list"), element],
+                        "computed": True,
+                    }
         return out
 
     def object_type(self, klass: str) -> Any:
@@ -145,14 +172,15 @@ class _File:
 
 def _has_dynamic(block: dict) -> bool:
     return any("dynamic" in json.dumps(a["type"]) for a in block["attributes"].values()) or any(
-        _has_dynamic(b["block"]) for b in block["blocks"].values())
+        _has_dynamic(b["block"]) for b in block["blocks"].values()
+    )
 
 
 def _sections(js: str, header: re.Pattern, base: bool = False) -> Iterator[tuple[str, Any]]:
     """(name, body) of each top-level function or class: from its header to the next top-level `}`."""
     for match in header.finditer(js):
         end = js.find("\n}\n", match.end())
-        body = js[match.end(): end if end >= 0 else len(js)]
+        body = js[match.end() : end if end >= 0 else len(js)]
         yield match.group(1), ((match.group(2), body) if base else body)
 
 
@@ -175,7 +203,10 @@ def _read_file(texts: dict[str, str], out: dict[str, Any]) -> None:
     generated = _File(texts["index.js"], texts["index.d.ts"])
     for cls, tf_type in generated.types.items():
         base, body = generated.classes[cls]
-        attrs = [(m.group(1), m.group(2), m.group(3) == "true", m.group(4), m.group(5)) for m in _ATTR.finditer(_synthesize_hcl(body))]
+        attrs = [
+            (m.group(1), m.group(2), m.group(3) == "true", m.group(4), m.group(5))
+            for m in _ATTR.finditer(_synthesize_hcl(body))
+        ]
         block = generated.block(cls, attrs, generated.interfaces.get(f"{cls}Config", {}), cls)
         if base == "TerraformProvider":
             block["attributes"].pop("alias", None)  # a meta-argument: Terraform handles it, providers never see it
@@ -188,4 +219,4 @@ def _read_file(texts: dict[str, str], out: dict[str, Any]) -> None:
 
 def _synthesize_hcl(body: str) -> str:
     start = body.find("    synthesizeHclAttributes() {")
-    return body[start: body.find("\n    }\n", start)] if start >= 0 else ""
+    return body[start : body.find("\n    }\n", start)] if start >= 0 else ""

@@ -5,6 +5,7 @@ objects are maps, unknown values an extension type. With no prior state, every c
 the configuration leaves unset is unknown, which is what a real provider plans on an empty state.
 Data sources must answer with known values: they get plausible placeholders of the right type.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The bindings' schema as a tfplugin6 GetProviderSchema response, built once per bindings version and cached."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,10 @@ BINDINGS = "cdktf-cdktf-provider-aws"
 # Bumped whenever the extraction changes, so a cached schema from an older mlops-tf is rebuilt.
 EXTRACTOR_VERSION = 5
 _NESTING = {
-    "single": pb.Schema.NestedBlock.SINGLE, "list": pb.Schema.NestedBlock.LIST,
-    "set": pb.Schema.NestedBlock.SET, "map": pb.Schema.NestedBlock.MAP,
+    "single": pb.Schema.NestedBlock.SINGLE,
+    "list": pb.Schema.NestedBlock.LIST,
+    "set": pb.Schema.NestedBlock.SET,
+    "map": pb.Schema.NestedBlock.MAP,
 }
 
 
@@ -36,14 +39,22 @@ def bindings_tarball() -> Path:
 def to_block(block: dict[str, Any]) -> pb.Schema.Block:
     attributes = [
         pb.Schema.Attribute(
-            name=name, type=json.dumps(a["type"], separators=(",", ":")).encode(),
-            required=a.get("required", False), optional=a.get("optional", False), computed=a.get("computed", False),
+            name=name,
+            type=json.dumps(a["type"], separators=(",", ":")).encode(),
+            required=a.get("required", False),
+            optional=a.get("optional", False),
+            computed=a.get("computed", False),
         )
         for name, a in sorted(block["attributes"].items())
     ]
     blocks = [
-        pb.Schema.NestedBlock(type_name=name, block=to_block(b["block"]), nesting=_NESTING[b["nesting"]],
-                             min_items=b["min_items"], max_items=b["max_items"])
+        pb.Schema.NestedBlock(
+            type_name=name,
+            block=to_block(b["block"]),
+            nesting=_NESTING[b["nesting"]],
+            min_items=b["min_items"],
+            max_items=b["max_items"],
+        )
         for name, b in sorted(block["blocks"].items())
     ]
     return pb.Schema.Block(attributes=attributes, block_types=blocks)

@@ -8,6 +8,7 @@ references); the provider's own validators do not exist here, so validation RPCs
 Usage: python -m cli.offline_provider.server [--reattach] SCHEMA.pb
 With --reattach it serves many Terraform runs (TF_REATTACH_PROVIDERS) until its standard input closes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import threading
 from concurrent import futures
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -46,7 +47,9 @@ class Provider(rpc.ProviderServicer):
     def GetMetadata(self, request, context):
         return pb.GetMetadata.Response(
             resources=[pb.GetMetadata.ResourceMetadata(type_name=t) for t in sorted(self.schema.resource_schemas)],
-            data_sources=[pb.GetMetadata.DataSourceMetadata(type_name=t) for t in sorted(self.schema.data_source_schemas)],
+            data_sources=[
+                pb.GetMetadata.DataSourceMetadata(type_name=t) for t in sorted(self.schema.data_source_schemas)
+            ],
         )
 
     def GetProviderSchema(self, request, context):
@@ -81,7 +84,10 @@ class Provider(rpc.ProviderServicer):
         block = self.schema.resource_schemas[request.type_name].block
         state = planning.empty(block, id=request.id)
         return pb.ImportResourceState.Response(
-            imported_resources=[pb.ImportResourceState.ImportedResource(type_name=request.type_name, state=planning.encode(state))])
+            imported_resources=[
+                pb.ImportResourceState.ImportedResource(type_name=request.type_name, state=planning.encode(state))
+            ]
+        )
 
     def ReadDataSource(self, request, context):
         block = self.schema.data_source_schemas[request.type_name].block
@@ -114,26 +120,51 @@ def _certificate() -> tuple[bytes, bytes, bytes]:
     """A throwaway self-signed server certificate for localhost: (key PEM, cert PEM, cert DER)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True, data_encipherment=False,
-                                     key_agreement=True, key_cert_sign=True, crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=True,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return key_pem, cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.DER)
 
 
 def serve(schema_path: Path, *, reattach: bool = False) -> int:
     """Serve until Terraform shuts the plugin down, or, with reattach, until standard input closes."""
     if not reattach and os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
-        print("This is the offline stand-in for the hashicorp/aws Terraform provider; Terraform starts it "
-              "(mlops-tf validate --terraform). It is not meant to be run directly.", file=sys.stderr)
+        print(
+            "This is the offline stand-in for the hashicorp/aws Terraform provider; Terraform starts it "
+            "(mlops-tf validate --terraform). It is not meant to be run directly.",
+            file=sys.stderr,
+        )
         return 1
     if "6" not in os.environ.get("PLUGIN_PROTOCOL_VERSIONS", "6").split(","):
         print("Terraform does not offer plugin protocol 6 (needs Terraform >= 1.0)", file=sys.stderr)
@@ -155,9 +186,20 @@ def serve(schema_path: Path, *, reattach: bool = False) -> int:
             # TF_REATTACH_PROVIDERS: Terraform connects to this running plugin instead of starting one (no TLS).
             server.add_insecure_port(f"unix://{socket}")
             server.start()
-            print(json.dumps({f"registry.terraform.io/{PROVIDER}": {
-                "Protocol": "grpc", "ProtocolVersion": 6, "Pid": os.getpid(), "Test": True,
-                "Addr": {"Network": "unix", "String": socket}}}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        f"registry.terraform.io/{PROVIDER}": {
+                            "Protocol": "grpc",
+                            "ProtocolVersion": 6,
+                            "Pid": os.getpid(),
+                            "Test": True,
+                            "Addr": {"Network": "unix", "String": socket},
+                        }
+                    }
+                ),
+                flush=True,
+            )
             threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
         else:
             # Terraform (go-plugin AutoMTLS) trusts the certificate printed in the handshake.

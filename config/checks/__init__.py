@@ -2,6 +2,7 @@
 
 Each account kind adds its module here; a check takes the Config and yields located Diagnostics.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -20,12 +21,16 @@ def _all_checks() -> list[Check]:
     from . import consistency, foundation, organization_adoption
 
     return [
-        *foundation.CHECKS, *organization_adoption.CHECKS, *consistency.CHECKS, *tfc.CHECKS, *landing_zone_pipeline.CHECKS,
+        *foundation.CHECKS,
+        *organization_adoption.CHECKS,
+        *consistency.CHECKS,
+        *tfc.CHECKS,
+        *landing_zone_pipeline.CHECKS,
         *(check for module in kinds.modules() for check in module.CHECKS),
     ]
 
 
-def run_checks(config: "Config") -> list[Diagnostic]:
+def run_checks(config: Config) -> list[Diagnostic]:
     """Every cross-field and cross-file diagnostic of the configuration; then, once all of them hold,
     every derived name against AWS's rules (one root cause, one error)."""
     from .names import derived_name_problems

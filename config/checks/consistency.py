@@ -4,6 +4,7 @@ A value can be valid on its own and still contradict another file: an account in
 landing zone whose ARNs are written `arn:aws:`, or an endpoint in one region serving a model package
 registered in another. These checks run after every file validated on its own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,19 +17,25 @@ if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..loader import Config
 
-PARTITION_NAMES = {"aws": "the commercial partition", "aws-us-gov": "AWS GovCloud (US)", "aws-cn": "the China partition"}
+PARTITION_NAMES = {
+    "aws": "the commercial partition",
+    "aws-us-gov": "AWS GovCloud (US)",
+    "aws-cn": "the China partition",
+}
 
 
-def one_partition(config: "Config") -> Iterator["Diagnostic"]:
+def one_partition(config: Config) -> Iterator[Diagnostic]:
     """Every region lies in the home region's partition: ARNs, principals and replication cannot cross partitions."""
     # https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
     lz = config.landing_zone
     home = partition_of(lz.home_region)
 
     def problem(region: str) -> str:
-        return (f"region {region} is in {PARTITION_NAMES[partition_of(region)]} ({partition_of(region)}), but home_region "
-                f"{lz.home_region} is in {PARTITION_NAMES[home]} ({home}); a landing zone lives in one partition, "
-                "its ARNs and grants cannot cross to another")
+        return (
+            f"region {region} is in {PARTITION_NAMES[partition_of(region)]} ({partition_of(region)}), but home_region "
+            f"{lz.home_region} is in {PARTITION_NAMES[home]} ({home}); a landing zone lives in one partition, "
+            "its ARNs and grants cannot cross to another"
+        )
 
     for i, region in enumerate(lz.allowed_regions):
         if partition_of(region) != home:
@@ -41,7 +48,7 @@ def one_partition(config: "Config") -> Iterator["Diagnostic"]:
             yield config.error(account.name, ("region",), problem(account.region))
 
 
-def models_served_in_their_region(config: "Config") -> Iterator["Diagnostic"]:
+def models_served_in_their_region(config: Config) -> Iterator[Diagnostic]:
     """An endpoint serves a model package group registered in its own region."""
     # Model artifacts must be in an S3 bucket in the region of the model or endpoint being created:
     # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
@@ -57,7 +64,8 @@ def models_served_in_their_region(config: "Config") -> Iterator["Diagnostic"]:
             group_region = config.accounts[owner].region or home
             if group_region != region:
                 yield config.error(
-                    account.name, ("inference", "endpoints", i, "model_package_group"),
+                    account.name,
+                    ("inference", "endpoints", i, "model_package_group"),
                     f"model package group {endpoint.model_package_group!r} is registered in {owner!r} in {group_region}, "
                     f"but this account serves in {region}; SageMaker loads a model's artifacts only from its own region: "
                     f"serve it from an account in {group_region}, or register the group in an ml-execution account in {region}",

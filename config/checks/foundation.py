@@ -1,40 +1,52 @@
 """Organization-wide checks: accounts, ids, emails, OUs, regions, tags, vending."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic
+from ..kinds.security import ORGANIZATION_WIDE_KEYS
 from ..loader import display_path
 from ..schema import Vending
-from ..kinds.security import ORGANIZATION_WIDE_KEYS
 from .refs import account_ref
 
 if TYPE_CHECKING:
     from ..loader import Config
 
 
-def management_and_security(config: "Config") -> Iterator[Diagnostic]:
+def management_and_security(config: Config) -> Iterator[Diagnostic]:
     """Exactly one management account and at least one security account."""
     managers = config.of_kind("management")
     lz = config.landing_zone
     if not managers and "management" not in config.invalid_kinds:
-        yield config.error(None, ("management_account_id",), f"no account of kind 'management'; add {display_path(config.root / 'accounts' / 'management.yaml')} with kind: management")
+        yield config.error(
+            None,
+            ("management_account_id",),
+            f"no account of kind 'management'; add {display_path(config.root / 'accounts' / 'management.yaml')} with kind: management",
+        )
     for extra in managers[1:]:
-        yield config.error(extra.name, ("kind",), f"only one management account is allowed; {managers[0].name!r} is already one")
+        yield config.error(
+            extra.name, ("kind",), f"only one management account is allowed; {managers[0].name!r} is already one"
+        )
     for manager in managers:
         if manager.email is not None:
-            yield config.error(manager.name, ("email",), "the management account exists already; it has no email to create it with")
+            yield config.error(
+                manager.name, ("email",), "the management account exists already; it has no email to create it with"
+            )
         if manager.account_id is not None and manager.account_id != lz.management_account_id:
             yield config.error(
-                manager.name, ("account_id",),
+                manager.name,
+                ("account_id",),
                 f"must equal management_account_id in landing-zone.yaml ({lz.management_account_id}) or be left out",
             )
     if not config.of_kind("security") and "security" not in config.invalid_kinds:
-        yield config.error(None, (), "no account of kind 'security'; the landing zone needs at least one security account")
+        yield config.error(
+            None, (), "no account of kind 'security'; the landing zone needs at least one security account"
+        )
 
 
-def identity(config: "Config") -> Iterator[Diagnostic]:
+def identity(config: Config) -> Iterator[Diagnostic]:
     """Member accounts have exactly one of account_id/email; ids and emails are unique."""
     lz = config.landing_zone
     seen_ids: dict[str, str] = {lz.management_account_id: "the management account (landing-zone.yaml)"}
@@ -45,79 +57,112 @@ def identity(config: "Config") -> Iterator[Diagnostic]:
         if (account.account_id is None) == (account.email is None):
             field = "account_id" if account.account_id is not None else "email"
             yield config.error(
-                account.name, (field,),
+                account.name,
+                (field,),
                 "give exactly one of account_id (an existing account) or email (an account for mlops-tf to create)",
             )
         if account.account_id is not None:
             if account.account_id in seen_ids:
-                yield config.error(account.name, ("account_id",), f"duplicate account id {account.account_id}; already used by {seen_ids[account.account_id]}")
+                yield config.error(
+                    account.name,
+                    ("account_id",),
+                    f"duplicate account id {account.account_id}; already used by {seen_ids[account.account_id]}",
+                )
             seen_ids.setdefault(account.account_id, f"account {account.name!r}")
         if account.email is not None:
             email = account.email.lower()
             if email in seen_emails:
-                yield config.error(account.name, ("email",), f"duplicate email {account.email}; already used by account {seen_emails[email]!r}")
+                yield config.error(
+                    account.name,
+                    ("email",),
+                    f"duplicate email {account.email}; already used by account {seen_emails[email]!r}",
+                )
             seen_emails.setdefault(email, account.name)
 
 
-def placement(config: "Config") -> Iterator[Diagnostic]:
+def placement(config: Config) -> Iterator[Diagnostic]:
     """OU paths exist in the landing zone; regions are allowed; the home region is allowed."""
     lz = config.landing_zone
     if lz.home_region not in lz.allowed_regions:
-        yield config.error(None, ("home_region",), f"must be one of allowed_regions ({', '.join(lz.allowed_regions)}) (got {lz.home_region!r})")
+        yield config.error(
+            None,
+            ("home_region",),
+            f"must be one of allowed_regions ({', '.join(lz.allowed_regions)}) (got {lz.home_region!r})",
+        )
     paths = lz.ou_paths()
     for account in config.accounts.values():
         if account.ou is not None and account.ou not in paths:
-            yield config.error(account.name, ("ou",), f"OU path {account.ou!r} is not defined in landing-zone.yaml (defined: {', '.join(sorted(paths))})")
+            yield config.error(
+                account.name,
+                ("ou",),
+                f"OU path {account.ou!r} is not defined in landing-zone.yaml (defined: {', '.join(sorted(paths))})",
+            )
         if account.kind != "management" and account.email is not None and account.ou is None:
-            yield config.error(account.name, ("email",), "an account to create needs an ou (an OU path from landing-zone.yaml)")
+            yield config.error(
+                account.name, ("email",), "an account to create needs an ou (an OU path from landing-zone.yaml)"
+            )
         if account.region is not None and account.region not in lz.allowed_regions:
-            yield config.error(account.name, ("region",), f"region {account.region!r} is not in allowed_regions ({', '.join(lz.allowed_regions)})")
+            yield config.error(
+                account.name,
+                ("region",),
+                f"region {account.region!r} is not in allowed_regions ({', '.join(lz.allowed_regions)})",
+            )
 
 
-def required_tags(config: "Config") -> Iterator[Diagnostic]:
+def required_tags(config: Config) -> Iterator[Diagnostic]:
     """Every account carries every required tag, from landing-zone tags or its own."""
     required = config.landing_zone.required_tags
     for account in config.accounts.values():
         merged = {**config.landing_zone.tags, **account.tags}
         missing = [t for t in required if not merged.get(t)]
         if missing:
-            yield config.error(account.name, ("tags",), f"missing required tags: {', '.join(missing)} (required_tags in landing-zone.yaml)")
+            yield config.error(
+                account.name,
+                ("tags",),
+                f"missing required tags: {', '.join(missing)} (required_tags in landing-zone.yaml)",
+            )
 
 
-def organization(config: "Config") -> Iterator[Diagnostic]:
+def organization(config: Config) -> Iterator[Diagnostic]:
     """OU paths unique; controls and Account Factory only under Control Tower."""
     org = config.landing_zone.organization
     seen: set[str] = set()
     for i, ou in enumerate(org.organizational_units):
         if ou.path in seen:
-            yield config.error(None, ("organization", "organizational_units", i, "path"), f"duplicate OU path {ou.path!r}")
+            yield config.error(
+                None, ("organization", "organizational_units", i, "path"), f"duplicate OU path {ou.path!r}"
+            )
         seen.add(ou.path)
         if ou.controls and org.vending is Vending.organizations:
             yield config.error(
-                None, ("organization", "organizational_units", i, "controls"),
+                None,
+                ("organization", "organizational_units", i, "controls"),
                 "Control Tower controls need vending: control_tower (vending is 'organizations')",
             )
     if org.account_factory_product_id is not None and org.vending is Vending.organizations:
         yield config.error(
-            None, ("organization", "account_factory_product_id"),
+            None,
+            ("organization", "account_factory_product_id"),
             "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
             f"through Organizations, so remove it (got {org.account_factory_product_id!r})",
         )
     if "account_factory_artifact_name" in org.model_fields_set and org.vending is Vending.organizations:
         yield config.error(
-            None, ("organization", "account_factory_artifact_name"),
+            None,
+            ("organization", "account_factory_artifact_name"),
             "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
             f"through Organizations, so remove it (got {org.account_factory_artifact_name!r})",
         )
     creates = [a for a in config.accounts.values() if a.kind != "management" and a.email is not None]
     if org.vending is Vending.control_tower and creates and org.account_factory_product_id is None:
         yield config.error(
-            None, ("organization", "vending"),
+            None,
+            ("organization", "vending"),
             "vending: control_tower creates accounts through Account Factory; set organization.account_factory_product_id (prod-...)",
         )
 
 
-def delegated_administrator(config: "Config") -> Iterator[Diagnostic]:
+def delegated_administrator(config: Config) -> Iterator[Diagnostic]:
     """The delegated administrator is a security account; required when there are several."""
     security = config.of_kind("security")
     for manager in config.of_kind("management"):
@@ -128,10 +173,14 @@ def delegated_administrator(config: "Config") -> Iterator[Diagnostic]:
                 yield problem
         elif len(security) > 1:
             holders = [a.name for a in security if set(a.security.model_fields_set) & set(ORGANIZATION_WIDE_KEYS)]
-            advice = (f"set management.delegated_administrator: {holders[0]} (the account with the organization-wide settings)"
-                      if len(holders) == 1 else "set management.delegated_administrator to one of them")
+            advice = (
+                f"set management.delegated_administrator: {holders[0]} (the account with the organization-wide settings)"
+                if len(holders) == 1
+                else "set management.delegated_administrator to one of them"
+            )
             yield config.error(
-                manager.name, ("management",),
+                manager.name,
+                ("management",),
                 f"several security accounts ({', '.join(a.name for a in security)}); {advice}",
             )
 

@@ -1,4 +1,5 @@
 """Shared helpers for checks that refer to other accounts by name."""
+
 from __future__ import annotations
 
 import difflib
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def account_ref(
-    config: "Config", owner: str | None, loc: Loc, target: str, kinds: Iterable[str] | None = None
+    config: Config, owner: str | None, loc: Loc, target: str, kinds: Iterable[str] | None = None
 ) -> Diagnostic | None:
     """Check that `target` names an account (of one of `kinds`, when given); None when it does."""
     allowed_kinds = tuple(kinds) if kinds is not None else None
@@ -28,13 +29,15 @@ def account_ref(
         return config.error(owner, loc, f"unknown account {target!r}{suffix}{listing}")
     if allowed_kinds is not None and account.kind not in allowed_kinds:
         return config.error(
-            owner, loc, f"account {target!r} is of kind {account.kind!r}; expected an account of kind {' or '.join(allowed_kinds)}"
+            owner,
+            loc,
+            f"account {target!r} is of kind {account.kind!r}; expected an account of kind {' or '.join(allowed_kinds)}",
         )
     return None
 
 
 def account_refs(
-    config: "Config", owner: str | None, loc: Loc, targets: Iterable[str], kinds: Iterable[str] | None = None
+    config: Config, owner: str | None, loc: Loc, targets: Iterable[str], kinds: Iterable[str] | None = None
 ) -> list[Diagnostic]:
     """account_ref for each item of a list field; loc is the list's location."""
     kinds = tuple(kinds) if kinds is not None else None

@@ -5,6 +5,7 @@ Every account records AWS Config in every allowed region and delivers to one buc
 archive account (the organization trail's, else the administering security account). Under Control
 Tower, Control Tower records Config and owns the trail and the log archive: mlops-tf creates none of it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -27,23 +28,23 @@ def control_tower(lz: Any) -> bool:
     return lz.organization.vending is Vending.control_tower
 
 
-def config_recording(r: "Resolved") -> bool:
+def config_recording(r: Resolved) -> bool:
     """mlops-tf records AWS Config itself: on in the YAML and not under Control Tower (which records it)."""
     return r.landing_zone.baseline.config.enabled and not control_tower(r.landing_zone)
 
 
-def config_archive_account(r: "Resolved") -> str | None:
+def config_archive_account(r: Resolved) -> str | None:
     """The account holding the central Config bucket and key: the trail's log archive, else the administering security account."""
     if not config_recording(r):
         return None
     return log_archive_account(r) or delegated_admin(r)
 
 
-def config_bucket_name(r: "Resolved") -> str:
+def config_bucket_name(r: Resolved) -> str:
     return r.bucket_name(config_archive_account(r), CONFIG)
 
 
-def config_aggregator_account(r: "Resolved") -> str | None:
+def config_aggregator_account(r: Resolved) -> str | None:
     """The administering security account, delegated administrator for Config, holds the organization aggregator."""
     if not config_recording(r) or not r.landing_zone.baseline.config.aggregator:
         return None
@@ -58,17 +59,17 @@ def budget_emails(lz: Any, section: Any) -> list[str]:
     return list(section.alerts.emails)
 
 
-def resolved_budget_emails(r: "Resolved") -> list[str]:
+def resolved_budget_emails(r: Resolved) -> list[str]:
     return budget_emails(r.landing_zone, administrator_section(r))
 
 
-def monthly_budget(r: "Resolved", name: str) -> int:
+def monthly_budget(r: Resolved, name: str) -> int:
     own = r.accounts[name].config.monthly_budget_usd
     return own if own is not None else r.landing_zone.baseline.budget.monthly_limit_usd
 
 
 # -- checks ----------------------------------------------------------------------------------
-def budget_alert_address(config: "Config") -> Iterator["Diagnostic"]:
+def budget_alert_address(config: Config) -> Iterator[Diagnostic]:
     """A budget without anyone to tell is no alert: an address must come from the YAML."""
     lz = config.landing_zone
     if not lz.baseline.budget.enabled:
@@ -78,13 +79,14 @@ def budget_alert_address(config: "Config") -> Iterator["Diagnostic"]:
     if not budget_emails(lz, section):
         where = ("baseline", "budget") if "budget" in lz.baseline.model_fields_set else ("baseline",)
         yield config.error(
-            None, where if "baseline" in lz.model_fields_set else (),
+            None,
+            where if "baseline" in lz.model_fields_set else (),
             "every account gets a monthly budget, which needs an alert address: set baseline.budget.alert_emails "
             "(or the security account's alerts.emails), or baseline.budget.enabled: false",
         )
 
 
-def config_bucket_length(config: "Config") -> Iterator["Diagnostic"]:
+def config_bucket_length(config: Config) -> Iterator[Diagnostic]:
     """The central Config bucket name fits S3's 63 characters."""
     lz = config.landing_zone
     if not lz.baseline.config.enabled or control_tower(lz):
@@ -94,7 +96,8 @@ def config_bucket_length(config: "Config") -> Iterator["Diagnostic"]:
         length = len(f"{lz.prefix}-{CONFIG}-{'0' * 12}-{region}")
         if length > S3_BUCKET_NAME_MAX:
             yield config.error(
-                account.name, ("name",),
+                account.name,
+                ("name",),
                 f"derived bucket name '{lz.prefix}-{CONFIG}-<account id>-{region}' is {length} characters; "
                 f"S3 allows {S3_BUCKET_NAME_MAX}. Shorten the landing zone prefix",
             )
@@ -105,7 +108,7 @@ S3_BUCKET_POLICY_MAX = 20 * 1024  # https://docs.aws.amazon.com/AmazonS3/latest/
 CONFIG_POLICY_BASE_BYTES = 1600
 
 
-def config_bucket_policy_size(config: "Config") -> Iterator["Diagnostic"]:
+def config_bucket_policy_size(config: Config) -> Iterator[Diagnostic]:
     """The central Config bucket policy names every account (a delivery path and three aws:SourceAccount
     entries each): it must stay within S3's 20 KB bucket policy limit."""
     lz = config.landing_zone
@@ -116,13 +119,14 @@ def config_bucket_policy_size(config: "Config") -> Iterator["Diagnostic"]:
     size = CONFIG_POLICY_BASE_BYTES + len(config.accounts) * per_account
     if size > S3_BUCKET_POLICY_MAX:
         yield config.error(
-            None, ("baseline", "config") if "baseline" in lz.model_fields_set else (),
+            None,
+            ("baseline", "config") if "baseline" in lz.model_fields_set else (),
             f"{len(config.accounts)} accounts make the central AWS Config bucket policy about {size} bytes; S3 allows "
             f"{S3_BUCKET_POLICY_MAX}. Split the landing zone or set baseline.config.enabled: false and record Config otherwise",
         )
 
 
-def account_closing(config: "Config") -> Iterator["Diagnostic"]:
+def account_closing(config: Config) -> Iterator[Diagnostic]:
     """close_on_deletion: only for accounts mlops-tf created through Organizations, never for production."""
     lz = config.landing_zone
     for account in config.accounts.values():
@@ -143,7 +147,7 @@ CHECKS = [budget_alert_address, config_bucket_length, config_bucket_policy_size,
 
 
 # -- flows -----------------------------------------------------------------------------------
-def flows(resolved: "Resolved") -> Iterable["Flow"]:
+def flows(resolved: Resolved) -> Iterable[Flow]:
     archive = config_archive_account(resolved)
     if archive is None:
         return

@@ -5,6 +5,7 @@ Redshift Serverless has no resource policy for workgroups, so another account's 
 GetCredentials on it directly: the data account provides a role that the consumer's roles assume
 (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html, "owned by another account").
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -29,7 +30,11 @@ WAREHOUSE_KEY = "warehouse"  # KMS purpose of the Redshift Serverless namespace 
 WAREHOUSE_CONSUMER_KINDS = ("data-science", "ml-execution")
 # https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateNamespace.html (and CreateWorkgroup)
 # The naming rules of the warehouse and EMR live with every other rule (config/name_rules.py).
-REDSHIFT_SERVERLESS, EMR_APPLICATION, REDSHIFT_DATABASE = rule.REDSHIFT_SERVERLESS, rule.EMR_APPLICATION, rule.REDSHIFT_DATABASE
+REDSHIFT_SERVERLESS, EMR_APPLICATION, REDSHIFT_DATABASE = (
+    rule.REDSHIFT_SERVERLESS,
+    rule.EMR_APPLICATION,
+    rule.REDSHIFT_DATABASE,
+)
 Loc = tuple
 
 
@@ -66,10 +71,16 @@ def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
         yield here, rule.IAM_ROLE, query_role_name(prefix, section.warehouse)
     for i, job in enumerate(section.glue_jobs):
         here, name = ("data", "glue_jobs", i, "name"), glue_job_name(prefix, job)
-        yield from ((here, r, n) for r, n in ((rule.GLUE_NAME, name), (rule.GLUE_NAME, f"{name}-trigger"), (rule.IAM_ROLE, name)))
+        yield from (
+            (here, r, n)
+            for r, n in ((rule.GLUE_NAME, name), (rule.GLUE_NAME, f"{name}-trigger"), (rule.IAM_ROLE, name))
+        )
     for i, app in enumerate(section.emr_applications):
         here, name = ("data", "emr_applications", i, "name"), emr_application_name(prefix, app)
-        yield from ((here, r, n) for r, n in ((EMR_APPLICATION, name), (rule.SECURITY_GROUP, name), (rule.IAM_ROLE, f"{name}-jobs")))
+        yield from (
+            (here, r, n)
+            for r, n in ((EMR_APPLICATION, name), (rule.SECURITY_GROUP, name), (rule.IAM_ROLE, f"{name}-jobs"))
+        )
 
 
 # -- the warehouse's consumers, both sides --------------------------------------------------------
@@ -83,14 +94,16 @@ class WarehouseAccess:
     roles: tuple[str, ...]  # role names in the consumer account
 
 
-def consumer_roles(r: "Resolved", consumer: Any) -> tuple[str, ...]:
+def consumer_roles(r: Resolved, consumer: Any) -> tuple[str, ...]:
     """The consumer's roles a warehouse names: data-science personas, or the ml-execution pipeline role."""
     if r.accounts[consumer.account].kind == "data-science":
         return tuple(sorted(persona_role_name(r, p) for p in set(consumer.personas)))
     return (pipeline_execution_role_name(r),)
 
 
-def warehouse_access(r: "Resolved", *, data_account: str | None = None, consumer: str | None = None) -> list[WarehouseAccess]:
+def warehouse_access(
+    r: Resolved, *, data_account: str | None = None, consumer: str | None = None
+) -> list[WarehouseAccess]:
     """Every (data account, consumer) pair, filtered by either side."""
     found = []
     for data in sorted(r.of_kind("data"), key=lambda a: a.name):
@@ -105,7 +118,7 @@ def warehouse_access(r: "Resolved", *, data_account: str | None = None, consumer
 
 
 # -- checks ----------------------------------------------------------------------------------
-def _duplicates(config: "Config", account: str, items: list, field: str) -> Iterator["Diagnostic"]:
+def _duplicates(config: Config, account: str, items: list, field: str) -> Iterator[Diagnostic]:
     seen: set[str] = set()
     for i, item in enumerate(items):
         if item.name in seen:
@@ -113,7 +126,7 @@ def _duplicates(config: "Config", account: str, items: list, field: str) -> Iter
         seen.add(item.name)
 
 
-def jobs(config: "Config") -> Iterator["Diagnostic"]:
+def jobs(config: Config) -> Iterator[Diagnostic]:
     """Glue jobs and EMR applications read defined datasets, write under a dataset prefix, run existing scripts."""
     for account in config.of_kind("data"):
         section = account.data
@@ -127,13 +140,19 @@ def jobs(config: "Config") -> Iterator["Diagnostic"]:
                 yield from _output(config, account.name, (*here, "output"), item.output, section)
                 script = getattr(item, "script", None)
                 if script is not None and not (Path(config.root) / script).is_file():
-                    yield config.error(account.name, (*here, "script"), f"no file {script!r} in the config folder ({config.root})")
+                    yield config.error(
+                        account.name, (*here, "script"), f"no file {script!r} in the config folder ({config.root})"
+                    )
 
 
-def _known(config: "Config", account: str, loc: Loc, names: list[str], datasets: dict) -> Iterator["Diagnostic"]:
+def _known(config: Config, account: str, loc: Loc, names: list[str], datasets: dict) -> Iterator[Diagnostic]:
     for j, name in enumerate(names):
         if name not in datasets:
-            yield config.error(account, (*loc, j), f"unknown dataset {name!r}; define it under data.datasets (defined: {', '.join(sorted(datasets)) or 'none'})")
+            yield config.error(
+                account,
+                (*loc, j),
+                f"unknown dataset {name!r}; define it under data.datasets (defined: {', '.join(sorted(datasets)) or 'none'})",
+            )
 
 
 def output_dataset(section: Any, output: Any) -> Any | None:
@@ -144,22 +163,32 @@ def output_dataset(section: Any, output: Any) -> Any | None:
     return None
 
 
-def _output(config: "Config", account: str, loc: Loc, output: Any, section: Any) -> Iterator["Diagnostic"]:
+def _output(config: Config, account: str, loc: Loc, output: Any, section: Any) -> Iterator[Diagnostic]:
     if output.bucket not in {b.name for b in section.buckets}:
         yield config.error(account, (*loc, "bucket"), f"unknown bucket {output.bucket!r}; define it under data.buckets")
     elif output_dataset(section, output) is None:
         prefixes = sorted(dataset_prefix(d) for d in section.datasets if d.bucket == output.bucket)
-        yield config.error(account, (*loc, "prefix"), f"{output.prefix!r} is not under a dataset prefix of bucket {output.bucket!r} "
-                           f"(dataset prefixes: {', '.join(prefixes) or 'none'}); outputs go to datasets Lake Formation governs")
+        yield config.error(
+            account,
+            (*loc, "prefix"),
+            f"{output.prefix!r} is not under a dataset prefix of bucket {output.bucket!r} "
+            f"(dataset prefixes: {', '.join(prefixes) or 'none'}); outputs go to datasets Lake Formation governs",
+        )
 
 
-def warehouse(config: "Config") -> Iterator["Diagnostic"]:
+def warehouse(config: Config) -> Iterator[Diagnostic]:
     """The warehouse reads defined datasets; its consumers' roles exist."""
     for account in config.of_kind("data"):
         wh = account.data.warehouse
         if wh is None:
             continue
-        yield from _known(config, account.name, ("data", "warehouse", "datasets"), wh.datasets, {d.name: d for d in account.data.datasets})
+        yield from _known(
+            config,
+            account.name,
+            ("data", "warehouse", "datasets"),
+            wh.datasets,
+            {d.name: d for d in account.data.datasets},
+        )
         for i, consumer in enumerate(wh.consumers):
             here = ("data", "warehouse", "consumers", i)
             problem = account_ref(config, account.name, (*here, "account"), consumer.account, WAREHOUSE_CONSUMER_KINDS)
@@ -170,22 +199,38 @@ def warehouse(config: "Config") -> Iterator["Diagnostic"]:
             if target.kind == "data-science":
                 defined = {p.name for p in target.data_science.personas}
                 if not consumer.personas:
-                    yield config.error(account.name, (*here, "personas"), f"name the personas of {consumer.account!r} that query the warehouse")
+                    yield config.error(
+                        account.name,
+                        (*here, "personas"),
+                        f"name the personas of {consumer.account!r} that query the warehouse",
+                    )
                 for j, persona in enumerate(consumer.personas):
                     if persona not in defined:
-                        yield config.error(account.name, (*here, "personas", j), f"account {consumer.account!r} has no persona {persona!r} "
-                                           f"(personas: {', '.join(sorted(defined)) or 'none'})")
+                        yield config.error(
+                            account.name,
+                            (*here, "personas", j),
+                            f"account {consumer.account!r} has no persona {persona!r} "
+                            f"(personas: {', '.join(sorted(defined)) or 'none'})",
+                        )
             elif consumer.personas:
-                yield config.error(account.name, (*here, "personas"), "ml-execution accounts query with their pipeline execution role; remove personas")
+                yield config.error(
+                    account.name,
+                    (*here, "personas"),
+                    "ml-execution accounts query with their pipeline execution role; remove personas",
+                )
             elif not target.ml_execution.pipelines:
-                yield config.error(account.name, (*here, "account"), f"account {consumer.account!r} has no pipelines, so no pipeline execution role to grant")
+                yield config.error(
+                    account.name,
+                    (*here, "account"),
+                    f"account {consumer.account!r} has no pipelines, so no pipeline execution role to grant",
+                )
 
 
 # Derived names are checked with every other name (config/derived_names.py, config/checks/names.py).
 CHECKS = [jobs, warehouse]
 
 
-def flows(resolved: "Resolved") -> Iterator["Flow"]:
+def flows(resolved: Resolved) -> Iterator[Flow]:
     """No ordering: the query role's trust names account roots, and a consumer's sts:AssumeRole permission
     on a role that does not exist yet is valid IAM; either account may apply first."""
     return iter(())

@@ -1,4 +1,5 @@
 """Cross-file checks and flows of data-science accounts; the ML activity catalog they validate against."""
+
 from __future__ import annotations
 
 import difflib
@@ -8,7 +9,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
-
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -39,12 +39,12 @@ def activity_catalog() -> dict[str, dict]:
 STUDIO_KEY_PURPOSE = "studio"
 
 
-def network_name(r: "Resolved", account: str) -> str:
+def network_name(r: Resolved, account: str) -> str:
     """Name of a data-science account's managed VPC; its flow-logs role and log group are named after it."""
     return r.resource_name(account)
 
 
-def persona_role_name(r: "Resolved", persona: str) -> str:
+def persona_role_name(r: Resolved, persona: str) -> str:
     return r.resource_name("persona", persona)
 
 
@@ -68,7 +68,7 @@ def internet_lines(script: str) -> list[tuple[int, str]]:
     return found
 
 
-def check_egress(config: "Config") -> Iterable["Diagnostic"]:
+def check_egress(config: Config) -> Iterable[Diagnostic]:
     """A VPC-only Studio without egress reaches AWS services through endpoints only: a lifecycle script
     that downloads from the internet would fail at every app start."""
     for account in config.of_kind("data-science"):
@@ -80,14 +80,15 @@ def check_egress(config: "Config") -> Iterable["Diagnostic"]:
             if lines:
                 number, line = lines[0]
                 yield config.error(
-                    account.name, (SECTION, "studio", "lifecycle_configurations", i, "script"),
+                    account.name,
+                    (SECTION, "studio", "lifecycle_configurations", i, "script"),
                     f"line {number} of the script ({line!r}) needs the internet, but the Studio domain is VPC only and "
                     "data_science.network.egress is none; set network.egress: nat (a NAT gateway) or install from an "
                     "image or a local wheel (pip install --no-index)",
                 )
 
 
-def check_personas(config: "Config") -> Iterable["Diagnostic"]:
+def check_personas(config: Config) -> Iterable[Diagnostic]:
     """Each persona once; every activity exists in the catalog."""
     catalog = activity_catalog()
     for account in config.of_kind("data-science"):
@@ -101,10 +102,14 @@ def check_personas(config: "Config") -> Iterable["Diagnostic"]:
                 if activity not in catalog:
                     hint = difflib.get_close_matches(activity, list(catalog), n=1)
                     mean = f"; did you mean {hint[0]!r}?" if hint else ""
-                    yield config.error(account.name, loc + ("activities", j), f"unknown ML activity {activity!r}{mean} (activities: {', '.join(sorted(catalog))})")
+                    yield config.error(
+                        account.name,
+                        loc + ("activities", j),
+                        f"unknown ML activity {activity!r}{mean} (activities: {', '.join(sorted(catalog))})",
+                    )
 
 
-def check_user_profiles(config: "Config") -> Iterable["Diagnostic"]:
+def check_user_profiles(config: Config) -> Iterable[Diagnostic]:
     """User profiles and the default persona name personas this account defines; names unique."""
     for account in config.of_kind("data-science"):
         section = account.data_science
@@ -117,20 +122,32 @@ def check_user_profiles(config: "Config") -> Iterable["Diagnostic"]:
                 yield config.error(account.name, loc + ("name",), f"user profile {profile.name!r} is defined twice")
             names.add(profile.name)
             if profile.persona not in defined:
-                yield config.error(account.name, loc + ("persona",), f"persona {profile.persona!r} is not defined in data_science.personas (defined: {listing})")
+                yield config.error(
+                    account.name,
+                    loc + ("persona",),
+                    f"persona {profile.persona!r} is not defined in data_science.personas (defined: {listing})",
+                )
             if profile.sso_user and section.studio.auth_mode != "SSO":
                 yield config.error(account.name, loc + ("sso_user",), "sso_user needs studio.auth_mode SSO (got IAM)")
         if (section.personas or section.user_profiles) and section.studio.default_persona not in defined:
-            yield config.error(account.name, (SECTION, "studio", "default_persona"), f"persona {section.studio.default_persona!r} is not defined in data_science.personas (defined: {listing})")
+            yield config.error(
+                account.name,
+                (SECTION, "studio", "default_persona"),
+                f"persona {section.studio.default_persona!r} is not defined in data_science.personas (defined: {listing})",
+            )
         lifecycle = [c.name for c in section.studio.lifecycle_configurations]
         for i, name in enumerate(lifecycle):
             if lifecycle.index(name) != i:
-                yield config.error(account.name, (SECTION, "studio", "lifecycle_configurations", i, "name"), f"lifecycle configuration {name!r} is defined twice")
+                yield config.error(
+                    account.name,
+                    (SECTION, "studio", "lifecycle_configurations", i, "name"),
+                    f"lifecycle configuration {name!r} is defined twice",
+                )
 
 
 CHECKS = [check_personas, check_user_profiles, check_egress]
 
 
-def flows(resolved: "Resolved") -> Iterable["Flow"]:
+def flows(resolved: Resolved) -> Iterable[Flow]:
     """Lake access of data-science accounts follows the Lake Formation shares (config.kinds.lake.flows)."""
     return []

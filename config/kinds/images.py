@@ -13,6 +13,7 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html
 - plus `pull_accounts`/`pull_kinds` of the repository (Studio users in data-science accounts),
   as those accounts' SageMaker execution roles, where such roles exist.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from ..loader import Config
     from ..resolver import Flow, Resolved
 
-def image_puller_roles(r: "Resolved", account: str) -> list[str]:
+
+def image_puller_roles(r: Resolved, account: str) -> list[str]:
     """SageMaker execution roles an account's stack creates (none: the account gets no grant)."""
     acct = r.accounts[account]
     if acct.kind == "data-science":
@@ -41,7 +43,7 @@ def image_puller_roles(r: "Resolved", account: str) -> list[str]:
     return []
 
 
-def used_repositories(r: "Resolved", account: str) -> list[str]:
+def used_repositories(r: Resolved, account: str) -> list[str]:
     """Repositories whose images the account's own SageMaker jobs or endpoints run."""
     acct = r.accounts[account]
     refs = []
@@ -53,29 +55,31 @@ def used_repositories(r: "Resolved", account: str) -> list[str]:
     return sorted({ref.repository for ref in refs if ref is not None})
 
 
-def repository_users(r: "Resolved", repo: Any) -> dict[str, list[str]]:
+def repository_users(r: Resolved, repo: Any) -> dict[str, list[str]]:
     """Account -> roles a repository's policy lets pull: the accounts that use its images, plus the
     ones the repository names (pull_accounts, pull_kinds), each with the roles its stack creates."""
     accounts = set(repository_pullers(r.config, repo)) | {
-        a.name for a in r.of_kind("ml-execution", *contracts.INFERENCE_KINDS) if repo.name in used_repositories(r, a.name)
+        a.name
+        for a in r.of_kind("ml-execution", *contracts.INFERENCE_KINDS)
+        if repo.name in used_repositories(r, a.name)
     }
     users = {a: image_puller_roles(r, a) for a in sorted(accounts)}
     return {a: roles for a, roles in users.items() if roles}
 
 
-def ecr_pull_grant(r: "Resolved", repo: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def ecr_pull_grant(r: Resolved, repo: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(Principal, Condition) of a repository policy: the users' roots, narrowed to their execution roles."""
     users = repository_users(r, repo)
     return r.cross_account_principal(users) if users else None
 
 
-def served_repositories(r: "Resolved", account: str) -> list[tuple[str, str]]:
+def served_repositories(r: Resolved, account: str) -> list[tuple[str, str]]:
     """(owner, repository) an inference account's execution role pulls: the images its endpoints serve."""
     return sorted((ecr_repository_owner(r.config, repo), repo) for repo in used_repositories(r, account))
 
 
 # -- checks ----------------------------------------------------------------------------------
-def check_served_images(config: "Config") -> Iterable["Diagnostic"]:
+def check_served_images(config: Config) -> Iterable[Diagnostic]:
     """Each endpoint serves an image someone can grant, and takes image and model data from its own region."""
     if "ml-execution" in config.invalid_kinds:
         return  # groups, pipelines and images may be defined in the invalid file, reported already
@@ -87,10 +91,15 @@ def check_served_images(config: "Config") -> Iterable["Diagnostic"]:
         field = ("inference", "endpoints", i, "model_package_group")
         image = served_image(config, ep.model_package_group)
         if image is None:
-            yield config.error(account.name, field, (
-                f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and the group sets no serving_image: "
-                f"the image its packages serve is unknown, so no ECR repository grants it to {account.name!r}; add a pipeline with "
-                f"model_package_group: {ep.model_package_group} to {owner!r}, or set serving_image on the group"))
+            yield config.error(
+                account.name,
+                field,
+                (
+                    f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and the group sets no serving_image: "
+                    f"the image its packages serve is unknown, so no ECR repository grants it to {account.name!r}; add a pipeline with "
+                    f"model_package_group: {ep.model_package_group} to {owner!r}, or set serving_image on the group"
+                ),
+            )
         region = _region(config, account.name)
         if not {region, _region(config, owner)} <= allowed:
             continue  # a region the landing zone refuses is reported already, once
@@ -98,20 +107,25 @@ def check_served_images(config: "Config") -> Iterable["Diagnostic"]:
         # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
         image_owner = ecr_repository_owner(config, image.repository) if image is not None else None
         if image_owner is not None and _region(config, image_owner) != region:
-            yield config.error(account.name, field, (
-                f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in {image_owner!r} "
-                f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the endpoint's region ({region})"))
+            yield config.error(
+                account.name,
+                field,
+                (
+                    f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in {image_owner!r} "
+                    f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the endpoint's region ({region})"
+                ),
+            )
         # Model artifacts in another region: config/checks/consistency.py models_served_in_their_region.
 
 
-def _region(config: "Config", account: str) -> str:
+def _region(config: Config, account: str) -> str:
     return config.accounts[account].region or config.landing_zone.home_region
 
 
 CHECKS: list = [check_served_images]
 
 
-def flows(resolved: "Resolved") -> Iterable["Flow"]:
+def flows(resolved: Resolved) -> Iterable[Flow]:
     from ..resolver import Flow
 
     for shared in resolved.of_kind("shared-services"):

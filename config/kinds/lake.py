@@ -6,6 +6,7 @@ Chain of one share: data account grant (to the consumer account, with grant opti
 the consumer's catalog -> consumer grants (link DESCRIBE, target DESCRIBE + table permissions) to the
 consumer's roles -> their identity policies (lakeformation:GetDataAccess, Glue read on link and target).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -35,7 +36,7 @@ def lake_bucket_purpose(bucket: str) -> str:
     return f"lake-{bucket}"
 
 
-def glue_database_name(r: "Resolved", dataset: str) -> str:
+def glue_database_name(r: Resolved, dataset: str) -> str:
     """Glue database of a dataset: the prefix with underscores, then the dataset name."""
     return f"{r.prefix.replace('-', '_')}_{dataset}"
 
@@ -64,7 +65,7 @@ class LakeShare:
     grantable: bool
 
 
-def lake_formation_shares(r: "Resolved", consumer: str) -> list[LakeShare]:
+def lake_formation_shares(r: Resolved, consumer: str) -> list[LakeShare]:
     """Every database that data accounts share with consumer, from their lake_formation.grants."""
     shares = []
     for data in sorted(r.of_kind("data"), key=lambda a: a.name):
@@ -75,10 +76,17 @@ def lake_formation_shares(r: "Resolved", consumer: str) -> list[LakeShare]:
                 continue
             for name in grant.datasets:
                 dataset = datasets[name]
-                shares.append(LakeShare(
-                    data.name, r.account_id(data.name), glue_database_name(r, name), dataset.bucket, dataset_prefix(dataset),
-                    tuple(sorted(p.value for p in grant.permissions)), grant.grantable,
-                ))
+                shares.append(
+                    LakeShare(
+                        data.name,
+                        r.account_id(data.name),
+                        glue_database_name(r, name),
+                        dataset.bucket,
+                        dataset_prefix(dataset),
+                        tuple(sorted(p.value for p in grant.permissions)),
+                        grant.grantable,
+                    )
+                )
     return sorted(shares, key=lambda s: (s.data_account, s.database_name))
 
 
@@ -86,7 +94,8 @@ def lake_query_personas(section: Any) -> list[str]:
     """Personas of a data-science section whose activities query the lake through Lake Formation."""
     catalog = activity_catalog()
     return sorted(
-        p.name for p in section.personas
+        p.name
+        for p in section.personas
         if any(GET_DATA_ACCESS in s["actions"] for a in p.activities for s in catalog.get(a, {}).get("statements", []))
     )
 
@@ -95,12 +104,15 @@ def lake_s3_personas(section: Any) -> list[str]:
     """Personas of a data-science section that read lake objects directly from S3 (training jobs do)."""
     catalog = activity_catalog()
     return sorted(
-        p.name for p in section.personas
-        if any("@data_objects" in s["resources"] for a in p.activities for s in catalog.get(a, {}).get("statements", []))
+        p.name
+        for p in section.personas
+        if any(
+            "@data_objects" in s["resources"] for a in p.activities for s in catalog.get(a, {}).get("statements", [])
+        )
     )
 
 
-def lake_consumer_roles(r: "Resolved", consumer: str) -> list[str]:
+def lake_consumer_roles(r: Resolved, consumer: str) -> list[str]:
     """Role names of a consumer account that its Lake Formation admin grants the shared databases to:
     the data-science personas that query the lake, or the ml-execution pipeline role."""
     account = r.accounts[consumer]
@@ -123,7 +135,7 @@ class LakeReader:
     roles: tuple[str, ...]
 
 
-def lake_readers(r: "Resolved", data_account: str) -> list[LakeReader]:
+def lake_readers(r: Resolved, data_account: str) -> list[LakeReader]:
     """Who reads this data account's lake objects directly: data-science personas that read S3, on the
     prefixes of the datasets shared with their account, and ml-execution pipeline roles on their
     input_data (validated to lie inside a dataset shared with that account)."""
@@ -133,7 +145,8 @@ def lake_readers(r: "Resolved", data_account: str) -> list[LakeReader]:
         if roles:
             readers.update(
                 LakeReader(account.name, s.bucket, s.prefix, roles)
-                for s in lake_formation_shares(r, account.name) if s.data_account == data_account
+                for s in lake_formation_shares(r, account.name)
+                if s.data_account == data_account
             )
     for account in r.of_kind("ml-execution"):
         for pipeline in account.config.ml_execution.pipelines:
@@ -143,9 +156,11 @@ def lake_readers(r: "Resolved", data_account: str) -> list[LakeReader]:
     return sorted(readers, key=lambda x: (x.bucket, x.account, x.prefix, x.roles))
 
 
-def consumer_s3_reads(r: "Resolved", consumer: str) -> list[tuple[str, str, str]]:
+def consumer_s3_reads(r: Resolved, consumer: str) -> list[tuple[str, str, str]]:
     """(data account, lake bucket purpose, prefix) a data-science account's S3 personas read."""
-    return sorted({(s.data_account, lake_bucket_purpose(s.bucket), s.prefix) for s in lake_formation_shares(r, consumer)})
+    return sorted(
+        {(s.data_account, lake_bucket_purpose(s.bucket), s.prefix) for s in lake_formation_shares(r, consumer)}
+    )
 
 
 # -- Identity Center personas inside data accounts ----------------------------------------------
@@ -155,7 +170,7 @@ def lake_personas(section: Any) -> list[str]:
     return sorted({*lake.admin_personas, *(g.persona for g in lake.persona_grants)})
 
 
-def _identity_center(config: "Config") -> tuple[str, Any] | None | bool:
+def _identity_center(config: Config) -> tuple[str, Any] | None | bool:
     """(administering security account, its identity_center); None when that account sets none; False when
     there is no valid administering security account (the foundation checks report that)."""
     admin = administrator_name(config)
@@ -167,7 +182,7 @@ def _identity_center(config: "Config") -> tuple[str, Any] | None | bool:
 
 
 # -- checks ----------------------------------------------------------------------------------
-def lake_grants(config: "Config") -> Iterator["Diagnostic"]:
+def lake_grants(config: Config) -> Iterator[Diagnostic]:
     """Grants go to ml-execution or data-science accounts, on defined datasets, with the grant option."""
     for account in config.of_kind("data"):
         defined = {d.name for d in account.data.datasets}
@@ -180,13 +195,14 @@ def lake_grants(config: "Config") -> Iterator["Diagnostic"]:
             if not grant.grantable:
                 # https://docs.aws.amazon.com/lake-formation/latest/dg/granting-catalog-permissions.html
                 yield config.error(
-                    account.name, (*here, "grantable"),
+                    account.name,
+                    (*here, "grantable"),
                     "Lake Formation grants to another account need the grant option: without it only the consumer's "
                     "data lake administrator sees the data and cannot grant it to its roles; remove grantable: false",
                 )
 
 
-def persona_grants(config: "Config") -> Iterator["Diagnostic"]:
+def persona_grants(config: Config) -> Iterator[Diagnostic]:
     """Personas named by Lake Formation exist in Identity Center and are assigned to this data account
     (otherwise their role does not exist there and Lake Formation would name a missing principal)."""
     home = _identity_center(config)
@@ -198,35 +214,40 @@ def persona_grants(config: "Config") -> Iterator["Diagnostic"]:
         named = [(("admin_personas", i), p) for i, p in enumerate(lake.admin_personas)]
         named += [(("persona_grants", i, "persona"), g.persona) for i, g in enumerate(lake.persona_grants)]
         for i, grant in enumerate(lake.persona_grants):
-            yield from _datasets(config, account.name, ("data", "lake_formation", "persona_grants", i), grant.datasets, defined)
+            yield from _datasets(
+                config, account.name, ("data", "lake_formation", "persona_grants", i), grant.datasets, defined
+            )
         for loc, persona in named:
             problem = _persona_problem(config, home, account.name, persona)
             if problem:
                 yield config.error(account.name, ("data", "lake_formation", *loc), problem)
 
 
-def _persona_problem(config: "Config", home: tuple[str, Any] | None, account: str, persona: str) -> str | None:
+def _persona_problem(config: Config, home: tuple[str, Any] | None, account: str, persona: str) -> str | None:
     if home is None:
         return f"persona {persona!r} needs IAM Identity Center: configure security.identity_center in the administering security account"
     admin, ic = home
     if persona not in ic.personas:
         return f"unknown persona {persona!r}; define it under security.identity_center.personas of {admin!r} (defined: {', '.join(sorted(ic.personas))})"
     if not any(persona in a.personas and account in assignment_accounts(config.accounts, a) for a in ic.assignments):
-        return (f"persona {persona!r} is not assigned to account {account!r}, so Identity Center creates no role for it there; "
-                f"add an assignment of {persona!r} to {account!r} under security.identity_center.assignments of {admin!r}")
+        return (
+            f"persona {persona!r} is not assigned to account {account!r}, so Identity Center creates no role for it there; "
+            f"add an assignment of {persona!r} to {account!r} under security.identity_center.assignments of {admin!r}"
+        )
     return None
 
 
-def _datasets(config: "Config", owner: str, here: tuple, datasets: list[str], defined: set[str]) -> Iterator["Diagnostic"]:
+def _datasets(config: Config, owner: str, here: tuple, datasets: list[str], defined: set[str]) -> Iterator[Diagnostic]:
     for j, dataset in enumerate(datasets):
         if dataset not in defined:
             yield config.error(
-                owner, (*here, "datasets", j),
+                owner,
+                (*here, "datasets", j),
                 f"unknown dataset {dataset!r}; define it under data.datasets (defined: {', '.join(sorted(defined)) or 'none'})",
             )
 
 
-def pipeline_inputs_within_shares(config: "Config") -> Iterator["Diagnostic"]:
+def pipeline_inputs_within_shares(config: Config) -> Iterator[Diagnostic]:
     """An ml-execution pipeline reads S3 only inside a dataset its account is granted in Lake Formation:
     direct S3 reads are never wider than the Lake Formation grants."""
     for account in config.of_kind("ml-execution"):
@@ -236,13 +257,17 @@ def pipeline_inputs_within_shares(config: "Config") -> Iterator["Diagnostic"]:
             if owner is None or owner.kind != "data":
                 continue  # the ml-execution checks report the account reference
             shared = sorted(
-                (d.bucket, dataset_prefix(d)) for g in owner.data.lake_formation.grants if g.account == account.name
-                for d in owner.data.datasets if d.name in g.datasets
+                (d.bucket, dataset_prefix(d))
+                for g in owner.data.lake_formation.grants
+                if g.account == account.name
+                for d in owner.data.datasets
+                if d.name in g.datasets
             )
             if not any(data.bucket == b and data.prefix.startswith(p) for b, p in shared):
                 listing = ", ".join(f"{b}/{p}" for b, p in shared) or "none"
                 yield config.error(
-                    account.name, ("ml_execution", "pipelines", i, "input_data", "prefix"),
+                    account.name,
+                    ("ml_execution", "pipelines", i, "input_data", "prefix"),
                     f"S3 reads are granted only inside datasets {data.account!r} shares with {account.name!r} through "
                     f"data.lake_formation.grants; {data.bucket}/{data.prefix} is in none of them (shared: {listing})",
                 )
@@ -251,7 +276,7 @@ def pipeline_inputs_within_shares(config: "Config") -> Iterator["Diagnostic"]:
 CHECKS = [lake_grants, persona_grants, pipeline_inputs_within_shares]
 
 
-def flows(resolved: "Resolved") -> Iterable["Flow"]:
+def flows(resolved: Resolved) -> Iterable[Flow]:
     """Shares order apply (the consumer grants on the shared database after the data account shared it);
     Identity Center provisions the persona roles a data account's Lake Formation names before it applies."""
     from ..resolver import Flow

@@ -7,6 +7,7 @@ serving account forwards exactly its routed schedules' and alarms' events to eac
 bus, and the owner has one pair of rules per pipeline whose patterns name exactly the schedules and
 alarms of the endpoints serving its group (so a drift on fraud never retrains churn).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ class RetrainingRoute:
     alarm_arns: tuple[str, ...]
 
 
-def retraining_routes(r: "Resolved") -> list[RetrainingRoute]:
+def retraining_routes(r: Resolved) -> list[RetrainingRoute]:
     """Every monitored endpoint whose group has a retraining pipeline, in (source, endpoint) order."""
     routes = []
     for account in sorted(r.of_kind(*contracts.INFERENCE_KINDS), key=lambda a: a.name):
@@ -50,12 +51,21 @@ def retraining_routes(r: "Resolved") -> list[RetrainingRoute]:
             if target is None:
                 continue
             alarms = tuple(drift_alarm_arn(r, account.name, ep.name, a.feature) for a in ep.monitor.drift_alarms)
-            routes.append(RetrainingRoute(account.name, ep.name, ep.model_package_group, target[0], target[1],
-                                          monitoring_schedule_arn(r, account.name, ep.name), alarms))
+            routes.append(
+                RetrainingRoute(
+                    account.name,
+                    ep.name,
+                    ep.model_package_group,
+                    target[0],
+                    target[1],
+                    monitoring_schedule_arn(r, account.name, ep.name),
+                    alarms,
+                )
+            )
     return routes
 
 
-def event_patterns(r: "Resolved", routes: list[RetrainingRoute]) -> dict[str, dict[str, Any]]:
+def event_patterns(r: Resolved, routes: list[RetrainingRoute]) -> dict[str, dict[str, Any]]:
     """Patterns matching the monitoring events of exactly these routes, by rule key: a trigger
     ("violations", "drift-alarms"), then "<trigger>-2", ... when one pattern would exceed EventBridge's
     2048 characters. A trigger without events to match is left out (an empty list is rejected)."""
@@ -79,14 +89,23 @@ def _pattern(trigger: str, items: list[tuple[str, str]]) -> dict[str, Any]:
         # A scheduled data quality run that found violations ends Completed with this exit message.
         # https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html
         return {
-            "account": accounts, "source": ["aws.sagemaker"], "detail-type": ["SageMaker Processing Job State Change"],
-            "detail": {"ProcessingJobStatus": ["Completed"], "ExitMessage": [{"prefix": "CompletedWithViolations"}], "MonitoringScheduleArn": arns},
+            "account": accounts,
+            "source": ["aws.sagemaker"],
+            "detail-type": ["SageMaker Processing Job State Change"],
+            "detail": {
+                "ProcessingJobStatus": ["Completed"],
+                "ExitMessage": [{"prefix": "CompletedWithViolations"}],
+                "MonitoringScheduleArn": arns,
+            },
         }
     # Retraining starts on entering ALARM; the return to OK stays in the serving account.
     # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
     return {
-        "account": accounts, "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
-        "resources": arns, "detail": {"state": {"value": ["ALARM"]}},
+        "account": accounts,
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "resources": arns,
+        "detail": {"state": {"value": ["ALARM"]}},
     }
 
 
@@ -106,35 +125,38 @@ def _chunks(trigger: str, items: list[tuple[str, str]]) -> list[list[tuple[str, 
     return chunks
 
 
-def forwarding(r: "Resolved", source: str) -> dict[str, dict[str, dict[str, Any]]]:
+def forwarding(r: Resolved, source: str) -> dict[str, dict[str, dict[str, Any]]]:
     """What a serving account forwards: ml-execution account -> trigger -> pattern."""
     routes = [x for x in retraining_routes(r) if x.source == source]
-    return {ml: event_patterns(r, [x for x in routes if x.ml_account == ml]) for ml in sorted({x.ml_account for x in routes})}
+    return {
+        ml: event_patterns(r, [x for x in routes if x.ml_account == ml])
+        for ml in sorted({x.ml_account for x in routes})
+    }
 
 
-def retraining_rules(r: "Resolved", ml_account: str) -> dict[str, dict[str, dict[str, Any]]]:
+def retraining_rules(r: Resolved, ml_account: str) -> dict[str, dict[str, dict[str, Any]]]:
     """The rules on an ml-execution account's retraining bus: pipeline -> trigger -> pattern."""
     routes = [x for x in retraining_routes(r) if x.ml_account == ml_account]
     return {p: event_patterns(r, [x for x in routes if x.pipeline == p]) for p in sorted({x.pipeline for x in routes})}
 
 
-def retraining_senders(r: "Resolved", ml_account: str) -> list[str]:
+def retraining_senders(r: Resolved, ml_account: str) -> list[str]:
     """Serving accounts whose events-forwarder role puts events on this account's retraining bus."""
     return sorted({x.source for x in retraining_routes(r) if x.ml_account == ml_account})
 
 
-def forward_rule_name(r: "Resolved", ml_account: str, trigger: str) -> str:
+def forward_rule_name(r: Resolved, ml_account: str, trigger: str) -> str:
     """Rule in a serving account forwarding one trigger's events to one ml-execution account."""
     return r.resource_name("to", ml_account, trigger)
 
 
-def retraining_rule_name(r: "Resolved", pipeline: str, trigger: str) -> str:
+def retraining_rule_name(r: Resolved, pipeline: str, trigger: str) -> str:
     """Rule on the retraining bus starting one pipeline on one trigger."""
     return r.resource_name("retrain", pipeline, trigger)
 
 
 # -- checks ----------------------------------------------------------------------------------
-def check_monitor_baselines(config: "Config") -> Iterable["Diagnostic"]:
+def check_monitor_baselines(config: Config) -> Iterable[Diagnostic]:
     """Each monitor reads the baseline of a pipeline that produces the endpoint's group."""
     if "ml-execution" in config.invalid_kinds:
         return  # pipelines may be defined in the invalid file, reported already
@@ -144,25 +166,40 @@ def check_monitor_baselines(config: "Config") -> Iterable["Diagnostic"]:
             continue  # check_model_package_groups reports it
         loc = ("inference", "endpoints", i)
         # A serverless endpoint cannot be monitored at all: check_serverless_limits says so.
-        if ep.monitor is not None and ep.compute.mode == "instance" and producing_pipeline(config, ep.model_package_group) is None:
-            yield config.error(account.name, loc + ("monitor",), (
-                f"Model Monitor compares traffic with the baseline that the pipeline of group {ep.model_package_group!r} writes, "
-                f"and no pipeline of {owner!r} produces that group; add one or remove monitor"), key=True)
+        if (
+            ep.monitor is not None
+            and ep.compute.mode == "instance"
+            and producing_pipeline(config, ep.model_package_group) is None
+        ):
+            yield config.error(
+                account.name,
+                loc + ("monitor",),
+                (
+                    f"Model Monitor compares traffic with the baseline that the pipeline of group {ep.model_package_group!r} writes, "
+                    f"and no pipeline of {owner!r} produces that group; add one or remove monitor"
+                ),
+                key=True,
+            )
 
 
-def check_baseline_region(config: "Config") -> Iterable["Diagnostic"]:
+def check_baseline_region(config: Config) -> Iterable[Diagnostic]:
     """Pipelines suggest their baseline with Model Monitor's analyzer, which their region must publish."""
     for account in config.of_kind("ml-execution"):
         region = account.region or config.landing_zone.home_region
         if account.ml_execution.pipelines and region not in MODEL_MONITOR_IMAGE_ACCOUNTS:
-            yield config.error(account.name, ("ml_execution", "pipelines"), f"the pipelines' Baseline step runs Model Monitor's analyzer, which is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}", key=True)
+            yield config.error(
+                account.name,
+                ("ml_execution", "pipelines"),
+                f"the pipelines' Baseline step runs Model Monitor's analyzer, which is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}",
+                key=True,
+            )
 
 
 # Rule names are checked with every derived name (config/derived_names.py, config/checks/names.py).
 CHECKS: list = [check_monitor_baselines, check_baseline_region]
 
 
-def flows(resolved: "Resolved") -> Iterable["Flow"]:
+def flows(resolved: Resolved) -> Iterable[Flow]:
     from ..resolver import Flow
 
     pairs: dict[tuple[str, str], set[str]] = {}

@@ -1,4 +1,5 @@
 """Pydantic models of the landing-zone configuration (no cdktf here, ever)."""
+
 from .account import SECTION_OF_KIND, Account, AccountBase, Kind
 from .landing_zone import Guardrail, LandingZone, Vending
 

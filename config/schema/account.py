@@ -1,8 +1,9 @@
 """Schema of config/accounts/<name>.yaml: one file per AWS account, one section for its kind."""
+
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -45,15 +46,41 @@ SECTION_OF_KIND: dict[str, str] = {
 class AccountBase(StrictModel):
     """Fields every account file has."""
 
-    name: AccountName = Field(description="Account name: equals the file name (accounts/<name>.yaml); other files refer to the account by it")
-    account_id: AccountId | None = Field(default=None, description="Id of an existing account to take in; give exactly one of account_id and email (management: the landing zone's id)")
-    email: Email | None = Field(default=None, description="Root email of an account for mlops-tf to create (its id is recorded in accounts.lock.yaml after creation)")
-    ou: OuPath | None = Field(default=None, description="OU path from landing-zone.yaml the account is placed in (required for an account to create)")
-    region: Region | None = Field(default=None, description="Region of this account's stack; default: home_region of the landing zone")
-    tags: Tags = Field(default_factory=dict, description="Tags of every resource of this account, on top of the landing zone's tags")
-    deploy_role_name: RoleName | None = Field(default=None, description="Role the stack's provider assumes in this account; default: the landing zone's deploy role")
-    monthly_budget_usd: int | None = Field(default=None, ge=1, le=100_000_000, description="This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone")
-    close_on_deletion: bool = Field(default=False, description="Close the account when its file is removed (set it, apply, then remove the file); never for production")
+    name: AccountName = Field(
+        description="Account name: equals the file name (accounts/<name>.yaml); other files refer to the account by it"
+    )
+    account_id: AccountId | None = Field(
+        default=None,
+        description="Id of an existing account to take in; give exactly one of account_id and email (management: the landing zone's id)",
+    )
+    email: Email | None = Field(
+        default=None,
+        description="Root email of an account for mlops-tf to create (its id is recorded in accounts.lock.yaml after creation)",
+    )
+    ou: OuPath | None = Field(
+        default=None,
+        description="OU path from landing-zone.yaml the account is placed in (required for an account to create)",
+    )
+    region: Region | None = Field(
+        default=None, description="Region of this account's stack; default: home_region of the landing zone"
+    )
+    tags: Tags = Field(
+        default_factory=dict, description="Tags of every resource of this account, on top of the landing zone's tags"
+    )
+    deploy_role_name: RoleName | None = Field(
+        default=None,
+        description="Role the stack's provider assumes in this account; default: the landing zone's deploy role",
+    )
+    monthly_budget_usd: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000_000,
+        description="This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone",
+    )
+    close_on_deletion: bool = Field(
+        default=False,
+        description="Close the account when its file is removed (set it, apply, then remove the file); never for production",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -71,54 +98,72 @@ class AccountBase(StrictModel):
 
 class ManagementAccount(AccountBase):
     kind: Literal["management"] = Field(description="Account kind; chooses the section this file holds")
-    management: ManagementSection = Field(default_factory=ManagementSection, description="Organization-level settings of the management account")
+    management: ManagementSection = Field(
+        default_factory=ManagementSection, description="Organization-level settings of the management account"
+    )
 
 
 class SecurityAccount(AccountBase):
     kind: Literal["security"] = Field(description="Account kind; chooses the section this file holds")
-    security: SecuritySection = Field(default_factory=SecuritySection, description="Identity Center, organization trail, GuardDuty, Security Hub and alerts")
+    security: SecuritySection = Field(
+        default_factory=SecuritySection,
+        description="Identity Center, organization trail, GuardDuty, Security Hub and alerts",
+    )
 
 
 class DataAccount(AccountBase):
     kind: Literal["data"] = Field(description="Account kind; chooses the section this file holds")
-    data: DataSection = Field(default_factory=DataSection, description="The data lake: buckets, datasets, Athena, Lake Formation grants and stores")
+    data: DataSection = Field(
+        default_factory=DataSection,
+        description="The data lake: buckets, datasets, Athena, Lake Formation grants and stores",
+    )
 
 
 class SharedServicesAccount(AccountBase):
     kind: Literal["shared-services"] = Field(description="Account kind; chooses the section this file holds")
-    shared_services: SharedServicesSection = Field(default_factory=SharedServicesSection, description="ECR repositories and the model deployment pipeline")
+    shared_services: SharedServicesSection = Field(
+        default_factory=SharedServicesSection, description="ECR repositories and the model deployment pipeline"
+    )
 
 
 class DataScienceAccount(AccountBase):
     kind: Literal["data-science"] = Field(description="Account kind; chooses the section this file holds")
-    data_science: DataScienceSection = Field(default_factory=DataScienceSection, description="SageMaker Studio domain, network, personas, user profiles and project buckets")
+    data_science: DataScienceSection = Field(
+        default_factory=DataScienceSection,
+        description="SageMaker Studio domain, network, personas, user profiles and project buckets",
+    )
 
 
 class MlExecutionAccount(AccountBase):
     kind: Literal["ml-execution"] = Field(description="Account kind; chooses the section this file holds")
-    ml_execution: MlExecutionSection = Field(default_factory=MlExecutionSection, description="Model registry, Feature Store, training pipelines and retraining")
+    ml_execution: MlExecutionSection = Field(
+        default_factory=MlExecutionSection,
+        description="Model registry, Feature Store, training pipelines and retraining",
+    )
 
 
 class StagingAccount(AccountBase):
     kind: Literal["staging"] = Field(description="Account kind; chooses the section this file holds")
-    inference: InferenceSection = Field(default_factory=InferenceSection, description="Endpoints, APIs and replication of inference data")
+    inference: InferenceSection = Field(
+        default_factory=InferenceSection, description="Endpoints, APIs and replication of inference data"
+    )
 
 
 class ProductionAccount(AccountBase):
     kind: Literal["production"] = Field(description="Account kind; chooses the section this file holds")
-    inference: InferenceSection = Field(default_factory=InferenceSection, description="Endpoints, APIs and replication of inference data")
+    inference: InferenceSection = Field(
+        default_factory=InferenceSection, description="Endpoints, APIs and replication of inference data"
+    )
 
 
 Account = Annotated[
-    Union[
-        ManagementAccount,
-        SecurityAccount,
-        DataAccount,
-        SharedServicesAccount,
-        DataScienceAccount,
-        MlExecutionAccount,
-        StagingAccount,
-        ProductionAccount,
-    ],
+    ManagementAccount
+    | SecurityAccount
+    | DataAccount
+    | SharedServicesAccount
+    | DataScienceAccount
+    | MlExecutionAccount
+    | StagingAccount
+    | ProductionAccount,
     Field(discriminator="kind"),
 ]

@@ -1,16 +1,16 @@
 """Section of data accounts: the data lake, Glue catalog, Athena, Lake Formation grants, optional stores."""
+
 from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from .common import AccountName, Ipv4Cidr, RoleName, Slug, StrictModel
 from .data_processing import EmrApplication, GlueJob, Warehouse
 from .security import PersonaName
-
 
 
 def _glue_name(value: str) -> str:
@@ -53,10 +53,18 @@ class LifecycleRule(StrictModel):
 
     id: Slug = Field(description="Rule id, unique within the bucket")
     prefix: S3Prefix = Field(default="", description="Object key prefix the rule applies to; empty: the whole bucket")
-    transition_days: int | None = Field(default=None, ge=0, description="Days after creation before objects move to storage_class; none: no transition")
-    storage_class: StorageClass = Field(default=StorageClass.standard_ia, description="Storage class objects transition to")
-    expiration_days: int | None = Field(default=None, ge=1, description="Days after creation before objects expire; must be later than transition_days")
-    noncurrent_expiration_days: int | None = Field(default=90, ge=1, description="Days before noncurrent (overwritten or deleted) versions expire")
+    transition_days: int | None = Field(
+        default=None, ge=0, description="Days after creation before objects move to storage_class; none: no transition"
+    )
+    storage_class: StorageClass = Field(
+        default=StorageClass.standard_ia, description="Storage class objects transition to"
+    )
+    expiration_days: int | None = Field(
+        default=None, ge=1, description="Days after creation before objects expire; must be later than transition_days"
+    )
+    noncurrent_expiration_days: int | None = Field(
+        default=90, ge=1, description="Days before noncurrent (overwritten or deleted) versions expire"
+    )
 
     @field_validator("storage_class")
     @classmethod
@@ -65,7 +73,9 @@ class LifecycleRule(StrictModel):
         days = info.data.get("transition_days")
         minimum = MIN_TRANSITION_DAYS.get(value)
         if minimum is not None and days is not None and days < minimum:
-            raise ValueError(f"S3 transitions to {value.value} only after {minimum} days; raise transition_days (got {days})")
+            raise ValueError(
+                f"S3 transitions to {value.value} only after {minimum} days; raise transition_days (got {days})"
+            )
         return value
 
     @field_validator("expiration_days")
@@ -92,15 +102,22 @@ class Dataset(StrictModel):
     bucket: Slug = Field(description="Lake bucket (buckets[].name) that holds the data")
     prefix: S3Prefix | None = Field(default=None, description="Key prefix of the data in the bucket; default: <name>/")
     description: str = Field(default="", description="Description of the Glue database")
-    crawler_schedule: CronSchedule | None = Field(default="cron(0 2 * * ? *)", description="When the Glue crawler runs, as cron(...) in EventBridge form; null: on demand only")
+    crawler_schedule: CronSchedule | None = Field(
+        default="cron(0 2 * * ? *)",
+        description="When the Glue crawler runs, as cron(...) in EventBridge form; null: on demand only",
+    )
 
 
 class Athena(StrictModel):
     """The Athena workgroup: results encrypted with the lake key, a bytes-scanned cutoff per query."""
 
     workgroup: Slug = Field(default="analytics", description="Name of the Athena workgroup of this account")
-    bytes_scanned_cutoff_gb: int = Field(default=100, ge=1, le=1_000_000, description="Athena's minimum cutoff is 10 MB; give it in gigabytes")
-    results_expiration_days: int = Field(default=30, ge=1, description="Days query results are kept in the results bucket")
+    bytes_scanned_cutoff_gb: int = Field(
+        default=100, ge=1, le=1_000_000, description="Athena's minimum cutoff is 10 MB; give it in gigabytes"
+    )
+    results_expiration_days: int = Field(
+        default=30, ge=1, description="Days query results are kept in the results bucket"
+    )
 
 
 class LakePermission(str, Enum):
@@ -126,7 +143,11 @@ class LakeGrant(StrictModel):
 
     account: AccountName = Field(description="Account (data-science or ml-execution) that receives the grant")
     datasets: list[GlueName] = Field(min_length=1, description="Datasets (datasets[].name) the account may use")
-    permissions: list[LakePermission] = Field(default_factory=lambda: [LakePermission.select, LakePermission.describe], min_length=1, description="Lake Formation permissions on the datasets' tables")
+    permissions: list[LakePermission] = Field(
+        default_factory=lambda: [LakePermission.select, LakePermission.describe],
+        min_length=1,
+        description="Lake Formation permissions on the datasets' tables",
+    )
     # The consumer's data lake administrator re-grants to its own roles: it needs the grant option
     # (false is a configuration error, see config.kinds.data.lake_formation_grants).
     grantable: bool = Field(default=True, description="grant option for the consumer's Lake Formation admin (required)")
@@ -135,31 +156,47 @@ class LakeGrant(StrictModel):
 class PersonaGrant(StrictModel):
     """Lake Formation permissions in this account for the Identity Center sessions of one persona."""
 
-    persona: PersonaName = Field(description="an Identity Center persona (security.identity_center.personas) assigned to this account")
+    persona: PersonaName = Field(
+        description="an Identity Center persona (security.identity_center.personas) assigned to this account"
+    )
     datasets: list[GlueName] = Field(min_length=1, description="Datasets (datasets[].name) the persona may use")
     permissions: list[LocalTablePermission] = Field(
-        default_factory=lambda: [LocalTablePermission.select, LocalTablePermission.describe], min_length=1,
+        default_factory=lambda: [LocalTablePermission.select, LocalTablePermission.describe],
+        min_length=1,
         description="table permissions on every table of the datasets",
     )
-    create_tables: bool = Field(default=False, description="CREATE_TABLE on the databases and DATA_LOCATION_ACCESS on their buckets")
+    create_tables: bool = Field(
+        default=False, description="CREATE_TABLE on the databases and DATA_LOCATION_ACCESS on their buckets"
+    )
 
 
 class LakeFormation(StrictModel):
     """Lake Formation settings: administrators, grants to other accounts and to this account's personas."""
 
     admins: list[RoleName] = Field(
-        default_factory=list, description="existing IAM roles of this account; the stack reads each one, so plan fails when one is missing",
+        default_factory=list,
+        description="existing IAM roles of this account; the stack reads each one, so plan fails when one is missing",
     )
     admin_personas: list[PersonaName] = Field(
-        default_factory=list, description="Identity Center personas assigned to this account whose sessions administer the lake",
+        default_factory=list,
+        description="Identity Center personas assigned to this account whose sessions administer the lake",
     )
-    grants: list[LakeGrant] = Field(default_factory=list, description="Cross-account grants: each consumer account reads the datasets through resource links")
-    persona_grants: list[PersonaGrant] = Field(default_factory=list, description="Grants in this account to Identity Center personas assigned to it")
+    grants: list[LakeGrant] = Field(
+        default_factory=list,
+        description="Cross-account grants: each consumer account reads the datasets through resource links",
+    )
+    persona_grants: list[PersonaGrant] = Field(
+        default_factory=list, description="Grants in this account to Identity Center personas assigned to it"
+    )
 
 
 class DynamoDbKey(StrictModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(description="Attribute name of the key")
-    type: Literal["S", "N", "B"] = Field(default="S", description="Attribute type: S (string), N (number) or B (binary)")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
+        description="Attribute name of the key"
+    )
+    type: Literal["S", "N", "B"] = Field(
+        default="S", description="Attribute type: S (string), N (number) or B (binary)"
+    )
 
 
 class DynamoDbTable(StrictModel):
@@ -169,12 +206,18 @@ class DynamoDbTable(StrictModel):
     name: Slug = Field(description="Table name part (the full name adds the prefix)")
     partition_key: DynamoDbKey = Field(description="Partition (hash) key")
     sort_key: DynamoDbKey | None = Field(default=None, description="Sort (range) key; none: a partition key only")
-    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = Field(default="PAY_PER_REQUEST", description="On-demand (PAY_PER_REQUEST) or provisioned capacity")
-    read_capacity: int | None = Field(default=None, ge=1, description="Read capacity units; only with billing_mode PROVISIONED")
-    write_capacity: int | None = Field(default=None, ge=1, description="Write capacity units; only with billing_mode PROVISIONED")
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = Field(
+        default="PAY_PER_REQUEST", description="On-demand (PAY_PER_REQUEST) or provisioned capacity"
+    )
+    read_capacity: int | None = Field(
+        default=None, ge=1, description="Read capacity units; only with billing_mode PROVISIONED"
+    )
+    write_capacity: int | None = Field(
+        default=None, ge=1, description="Write capacity units; only with billing_mode PROVISIONED"
+    )
 
     @model_validator(mode="after")
-    def _capacity_matches_billing(self) -> "DynamoDbTable":
+    def _capacity_matches_billing(self) -> DynamoDbTable:
         """PROVISIONED needs both capacities; PAY_PER_REQUEST takes none (an after-model check: it
         must run when the capacities are left out, which a field validator never sees)."""
         # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html
@@ -183,7 +226,9 @@ class DynamoDbTable(StrictModel):
             missing = " and ".join(f for f in ("read_capacity", "write_capacity") if f not in given)
             raise ValueError(f"billing_mode PROVISIONED needs read_capacity and write_capacity; add {missing}")
         if self.billing_mode == "PAY_PER_REQUEST" and given:
-            raise ValueError(f"{given[-1]} is for billing_mode PROVISIONED; PAY_PER_REQUEST takes no read_capacity or write_capacity: remove {' and '.join(given)}")
+            raise ValueError(
+                f"{given[-1]} is for billing_mode PROVISIONED; PAY_PER_REQUEST takes no read_capacity or write_capacity: remove {' and '.join(given)}"
+            )
         return self
 
 
@@ -196,12 +241,18 @@ class RdsInstance(StrictModel):
     engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")] = Field(
         description="Major version only (postgres 16, mysql 8.0, mariadb 10.11): the instance takes automatic minor upgrades",
     )
-    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = Field(default="db.t4g.medium", description="DB instance class, e.g. db.t4g.medium")
+    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = Field(
+        default="db.t4g.medium", description="DB instance class, e.g. db.t4g.medium"
+    )
     allocated_storage_gb: int = Field(default=50, ge=20, le=65536, description="Allocated storage in GB")
     multi_az: bool = Field(default=True, description="Run a standby in a second availability zone")
     vpc_id: VpcId = Field(description="VPC of the instance")
-    subnet_ids: list[SubnetId] = Field(min_length=1, description="Subnets of the DB subnet group (at least two availability zones)")
-    allowed_cidrs: list[Cidr] = Field(default_factory=list, description="CIDR ranges allowed to connect to the database port")
+    subnet_ids: list[SubnetId] = Field(
+        min_length=1, description="Subnets of the DB subnet group (at least two availability zones)"
+    )
+    allowed_cidrs: list[Cidr] = Field(
+        default_factory=list, description="CIDR ranges allowed to connect to the database port"
+    )
     backup_retention_days: int = Field(default=7, ge=1, le=35, description="Days automated backups are kept")
 
     @field_validator("engine_version")
@@ -224,7 +275,9 @@ class RdsInstance(StrictModel):
     def _two_subnets(cls, value: list[str]) -> list[str]:
         """A DB subnet group needs subnets in at least two Availability Zones."""
         if len(value) < 2:
-            raise ValueError(f"an RDS subnet group needs subnets in at least two Availability Zones; give 2 or more (got {len(value)})")
+            raise ValueError(
+                f"an RDS subnet group needs subnets in at least two Availability Zones; give 2 or more (got {len(value)})"
+            )
         return value
 
 
@@ -236,19 +289,25 @@ class EfsFileSystem(StrictModel):
     vpc_id: VpcId = Field(description="VPC of the mount targets")
     subnet_ids: list[SubnetId] = Field(min_length=1, description="Subnets that get a mount target each")
     allowed_cidrs: list[Cidr] = Field(default_factory=list, description="CIDR ranges allowed to mount (NFS)")
-    performance_mode: Literal["generalPurpose", "maxIO"] = Field(default="generalPurpose", description="EFS performance mode")
+    performance_mode: Literal["generalPurpose", "maxIO"] = Field(
+        default="generalPurpose", description="EFS performance mode"
+    )
     throughput_mode: Literal["bursting", "elastic"] = Field(default="elastic", description="EFS throughput mode")
-    transition_to_ia: Literal["AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"] | None = Field(default="AFTER_30_DAYS", description="When files move to EFS Infrequent Access")
+    transition_to_ia: (
+        Literal["AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"] | None
+    ) = Field(default="AFTER_30_DAYS", description="When files move to EFS Infrequent Access")
 
 
-DataStore = Annotated[Union[DynamoDbTable, RdsInstance, EfsFileSystem], Field(discriminator="type")]
+DataStore = Annotated[DynamoDbTable | RdsInstance | EfsFileSystem, Field(discriminator="type")]
 
 
 class InferenceLanding(StrictModel):
     """The bucket that receives inference data replicated from staging and production (always present:
     every staging and production account replicates here)."""
 
-    expiration_days: int | None = Field(default=365, ge=1, description="Days replicated inference data is kept; null: kept forever")
+    expiration_days: int | None = Field(
+        default=365, ge=1, description="Days replicated inference data is kept; null: kept forever"
+    )
 
 
 def _default_buckets() -> list[LakeBucket]:
@@ -262,12 +321,29 @@ def _default_buckets() -> list[LakeBucket]:
 class DataSection(StrictModel):
     """Settings of data accounts."""
 
-    buckets: list[LakeBucket] = Field(default_factory=_default_buckets, description="Lake buckets: encrypted with this account's KMS key, versioned, private")
-    datasets: list[Dataset] = Field(default_factory=list, description="Glue databases over prefixes of the lake buckets, each kept current by a crawler")
+    buckets: list[LakeBucket] = Field(
+        default_factory=_default_buckets,
+        description="Lake buckets: encrypted with this account's KMS key, versioned, private",
+    )
+    datasets: list[Dataset] = Field(
+        default_factory=list,
+        description="Glue databases over prefixes of the lake buckets, each kept current by a crawler",
+    )
     athena: Athena = Field(default_factory=Athena, description="The Athena workgroup of this account")
-    lake_formation: LakeFormation = Field(default_factory=LakeFormation, description="Lake Formation administrators and grants")
-    stores: list[DataStore] = Field(default_factory=list, description="Optional DynamoDB tables, RDS instances and EFS file systems")
-    inference_landing: InferenceLanding = Field(default_factory=InferenceLanding, description="The bucket receiving inference data replicated from staging and production")
+    lake_formation: LakeFormation = Field(
+        default_factory=LakeFormation, description="Lake Formation administrators and grants"
+    )
+    stores: list[DataStore] = Field(
+        default_factory=list, description="Optional DynamoDB tables, RDS instances and EFS file systems"
+    )
+    inference_landing: InferenceLanding = Field(
+        default_factory=InferenceLanding,
+        description="The bucket receiving inference data replicated from staging and production",
+    )
     warehouse: Warehouse | None = Field(default=None, description="Redshift Serverless warehouse (none by default)")
-    glue_jobs: list[GlueJob] = Field(default_factory=list, description="Glue ETL jobs whose scripts live in the landing-zone repository")
-    emr_applications: list[EmrApplication] = Field(default_factory=list, description="EMR Serverless Spark applications")
+    glue_jobs: list[GlueJob] = Field(
+        default_factory=list, description="Glue ETL jobs whose scripts live in the landing-zone repository"
+    )
+    emr_applications: list[EmrApplication] = Field(
+        default_factory=list, description="EMR Serverless Spark applications"
+    )

@@ -1,4 +1,5 @@
 """Processing and warehouse settings of data accounts: Redshift Serverless, Glue jobs, EMR Serverless."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -28,15 +29,19 @@ def _cidr(value: str) -> str:
 def _dataset_name(value: str) -> str:
     """A dataset of data.datasets: lowercase letters, digits and underscores, from a letter, at most 100."""
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", value):
-        raise ValueError(f"dataset names use lowercase letters, digits and underscores and start with a letter (got {value!r})")
+        raise ValueError(
+            f"dataset names use lowercase letters, digits and underscores and start with a letter (got {value!r})"
+        )
     return value
 
 
 def _s3_prefix(value: str) -> str:
     """An S3 prefix ending in '/', of the characters S3 calls safe. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html"""
     if len(value) > 512 or not re.fullmatch(r"([A-Za-z0-9!_.*'()=-]+/)+", value):
-        raise ValueError(f"expected a prefix such as 'churn/' or 'churn/clicks/': letters, digits and ! _ . * ' ( ) = - in parts "
-                         f"each ending in '/', at most 512 characters (got {value!r})")
+        raise ValueError(
+            f"expected a prefix such as 'churn/' or 'churn/clicks/': letters, digits and ! _ . * ' ( ) = - in parts "
+            f"each ending in '/', at most 512 characters (got {value!r})"
+        )
     return value
 
 
@@ -51,17 +56,23 @@ def _glue_cron(value: str) -> str:
     field = r"([0-9A-Za-z*?,/#-]+)"
     match = re.fullmatch(rf"cron\({field} {field} {field} {field} {field} {field}\)", value)
     if not match:
-        raise ValueError(f"expected cron(minutes hours day-of-month month day-of-week year), e.g. 'cron(0 3 * * ? *)' (got {value!r})")
+        raise ValueError(
+            f"expected cron(minutes hours day-of-month month day-of-week year), e.g. 'cron(0 3 * * ? *)' (got {value!r})"
+        )
     day_of_month, day_of_week = match.group(3), match.group(5)
     if (day_of_month == "?") == (day_of_week == "?"):
-        raise ValueError(f"Glue cron needs '?' in exactly one of day-of-month and day-of-week, e.g. 'cron(0 3 * * ? *)' (got {value!r})")
+        raise ValueError(
+            f"Glue cron needs '?' in exactly one of day-of-month and day-of-week, e.g. 'cron(0 3 * * ? *)' (got {value!r})"
+        )
     return value
 
 
 def _script_path(value: str) -> str:
     """A Python script in the landing-zone repository, relative to the config folder, inside it."""
     if value.startswith("/") or ".." in value.split("/") or not re.fullmatch(r"[A-Za-z0-9_./-]+\.py", value):
-        raise ValueError(f"give a .py file relative to the config folder, inside it, e.g. 'scripts/curate.py' (got {value!r})")
+        raise ValueError(
+            f"give a .py file relative to the config folder, inside it, e.g. 'scripts/curate.py' (got {value!r})"
+        )
     return value
 
 
@@ -89,7 +100,8 @@ class WarehouseConsumer(StrictModel):
 
     account: AccountName = Field(description="A data-science or ml-execution account")
     personas: list[PersonaName] = Field(
-        default_factory=list, description="data-science accounts: personas (data_science.personas) whose roles query the warehouse",
+        default_factory=list,
+        description="data-science accounts: personas (data_science.personas) whose roles query the warehouse",
     )
 
 
@@ -99,7 +111,9 @@ class UsageLimit(StrictModel):
 
     amount_rpu_hours: int = Field(ge=1, description="RPU-hours per period")
     period: Literal["daily", "weekly", "monthly"] = Field(default="monthly", description="Period the limit applies to")
-    breach_action: Literal["log", "emit-metric", "deactivate"] = Field(default="log", description="What Redshift does when the limit is reached")
+    breach_action: Literal["log", "emit-metric", "deactivate"] = Field(
+        default="log", description="What Redshift does when the limit is reached"
+    )
 
 
 class Warehouse(StrictModel):
@@ -111,8 +125,12 @@ class Warehouse(StrictModel):
     vpc_id: VpcId = Field(description="VPC of the workgroup")
     subnet_ids: list[SubnetId] = Field(min_length=1, description="private subnets in at least three Availability Zones")
     allowed_cidrs: list[Cidr] = Field(default_factory=list, description="clients allowed to reach port 5439")
-    datasets: list[DatasetName] = Field(default_factory=list, description="datasets the warehouse reads through Spectrum and Lake Formation")
-    consumers: list[WarehouseConsumer] = Field(default_factory=list, description="Accounts whose roles may query the warehouse (through its query role)")
+    datasets: list[DatasetName] = Field(
+        default_factory=list, description="datasets the warehouse reads through Spectrum and Lake Formation"
+    )
+    consumers: list[WarehouseConsumer] = Field(
+        default_factory=list, description="Accounts whose roles may query the warehouse (through its query role)"
+    )
     usage_limits: list[UsageLimit] = Field(default_factory=list, description="RPU-hour limits of the workgroup")
 
     @field_validator("base_capacity_rpu")
@@ -128,7 +146,9 @@ class Warehouse(StrictModel):
     def _three_subnets(cls, value: list[str]) -> list[str]:
         """https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html"""
         if len(value) < 3:
-            raise ValueError(f"a Redshift Serverless workgroup needs subnets in at least three Availability Zones; give 3 or more (got {len(value)})")
+            raise ValueError(
+                f"a Redshift Serverless workgroup needs subnets in at least three Availability Zones; give 3 or more (got {len(value)})"
+            )
         if len(set(value)) != len(value):
             raise ValueError("subnet ids must be distinct")
         return value
@@ -150,7 +170,9 @@ class GlueJob(StrictModel):
     """A Glue Spark job: a script of this repository, reading datasets and writing back to a lake prefix."""
 
     name: Slug = Field(description="Job name part: <prefix>-glue-<name>")
-    script: ScriptPath = Field(description="Python script relative to the config folder; uploaded and pinned by its SHA-256")
+    script: ScriptPath = Field(
+        description="Python script relative to the config folder; uploaded and pinned by its SHA-256"
+    )
     glue_version: Literal["4.0", "5.0"] = Field(default="5.0", description="Glue version")
     worker_type: Literal["G.1X", "G.2X", "G.4X", "G.8X"] = Field(default="G.1X", description="Glue worker type")
     workers: int = Field(default=2, le=1000, description="Number of workers (at least 2)")
@@ -166,7 +188,9 @@ class GlueJob(StrictModel):
         """https://docs.aws.amazon.com/glue/latest/dg/add-job.html"""
         minimum = GLUE_MIN_WORKERS.get(info.data.get("worker_type", "G.1X"), 2)
         if value < minimum:
-            raise ValueError(f"Glue runs {info.data.get('worker_type', 'G.1X')} jobs with at least {minimum} workers (got {value})")
+            raise ValueError(
+                f"Glue runs {info.data.get('worker_type', 'G.1X')} jobs with at least {minimum} workers (got {value})"
+            )
         return value
 
 
@@ -176,10 +200,14 @@ class EmrApplication(StrictModel):
     name: Slug = Field(description="Application name part: <prefix>-emr-<name>")
     release_label: ReleaseLabel = Field(default="emr-7.5.0", description="EMR release (emr-X.Y.Z, 6.6.0 or later)")
     vpc_id: VpcId = Field(description="VPC of the application's workers")
-    subnet_ids: list[SubnetId] = Field(min_length=1, description="private subnets; several Availability Zones keep jobs running when one fails")
+    subnet_ids: list[SubnetId] = Field(
+        min_length=1, description="private subnets; several Availability Zones keep jobs running when one fails"
+    )
     max_vcpu: int = Field(default=64, ge=1, le=10_000, description="maximum capacity of all workers, vCPU")
     max_memory_gb: int = Field(default=256, ge=1, le=100_000, description="maximum capacity of all workers, GB")
-    idle_timeout_minutes: int = Field(default=15, ge=1, le=10_080, description="Minutes without jobs before the application stops")
+    idle_timeout_minutes: int = Field(
+        default=15, ge=1, le=10_080, description="Minutes without jobs before the application stops"
+    )
     inputs: list[DatasetName] = Field(min_length=1, description="datasets the job runs read")
     output: Output = Field(description="Where the job runs write: a dataset prefix of a lake bucket")
 

@@ -4,13 +4,21 @@ Field validators carry the AWS limits that depend on one value only; limits that
 endpoint's mode (serverless cannot capture, shadow, monitor ...) are CHECKS in config/kinds/inference.py
 so that each error points at the offending key and explains that `mode: instance` supports it.
 """
+
 from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import core_schema
 
 from .common import AccountName, Slug, StrictModel
@@ -42,7 +50,9 @@ class _Between:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_after_validator_function(self.check, handler(source))
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
         return {**handler(schema), "minimum": self.low, "maximum": self.high}
 
 
@@ -68,17 +78,32 @@ def _monitor_schedule(value: str) -> str:
 Percentage = Annotated[int, _between(1, 100, "sampling percentage")]
 # A pinned version is served as written and must exist before apply; without a pin a variant serves the
 # package the deployment pipeline wrote to its SSM parameter (config.contracts.serving_parameter_name).
-PinnedVersion = Annotated[int, Field(ge=1, description="Pin: serve exactly this version of the group (it must exist before apply); omit to serve what the deployment pipeline deployed")]
+PinnedVersion = Annotated[
+    int,
+    Field(
+        ge=1,
+        description="Pin: serve exactly this version of the group (it must exist before apply); omit to serve what the deployment pipeline deployed",
+    ),
+]
 
 
 class ServerlessCompute(StrictModel):
     """Serverless inference: pay per request; no capture, shadow, several variants, VPC or Model Monitor."""
 
     mode: Literal["serverless"] = Field(description="Compute mode: serverless")
-    memory_mb: Annotated[int, AfterValidator(_serverless_memory), Field(json_schema_extra={"enum": list(SERVERLESS_MEMORY_MB)})] = Field(default=2048, description="Memory in MB: a multiple of 1024 from 1024 to 6144")
-    max_concurrency: Annotated[int, _between(1, 200, "serverless max concurrency")] = Field(default=20, description="Maximum concurrent invocations (1-200)")
-    provisioned_concurrency: Annotated[int, _between(1, 200, "serverless provisioned concurrency")] | None = Field(default=None, description="Provisioned concurrency (1-200, at most max_concurrency); none: on demand only")
-    api_capture_percentage: Annotated[int, _between(0, 100, "API capture percentage")] = Field(default=100, description="Serverless endpoints cannot capture data; the API Lambda records this share of requests instead")
+    memory_mb: Annotated[
+        int, AfterValidator(_serverless_memory), Field(json_schema_extra={"enum": list(SERVERLESS_MEMORY_MB)})
+    ] = Field(default=2048, description="Memory in MB: a multiple of 1024 from 1024 to 6144")
+    max_concurrency: Annotated[int, _between(1, 200, "serverless max concurrency")] = Field(
+        default=20, description="Maximum concurrent invocations (1-200)"
+    )
+    provisioned_concurrency: Annotated[int, _between(1, 200, "serverless provisioned concurrency")] | None = Field(
+        default=None, description="Provisioned concurrency (1-200, at most max_concurrency); none: on demand only"
+    )
+    api_capture_percentage: Annotated[int, _between(0, 100, "API capture percentage")] = Field(
+        default=100,
+        description="Serverless endpoints cannot capture data; the API Lambda records this share of requests instead",
+    )
 
 
 class Autoscaling(StrictModel):
@@ -86,84 +111,139 @@ class Autoscaling(StrictModel):
 
     min_capacity: Annotated[int, Field(ge=1, le=100)] = Field(default=1, description="Minimum instance count")
     max_capacity: Annotated[int, Field(ge=1, le=100)] = Field(default=4, description="Maximum instance count")
-    target_invocations_per_instance: Annotated[int, Field(ge=1, le=100_000)] = Field(default=100, description="Target invocations per instance per minute of the scaling policy")
-    scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = Field(default=300, description="Seconds between scale-in activities")
-    scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = Field(default=60, description="Seconds between scale-out activities")
+    target_invocations_per_instance: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=100, description="Target invocations per instance per minute of the scaling policy"
+    )
+    scale_in_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = Field(
+        default=300, description="Seconds between scale-in activities"
+    )
+    scale_out_cooldown_seconds: Annotated[int, Field(ge=0, le=3600)] = Field(
+        default=60, description="Seconds between scale-out activities"
+    )
 
 
 class InstanceCompute(StrictModel):
     """Instance-based inference: dedicated instances, autoscaled."""
 
     mode: Literal["instance"] = Field(description="Compute mode: instance")
-    instance_type: INSTANCE_TYPE = Field(default="ml.m5.large", description="SageMaker hosting instance type, e.g. ml.m5.large")
-    initial_instance_count: Annotated[int, Field(ge=1, le=100)] = Field(default=1, description="Instances the endpoint starts with")
-    volume_size_gb: Annotated[int, Field(ge=1, le=512)] | None = Field(default=None, description="Storage volume per instance in GB; none: the instance type's default")
-    autoscaling: Autoscaling | None = Field(default=None, description="Target-tracking autoscaling on invocations per instance; none: fixed count")
+    instance_type: INSTANCE_TYPE = Field(
+        default="ml.m5.large", description="SageMaker hosting instance type, e.g. ml.m5.large"
+    )
+    initial_instance_count: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=1, description="Instances the endpoint starts with"
+    )
+    volume_size_gb: Annotated[int, Field(ge=1, le=512)] | None = Field(
+        default=None, description="Storage volume per instance in GB; none: the instance type's default"
+    )
+    autoscaling: Autoscaling | None = Field(
+        default=None, description="Target-tracking autoscaling on invocations per instance; none: fixed count"
+    )
 
 
-Compute = Annotated[Union[ServerlessCompute, InstanceCompute], Field(discriminator="mode")]
+Compute = Annotated[ServerlessCompute | InstanceCompute, Field(discriminator="mode")]
 
 
 class Variant(StrictModel):
     """An extra production variant (A/B test) of the same group, on the endpoint's instance type."""
 
     name: Slug = Field(description="Variant name")
-    model_version: PinnedVersion | None = Field(default=None, description="A pin: the model package version this variant serves; unpinned, its own serving parameter, else the primary's package")
-    weight: Annotated[float, Field(ge=0, le=1000)] = Field(default=1.0, description="Traffic weight relative to the other variants (the main variant weighs 1)")
+    model_version: PinnedVersion | None = Field(
+        default=None,
+        description="A pin: the model package version this variant serves; unpinned, its own serving parameter, else the primary's package",
+    )
+    weight: Annotated[float, Field(ge=0, le=1000)] = Field(
+        default=1.0, description="Traffic weight relative to the other variants (the main variant weighs 1)"
+    )
 
 
 class Shadow(StrictModel):
     """A shadow variant: receives a copy of a share of live traffic; its responses are only logged."""
 
-    model_version: PinnedVersion | None = Field(default=None, description="A pin: the model package version the shadow serves; unpinned, its own serving parameter, else the primary's package")
-    sampling_percentage: Percentage = Field(default=10, description="Percentage of requests copied to the shadow variant")
-    instance_type: INSTANCE_TYPE | None = Field(default=None, description="Instance type of the shadow variant; default: the endpoint's")
+    model_version: PinnedVersion | None = Field(
+        default=None,
+        description="A pin: the model package version the shadow serves; unpinned, its own serving parameter, else the primary's package",
+    )
+    sampling_percentage: Percentage = Field(
+        default=10, description="Percentage of requests copied to the shadow variant"
+    )
+    instance_type: INSTANCE_TYPE | None = Field(
+        default=None, description="Instance type of the shadow variant; default: the endpoint's"
+    )
 
 
 class DataCapture(StrictModel):
     """Endpoint data capture to the account's inference-data bucket (KMS)."""
 
     sampling_percentage: Percentage = Field(default=100, description="Percentage of requests captured")
-    capture: list[Literal["Input", "Output"]] = Field(default_factory=lambda: ["Input", "Output"], min_length=1, description="What is captured: Input, Output or both")
-    csv_content_types: list[CONTENT_TYPE] = Field(default_factory=lambda: ["text/csv"], description="Content types captured as CSV")
-    json_content_types: list[CONTENT_TYPE] = Field(default_factory=lambda: ["application/json"], description="Content types captured as JSON")
+    capture: list[Literal["Input", "Output"]] = Field(
+        default_factory=lambda: ["Input", "Output"], min_length=1, description="What is captured: Input, Output or both"
+    )
+    csv_content_types: list[CONTENT_TYPE] = Field(
+        default_factory=lambda: ["text/csv"], description="Content types captured as CSV"
+    )
+    json_content_types: list[CONTENT_TYPE] = Field(
+        default_factory=lambda: ["application/json"], description="Content types captured as JSON"
+    )
 
 
 class DriftAlarm(StrictModel):
     """A CloudWatch alarm on one feature's baseline drift metric published by Model Monitor."""
 
-    feature: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,128}$")] = Field(description="Feature whose baseline drift metric the alarm watches")
+    feature: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,128}$")] = Field(
+        description="Feature whose baseline drift metric the alarm watches"
+    )
     threshold: Annotated[float, Field(gt=0)] = Field(description="Drift metric value above which the alarm fires")
 
 
 class Monitor(StrictModel):
     """Model Monitor data quality on the captured traffic, against baselines from ml-execution."""
 
-    schedule: Annotated[str, AfterValidator(_monitor_schedule)] = Field(default="cron(0 * ? * * *)", description="Model Monitor schedule, cron(...) at most hourly")
+    schedule: Annotated[str, AfterValidator(_monitor_schedule)] = Field(
+        default="cron(0 * ? * * *)", description="Model Monitor schedule, cron(...) at most hourly"
+    )
     instance_type: INSTANCE_TYPE = Field(default="ml.m5.xlarge", description="Instance type of the monitoring job")
-    max_runtime_seconds: Annotated[int, Field(ge=60, le=3600)] = Field(default=3600, description="Maximum runtime of one monitoring job in seconds")
-    drift_alarms: list[DriftAlarm] = Field(default_factory=list, description="CloudWatch alarms on drift of single features; they start retraining")
+    max_runtime_seconds: Annotated[int, Field(ge=60, le=3600)] = Field(
+        default=3600, description="Maximum runtime of one monitoring job in seconds"
+    )
+    drift_alarms: list[DriftAlarm] = Field(
+        default_factory=list, description="CloudWatch alarms on drift of single features; they start retraining"
+    )
 
 
 class Vpc(StrictModel):
     """Subnets and security groups of the model containers."""
 
     subnet_ids: list[SUBNET_ID] = Field(min_length=1, max_length=16, description="Subnets of the model containers")
-    security_group_ids: list[SECURITY_GROUP_ID] = Field(min_length=1, max_length=5, description="Security groups of the model containers")
+    security_group_ids: list[SECURITY_GROUP_ID] = Field(
+        min_length=1, max_length=5, description="Security groups of the model containers"
+    )
 
 
 class Endpoint(StrictModel):
     """One SageMaker endpoint serving a model package group of an ml-execution account."""
 
     name: Slug = Field(description="Endpoint name part (the endpoint name adds prefix and account)")
-    model_package_group: Slug = Field(description="Model package group (in an ml-execution account) the endpoint serves from")
+    model_package_group: Slug = Field(
+        description="Model package group (in an ml-execution account) the endpoint serves from"
+    )
     # Unpinned (default): the endpoint exists once the deployment pipeline has deployed an approved package.
-    model_version: PinnedVersion | None = Field(default=None, description="A pin: the model package version served from the first apply; unpinned (default), the endpoint exists once the deployment pipeline deployed an approved package")
+    model_version: PinnedVersion | None = Field(
+        default=None,
+        description="A pin: the model package version served from the first apply; unpinned (default), the endpoint exists once the deployment pipeline deployed an approved package",
+    )
     compute: Compute = Field(description="Serverless or instance-based hosting")
-    variants: list[Variant] = Field(default_factory=list, description="Extra production variants (A/B test) on the endpoint's instance type")
-    shadow: Shadow | None = Field(default=None, description="A shadow variant that receives a copy of the traffic (instance based only)")
-    data_capture: DataCapture | None = Field(default=None, description="Data capture to the inference bucket (instance based only)")
-    monitor: Monitor | None = Field(default=None, description="Model Monitor schedule and drift alarms (needs data_capture)")
+    variants: list[Variant] = Field(
+        default_factory=list, description="Extra production variants (A/B test) on the endpoint's instance type"
+    )
+    shadow: Shadow | None = Field(
+        default=None, description="A shadow variant that receives a copy of the traffic (instance based only)"
+    )
+    data_capture: DataCapture | None = Field(
+        default=None, description="Data capture to the inference bucket (instance based only)"
+    )
+    monitor: Monitor | None = Field(
+        default=None, description="Model Monitor schedule and drift alarms (needs data_capture)"
+    )
     vpc: Vpc | None = Field(default=None, description="Run the model containers in these subnets (instance based only)")
     network_isolation: bool = Field(default=False, description="Give the model containers no network access at all")
 
@@ -188,7 +268,9 @@ class ApiAuth(str, Enum):
 
 
 class Throttling(StrictModel):
-    rate_limit: Annotated[float, Field(gt=0, le=10_000)] = Field(default=50, description="Steady-state requests per second")
+    rate_limit: Annotated[float, Field(gt=0, le=10_000)] = Field(
+        default=50, description="Steady-state requests per second"
+    )
     burst_limit: Annotated[int, Field(ge=1, le=5_000)] = Field(default=100, description="Maximum burst of requests")
 
 
@@ -214,8 +296,12 @@ class Api(StrictModel):
     auth: ApiAuth = Field(default=ApiAuth.iam, description="How callers authenticate")
     endpoints: list[Slug] = Field(min_length=1, description="Endpoints (endpoints[].name) exposed as POST /<endpoint>")
     throttling: Throttling = Field(default_factory=Throttling, description="Stage-wide throttling")
-    usage_plans: list[UsagePlan] = Field(default_factory=list, description="Usage plans with API keys (rest APIs with api_key auth)")
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = Field(default=365, description="Days the access logs are kept in CloudWatch Logs")
+    usage_plans: list[UsagePlan] = Field(
+        default_factory=list, description="Usage plans with API keys (rest APIs with api_key auth)"
+    )
+    log_retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ] = Field(default=365, description="Days the access logs are kept in CloudWatch Logs")
 
 
 class Replication(StrictModel):
@@ -227,7 +313,10 @@ class Replication(StrictModel):
     destinations: list[AccountName] | None = Field(
         default=None, description="data or ml-execution accounts receiving replicas; default: all of them; [] = none"
     )
-    replicate_delete_markers: bool = Field(default=False, description="Deletions in staging/production must not erase the record that training reads: off by default")
+    replicate_delete_markers: bool = Field(
+        default=False,
+        description="Deletions in staging/production must not erase the record that training reads: off by default",
+    )
 
     @field_validator("destinations")
     @classmethod
@@ -244,5 +333,9 @@ class InferenceSection(StrictModel):
 
     endpoints: list[Endpoint] = Field(default_factory=list, description="SageMaker endpoints of this account")
     apis: list[Api] = Field(default_factory=list, description="API Gateway APIs in front of the endpoints")
-    data_retention_days: Annotated[int, Field(ge=1, le=3650)] = Field(default=90, description="Days captured inference data is kept in this account")
-    replication: Replication = Field(default_factory=Replication, description="Replication of inference data back to data and ml-execution accounts")
+    data_retention_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=90, description="Days captured inference data is kept in this account"
+    )
+    replication: Replication = Field(
+        default_factory=Replication, description="Replication of inference data back to data and ml-execution accounts"
+    )

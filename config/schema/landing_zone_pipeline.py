@@ -1,4 +1,5 @@
 """Schema of `landing_zone_pipeline` in landing-zone.yaml: the GitOps pipeline of the landing zone itself."""
+
 from __future__ import annotations
 
 from pydantic import Field
@@ -19,8 +20,19 @@ class LandingZonePipeline(StrictModel):
         default_factory=lambda: CodeCommitSource(type="codecommit", repository="mlops-landing-zone"),
         description="The landing-zone repository (config/ and mlops-tf); every commit to its branch starts the pipeline",
     )
-    build_compute_type: BuildComputeType = Field(default="BUILD_GENERAL1_MEDIUM", description="CodeBuild compute type of the plan and apply builds")
-    build_image: str = Field(default="aws/codebuild/standard:7.0", pattern=r"^[A-Za-z0-9_./:-]+$", max_length=255, description="CodeBuild image")
-    terraform_version: str = Field(default="1.11.4", pattern=r"^\d+\.\d+\.\d+$", description="Terraform version the builds install")
-    approval_timeout_minutes: int = Field(default=10080, ge=5, le=86400, description="How long the approval waits (CodePipeline allows up to 7 days)")
+    build_compute_type: BuildComputeType = Field(
+        default="BUILD_GENERAL1_MEDIUM", description="CodeBuild compute type of the plan and apply builds"
+    )
+    build_image: str = Field(
+        default="aws/codebuild/standard:7.0",
+        pattern=r"^[A-Za-z0-9_./:-]+$",
+        max_length=255,
+        description="CodeBuild image",
+    )
+    terraform_version: str = Field(
+        default="1.11.4", pattern=r"^\d+\.\d+\.\d+$", description="Terraform version the builds install"
+    )
+    approval_timeout_minutes: int = Field(
+        default=10080, ge=5, le=86400, description="How long the approval waits (CodePipeline allows up to 7 days)"
+    )
     build_timeout_minutes: int = Field(default=120, ge=5, le=2160, description="Limit of each CodeBuild build")

@@ -1,4 +1,5 @@
 """The management account's own section (organization-wide settings live in landing-zone.yaml)."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -19,8 +20,15 @@ class DelegatedService(str, Enum):
 class ManagementSection(StrictModel):
     """Settings of the management (organization) account."""
 
-    delegated_administrator: AccountName | None = Field(default=None, description="The security account that administers GuardDuty, Security Hub and Access Analyzer; default: the only one")
+    delegated_administrator: AccountName | None = Field(
+        default=None,
+        description="The security account that administers GuardDuty, Security Hub and Access Analyzer; default: the only one",
+    )
     delegated_services: list[DelegatedService] = Field(
-        default_factory=lambda: [DelegatedService.guardduty, DelegatedService.securityhub, DelegatedService.access_analyzer],
+        default_factory=lambda: [
+            DelegatedService.guardduty,
+            DelegatedService.securityhub,
+            DelegatedService.access_analyzer,
+        ],
         description="Services whose administration is delegated to the security account",
     )

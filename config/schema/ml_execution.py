@@ -1,4 +1,5 @@
 """Section of ml-execution accounts: Feature Store, SageMaker Pipelines, Model Registry, retraining."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -16,8 +17,6 @@ ImageTag = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_le
 S3Prefix = Annotated[str, Field(pattern=r"^([A-Za-z0-9_!.*'()=-]+/)*$", max_length=512)]
 
 
-
-
 class Feature(StrictModel):
     """One feature definition; Feature Store types are Integral, Fractional or String."""
 
@@ -29,7 +28,9 @@ class Feature(StrictModel):
     def _not_reserved(cls, value: str) -> str:
         """Feature Store reserves is_deleted, write_time and api_invocation_time."""
         if value.lower() in RESERVED_FEATURE_NAMES:
-            raise ValueError(f"Feature Store reserves this name for its own columns (reserved: {', '.join(sorted(RESERVED_FEATURE_NAMES))})")
+            raise ValueError(
+                f"Feature Store reserves this name for its own columns (reserved: {', '.join(sorted(RESERVED_FEATURE_NAMES))})"
+            )
         return value
 
 
@@ -68,7 +69,8 @@ class ModelPackageGroup(StrictModel):
     name: Slug = Field(description="Model package group name part")
     description: str = Field(default="", max_length=1024, description="Model package group description")
     serving_image: ImageRef | None = Field(
-        default=None, description="image of packages registered outside this account's pipelines; a group a pipeline produces takes the pipeline's"
+        default=None,
+        description="image of packages registered outside this account's pipelines; a group a pipeline produces takes the pipeline's",
     )
 
 
@@ -84,16 +86,26 @@ class TrainingPipeline(StrictModel):
     """A SageMaker pipeline: processing, training, evaluation, register model."""
 
     name: Slug = Field(description="Pipeline name part")
-    model_package_group: Slug = Field(description="Group (model_package_groups[].name) the pipeline registers models in")
+    model_package_group: Slug = Field(
+        description="Group (model_package_groups[].name) the pipeline registers models in"
+    )
     processing_image: ImageRef = Field(description="Image of the processing step")
     training_image: ImageRef = Field(description="Image of the training step")
-    inference_image: ImageRef | None = Field(default=None, description="image registered with the model; default: training_image")
+    inference_image: ImageRef | None = Field(
+        default=None, description="image registered with the model; default: training_image"
+    )
     input_data: DataLocation = Field(description="Where the training data is read from")
-    processing_instance_type: InstanceType = Field(default="ml.m5.large", description="Instance type of the processing step")
-    training_instance_type: InstanceType = Field(default="ml.m5.xlarge", description="Instance type of the training step")
+    processing_instance_type: InstanceType = Field(
+        default="ml.m5.large", description="Instance type of the processing step"
+    )
+    training_instance_type: InstanceType = Field(
+        default="ml.m5.xlarge", description="Instance type of the training step"
+    )
     training_instance_count: int = Field(default=1, ge=1, le=100, description="Instances of the training step")
     volume_size_gb: int = Field(default=30, ge=1, le=16384, description="Training volume size in GB")
-    max_runtime_seconds: int = Field(default=86400, ge=60, le=2419200, description="Maximum training runtime in seconds")
+    max_runtime_seconds: int = Field(
+        default=86400, ge=60, le=2419200, description="Maximum training runtime in seconds"
+    )
     min_accuracy: float = Field(default=0.7, ge=0, le=1, description="evaluation metric gate before registering")
 
 
@@ -116,10 +128,14 @@ class Retraining(StrictModel):
 class MlExecutionSection(StrictModel):
     """Settings of ml-execution accounts."""
 
-    model_package_groups: list[ModelPackageGroup] = Field(default_factory=list, description="Model package groups of the registry, shared with staging and production")
+    model_package_groups: list[ModelPackageGroup] = Field(
+        default_factory=list, description="Model package groups of the registry, shared with staging and production"
+    )
     feature_store: FeatureStore = Field(default_factory=FeatureStore, description="SageMaker Feature Store")
     pipelines: list[TrainingPipeline] = Field(default_factory=list, description="SageMaker training pipelines")
-    retraining: Retraining | None = Field(default=None, description="Which pipelines monitoring events start; none: no retraining")
+    retraining: Retraining | None = Field(
+        default=None, description="Which pipelines monitoring events start; none: no retraining"
+    )
     model_cards: bool = Field(default=True, description="Create a model card per model package group")
     registry_events_to: list[AccountName] = Field(
         default_factory=list, description="shared-services accounts receiving model registry events; empty = all"

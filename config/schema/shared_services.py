@@ -1,8 +1,9 @@
 """Section of shared-services accounts: ECR repositories, the source repository, the deployment pipeline."""
+
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
@@ -33,9 +34,15 @@ class EcrRepository(StrictModel):
     """
 
     name: Slug = Field(description="Repository name part")
-    purpose: Literal["training", "processing", "inference"] = Field(default="training", description="What the images are for: training, processing or inference")
-    pull_accounts: list[AccountName] = Field(default_factory=list, description="Further accounts allowed to pull (users of Studio, say)")
-    pull_kinds: list[Literal["data-science", "ml-execution", "staging", "production"]] = Field(default_factory=list, description="Every account of these kinds may pull")
+    purpose: Literal["training", "processing", "inference"] = Field(
+        default="training", description="What the images are for: training, processing or inference"
+    )
+    pull_accounts: list[AccountName] = Field(
+        default_factory=list, description="Further accounts allowed to pull (users of Studio, say)"
+    )
+    pull_kinds: list[Literal["data-science", "ml-execution", "staging", "production"]] = Field(
+        default_factory=list, description="Every account of these kinds may pull"
+    )
     keep_tagged_images: int = Field(default=50, ge=1, le=10000, description="Tagged images kept (older ones expire)")
     untagged_expiry_days: int = Field(default=7, ge=1, le=3650, description="Days before untagged images expire")
 
@@ -44,7 +51,9 @@ class CodeCommitSource(StrictModel):
     """A CodeCommit repository created in this account."""
 
     type: Literal["codecommit"] = Field(description="Source type")
-    repository: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] = Field(description="CodeCommit repository name")
+    repository: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] = Field(
+        description="CodeCommit repository name"
+    )
     branch: GitBranch = Field(default="main", description="Branch that starts the pipeline")
 
 
@@ -60,7 +69,7 @@ class CodeConnectionsSource(StrictModel):
     branch: GitBranch = Field(default="main", description="Branch that starts the pipeline")
 
 
-PipelineSource = Annotated[Union[CodeCommitSource, CodeConnectionsSource], Field(discriminator="type")]
+PipelineSource = Annotated[CodeCommitSource | CodeConnectionsSource, Field(discriminator="type")]
 
 
 class DeploymentPipeline(StrictModel):
@@ -70,13 +79,30 @@ class DeploymentPipeline(StrictModel):
     """
 
     name: Slug = Field(default="model-deploy", description="Pipeline name part")
-    source: PipelineSource = Field(default_factory=lambda: CodeCommitSource(type="codecommit", repository="mlops-landing-zone"), description="Where the landing zone's repository is: codecommit or codeconnections")
-    staging: list[AccountName] = Field(default_factory=list, description="Staging accounts the pipeline deploys to; empty: every staging account")
-    production: list[AccountName] = Field(default_factory=list, description="Production accounts the pipeline deploys to after approval; empty: every production account")
+    source: PipelineSource = Field(
+        default_factory=lambda: CodeCommitSource(type="codecommit", repository="mlops-landing-zone"),
+        description="Where the landing zone's repository is: codecommit or codeconnections",
+    )
+    staging: list[AccountName] = Field(
+        default_factory=list, description="Staging accounts the pipeline deploys to; empty: every staging account"
+    )
+    production: list[AccountName] = Field(
+        default_factory=list,
+        description="Production accounts the pipeline deploys to after approval; empty: every production account",
+    )
     build_compute_type: BuildComputeType = Field(default="BUILD_GENERAL1_SMALL", description="CodeBuild compute type")
-    build_image: str = Field(default="aws/codebuild/standard:7.0", pattern=r"^[A-Za-z0-9_./:-]+$", max_length=255, description="CodeBuild image")
-    terraform_version: str = Field(default="1.11.4", pattern=r"^\d+\.\d+\.\d+$", description="Terraform version the build installs")
-    approval_timeout_minutes: int = Field(default=10080, ge=5, le=86400, description="Minutes the manual approval waits")
+    build_image: str = Field(
+        default="aws/codebuild/standard:7.0",
+        pattern=r"^[A-Za-z0-9_./:-]+$",
+        max_length=255,
+        description="CodeBuild image",
+    )
+    terraform_version: str = Field(
+        default="1.11.4", pattern=r"^\d+\.\d+\.\d+$", description="Terraform version the build installs"
+    )
+    approval_timeout_minutes: int = Field(
+        default=10080, ge=5, le=86400, description="Minutes the manual approval waits"
+    )
     config_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$", max_length=255)] | None = Field(
         default=None,
         description="Folder of the landing-zone configuration in the source repository; default: the folder mlops-tf synthesizes from, relative to its git repository",
@@ -130,16 +156,26 @@ class ProjectPushers(StrictModel):
     """Personas of a data-science account that push to the project's repository from Studio."""
 
     account: AccountName = Field(description="The data-science account of the personas")
-    personas: list[PersonaName] = Field(min_length=1, description="Personas of that account whose Studio roles may push")
-    main: bool = Field(default=False, description="may also push to and merge into the project's main branch (which starts a build)")
+    personas: list[PersonaName] = Field(
+        min_length=1, description="Personas of that account whose Studio roles may push"
+    )
+    main: bool = Field(
+        default=False, description="may also push to and merge into the project's main branch (which starts a build)"
+    )
 
 
 class ImageContexts(StrictModel):
     """Folder of each image's Dockerfile (the docker build context) in the project's repository."""
 
-    processing: RepoFolder = Field(default="processing", description="Folder of the processing image's Dockerfile in the repository")
-    training: RepoFolder = Field(default="training", description="Folder of the training image's Dockerfile in the repository")
-    inference: RepoFolder = Field(default="inference", description="Folder of the inference image's Dockerfile in the repository")
+    processing: RepoFolder = Field(
+        default="processing", description="Folder of the processing image's Dockerfile in the repository"
+    )
+    training: RepoFolder = Field(
+        default="training", description="Folder of the training image's Dockerfile in the repository"
+    )
+    inference: RepoFolder = Field(
+        default="inference", description="Folder of the inference image's Dockerfile in the repository"
+    )
 
 
 class ModelBuildProject(StrictModel):
@@ -149,14 +185,22 @@ class ModelBuildProject(StrictModel):
     """
 
     name: Slug = Field(description="Project name: the repository is <prefix>-<name> unless repository is set")
-    pipeline: PipelineRef = Field(description="The SageMaker pipeline (ml-execution account and name) a push to the branch starts")
+    pipeline: PipelineRef = Field(
+        description="The SageMaker pipeline (ml-execution account and name) a push to the branch starts"
+    )
     repository: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)] | None = Field(
         default=None, description="CodeCommit repository created here; default <prefix>-<name>"
     )
-    branch: BuildBranch = Field(default="main", description="the branch whose pushes build images and start the pipeline")
+    branch: BuildBranch = Field(
+        default="main", description="the branch whose pushes build images and start the pipeline"
+    )
     pushers: list[ProjectPushers] = Field(min_length=1, description="Data-science personas that may push")
-    images: ImageContexts = Field(default_factory=ImageContexts, description="Folders of the Dockerfiles the build uses per image")
-    build_compute_type: BuildComputeType = Field(default="BUILD_GENERAL1_MEDIUM", description="CodeBuild compute type of the image build")
+    images: ImageContexts = Field(
+        default_factory=ImageContexts, description="Folders of the Dockerfiles the build uses per image"
+    )
+    build_compute_type: BuildComputeType = Field(
+        default="BUILD_GENERAL1_MEDIUM", description="CodeBuild compute type of the image build"
+    )
 
     @field_validator("repository")
     @classmethod
@@ -171,6 +215,12 @@ class ModelBuildProject(StrictModel):
 class SharedServicesSection(StrictModel):
     """Settings of shared-services accounts."""
 
-    ecr_repositories: list[EcrRepository] = Field(default_factory=list, description="ECR repositories for custom images")
-    pipeline: DeploymentPipeline = Field(default_factory=DeploymentPipeline, description="The model deployment pipeline")
-    projects: list[ModelBuildProject] = Field(default_factory=list, description="model-build repositories, one per ML pipeline they feed")
+    ecr_repositories: list[EcrRepository] = Field(
+        default_factory=list, description="ECR repositories for custom images"
+    )
+    pipeline: DeploymentPipeline = Field(
+        default_factory=DeploymentPipeline, description="The model deployment pipeline"
+    )
+    projects: list[ModelBuildProject] = Field(
+        default_factory=list, description="model-build repositories, one per ML pipeline they feed"
+    )

@@ -1,4 +1,5 @@
 """Jinja2 templates shipped with mlops-tf (buildspecs, SageMaker pipeline definitions)."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,12 @@ from modules.literal import json_text, text
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     # StrictUndefined: a missing value is a bug in mlops-tf, never an empty string in AWS.
-    return Environment(loader=PackageLoader("modules", "templates"), undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    return Environment(
+        loader=PackageLoader("modules", "templates"),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
 
 
 def render(name: str, **values: Any) -> str:
