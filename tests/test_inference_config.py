@@ -7,18 +7,13 @@ from pathlib import Path
 import pytest
 
 from config import load
-from tests.helpers import config_errors, error_on, line_of, replace_text
+from tests.helpers import config_errors, error_on, line_of, only_error, replace_text
 
 STAGING = "accounts/staging.yaml"
 PRODUCTION = "accounts/production.yaml"
 
 # The serverless endpoint of the example staging account, for inserting keys under it.
 SERVERLESS_HEAD = "    - name: fraud\n      model_package_group: fraud\n"
-
-
-def only_error(root: Path, field: str):
-    """The single diagnostic for field; fails listing every diagnostic otherwise."""
-    return error_on(config_errors(root), field)
 
 
 def add_to_serverless(root: Path, yaml_lines: str) -> None:
@@ -196,7 +191,8 @@ def test_serverless_capture_needs_an_api(config_copy):
 
 def test_duplicate_endpoint_names(config_copy):
     replace_text(config_copy / PRODUCTION, "    - name: fraud\n", "    - name: churn\n")
-    diag = only_error(config_copy, "inference.endpoints[1].name")
+    # Two faults: the renamed endpoint repeats a name and leaves the API's route to 'fraud' unknown.
+    diag = error_on(config_errors(config_copy), "inference.endpoints[1].name")
     assert "duplicate endpoint name 'churn'" in diag.message
 
 
