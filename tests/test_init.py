@@ -176,7 +176,7 @@ def test_add_account_names_the_account_where_its_sibling_is_named(tmp_path: Path
     assert all("ds-fraud" in r.pull_accounts for r in repos if "ds-dev" in r.pull_accounts)
     # Comments survive: only the one assignment line changed in security.yaml.
     after = (config / "accounts" / "security.yaml").read_text()
-    changed = [(a, b) for a, b in zip(security_before.splitlines(), after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(security_before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert changed == [("        accounts: [ds-dev]", "        accounts: [ds-dev, ds-fraud]")]
     data_text = (config / "accounts" / "data.yaml").read_text()
     assert data_text.count("# What data engineers") == 1

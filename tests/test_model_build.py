@@ -394,14 +394,17 @@ def test_card_build_writes_the_training_details_once_per_version(stacks, tmp_pat
     (tmp_path / "bin" / "aws").chmod(0o755)
     calls = tmp_path / "calls.log"
     package = "arn:aws:sagemaker:eu-west-1:666666666666:model-package/acme-ml-churn/3"
-    run = lambda **env: subprocess.run(
-        ["bash", "-c", "set -e\n" + "\n".join(spec["phases"]["build"]["commands"])],
-        cwd=tmp_path,
-        timeout=60,  # noqa: E731
-        env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "CALLS": str(calls), **env},
-        capture_output=True,
-        text=True,
-    )
+
+    def run(**env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["bash", "-c", "set -e\n" + "\n".join(spec["phases"]["build"]["commands"])],
+            cwd=tmp_path,
+            timeout=60,
+            env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "CALLS": str(calls), **env},
+            capture_output=True,
+            text=True,
+        )
+
     done = run(MODEL_PACKAGE_ARN=package)
     assert done.returncode == 0, done.stdout + done.stderr
     created = [c for c in calls.read_text().splitlines() if "create-model-card" in c]

@@ -274,7 +274,7 @@ def test_chain(variant, source, endpoint):
     pipeline_arn = f"arn:aws:sagemaker:eu-west-1:{owner_id}:pipeline/acme-ml-{pipeline}"
     started = set()
     for ml in ("ml-exec", "ml-b"):
-        for name, (pattern, targets) in _patterns(stacks, ml, "retraining-bus").items():
+        for pattern, targets in _patterns(stacks, ml, "retraining-bus").values():
             if set(alarm_arns) & set(pattern.get("resources", [])) or schedule_arn in pattern.get("detail", {}).get(
                 "MonitoringScheduleArn", []
             ):

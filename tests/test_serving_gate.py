@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,34 @@ def test_fresh_landing_zone_names_no_model_package_version(stacks, resolved_exam
             assert set(ep.serving_variants().values()) == {None}, (account, ep.name)  # the example pins nothing
 
 
+def serving_matchers(name: str, route: str) -> list[tuple[str, Callable[[dict], object]]]:
+    """(resource type, predicate) of each serving resource of the endpoint named name, routed at route."""
+    return [
+        (
+            "aws_sagemaker_model",
+            lambda v: v["name"].startswith(f"{name}-") and v["name"].split("-${")[0].rsplit("-", 1)[0] == name,
+        ),
+        ("aws_sagemaker_endpoint_configuration", lambda v: v["name_prefix"] == f"{name}-"),
+        ("aws_sagemaker_endpoint", lambda v: v["name"] == name),
+        ("aws_appautoscaling_target", lambda v: v["resource_id"].startswith(f"endpoint/{name}/variant/")),
+        (
+            "aws_appautoscaling_policy",
+            lambda v: (
+                re.fullmatch(rf"{name}-[a-z0-9-]+-invocations", v["name"])
+                and v["name"].count("-") == name.count("-") + 2
+            ),
+        ),
+        ("aws_sagemaker_data_quality_job_definition", lambda v: v["name"] == f"{name}-data-quality"),
+        ("aws_sagemaker_monitoring_schedule", lambda v: v["name"] == f"{name}-data-quality"),
+        (
+            "aws_cloudwatch_metric_alarm",
+            lambda v: v["namespace"] == MONITOR_METRICS_NAMESPACE and v["dimensions"]["Endpoint"] == name,
+        ),
+        ("aws_apigatewayv2_route", lambda v: v["route_key"] == f"POST /{route}"),
+        ("aws_api_gateway_resource", lambda v: v["path_part"] == route),
+    ]
+
+
 def test_every_serving_resource_is_gated_by_its_endpoint_parameter(stacks, resolved_example):
     """Models, configuration, endpoint, autoscaling, monitor, alarms and routes take the endpoint's count."""
     r = resolved_example
@@ -74,37 +103,14 @@ def test_every_serving_resource_is_gated_by_its_endpoint_parameter(stacks, resol
         section = r.accounts[account].config.inference
         gated: dict[str, set[str]] = {}
 
-        def expect(rtype: str, key: str, count: str) -> None:
+        def expect(rtype: str, key: str, count: str, account: str = account, gated: dict = gated) -> None:
             resource = stacks.resources(account, rtype)[key]
             assert resource["count"] == count, (account, rtype, key)
             gated.setdefault(rtype, set()).add(key)
 
         for ep in section.endpoints:
             name, count = names.endpoint_name(r, ep.name), gate_count(stacks, account, r, ep.name)
-            for rtype, match in (
-                (
-                    "aws_sagemaker_model",
-                    lambda v: v["name"].startswith(f"{name}-") and v["name"].split("-${")[0].rsplit("-", 1)[0] == name,
-                ),
-                ("aws_sagemaker_endpoint_configuration", lambda v: v["name_prefix"] == f"{name}-"),
-                ("aws_sagemaker_endpoint", lambda v: v["name"] == name),
-                ("aws_appautoscaling_target", lambda v: v["resource_id"].startswith(f"endpoint/{name}/variant/")),
-                (
-                    "aws_appautoscaling_policy",
-                    lambda v: (
-                        re.fullmatch(rf"{name}-[a-z0-9-]+-invocations", v["name"])
-                        and v["name"].count("-") == name.count("-") + 2
-                    ),
-                ),
-                ("aws_sagemaker_data_quality_job_definition", lambda v: v["name"] == f"{name}-data-quality"),
-                ("aws_sagemaker_monitoring_schedule", lambda v: v["name"] == f"{name}-data-quality"),
-                (
-                    "aws_cloudwatch_metric_alarm",
-                    lambda v: v["namespace"] == MONITOR_METRICS_NAMESPACE and v["dimensions"]["Endpoint"] == name,
-                ),
-                ("aws_apigatewayv2_route", lambda v: v["route_key"] == f"POST /{ep.name}"),
-                ("aws_api_gateway_resource", lambda v: v["path_part"] == ep.name),
-            ):
+            for rtype, match in serving_matchers(name, ep.name):
                 for key, value in stacks.resources(account, rtype).items():
                     if match(value):
                         expect(rtype, key, count)

@@ -31,9 +31,9 @@ results = []
 for args in json.loads(sys.argv[1]):
     result = CliRunner().invoke(app, args)
     results.append({"exit": result.exit_code, "output": result.output})
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in %r)
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY_PACKAGES)
 print(json.dumps({"results": results, "heavy": heavy}))
-""" % (HEAVY,)
+""".replace("HEAVY_PACKAGES", repr(HEAVY))
 
 
 def probe(*commands: list[str], env: dict[str, str] | None = None) -> dict:

@@ -181,7 +181,7 @@ def test_binding_type_checks_are_skipped_outside_debug_only(monkeypatch):
 
     from modules.aws import _skip_type_check, aws
 
-    aws.s3_bucket  # imported through modules.aws
+    assert aws.s3_bucket is not None  # imported through modules.aws
     private = sys.modules["cdktf_cdktf_provider_aws.s3_bucket"]._private
     assert private.check_type is _skip_type_check
     assert private.typing.get_type_hints is not __import__("typing").get_type_hints

@@ -38,7 +38,7 @@ def test_recording_view_notes_fields_methods_and_whole_landing_zone_reads(config
     view.accounts["production"].config.model_dump()  # a method: the whole account
     assert "production" in reads.as_list()
     assert isinstance(view.accounts["data"], type(resolved.accounts["data"]))
-    view.flows
+    _ = view.flows  # reading the flows is the access under test
     assert reads.as_list() == [EVERY_ACCOUNT]
 
     before = {
