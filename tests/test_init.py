@@ -221,6 +221,7 @@ def test_add_account_dry_run_changes_nothing(tmp_path: Path):
     )
 
 
+@pytest.mark.slow
 def test_init_landing_zone_scans_clean_with_its_own_skip_file(initialized: Path, tmp_path: Path):
     """The skip file belongs to the configuration folder; its patterns cover accounts init never saw."""
     from cli.checkov import ToolError, find_checkov

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from config import load, resolve
@@ -178,3 +179,9 @@ def test_permission_set_session_limit(config_copy: Path):
     replace_text(path, "session_duration_hours: 4\n      ml-engineer", "session_duration_hours: 13\n      ml-engineer")
     d = error_on(config_errors(config_copy), "security.identity_center.personas.platform-admin.session_duration_hours")
     assert d.line == line_of(path, "session_duration_hours: 13") and "12" in d.message
+
+
+def test_the_corpus_base_is_valid_with_security_defaults(tmp_path: Path):
+    """The bad-input corpus's base names no security section: the defaults turn the organization trail on."""
+    shutil.copytree(Path(__file__).parent / "bad_input" / "_base" / "config", tmp_path / "config")
+    assert load(tmp_path / "config").accounts["security"].security.organization_trail.enabled

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli import synth_cache
@@ -148,6 +149,7 @@ print(loaded)
 """
 
 
+@pytest.mark.slow
 def test_lazy_provider_import_gives_the_same_output_as_plain_import(example_out, tmp_path):
     """modules/aws.py skips the bindings' eager __init__; MLOPS_TF_PLAIN_IMPORT=1 runs it. Same bytes."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MLOPS_TF_PLAIN_IMPORT": "1"}

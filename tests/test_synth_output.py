@@ -144,6 +144,7 @@ def test_cloud_backend(config_copy, tmp_path):
     assert "backend" not in stacks["staging"]["terraform"]
 
 
+@pytest.mark.slow
 def test_two_process_synthesis_writes_the_same_output(example_out, tmp_path, monkeypatch):
     """Large landing zones split their stacks over two processes; the bytes must not change."""
     from accounts import synth_worker

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from accounts.reads import EVERY_ACCOUNT, fingerprint, recording
@@ -50,6 +51,7 @@ def test_recording_view_notes_fields_methods_and_whole_landing_zone_reads(config
     assert [item for item in before if before[item] != after[item]] == ["ds-dev", "ds-dev:tags"]
 
 
+@pytest.mark.slow
 def test_incremental_synth_rebuilds_only_what_changed_and_equals_a_full_synth(
     tmp_path: Path, config_copy: Path
 ) -> None:

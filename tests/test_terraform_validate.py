@@ -105,6 +105,7 @@ def test_example_stacks_are_valid_terraform(example_out):
     assert {a: [str(f) for f in fs] for a, fs in results.items() if fs} == {}
 
 
+@pytest.mark.slow
 def test_every_feature_variant_is_valid_terraform(variant_out):
     stacks = read_stacks(variant_out)
     # The variant really has what it is meant to exercise.
