@@ -22,25 +22,6 @@ CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswi
 
 runner = CliRunner()
 
-# Cases whose overlay still carries faults besides its own (the expected line is among 2-4 errors: a shared-services
-# pipeline on local state, prefixes outside the lake shares, ...). Each is to be fixed to one fault, then removed here.
-MORE_THAN_ONE_FAULT = {
-    "consistency-govcloud-account-in-commercial-landing-zone",
-    "loader-symlink-loop-of-two",
-    "ml-execution-input-outside-lake-shares",
-    "ml-execution-pipeline-unknown-ecr-repository",
-    "ml-execution-pipeline-unknown-model-package-group",
-    "ml-execution-retraining-unknown-pipeline",
-    "ml-execution-two-pipelines-one-group",
-    "model-build-branch-git-rejects",
-    "model-build-two-projects-one-pipeline",
-    "model-build-unknown-persona",
-    "model-build-unknown-pipeline",
-    "names-api-function-too-long",
-    "shared-services-pipeline-target-wrong-kind",
-    "shared-services-unknown-pull-account",
-}
-
 
 def assemble(case: Path, dest: Path) -> Path:
     """The base configuration, its remove.txt files deleted, the case's files (and folders) laid over it,
@@ -126,5 +107,5 @@ def test_bad_input(case: Path, previous_output: Path, tmp_path: Path):
     located = [line for line in text.splitlines() if re.match(r"^config/\S+:\d+:\d+: ", line)]
     if count.is_file():
         assert len(located) == int(count.read_text()), f"expected {count.read_text().strip()} error(s):\n{text}"
-    elif case.name not in MORE_THAN_ONE_FAULT:
+    else:
         assert len(located) == 1, f"one fault, one error expected:\n{text}"
