@@ -499,37 +499,6 @@ def test_project_errors_are_located(config_copy, old, new, field, needle, messag
     assert message in d.message, str(d)
 
 
-def test_unknown_persona_of_the_data_science_account(config_copy):
-    path = _projects(config_copy)
-    ds = config_copy / "accounts" / "ds-dev.yaml"
-    replace_text(
-        ds,
-        "    - name: sagemaker-compute\n      activities: [manage-experiments, access-s3-buckets, access-required-services]\n",
-        "",
-    )
-    replace_text(
-        path,
-        "{account: ds-dev, personas: [data-scientist]}",
-        "{account: ds-dev, personas: [data-scientist, sagemaker-compute]}",
-    )
-    d = error_on(config_errors(config_copy), "shared_services.projects[0].pushers[0].personas[1]")
-    assert (
-        d.line == line_of(path, "[data-scientist, sagemaker-compute]")
-        and "defines no persona 'sagemaker-compute'" in d.message
-    )
-
-
-def test_two_projects_feeding_one_pipeline(config_copy):
-    path = _projects(config_copy)
-    text = path.read_text()
-    path.write_text(
-        text + "    - name: churn-two\n      pipeline: {account: ml-exec, name: churn-training}\n"
-        "      pushers: [{account: ds-dev, personas: [mlops-engineer], main: true}]\n"
-    )
-    d = error_on(config_errors(config_copy), "shared_services.projects[1].pipeline")
-    assert d.line == line_of(path, "- name: churn-two") + 1 and "already fed by project 'churn'" in d.message
-
-
 def test_pipeline_images_must_live_in_the_project_account(config_copy):
     path = _projects(config_copy)
     replace_text(path, "name: churn-training}", "name: fraud-training}")

@@ -599,23 +599,6 @@ def test_state_role_on_a_fresh_landing_zone_trusts_the_account_created_in_the_sa
     }
 
 
-def test_local_state_is_refused_where_a_pipeline_exists(config_copy: Path):
-    from config import ConfigError
-
-    replace_text(
-        config_copy / "landing-zone.yaml",
-        "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-west-1\n",
-        "state_backend:\n  type: local\n",
-    )
-    with pytest.raises(ConfigError) as caught:
-        load(config_copy)
-    [diag] = caught.value.diagnostics
-    assert diag.file.endswith("accounts/shared-services.yaml") and diag.field == "shared_services.pipeline"
-    lines = (config_copy / "accounts/shared-services.yaml").read_text().splitlines()
-    assert lines[diag.line - 1][diag.column - 1 :].startswith("pipeline:")
-    assert "local state file starts empty on every run" in diag.message and "s3 or cloud" in diag.message
-
-
 def test_a_prefix_parameter_store_rejects_is_a_located_error(config_copy: Path):
     from config import ConfigError
 
