@@ -25,7 +25,8 @@ def test_mapping_where_a_list_is_expected(config_copy: Path):
     replace_text(config_copy / "accounts/data.yaml", "admin_personas: [platform-admin]", "admin_personas: {a: b}")
     assert (
         str(only_error(config_copy))
-        == f"{rel(config_copy, 'accounts/data.yaml')}:39:21: data.lake_formation.admin_personas: must be a list (got a mapping)"
+        == f"{rel(config_copy, 'accounts/data.yaml')}:39:21: data.lake_formation.admin_personas: must be a list (got "
+        "a mapping)"
     )
 
 
@@ -39,9 +40,12 @@ def test_wrong_scalar_types_in_words(config_copy: Path):
     assert [str(e) for e in config_errors(config_copy)] == [
         f"{rel(config_copy, 'accounts/ds-dev.yaml')}:6:10: tags.owner: must be a string: put the value in quotes "
         "(got yes, which YAML 1.1 reads as a boolean)",
-        f"{rel(config_copy, 'accounts/ds-dev.yaml')}:48:16: data_science.enforce_vpc: must be true or false (got 'maybe')",
-        f"{rel(config_copy, 'accounts/staging.yaml')}:4:5: ou: must be a string: put the value in quotes (YAML reads it as a date) (got 2024-01-01)",
-        f"{rel(config_copy, 'accounts/staging.yaml')}:12:20: inference.endpoints[0].compute.memory_mb: must be a whole number (got 'lots')",
+        f"{rel(config_copy, 'accounts/ds-dev.yaml')}:48:16: data_science.enforce_vpc: must be true or false (got "
+        "'maybe')",
+        f"{rel(config_copy, 'accounts/staging.yaml')}:4:5: ou: must be a string: put the value in quotes (YAML reads "
+        "it as a date) (got 2024-01-01)",
+        f"{rel(config_copy, 'accounts/staging.yaml')}:12:20: inference.endpoints[0].compute.memory_mb: must be a "
+        "whole number (got 'lots')",
     ]
 
 
@@ -68,7 +72,8 @@ def test_number_as_a_key_is_refused_with_a_hint(config_copy: Path):
     replace_text(config_copy / "accounts/staging.yaml", "ou: Workloads/Staging", "ou: Workloads/Staging\n12: x")
     assert (
         str(only_error(config_copy))
-        == f"{rel(config_copy, 'accounts/staging.yaml')}:5:1: invalid YAML: mapping keys must be strings (got 12: put it in quotes)"
+        == f"{rel(config_copy, 'accounts/staging.yaml')}:5:1: invalid YAML: mapping keys must be strings (got 12: put "
+        "it in quotes)"
     )
 
 
@@ -101,7 +106,8 @@ def test_lock_file_errors_are_located_and_worded(config_copy: Path):
     (config_copy / "accounts.lock.yaml").write_text("- ml-exec\n")
     assert (
         str(only_error(config_copy, resolving=True))
-        == f"{rel(config_copy, 'accounts.lock.yaml')}:1:1: expected a mapping with the key accounts at the top of the file"
+        == f"{rel(config_copy, 'accounts.lock.yaml')}:1:1: expected a mapping with the key accounts at the top of "
+        "the file"
     )
 
 
@@ -120,7 +126,8 @@ def test_account_factory_product_without_control_tower_is_an_error(config_copy: 
         "  organization_id: o-a1b2c3d4e5\n  account_factory_product_id: prod-abcdefghijklm\n",
     )
     assert str(only_error(config_copy)) == (
-        f"{rel(config_copy, 'landing-zone.yaml')}:11:31: organization.account_factory_product_id: Account Factory needs "
+        f"{rel(config_copy, 'landing-zone.yaml')}:11:31: organization.account_factory_product_id: Account Factory "
+        "needs "
         "vending: control_tower; with vending: organizations accounts are created through Organizations, so remove it "
         "(got 'prod-abcdefghijklm')"
     )
@@ -129,7 +136,8 @@ def test_account_factory_product_without_control_tower_is_an_error(config_copy: 
 def test_missing_variant_tag_lists_the_variants(config_copy: Path):
     (config_copy / "accounts/staging.yaml").write_text("name: staging\n")
     assert str(only_error(config_copy)) == (
-        f"{rel(config_copy, 'accounts/staging.yaml')}:1:1: kind: required field is missing: kind chooses which variant this is "
+        f"{rel(config_copy, 'accounts/staging.yaml')}:1:1: kind: required field is missing: kind chooses which "
+        "variant this is "
         "(one of management, security, data, shared-services, data-science, ml-execution, staging, production)"
     )
 
@@ -137,7 +145,8 @@ def test_missing_variant_tag_lists_the_variants(config_copy: Path):
 def test_missing_nested_variant_tag_lists_the_variants(config_copy: Path):
     replace_text(config_copy / "landing-zone.yaml", EXAMPLE_BACKEND, "state_backend:\n  bucket: acme-tf-state")
     assert str(only_error(config_copy)) == (
-        f"{rel(config_copy, 'landing-zone.yaml')}:35:3: state_backend.type: required field is missing: type chooses which "
+        f"{rel(config_copy, 'landing-zone.yaml')}:35:3: state_backend.type: required field is missing: type chooses "
+        "which "
         "variant this is (one of local, s3, cloud)"
     )
 
@@ -145,5 +154,6 @@ def test_missing_nested_variant_tag_lists_the_variants(config_copy: Path):
 def test_second_yaml_document_is_explained(config_copy: Path):
     replace_text(config_copy / "accounts/staging.yaml", "name: staging", "name: staging\n---")
     assert str(only_error(config_copy)) == (
-        f"{rel(config_copy, 'accounts/staging.yaml')}:2:1: invalid YAML: expected a single document in the stream but found another document"
+        f"{rel(config_copy, 'accounts/staging.yaml')}:2:1: invalid YAML: expected a single document in the stream but "
+        "found another document"
     )

@@ -72,7 +72,8 @@ def test_existing_network_ids(config_copy):
     replace_text(
         path,
         "    type: managed\n    cidr: 10.20.0.0/16\n    availability_zones: 2\n",
-        "    type: existing\n    vpc_id: vpc-0123456789abcdef0\n    subnet_ids: [subnet-0123456789abcdef0, subnet-bad]\n",
+        "    type: existing\n    vpc_id: vpc-0123456789abcdef0\n    subnet_ids: [subnet-0123456789abcdef0, "
+        "subnet-bad]\n",
     )
     d = error_on(config_errors(config_copy), "data_science.network.subnet_ids[1]")
     assert d.line == line_of(path, "subnet-bad")
@@ -81,7 +82,10 @@ def test_existing_network_ids(config_copy):
 def test_internet_lines_detection():
     from config.kinds.data_science import internet_lines
 
-    script = "#!/bin/bash\n# pip install in a comment\npip install --no-index /opt/wheels/x.whl\nconda install -y numpy\ncurl -sSL https://x\ngit clone https://github.com/a/b\n"
+    script = (
+        "#!/bin/bash\n# pip install in a comment\npip install --no-index /opt/wheels/x.whl\nconda install -y "
+        "numpy\ncurl -sSL https://x\ngit clone https://github.com/a/b\n"
+    )
     assert [n for n, _ in internet_lines(script)] == [4, 5, 6]
 
 

@@ -1,4 +1,5 @@
-"""Validation of the inference section (staging, production): AWS limits, each error located at file:line:col and field."""
+"""Validation of the inference section (staging, production): AWS limits, each error located at file:line:col
+and field."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def test_example_validates_with_both_modes():
         ),
         (
             "vpc",
-            "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0]\n        security_group_ids: [sg-0123456789abcdef0]\n",
+            "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0]\n        security_group_ids: "
+            "[sg-0123456789abcdef0]\n",
             "VPC configuration",
         ),
         ("network_isolation", "      network_isolation: true\n", "network isolation"),
@@ -194,8 +196,8 @@ def test_endpoint_name_length(config_copy):
     replace_text(config_copy / STAGING, "endpoints: [fraud, churn]", f"endpoints: [fraud, {long_name}]")
     diag = only_error(config_copy, "inference.endpoints[1].name")
     assert (
-        "endpoint configuration name 'acme-ml-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-' is 39 characters plus the 26-character suffix Terraform appends; SageMaker allows 63"
-        in diag.message
+        "endpoint configuration name 'acme-ml-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-' is 39 characters plus the 26-character "
+        "suffix Terraform appends; SageMaker allows 63" in diag.message
     )
 
 
@@ -225,14 +227,16 @@ def test_api_name_length(config_copy):
 
 
 ML_EXEC = "accounts/ml-exec.yaml"
-FRAUD_PIPELINE = """    # No inference_image: fraud packages serve the training image (a framework image that also serves).
-    - name: fraud-training
+FRAUD_PIPELINE = (
+    "    # No inference_image: fraud packages serve the training image (a framework image that also serves).\n"
+    """    - name: fraud-training
       model_package_group: fraud
       processing_image: {repository: fraud-processing, tag: "2.1.0"}
       training_image: {repository: fraud-training, tag: "2.1.0"}
       input_data: {account: data, bucket: curated, prefix: transactions/v2/}
       min_accuracy: 0.9
 """
+)
 
 
 def _drop_fraud_pipeline(root: Path) -> None:

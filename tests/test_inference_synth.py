@@ -420,8 +420,9 @@ def test_vpc_and_network_isolation_on_instance_models(config_copy, tmp_path):
     replace_text(
         config_copy / "accounts/production.yaml",
         "      variants:\n",
+        # network_isolation: true is in the example
         "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n"
-        "        security_group_ids: [sg-0123456789abcdef0]\n      variants:\n",  # network_isolation: true is in the example
+        "        security_group_ids: [sg-0123456789abcdef0]\n      variants:\n",
     )
     out = tmp_path / "cdktf.out"
     synthesize(resolve(load(config_copy)), ["production"], out, state_dir=tmp_path / "state")

@@ -88,7 +88,8 @@ def test_init_refuses_to_overwrite_without_force(initialized: Path):
 
 
 def test_init_with_force_local_state_and_no_member_kinds(tmp_path: Path):
-    # Member kinds with a deployment pipeline need remote state (local is refused with a pipeline), so start without them.
+    # Member kinds with a deployment pipeline need remote state (local is refused with a pipeline), so start
+    # without them.
     assert _init(tmp_path / "lz", "--kinds", "none").exit_code == 0
     result = _init(tmp_path / "lz", "--force", "--kinds", "none", "--state-backend", "local")
     assert result.exit_code == 0, result.output

@@ -72,7 +72,8 @@ def test_more_account_files_than_the_bound_are_one_error(base: Path):
         (base / f"accounts/empty-{n:04d}.yaml").write_text("")
     start = time.perf_counter()
     assert str(only_error(base)).endswith(
-        f"accounts:1:1: holds {MAX_ACCOUNT_FILES + 2} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts"
+        f"accounts:1:1: holds {MAX_ACCOUNT_FILES + 2} account files; mlops-tf reads landing zones of up to "
+        f"{MAX_ACCOUNT_FILES} accounts"
     )
     assert time.perf_counter() - start < 2
 
@@ -109,7 +110,10 @@ def test_aliases_within_the_bound_are_read():
 
 
 def test_merge_keys_are_supported_with_explicit_keys_winning_and_positions_kept():
-    text = "defaults: &d {owner: team, cost-center: cc-1}\nextra: &e {cost-center: cc-9, tier: gold}\ntags:\n  <<: [*d, *e]\n  owner: me\n"
+    text = (
+        "defaults: &d {owner: team, cost-center: cc-1}\nextra: &e {cost-center: cc-9, tier: gold}\ntags:\n  <<: "
+        "[*d, *e]\n  owner: me\n"
+    )
     data, source = parse_yaml(text, "f.yaml")
     assert data["tags"] == {"owner": "me", "cost-center": "cc-1", "tier": "gold"}
     assert source.positions[("tags", "owner")] == (5, 10)  # its own line

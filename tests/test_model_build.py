@@ -297,7 +297,8 @@ def test_image_build_pushes_then_starts_the_pipeline_with_its_images(stacks, tmp
         and "--pipeline-name acme-ml-churn-training" in start[0]
         and f"--client-request-token {COMMIT}" in start[0]
     )
-    # Every parameter the build sets is declared by the pipeline; images carry the commit tag, digests the pushed digest.
+    # Every parameter the build sets is declared by the pipeline; images carry the commit tag, digests the pushed
+    # digest.
     declared = {p["Name"] for p in pipeline_definition(stacks)["Parameters"]}
     passed = dict(re.findall(r"Name=(\w+),Value=(\S+)", start[0]))
     assert set(passed) <= declared and set(passed) == {
@@ -384,7 +385,7 @@ J
   create-model-card) cp content.json "$CALLS.card";;
 esac
 exit 0
-"""
+"""  # noqa: E501 (the stub prints the AWS CLI's JSON, one line a call)
 
 
 def test_card_build_writes_the_training_details_once_per_version(stacks, tmp_path: Path):
@@ -409,7 +410,8 @@ def test_card_build_writes_the_training_details_once_per_version(stacks, tmp_pat
     assert done.returncode == 0, done.stdout + done.stderr
     created = [c for c in calls.read_text().splitlines() if "create-model-card" in c]
     assert created == [
-        "aws --profile pipeline sagemaker create-model-card --model-card-name acme-ml-churn-3 --model-card-status Draft --content file://content.json"
+        "aws --profile pipeline sagemaker create-model-card --model-card-name acme-ml-churn-3 --model-card-status "
+        "Draft --content file://content.json"
     ]
     content = json.loads(Path(f"{calls}.card").read_text())
     job = content["training_details"]["training_job_details"]
@@ -549,7 +551,8 @@ def test_studio_without_egress_pushes_only_within_its_region(config_copy):
 
 
 def test_card_names_fit_sagemaker(config_copy):
-    """Cards are <prefix>-<group>-<version>: a group name that leaves no room for the version is refused at the group."""
+    """Cards are <prefix>-<group>-<version>: a group name that leaves no room for the version is refused at the
+    group."""
     long = "churn" + "x" * 27  # 32, the longest group name; with a 25-character prefix the card name is 64
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", f"prefix: {'acme-ml' + 'x' * 18}\n")
     ml = config_copy / "accounts" / "ml-exec.yaml"
@@ -563,7 +566,8 @@ def test_card_names_fit_sagemaker(config_copy):
 
 
 def test_project_names_too_long_for_its_roles_and_rules_are_refused_at_the_project(config_copy):
-    """Every name derived from a project (roles here and in ml-execution, builds, rules) is checked at the project's name."""
+    """Every name derived from a project (roles here and in ml-execution, builds, rules) is checked at the project's
+    name."""
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml\n", "prefix: acme-machine-learning-plat\n")
     path = _projects(config_copy)
     text = path.read_text()

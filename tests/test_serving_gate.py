@@ -39,7 +39,10 @@ def gate_ref(stacks, account: str, r, endpoint: str) -> str:
 
 
 def exists(stacks, account: str, r, endpoint: str) -> str:
-    return f'contains({gate_ref(stacks, account, r, endpoint)}.names, "{contracts.serving_parameter_name(r, endpoint, "primary")}")'
+    return (
+        f"contains({gate_ref(stacks, account, r, endpoint)}.names, "
+        f'"{contracts.serving_parameter_name(r, endpoint, "primary")}")'
+    )
 
 
 def gate_count(stacks, account: str, r, endpoint: str) -> str:
@@ -48,7 +51,10 @@ def gate_count(stacks, account: str, r, endpoint: str) -> str:
 
 def lookup_expr(stacks, account: str, r, endpoint: str, variant: str, fallback: str) -> str:
     ref = gate_ref(stacks, account, r, endpoint)
-    return f'nonsensitive(lookup(zipmap({ref}.names, {ref}.values), "{contracts.serving_parameter_name(r, endpoint, variant)}", {fallback}))'
+    return (
+        f"nonsensitive(lookup(zipmap({ref}.names, {ref}.values), "
+        f'"{contracts.serving_parameter_name(r, endpoint, variant)}", {fallback}))'
+    )
 
 
 def buildspec(stacks, project: str) -> dict:
@@ -222,7 +228,8 @@ def test_gate_expressions_evaluate_in_terraform(stacks, tmp_path: Path):
         folder.mkdir(exist_ok=True)
         # values is sensitive in the provider's schema; sensitive() reproduces that.
         (folder / "main.tf").write_text(
-            f"locals {{\n  names = {json.dumps(list(parameters))}\n  values = sensitive({json.dumps(list(parameters.values()))})\n}}\n"
+            f"locals {{\n  names = {json.dumps(list(parameters))}\n  values = "
+            f"sensitive({json.dumps(list(parameters.values()))})\n}}\n"
         )
         done = subprocess.run(
             [TERRAFORM, f"-chdir={folder}", "console"], input=expression, capture_output=True, text=True, timeout=120
@@ -321,11 +328,13 @@ def test_deploy_buildspec_writes_the_parameters_then_applies(stacks, tmp_path: P
         "terraform -chdir=cdktf.out/stacks/staging apply -input=false -auto-approve -lock-timeout=5m",
     ]
     put = (
-        "aws ssm put-parameter --region eu-west-1 --name /acme-ml/serving/churn/{}/model-package-arn --type String --data-type text --overwrite --value "
-        + arn
-        + " key=AK"
+        "aws ssm put-parameter --region eu-west-1 --name /acme-ml/serving/churn/{}/model-package-arn --type String "
+        "--data-type text --overwrite --value " + arn + " key=AK"
     )
-    assume = f"aws sts assume-role --role-arn {role} --role-session-name acme-ml-model-deploy --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text key="
+    assume = (
+        f"aws sts assume-role --role-arn {role} --role-session-name acme-ml-model-deploy --query "
+        "Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text key="
+    )
     # The approval event: MODEL_VARIANT unset means the primary variant; the write uses the deploy role's credentials.
     assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN=arn) == (
         0,

@@ -80,8 +80,8 @@ def test_incremental_synth_rebuilds_only_what_changed_and_equals_a_full_synth(
     assert result.exit_code == 0, result.output
     assert result.output.startswith("synthesized 4 stack(s) into"), result.output
     assert (
-        "management, data, shared-services, ds-dev; 4 unchanged, kept as they were: security, ml-exec, staging, production"
-        in result.output
+        "management, data, shared-services, ds-dev; 4 unchanged, kept as they were: security, ml-exec, staging, "
+        "production" in result.output
     )
     incremental = _snapshot(out)
     for kept in ("security", "ml-exec", "staging", "production"):
