@@ -19,7 +19,7 @@ from config.kinds import inference as names
 from config.kinds.shared_services import deployment_parameters
 from modules.model_monitor import MONITOR_METRICS_NAMESPACE
 from tests.conftest import EXAMPLE, copy_example, read_stacks
-from tests.helpers import replace_text
+from tests.helpers import config_errors, error_on, replace_text
 from tests.synth_lookup import as_sent
 
 INFERENCE = ("staging", "production")
@@ -609,12 +609,8 @@ def test_state_role_on_a_fresh_landing_zone_trusts_the_account_created_in_the_sa
 
 
 def test_a_prefix_parameter_store_rejects_is_a_located_error(config_copy: Path):
-    from config import ConfigError
-
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: ssm-ml")
-    with pytest.raises(ConfigError) as caught:
-        load(config_copy)
-    [diag] = [d for d in caught.value.diagnostics if d.field == "prefix"]
+    diag = error_on(config_errors(config_copy), "prefix")
     assert diag.file.endswith("landing-zone.yaml") and diag.line == 2
     assert "Parameter Store rejects names that begin with 'aws' or 'ssm'" in diag.message
 
