@@ -18,7 +18,8 @@ CONFIG_GLOBS = ("landing-zone.yaml", "accounts.lock.yaml", "accounts/*.yaml", "s
 
 
 def copy_example(dest: Path) -> Path:
-    """Copy the example landing zone (its YAML and the Glue scripts it names, not the config package) into dest/config."""
+    """Copy the example landing zone (its YAML and the Glue scripts it names, not the config package) into
+    dest/config."""
     target = dest / "config"
     for pattern in CONFIG_GLOBS:
         for src in EXAMPLE.glob(pattern):

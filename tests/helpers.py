@@ -1,10 +1,18 @@
-"""Helpers for tests that break the example configuration one fault at a time."""
+"""The one fault-injection style: break one field of a valid configuration, expect one error at file:line:col.
+
+A case that is a landing zone of its own goes into the tests/bad_input corpus; a case that breaks the
+example (config_copy) in place uses replace_text or edit_yaml, then only_error (one fault, one error) or,
+for several faults at once, config_errors and error_on. The unbroken example validates (its twin).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
+
+from config import ConfigError, Diagnostic, load, resolve
 
 # The example's state backend (s3: a deployment pipeline exists, and local state is refused then).
 EXAMPLE_BACKEND = "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-west-1"
@@ -32,19 +40,31 @@ def line_of(path: Path, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in {path}")
 
 
-def config_errors(root: Path) -> list:
-    """The diagnostics that loading the configuration under root raises (it must raise)."""
-    import pytest
-
-    from config import ConfigError, load
-
+def config_errors(root: Path, *, resolving: bool = False) -> list[Diagnostic]:
+    """The diagnostics that loading the configuration under root raises (it must raise); with resolving,
+    loading then resolving (the lock file and the cross-account checks are read by the resolver)."""
     with pytest.raises(ConfigError) as info:
-        load(root)
+        resolve(load(root)) if resolving else load(root)
     return info.value.diagnostics
 
 
-def error_on(diagnostics: list, field: str):
-    """The one diagnostic about field; fails listing every diagnostic otherwise."""
+def only_error(root: Path, field: str | None = None, *, resolving: bool = False) -> Diagnostic:
+    """One fault, one error: the single diagnostic of the configuration under root (on field, when given)."""
+    diagnostics = config_errors(root, resolving=resolving)
+    assert len(diagnostics) == 1, "expected one error, got:\n" + "\n".join(map(str, diagnostics))
+    assert field is None or diagnostics[0].field == field, f"expected the error on {field}, got:\n{diagnostics[0]}"
+    return diagnostics[0]
+
+
+def error_on(diagnostics: list[Diagnostic], field: str) -> Diagnostic:
+    """The one diagnostic about field among several; fails listing every diagnostic otherwise."""
     found = [d for d in diagnostics if d.field == field]
     assert len(found) == 1, f"expected one error on {field}, got:\n" + "\n".join(map(str, diagnostics))
     return found[0]
+
+
+def located(error: Diagnostic | str, path: Path, line: int, field: str) -> None:
+    """The diagnostic, as printed, names the file, the line and the field."""
+    text, prefix = str(error), f"{path.as_posix()}:{line}:"
+    assert text.startswith(prefix), f"{text!r} does not start with {prefix!r}"
+    assert f": {field}: " in text, f"{text!r} does not name field {field!r}"

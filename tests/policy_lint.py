@@ -53,14 +53,17 @@ ARN_TEMPLATES = {
     "aws_efs_access_point": "arn:aws:elasticfilesystem:{region}:{account}:access-point/fsap-0123456789abcdef0",
     "aws_db_instance": "arn:aws:rds:{region}:{account}:db:{name}",
     "aws_emrserverless_application": "arn:aws:emr-serverless:{region}:{account}:/applications/00abcdefghijklmn",
-    "aws_redshiftserverless_workgroup": "arn:aws:redshift-serverless:{region}:{account}:workgroup/00000000-0000-4000-8000-000000000000",
+    "aws_redshiftserverless_workgroup": "arn:aws:redshift-serverless:{region}:{account}:"
+    "workgroup/00000000-0000-4000-8000-000000000000",
     "aws_rds_cluster": "arn:aws:rds:{region}:{account}:cluster:{name}",
     "aws_redshift_cluster": "arn:aws:redshift:{region}:{account}:cluster:{name}",
     "aws_glue_crawler": "arn:aws:glue:{region}:{account}:crawler/{name}",
     "aws_guardduty_detector": "arn:aws:guardduty:{region}:{account}:detector/{name}",
     "aws_securityhub_account": "arn:aws:securityhub:{region}:{account}:hub/default",
-    "aws_codeconnections_connection": "arn:aws:codeconnections:{region}:{account}:connection/00000000-0000-4000-8000-000000000000",
-    "aws_codestarconnections_connection": "arn:aws:codestar-connections:{region}:{account}:connection/00000000-0000-4000-8000-000000000000",
+    "aws_codeconnections_connection": "arn:aws:codeconnections:{region}:{account}:"
+    "connection/00000000-0000-4000-8000-000000000000",
+    "aws_codestarconnections_connection": "arn:aws:codestar-connections:{region}:{account}:"
+    "connection/00000000-0000-4000-8000-000000000000",
     "aws_sagemaker_model_package": "arn:aws:sagemaker:{region}:{account}:model-package/{name}/1",
     "aws_sagemaker_user_profile": "arn:aws:sagemaker:{region}:{account}:user-profile/d-0123456789ab/{name}",
     "aws_sagemaker_space": "arn:aws:sagemaker:{region}:{account}:space/d-0123456789ab/{name}",

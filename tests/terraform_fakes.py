@@ -35,7 +35,8 @@ account = chdir.name
 
 def record():
     with open(os.environ["FAKE_TF_LOG"], "a") as log:
-        log.write(json.dumps({"argv": args, "chdir": str(chdir), "account": account, "start": started, "end": time.time()}) + "\n")
+        entry = {"argv": args, "chdir": str(chdir), "account": account, "start": started, "end": time.time()}
+        log.write(json.dumps(entry) + "\n")
 
 atexit.register(record)
 if step in ("plan", "apply"):

@@ -48,6 +48,51 @@ def assemble(case: Path, dest: Path) -> Path:
     return root
 
 
+# twin.txt, one change a line: `<file>:<line>: <old> => <new>` (in that line, old becomes new), `<file>:<line> = <text>`
+# (the whole line), `<file>: delete` or `<file>: base` (whatever is there replaced by the base's file). In old, new
+# and text, \n and \xNN are escapes (bytes of a file that is not UTF-8).
+TWIN_EDIT = re.compile(r"^(config/[^:]+):(\d+): (.+?) =>(?: (.*))?$")
+TWIN_LINE = re.compile(r"^(config/[^:]+):(\d+) =(?: (.*))?$")
+TWIN_FILE = re.compile(r"^(config/[^:]+): (delete|base)$")
+
+
+def unescape(text: str) -> bytes:
+    return text.encode().decode("unicode_escape").encode("latin-1")
+
+
+def twin_changes(case: Path) -> list[str]:
+    return [line for line in (case / "twin.txt").read_text().splitlines() if line.strip()]
+
+
+def apply_twin(case: Path, root: Path) -> None:
+    """The case without its defect: its twin.txt changes applied to the assembled case under root."""
+    edits: dict[Path, list[tuple[int, bytes | None, bytes]]] = {}
+    for change in twin_changes(case):
+        if match := TWIN_FILE.match(change):
+            target = root / match[1]
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)  # missing: a base file the case removes
+            if match[2] == "base":
+                shutil.copyfile(BASE / Path(match[1]).relative_to("config"), target)
+        elif match := TWIN_EDIT.match(change):
+            edits.setdefault(root / match[1], []).append((int(match[2]), unescape(match[3]), unescape(match[4] or "")))
+        elif match := TWIN_LINE.match(change):
+            edits.setdefault(root / match[1], []).append((int(match[2]), None, unescape(match[3] or "")))
+        else:
+            raise AssertionError(f"{case.name}/twin.txt: cannot read {change!r}")
+    for path, changes in edits.items():
+        lines = path.read_bytes().split(b"\n")
+        for number, old, new in changes:
+            if old is None:
+                lines[number - 1] = new
+            else:
+                assert old in lines[number - 1], f"{case.name}/twin.txt: {old!r} not in line {number} of {path.name}"
+                lines[number - 1] = lines[number - 1].replace(old, new, 1)
+        path.write_bytes(b"\n".join(lines))
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -79,6 +124,16 @@ def test_corpus_is_well_formed():
         assert len(lines) == 1, f"{case.name}/expected.txt: exactly one line"
         assert re.match(r"^config/[\w./-]+\.ya?ml:\d+:\d+: \S", lines[0]), f"{case.name}/expected.txt: {lines[0]!r}"
         assert (case / "config").is_dir(), f"{case.name}: no config/ overlay"
+        assert (case / "twin.txt").is_file() and twin_changes(case), f"{case.name}: no twin.txt (its passing twin)"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_passing_twin(case: Path, tmp_path: Path):
+    """The same case without its defect validates: the expected error comes from that defect alone."""
+    root = assemble(case, tmp_path)
+    apply_twin(case, root)
+    result = runner.invoke(app, ["validate", "--config", str(root / "config")])
+    assert result.exit_code == 0, output_of(result).replace(f"{root}/", "")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -102,7 +157,10 @@ def test_bad_input(case: Path, previous_output: Path, tmp_path: Path):
     pattern = re.compile(re.escape(expected) + r"(?![\w.\[])")
     assert any(pattern.match(line) for line in text.splitlines()), f"no line starts with {expected!r}:\n{text}"
     assert snapshot(out) == before, "a failed synth changed the previous output"
-    count = case / "errors.txt"  # optional: how many errors in all (one root cause, one error)
+    # One fault, one error: the located errors number 1, or errors.txt's count (one root cause reported once).
+    count = case / "errors.txt"
+    located = [line for line in text.splitlines() if re.match(r"^config/\S+:\d+:\d+: ", line)]
     if count.is_file():
-        located = [line for line in text.splitlines() if re.match(r"^config/\S+:\d+:\d+: ", line)]
         assert len(located) == int(count.read_text()), f"expected {count.read_text().strip()} error(s):\n{text}"
+    else:
+        assert len(located) == 1, f"one fault, one error expected:\n{text}"

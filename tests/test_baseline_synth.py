@@ -175,14 +175,17 @@ CATALOG_ARN = "arn:aws:controlcatalog:::control/497wrxw1a3kdpd5yvcmvjmlsp"
 
 
 def control_tower_variant(config: Path) -> None:
-    """The example under Control Tower: Account Factory, Control Tower's Security and Sandbox OUs, controls in every form."""
+    """The example under Control Tower: Account Factory, Control Tower's Security and Sandbox OUs, controls in every
+    form."""
     path = config / "landing-zone.yaml"
     lz = yaml.safe_load(path.read_text())
     org = lz["organization"]
     org["vending"] = "control_tower"
     org["account_factory_product_id"] = "prod-abcdefghijklm"
     org["control_tower"] = {
-        "identity_center_enabled_baseline_arn": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ"
+        "identity_center_enabled_baseline_arn": (
+            "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ"
+        )
     }
     for ou in org["organizational_units"]:
         if ou["path"] == "Workloads/Prod":
@@ -248,7 +251,8 @@ def test_control_tower_adopts_its_ous_by_name(tower):
     attachment = tower.resource("management", "aws_organizations_policy_attachment", "scp-deny-root-user-security")
     assert (
         attachment["target_id"]
-        == f'${{one([for c in data.aws_organizations_organizational_units.{data_name}.children : c.id if c.name == "Security"])}}'
+        == f"${{one([for c in data.aws_organizations_organizational_units.{data_name}.children : c.id if c.name == "
+        f'"Security"])}}'
     )
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
@@ -180,6 +181,7 @@ def test_internal_errors_have_no_traceback_unless_debug(monkeypatch, tmp_path: P
     assert "Traceback" in result.stderr
 
 
+@pytest.mark.slow
 def test_main_py_gives_the_same_stacks_as_mlops_tf_synth(tmp_path: Path, example_out: Path):
     """`cdktf synth` runs main.py with CDKTF_OUTDIR; its stacks equal the CLI's for the same layout."""
     from accounts.app import synthesize

@@ -6,27 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError, load
-from tests.helpers import EXAMPLE_BACKEND, edit_yaml, line_of, replace_text
-
-
-def errors_of(root: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load(root)
-    return [str(d) for d in info.value.diagnostics]
-
-
-def only_error(root: Path) -> str:
-    errors = errors_of(root)
-    assert len(errors) == 1, errors
-    return errors[0]
-
-
-def located(error: str, path: Path, line: int, field: str) -> None:
-    """The diagnostic names the file, the line and the field."""
-    prefix = f"{path.as_posix()}:{line}:"
-    assert error.startswith(prefix), f"{error!r} does not start with {prefix!r}"
-    assert f": {field}: " in error, f"{error!r} does not name field {field!r}"
+from config import load
+from tests.helpers import EXAMPLE_BACKEND, config_errors, edit_yaml, line_of, located, only_error, replace_text
 
 
 def test_example_is_valid():
@@ -46,7 +27,7 @@ def test_example_is_valid():
 def test_unknown_key_with_hint(config_copy: Path):
     path = config_copy / "accounts" / "staging.yaml"
     replace_text(path, "ou: Workloads/Staging", "ou: Workloads/Staging\nregoin: eu-west-1")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "regoin"), "regoin")
     assert "did you mean 'region'?" in error
 
@@ -58,7 +39,7 @@ def test_unknown_nested_key_in_landing_zone(config_copy: Path):
         "      guardrails: [deny-leave-organization, deny-root-user, protect-security-services]",
         "      guardrail: [deny-leave-organization]",
     )
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "guardrail:"), "organization.organizational_units[0].guardrail")
     assert "did you mean 'guardrails'?" in error
 
@@ -66,7 +47,7 @@ def test_unknown_nested_key_in_landing_zone(config_copy: Path):
 def test_wrong_type(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, "required_tags: [cost-center, owner]", "required_tags: cost-center")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "required_tags"), "required_tags")
 
 
@@ -77,7 +58,7 @@ def test_wrong_type(config_copy: Path):
 def test_account_id_format(config_copy: Path, value: str, message: str):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, 'account_id: "333333333333"', f"account_id: {value}")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, 2 + 1, "account_id")
     assert message in error
 
@@ -85,7 +66,7 @@ def test_account_id_format(config_copy: Path, value: str, message: str):
 def test_email_format(config_copy: Path):
     path = config_copy / "accounts" / "ds-dev.yaml"
     replace_text(path, "email: aws+ds-dev@acme.example", "email: not-an-email")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "email:"), "email")
     assert "email address" in error
 
@@ -93,7 +74,7 @@ def test_email_format(config_copy: Path):
 def test_duplicate_account_id(config_copy: Path):
     path = config_copy / "accounts" / "staging.yaml"
     replace_text(path, '"777777777777"', '"888888888888"')
-    errors = errors_of(config_copy)
+    errors = [str(d) for d in config_errors(config_copy)]
     assert any("duplicate account id 888888888888" in e for e in errors), errors
     flagged = [e for e in errors if "duplicate account id" in e][0]
     assert "production.yaml" in flagged or "staging.yaml" in flagged
@@ -102,7 +83,7 @@ def test_duplicate_account_id(config_copy: Path):
 def test_member_reuses_management_id(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, '"333333333333"', '"111111111111"')
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "account_id"), "account_id")
     assert "the management account" in error
 
@@ -110,7 +91,7 @@ def test_member_reuses_management_id(config_copy: Path):
 def test_duplicate_email(config_copy: Path):
     path = config_copy / "accounts" / "ml-exec.yaml"
     replace_text(path, "aws+ml-exec@acme.example", "AWS+ds-dev@acme.example")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "email:"), "email")
     assert "already used by account 'ds-dev'" in error
 
@@ -118,7 +99,7 @@ def test_duplicate_email(config_copy: Path):
 def test_account_id_and_email_together(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, 'account_id: "333333333333"', 'account_id: "333333333333"\nemail: data@acme.example')
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "account_id"), "account_id")
     assert "exactly one of account_id" in error
 
@@ -126,7 +107,7 @@ def test_account_id_and_email_together(config_copy: Path):
 def test_undefined_ou(config_copy: Path):
     path = config_copy / "accounts" / "staging.yaml"
     replace_text(path, "ou: Workloads/Staging", "ou: Workloads/Stage")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "ou:"), "ou")
     assert "'Workloads/Stage' is not defined" in error
 
@@ -134,39 +115,22 @@ def test_undefined_ou(config_copy: Path):
 def test_region_not_allowed(config_copy: Path):
     path = config_copy / "accounts" / "staging.yaml"
     replace_text(path, "ou: Workloads/Staging", "ou: Workloads/Staging\nregion: ap-south-1")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "region:"), "region")
     assert "not in allowed_regions" in error
-
-
-def test_unknown_region_code(config_copy: Path):
-    path = config_copy / "landing-zone.yaml"
-    replace_text(
-        path, "allowed_regions: [eu-west-1, eu-central-1, us-east-1]", "allowed_regions: [eu-west-1, eu-middle-9]"
-    )
-    error = only_error(config_copy)
-    located(error, path, line_of(path, "allowed_regions"), "allowed_regions[1]")
-    assert "unknown AWS region 'eu-middle-9'" in error
-
-
-def test_home_region_must_be_allowed(config_copy: Path):
-    path = config_copy / "landing-zone.yaml"
-    replace_text(path, "home_region: eu-west-1", "home_region: us-west-2")
-    error = only_error(config_copy)
-    located(error, path, line_of(path, "home_region"), "home_region")
 
 
 def test_two_management_accounts(config_copy: Path):
     path = config_copy / "accounts" / "management2.yaml"
     path.write_text("name: management2\nkind: management\n")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, 2, "kind")
     assert "only one management account" in error
 
 
 def test_no_management_account(config_copy: Path):
     (config_copy / "accounts" / "management.yaml").unlink()
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     assert "no account of kind 'management'" in error
     located(
         error,
@@ -179,29 +143,21 @@ def test_no_management_account(config_copy: Path):
 def test_no_security_account(config_copy: Path):
     (config_copy / "accounts" / "security.yaml").unlink()
     edit_yaml(config_copy / "accounts" / "management.yaml", lambda d: d.pop("management"))
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     assert "at least one security account" in error
-
-
-def test_unknown_account_reference(config_copy: Path):
-    path = config_copy / "accounts" / "management.yaml"
-    replace_text(path, "delegated_administrator: security", "delegated_administrator: securty")
-    error = only_error(config_copy)
-    located(error, path, line_of(path, "delegated_administrator"), "management.delegated_administrator")
-    assert "did you mean 'security'?" in error
 
 
 def test_reference_to_wrong_kind(config_copy: Path):
     path = config_copy / "accounts" / "management.yaml"
     replace_text(path, "delegated_administrator: security", "delegated_administrator: data")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     assert "expected an account of kind security" in error
 
 
 def test_required_tag_missing(config_copy: Path):
     lz = config_copy / "landing-zone.yaml"
     replace_text(lz, "required_tags: [cost-center, owner]", "required_tags: [cost-center, owner, data-classification]")
-    errors = errors_of(config_copy)
+    errors = [str(d) for d in config_errors(config_copy)]
     assert len(errors) == 8  # every account misses it
     staging = config_copy / "accounts" / "staging.yaml"
     flagged = [e for e in errors if e.startswith(staging.as_posix())][0]
@@ -211,14 +167,14 @@ def test_required_tag_missing(config_copy: Path):
 def test_name_must_match_file(config_copy: Path):
     path = config_copy / "accounts" / "staging.yaml"
     replace_text(path, "name: staging", "name: stage")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, 1, "name")
 
 
 def test_bad_name_form(config_copy: Path):
     path = config_copy / "accounts" / "Staging_1.yaml"
     path.write_text('name: Staging_1\nkind: staging\naccount_id: "999999999999"\nou: Workloads/Staging\n')
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, 1, "name")
     assert "kebab-case" in error
 
@@ -226,7 +182,7 @@ def test_bad_name_form(config_copy: Path):
 def test_section_of_another_kind(config_copy: Path):
     path = config_copy / "accounts" / "staging.yaml"
     replace_text(path, "ou: Workloads/Staging", "ou: Workloads/Staging\nmanagement: {}")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "management:"), "management")
     assert "belongs to accounts of kind management" in error
 
@@ -234,7 +190,7 @@ def test_section_of_another_kind(config_copy: Path):
 def test_unknown_kind(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "kind: data", "kind: datalake")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "kind:"), "kind")
     assert "must be one of management, security" in error
 
@@ -242,21 +198,14 @@ def test_unknown_kind(config_copy: Path):
 def test_invalid_yaml_is_located(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     path.write_text("name: data\nkind: [data\n")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     assert error.startswith(f"{path.as_posix()}:3:") and "invalid YAML" in error
-
-
-def test_controls_need_control_tower(config_copy: Path):
-    path = config_copy / "landing-zone.yaml"
-    replace_text(path, "    - path: Security\n", "    - path: Security\n      controls: [AWS-GR_RESTRICT_ROOT_USER]\n")
-    error = only_error(config_copy)
-    located(error, path, line_of(path, "controls:"), "organization.organizational_units[0].controls")
 
 
 def test_control_tower_needs_account_factory(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, "vending: organizations", "vending: control_tower")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "vending:"), "organization.vending")
     assert "account_factory_product_id" in error
 
@@ -266,7 +215,7 @@ def test_backend_template_needs_account(config_copy: Path):
     replace_text(
         path, EXAMPLE_BACKEND, "state_backend:\n  type: cloud\n  organization: acme\n  workspace_template: mlops"
     )
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "workspace_template"), "state_backend.workspace_template")
     assert "{account}" in error
 
@@ -275,7 +224,7 @@ def test_all_errors_from_all_files_in_one_run(config_copy: Path):
     replace_text(config_copy / "accounts" / "staging.yaml", "ou: Workloads/Staging", "ou: Nowhere")
     replace_text(config_copy / "accounts" / "data.yaml", 'account_id: "333333333333"', 'account_id: "3"')
     replace_text(config_copy / "accounts" / "ds-dev.yaml", "ou: Workloads/Dev", "ou: Workloads/Dev\nregoin: x")
-    errors = errors_of(config_copy)
+    errors = [str(d) for d in config_errors(config_copy)]
     assert [e.split(":", 1)[0].rsplit("/", 1)[-1] for e in errors] == ["data.yaml", "ds-dev.yaml", "staging.yaml"], (
         errors
     )
@@ -285,14 +234,14 @@ def test_all_errors_from_all_files_in_one_run(config_copy: Path):
 def test_landing_zone_errors_still_report_account_file_errors(config_copy: Path):
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: Acme_ML")
     replace_text(config_copy / "accounts" / "data.yaml", 'account_id: "333333333333"', 'account_id: "3"')
-    errors = errors_of(config_copy)
+    errors = [str(d) for d in config_errors(config_copy)]
     assert len(errors) == 2 and ": prefix: " in errors[1] and ": account_id: " in errors[0], errors
 
 
 def test_unknown_variant_of_a_nested_union(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, "  type: s3", "  type: s4")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "type: s4"), "state_backend.type")
     assert "must be one of local, s3, cloud (got 's4')" in error
 
@@ -300,7 +249,7 @@ def test_unknown_variant_of_a_nested_union(config_copy: Path):
 def test_missing_variant_tag(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, EXAMPLE_BACKEND, "state_backend:\n  bucket: x")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "bucket: x"), "state_backend.type")
     assert "required field is missing" in error
 
@@ -308,7 +257,7 @@ def test_missing_variant_tag(config_copy: Path):
 def test_an_invalid_security_file_is_not_also_reported_missing(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "ou: Security", "ou: Security\nregoin: x")
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, "regoin"), "regoin")
 
 
@@ -334,6 +283,6 @@ def test_no_loose_conversions(config_copy: Path, old: str, new: str, field: str,
     """No stringly booleans, no booleans or fractions as whole numbers."""
     path = config_copy / "accounts" / ("ds-dev.yaml" if "enforce_vpc" in old else "staging.yaml")
     replace_text(path, old, new)
-    error = only_error(config_copy)
+    error = str(only_error(config_copy))
     located(error, path, line_of(path, new), field)
     assert error.endswith(message), error

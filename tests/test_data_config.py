@@ -77,15 +77,6 @@ def test_derived_bucket_name_too_long(config_copy: Path):
     assert "S3 allows 63" in d.message
 
 
-def test_dataset_name_invalid_for_glue(config_copy: Path):
-    path = config_copy / "accounts" / "data.yaml"
-    replace_text(path, "- name: customers", "- name: Customer-Profiles")
-    diags = config_errors(config_copy)
-    d = error_on(diags, "data.datasets[0].name")
-    assert d.line == line_of(path, "Customer-Profiles") and "lowercase letters, digits and underscores" in d.message
-    assert "'customer_profiles'" in d.message
-
-
 def test_dataset_in_unknown_bucket(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "      bucket: raw\n", "      bucket: bronze\n")

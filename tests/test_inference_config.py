@@ -1,4 +1,5 @@
-"""Validation of the inference section (staging, production): AWS limits, each error located at file:line:col and field."""
+"""Validation of the inference section (staging, production): AWS limits, each error located at file:line:col
+and field."""
 
 from __future__ import annotations
 
@@ -7,18 +8,13 @@ from pathlib import Path
 import pytest
 
 from config import load
-from tests.helpers import config_errors, error_on, line_of, replace_text
+from tests.helpers import config_errors, error_on, line_of, only_error, replace_text
 
 STAGING = "accounts/staging.yaml"
 PRODUCTION = "accounts/production.yaml"
 
 # The serverless endpoint of the example staging account, for inserting keys under it.
 SERVERLESS_HEAD = "    - name: fraud\n      model_package_group: fraud\n"
-
-
-def only_error(root: Path, field: str):
-    """The single diagnostic for field; fails listing every diagnostic otherwise."""
-    return error_on(config_errors(root), field)
 
 
 def add_to_serverless(root: Path, yaml_lines: str) -> None:
@@ -58,7 +54,8 @@ def test_example_validates_with_both_modes():
         ),
         (
             "vpc",
-            "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0]\n        security_group_ids: [sg-0123456789abcdef0]\n",
+            "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0]\n        security_group_ids: "
+            "[sg-0123456789abcdef0]\n",
             "VPC configuration",
         ),
         ("network_isolation", "      network_isolation: true\n", "network isolation"),
@@ -74,7 +71,7 @@ def test_serverless_rejects_instance_only_features(config_copy, key, yaml_lines,
     assert "compute.mode: instance" in diag.message
 
 
-@pytest.mark.parametrize("memory", [1500, 512, 7168, 0])
+@pytest.mark.parametrize("memory", [512, 7168, 0])  # 1500: the corpus (inference-serverless-memory-not-a-step)
 def test_serverless_memory_steps(config_copy, memory):
     replace_text(config_copy / STAGING, "memory_mb: 2048", f"memory_mb: {memory}")
     diag = only_error(config_copy, "inference.endpoints[0].compute.memory_mb")
@@ -107,8 +104,7 @@ def test_shadow_sampling_percentage(config_copy, value):
 @pytest.mark.parametrize(
     "expression",
     [
-        "cron(*/5 * * * ? *)",
-        "rate(1 hour)",
+        "rate(1 hour)",  # cron(*/5 * * * ? *): the corpus (inference-monitor-bad-schedule)
         "cron(0 24 ? * * *)",
         "cron(0 0/25 ? * * *)",
         "cron(30 * ? * * *)",
@@ -167,13 +163,6 @@ def test_autoscaling_bounds(config_copy):
     assert "must not exceed max_capacity (8) (got 9)" in diag.message
 
 
-def test_api_key_auth_needs_rest(config_copy):
-    replace_text(config_copy / STAGING, "type: http\n      auth: iam", "type: http\n      auth: api_key")
-    diag = only_error(config_copy, "inference.apis[0].auth")
-    assert diag.line == line_of(config_copy / STAGING, "auth: api_key")
-    assert "HTTP APIs have no API keys" in diag.message
-
-
 def test_usage_plans_need_api_key_auth(config_copy):
     replace_text(config_copy / PRODUCTION, "auth: api_key", "auth: iam")
     diag = only_error(config_copy, "inference.apis[0].usage_plans")
@@ -196,7 +185,8 @@ def test_serverless_capture_needs_an_api(config_copy):
 
 def test_duplicate_endpoint_names(config_copy):
     replace_text(config_copy / PRODUCTION, "    - name: fraud\n", "    - name: churn\n")
-    diag = only_error(config_copy, "inference.endpoints[1].name")
+    # Two faults: the renamed endpoint repeats a name and leaves the API's route to 'fraud' unknown.
+    diag = error_on(config_errors(config_copy), "inference.endpoints[1].name")
     assert "duplicate endpoint name 'churn'" in diag.message
 
 
@@ -206,8 +196,8 @@ def test_endpoint_name_length(config_copy):
     replace_text(config_copy / STAGING, "endpoints: [fraud, churn]", f"endpoints: [fraud, {long_name}]")
     diag = only_error(config_copy, "inference.endpoints[1].name")
     assert (
-        "endpoint configuration name 'acme-ml-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-' is 39 characters plus the 26-character suffix Terraform appends; SageMaker allows 63"
-        in diag.message
+        "endpoint configuration name 'acme-ml-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-' is 39 characters plus the 26-character "
+        "suffix Terraform appends; SageMaker allows 63" in diag.message
     )
 
 
@@ -237,14 +227,16 @@ def test_api_name_length(config_copy):
 
 
 ML_EXEC = "accounts/ml-exec.yaml"
-FRAUD_PIPELINE = """    # No inference_image: fraud packages serve the training image (a framework image that also serves).
-    - name: fraud-training
+FRAUD_PIPELINE = (
+    "    # No inference_image: fraud packages serve the training image (a framework image that also serves).\n"
+    """    - name: fraud-training
       model_package_group: fraud
       processing_image: {repository: fraud-processing, tag: "2.1.0"}
       training_image: {repository: fraud-training, tag: "2.1.0"}
       input_data: {account: data, bucket: curated, prefix: transactions/v2/}
       min_accuracy: 0.9
 """
+)
 
 
 def _drop_fraud_pipeline(root: Path) -> None:

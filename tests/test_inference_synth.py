@@ -323,19 +323,91 @@ def test_lambda_invokes_only_routed_endpoints_and_captures_serverless(stacks, re
     assert "WriteApiCapture" not in {s["Sid"] for s in statements(prod_policy["policy"])}
 
 
+# Actions without resource-level permissions, so "*" is their only resource:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+RESOURCELESS_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "cloudwatch:PutMetricData",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+}
+
+# Every AWS managed policy a staging or production role may carry, by role; any other attachment fails.
+# PowerUserAccess (every action but IAM and Organizations, on "*") is broad by design: the pipeline's deploy
+# role applies the whole account stack (docs/account-kinds.md, accounts/pipeline_targets.py).
+REVIEWED_MANAGED_POLICIES = {
+    "staging": {
+        "acme-ml-pipeline-deploy": {"PowerUserAccess"},
+        "acme-ml-security-audit": {"SecurityAudit", "job-function/ViewOnlyAccess"},
+    },
+    "production": {
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+        "acme-ml-apigateway-cloudwatch": {"service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
+        "acme-ml-pipeline-deploy": {"PowerUserAccess"},
+        "acme-ml-security-audit": {"SecurityAudit", "job-function/ViewOnlyAccess"},
+    },
+}
+
+
+def _as_list(value) -> list:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _identity_policies(stacks, account) -> list[tuple[str, str]]:
+    """(where, policy JSON) of every identity policy of the stack: role policies, managed and inline."""
+    found = [
+        (f"aws_iam_role_policy.{k}", v["policy"]) for k, v in stacks.resources(account, "aws_iam_role_policy").items()
+    ]
+    found += [(f"aws_iam_policy.{k}", v["policy"]) for k, v in stacks.resources(account, "aws_iam_policy").items()]
+    for key, role in stacks.resources(account, "aws_iam_role").items():
+        found += [(f"aws_iam_role.{key}.inline_policy", p["policy"]) for p in _as_list(role.get("inline_policy"))]
+    return found
+
+
 @pytest.mark.parametrize("account", ["staging", "production"])
 def test_no_unintended_wildcards(stacks, account):
-    """Wildcard resources only where the action has no resource-level permissions."""
-    allowed = {
-        "ecr:GetAuthorizationToken",
-        "cloudwatch:PutMetricData",
-        "xray:PutTelemetryRecords",
-        "xray:PutTraceSegments",
-    }
-    for policy in stacks.resources(account, "aws_iam_role_policy").values():
-        for stmt in statements(policy["policy"]):
-            if stmt.get("Resource") == "*":
-                assert set([stmt["Action"]] if isinstance(stmt["Action"], str) else stmt["Action"]) <= allowed, stmt
+    """No "*" action; "*" as a resource (alone or in a list) only for actions without resource-level permissions."""
+    wildcard_actions = set()
+    policies = _identity_policies(stacks, account)
+    assert len(policies) >= 5, policies
+    for where, document in policies:
+        for stmt in statements(document):
+            assert "NotAction" not in stmt and "NotResource" not in stmt, (where, stmt)
+            actions, resources = _as_list(stmt["Action"]), _as_list(stmt["Resource"])
+            assert not [a for a in actions if a == "*" or a.endswith(":*")], (where, stmt)
+            if "*" in resources:
+                assert set(actions) <= RESOURCELESS_ACTIONS, (where, stmt)
+                assert resources == ["*"], (where, stmt)  # "*" beside named resources would hide them
+                wildcard_actions.update(actions)
+    # The check saw the example's resourceless grants (ECR login, metrics, traces), so it is not vacuous.
+    assert {"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"} <= wildcard_actions
+
+
+@pytest.mark.parametrize("account", ["staging", "production"])
+def test_managed_policies_attached_to_roles_are_the_reviewed_ones(stacks, account):
+    """AWS managed policies grant on "*": each attachment to a role is one of the reviewed ones."""
+    names = {key: role["name"] for key, role in stacks.resources(account, "aws_iam_role").items()}
+    attached: dict[str, set[str]] = {}
+
+    def attach(role: str, arn: str) -> None:
+        assert arn.startswith("arn:aws:iam::aws:policy/"), f"{role}: {arn} is not an AWS managed policy"
+        attached.setdefault(role, set()).add(arn.removeprefix("arn:aws:iam::aws:policy/"))
+
+    for attachment in stacks.resources(account, "aws_iam_role_policy_attachment").values():
+        role_key = re.fullmatch(r"\$\{aws_iam_role\.(.+)\.(?:name|id)\}", attachment["role"]).group(1)
+        attach(names[role_key], attachment["policy_arn"])
+    for exclusive in stacks.resources(account, "aws_iam_role_policy_attachments_exclusive").values():
+        role_key = re.fullmatch(r"\$\{aws_iam_role\.(.+)\.(?:name|id)\}", exclusive["role_name"]).group(1)
+        for arn in exclusive["policy_arns"]:
+            attach(names[role_key], arn)
+    for key, role in stacks.resources(account, "aws_iam_role").items():
+        for arn in role.get("managed_policy_arns") or []:
+            attach(names[key], arn)
+    assert stacks.resources(account, "aws_iam_user_policy_attachment") == {}
+    assert stacks.resources(account, "aws_iam_group_policy_attachment") == {}
+    assert attached == REVIEWED_MANAGED_POLICIES[account]
 
 
 def test_vpc_and_network_isolation_on_instance_models(config_copy, tmp_path):
@@ -348,8 +420,9 @@ def test_vpc_and_network_isolation_on_instance_models(config_copy, tmp_path):
     replace_text(
         config_copy / "accounts/production.yaml",
         "      variants:\n",
+        # network_isolation: true is in the example
         "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n"
-        "        security_group_ids: [sg-0123456789abcdef0]\n      variants:\n",  # network_isolation: true is in the example
+        "        security_group_ids: [sg-0123456789abcdef0]\n      variants:\n",
     )
     out = tmp_path / "cdktf.out"
     synthesize(resolve(load(config_copy)), ["production"], out, state_dir=tmp_path / "state")

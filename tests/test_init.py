@@ -88,7 +88,8 @@ def test_init_refuses_to_overwrite_without_force(initialized: Path):
 
 
 def test_init_with_force_local_state_and_no_member_kinds(tmp_path: Path):
-    # Member kinds with a deployment pipeline need remote state (local is refused with a pipeline), so start without them.
+    # Member kinds with a deployment pipeline need remote state (local is refused with a pipeline), so start
+    # without them.
     assert _init(tmp_path / "lz", "--kinds", "none").exit_code == 0
     result = _init(tmp_path / "lz", "--force", "--kinds", "none", "--state-backend", "local")
     assert result.exit_code == 0, result.output
@@ -176,7 +177,7 @@ def test_add_account_names_the_account_where_its_sibling_is_named(tmp_path: Path
     assert all("ds-fraud" in r.pull_accounts for r in repos if "ds-dev" in r.pull_accounts)
     # Comments survive: only the one assignment line changed in security.yaml.
     after = (config / "accounts" / "security.yaml").read_text()
-    changed = [(a, b) for a, b in zip(security_before.splitlines(), after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(security_before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert changed == [("        accounts: [ds-dev]", "        accounts: [ds-dev, ds-fraud]")]
     data_text = (config / "accounts" / "data.yaml").read_text()
     assert data_text.count("# What data engineers") == 1
@@ -221,6 +222,7 @@ def test_add_account_dry_run_changes_nothing(tmp_path: Path):
     )
 
 
+@pytest.mark.slow
 def test_init_landing_zone_scans_clean_with_its_own_skip_file(initialized: Path, tmp_path: Path):
     """The skip file belongs to the configuration folder; its patterns cover accounts init never saw."""
     from cli.checkov import ToolError, find_checkov

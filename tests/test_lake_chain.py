@@ -58,7 +58,8 @@ def test_every_share_is_usable_by_the_consumers_roles(stacks, resolved_example, 
     assert settings["create_database_default_permissions"] == [
         {"permissions": ["ALL"], "principal": "IAM_ALLOWED_PRINCIPALS"}
     ]
-    settings_ref = f"aws_lakeformation_data_lake_settings.{next(iter(stacks.resources(consumer, 'aws_lakeformation_data_lake_settings')))}"
+    settings_key = next(iter(stacks.resources(consumer, "aws_lakeformation_data_lake_settings")))
+    settings_ref = f"aws_lakeformation_data_lake_settings.{settings_key}"
     grants = stacks.resources(consumer, "aws_lakeformation_permissions").values()
     for share in shares:
         # 1. the data account grants the consumer account, with the grant option its admin needs

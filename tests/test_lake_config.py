@@ -27,13 +27,6 @@ def test_unknown_admin_persona(config_copy: Path):
     assert d.line == line_of(path, "admin_personas:") and "unknown persona 'platform-admn'" in d.message
 
 
-def test_persona_not_assigned_to_the_data_account(config_copy: Path):
-    path = config_copy / "accounts" / "data.yaml"
-    replace_text(path, "      - persona: data-engineer\n", "      - persona: data-scientist\n")
-    d = error_on(config_errors(config_copy), "data.lake_formation.persona_grants[0].persona")
-    assert "not assigned to account 'data'" in d.message and d.line == line_of(path, "- persona: data-scientist")
-
-
 def test_persona_grant_of_unknown_dataset(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     replace_text(path, "datasets: [customers, transactions, clickstream_raw, churn]", "datasets: [customers, clicks]")
@@ -50,10 +43,3 @@ def test_grant_without_grant_option(config_copy: Path):
     )
     d = error_on(config_errors(config_copy), "data.lake_formation.grants[1].grantable")
     assert "need the grant option" in d.message and d.line == line_of(path, "grantable: false")
-
-
-def test_pipeline_input_outside_the_shares(config_copy: Path):
-    path = config_copy / "accounts" / "data.yaml"
-    replace_text(path, "datasets: [customers, transactions, churn]", "datasets: [customers, transactions]")
-    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].input_data.prefix")
-    assert "curated/churn/ is in none of them" in d.message and "curated/customers/" in d.message

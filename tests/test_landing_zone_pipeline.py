@@ -24,14 +24,16 @@ S3 = "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-centra
 CODECOMMIT = S3 + "landing_zone_pipeline:\n  source: {type: codecommit, repository: acme-landing-zone, branch: main}\n"
 CONNECTIONS = (
     S3 + "  kms_key_id: arn:aws:kms:eu-central-1:111111111111:key/0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\n"
-    "landing_zone_pipeline:\n  source: {type: codeconnections, provider: GitHub, repository: acme/landing-zone, branch: release}\n"
+    "landing_zone_pipeline:\n  source: {type: codeconnections, provider: GitHub, repository: acme/landing-zone, "
+    "branch: release}\n"
 )
 UNESCAPED = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
 
 
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory: pytest.TempPathFactory):
-    """{name: (resolved, management stack)}: CodeCommit (default deploy roles) and CodeConnections (explicit management role)."""
+    """{name: (resolved, management stack)}: CodeCommit (default deploy roles) and CodeConnections (explicit
+    management role)."""
     from accounts.app import synthesize
     from config import load, resolve
 
@@ -270,11 +272,13 @@ PIPELINE_ACCEPTED = {
     (
         "CKV2_AWS_37",
         "aws_codecommit_repository.landing-zone-pipeline_repository_388CFC09",
-    ): "Changes reach AWS only through the pipeline's manual approval of the saved plans; a CodeCommit approval rule would gate merges twice.",
+    ): "Changes reach AWS only through the pipeline's manual approval of the saved plans; a CodeCommit approval rule "
+    "would gate merges twice.",
     (
         "CKV_AWS_145",
         "aws_s3_bucket.lz-pipeline-access-logs_bucket_DEFD9257",
-    ): "The target bucket of S3 server access logs can only use SSE-S3: AWS does not deliver access logs to an SSE-KMS bucket.",
+    ): "The target bucket of S3 server access logs can only use SSE-S3: AWS does not deliver access logs to an "
+    "SSE-KMS bucket.",
     (
         "CKV_AWS_144",
         "aws_s3_bucket.lz-pipeline-access-logs_bucket_DEFD9257",
@@ -290,11 +294,13 @@ PIPELINE_ACCEPTED = {
     (
         "CKV2_AWS_62",
         "aws_s3_bucket.lz-pipeline-artifacts_bucket_12A46042",
-    ): "Event notifications are an integration feature, not a control: CodePipeline reads and writes its artifacts itself.",
+    ): "Event notifications are an integration feature, not a control: CodePipeline reads and writes its artifacts "
+    "itself.",
     (
         "CKV_AWS_274",
         "aws_iam_role_policy_attachment.landing-zone-pipeline_apply-role-AdministratorAccess_4F0CEB0D",
-    ): "Without a management deploy_role_name the management stack (Organizations, SCPs, IAM) runs with the apply role's "
+    ): "Without a management deploy_role_name the management stack (Organizations, SCPs, IAM) runs with the apply "
+    "role's "
     "own rights; only builds of the apply project, after the manual approval, can assume it.",
 }
 

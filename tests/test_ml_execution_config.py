@@ -111,32 +111,6 @@ def test_record_identifier_must_be_a_feature(config_copy):
     assert d.line == line_of(path, "record_identifier: customer") and "customer_id" in d.message
 
 
-def test_event_time_type(config_copy):
-    path = config_copy.joinpath(*ML)
-    replace_text(path, "{name: event_time, type: Fractional}", "{name: event_time, type: Integral}")
-    d = error_on(config_errors(config_copy), "ml_execution.feature_store.feature_groups[0].event_time")
-    assert d.line == line_of(path, "event_time: event_time") and "Fractional or String" in d.message
-
-
-def test_pipeline_image_from_unknown_repository(config_copy):
-    path = config_copy.joinpath(*ML)
-    replace_text(path, "training_image: {repository: churn-training", "training_image: {repository: churn-trainer")
-    d = error_on(config_errors(config_copy), "ml_execution.pipelines[0].training_image.repository")
-    assert d.line == line_of(path, "churn-trainer") and "no shared-services account defines" in d.message
-
-
-def test_one_pipeline_per_group(config_copy):
-    path = config_copy.joinpath(*ML)
-    replace_text(
-        path,
-        "      model_package_group: fraud\n      processing_image: {repository: fraud-processing",
-        "      model_package_group: churn\n      processing_image: {repository: fraud-processing",
-    )
-    d = error_on(config_errors(config_copy), "ml_execution.pipelines[1].model_package_group")
-    assert "already produced by pipeline 'churn-training'" in d.message
-    assert d.line == line_of(path, "- name: fraud-training") + 1
-
-
 def test_serving_image_only_without_pipeline(config_copy):
     path = config_copy.joinpath(*ML)
     replace_text(

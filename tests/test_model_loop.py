@@ -38,7 +38,10 @@ def _endpoint(name: str, group: str, features: list[str] | None) -> str:
 
 
 def _serving(name: str, kind: str, account_id: str, ou: str, endpoints: str, extra: str = "") -> str:
-    return f'name: {name}\nkind: {kind}\naccount_id: "{account_id}"\nou: {ou}\ninference:\n  endpoints:\n{endpoints}{extra}'
+    return (
+        f'name: {name}\nkind: {kind}\naccount_id: "{account_id}"\nou: {ou}\ninference:\n  '
+        f"endpoints:\n{endpoints}{extra}"
+    )
 
 
 ML_B = """name: ml-b
@@ -95,7 +98,8 @@ def variant(tmp_path_factory):
     replace_text(
         accounts / "data.yaml",
         "      - account: ds-dev\n",
-        "      - account: ml-b\n        datasets: [transactions]\n        permissions: [SELECT, DESCRIBE]\n      - account: ds-dev\n",
+        "      - account: ml-b\n        datasets: [transactions]\n        permissions: [SELECT, DESCRIBE]\n      - "
+        "account: ds-dev\n",
     )
     (accounts / "staging.yaml").write_text(
         _serving(
@@ -274,7 +278,7 @@ def test_chain(variant, source, endpoint):
     pipeline_arn = f"arn:aws:sagemaker:eu-west-1:{owner_id}:pipeline/acme-ml-{pipeline}"
     started = set()
     for ml in ("ml-exec", "ml-b"):
-        for name, (pattern, targets) in _patterns(stacks, ml, "retraining-bus").items():
+        for pattern, targets in _patterns(stacks, ml, "retraining-bus").values():
             if set(alarm_arns) & set(pattern.get("resources", [])) or schedule_arn in pattern.get("detail", {}).get(
                 "MonitoringScheduleArn", []
             ):

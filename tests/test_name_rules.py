@@ -9,7 +9,6 @@ import typing
 import pydantic
 import pytest
 from conftest import copy_example, read_stacks
-from helpers import EXAMPLE_BACKEND
 
 from config import load, resolve
 from config import name_rules as rule
@@ -18,6 +17,7 @@ from config.lockfile import AccountsLock
 from config.name_rules import RULES
 from config.pattern_words import PATTERN_WORDS
 from config.schema import Account, LandingZone
+from tests.helpers import EXAMPLE_BACKEND
 
 # (resource type, attribute) -> the rule of that name. A name attribute missing here fails the test.
 NAMED: dict[tuple[str, str], rule.NameRule] = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import config_errors, replace_text
+
+from tests.helpers import config_errors, replace_text
 
 EXAMPLE_ACCOUNTS = sorted(p.stem for p in (Path(__file__).parent.parent / "config" / "accounts").glob("*.yaml"))
 

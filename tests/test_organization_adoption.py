@@ -94,10 +94,12 @@ def test_imported_organization_keeps_what_is_enabled_today(stacks):
     (today,) = stacks.data("management", "aws_organizations_organization")
     listed = ", ".join(f'"{p}"' for p in OURS)
     assert org["aws_service_access_principals"] == (
-        f"${{sort(setunion([{listed}], tolist(data.aws_organizations_organization.{today}.aws_service_access_principals)))}}"
+        f"${{sort(setunion([{listed}], "
+        f"tolist(data.aws_organizations_organization.{today}.aws_service_access_principals)))}}"
     )
     assert org["enabled_policy_types"] == (
-        f'${{sort(setunion(["SERVICE_CONTROL_POLICY", "TAG_POLICY"], tolist(data.aws_organizations_organization.{today}.enabled_policy_types)))}}'
+        f'${{sort(setunion(["SERVICE_CONTROL_POLICY", "TAG_POLICY"], '
+        f"tolist(data.aws_organizations_organization.{today}.enabled_policy_types)))}}"
     )
     assert org["lifecycle"] == {"prevent_destroy": True}
 

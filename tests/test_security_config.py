@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from config import load, resolve
@@ -72,14 +73,6 @@ def test_unknown_persona_group_and_account_are_located(config_copy: Path):
     assert account.line == line_of(path, "shared-service]") and "did you mean 'shared-services'" in account.message
 
 
-def test_severity_outside_allowed_set(config_copy: Path):
-    path = config_copy / "accounts" / "security.yaml"
-    replace_text(path, "min_severity: high", "min_severity: severe")
-    d = error_on(config_errors(config_copy), "security.alerts.min_severity")
-    assert d.line == line_of(path, "min_severity: severe") and d.column == 19
-    assert "'critical'" in d.message and "severe" in d.message
-
-
 def test_group_needs_exactly_one_of_name_or_id(config_copy: Path):
     path = config_copy / "accounts" / "security.yaml"
     replace_text(path, "auditors: {display_name: External Auditors}", "auditors: {}")
@@ -116,14 +109,6 @@ def test_assignments_by_kind_follow_the_accounts(config_copy: Path):
 
     assert assignment_accounts(r.accounts, ic.assignments[2]) == ["production", "production-us"]
     assert assignment_accounts(r.accounts, ic.assignments[1]) == ["ml-exec", "shared-services"]
-
-
-def test_log_archive_must_be_a_security_account(config_copy: Path):
-    path = config_copy / "accounts" / "security.yaml"
-    replace_text(path, "log_archive_account: security", "log_archive_account: data")
-    d = error_on(config_errors(config_copy), "security.organization_trail.log_archive_account")
-    assert d.line == line_of(path, "log_archive_account: data")
-    assert "kind 'data'" in d.message and "security" in d.message
 
 
 def test_organization_wide_settings_only_in_the_administrator(config_copy: Path):
@@ -178,3 +163,9 @@ def test_permission_set_session_limit(config_copy: Path):
     replace_text(path, "session_duration_hours: 4\n      ml-engineer", "session_duration_hours: 13\n      ml-engineer")
     d = error_on(config_errors(config_copy), "security.identity_center.personas.platform-admin.session_duration_hours")
     assert d.line == line_of(path, "session_duration_hours: 13") and "12" in d.message
+
+
+def test_the_corpus_base_is_valid_with_security_defaults(tmp_path: Path):
+    """The bad-input corpus's base names no security section: the defaults turn the organization trail on."""
+    shutil.copytree(Path(__file__).parent / "bad_input" / "_base" / "config", tmp_path / "config")
+    assert load(tmp_path / "config").accounts["security"].security.organization_trail.enabled

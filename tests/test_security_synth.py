@@ -228,7 +228,8 @@ def test_auditor_role_is_reached_only_from_audit_personas(stacks, resolved_examp
     trust = json.loads(role["assume_role_policy"])["Statement"][0]
     assert trust["Condition"] == {
         "ArnLike": {
-            "aws:PrincipalArn": "arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_security-auditor_*"
+            "aws:PrincipalArn": "arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/"
+            "*AWSReservedSSO_security-auditor_*"
         }
     }
     policy = next(

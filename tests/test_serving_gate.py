@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from config.kinds import inference as names
 from config.kinds.shared_services import deployment_parameters
 from modules.model_monitor import MONITOR_METRICS_NAMESPACE
 from tests.conftest import EXAMPLE, copy_example, read_stacks
-from tests.helpers import replace_text
+from tests.helpers import config_errors, error_on, replace_text
 from tests.synth_lookup import as_sent
 
 INFERENCE = ("staging", "production")
@@ -38,7 +39,10 @@ def gate_ref(stacks, account: str, r, endpoint: str) -> str:
 
 
 def exists(stacks, account: str, r, endpoint: str) -> str:
-    return f'contains({gate_ref(stacks, account, r, endpoint)}.names, "{contracts.serving_parameter_name(r, endpoint, "primary")}")'
+    return (
+        f"contains({gate_ref(stacks, account, r, endpoint)}.names, "
+        f'"{contracts.serving_parameter_name(r, endpoint, "primary")}")'
+    )
 
 
 def gate_count(stacks, account: str, r, endpoint: str) -> str:
@@ -47,7 +51,10 @@ def gate_count(stacks, account: str, r, endpoint: str) -> str:
 
 def lookup_expr(stacks, account: str, r, endpoint: str, variant: str, fallback: str) -> str:
     ref = gate_ref(stacks, account, r, endpoint)
-    return f'nonsensitive(lookup(zipmap({ref}.names, {ref}.values), "{contracts.serving_parameter_name(r, endpoint, variant)}", {fallback}))'
+    return (
+        f"nonsensitive(lookup(zipmap({ref}.names, {ref}.values), "
+        f'"{contracts.serving_parameter_name(r, endpoint, variant)}", {fallback}))'
+    )
 
 
 def buildspec(stacks, project: str) -> dict:
@@ -67,6 +74,34 @@ def test_fresh_landing_zone_names_no_model_package_version(stacks, resolved_exam
             assert set(ep.serving_variants().values()) == {None}, (account, ep.name)  # the example pins nothing
 
 
+def serving_matchers(name: str, route: str) -> list[tuple[str, Callable[[dict], object]]]:
+    """(resource type, predicate) of each serving resource of the endpoint named name, routed at route."""
+    return [
+        (
+            "aws_sagemaker_model",
+            lambda v: v["name"].startswith(f"{name}-") and v["name"].split("-${")[0].rsplit("-", 1)[0] == name,
+        ),
+        ("aws_sagemaker_endpoint_configuration", lambda v: v["name_prefix"] == f"{name}-"),
+        ("aws_sagemaker_endpoint", lambda v: v["name"] == name),
+        ("aws_appautoscaling_target", lambda v: v["resource_id"].startswith(f"endpoint/{name}/variant/")),
+        (
+            "aws_appautoscaling_policy",
+            lambda v: (
+                re.fullmatch(rf"{name}-[a-z0-9-]+-invocations", v["name"])
+                and v["name"].count("-") == name.count("-") + 2
+            ),
+        ),
+        ("aws_sagemaker_data_quality_job_definition", lambda v: v["name"] == f"{name}-data-quality"),
+        ("aws_sagemaker_monitoring_schedule", lambda v: v["name"] == f"{name}-data-quality"),
+        (
+            "aws_cloudwatch_metric_alarm",
+            lambda v: v["namespace"] == MONITOR_METRICS_NAMESPACE and v["dimensions"]["Endpoint"] == name,
+        ),
+        ("aws_apigatewayv2_route", lambda v: v["route_key"] == f"POST /{route}"),
+        ("aws_api_gateway_resource", lambda v: v["path_part"] == route),
+    ]
+
+
 def test_every_serving_resource_is_gated_by_its_endpoint_parameter(stacks, resolved_example):
     """Models, configuration, endpoint, autoscaling, monitor, alarms and routes take the endpoint's count."""
     r = resolved_example
@@ -74,37 +109,14 @@ def test_every_serving_resource_is_gated_by_its_endpoint_parameter(stacks, resol
         section = r.accounts[account].config.inference
         gated: dict[str, set[str]] = {}
 
-        def expect(rtype: str, key: str, count: str) -> None:
+        def expect(rtype: str, key: str, count: str, account: str = account, gated: dict = gated) -> None:
             resource = stacks.resources(account, rtype)[key]
             assert resource["count"] == count, (account, rtype, key)
             gated.setdefault(rtype, set()).add(key)
 
         for ep in section.endpoints:
             name, count = names.endpoint_name(r, ep.name), gate_count(stacks, account, r, ep.name)
-            for rtype, match in (
-                (
-                    "aws_sagemaker_model",
-                    lambda v: v["name"].startswith(f"{name}-") and v["name"].split("-${")[0].rsplit("-", 1)[0] == name,
-                ),
-                ("aws_sagemaker_endpoint_configuration", lambda v: v["name_prefix"] == f"{name}-"),
-                ("aws_sagemaker_endpoint", lambda v: v["name"] == name),
-                ("aws_appautoscaling_target", lambda v: v["resource_id"].startswith(f"endpoint/{name}/variant/")),
-                (
-                    "aws_appautoscaling_policy",
-                    lambda v: (
-                        re.fullmatch(rf"{name}-[a-z0-9-]+-invocations", v["name"])
-                        and v["name"].count("-") == name.count("-") + 2
-                    ),
-                ),
-                ("aws_sagemaker_data_quality_job_definition", lambda v: v["name"] == f"{name}-data-quality"),
-                ("aws_sagemaker_monitoring_schedule", lambda v: v["name"] == f"{name}-data-quality"),
-                (
-                    "aws_cloudwatch_metric_alarm",
-                    lambda v: v["namespace"] == MONITOR_METRICS_NAMESPACE and v["dimensions"]["Endpoint"] == name,
-                ),
-                ("aws_apigatewayv2_route", lambda v: v["route_key"] == f"POST /{ep.name}"),
-                ("aws_api_gateway_resource", lambda v: v["path_part"] == ep.name),
-            ):
+            for rtype, match in serving_matchers(name, ep.name):
                 for key, value in stacks.resources(account, rtype).items():
                     if match(value):
                         expect(rtype, key, count)
@@ -216,7 +228,8 @@ def test_gate_expressions_evaluate_in_terraform(stacks, tmp_path: Path):
         folder.mkdir(exist_ok=True)
         # values is sensitive in the provider's schema; sensitive() reproduces that.
         (folder / "main.tf").write_text(
-            f"locals {{\n  names = {json.dumps(list(parameters))}\n  values = sensitive({json.dumps(list(parameters.values()))})\n}}\n"
+            f"locals {{\n  names = {json.dumps(list(parameters))}\n  values = "
+            f"sensitive({json.dumps(list(parameters.values()))})\n}}\n"
         )
         done = subprocess.run(
             [TERRAFORM, f"-chdir={folder}", "console"], input=expression, capture_output=True, text=True, timeout=120
@@ -315,11 +328,13 @@ def test_deploy_buildspec_writes_the_parameters_then_applies(stacks, tmp_path: P
         "terraform -chdir=cdktf.out/stacks/staging apply -input=false -auto-approve -lock-timeout=5m",
     ]
     put = (
-        "aws ssm put-parameter --region eu-west-1 --name /acme-ml/serving/churn/{}/model-package-arn --type String --data-type text --overwrite --value "
-        + arn
-        + " key=AK"
+        "aws ssm put-parameter --region eu-west-1 --name /acme-ml/serving/churn/{}/model-package-arn --type String "
+        "--data-type text --overwrite --value " + arn + " key=AK"
     )
-    assume = f"aws sts assume-role --role-arn {role} --role-session-name acme-ml-model-deploy --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text key="
+    assume = (
+        f"aws sts assume-role --role-arn {role} --role-session-name acme-ml-model-deploy --query "
+        "Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text key="
+    )
     # The approval event: MODEL_VARIANT unset means the primary variant; the write uses the deploy role's credentials.
     assert run_deploy(stacks, tmp_path, TARGET_ACCOUNT="staging", MODEL_PACKAGE_ARN=arn) == (
         0,
@@ -593,30 +608,9 @@ def test_state_role_on_a_fresh_landing_zone_trusts_the_account_created_in_the_sa
     }
 
 
-def test_local_state_is_refused_where_a_pipeline_exists(config_copy: Path):
-    from config import ConfigError
-
-    replace_text(
-        config_copy / "landing-zone.yaml",
-        "state_backend:\n  type: s3\n  bucket: acme-ml-tfstate\n  region: eu-west-1\n",
-        "state_backend:\n  type: local\n",
-    )
-    with pytest.raises(ConfigError) as caught:
-        load(config_copy)
-    [diag] = caught.value.diagnostics
-    assert diag.file.endswith("accounts/shared-services.yaml") and diag.field == "shared_services.pipeline"
-    lines = (config_copy / "accounts/shared-services.yaml").read_text().splitlines()
-    assert lines[diag.line - 1][diag.column - 1 :].startswith("pipeline:")
-    assert "local state file starts empty on every run" in diag.message and "s3 or cloud" in diag.message
-
-
 def test_a_prefix_parameter_store_rejects_is_a_located_error(config_copy: Path):
-    from config import ConfigError
-
     replace_text(config_copy / "landing-zone.yaml", "prefix: acme-ml", "prefix: ssm-ml")
-    with pytest.raises(ConfigError) as caught:
-        load(config_copy)
-    [diag] = [d for d in caught.value.diagnostics if d.field == "prefix"]
+    diag = error_on(config_errors(config_copy), "prefix")
     assert diag.file.endswith("landing-zone.yaml") and diag.line == 2
     assert "Parameter Store rejects names that begin with 'aws' or 'ssm'" in diag.message
 

@@ -34,10 +34,11 @@ def deploy_stacks(resolved_example, tmp_path_factory):
     return out
 
 
-def test_deploy_role_trusts_exactly_the_build_role(deploy_stacks, resolved_example, stacks):
+def test_deploy_role_trusts_exactly_the_build_role(resolved_example, stacks):
     r = resolved_example
     for target in ("staging", "production"):
-        roles = deploy_stacks[target]["resource"]["aws_iam_role"]
+        # The synthesized account stack (not the module alone): what Terraform applies.
+        roles = stacks.resources(target, "aws_iam_role")
         role = next(v for v in roles.values() if v["name"] == contracts.pipeline_deploy_role_name(r))
         trust = json.loads(role["assume_role_policy"])["Statement"][0]
         build_role_arn = r.role_arn("shared-services", contracts.pipeline_build_role_name(r))

@@ -224,13 +224,3 @@ def test_approved_rule_starts_pipeline_with_package_arn(stacks, resolved_example
     assert target["arn"].endswith(":project/acme-ml-model-deploy-trigger")
     assert target["input_transformer"]["input_paths"] == {"arn": "$.detail.ModelPackageArn"}
     assert '"value": <arn>' in target["input_transformer"]["input_template"]
-
-
-def test_deploy_role_in_inference_stacks_trusts_the_build_role(stacks, resolved_example):
-    r = resolved_example
-    for target in ("staging", "production"):
-        role = by(stacks, target, "aws_iam_role", name=contracts.pipeline_deploy_role_name(r))
-        trust = json.loads(role["assume_role_policy"])["Statement"][0]
-        assert trust["Condition"] == {
-            "ArnEquals": {"aws:PrincipalArn": r.role_arn(SS, contracts.pipeline_build_role_name(r))}
-        }

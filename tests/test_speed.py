@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli import synth_cache
@@ -31,9 +32,9 @@ results = []
 for args in json.loads(sys.argv[1]):
     result = CliRunner().invoke(app, args)
     results.append({"exit": result.exit_code, "output": result.output})
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in %r)
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY_PACKAGES)
 print(json.dumps({"results": results, "heavy": heavy}))
-""" % (HEAVY,)
+""".replace("HEAVY_PACKAGES", repr(HEAVY))
 
 
 def probe(*commands: list[str], env: dict[str, str] | None = None) -> dict:
@@ -148,6 +149,7 @@ print(loaded)
 """
 
 
+@pytest.mark.slow
 def test_lazy_provider_import_gives_the_same_output_as_plain_import(example_out, tmp_path):
     """modules/aws.py skips the bindings' eager __init__; MLOPS_TF_PLAIN_IMPORT=1 runs it. Same bytes."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MLOPS_TF_PLAIN_IMPORT": "1"}

@@ -98,7 +98,8 @@ def test_leaving_references_can_fail(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(TERRAFORM is None, reason="no terraform binary on PATH")
 def test_a_stack_folder_copied_alone_is_read_by_terraform(cloud_out: Path, tmp_path: Path) -> None:
-    """Copy only cdktf.out/stacks/staging (as a workspace's working directory would see it) and run the offline check."""
+    """Copy only cdktf.out/stacks/staging (as a workspace's working directory would see it) and run the offline
+    check."""
     alone = tmp_path / "elsewhere" / "staging"
     shutil.copytree(cloud_out / "stacks" / "staging", alone)
     plugins = tmp_path / "plugins"

@@ -1,4 +1,5 @@
-"""plan / apply / destroy / output / lock against a stand-in Terraform: arguments, folders, order, prompts, exit codes."""
+"""plan / apply / destroy / output / lock against a stand-in Terraform: arguments, folders, order, prompts,
+exit codes."""
 
 from __future__ import annotations
 

@@ -61,12 +61,21 @@ def test_no_binary_is_a_clear_error_with_exit_3(
 
 
 @needs_terraform
-def test_real_init_fails_offline_with_a_clean_report(tmp_path: Path) -> None:
-    """A synthesized stack with a local backend: init only fails because the AWS provider cannot be downloaded.
+def test_real_init_fails_offline_with_a_clean_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A synthesized stack with a local backend: init only fails because the AWS provider cannot be installed.
 
     The example keeps its state in s3 (it has a deployment pipeline); the bad-input corpus's base has no
-    pipeline and keeps the local backend, which initializes offline.
+    pipeline and keeps the local backend, which initializes without a network. Hermetic, online too: the CLI
+    configuration installs providers only from an empty filesystem mirror, so Terraform never asks the registry.
     """
+    # https://developer.hashicorp.com/terraform/cli/config/config-file#provider-installation
+    mirror = tmp_path / "empty-mirror"
+    mirror.mkdir()
+    cli_config = tmp_path / "mirror-only.tfrc"
+    cli_config.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n')
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(cli_config))
+    monkeypatch.delenv("TF_PLUGIN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("CHECKPOINT_DISABLE", "1")  # no version check call to checkpoint-api.hashicorp.com
     config = tmp_path / "config"
     shutil.copytree(Path(__file__).parent / "bad_input" / "_base" / "config", config)
     out = tmp_path / "out"
@@ -90,6 +99,10 @@ def test_real_init_fails_offline_with_a_clean_report(tmp_path: Path) -> None:
     stack = out / "stacks" / "security"
     assert f"mlops-tf: terraform init failed for account 'security' (exit 1) in {stack}" in result.stderr
     assert "Error: Failed to query available provider packages" in result.stderr
+    # Terraform's own output (streamed to stdout) names the empty mirror as the only place it searched.
+    streamed = " ".join(result.stdout.split())
+    assert "registry.terraform.io/hashicorp/aws was not found in any of the search locations" in streamed
+    assert f"- {mirror}" in result.stdout
     assert "could not download the AWS provider" in result.stderr
     # Terraform's own output streamed through: the backend was configured, then the provider failed
     assert 'Successfully configured the backend "local"' in result.stdout

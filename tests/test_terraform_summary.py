@@ -63,7 +63,8 @@ def test_only_no_op_and_reads_is_no_change() -> None:
 
 @pytest.mark.skipif(not Path(REAL_TERRAFORM).is_file(), reason="terraform is not installed")
 def test_real_show_json_with_replacements(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Terraform's own JSON (terraform_data needs no download): replace, create-before-destroy, delete, update, create."""
+    """Terraform's own JSON (terraform_data needs no download): replace, create-before-destroy, delete, update,
+    create."""
     monkeypatch.setattr(plan_summary, "STATEFUL_TYPES", plan_summary.STATEFUL_TYPES | {"terraform_data"})
     stack = tmp_path / "demo"
     stack.mkdir()

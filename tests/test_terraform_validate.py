@@ -30,7 +30,10 @@ TERRAFORM = shutil.which("terraform")
 pytestmark = pytest.mark.skipif(TERRAFORM is None, reason="no terraform binary on PATH")
 # Shell and template directives a user may well write in a description: they must reach AWS verbatim.
 TEMPLATE_TEXT = "uses ${HOME} and %{ if x } literally"
-VPC = "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n        security_group_ids: [sg-0123456789abcdef0]\n"
+VPC = (
+    "      vpc:\n        subnet_ids: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]\n        "
+    "security_group_ids: [sg-0123456789abcdef0]\n"
+)
 
 
 def _variant(base: Path) -> Path:
@@ -47,7 +50,8 @@ def _variant(base: Path) -> Path:
     replace_text(
         lz,
         EXAMPLE_BACKEND,
-        "state_backend:\n  type: s3\n  bucket: acme-tf-state\n  region: eu-west-1\n  kms_key_id: alias/acme-ml/terraform-state",
+        "state_backend:\n  type: s3\n  bucket: acme-tf-state\n  region: eu-west-1\n  kms_key_id: "
+        "alias/acme-ml/terraform-state",
     )
     replace_text(
         root / "accounts/shared-services.yaml",
@@ -105,6 +109,7 @@ def test_example_stacks_are_valid_terraform(example_out):
     assert {a: [str(f) for f in fs] for a, fs in results.items() if fs} == {}
 
 
+@pytest.mark.slow
 def test_every_feature_variant_is_valid_terraform(variant_out):
     stacks = read_stacks(variant_out)
     # The variant really has what it is meant to exercise.
