@@ -19,7 +19,7 @@ from config.kinds.data import (
     replication_destination,
     store_name,
 )
-from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
+from config.kinds.lake import SSO_ROLE_PATH, catalog_key_users, sso_role_name_regex
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
@@ -97,15 +97,17 @@ def _lake_key_statements(stack: AccountStack) -> list:
         )
     ]
     consumers = sorted({g.account for g in account.config.data.lake_formation.grants})
-    if consumers:
-        roots = [r.root_arn(c) for c in consumers]
+    users = {c: roles for c in consumers if (roles := catalog_key_users(r, c))}
+    if users:
+        # Account roots narrowed to the exact roles (DESIGN.md, cross-account rules), from the one computed list.
+        principal, condition = r.cross_account_principal(users)
         statements.append(
             statement(
                 "ConsumersReadCatalogThroughGlue",
                 ["kms:Decrypt", "kms:DescribeKey"],
                 "*",
-                principal={"AWS": roots if len(roots) > 1 else roots[0]},
-                condition={"StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
+                principal=principal,
+                condition={**condition, "StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
             )
         )
     return statements
@@ -235,6 +237,15 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         databases=catalog.databases,
         grants=grants,
         principal_grants=principal_grants,
+    )
+    catalog.add_crawlers(
+        {
+            glue_database_name(r, d.name): [
+                lake_formation.crawler_database_grants[glue_database_name(r, d.name)],
+                lake_formation.crawler_location_grants[d.bucket],
+            ]
+            for d in section.datasets
+        }
     )
 
 
