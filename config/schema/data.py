@@ -120,6 +120,8 @@ class Athena(StrictModel):
     )
 
 
+# Read-only shares: consumers' roles get Glue Get* only (manage-glue-tables in modules/data/ml_activities.json).
+# https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html
 class LakePermission(str, Enum):
     """Table permissions Lake Formation grants to consumer accounts."""
 
