@@ -58,6 +58,10 @@ def data_lake_settings(scope: Construct, id: str, *, admin_arns: Sequence[str], 
         scope,
         id,
         admins=sorted(set(admin_arns)),
+        # AWS also returns SET_CONTEXT=TRUE ("parameters" in the page below); the provider plans no change for it (its
+        # acceptance test testAccDataLakeSettings_parameters sets only CROSS_ACCOUNT_VERSION and expects an empty
+        # plan), so no ignore_changes: version 4 stays enforced.
+        # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lakeformation_data_lake_settings
         parameters={"CROSS_ACCOUNT_VERSION": "4"},
         create_database_default_permissions=defaults,
         create_table_default_permissions=defaults,

@@ -153,6 +153,18 @@ def test_lake_formation_admins_locations_and_cross_account_grants(stacks):
     assert {p for p in grants if p.isdigit()} == {"555555555555", "666666666666"}
 
 
+def test_data_lake_settings_own_the_cross_account_version(stacks):
+    """Every account's settings set CROSS_ACCOUNT_VERSION 4 and nothing else, with no ignore_changes: the
+    SET_CONTEXT=TRUE that AWS returns makes no diff (provider behaviour), and a drifted version is put back."""
+    found = 0
+    for account in ("data", "ds-dev", "ml-exec"):
+        for settings in stacks.resources(account, "aws_lakeformation_data_lake_settings").values():
+            found += 1
+            assert settings["parameters"] == {"CROSS_ACCOUNT_VERSION": "4"}
+            assert settings["lifecycle"] == {"prevent_destroy": True}
+    assert found == 3
+
+
 def test_databases_and_crawlers_wait_for_the_data_lake_settings(stacks):
     """A database created before the settings keeps IAM_ALLOWED_PRINCIPALS (and its crawled tables too)."""
     settings = next(iter(stacks.resources("data", "aws_lakeformation_data_lake_settings")))
