@@ -21,7 +21,7 @@ from config.kinds.data import (
 )
 from config.kinds.lake import SSO_ROLE_PATH, catalog_key_users, sso_role_name_regex
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
-from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
+from modules.data_stores import DynamoDbTable, EfsClientIdentity, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
 from modules.lake_formation import (
     LakeFormation,
@@ -287,6 +287,7 @@ def _stores(stack: AccountStack) -> None:
         account_id=stack.account_id,
         partition=r.partition,
     )
+    efs_access_points: dict[str, str] = {}
     for store in stores:
         name = store_name(r, store.name)
         if store.type == "dynamodb":
@@ -318,7 +319,7 @@ def _stores(stack: AccountStack) -> None:
                 kms_key_arn=key.arn,
             )
         else:
-            EfsFileSystem(
+            efs = EfsFileSystem(
                 stack,
                 f"efs-{store.name}",
                 name=name,
@@ -329,7 +330,13 @@ def _stores(stack: AccountStack) -> None:
                 performance_mode=store.performance_mode,
                 throughput_mode=store.throughput_mode,
                 transition_to_ia=store.transition_to_ia,
+                access_point=EfsClientIdentity(**store.access_point.model_dump()),
             )
+            efs_access_points[store.name] = efs.access_point.id
+    if efs_access_points:
+        stack.output(
+            "efs_access_points", efs_access_points, "EFS access point ids by store name (mount with accesspoint=)"
+        )
 
 
 def _inference_landing(stack: AccountStack, log_bucket: AccessLogBucket) -> None:

@@ -295,16 +295,28 @@ def test_optional_stores_are_encrypted_and_private(stacks):
     assert len(stacks.resources("data", "aws_efs_mount_target")) == 2
     allow, deny = json.loads(stacks.resource("data", "aws_efs_file_system_policy")["policy"])["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    # A policy replaces the default allow: clients through a mount target may mount and write, not act as root.
-    fs_arn = f"${{aws_efs_file_system.{next(iter(stacks.resources('data', 'aws_efs_file_system')))}.arn}}"
+    # A policy replaces the default allow: clients through a mount target and the access point may mount and
+    # write, not act as root (root squash), so the access point gives them a directory they own.
+    fs_id = next(iter(stacks.resources("data", "aws_efs_file_system")))
+    ap_id, access_point = next(iter(stacks.resources("data", "aws_efs_access_point").items()))
     assert allow == {
-        "Sid": "AllowClientsThroughMountTargets",
+        "Sid": "AllowClientsThroughTheAccessPoint",
         "Effect": "Allow",
         "Principal": {"AWS": "*"},
-        "Resource": fs_arn,
+        "Resource": f"${{aws_efs_file_system.{fs_id}.arn}}",
         "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-        "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+        "Condition": {
+            "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
+            "StringEquals": {"elasticfilesystem:AccessPointArn": f"${{aws_efs_access_point.{ap_id}.arn}}"},
+        },
     }
+    assert access_point["file_system_id"] == f"${{aws_efs_file_system.{fs_id}.id}}"
+    assert access_point["posix_user"] == {"uid": 1000, "gid": 1000}
+    assert access_point["root_directory"] == {
+        "path": "/shared",
+        "creation_info": {"owner_uid": 1000, "owner_gid": 1000, "permissions": "0750"},
+    }
+    assert stacks["data"]["output"]["efs_access_points"]["value"] == {"shared": f"${{aws_efs_access_point.{ap_id}.id}}"}
     # Major version only: automatic minor upgrades never turn into a planned downgrade.
     assert (db["engine"], db["engine_version"], db["auto_minor_version_upgrade"]) == ("postgres", "16", True)
     ingress = sorted(
