@@ -214,7 +214,7 @@ class EfsFileSystem(Construct):
                     principal={"AWS": "*"},
                     condition={
                         "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
-                        "StringEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn},
+                        "ArnEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn},  # an ARN-typed key
                     },
                 ),
                 statement(

@@ -307,7 +307,7 @@ def test_optional_stores_are_encrypted_and_private(stacks):
         "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
         "Condition": {
             "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
-            "StringEquals": {"elasticfilesystem:AccessPointArn": f"${{aws_efs_access_point.{ap_id}.arn}}"},
+            "ArnEquals": {"elasticfilesystem:AccessPointArn": f"${{aws_efs_access_point.{ap_id}.arn}}"},
         },
     }
     assert access_point["file_system_id"] == f"${{aws_efs_file_system.{fs_id}.id}}"
