@@ -19,9 +19,9 @@ from config.kinds.data import (
     replication_destination,
     store_name,
 )
-from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
+from config.kinds.lake import SSO_ROLE_PATH, catalog_key_users, sso_role_name_regex
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
-from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
+from modules.data_stores import DynamoDbTable, EfsClientIdentity, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
 from modules.lake_formation import (
     LakeFormation,
@@ -97,15 +97,17 @@ def _lake_key_statements(stack: AccountStack) -> list:
         )
     ]
     consumers = sorted({g.account for g in account.config.data.lake_formation.grants})
-    if consumers:
-        roots = [r.root_arn(c) for c in consumers]
+    users = {c: roles for c in consumers if (roles := catalog_key_users(r, c))}
+    if users:
+        # Account roots narrowed to the exact roles (DESIGN.md, cross-account rules), from the one computed list.
+        principal, condition = r.cross_account_principal(users)
         statements.append(
             statement(
                 "ConsumersReadCatalogThroughGlue",
                 ["kms:Decrypt", "kms:DescribeKey"],
                 "*",
-                principal={"AWS": roots if len(roots) > 1 else roots[0]},
-                condition={"StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
+                principal=principal,
+                condition={**condition, "StringEquals": {"kms:ViaService": f"glue.{account.region}.amazonaws.com"}},
             )
         )
     return statements
@@ -236,6 +238,15 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
         grants=grants,
         principal_grants=principal_grants,
     )
+    catalog.add_crawlers(
+        {
+            glue_database_name(r, d.name): [
+                lake_formation.crawler_database_grants[glue_database_name(r, d.name)],
+                lake_formation.crawler_location_grants[d.bucket],
+            ]
+            for d in section.datasets
+        }
+    )
 
 
 def _lake_admins(stack: AccountStack) -> list[str]:
@@ -276,6 +287,7 @@ def _stores(stack: AccountStack) -> None:
         account_id=stack.account_id,
         partition=r.partition,
     )
+    efs_access_points: dict[str, str] = {}
     for store in stores:
         name = store_name(r, store.name)
         if store.type == "dynamodb":
@@ -307,7 +319,7 @@ def _stores(stack: AccountStack) -> None:
                 kms_key_arn=key.arn,
             )
         else:
-            EfsFileSystem(
+            efs = EfsFileSystem(
                 stack,
                 f"efs-{store.name}",
                 name=name,
@@ -318,7 +330,13 @@ def _stores(stack: AccountStack) -> None:
                 performance_mode=store.performance_mode,
                 throughput_mode=store.throughput_mode,
                 transition_to_ia=store.transition_to_ia,
+                access_point=EfsClientIdentity(**store.access_point.model_dump()),
             )
+            efs_access_points[store.name] = efs.access_point.id
+    if efs_access_points:
+        stack.output(
+            "efs_access_points", efs_access_points, "EFS access point ids by store name (mount with accesspoint=)"
+        )
 
 
 def _inference_landing(stack: AccountStack, log_bucket: AccessLogBucket) -> None:

@@ -74,6 +74,7 @@ def build(stack: AccountStack) -> None:
         default_role_arn=roles[section.studio.default_persona].arn,
         sharing_bucket=buckets[0].name,
         idle_timeout_minutes=section.studio.idle_timeout_minutes,
+        home_efs_on_delete=section.studio.home_efs_on_delete,
         lifecycle_scripts=[
             LifecycleScript(c.name, c.app_type, c.script) for c in section.studio.lifecycle_configurations
         ],

@@ -44,6 +44,7 @@ def build(ctx: InferenceContext, endpoints: dict[str, InferenceEndpoint]) -> Non
                 DriftAlarmSpec(a.feature, a.threshold, names.drift_alarm_name(r, ep.name, a.feature))
                 for a in ep.monitor.drift_alarms
             ),
+            drift_signal_name=names.drift_signal_name(r, ep.name) if ep.monitor.drift_alarms else None,
         )
         # The monitor exists exactly when its endpoint does (the endpoint's serving gate).
         DataQualityMonitor(

@@ -387,6 +387,8 @@ def _inference(r: Resolved, account: Any) -> Iterator[Derived]:
                     rule.ALARM,
                     inference.drift_alarm_name(r, ep.name, alarm.feature),
                 )
+            if ep.monitor.drift_alarms:
+                yield Derived(account.name, loc, rule.ALARM, inference.drift_signal_name(r, ep.name))
     for ml, patterns in retraining.forwarding(r, account.name).items():
         for trigger in patterns:
             yield Derived(ml, NAME, rule.EVENT_RULE, retraining.forward_rule_name(r, ml, trigger))

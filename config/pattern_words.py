@@ -24,6 +24,10 @@ PATTERN_WORDS: dict[str, str] = {
     r"^([A-Za-z0-9!_.*'()=-]+/)*$": "must be an S3 key prefix of folders ending in '/', e.g. raw/events/ (or empty for the whole bucket)",
     r"^([A-Za-z0-9_!.*'()=-]+/)*$": "must be an S3 key prefix of folders ending in '/', e.g. raw/events/ (or empty for the whole bucket)",
     r"^cron\(\S+( \S+){5}\)$": "must be an EventBridge cron expression of six fields, e.g. cron(0 2 * * ? *)",
+    r"^(/[A-Za-z0-9_.-]+){1,4}$": (
+        "must be an absolute directory path of 1-4 parts of letters, digits and _ . -, e.g. /shared"
+    ),
+    r"^0?[0-7]{3}$": "must be an octal file mode such as 0750 (three octal digits, optionally after a 0), in quotes",
     r"^\d+(\.\d+){0,2}$": "must be an engine version such as 16.4 (digits and up to two dots), in quotes",
     r"^db\.[a-z0-9]+\.[a-z0-9]+$": "must be an RDS instance class such as db.t4g.medium (db.<family>.<size>)",
     r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$": _AWS_ID.format(

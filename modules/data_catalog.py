@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from constructs import Construct
 
 from .aws import aws
 from .policy import assume_role_trust, document, statement
+
+# Read the crawler's databases, create and update their tables and partitions; no delete (delete_behavior LOG).
+CRAWLER_GLUE_ACTIONS = [
+    "glue:BatchCreatePartition",
+    "glue:BatchGetPartition",
+    "glue:BatchUpdatePartition",
+    "glue:CreatePartition",
+    "glue:CreateTable",
+    "glue:GetDatabase",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:UpdatePartition",
+    "glue:UpdateTable",
+]
 
 
 @dataclass(frozen=True)
@@ -23,10 +39,15 @@ class CatalogDataset:
     schedule: str | None
 
 
+def _location(dataset: CatalogDataset) -> str:
+    return f"s3://{dataset.bucket_name}/{dataset.prefix}"
+
+
 class DataCatalog(Construct):
     """Catalog encryption, a Glue security configuration, the crawler role, databases and crawlers.
 
-    Lake Formation permissions of the crawler role are granted by the LakeFormation construct.
+    Lake Formation permissions of the crawler role are granted by the LakeFormation construct; the crawlers
+    follow them (add_crawlers).
     """
 
     def __init__(
@@ -47,6 +68,7 @@ class DataCatalog(Construct):
         IAM_ALLOWED_PRINCIPALS (and so do the tables crawled into it): Lake Formation would be bypassed."""
         # https://docs.aws.amazon.com/lake-formation/latest/dg/change-settings.html
         super().__init__(scope, id)
+        self._after = list(after)
         aws.glue_data_catalog_encryption_settings.GlueDataCatalogEncryptionSettings(
             self,
             "encryption",
@@ -77,13 +99,9 @@ class DataCatalog(Construct):
                 {"Service": "glue.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": account_id}}
             ),
         )
-        aws.iam_role_policy_attachment.IamRolePolicyAttachment(
-            self,
-            "crawler-service-role",
-            role=self.crawler_role.name,
-            policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AWSGlueServiceRole",
-        )
-        aws.iam_role_policy.IamRolePolicy(
+        # No AWSGlueServiceRole (glue:* on every catalog resource): the crawler's own databases and tables only.
+        # https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html ("or a scoped down version of this policy")
+        self.crawler_policy = aws.iam_role_policy.IamRolePolicy(
             self,
             "crawler-access",
             role=self.crawler_role.id,
@@ -91,29 +109,34 @@ class DataCatalog(Construct):
             policy=self._crawler_policy(datasets, kms_key_arn, account_id, region, partition),
         )
         self.databases = {}
-        for dataset in sorted(datasets, key=lambda d: d.database_name):
-            location = f"s3://{dataset.bucket_name}/{dataset.prefix}"
-            database = aws.glue_catalog_database.GlueCatalogDatabase(
+        self._datasets = sorted(datasets, key=lambda d: d.database_name)
+        for dataset in self._datasets:
+            self.databases[dataset.database_name] = aws.glue_catalog_database.GlueCatalogDatabase(
                 self,
                 f"database-{dataset.database_name}",
                 name=dataset.database_name,
                 description=dataset.description or None,
-                location_uri=location,
+                location_uri=_location(dataset),
                 depends_on=list(after) or None,
             )
-            self.databases[dataset.database_name] = database
+
+    def add_crawlers(self, grants: Mapping[str, Sequence[object]]) -> None:
+        """One crawler per dataset, after the Lake Formation grants it runs with (database name -> grants).
+        A crawler created before them fails its first scheduled run or crawls nothing into a governed database."""
+        # https://docs.aws.amazon.com/glue/latest/dg/error-crawler-config-lf.html
+        for dataset in self._datasets:
             aws.glue_crawler.GlueCrawler(
                 self,
                 f"crawler-{dataset.database_name}",
                 name=dataset.crawler_name,
-                database_name=database.name,
+                database_name=self.databases[dataset.database_name].name,
                 role=self.crawler_role.arn,
-                s3_target=[{"path": location}],
+                s3_target=[{"path": _location(dataset)}],
                 schedule=dataset.schedule,
                 security_configuration=self.security_configuration.name,
                 schema_change_policy={"delete_behavior": "LOG", "update_behavior": "UPDATE_IN_DATABASE"},
                 lake_formation_configuration={"use_lake_formation_credentials": False},
-                depends_on=list(after) or None,
+                depends_on=[*self._after, self.crawler_policy, *grants[dataset.database_name]],
             )
 
     @staticmethod
@@ -124,8 +147,18 @@ class DataCatalog(Construct):
         objects = sorted({f"arn:{partition}:s3:::{d.bucket_name}/{d.prefix}*" for d in datasets})
         prefixes = sorted({f"{d.prefix}*" for d in datasets})
         log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:/aws-glue/crawlers*"
+        glue = f"arn:{partition}:glue:{region}:{account_id}"
+        databases = sorted({d.database_name for d in datasets})
+        # https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
+        catalog = [f"{glue}:catalog"]
+        catalog += [arn for db in databases for arn in (f"{glue}:database/{db}", f"{glue}:table/{db}/*")]
         return document(
+            statement("CrawlDatasetCatalog", CRAWLER_GLUE_ACTIONS, catalog),
+            # GetSecurityConfiguration has no resource-level permissions.
+            # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsglue.html
+            statement("ReadSecurityConfiguration", "glue:GetSecurityConfiguration", "*"),
             statement("ReadDatasetObjects", "s3:GetObject", objects),
+            statement("LocateDatasetBuckets", "s3:GetBucketLocation", [f"arn:{partition}:s3:::{b}" for b in buckets]),
             statement(
                 "ListDatasetPrefixes",
                 "s3:ListBucket",

@@ -6,6 +6,7 @@ Each is encrypted with a customer-managed key, private, and protected against ac
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
@@ -136,6 +137,16 @@ class RdsInstance(Construct):
         )
 
 
+@dataclass(frozen=True)
+class EfsClientIdentity:
+    """Directory and POSIX identity of the access point every client of an EFS file system mounts through."""
+
+    path: str
+    uid: int
+    gid: int
+    permissions: str
+
+
 class EfsFileSystem(Construct):
     """Encrypted EFS file system with backups, a TLS-only file system policy and a mount target per subnet."""
 
@@ -152,6 +163,7 @@ class EfsFileSystem(Construct):
         performance_mode: str,
         throughput_mode: str,
         transition_to_ia: str | None,
+        access_point: EfsClientIdentity,
     ) -> None:
         super().__init__(scope, id)
         self.file_system = aws.efs_file_system.EfsFileSystem(
@@ -169,20 +181,41 @@ class EfsFileSystem(Construct):
         aws.efs_backup_policy.EfsBackupPolicy(
             self, "backup", file_system_id=self.file_system.id, backup_policy={"status": "ENABLED"}
         )
+        # Without ClientRootAccess clients are root-squashed, and the new file system's top directory is root's:
+        # clients mount through an access point that creates its own directory and acts as a non-root user.
+        # https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html
+        self.access_point = aws.efs_access_point.EfsAccessPoint(
+            self,
+            "access-point",
+            file_system_id=self.file_system.id,
+            posix_user={"uid": access_point.uid, "gid": access_point.gid},
+            root_directory={
+                "path": access_point.path,
+                "creation_info": {
+                    "owner_uid": access_point.uid,
+                    "owner_gid": access_point.gid,
+                    "permissions": access_point.permissions,
+                },
+            },
+            tags={"Name": f"{name}-access-point"},
+        )
         aws.efs_file_system_policy.EfsFileSystemPolicy(
             self,
             "policy",
             file_system_id=self.file_system.id,
             policy=document(
                 # A file system policy replaces the default allow-all, so clients need an explicit allow; only through
-                # a mount target (the security group narrows who reaches one), without root access:
+                # a mount target (the security group narrows who reaches one) and the access point, without root:
                 # https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
                 statement(
-                    "AllowClientsThroughMountTargets",
+                    "AllowClientsThroughTheAccessPoint",
                     ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
                     self.file_system.arn,
                     principal={"AWS": "*"},
-                    condition={"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+                    condition={
+                        "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
+                        "ArnEquals": {"elasticfilesystem:AccessPointArn": self.access_point.arn},  # an ARN-typed key
+                    },
                 ),
                 statement(
                     "DenyInsecureTransport",

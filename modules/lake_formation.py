@@ -12,7 +12,9 @@ from constructs import Construct
 from .aws import aws
 from .policy import assume_role_trust, document, statement
 
-CRAWLER_DATABASE_PERMISSIONS = ["ALTER", "CREATE_TABLE", "DESCRIBE", "DROP"]
+# What a crawler needs on its output database (Create, Describe, Alter); never DROP of the database.
+# https://docs.aws.amazon.com/glue/latest/dg/crawler-lf-integ.html
+CRAWLER_DATABASE_PERMISSIONS = ["ALTER", "CREATE_TABLE", "DESCRIBE"]
 # Table permissions whose principal also needs DATA_LOCATION_ACCESS on a registered location.
 # https://docs.aws.amazon.com/lake-formation/latest/dg/granting-location-permissions.html
 LOCATION_PERMISSIONS = {"ALTER"}
@@ -56,6 +58,10 @@ def data_lake_settings(scope: Construct, id: str, *, admin_arns: Sequence[str], 
         scope,
         id,
         admins=sorted(set(admin_arns)),
+        # AWS also returns SET_CONTEXT=TRUE ("parameters" in the page below); the provider plans no change for it (its
+        # acceptance test testAccDataLakeSettings_parameters sets only CROSS_ACCOUNT_VERSION and expects an empty
+        # plan), so no ignore_changes: version 4 stays enforced.
+        # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/lakeformation_data_lake_settings
         parameters={"CROSS_ACCOUNT_VERSION": "4"},
         create_database_default_permissions=defaults,
         create_table_default_permissions=defaults,
@@ -141,6 +147,9 @@ class LakeFormation(Construct):
         # Only an admin can grant: every grant waits for the settings that make the deploy role one.
         after_settings = [self.settings]
         self.locations = {}
+        # The crawler's grants by location (bucket name) and database: the crawlers are created after them.
+        self.crawler_location_grants: dict[str, object] = {}
+        self.crawler_database_grants: dict[str, object] = {}
         for name in sorted(locations):
             location = aws.lakeformation_resource.LakeformationResource(
                 self,
@@ -152,7 +161,7 @@ class LakeFormation(Construct):
             )
             self.locations[name] = location
             # DATA_LOCATION_ACCESS can only be granted on a registered location: reference the registration.
-            aws.lakeformation_permissions.LakeformationPermissions(
+            self.crawler_location_grants[name] = aws.lakeformation_permissions.LakeformationPermissions(
                 self,
                 f"crawler-location-{name}",
                 principal=crawler_role_arn,
@@ -161,7 +170,7 @@ class LakeFormation(Construct):
                 depends_on=after_settings,
             )
         for db_name in sorted(databases):
-            aws.lakeformation_permissions.LakeformationPermissions(
+            self.crawler_database_grants[db_name] = aws.lakeformation_permissions.LakeformationPermissions(
                 self,
                 f"crawler-{db_name}",
                 principal=crawler_role_arn,

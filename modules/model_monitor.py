@@ -44,6 +44,7 @@ class MonitorSpec:
     instance_type: str
     max_runtime_seconds: int
     drift_alarms: tuple[DriftAlarmSpec, ...] = ()
+    drift_signal_name: str | None = None  # composite alarm over drift_alarms (set when there are any)
 
 
 class DataQualityMonitor(Construct):
@@ -122,11 +123,27 @@ class DataQualityMonitor(Construct):
                 evaluation_periods=1,
                 threshold=alarm.threshold,
                 comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
+                # One datapoint per scheduled run, none in between: keep the state until the next run says
+                # otherwise, so a drift enters ALARM once (notBreaching would return to OK and re-fire each run).
+                # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html (missing data)
+                treat_missing_data="ignore",
                 count=count,
             )
             for alarm in spec.drift_alarms
         ]
+        self.drift_signal = None
+        if self.alarms:
+            # Several features drifting in one run raise one signal: ALARM while any drift alarm is in ALARM.
+            # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Composite_Alarm.html
+            rule = " OR ".join(f'ALARM("{instance_attribute(a, "alarm_name")}")' for a in self.alarms)
+            self.drift_signal = aws.cloudwatch_composite_alarm.CloudwatchCompositeAlarm(
+                self,
+                "drift-signal",
+                alarm_name=spec.drift_signal_name,
+                alarm_description=f"Data quality drift on endpoint {spec.endpoint_name}: starts retraining once",
+                alarm_rule=rule,
+                count=count,
+            )
 
 
 class EventForwarder(Construct):

@@ -41,6 +41,7 @@ class StudioDomain(Construct):
         default_role_arn: str,
         sharing_bucket: str,
         idle_timeout_minutes: int,
+        home_efs_on_delete: str = "Retain",
         lifecycle_scripts: list[LifecycleScript],
         users: list[StudioUser],
     ) -> None:
@@ -79,7 +80,10 @@ class StudioDomain(Construct):
             app_network_access_type="VpcOnly",
             kms_key_id=kms_key_arn,
             domain_settings={"security_group_ids": security_group_ids},
-            retention_policy={"home_efs_file_system": "Retain"},
+            # Retain leaves the home EFS and its mount targets in the domain's subnets (the VPC cannot be deleted
+            # until they are); Delete removes the EFS with the users' files when the domain is deleted.
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_RetentionPolicy.html
+            retention_policy={"home_efs_file_system": home_efs_on_delete},
             default_user_settings={
                 "execution_role": default_role_arn,
                 "security_groups": security_group_ids,

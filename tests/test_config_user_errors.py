@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config import load
 from config.loader import display_path
-from tests.helpers import EXAMPLE_BACKEND, config_errors, only_error, replace_text
+from tests.helpers import EXAMPLE_BACKEND, config_errors, line_of, only_error, replace_text
 
 
 def rel(root: Path, name: str) -> str:
@@ -40,8 +40,8 @@ def test_wrong_scalar_types_in_words(config_copy: Path):
     assert [str(e) for e in config_errors(config_copy)] == [
         f"{rel(config_copy, 'accounts/ds-dev.yaml')}:6:10: tags.owner: must be a string: put the value in quotes "
         "(got yes, which YAML 1.1 reads as a boolean)",
-        f"{rel(config_copy, 'accounts/ds-dev.yaml')}:48:16: data_science.enforce_vpc: must be true or false (got "
-        "'maybe')",
+        f"{rel(config_copy, 'accounts/ds-dev.yaml')}:{line_of(ds, 'enforce_vpc: maybe')}:16: "
+        "data_science.enforce_vpc: must be true or false (got 'maybe')",
         f"{rel(config_copy, 'accounts/staging.yaml')}:4:5: ou: must be a string: put the value in quotes (YAML reads "
         "it as a date) (got 2024-01-01)",
         f"{rel(config_copy, 'accounts/staging.yaml')}:12:20: inference.endpoints[0].compute.memory_mb: must be a "

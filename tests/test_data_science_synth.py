@@ -208,6 +208,29 @@ def test_data_access_names_resources(stacks, resolved_example):
     assert result["encryption_configuration"]["encryption_option"] == "SSE_KMS"
 
 
+def test_personas_only_read_the_shared_catalog(stacks, resolved_example):
+    """Shares to other accounts are SELECT/DESCRIBE only: no persona may write tables of the shared catalog."""
+    glue = [
+        (s["Sid"], a, res)
+        for p in stacks.resources(DS, "aws_iam_policy").values()
+        if p["name"].startswith("acme-ml-persona-")
+        for s in statements(p["policy"])
+        for a in as_list(s["Action"])
+        if a.startswith("glue:")
+        for res in as_list(s["Resource"])
+    ]
+    assert {sid for sid, _, _ in glue} == {"ManageGlueTablesGlueTables", "QueryAthenaWorkgroupsReadSharedCatalog"}
+    assert {a for _, a, _ in glue} <= {
+        "glue:GetDatabase",
+        "glue:GetDatabases",
+        "glue:GetPartition",
+        "glue:GetPartitions",
+        "glue:GetTable",
+        "glue:GetTables",
+    }
+    assert any(":333333333333:table/" in res for _, _, res in glue)  # the shared catalog is read, not left out
+
+
 def test_project_buckets_are_secure_buckets(stacks, resolved_example):
     names = sorted(b["bucket"] for b in stacks.resources(DS, "aws_s3_bucket").values())
     assert names == sorted(

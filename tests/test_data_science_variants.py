@@ -25,6 +25,7 @@ def variant(tmp_path_factory):
         ds, "{name: alice, persona: data-scientist}", "{name: alice, persona: data-scientist, sso_user: alice}"
     )
     replace_text(ds, "enforce_kms: true", "enforce_kms: false")
+    replace_text(ds, "home_efs_on_delete: Retain", "home_efs_on_delete: Delete")
     replace_text(
         ss,
         "      type: codeconnections\n      provider: GitHub\n      repository: acme/ml-landing-zone\n",
@@ -79,3 +80,12 @@ def test_codecommit_source(variant):
     )
     read = next(s for s in json.loads(policy["policy"])["Statement"] if s["Sid"] == "ReadSource")
     assert read["Resource"] == "arn:aws:codecommit:eu-west-1:444444444444:ml-landing-zone"
+
+
+def test_home_efs_deleted_with_the_domain_when_configured(variant, stacks):
+    """Delete: the domain's deletion removes the home EFS (and the mount targets that would block the VPC);
+    the example keeps the default Retain."""
+    domain = next(iter(variant.resources("ds-dev", "aws_sagemaker_domain").values()))
+    assert domain["retention_policy"] == {"home_efs_file_system": "Delete"}
+    example = next(iter(stacks.resources("ds-dev", "aws_sagemaker_domain").values()))
+    assert example["retention_policy"] == {"home_efs_file_system": "Retain"}

@@ -7,7 +7,17 @@ import json
 
 from config.contracts import INFERENCE_DATA, inference_accounts, replication_role_name, replication_sources
 from config.kinds.data import DATA_STORES
-from tests.synth_lookup import bucket_key, bucket_part, bucket_statements, by_sid, key_for_alias, key_statements, named
+from config.kinds.lake import catalog_key_users, lake_consumer_roles
+from tests.synth_lookup import (
+    as_list,
+    bucket_key,
+    bucket_part,
+    bucket_statements,
+    by_sid,
+    key_for_alias,
+    key_statements,
+    named,
+)
 
 LAKE = [
     "acme-ml-lake-raw-333333333333-eu-west-1",
@@ -143,6 +153,18 @@ def test_lake_formation_admins_locations_and_cross_account_grants(stacks):
     assert {p for p in grants if p.isdigit()} == {"555555555555", "666666666666"}
 
 
+def test_data_lake_settings_own_the_cross_account_version(stacks):
+    """Every account's settings set CROSS_ACCOUNT_VERSION 4 and nothing else, with no ignore_changes: the
+    SET_CONTEXT=TRUE that AWS returns makes no diff (provider behaviour), and a drifted version is put back."""
+    found = 0
+    for account in ("data", "ds-dev", "ml-exec"):
+        for settings in stacks.resources(account, "aws_lakeformation_data_lake_settings").values():
+            found += 1
+            assert settings["parameters"] == {"CROSS_ACCOUNT_VERSION": "4"}
+            assert settings["lifecycle"] == {"prevent_destroy": True}
+    assert found == 3
+
+
 def test_databases_and_crawlers_wait_for_the_data_lake_settings(stacks):
     """A database created before the settings keeps IAM_ALLOWED_PRINCIPALS (and its crawled tables too)."""
     settings = next(iter(stacks.resources("data", "aws_lakeformation_data_lake_settings")))
@@ -175,11 +197,76 @@ def test_data_engineer_persona_granted_what_the_yaml_says(stacks):
     ]
 
 
-def test_catalog_key_lets_consumers_decrypt_only_through_glue(stacks):
+def test_catalog_key_lets_consumers_decrypt_only_through_glue(stacks, resolved_example):
     stmt = by_sid(key_statements(stacks, "data", "alias/acme-ml/data-lake"))["ConsumersReadCatalogThroughGlue"]
     assert stmt["Principal"] == {"AWS": ["arn:aws:iam::555555555555:root", "arn:aws:iam::666666666666:root"]}
     assert stmt["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
-    assert stmt["Condition"] == {"StringEquals": {"kms:ViaService": "glue.eu-west-1.amazonaws.com"}}
+    # Only the roles granted the shares and the consumers' Lake Formation admins (deploy roles), by exact ARN.
+    roles = [
+        "arn:aws:iam::555555555555:role/OrganizationAccountAccessRole",
+        "arn:aws:iam::555555555555:role/acme-ml-persona-data-scientist",
+        "arn:aws:iam::666666666666:role/OrganizationAccountAccessRole",
+        "arn:aws:iam::666666666666:role/acme-ml-ml-pipeline-execution",
+    ]
+    assert stmt["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": roles},
+        "StringEquals": {"kms:ViaService": "glue.eu-west-1.amazonaws.com"},
+    }
+    # Same value the consumer side grants the shares to (config.kinds.lake), not a second list.
+    r = resolved_example
+    assert roles == sorted(r.role_arn(c, n) for c in ("ds-dev", "ml-exec") for n in catalog_key_users(r, c))
+    for consumer in ("ds-dev", "ml-exec"):
+        assert set(lake_consumer_roles(r, consumer)) < set(catalog_key_users(r, consumer))
+
+
+def test_crawler_role_is_scoped_to_its_databases_prefixes_and_key(stacks):
+    role = named(stacks, "data", "aws_iam_role", "name", "acme-ml-glue-crawler")
+    assert role  # no managed policy on it (AWSGlueServiceRole grants glue:* on every catalog resource)
+    attached = [a["policy_arn"] for a in stacks.resources("data", "aws_iam_role_policy_attachment").values()]
+    assert not [a for a in attached if "Glue" in a]
+    policy = next(p for p in stacks.resources("data", "aws_iam_role_policy").values() if p["name"] == "dataset-access")
+    statements = by_sid(json.loads(policy["policy"])["Statement"])
+    glue = statements["CrawlDatasetCatalog"]
+    base = "arn:aws:glue:eu-west-1:333333333333"
+    dbs = ["acme_ml_churn", "acme_ml_clickstream_raw", "acme_ml_customers", "acme_ml_transactions"]
+    assert glue["Resource"] == [f"{base}:catalog"] + [
+        a for d in dbs for a in (f"{base}:database/{d}", f"{base}:table/{d}/*")
+    ]
+    assert not [a for a in glue["Action"] if a.startswith("glue:Delete") or "*" in a]
+    assert statements["UseLakeKey"]["Resource"].startswith("${aws_kms_key.lake-key")
+    every = [a for s in statements.values() for a in as_list(s["Action"])]
+    assert not [a for a in every if a.endswith(":*")]
+    # Lake Formation: create, describe and alter on its databases, never DROP.
+    crawler_ref = "${aws_iam_role.catalog_crawler-role"
+    grants = [
+        p
+        for p in stacks.resources("data", "aws_lakeformation_permissions").values()
+        if p["principal"].startswith(crawler_ref)
+    ]
+    on_databases = [g["permissions"] for g in grants if "database" in g]
+    assert len(on_databases) == 4 and all(p == ["ALTER", "CREATE_TABLE", "DESCRIBE"] for p in on_databases)
+
+
+def test_each_crawler_waits_for_its_lake_formation_grants(stacks):
+    """Database grant and location grant of the crawler role come before its crawler (first apply, first run)."""
+    permissions = stacks.resources("data", "aws_lakeformation_permissions")
+    for crawler in stacks.resources("data", "aws_glue_crawler").values():
+        database = crawler["database_name"].split(".")[1]
+        db_name = stacks.resources("data", "aws_glue_catalog_database")[database]["name"]
+        bucket = crawler["s3_target"][0]["path"].split("/")[2]
+        waits = [ref.split(".")[1] for ref in crawler["depends_on"] if ref.startswith("aws_lakeformation_permissions.")]
+        granted = {
+            ("database", permissions[w]["database"]["name"]) if "database" in permissions[w] else ("location", w)
+            for w in waits
+        }
+        assert ("database", db_name) in granted
+        locations = [permissions[w]["data_location"]["arn"] for w in waits if "data_location" in permissions[w]]
+        registered = stacks.resources("data", "aws_lakeformation_resource")
+        assert [registered[ref.split(".")[1]]["arn"] for ref in (x[2:-5] for x in locations)] == [
+            f"arn:aws:s3:::{bucket}"
+        ]
+        assert all(permissions[w]["principal"].startswith("${aws_iam_role.catalog_crawler-role") for w in waits)
+        assert any(ref.startswith("aws_iam_role_policy.catalog_crawler-access") for ref in crawler["depends_on"])
 
 
 def test_optional_stores_are_encrypted_and_private(stacks):
@@ -208,16 +295,28 @@ def test_optional_stores_are_encrypted_and_private(stacks):
     assert len(stacks.resources("data", "aws_efs_mount_target")) == 2
     allow, deny = json.loads(stacks.resource("data", "aws_efs_file_system_policy")["policy"])["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    # A policy replaces the default allow: clients through a mount target may mount and write, not act as root.
-    fs_arn = f"${{aws_efs_file_system.{next(iter(stacks.resources('data', 'aws_efs_file_system')))}.arn}}"
+    # A policy replaces the default allow: clients through a mount target and the access point may mount and
+    # write, not act as root (root squash), so the access point gives them a directory they own.
+    fs_id = next(iter(stacks.resources("data", "aws_efs_file_system")))
+    ap_id, access_point = next(iter(stacks.resources("data", "aws_efs_access_point").items()))
     assert allow == {
-        "Sid": "AllowClientsThroughMountTargets",
+        "Sid": "AllowClientsThroughTheAccessPoint",
         "Effect": "Allow",
         "Principal": {"AWS": "*"},
-        "Resource": fs_arn,
+        "Resource": f"${{aws_efs_file_system.{fs_id}.arn}}",
         "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-        "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+        "Condition": {
+            "Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"},
+            "ArnEquals": {"elasticfilesystem:AccessPointArn": f"${{aws_efs_access_point.{ap_id}.arn}}"},
+        },
     }
+    assert access_point["file_system_id"] == f"${{aws_efs_file_system.{fs_id}.id}}"
+    assert access_point["posix_user"] == {"uid": 1000, "gid": 1000}
+    assert access_point["root_directory"] == {
+        "path": "/shared",
+        "creation_info": {"owner_uid": 1000, "owner_gid": 1000, "permissions": "0750"},
+    }
+    assert stacks["data"]["output"]["efs_access_points"]["value"] == {"shared": f"${{aws_efs_access_point.{ap_id}.id}}"}
     # Major version only: automatic minor upgrades never turn into a planned downgrade.
     assert (db["engine"], db["engine_version"], db["auto_minor_version_upgrade"]) == ("postgres", "16", True)
     ingress = sorted(

@@ -236,18 +236,37 @@ def test_monitoring_events_go_to_the_retraining_bus(stacks, resolved_example):
             v["name"]: json.loads(v["event_pattern"])
             for v in stacks.resources(account, "aws_cloudwatch_event_rule").values()
         }
-        violations = rules["acme-ml-to-ml-exec-violations"]
+        # Every monitored endpoint here has drift alarms: its one signal is its composite drift alarm, and its
+        # violations (the same run's breach) are not forwarded too.
+        assert set(rules) == {"acme-ml-to-ml-exec-drift-alarms"}
         monitored = ["churn"] if account == "staging" else ["churn", "fraud"]
-        assert violations["detail"]["MonitoringScheduleArn"] == [
-            f"arn:aws:sagemaker:eu-west-1:{r.account_id(account)}:monitoring-schedule/acme-ml-{e}-data-quality"
-            for e in monitored
-        ]
         alarms = rules["acme-ml-to-ml-exec-drift-alarms"]
         assert alarms["detail"] == {"state": {"value": ["ALARM"]}}
-        assert all(
-            arn.startswith(f"arn:aws:cloudwatch:eu-west-1:{r.account_id(account)}:alarm:acme-ml-")
-            for arn in alarms["resources"]
-        )
+        assert alarms["resources"] == [
+            f"arn:aws:cloudwatch:eu-west-1:{r.account_id(account)}:alarm:acme-ml-{e}-data-quality-drift"
+            for e in monitored
+        ]
+        composites = {a["alarm_name"]: a for a in stacks.resources(account, "aws_cloudwatch_composite_alarm").values()}
+        assert sorted(composites) == [f"acme-ml-{e}-data-quality-drift" for e in monitored]
+
+
+def test_drift_alarm_enters_alarm_once_per_drift(stacks):
+    """Datapoints come once per scheduled run: missing data keeps the state (no return to OK between runs,
+    so no re-fire each schedule), and one composite alarm per endpoint raises a single signal."""
+    for account in ("staging", "production"):
+        alarms = stacks.resources(account, "aws_cloudwatch_metric_alarm")
+        drift = {k: a for k, a in alarms.items() if a["metric_name"].startswith("feature_baseline_drift_")}
+        assert drift and all(a["treat_missing_data"] == "ignore" for a in drift.values())
+        assert all(a["evaluation_periods"] == 1 and a["statistic"] == "Maximum" for a in drift.values())
+    churn = by(stacks, "production", "aws_cloudwatch_composite_alarm", alarm_name="acme-ml-churn-data-quality-drift")
+    logical = {a["metric_name"]: k for k, a in stacks.resources("production", "aws_cloudwatch_metric_alarm").items()}
+    children = [logical[f"feature_baseline_drift_{f}"] for f in ("tenure_months", "monthly_charges")]  # YAML order
+    assert churn["alarm_rule"] == " OR ".join(
+        f'ALARM("${{aws_cloudwatch_metric_alarm.{k}[0].alarm_name}}")' for k in children
+    )
+    # Gated like its children: it exists exactly when the endpoint does.
+    child = stacks.resources("production", "aws_cloudwatch_metric_alarm")[children[0]]
+    assert churn["count"] == child["count"]
 
 
 def test_http_api_with_iam_auth(stacks, resolved_example):

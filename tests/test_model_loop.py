@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from config import contracts
 from config.kinds import inference as names
@@ -25,6 +26,7 @@ from tests.helpers import replace_text
 from tests.synth_lookup import as_list, bucket_statements, by, key_statements
 
 SS = "shared-services"
+SERVING = ("staging", "production")
 INSTANCE = "      compute: {mode: instance, instance_type: ml.m5.large}\n"
 CAPTURE = "      data_capture: {sampling_percentage: 100}\n"
 
@@ -69,7 +71,7 @@ UPSELL_PIPELINE = """    - name: upsell-training
 # (serving account, endpoint) -> (group, owner, pipeline, drift features); the routing the variant must prove.
 CHAINS = {
     ("staging", "churn"): ("churn", "ml-exec", "churn-training", ["tenure_months"]),
-    ("staging", "fraud"): ("fraud", "ml-b", "fraud-training", ["amount"]),
+    ("staging", "fraud"): ("fraud", "ml-b", "fraud-training", []),  # no drift alarm: its violations retrain
     ("production", "churn"): ("churn", "ml-exec", "churn-training", ["tenure_months", "monthly_charges"]),
     ("production", "upsell"): ("upsell", "ml-exec", "upsell-training", ["basket_size"]),
 }
@@ -107,7 +109,7 @@ def variant(tmp_path_factory):
             "staging",
             "777777777777",
             "Workloads/Staging",
-            _endpoint("churn", "churn", ["tenure_months"]) + _endpoint("fraud", "fraud", ["amount"]),
+            _endpoint("churn", "churn", ["tenure_months"]) + _endpoint("fraud", "fraud", []),
         )
     )
     (accounts / "production.yaml").write_text(
@@ -241,8 +243,8 @@ def test_chain(variant, source, endpoint):
         readers["Condition"]["ArnEquals"]["aws:PrincipalArn"]
     )
 
-    # 6. Metric -> alarm: the namespace and dimensions the analyzer publishes for this endpoint and schedule.
-    alarm_arns = []
+    # 6. Metric -> alarm: the namespace and dimensions the analyzer publishes for this endpoint and schedule;
+    # the endpoint's one signal is the composite over its drift alarms, or without any its schedule's violations.
     for feature in features:
         alarm = by(
             stacks,
@@ -252,8 +254,14 @@ def test_chain(variant, source, endpoint):
             dimensions={"Endpoint": endpoint_name, "MonitoringSchedule": schedule_name},
         )
         assert alarm["namespace"] == MONITOR_METRICS_NAMESPACE == "aws/sagemaker/Endpoints/data-metrics"
-        alarm_arns.append(f"arn:aws:cloudwatch:eu-west-1:{source_id}:alarm:{alarm['alarm_name']}")
+        key = next(k for k, v in stacks.resources(source, "aws_cloudwatch_metric_alarm").items() if v is alarm)
+        composite = by(stacks, source, "aws_cloudwatch_composite_alarm", alarm_name=f"{schedule_name}-drift")
+        assert f'ALARM("${{aws_cloudwatch_metric_alarm.{key}[0].alarm_name}}")' in composite["alarm_rule"]
+    signal = f"arn:aws:cloudwatch:eu-west-1:{source_id}:alarm:{schedule_name}-drift"
     schedule_arn = f"arn:aws:sagemaker:eu-west-1:{source_id}:monitoring-schedule/{schedule_name}"
+    if not features:
+        composites = stacks.resources(source, "aws_cloudwatch_composite_alarm").values()
+        assert f"{schedule_name}-drift" not in {a["alarm_name"] for a in composites}
 
     # 7. Events: forwarded only to the owner's retraining bus, which admits this account's forwarder role.
     bus = contracts.event_bus_arn(r, owner, contracts.retraining_bus_name(r))
@@ -261,10 +269,9 @@ def test_chain(variant, source, endpoint):
     carrying = {
         n
         for n, (p, _) in forwarded.items()
-        if set(alarm_arns) & set(p.get("resources", []))
-        or schedule_arn in p.get("detail", {}).get("MonitoringScheduleArn", [])
+        if signal in p.get("resources", []) or schedule_arn in p.get("detail", {}).get("MonitoringScheduleArn", [])
     }
-    assert carrying == {f"acme-ml-to-{owner}-drift-alarms", f"acme-ml-to-{owner}-violations"}
+    assert carrying == {f"acme-ml-to-{owner}-{'drift-alarms' if features else 'violations'}"}
     for n in carrying:
         assert [t["arn"] for t in forwarded[n][1]] == [bus]
     bus_policy = json.loads(next(iter(stacks.resources(owner, "aws_cloudwatch_event_bus_policy").values()))["policy"])[
@@ -279,7 +286,7 @@ def test_chain(variant, source, endpoint):
     started = set()
     for ml in ("ml-exec", "ml-b"):
         for pattern, targets in _patterns(stacks, ml, "retraining-bus").values():
-            if set(alarm_arns) & set(pattern.get("resources", [])) or schedule_arn in pattern.get("detail", {}).get(
+            if signal in pattern.get("resources", []) or schedule_arn in pattern.get("detail", {}).get(
                 "MonitoringScheduleArn", []
             ):
                 assert source_id in pattern["account"]
@@ -402,8 +409,9 @@ def _assert_named_roles_exist(r, stacks):
 
 
 def test_retraining_patterns_split_under_eventbridges_size_limit(tmp_path):
-    """With 45 serving accounts a group's schedules and alarms no longer fit one 2,048-character
-    pattern: the rules split, each fits, and together they match exactly every routed ARN."""
+    """With many serving accounts a group's schedules and drift signals no longer fit one 2,048-character
+    pattern: the rules split, each fits, and together they match exactly every routed ARN. Every other
+    serving account drops its drift alarms, so its endpoints retrain on violations (one signal each)."""
     import sys
 
     from config import load, resolve
@@ -414,7 +422,16 @@ def test_retraining_patterns_split_under_eventbridges_size_limit(tmp_path):
         from generate_landing_zone import generate
     finally:
         sys.path.pop(0)
-    config, _ = generate(50, tmp_path)
+    config, _ = generate(120, tmp_path)
+    serving = [
+        p for p in sorted((config / "accounts").glob("*.yaml")) if yaml.safe_load(p.read_text())["kind"] in SERVING
+    ]
+    for path in serving[::2]:
+        account = yaml.safe_load(path.read_text())
+        for endpoint in account["inference"]["endpoints"]:
+            if endpoint.get("monitor"):
+                endpoint["monitor"]["drift_alarms"] = []
+        path.write_text(yaml.safe_dump(account, sort_keys=False))
     r = resolve(load(config))
     routes = [x for x in retraining.retraining_routes(r) if x.pipeline == "churn-training"]
     rules = retraining.retraining_rules(r, "ml-exec")["churn-training"]
@@ -424,8 +441,9 @@ def test_retraining_patterns_split_under_eventbridges_size_limit(tmp_path):
         a for k, p in rules.items() if k.startswith("violations") for a in p["detail"]["MonitoringScheduleArn"]
     ]
     alarms = [a for k, p in rules.items() if k.startswith("drift-alarms") for a in p["resources"]]
-    assert sorted(schedules) == sorted(x.schedule_arn for x in routes)
-    assert sorted(alarms) == sorted(a for x in routes for a in x.alarm_arns)
+    assert sorted(schedules) == sorted(x.schedule_arn for x in routes if x.drift_signal_arn is None)
+    assert sorted(alarms) == sorted(x.drift_signal_arn for x in routes if x.drift_signal_arn)
+    assert len(schedules) + len(alarms) == len(routes)  # one signal per endpoint, never both
     # Each split pattern admits only the accounts whose ARNs it lists.
     for pattern in rules.values():
         arns = pattern.get("resources") or pattern["detail"]["MonitoringScheduleArn"]

@@ -41,6 +41,7 @@ NAMED: dict[tuple[str, str], rule.NameRule] = {
     ("aws_sagemaker_feature_group", "feature_group_name"): rule.FEATURE_GROUP,
     ("aws_cloudwatch_log_group", "name"): rule.LOG_GROUP,
     ("aws_cloudwatch_metric_alarm", "alarm_name"): rule.ALARM,
+    ("aws_cloudwatch_composite_alarm", "alarm_name"): rule.ALARM,
     ("aws_db_instance", "identifier"): rule.RDS_IDENTIFIER,
     ("aws_db_subnet_group", "name"): rule.DB_SUBNET_GROUP,
     ("aws_dynamodb_table", "name"): rule.DYNAMODB_TABLE,

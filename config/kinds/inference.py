@@ -133,11 +133,14 @@ def drift_alarm_name(r: Resolved, endpoint: str, feature: str) -> str:
     return f"{monitoring_schedule_name(r, endpoint)}-drift-{feature}"
 
 
-def drift_alarm_arn(r: Resolved, account: str, endpoint: str, feature: str) -> str:
+def drift_signal_name(r: Resolved, endpoint: str) -> str:
+    """Composite alarm of an endpoint: in ALARM while any of its drift alarms is; the one retraining signal."""
+    return f"{monitoring_schedule_name(r, endpoint)}-drift"
+
+
+def drift_signal_arn(r: Resolved, account: str, endpoint: str) -> str:
     region = r.accounts[account].region
-    return (
-        f"arn:{r.partition}:cloudwatch:{region}:{r.account_id(account)}:alarm:{drift_alarm_name(r, endpoint, feature)}"
-    )
+    return f"arn:{r.partition}:cloudwatch:{region}:{r.account_id(account)}:alarm:{drift_signal_name(r, endpoint)}"
 
 
 def model_monitor_image(region: str) -> str:

@@ -123,6 +123,15 @@ def lake_consumer_roles(r: Resolved, consumer: str) -> list[str]:
     return []
 
 
+def catalog_key_users(r: Resolved, consumer: str) -> list[str]:
+    """Role names of a consumer account that read the data accounts' encrypted catalog through Glue: the roles
+    granted the shares (lake_consumer_roles) and its deploy role, the Lake Formation admin that creates the
+    resource links and grants on the shared databases (each client of an encrypted catalog needs the key)."""
+    # https://docs.aws.amazon.com/glue/latest/dg/encrypt-glue-data-catalog.html
+    deploy = r.accounts[consumer].deploy_role_name
+    return sorted({*lake_consumer_roles(r, consumer), *([deploy] if deploy else [])})
+
+
 # -- direct S3 reads, no wider than the Lake Formation grants -------------------------------------
 @dataclass(frozen=True)
 class LakeReader:

@@ -1,7 +1,8 @@
 """Drift closes the loop: which pipeline a monitoring event of an endpoint starts.
 
-A data quality violation or a drift alarm on endpoint E (in a staging/production account) starts the
-pipeline that produces E's model package group, in the ml-execution account owning that group, when
+One signal per monitored endpoint E (in a staging/production account): its drift signal (a composite alarm
+over its drift alarms, entering ALARM once per drift) or, without drift alarms, its data quality violations,
+starts the pipeline that produces E's model package group, in the ml-execution account owning that group, when
 that account lists the pipeline in `retraining.pipelines`. Both sides read `retraining_routes`: the
 serving account forwards exactly its routed schedules' and alarms' events to each owner's retraining
 bus, and the owner has one pair of rules per pipeline whose patterns name exactly the schedules and
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from .inference import MODEL_MONITOR_IMAGE_ACCOUNTS, drift_alarm_arn, endpoints, monitoring_schedule_arn
+from .inference import MODEL_MONITOR_IMAGE_ACCOUNTS, drift_signal_arn, endpoints, monitoring_schedule_arn
 from .ml_execution import model_package_group_owner, producing_pipeline, retraining_pipeline
 
 if TYPE_CHECKING:
@@ -39,7 +40,9 @@ class RetrainingRoute:
     ml_account: str
     pipeline: str  # pipeline name as configured
     schedule_arn: str
-    alarm_arns: tuple[str, ...]
+    # The endpoint's drift signal (composite alarm) when it configures drift alarms, else None: then its
+    # schedule's violations start retraining. One signal per endpoint, never both (one retraining per drift).
+    drift_signal_arn: str | None
 
 
 def retraining_routes(r: Resolved) -> list[RetrainingRoute]:
@@ -50,7 +53,7 @@ def retraining_routes(r: Resolved) -> list[RetrainingRoute]:
             target = retraining_pipeline(r.config, ep.model_package_group) if ep.monitor else None
             if target is None:
                 continue
-            alarms = tuple(drift_alarm_arn(r, account.name, ep.name, a.feature) for a in ep.monitor.drift_alarms)
+            signal = drift_signal_arn(r, account.name, ep.name) if ep.monitor.drift_alarms else None
             routes.append(
                 RetrainingRoute(
                     account.name,
@@ -59,7 +62,7 @@ def retraining_routes(r: Resolved) -> list[RetrainingRoute]:
                     target[0],
                     target[1],
                     monitoring_schedule_arn(r, account.name, ep.name),
-                    alarms,
+                    signal,
                 )
             )
     return routes
@@ -71,9 +74,11 @@ def event_patterns(r: Resolved, routes: list[RetrainingRoute]) -> dict[str, dict
     2048 characters. A trigger without events to match is left out (an empty list is rejected)."""
     # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
     # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html (event pattern size: 2,048)
+    # A run that breaches a drift threshold both ends CompletedWithViolations and raises the alarm: an endpoint
+    # with drift alarms retrains on its drift signal only, one without on its violations.
     units = {
-        "violations": sorted({(r.account_id(x.source), x.schedule_arn) for x in routes}),
-        "drift-alarms": sorted({(r.account_id(x.source), a) for x in routes for a in x.alarm_arns}),
+        "violations": sorted({(r.account_id(x.source), x.schedule_arn) for x in routes if not x.drift_signal_arn}),
+        "drift-alarms": sorted({(r.account_id(x.source), x.drift_signal_arn) for x in routes if x.drift_signal_arn}),
     }
     patterns: dict[str, dict[str, Any]] = {}
     for trigger, items in units.items():

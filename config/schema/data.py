@@ -120,6 +120,8 @@ class Athena(StrictModel):
     )
 
 
+# Read-only shares: consumers' roles get Glue Get* only (manage-glue-tables in modules/data/ml_activities.json).
+# https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html
 class LakePermission(str, Enum):
     """Table permissions Lake Formation grants to consumer accounts."""
 
@@ -281,8 +283,32 @@ class RdsInstance(StrictModel):
         return value
 
 
+class EfsAccessPoint(StrictModel):
+    """The access point clients mount through: the file system policy grants no root access (root squash), so
+    a client as root could write nothing in the root-owned top directory; the access point creates its own
+    directory owned by this POSIX user and makes every client act as it."""
+
+    # https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html
+    path: Annotated[str, StringConstraints(pattern=r"^(/[A-Za-z0-9_.-]+){1,4}$", max_length=100)] = Field(
+        default="/shared", description="Directory the access point exposes as the root (created on first mount)"
+    )
+    uid: int = Field(default=1000, ge=0, le=4294967295, description="POSIX user id every client acts as (not root)")
+    gid: int = Field(default=1000, ge=0, le=4294967295, description="POSIX group id every client acts as")
+    permissions: Annotated[str, StringConstraints(pattern=r"^0?[0-7]{3}$")] = Field(
+        default="0750", description="Octal mode of the directory the access point creates"
+    )
+
+    @field_validator("uid")
+    @classmethod
+    def _not_root(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("uid 0 is root, whom the file system policy squashes; use a non-root user id (e.g. 1000)")
+        return value
+
+
 class EfsFileSystem(StrictModel):
-    """An EFS file system: encrypted with the stores key, TLS-only, a mount target per subnet."""
+    """An EFS file system: encrypted with the stores key, TLS-only, a mount target per subnet, mounted through
+    one access point."""
 
     type: Literal["efs"] = Field(description="Store type")
     name: Slug = Field(description="File system name part (the name tag adds the prefix)")
@@ -296,6 +322,9 @@ class EfsFileSystem(StrictModel):
     transition_to_ia: (
         Literal["AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"] | None
     ) = Field(default="AFTER_30_DAYS", description="When files move to EFS Infrequent Access")
+    access_point: EfsAccessPoint = Field(
+        default_factory=EfsAccessPoint, description="The access point (directory and POSIX user) clients mount through"
+    )
 
 
 DataStore = Annotated[DynamoDbTable | RdsInstance | EfsFileSystem, Field(discriminator="type")]

@@ -91,6 +91,11 @@ class Studio(StrictModel):
     idle_timeout_minutes: int = Field(
         default=120, ge=60, le=525600, description="Minutes after which idle Studio apps shut down"
     )
+    home_efs_on_delete: Literal["Retain", "Delete"] = Field(
+        default="Retain",
+        description="What deleting the domain does with the users' home EFS: Retain keeps it (and its mount targets, "
+        "which block deleting the VPC until removed by hand), Delete deletes it with the users' files",
+    )
 
 
 class Persona(StrictModel):
