@@ -206,7 +206,7 @@ def _execution_role(ctx: InferenceContext) -> ServiceRole:
     return ServiceRole(
         ctx.stack,
         "inference-execution-role",
-        role_name=names.inference_execution_role_name(r),
+        role_name=contracts.inference_execution_role_name(r),
         description="SageMaker execution role of the inference endpoints",
         service="sagemaker.amazonaws.com",
         statements=statements,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cdktf import TerraformResourceLifecycle
 
 from config import contracts, local_names
-from config.flows import delegated_admin
+from config.kinds.security import delegated_admin
 from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy

@@ -96,7 +96,7 @@ def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBu
     if not inference:
         return
     principal, condition = r.cross_account_principal(
-        {a: [inference_names.inference_execution_role_name(r)] for a in inference}
+        {a: [contracts.inference_execution_role_name(r)] for a in inference}
     )
     artifacts.add_statements(
         statement(

@@ -5,11 +5,11 @@ log-archive account the trail's bucket and key."""
 from __future__ import annotations
 
 from config import local_names
-from config.flows import delegated_admin
 from config.kinds.security import (
     CLOUDTRAIL,
     SECURITY_ALERTS,
     audit_role_arns,
+    delegated_admin,
     identity_center_home,
     log_archive_account,
     security_auditor_role_name,

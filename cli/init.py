@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from config import ConfigError, UsageError, load
-from config.loader import ACCOUNTS_DIR, LANDING_ZONE_FILE
+from config.paths import ACCOUNTS_DIR, LANDING_ZONE_FILE
 from config.schema import Kind
 from config.schema.common import AWS_REGIONS
 

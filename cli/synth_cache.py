@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from accounts.reads import EVERY_ACCOUNT, fingerprint
-from config.lockfile import LOCK_FILE
+from config.paths import LOCK_FILE
 
 if TYPE_CHECKING:
     from config import Resolved

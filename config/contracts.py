@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .resolver import Resolved
+    from .model import Resolved
 
 INFERENCE_KINDS = ("staging", "production")
 STATE_KEY_PURPOSE = "terraform-state"  # KMS purpose of the S3 state backend's key (bootstrap)
@@ -19,6 +19,21 @@ PIPELINE_ARTIFACTS = "pipeline-artifacts"  # shared-services artifacts bucket an
 def bucket_name_of(prefix: str, purpose: str, account_id: str, region: str) -> str:
     """Globally unique bucket name: prefix, purpose, account id and region (Resolved.bucket_name and validate)."""
     return f"{prefix}-{purpose}-{account_id}-{region}"
+
+
+def root_arn_of(partition: str, account_id: str) -> str:
+    """The account root principal (Resolved.root_arn, and stacks granting to ids not recorded yet)."""
+    return f"arn:{partition}:iam::{account_id}:root"
+
+
+def iam_role_arn(partition: str, account_id: str, role_name: str, path: str = "/") -> str:
+    """ARN of a role (Resolved.role_arn, and stacks granting to ids not recorded yet)."""
+    return f"arn:{partition}:iam::{account_id}:role{path}{role_name}"
+
+
+def kms_alias_of(prefix: str, purpose: str) -> str:
+    """Alias of the customer-managed key for a purpose, the same in every account (Resolved.kms_alias and validate)."""
+    return f"alias/{prefix}/{purpose}"
 
 
 def provisioned_product_name(r: Resolved, account: str) -> str:
@@ -55,6 +70,12 @@ def pipeline_build_role_name(r: Resolved) -> str:
 def pipeline_deploy_role_name(r: Resolved) -> str:
     """Role in each staging/production account that the deployment CodeBuild assumes."""
     return r.resource_name("pipeline-deploy")
+
+
+def inference_execution_role_name(r: Resolved) -> str:
+    """SageMaker execution role of the models in each staging/production account: ml-execution grants it reads
+    of model packages and baselines, shared services pulls of the serving images."""
+    return r.resource_name("inference-execution")
 
 
 def pipeline_state_role_name(r: Resolved) -> str:

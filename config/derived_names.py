@@ -30,7 +30,7 @@ from .name_rules import NameRule
 from .yaml_source import Loc
 
 if TYPE_CHECKING:
-    from .resolver import Resolved
+    from .model import Resolved
 
 PREFIX: Loc = ("prefix",)
 NAME: Loc = ("name",)
@@ -362,7 +362,7 @@ def _inference(r: Resolved, account: Any) -> Iterator[Derived]:
         yield _bucket(r, account, purpose)
         yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(purpose))
     for name in (
-        inference.inference_execution_role_name(r),
+        contracts.inference_execution_role_name(r),
         inference.model_monitor_role_name(r),
         contracts.replication_role_name(r),
         contracts.pipeline_deploy_role_name(r),

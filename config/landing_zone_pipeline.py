@@ -10,10 +10,11 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .contracts import iam_role_arn
+
 if TYPE_CHECKING:
     from .errors import Diagnostic
-    from .loader import Config
-    from .resolver import Resolved
+    from .model import Config, Resolved
 
 STATE_KEY_PURPOSE = "terraform-state"  # alias/<prefix>/terraform-state, the key `mlops-tf bootstrap` creates
 KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$")
@@ -71,7 +72,7 @@ def member_deploy_role_arns(r: Resolved, created_ids: dict[str, str]) -> list[st
         if account.deploy_role_name is None:
             continue  # management without a deploy role: the pipeline's own role acts there
         account_id = account.account_id if account.account_id is not None else created_ids[name]
-        arns.append(f"arn:{r.partition}:iam::{account_id}:role/{account.deploy_role_name}")
+        arns.append(iam_role_arn(r.partition, account_id, account.deploy_role_name))
     return arns
 
 

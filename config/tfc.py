@@ -15,7 +15,7 @@ from .errors import ConfigError
 from .schema.tfc import DEFAULT_PROJECT
 
 if TYPE_CHECKING:
-    from .resolver import Resolved
+    from .model import Resolved
 
 # The audience Terraform Cloud puts in its workload identity tokens for AWS (its default).
 TFC_AWS_AUDIENCE = "aws.workload.identity"

@@ -26,7 +26,7 @@ def resolve_error(root: Path) -> str:
 
 
 def rel(root: Path, name: str) -> str:
-    from config.loader import display_path
+    from config.paths import display_path
 
     return display_path(root / name)
 

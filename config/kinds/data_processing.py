@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import name_rules as rule
-from ..checks.refs import account_ref
+from ..contracts import kms_alias_of
 from ..name_rules import NameRule
+from ..refs import account_ref
 from .data_science import persona_role_name
 from .lake import dataset_prefix
 from .ml_execution import pipeline_execution_role_name
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Flow, Resolved
 
 PROCESSING = "data-processing"  # bucket purpose: Glue scripts and temporary files, EMR logs
 WAREHOUSE_KEY = "warehouse"  # KMS purpose of the Redshift Serverless namespace and its admin secret
@@ -65,7 +65,7 @@ def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
         here, name = ("data", "warehouse", "name"), warehouse_name(prefix, section.warehouse)
         yield here, REDSHIFT_SERVERLESS, name
         yield ("data", "warehouse", "database"), REDSHIFT_DATABASE, section.warehouse.database
-        yield here, rule.KMS_ALIAS, f"alias/{prefix}/{WAREHOUSE_KEY}"
+        yield here, rule.KMS_ALIAS, kms_alias_of(prefix, WAREHOUSE_KEY)
         yield here, rule.SECURITY_GROUP, f"{name}-redshift"
         yield here, rule.IAM_ROLE, spectrum_role_name(prefix, section.warehouse)
         yield here, rule.IAM_ROLE, query_role_name(prefix, section.warehouse)

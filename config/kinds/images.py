@@ -20,15 +20,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
+from ..model import Flow
 from .data_science import persona_role_name
-from .inference import endpoints, inference_execution_role_name
+from .inference import endpoints
 from .ml_execution import model_package_group_owner, pipeline_execution_role_name, registered_image, served_image
 from .shared_services import ecr_repository_owner, repository_pullers
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 
 def image_puller_roles(r: Resolved, account: str) -> list[str]:
@@ -39,7 +39,7 @@ def image_puller_roles(r: Resolved, account: str) -> list[str]:
     if acct.kind == "ml-execution" and acct.config.ml_execution.pipelines:
         return [pipeline_execution_role_name(r)]
     if acct.kind in contracts.INFERENCE_KINDS and acct.config.inference.endpoints:
-        return [inference_execution_role_name(r)]
+        return [contracts.inference_execution_role_name(r)]
     return []
 
 
@@ -126,8 +126,6 @@ CHECKS: list = [check_served_images]
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for shared in resolved.of_kind("shared-services"):
         pulls: dict[str, list[str]] = {}
         for rep in shared.config.shared_services.ecr_repositories:

@@ -13,15 +13,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..checks.refs import account_ref
+from ..model import Flow
+from ..refs import account_ref
 from .data_science import activity_catalog, persona_role_name
 from .ml_execution import pipeline_execution_role_name
 from .security import administrator_name, assignment_accounts, identity_center_home
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 LAKE_CONSUMER_KINDS = ("ml-execution", "data-science")
 # Lake Formation vends S3 credentials to a principal only with this IAM permission; it has no resource-level form.
@@ -279,8 +279,6 @@ CHECKS = [lake_grants, persona_grants, pipeline_inputs_within_shares]
 def flows(resolved: Resolved) -> Iterable[Flow]:
     """Shares order apply (the consumer grants on the shared database after the data account shared it);
     Identity Center provisions the persona roles a data account's Lake Formation names before it applies."""
-    from ..resolver import Flow
-
     for data in sorted(a.name for a in resolved.of_kind("data")):
         section = resolved.accounts[data].config.data
         for consumer in sorted({g.account for g in section.lake_formation.grants}):

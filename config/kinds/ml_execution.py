@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from ..checks.refs import account_ref, account_refs
+from ..model import Flow
+from ..refs import account_ref, account_refs
 from .shared_services import ecr_repository_owner, pipeline_deployers
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 SECTION = "ml_execution"
 RECORD_IDENTIFIER_TYPES = ("Integral", "String")
@@ -95,12 +95,11 @@ def model_registry_readers(r: Resolved) -> dict[str, list[str]]:
     runs Terraform through it) and the stack's own deploy role (a person running `mlops-tf apply`).
     Shared services: the pipeline build role.
     """
-    from .inference import inference_execution_role_name  # inference imports this module
-
     readers: dict[str, list[str]] = {}
     for account in r.of_kind(*contracts.INFERENCE_KINDS):
         readers[account.name] = sorted(
-            {account.deploy_role_name, *_existing_serving_roles(r, account, inference_execution_role_name(r))} - {None}
+            {account.deploy_role_name, *_existing_serving_roles(r, account, contracts.inference_execution_role_name(r))}
+            - {None}
         )
     for account in r.of_kind("shared-services"):
         readers[account.name] = [contracts.pipeline_build_role_name(r)]
@@ -298,8 +297,6 @@ CHECKS = [check_model_package_groups, check_feature_groups, check_pipelines]
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for account in resolved.of_kind("ml-execution"):
         for shared in registry_event_targets(resolved, account.name):
             yield Flow(account.name, shared, "events", "model package state changes")

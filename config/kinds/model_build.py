@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from ..checks.refs import account_ref
+from ..model import Flow, naming_view
+from ..refs import account_ref
 from .data_science import persona_role_name
 from .ml_execution import registry_event_targets
 from .shared_services import ecr_repository_owner
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 SECTION = "shared_services"
 # Role, project, rule and card names are checked with every derived name (config/derived_names.py).
@@ -185,7 +185,7 @@ def check_projects(config: Config) -> Iterable[Diagnostic]:
     account's ECR repositories, existing data-science personas, derived names within AWS limits."""
     names: dict[str, str] = {}
     fed: dict[tuple[str, str], str] = {}
-    prefix = config.landing_zone.prefix
+    r = naming_view(config)
     for account in config.of_kind("shared-services"):
         repos: set[str] = set()
         own_repos = {rep.name for rep in account.shared_services.ecr_repositories}
@@ -198,7 +198,7 @@ def check_projects(config: Config) -> Iterable[Diagnostic]:
                     f"project {project.name!r} is already defined in account {names[project.name]!r}; names must be unique",
                 )
             names.setdefault(project.name, account.name)
-            repo = project.repository or f"{prefix}-{project.name}"
+            repo = repository_name(r, project)
             if repo in repos:
                 yield config.error(
                     account.name,
@@ -315,8 +315,6 @@ CHECKS = [check_projects]
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for ss, project in projects(resolved):
         yield Flow(
             ss,

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..checks.refs import account_ref, account_refs
 from ..contracts import security_audit_role_name
+from ..model import Flow
+from ..refs import account_ref, account_refs
 from ..schema import Vending
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 CLOUDTRAIL = "cloudtrail"  # bucket and KMS purpose of the organization trail's log archive
 SECURITY_ALERTS = "security-alerts"  # KMS purpose of the findings topic
@@ -26,8 +26,8 @@ ORGANIZATION_WIDE_KEYS = ("identity_center", "organization_trail", "guardduty", 
 
 # -- which account does what -----------------------------------------------------------------
 def administrator_name(config: Config) -> str | None:
-    """The security account holding the organization-wide security services (Config-level twin of
-    config.flows.delegated_admin, for checks that run before resolution)."""
+    """The security account holding the organization-wide security services: management.delegated_administrator,
+    else the only (first) security account. Checks call it with the Config, stacks through delegated_admin."""
     for manager in config.of_kind("management"):
         if manager.management.delegated_administrator:
             return manager.management.delegated_administrator
@@ -35,10 +35,13 @@ def administrator_name(config: Config) -> str | None:
     return security[0].name if security else None
 
 
+def delegated_admin(r: Resolved) -> str | None:
+    """The security account that administers GuardDuty, Security Hub and Access Analyzer (administrator_name)."""
+    return administrator_name(r.config)
+
+
 def administrator_section(r: Resolved) -> Any:
     """The security section of the administering security account (None without one)."""
-    from ..flows import delegated_admin
-
     name = delegated_admin(r)
     account = r.accounts.get(name) if name else None
     return account.config.security if account is not None and account.kind == "security" else None
@@ -47,8 +50,6 @@ def administrator_section(r: Resolved) -> Any:
 def trail_account(r: Resolved) -> str | None:
     """The account that owns the organization trail (the administering security account), if enabled.
     Under Control Tower there is none: Control Tower's own organization trail and Log Archive are reused."""
-    from ..flows import delegated_admin
-
     if r.landing_zone.organization.vending is Vending.control_tower:
         return None
     section = administrator_section(r)
@@ -86,8 +87,6 @@ def trail_arn(r: Resolved) -> str:
 
 def identity_center_home(r: Resolved) -> tuple[str, Any] | None:
     """(account that manages Identity Center, its IdentityCenter settings), or None when not configured."""
-    from ..flows import delegated_admin
-
     section = administrator_section(r)
     if section is None or section.identity_center is None:
         return None
@@ -260,8 +259,6 @@ CHECKS = [organization_wide_only_in_administrator, trail_references, identity_ce
 
 # -- flows -----------------------------------------------------------------------------------
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     security = [a.name for a in resolved.of_kind("security")]
     for account in sorted(resolved.accounts):
         for auditor in security:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from ..checks.refs import account_refs
+from ..model import Flow
+from ..refs import account_refs
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 SECTION = "shared_services"
 PULL_ACCOUNT_KINDS = ("data-science", "ml-execution", "staging", "production")
@@ -200,8 +200,6 @@ CHECKS = [check_ecr_repositories, check_pipeline_targets, check_pipeline_state_b
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for shared in resolved.of_kind("shared-services"):
         for kind, targets in pipeline_targets(resolved, shared.name).items():
             for target in targets:

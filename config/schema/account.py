@@ -156,7 +156,9 @@ class ProductionAccount(AccountBase):
     )
 
 
-Account = Annotated[
+# One validated account file: the type the loader, checks and stacks hold (AnyAccount) and the discriminated
+# union the loader validates against (Account).
+AnyAccount = (
     ManagementAccount
     | SecurityAccount
     | DataAccount
@@ -164,6 +166,6 @@ Account = Annotated[
     | DataScienceAccount
     | MlExecutionAccount
     | StagingAccount
-    | ProductionAccount,
-    Field(discriminator="kind"),
-]
+    | ProductionAccount
+)
+Account = Annotated[AnyAccount, Field(discriminator="kind")]
