@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from rich.live import Live
+from rich.table import Table
 
 from config import MlopsError, UsageError
 
@@ -166,8 +168,6 @@ class ProgressView:
 
     def __enter__(self) -> ProgressView:
         if self.want_live and self.console.is_terminal:
-            from rich.live import Live
-
             self.live = Live(get_renderable=self._table, console=self.console, refresh_per_second=4, transient=False)
             self.live.start()
         return self
@@ -209,7 +209,6 @@ class ProgressView:
                 self.live.start()
 
     def _table(self) -> Any:
-        from rich.table import Table
 
         table = Table(title=self.title)
         for column in ("account", "state", "time", "result"):

@@ -25,6 +25,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import jsii._runtime as runtime  # the jsii kernel preload() shares between two threads
+
 PACKAGE = "cdktf_cdktf_provider_aws"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 # Code that builds stacks; every `aws.<submodule>.` it mentions is imported by preload().
@@ -117,8 +119,6 @@ def preload(submodules: list[str] | None = None) -> None:
     _register_package()
     if plain_import():
         return
-    import jsii._runtime as runtime
-
     kernel = runtime.kernel
     process = kernel.provider._process  # started already: importing cdktf loaded its own assembly
     lock = threading.Lock()
