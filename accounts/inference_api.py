@@ -40,7 +40,7 @@ def build(ctx: InferenceContext) -> None:
             log_retention_days=api.log_retention_days,
             source_account=ctx.stack.account_id,
         )
-        throttle = ThrottleSpec(api.throttling.rate_limit, api.throttling.burst_limit)
+        throttle = ThrottleSpec(rate_limit=api.throttling.rate_limit, burst_limit=api.throttling.burst_limit)
         # A route exists exactly while its endpoint does: both take the endpoint's serving gate count.
         gates = [ctx.gates[route] for route in routes]
         common = dict(
@@ -56,11 +56,11 @@ def build(ctx: InferenceContext) -> None:
         if api.type.value == "rest":
             plans = [
                 UsagePlanSpec(
-                    p.name,
-                    ThrottleSpec(p.throttling.rate_limit, p.throttling.burst_limit),
-                    tuple(p.keys),
-                    p.quota.limit if p.quota else None,
-                    p.quota.period if p.quota else "DAY",
+                    name=p.name,
+                    throttle=ThrottleSpec(rate_limit=p.throttling.rate_limit, burst_limit=p.throttling.burst_limit),
+                    keys=tuple(p.keys),
+                    quota_limit=p.quota.limit if p.quota else None,
+                    quota_period=p.quota.period if p.quota else "DAY",
                 )
                 for p in api.usage_plans
             ]

@@ -72,19 +72,26 @@ def build(ctx: InferenceContext) -> dict[str, InferenceEndpoint]:
 def _spec(ctx: InferenceContext, ep, gate: ServingGate, role_arn: str) -> EndpointSpec:
     r = ctx.resolved
     compute = ep.compute
-    package = lambda variant: dict(
-        model_package_arn=gate.model_package_arn(variant), package_expression=gate.package_expression(variant)
-    )  # noqa: E731
 
     if compute.mode == "serverless":
-        serverless = ServerlessSpec(compute.memory_mb, compute.max_concurrency, compute.provisioned_concurrency)
-        primary = VariantSpec("primary", **package("primary"), serverless=serverless)
+        serverless = ServerlessSpec(
+            memory_mb=compute.memory_mb,
+            max_concurrency=compute.max_concurrency,
+            provisioned_concurrency=compute.provisioned_concurrency,
+        )
+        primary = VariantSpec(
+            name="primary",
+            model_package_arn=gate.model_package_arn("primary"),
+            package_expression=gate.package_expression("primary"),
+            serverless=serverless,
+        )
         return EndpointSpec(name=names.endpoint_name(r, ep.name), execution_role_arn=role_arn, variants=(primary,))
 
     def instance_variant(name: str, weight: float, instance_type: str | None = None) -> VariantSpec:
         return VariantSpec(
-            name,
-            **package(name),
+            name=name,
+            model_package_arn=gate.model_package_arn(name),
+            package_expression=gate.package_expression(name),
             weight=weight,
             instance_type=instance_type or compute.instance_type,
             initial_instance_count=compute.initial_instance_count,
@@ -101,27 +108,27 @@ def _spec(ctx: InferenceContext, ep, gate: ServingGate, role_arn: str) -> Endpoi
     if ep.data_capture is not None:
         dc = ep.data_capture
         capture = CaptureSpec(
-            ctx.s3_uri(names.capture_prefix(r, ctx.account.name)),
-            ctx.data_key.arn,
-            dc.sampling_percentage,
-            tuple(dc.capture),
-            tuple(dc.csv_content_types),
-            tuple(dc.json_content_types),
+            destination_s3_uri=ctx.s3_uri(names.capture_prefix(r, ctx.account.name)),
+            kms_key_arn=ctx.data_key.arn,
+            sampling_percentage=dc.sampling_percentage,
+            capture=tuple(dc.capture),
+            csv_content_types=tuple(dc.csv_content_types),
+            json_content_types=tuple(dc.json_content_types),
         )
     scaling = None
     if compute.autoscaling is not None:
         a = compute.autoscaling
         scaling = ScalingSpec(
-            a.min_capacity,
-            a.max_capacity,
-            a.target_invocations_per_instance,
-            a.scale_in_cooldown_seconds,
-            a.scale_out_cooldown_seconds,
+            min_capacity=a.min_capacity,
+            max_capacity=a.max_capacity,
+            target_invocations_per_instance=a.target_invocations_per_instance,
+            scale_in_cooldown_seconds=a.scale_in_cooldown_seconds,
+            scale_out_cooldown_seconds=a.scale_out_cooldown_seconds,
         )
     network = NetworkSpec(
-        tuple(ep.vpc.subnet_ids) if ep.vpc else (),
-        tuple(ep.vpc.security_group_ids) if ep.vpc else (),
-        ep.network_isolation,
+        subnet_ids=tuple(ep.vpc.subnet_ids) if ep.vpc else (),
+        security_group_ids=tuple(ep.vpc.security_group_ids) if ep.vpc else (),
+        network_isolation=ep.network_isolation,
     )
     return EndpointSpec(
         name=names.endpoint_name(r, ep.name),

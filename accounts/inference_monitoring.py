@@ -41,7 +41,9 @@ def build(ctx: InferenceContext, endpoints: dict[str, InferenceEndpoint]) -> Non
             instance_type=ep.monitor.instance_type,
             max_runtime_seconds=ep.monitor.max_runtime_seconds,
             drift_alarms=tuple(
-                DriftAlarmSpec(a.feature, a.threshold, names.drift_alarm_name(r, ep.name, a.feature))
+                DriftAlarmSpec(
+                    feature=a.feature, threshold=a.threshold, alarm_name=names.drift_alarm_name(r, ep.name, a.feature)
+                )
                 for a in ep.monitor.drift_alarms
             ),
         )

@@ -95,12 +95,12 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
     role, role_policy = _sagemaker_role(stack, "feature-store-role", local_names.feature_store_role_name(r), statements)
     for group in sorted(store.feature_groups, key=lambda g: g.name):
         spec = FeatureGroupSpec(
-            group.name,
-            text(group.description),
-            group.record_identifier,
-            group.event_time,
-            group.online_store,
-            [(f.name, f.type) for f in group.features],
+            name=group.name,
+            description=text(group.description),
+            record_identifier=group.record_identifier,
+            event_time=group.event_time,
+            online_store=group.online_store,
+            features=[(f.name, f.type) for f in group.features],
         )
         FeatureGroup(
             stack,

@@ -9,7 +9,7 @@ from constructs import Construct
 from .aws import aws
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FeatureGroupSpec:
     name: str
     description: str

@@ -72,7 +72,7 @@ class DataAccess:
         ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GlueJobSpec:
     key: str  # configured name, for logical ids
     name: str  # the job's, the trigger's (with -trigger) and the role's name

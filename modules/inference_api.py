@@ -46,13 +46,13 @@ BINARY_MEDIA_TYPES = ["*/*"]
 HTTP_ACCESS_LOG_FORMAT = json_text({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ThrottleSpec:
     rate_limit: float
     burst_limit: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UsagePlanSpec:
     name: str
     throttle: ThrottleSpec
