@@ -20,6 +20,7 @@ from config.kinds.data import (
     store_name,
 )
 from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
+from config.schema.account import DataAccount
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
@@ -43,7 +44,7 @@ GB = 1024**3
 
 def build(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
-    section = account.config.data
+    section = account.model(DataAccount).data
     log_bucket = AccessLogBucket(
         stack,
         "access-logs",
@@ -96,7 +97,7 @@ def _lake_key_statements(stack: AccountStack) -> list:
             condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
         )
     ]
-    consumers = sorted({g.account for g in account.config.data.lake_formation.grants})
+    consumers = sorted({g.account for g in account.model(DataAccount).data.lake_formation.grants})
     if consumers:
         roots = [r.root_arn(c) for c in consumers]
         statements.append(
@@ -157,7 +158,7 @@ def _lake_reader_grants(stack: AccountStack, lake_key: KmsKey, buckets: dict) ->
 def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucket, buckets: dict) -> None:
     """Glue databases and crawlers per dataset, the Athena workgroup, Lake Formation and its grants."""
     r, account = stack.resolved, stack.account
-    section = account.config.data
+    section = account.model(DataAccount).data
     lake = section.lake_formation
     lake_formation = LakeFormation(stack, "lake-formation", admin_arns=_lake_admins(stack))
     datasets = [
@@ -242,7 +243,7 @@ def _lake_admins(stack: AccountStack) -> list[str]:
     """Data lake administrators, each one a principal that exists: the deploy role (Terraform runs as it),
     named roles read from IAM (the plan fails on a missing one), and Identity Center persona roles."""
     r, account = stack.resolved, stack.account
-    lake = account.config.data.lake_formation
+    lake = account.model(DataAccount).data.lake_formation
     admins = [r.deploy_role_arn(account.name)]
     admins += [existing_role_arn(stack, f"lake-admin-role-{name}", name) for name in sorted(set(lake.admins))]
     admins += [_persona_role(stack, persona) for persona in sorted(set(lake.admin_personas))]
@@ -265,7 +266,7 @@ def _persona_role(stack: AccountStack, persona: str) -> str:
 
 def _stores(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
-    stores = account.config.data.stores
+    stores = account.model(DataAccount).data.stores
     if not stores:
         return
     key = KmsKey(
@@ -334,7 +335,7 @@ def _inference_landing(stack: AccountStack, log_bucket: AccessLogBucket) -> None
         grants=spec.grants,
         log_bucket=log_bucket,
         partition=r.partition,
-        expiration_days=stack.account.config.data.inference_landing.expiration_days,
+        expiration_days=stack.account.model(DataAccount).data.inference_landing.expiration_days,
     )
     stack.output(
         "inference_data_bucket",

@@ -19,6 +19,7 @@ from config.kinds.data_processing import (
     warehouse_name,
 )
 from config.kinds.lake import dataset_prefix
+from config.schema.account import DataAccount
 from modules.aws import aws
 from modules.emr_serverless import EmrServerlessApplication
 from modules.glue_jobs import DataAccess, GlueJobs, GlueJobSpec
@@ -38,7 +39,7 @@ def build(
 ) -> None:
     """After the lake (Lake Formation and the catalog exist in the stack): the warehouse, the jobs, the applications."""
     r, account = stack.resolved, stack.account
-    section = account.config.data
+    section = account.model(DataAccount).data
     if section.warehouse is not None:
         _warehouse(stack, lake_key)
     if not section.glue_jobs and not section.emr_applications:
@@ -119,7 +120,7 @@ def _catalog_arns(stack: AccountStack, datasets: list[str]) -> tuple[str, ...]:
 
 def _access(stack: AccountStack, item, buckets: dict[str, SecureBucket], lake_key: KmsKey) -> DataAccess:
     """The input datasets' prefixes to read, the output prefix to write, their catalog entries, the lake key."""
-    section = stack.account.config.data
+    section = stack.account.model(DataAccount).data
     datasets = {d.name: d for d in section.datasets}
     written = output_dataset(section, item.output)
     reads = tuple(sorted({(buckets[datasets[d].bucket].arn, dataset_prefix(datasets[d])) for d in item.inputs}))
@@ -142,7 +143,7 @@ def _lake_grants(
     """Lake Formation permissions of a processing role: read the inputs; create and write tables of the output
     dataset, with data location access on its bucket. One resource per database (two would overwrite each other)."""
     r = stack.resolved
-    section = stack.account.config.data
+    section = stack.account.model(DataAccount).data
     lake_formation, catalog = stack.node.find_child("lake-formation"), stack.node.find_child("catalog")
     written = output_dataset(section, output).name if output is not None else None
     for dataset in sorted(set(reads) | ({written} if written else set())):
@@ -178,7 +179,7 @@ def _lake_grants(
 
 def _warehouse(stack: AccountStack, lake_key: KmsKey) -> None:
     r, account = stack.resolved, stack.account
-    wh = account.config.data.warehouse
+    wh = account.model(DataAccount).data.warehouse
     key = KmsKey(
         stack,
         "warehouse-key",

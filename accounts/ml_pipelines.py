@@ -9,6 +9,7 @@ from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds.data import DATA_LAKE, lake_bucket_purpose
 from config.kinds.shared_services import ecr_repository_owner
+from config.schema.account import MlExecutionAccount
 from modules.aws import aws
 from modules.feature_store import FeatureGroup, FeatureGroupSpec
 from modules.kms import KmsKey
@@ -58,7 +59,7 @@ def _sagemaker_role(stack: AccountStack, id: str, name: str, statements: list[St
 
 def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> None:
     r, acct = stack.resolved, stack.account
-    store = acct.config.ml_execution.feature_store
+    store = acct.model(MlExecutionAccount).ml_execution.feature_store
     if not store.feature_groups:
         return
     arn = lambda service, res: f"arn:{r.partition}:{service}:{acct.region}:{stack.account_id}:{res}"  # noqa: E731
@@ -128,7 +129,7 @@ def _pipelines(
     lake: LakeLinks,
 ) -> dict[str, str]:
     r, acct = stack.resolved, stack.account
-    section = acct.config.ml_execution
+    section = acct.model(MlExecutionAccount).ml_execution
     if not section.pipelines:
         return {}
     arn = lambda service, res: f"arn:{r.partition}:{service}:{acct.region}:{stack.account_id}:{res}"  # noqa: E731

@@ -18,6 +18,7 @@ from config.kinds.security import (
     trail_name,
     trail_owner_account_id,
 )
+from config.schema.account import SecurityAccount
 from modules.aws import aws
 from modules.findings_alerts import FindingsAlerts
 from modules.kms import KmsKey, service_use_statement
@@ -40,7 +41,7 @@ def build(stack: AccountStack) -> None:
         archive = _log_archive(stack)
     if account.name != delegated_admin(r):
         return
-    section = account.config.security
+    section = account.model(SecurityAccount).security
     home = identity_center_home(r)
     if home is not None and home[0] == account.name:
         build_identity_center(stack, home[1])
@@ -121,7 +122,7 @@ def _access_logs(stack: AccountStack) -> AccessLogBucket:
 def _log_archive(stack: AccountStack) -> TrailLogArchive:
     r, account = stack.resolved, stack.account
     owner = trail_account(r)
-    trail = r.accounts[owner].config.security.organization_trail
+    trail = r.accounts[owner].model(SecurityAccount).security.organization_trail
     return TrailLogArchive(
         stack,
         "trail-archive",
@@ -141,7 +142,7 @@ def _log_archive(stack: AccountStack) -> TrailLogArchive:
 
 def _trail(stack: AccountStack, archive: TrailLogArchive | None) -> None:
     r, account = stack.resolved, stack.account
-    settings = account.config.security.organization_trail
+    settings = account.model(SecurityAccount).security.organization_trail
     archive_name = log_archive_account(r)
     if archive is not None:
         key_arn, depends = archive.key.arn, [archive.bucket.policy]

@@ -8,6 +8,7 @@ from config import contracts, local_names
 from config.kinds import images
 from config.kinds import ml_execution as ml_kind
 from config.kinds import shared_services as kind
+from config.schema.account import SharedServicesAccount
 from modules.ecr import EcrRepository, pull_statement
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
 from modules.kms import KmsKey
@@ -30,7 +31,7 @@ ECR_KEY_PURPOSE = kind.ECR_KEY_PURPOSE
 
 def build(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
-    section = acct.config.shared_services
+    section = acct.model(SharedServicesAccount).shared_services
     logs = AccessLogBucket(
         stack,
         "access-logs",

@@ -5,12 +5,14 @@ Producer and consumer stacks both call these functions; never rebuild one of the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from .schema.account import INFERENCE_ACCOUNTS
 
 if TYPE_CHECKING:
     from .model import Resolved
 
-INFERENCE_KINDS = ("staging", "production")
+INFERENCE_KINDS: Final = ("staging", "production")
 STATE_KEY_PURPOSE = "terraform-state"  # KMS purpose of the S3 state backend's key (bootstrap)
 INFERENCE_DATA = "inference-data"  # bucket purpose and KMS alias purpose of the inference-data buckets
 PIPELINE_ARTIFACTS = "pipeline-artifacts"  # shared-services artifacts bucket and key
@@ -171,7 +173,7 @@ def replication_pairs(r: Resolved) -> list[tuple[str, str]]:
     every = [a.name for a in r.of_kind("data", "ml-execution")]
     pairs = []
     for src in inference_accounts(r):
-        chosen = r.accounts[src].config.inference.replication.destinations
+        chosen = r.accounts[src].model(INFERENCE_ACCOUNTS).inference.replication.destinations
         pairs += [(src, dst) for dst in (every if chosen is None else sorted(chosen))]
     return pairs
 

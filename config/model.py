@@ -10,13 +10,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Literal, overload
+
+from typing_extensions import TypeVar
 
 from .contracts import bucket_name_of, iam_role_arn, kms_alias_of, partition_of, root_arn_of
 from .errors import ConfigError, Diagnostic, UnresolvedAccountError, config_option
 from .paths import LOCK_FILE
-from .schema import AnyAccount, LandingZone
+from .schema import AccountBase, AnyAccount, LandingZone
+from .schema.account import (
+    DataAccount,
+    DataScienceAccount,
+    ManagementAccount,
+    MlExecutionAccount,
+    ProductionAccount,
+    SecurityAccount,
+    SharedServicesAccount,
+    StagingAccount,
+)
 from .yaml_source import Loc, SourceMap
+
+K = TypeVar("K", bound=AccountBase)
+K2 = TypeVar("K2", bound=AccountBase)
+
+
+@overload
+def as_kind(account: AnyAccount, cls: type[K], /) -> K: ...
+@overload
+def as_kind(account: AnyAccount, cls: tuple[type[K], type[K2]], /) -> K | K2: ...
+def as_kind(account: AnyAccount, cls: Any, /) -> Any:
+    """The account's model as the class of its kind: callers that know the kind (a stack of that kind, a name a check
+    has resolved) read its section typed; a wrong kind is a bug, reported as one."""
+    if not isinstance(account, cls):
+        raise TypeError(f"account {account.name!r} is a {account.kind} account, not {cls}")
+    return account
+
+
+# The account file's class a ResolvedAccount holds; AnyAccount unless its kind is known (Resolved.of_kind).
+A = TypeVar("A", bound=AnyAccount, default=AnyAccount, covariant=True)
 
 __all__ = ["Config", "Diagnostic", "Flow", "KIND_RANK", "Resolved", "ResolvedAccount", "naming_view"]
 
@@ -47,18 +78,57 @@ class Config:
     invalid_accounts: frozenset[str] = frozenset()
     invalid_kinds: frozenset[str] = frozenset()  # the `kind:` those files declare, when readable
 
+    @overload
+    def account(self, name: str, cls: type[K], /) -> K: ...
+    @overload
+    def account(self, name: str, cls: tuple[type[K], type[K2]], /) -> K | K2: ...
+    def account(self, name: str, cls: Any, /) -> Any:
+        """The named account as the class of its kind (as_kind): config.account(owner, MlExecutionAccount)."""
+        return as_kind(self.accounts[name], cls)
+
     def error(self, account: str | None, loc: Loc, message: str, *, key: bool = False) -> Diagnostic:
         """A located diagnostic for a field of an account file (or of landing-zone.yaml when account is None)."""
         source = self.landing_zone_source if account is None else self.account_sources[account]
         return source.diagnostic(loc, message, key=key)
 
-    def of_kind(self, *kinds: str) -> list[AnyAccount]:
-        """Accounts of the given kinds, in name order."""
+    @overload
+    def of_kind(self, kind: Literal["management"], /) -> list[ManagementAccount]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["security"], /) -> list[SecurityAccount]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["data"], /) -> list[DataAccount]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["shared-services"], /) -> list[SharedServicesAccount]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["data-science"], /) -> list[DataScienceAccount]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["ml-execution"], /) -> list[MlExecutionAccount]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["staging"], /) -> list[StagingAccount]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["production"], /) -> list[ProductionAccount]: ...
+
+    @overload
+    def of_kind(
+        self, a: Literal["staging"], b: Literal["production"], /
+    ) -> list[StagingAccount | ProductionAccount]: ...
+    @overload
+    def of_kind(self, *kinds: str) -> list[AnyAccount]: ...
+
+    def of_kind(self, *kinds: str) -> list[Any]:
+        """Accounts of the given kinds, in name order (typed by kind: of_kind("data") holds DataAccounts)."""
         return [a for a in self.accounts.values() if a.kind in kinds]
 
 
 @dataclass(frozen=True)
-class ResolvedAccount:
+class ResolvedAccount(Generic[A]):
     """One account with everything derived: id (if known), region, deploy role, merged tags."""
 
     name: str
@@ -70,7 +140,15 @@ class ResolvedAccount:
     ou: str | None
     deploy_role_name: str | None  # None: the provider uses the caller's credentials (management by default)
     tags: dict[str, str]
-    config: AnyAccount  # the account file's model
+    config: A  # the account file's model (its class follows the kind: Resolved.of_kind("data") holds DataAccounts)
+
+    @overload
+    def model(self, cls: type[K], /) -> K: ...
+    @overload
+    def model(self, cls: tuple[type[K], type[K2]], /) -> K | K2: ...
+    def model(self, cls: Any, /) -> Any:
+        """The account file's model as the class of its kind (as_kind)."""
+        return as_kind(self.config, cls)
 
 
 @dataclass(frozen=True)
@@ -100,11 +178,42 @@ class Resolved:
     def landing_zone(self) -> LandingZone:
         return self.config.landing_zone
 
-    def of_kind(self, *kinds: str) -> list[ResolvedAccount]:
-        """Accounts of these kinds, by name."""
+    @overload
+    def of_kind(self, kind: Literal["management"], /) -> list[ResolvedAccount[ManagementAccount]]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["security"], /) -> list[ResolvedAccount[SecurityAccount]]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["data"], /) -> list[ResolvedAccount[DataAccount]]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["shared-services"], /) -> list[ResolvedAccount[SharedServicesAccount]]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["data-science"], /) -> list[ResolvedAccount[DataScienceAccount]]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["ml-execution"], /) -> list[ResolvedAccount[MlExecutionAccount]]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["staging"], /) -> list[ResolvedAccount[StagingAccount]]: ...
+
+    @overload
+    def of_kind(self, kind: Literal["production"], /) -> list[ResolvedAccount[ProductionAccount]]: ...
+
+    @overload
+    def of_kind(
+        self, a: Literal["staging"], b: Literal["production"], /
+    ) -> list[ResolvedAccount[StagingAccount | ProductionAccount]]: ...
+    @overload
+    def of_kind(self, *kinds: str) -> list[ResolvedAccount[AnyAccount]]: ...
+
+    def of_kind(self, *kinds: str) -> list[Any]:
+        """Accounts of these kinds, by name (typed by kind, as Config.of_kind)."""
         return [a for a in self.accounts.values() if a.kind in kinds]
 
-    def management(self) -> ResolvedAccount:
+    def management(self) -> ResolvedAccount[ManagementAccount]:
         return self.of_kind("management")[0]
 
     def account_id(self, name: str) -> str:

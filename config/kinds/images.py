@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import contracts
 from ..model import Flow
+from ..schema.account import INFERENCE_ACCOUNTS, DataScienceAccount, MlExecutionAccount
 from .data_science import persona_role_name
 from .inference import endpoints
 from .ml_execution import model_package_group_owner, pipeline_execution_role_name, registered_image, served_image
@@ -35,10 +36,10 @@ def image_puller_roles(r: Resolved, account: str) -> list[str]:
     """SageMaker execution roles an account's stack creates (none: the account gets no grant)."""
     acct = r.accounts[account]
     if acct.kind == "data-science":
-        return sorted(persona_role_name(r, p.name) for p in acct.config.data_science.personas)
-    if acct.kind == "ml-execution" and acct.config.ml_execution.pipelines:
+        return sorted(persona_role_name(r, p.name) for p in acct.model(DataScienceAccount).data_science.personas)
+    if acct.kind == "ml-execution" and acct.model(MlExecutionAccount).ml_execution.pipelines:
         return [pipeline_execution_role_name(r)]
-    if acct.kind in contracts.INFERENCE_KINDS and acct.config.inference.endpoints:
+    if acct.kind in contracts.INFERENCE_KINDS and acct.model(INFERENCE_ACCOUNTS).inference.endpoints:
         return [contracts.inference_execution_role_name(r)]
     return []
 
@@ -48,10 +49,12 @@ def used_repositories(r: Resolved, account: str) -> list[str]:
     acct = r.accounts[account]
     refs = []
     if acct.kind == "ml-execution":
-        for p in acct.config.ml_execution.pipelines:
+        for p in acct.model(MlExecutionAccount).ml_execution.pipelines:
             refs += [p.processing_image, p.training_image, registered_image(p)]
     elif acct.kind in contracts.INFERENCE_KINDS:
-        refs += [served_image(r.config, ep.model_package_group) for ep in acct.config.inference.endpoints]
+        refs += [
+            served_image(r.config, ep.model_package_group) for ep in acct.model(INFERENCE_ACCOUNTS).inference.endpoints
+        ]
     return sorted({ref.repository for ref in refs if ref is not None})
 
 

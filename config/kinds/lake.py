@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import Flow
 from ..refs import account_ref
+from ..schema.account import DataAccount, DataScienceAccount, MlExecutionAccount
 from .data_science import activity_catalog, persona_role_name
 from .ml_execution import pipeline_execution_role_name
 from .security import administrator_name, assignment_accounts, identity_center_home
@@ -117,8 +118,8 @@ def lake_consumer_roles(r: Resolved, consumer: str) -> list[str]:
     the data-science personas that query the lake, or the ml-execution pipeline role."""
     account = r.accounts[consumer]
     if account.kind == "data-science":
-        return [persona_role_name(r, p) for p in lake_query_personas(account.config.data_science)]
-    if account.kind == "ml-execution" and account.config.ml_execution.pipelines:
+        return [persona_role_name(r, p) for p in lake_query_personas(account.model(DataScienceAccount).data_science)]
+    if account.kind == "ml-execution" and account.model(MlExecutionAccount).ml_execution.pipelines:
         return [pipeline_execution_role_name(r)]
     return []
 
@@ -280,7 +281,7 @@ def flows(resolved: Resolved) -> Iterable[Flow]:
     """Shares order apply (the consumer grants on the shared database after the data account shared it);
     Identity Center provisions the persona roles a data account's Lake Formation names before it applies."""
     for data in sorted(a.name for a in resolved.of_kind("data")):
-        section = resolved.accounts[data].config.data
+        section = resolved.accounts[data].model(DataAccount).data
         for consumer in sorted({g.account for g in section.lake_formation.grants}):
             yield Flow(data, consumer, "data-access", "Lake Formation grants", first=data)
         home = identity_center_home(resolved)

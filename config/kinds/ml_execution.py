@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .. import contracts
 from ..model import Flow
 from ..refs import account_ref, account_refs
+from ..schema.account import DataAccount, MlExecutionAccount
 from .shared_services import ecr_repository_owner, pipeline_deployers
 
 if TYPE_CHECKING:
@@ -36,7 +37,9 @@ def producing_pipeline(config: Config, group: str) -> tuple[str, Any] | None:
     owner = model_package_group_owner(config, group)
     if owner is None:
         return None
-    found = [p for p in config.accounts[owner].ml_execution.pipelines if p.model_package_group == group]
+    found = [
+        p for p in config.account(owner, MlExecutionAccount).ml_execution.pipelines if p.model_package_group == group
+    ]
     return (owner, found[0]) if found else None
 
 
@@ -57,7 +60,11 @@ def served_image(config: Config, group: str) -> Any | None:
     owner = model_package_group_owner(config, group)
     if owner is None:
         return None
-    return next(g.serving_image for g in config.accounts[owner].ml_execution.model_package_groups if g.name == group)
+    return next(
+        g.serving_image
+        for g in config.account(owner, MlExecutionAccount).ml_execution.model_package_groups
+        if g.name == group
+    )
 
 
 def retraining_pipeline(config: Config, group: str) -> tuple[str, str] | None:
@@ -67,14 +74,14 @@ def retraining_pipeline(config: Config, group: str) -> tuple[str, str] | None:
     if produced is None:
         return None
     owner, pipeline = produced
-    retraining = config.accounts[owner].ml_execution.retraining
+    retraining = config.account(owner, MlExecutionAccount).ml_execution.retraining
     return (owner, pipeline.name) if retraining and pipeline.name in retraining.pipelines else None
 
 
 # -- names shared by both sides ---------------------------------------------------------------
 def registry_event_targets(r: Resolved, account: str) -> list[str]:
     """Shared-services accounts receiving this ml-execution account's Model Package State Change events."""
-    chosen = r.accounts[account].config.ml_execution.registry_events_to
+    chosen = r.accounts[account].model(MlExecutionAccount).ml_execution.registry_events_to
     return sorted(chosen) if chosen else [a.name for a in r.of_kind("shared-services")]
 
 
@@ -135,7 +142,7 @@ def registry_event_pattern(r: Resolved, account: str) -> dict[str, Any]:
     """Model Package State Change events of this account's groups (forwarded to shared services)."""
     groups = sorted(
         contracts.model_package_group_name(r, g.name)
-        for g in r.accounts[account].config.ml_execution.model_package_groups
+        for g in r.accounts[account].model(MlExecutionAccount).ml_execution.model_package_groups
     )
     return {
         "source": ["aws.sagemaker"],
@@ -251,7 +258,7 @@ def check_pipelines(config: Config) -> Iterable[Diagnostic]:
             if problem:
                 yield problem
             elif data.account in config.accounts:
-                defined = [b.name for b in config.accounts[data.account].data.buckets]
+                defined = [b.name for b in config.account(data.account, DataAccount).data.buckets]
                 if data.bucket not in defined:
                     yield config.error(
                         account.name,

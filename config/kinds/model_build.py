@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import contracts
 from ..model import Flow, naming_view
 from ..refs import account_ref
+from ..schema.account import MlExecutionAccount
 from .data_science import persona_role_name
 from .ml_execution import registry_event_targets
 from .shared_services import ecr_repository_owner
@@ -174,7 +175,11 @@ def card_projects(r: Resolved, shared: str) -> list[Any]:
     out = []
     for ss, project in projects(r):
         ml = r.accounts[project.pipeline.account]
-        if ss == shared and ml.config.ml_execution.model_cards and shared in registry_event_targets(r, ml.name):
+        if (
+            ss == shared
+            and ml.model(MlExecutionAccount).ml_execution.model_cards
+            and shared in registry_event_targets(r, ml.name)
+        ):
             out.append(project)
     return out
 
@@ -238,7 +243,7 @@ def _pipeline_ref(
         return  # an invalid file, reported already
     pipeline = project_pipeline(config, project)
     if pipeline is None:
-        defined = [p.name for p in config.accounts[ref.account].ml_execution.pipelines]
+        defined = [p.name for p in config.account(ref.account, MlExecutionAccount).ml_execution.pipelines]
         yield config.error(
             owner,
             loc + ("pipeline", "name"),

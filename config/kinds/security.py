@@ -14,6 +14,7 @@ from ..contracts import security_audit_role_name
 from ..model import Flow
 from ..refs import account_ref, account_refs
 from ..schema import Vending
+from ..schema.account import SecurityAccount
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -44,7 +45,7 @@ def administrator_section(r: Resolved) -> Any:
     """The security section of the administering security account (None without one)."""
     name = delegated_admin(r)
     account = r.accounts.get(name) if name else None
-    return account.config.security if account is not None and account.kind == "security" else None
+    return account.model(SecurityAccount).security if account is not None and account.kind == "security" else None
 
 
 def trail_account(r: Resolved) -> str | None:

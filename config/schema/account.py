@@ -169,3 +169,4 @@ AnyAccount = (
     | ProductionAccount
 )
 Account = Annotated[AnyAccount, Field(discriminator="kind")]
+INFERENCE_ACCOUNTS = (StagingAccount, ProductionAccount)  # the two kinds with an inference section
