@@ -157,7 +157,7 @@ def _plan_apply(
     from accounts.tfc_workspaces import synthesize_tfc
 
     synthesize_tfc(resolved, stack_folder, state_dir=state_dir, bootstrap=bootstrap)
-    backend = resolved.landing_zone.state_backend
+    backend = resolved.landing_zone.cloud_backend()
     result, summary = plan_then_apply(
         tf,
         f"Terraform Cloud ({backend.organization})",

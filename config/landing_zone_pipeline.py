@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .contracts import iam_role_arn
+from .errors import known
 
 if TYPE_CHECKING:
     from .errors import Diagnostic
@@ -29,11 +30,11 @@ def enabled(r: Resolved) -> bool:
 
 
 def pipeline_name(r: Resolved) -> str:
-    return r.resource_name(r.landing_zone.landing_zone_pipeline.name)
+    return r.resource_name(known(r.landing_zone.landing_zone_pipeline, "landing_zone_pipeline").name)
 
 
 def state_bucket_arn(r: Resolved) -> str:
-    return f"arn:{r.partition}:s3:::{r.landing_zone.state_backend.bucket}"
+    return f"arn:{r.partition}:s3:::{r.landing_zone.s3_backend().bucket}"
 
 
 def state_object_arns(r: Resolved) -> tuple[list[str], list[str]]:
@@ -49,7 +50,7 @@ def state_object_arns(r: Resolved) -> tuple[list[str], list[str]]:
 
 def state_key(r: Resolved) -> tuple[str, dict | None]:
     """(KMS key ARN, condition) of the state key: the configured key, else the bootstrap key found by its alias."""
-    backend = r.landing_zone.state_backend
+    backend = r.landing_zone.s3_backend()
     management = r.landing_zone.management_account_id
     key = backend.kms_key_id
     if key is not None and key.startswith("arn:"):

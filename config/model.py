@@ -291,11 +291,11 @@ class Resolved:
 
     # -- state -----------------------------------------------------------------------------
     def workspace_name(self, name: str) -> str:
-        backend = self.landing_zone.state_backend
+        backend = self.landing_zone.cloud_backend()
         return backend.workspace_template.format(prefix=self.prefix, account=name)
 
     def state_key(self, name: str) -> str:
-        backend = self.landing_zone.state_backend
+        backend = self.landing_zone.s3_backend()
         return backend.key_pattern.format(prefix=self.prefix, account=name)
 
     def dependencies(self, name: str) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..contracts import bucket_name_of
+from ..errors import known
 from ..model import S3_BUCKET_NAME_MAX, Flow
 from ..schema import Vending
 from .security import administrator_name, administrator_section, delegated_admin, log_archive_account
@@ -40,7 +41,7 @@ def config_archive_account(r: Resolved) -> str | None:
 
 
 def config_bucket_name(r: Resolved) -> str:
-    return r.bucket_name(config_archive_account(r), CONFIG)
+    return r.bucket_name(known(config_archive_account(r), "the Config archive account"), CONFIG)
 
 
 def config_aggregator_account(r: Resolved) -> str | None:

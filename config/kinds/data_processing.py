@@ -61,6 +61,7 @@ def emr_application_name(prefix: str, app: Any) -> str:
 def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
     """Every name the processing part of a data stack writes, with the YAML location that produced it
     (the PROCESSING bucket, named from the prefix alone, is listed by config/derived_names.py)."""
+    here: Loc
     if section.warehouse is not None:
         here, name = ("data", "warehouse", "name"), warehouse_name(prefix, section.warehouse)
         yield here, REDSHIFT_SERVERLESS, name
@@ -133,7 +134,11 @@ def jobs(config: Config) -> Iterator[Diagnostic]:
         datasets = {d.name: d for d in section.datasets}
         yield from _duplicates(config, account.name, section.glue_jobs, "glue_jobs")
         yield from _duplicates(config, account.name, section.emr_applications, "emr_applications")
-        for field, items in (("glue_jobs", section.glue_jobs), ("emr_applications", section.emr_applications)):
+        runs: tuple[tuple[str, list[Any]], ...] = (
+            ("glue_jobs", section.glue_jobs),
+            ("emr_applications", section.emr_applications),
+        )
+        for field, items in runs:
             for i, item in enumerate(items):
                 here = ("data", field, i)
                 yield from _known(config, account.name, (*here, "inputs"), item.inputs, datasets)
@@ -218,7 +223,7 @@ def warehouse(config: Config) -> Iterator[Diagnostic]:
                     (*here, "personas"),
                     "ml-execution accounts query with their pipeline execution role; remove personas",
                 )
-            elif not target.ml_execution.pipelines:
+            elif target.kind == "ml-execution" and not target.ml_execution.pipelines:
                 yield config.error(
                     account.name,
                     (*here, "account"),

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
+from ..errors import known
 from ..model import Flow
 from ..schema.account import INFERENCE_ACCOUNTS, DataScienceAccount, MlExecutionAccount
 from .data_science import persona_role_name
@@ -78,7 +79,10 @@ def ecr_pull_grant(r: Resolved, repo: Any) -> tuple[dict[str, Any], dict[str, An
 
 def served_repositories(r: Resolved, account: str) -> list[tuple[str, str]]:
     """(owner, repository) an inference account's execution role pulls: the images its endpoints serve."""
-    return sorted((ecr_repository_owner(r.config, repo), repo) for repo in used_repositories(r, account))
+    return sorted(
+        (known(ecr_repository_owner(r.config, repo), f"the owner of repository {repo!r}"), repo)
+        for repo in used_repositories(r, account)
+    )
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -109,7 +113,7 @@ def check_served_images(config: Config) -> Iterable[Diagnostic]:
         # The image and the model artifacts must be in the endpoint's region:
         # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
         image_owner = ecr_repository_owner(config, image.repository) if image is not None else None
-        if image_owner is not None and _region(config, image_owner) != region:
+        if image is not None and image_owner is not None and _region(config, image_owner) != region:
             yield config.error(
                 account.name,
                 field,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..model import Flow
 from ..refs import account_ref
@@ -149,11 +149,11 @@ def lake_readers(r: Resolved, data_account: str) -> list[LakeReader]:
                 for s in lake_formation_shares(r, account.name)
                 if s.data_account == data_account
             )
-    for account in r.of_kind("ml-execution"):
-        for pipeline in account.config.ml_execution.pipelines:
+    for ml in r.of_kind("ml-execution"):
+        for pipeline in ml.config.ml_execution.pipelines:
             data = pipeline.input_data
             if data.account == data_account:
-                readers.add(LakeReader(account.name, data.bucket, data.prefix, (pipeline_execution_role_name(r),)))
+                readers.add(LakeReader(ml.name, data.bucket, data.prefix, (pipeline_execution_role_name(r),)))
     return sorted(readers, key=lambda x: (x.bucket, x.account, x.prefix, x.roles))
 
 
@@ -171,12 +171,12 @@ def lake_personas(section: Any) -> list[str]:
     return sorted({*lake.admin_personas, *(g.persona for g in lake.persona_grants)})
 
 
-def _identity_center(config: Config) -> tuple[str, Any] | None | bool:
+def _identity_center(config: Config) -> tuple[str, Any] | None | Literal[False]:
     """(administering security account, its identity_center); None when that account sets none; False when
     there is no valid administering security account (the foundation checks report that)."""
     admin = administrator_name(config)
     account = config.accounts.get(admin) if admin else None
-    if account is None or account.kind != "security":
+    if admin is None or account is None or account.kind != "security":
         return False
     ic = account.security.identity_center
     return (admin, ic) if ic is not None else None
@@ -212,7 +212,9 @@ def persona_grants(config: Config) -> Iterator[Diagnostic]:
     for account in config.of_kind("data"):
         lake = account.data.lake_formation
         defined = {d.name for d in account.data.datasets}
-        named = [(("admin_personas", i), p) for i, p in enumerate(lake.admin_personas)]
+        named: list[tuple[tuple[str | int, ...], str]] = [
+            (("admin_personas", i), p) for i, p in enumerate(lake.admin_personas)
+        ]
         named += [(("persona_grants", i, "persona"), g.persona) for i, g in enumerate(lake.persona_grants)]
         for i, grant in enumerate(lake.persona_grants):
             yield from _datasets(

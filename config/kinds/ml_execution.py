@@ -104,12 +104,10 @@ def model_registry_readers(r: Resolved) -> dict[str, list[str]]:
     """
     readers: dict[str, list[str]] = {}
     for account in r.of_kind(*contracts.INFERENCE_KINDS):
-        readers[account.name] = sorted(
-            {account.deploy_role_name, *_existing_serving_roles(r, account, contracts.inference_execution_role_name(r))}
-            - {None}
-        )
-    for account in r.of_kind("shared-services"):
-        readers[account.name] = [contracts.pipeline_build_role_name(r)]
+        roles = {*_existing_serving_roles(r, account, contracts.inference_execution_role_name(r))}
+        readers[account.name] = sorted(roles | ({account.deploy_role_name} if account.deploy_role_name else set()))
+    for shared in r.of_kind("shared-services"):
+        readers[shared.name] = [contracts.pipeline_build_role_name(r)]
     return readers
 
 
@@ -120,7 +118,7 @@ def model_deployers(r: Resolved) -> dict[str, list[str]]:
     group's resource policy: Terraform runs it as the pipeline deploy role or the stack's deploy role.
     """
     return {
-        a.name: sorted({a.deploy_role_name, *_existing_serving_roles(r, a, None)} - {None})
+        a.name: sorted({*_existing_serving_roles(r, a, None)} | ({a.deploy_role_name} if a.deploy_role_name else set()))
         for a in r.of_kind(*contracts.INFERENCE_KINDS)
     }
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import contracts
 from ..model import Flow, naming_view
 from ..refs import account_ref
+from ..schema.account import DataScienceAccount
 from ..schema.account import MlExecutionAccount
 from .data_science import persona_role_name
 from .ml_execution import registry_event_targets
@@ -292,7 +293,7 @@ def _pushers(config: Config, owner: str, loc: tuple, pushers: Any) -> Iterable[D
         return
     if pushers.account not in config.accounts:
         return
-    ds = config.accounts[pushers.account]
+    ds = config.account(pushers.account, DataScienceAccount)
     home = config.landing_zone.home_region
     here, there = config.accounts[owner].region or home, ds.region or home
     if ds.data_science.network.egress == "none" and here != there:

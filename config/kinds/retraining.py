@@ -48,7 +48,7 @@ def retraining_routes(r: Resolved) -> list[RetrainingRoute]:
     for account in sorted(r.of_kind(*contracts.INFERENCE_KINDS), key=lambda a: a.name):
         for ep in sorted(account.config.inference.endpoints, key=lambda e: e.name):
             target = retraining_pipeline(r.config, ep.model_package_group) if ep.monitor else None
-            if target is None:
+            if target is None or ep.monitor is None:
                 continue
             alarms = tuple(drift_alarm_arn(r, account.name, ep.name, a.feature) for a in ep.monitor.drift_alarms)
             routes.append(

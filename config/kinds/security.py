@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..contracts import security_audit_role_name
+from ..errors import known
 from ..model import Flow
 from ..refs import account_ref, account_refs
 from ..schema import Vending
@@ -63,7 +64,8 @@ def log_archive_account(r: Resolved) -> str | None:
     owner = trail_account(r)
     if owner is None:
         return None
-    return administrator_section(r).organization_trail.log_archive_account or owner
+    trail = known(administrator_section(r), "the administrator's security section").organization_trail
+    return known(trail, "organization_trail").log_archive_account or owner
 
 
 def trail_name(r: Resolved) -> str:
@@ -82,7 +84,7 @@ def trail_owner_account_id(r: Resolved) -> str:
 
 def trail_arn(r: Resolved) -> str:
     """ARN of the organization trail, in the region of the account that creates it, owned by management."""
-    creator = r.accounts[trail_account(r)]
+    creator = r.accounts[known(trail_account(r), "the organization trail's account")]
     return f"arn:{r.partition}:cloudtrail:{creator.region}:{trail_owner_account_id(r)}:trail/{trail_name(r)}"
 
 
@@ -93,7 +95,7 @@ def identity_center_home(r: Resolved) -> tuple[str, Any] | None:
         return None
     ic = section.identity_center
     owner = r.management().name if ic.administrator.value == "management" else delegated_admin(r)
-    return owner, ic
+    return known(owner, "the delegated administrator"), ic
 
 
 def assignment_accounts(accounts: Any, assignment: Any) -> list[str]:
@@ -202,13 +204,13 @@ def identity_center_references(config: Config) -> Iterator[Diagnostic]:
                             (*here, "account_kinds", j),
                             f"a delegated administrator cannot assign access to the management account; {hint}",
                         )
-        for name, persona in ic.personas.items():
+        for persona_name, defined in ic.personas.items():
             seen: set[str] = set()
-            for i, stmt in enumerate(persona.inline_policy):
+            for i, stmt in enumerate(defined.inline_policy):
                 if stmt.sid in seen:
                     yield config.error(
                         account.name,
-                        (*base, "personas", name, "inline_policy", i, "sid"),
+                        (*base, "personas", persona_name, "inline_policy", i, "sid"),
                         f"duplicate statement id {stmt.sid!r}",
                     )
                 seen.add(stmt.sid)

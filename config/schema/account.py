@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -45,6 +45,9 @@ SECTION_OF_KIND: dict[str, str] = {
 
 class AccountBase(StrictModel):
     """Fields every account file has."""
+
+    if TYPE_CHECKING:  # each kind's class declares it as its Literal (the union's discriminator)
+        kind: str
 
     name: AccountName = Field(
         description="Account name: equals the file name (accounts/<name>.yaml); other files refer to the account by it"
