@@ -6,6 +6,7 @@ from __future__ import annotations
 from cdktf import Fn
 
 from config import local_names
+from config.errors import known
 from config.kinds.data import (
     ACCESS_LOGS,
     ATHENA_RESULTS,
@@ -21,6 +22,7 @@ from config.kinds.data import (
 )
 from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
 from config.schema.account import DataAccount
+from modules.aws import aws
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
@@ -37,7 +39,7 @@ from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 
 from . import data_processing
-from .base import AccountStack
+from .base import AccountStack, child
 
 GB = 1024**3
 
@@ -244,7 +246,7 @@ def _lake_admins(stack: AccountStack) -> list[str]:
     named roles read from IAM (the plan fails on a missing one), and Identity Center persona roles."""
     r, account = stack.resolved, stack.account
     lake = account.model(DataAccount).data.lake_formation
-    admins = [r.deploy_role_arn(account.name)]
+    admins = [known(r.deploy_role_arn(account.name), "the data account's deploy role")]
     admins += [existing_role_arn(stack, f"lake-admin-role-{name}", name) for name in sorted(set(lake.admins))]
     admins += [_persona_role(stack, persona) for persona in sorted(set(lake.admin_personas))]
     return admins
@@ -252,9 +254,8 @@ def _lake_admins(stack: AccountStack) -> list[str]:
 
 def _persona_role(stack: AccountStack, persona: str) -> str:
     """The Identity Center role of a persona in this account, read once per persona."""
-    found = stack.node.try_find_child(f"persona-role-{persona}")
-    if found is not None:
-        return Fn.one(found.arns)
+    if stack.node.try_find_child(f"persona-role-{persona}") is not None:
+        return Fn.one(child(stack, f"persona-role-{persona}", aws.data_aws_iam_roles.DataAwsIamRoles).arns)
     return identity_center_role_arn(
         stack,
         f"persona-role-{persona}",

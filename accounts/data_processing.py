@@ -4,8 +4,11 @@ permission of the named roles to assume the warehouse's query role (both sides f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
+from config.errors import known
 from config.kinds.data import glue_database_name
 from config.kinds.data_processing import (
     PROCESSING,
@@ -21,14 +24,16 @@ from config.kinds.data_processing import (
 from config.kinds.lake import dataset_prefix
 from config.schema.account import DataAccount
 from modules.aws import aws
+from modules.data_catalog import DataCatalog
 from modules.emr_serverless import EmrServerlessApplication
 from modules.glue_jobs import DataAccess, GlueJobs, GlueJobSpec
 from modules.kms import KmsKey
+from modules.lake_formation import LakeFormation
 from modules.policy import document, statement
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 from modules.warehouse import UsageLimit, Warehouse
 
-from .base import AccountStack
+from .base import AccountStack, child
 
 EMR_LOGS = "emr-logs/"
 OUTPUT_TABLE_PERMISSIONS = ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]
@@ -82,7 +87,7 @@ def build(
             bucket_name=processing.name,
             bucket_arn=processing.arn,
             kms_key_arn=lake_key.arn,
-            security_configuration_name=stack.node.find_child("catalog").security_configuration.name,
+            security_configuration_name=child(stack, "catalog", DataCatalog).security_configuration.name,
             account_id=stack.account_id,
             region=account.region,
             partition=r.partition,
@@ -122,7 +127,7 @@ def _access(stack: AccountStack, item, buckets: dict[str, SecureBucket], lake_ke
     """The input datasets' prefixes to read, the output prefix to write, their catalog entries, the lake key."""
     section = stack.account.model(DataAccount).data
     datasets = {d.name: d for d in section.datasets}
-    written = output_dataset(section, item.output)
+    written = known(output_dataset(section, item.output), "the output's dataset")
     reads = tuple(sorted({(buckets[datasets[d].bucket].arn, dataset_prefix(datasets[d])) for d in item.inputs}))
     return DataAccess(
         reads=reads,
@@ -144,8 +149,8 @@ def _lake_grants(
     dataset, with data location access on its bucket. One resource per database (two would overwrite each other)."""
     r = stack.resolved
     section = stack.account.model(DataAccount).data
-    lake_formation, catalog = stack.node.find_child("lake-formation"), stack.node.find_child("catalog")
-    written = output_dataset(section, output).name if output is not None else None
+    lake_formation, catalog = child(stack, "lake-formation", LakeFormation), child(stack, "catalog", DataCatalog)
+    written = known(output_dataset(section, output), "the output's dataset").name if output is not None else None
     for dataset in sorted(set(reads) | ({written} if written else set())):
         db = glue_database_name(r, dataset)
         depends = [lake_formation.settings, catalog.databases[db]]
@@ -179,7 +184,7 @@ def _lake_grants(
 
 def _warehouse(stack: AccountStack, lake_key: KmsKey) -> None:
     r, account = stack.resolved, stack.account
-    wh = account.model(DataAccount).data.warehouse
+    wh = known(account.model(DataAccount).data.warehouse, "data.warehouse")
     key = KmsKey(
         stack,
         "warehouse-key",
@@ -221,7 +226,14 @@ def _warehouse(stack: AccountStack, lake_key: KmsKey) -> None:
     )
 
 
-def grant_warehouse_access(stack: AccountStack, roles: dict[str, object]) -> None:
+class HasId(Protocol):
+    """A construct with a Terraform id (the IamRole a grant waits for)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+def grant_warehouse_access(stack: AccountStack, roles: Mapping[str, HasId]) -> None:
     """In a consumer account: each named role may assume the query role of the warehouses that name it.
     `roles` maps role names of this stack to their IamRole constructs (the policy waits for the role)."""
     for access in warehouse_access(stack.resolved, consumer=stack.account.name):

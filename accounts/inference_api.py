@@ -66,7 +66,7 @@ def build(ctx: InferenceContext) -> None:
             ]
             # Access logs need the account's CloudWatch role in place first.
             served = f"${{jsonencode([{', '.join(g.exists_expression for g in gates)}])}}"
-            built = RestInferenceApi(
+            built: RestInferenceApi | HttpInferenceApi = RestInferenceApi(
                 ctx.stack,
                 f"api-{api.name}",
                 usage_plans=plans,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from config import contracts
+from config.errors import known
 from config.kinds import images
 from config.kinds import inference as names
 from config.kinds.ml_execution import model_package_group_owner
@@ -24,6 +25,8 @@ from modules.service_role import ServiceRole
 from modules.serving_gate import GatedVariant, ServingGate
 
 if TYPE_CHECKING:
+    from config import Resolved
+
     from .inference import InferenceContext
 
 
@@ -32,7 +35,7 @@ def gates(ctx: InferenceContext) -> dict[str, ServingGate]:
     r = ctx.resolved
     out: dict[str, ServingGate] = {}
     for ep in ctx.section.endpoints:
-        owner = model_package_group_owner(r.config, ep.model_package_group)
+        owner = known(model_package_group_owner(r.config, ep.model_package_group), "the group's owner")
         variants = {
             variant: GatedVariant(
                 contracts.serving_parameter_name(r, ep.name, variant),
@@ -142,16 +145,17 @@ def _spec(ctx: InferenceContext, ep, gate: ServingGate, role_arn: str) -> Endpoi
     )
 
 
+def _group_owner(r: Resolved, group: str) -> str:
+    """The ml-execution account of a served group (the checks made sure there is one)."""
+    return known(model_package_group_owner(r.config, group), f"the owner of model package group {group!r}")
+
+
 def _execution_role(ctx: InferenceContext) -> ServiceRole:
     """Role the models run as: reads model packages and artifacts in ml-execution, images, writes capture."""
     r = ctx.resolved
-    owners = sorted({model_package_group_owner(r.config, ep.model_package_group) for ep in ctx.section.endpoints})
-    groups = sorted(
-        {
-            (model_package_group_owner(r.config, ep.model_package_group), ep.model_package_group)
-            for ep in ctx.section.endpoints
-        }
-    )
+    owner_of = {ep.model_package_group: _group_owner(r, ep.model_package_group) for ep in ctx.section.endpoints}
+    owners = sorted(set(owner_of.values()))
+    groups = sorted({(owner_of[ep.model_package_group], ep.model_package_group) for ep in ctx.section.endpoints})
     statements = [
         statement(
             "DescribeServedModelPackages",

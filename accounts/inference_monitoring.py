@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from config import contracts
+from config.errors import known
 from config.kinds import inference as names
 from config.kinds import retraining
 from config.kinds.ml_execution import model_package_group_owner
@@ -23,7 +24,10 @@ def build(ctx: InferenceContext, endpoints: dict[str, InferenceEndpoint]) -> Non
     monitored = [ep for ep in ctx.section.endpoints if ep.monitor is not None]
     if not monitored:
         return
-    owners = {ep.name: model_package_group_owner(r.config, ep.model_package_group) for ep in monitored}
+    owners = {
+        ep.name: known(model_package_group_owner(r.config, ep.model_package_group), "the group's owner")
+        for ep in monitored
+    }
     role = _monitor_role(ctx, monitored, owners)
     for ep in monitored:
         # The baseline the pipeline producing the served group writes (check_model_loop: such a pipeline exists).

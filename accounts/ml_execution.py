@@ -19,7 +19,7 @@ from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from . import data_processing, lake_links, ml_pipelines, model_build
-from .base import AccountStack
+from .base import AccountStack, child
 
 ML_KEY_PURPOSE = kind.ML_KEY_PURPOSE
 ARTIFACTS_PURPOSE = kind.ARTIFACTS_PURPOSE
@@ -81,10 +81,10 @@ def build(stack: AccountStack) -> None:
     _registry_forwarding(stack)
     model_build.ml_execution(stack, pipelines)
     _retraining(stack, pipelines)
-    pipeline_role = stack.node.try_find_child("pipeline-role")
-    data_processing.grant_warehouse_access(
-        stack, {kind.pipeline_execution_role_name(r): pipeline_role} if pipeline_role else {}
-    )
+    roles = {}
+    if stack.node.try_find_child("pipeline-role") is not None:  # built when the account has pipelines
+        roles[kind.pipeline_execution_role_name(r)] = child(stack, "pipeline-role", aws.iam_role.IamRole)
+    data_processing.grant_warehouse_access(stack, roles)
 
 
 def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBucket) -> None:

@@ -5,6 +5,7 @@ Pipelines rendered from the shipped Jinja2 template, with their execution roles.
 from __future__ import annotations
 
 from config import contracts, local_names
+from config.errors import known
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds.data import DATA_LAKE, lake_bucket_purpose
@@ -117,7 +118,8 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
 
 def _image(stack: AccountStack, ref) -> str:
     r = stack.resolved
-    return contracts.ecr_image_uri(r, ecr_repository_owner(r.config, ref.repository), ref.repository, ref.tag)
+    owner = known(ecr_repository_owner(r.config, ref.repository), f"the owner of repository {ref.repository!r}")
+    return contracts.ecr_image_uri(r, owner, ref.repository, ref.tag)
 
 
 def _pipelines(
@@ -137,7 +139,7 @@ def _pipelines(
     role_arn = r.role_arn(acct.name, role_name)
     repos = sorted(
         {
-            (ecr_repository_owner(r.config, ref.repository), ref.repository)
+            (known(ecr_repository_owner(r.config, ref.repository), "the repository's owner"), ref.repository)
             for p in section.pipelines
             for ref in (p.processing_image, p.training_image, kind.registered_image(p))
         }

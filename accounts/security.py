@@ -5,6 +5,7 @@ log-archive account the trail's bucket and key."""
 from __future__ import annotations
 
 from config import local_names
+from config.errors import known
 from config.kinds.security import (
     CLOUDTRAIL,
     SECURITY_ALERTS,
@@ -121,8 +122,8 @@ def _access_logs(stack: AccountStack) -> AccessLogBucket:
 
 def _log_archive(stack: AccountStack) -> TrailLogArchive:
     r, account = stack.resolved, stack.account
-    owner = trail_account(r)
-    trail = r.accounts[owner].model(SecurityAccount).security.organization_trail
+    owner = known(trail_account(r), "the organization trail's account")
+    trail = known(r.accounts[owner].model(SecurityAccount).security.organization_trail, "organization_trail")
     return TrailLogArchive(
         stack,
         "trail-archive",
@@ -142,8 +143,8 @@ def _log_archive(stack: AccountStack) -> TrailLogArchive:
 
 def _trail(stack: AccountStack, archive: TrailLogArchive | None) -> None:
     r, account = stack.resolved, stack.account
-    settings = account.model(SecurityAccount).security.organization_trail
-    archive_name = log_archive_account(r)
+    settings = known(account.model(SecurityAccount).security.organization_trail, "organization_trail")
+    archive_name = known(log_archive_account(r), "the trail's log archive account")
     if archive is not None:
         key_arn, depends = archive.key.arn, [archive.bucket.policy]
     else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import contracts, landing_zone_pipeline, local_names, tfc
 from . import name_rules as rule
+from .errors import known
 from .kinds import (
     baseline,
     data,
@@ -26,7 +27,6 @@ from .kinds import (
     security,
     shared_services,
 )
-from .errors import known
 from .name_rules import NameRule
 from .yaml_source import Loc
 

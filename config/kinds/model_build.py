@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import contracts
 from ..model import Flow, naming_view
 from ..refs import account_ref
-from ..schema.account import DataScienceAccount
-from ..schema.account import MlExecutionAccount
+from ..schema.account import DataScienceAccount, MlExecutionAccount
 from .data_science import persona_role_name
 from .ml_execution import registry_event_targets
 from .shared_services import ecr_repository_owner
