@@ -162,7 +162,8 @@ class ProgressView:
         self.console = console
         self.want_live = live
         self.title = title
-        self.rows = {n: ["waiting", "", None, None] for n in names}  # state, detail, started, ended
+        # state, detail, started, ended (time.monotonic() values, None until then)
+        self.rows: dict[str, list[Any]] = {n: ["waiting", "", None, None] for n in names}
         self.lock = threading.RLock()
         self.live: Any = None
 

@@ -148,7 +148,7 @@ def _plan_apply(
     auto_approve: bool,
     stack_folder: Path,
     state_dir: Path,
-    terraform_bin: Path | None,
+    terraform_bin: str | None,
     as_json: bool,
 ) -> None:
     """Synthesize the Terraform Cloud stack, plan it, and apply the saved plan when asked."""

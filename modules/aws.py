@@ -66,7 +66,7 @@ def _import(name: str) -> types.ModuleType:
     module = importlib.import_module(name)
     # publication.publish() leaves only the public names on the module; the functions' globals are
     # those of the private module behind it.
-    private = getattr(module, "_private", module)
+    private: Any = getattr(module, "_private", module)
     if not plain_import() and getattr(private, "typing", None) is typing:
         private.typing = _TYPING
         if os.environ.get("MLOPS_TF_CHECK_BINDING_TYPES") != "1" and callable(vars(private).get("check_type")):
@@ -119,7 +119,7 @@ def preload(submodules: list[str] | None = None) -> None:
     _register_package()
     if plain_import():
         return
-    kernel = runtime.kernel
+    kernel: Any = runtime.kernel  # jsii internals, patched on purpose (module docstring)
     process = kernel.provider._process  # started already: importing cdktf loaded its own assembly
     lock = threading.Lock()
     send = process.send
