@@ -6,6 +6,7 @@ from __future__ import annotations
 from cdktf import Fn
 
 from config import local_names
+from config.contracts import SSO_ROLE_PATH, sso_role_name_regex
 from config.errors import known
 from config.kinds.data import (
     ACCESS_LOGS,
@@ -20,7 +21,6 @@ from config.kinds.data import (
     replication_destination,
     store_name,
 )
-from config.kinds.lake import SSO_ROLE_PATH, sso_role_name_regex
 from config.schema.account import DataAccount
 from modules.aws import aws
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog

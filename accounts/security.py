@@ -4,7 +4,7 @@ log-archive account the trail's bucket and key."""
 
 from __future__ import annotations
 
-from config import local_names
+from config import contracts, local_names
 from config.errors import known
 from config.kinds.security import (
     CLOUDTRAIL,
@@ -85,10 +85,7 @@ def _auditor_role(stack: AccountStack) -> None:
     security-audit role of every account."""
     r = stack.resolved
     personas = _audit_personas(stack)
-    sso_roles = [
-        f"arn:{r.partition}:iam::{stack.account_id}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{p}_*"
-        for p in personas
-    ]
+    sso_roles = [contracts.sso_role_arn_pattern(r.partition, stack.account_id, p) for p in personas]
     condition = (
         {"ArnLike": {"aws:PrincipalArn": sso_roles if len(sso_roles) > 1 else sso_roles[0]}} if sso_roles else None
     )

@@ -38,6 +38,22 @@ def kms_alias_of(prefix: str, purpose: str) -> str:
     return f"alias/{prefix}/{purpose}"
 
 
+# Identity Center creates one role per permission set in each assigned account, under this path, named
+# AWSReservedSSO_<permission set>_<hex>.
+# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+
+
+def sso_role_name_regex(persona: str) -> str:
+    """Name of the role Identity Center provisions for a persona's permission set ([a-z0-9-]) in an account."""
+    return f"^AWSReservedSSO_{persona}_[0-9a-f]+$"
+
+
+def sso_role_arn_pattern(partition: str, account_id: str, persona: str) -> str:
+    """ArnLike pattern of that role (its suffix is known only after Identity Center provisions it)."""
+    return f"arn:{partition}:iam::{account_id}:role{SSO_ROLE_PATH}*AWSReservedSSO_{persona}_*"
+
+
 def provisioned_product_name(r: Resolved, account: str) -> str:
     """Service Catalog provisioned product through which Account Factory creates an account (control_tower)."""
     return f"{r.prefix}-{account}"

@@ -28,9 +28,6 @@ LAKE_CONSUMER_KINDS = ("ml-execution", "data-science")
 # Lake Formation vends S3 credentials to a principal only with this IAM permission; it has no resource-level form.
 # https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
 GET_DATA_ACCESS = "lakeformation:GetDataAccess"
-# Identity Center creates one role per permission set in each assigned account, under this path.
-# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
-SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
 
 
 def lake_bucket_purpose(bucket: str) -> str:
@@ -45,11 +42,6 @@ def glue_database_name(r: Resolved, dataset: str) -> str:
 def dataset_prefix(dataset: Any) -> str:
     """S3 prefix of a dataset in its bucket (default <name>/)."""
     return dataset.prefix if dataset.prefix is not None else f"{dataset.name}/"
-
-
-def sso_role_name_regex(persona: str) -> str:
-    """Name of the role Identity Center provisions for a permission set (the persona's name, [a-z0-9-]) in an account."""
-    return f"^AWSReservedSSO_{persona}_[0-9a-f]+$"
 
 
 # -- shares to consumer accounts --------------------------------------------------------------
