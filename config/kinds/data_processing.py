@@ -24,6 +24,8 @@ from .ml_execution import pipeline_execution_role_name
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..model import Config, Flow, Resolved
+    from ..schema.data import DataSection, Dataset
+    from ..schema.data_processing import EmrApplication, GlueJob, Warehouse, WarehouseConsumer
 
 PROCESSING = "data-processing"  # bucket purpose: Glue scripts and temporary files, EMR logs
 WAREHOUSE_KEY = "warehouse"  # KMS purpose of the Redshift Serverless namespace and its admin secret
@@ -38,27 +40,27 @@ REDSHIFT_SERVERLESS, EMR_APPLICATION, REDSHIFT_DATABASE = (
 Loc = tuple
 
 
-def warehouse_name(prefix: str, warehouse: Any) -> str:
+def warehouse_name(prefix: str, warehouse: Warehouse) -> str:
     return f"{prefix}-{warehouse.name}"
 
 
-def spectrum_role_name(prefix: str, warehouse: Any) -> str:
+def spectrum_role_name(prefix: str, warehouse: Warehouse) -> str:
     return f"{warehouse_name(prefix, warehouse)}-spectrum"
 
 
-def query_role_name(prefix: str, warehouse: Any) -> str:
+def query_role_name(prefix: str, warehouse: Warehouse) -> str:
     return f"{warehouse_name(prefix, warehouse)}-query"
 
 
-def glue_job_name(prefix: str, job: Any) -> str:
+def glue_job_name(prefix: str, job: GlueJob) -> str:
     return f"{prefix}-glue-{job.name}"
 
 
-def emr_application_name(prefix: str, app: Any) -> str:
+def emr_application_name(prefix: str, app: EmrApplication) -> str:
     return f"{prefix}-emr-{app.name}"
 
 
-def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
+def derived(prefix: str, section: DataSection) -> Iterator[tuple[Loc, NameRule, str]]:
     """Every name the processing part of a data stack writes, with the YAML location that produced it
     (the PROCESSING bucket, named from the prefix alone, is listed by config/derived_names.py)."""
     here: Loc
@@ -95,7 +97,7 @@ class WarehouseAccess:
     roles: tuple[str, ...]  # role names in the consumer account
 
 
-def consumer_roles(r: Resolved, consumer: Any) -> tuple[str, ...]:
+def consumer_roles(r: Resolved, consumer: WarehouseConsumer) -> tuple[str, ...]:
     """The consumer's roles a warehouse names: data-science personas, or the ml-execution pipeline role."""
     if r.accounts[consumer.account].kind == "data-science":
         return tuple(sorted(persona_role_name(r, p) for p in set(consumer.personas)))
@@ -160,7 +162,7 @@ def _known(config: Config, account: str, loc: Loc, names: list[str], datasets: d
             )
 
 
-def output_dataset(section: Any, output: Any) -> Any | None:
+def output_dataset(section: DataSection, output: Any) -> Dataset | None:
     """The dataset whose prefix contains the output prefix, in the output's bucket."""
     for dataset in section.datasets:
         if dataset.bucket == output.bucket and output.prefix.startswith(dataset_prefix(dataset)):

@@ -31,6 +31,7 @@ from .shared_services import ecr_repository_owner, repository_pullers
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..model import Config, Resolved
+    from ..schema.ml_execution import ImageRef
 
 
 def image_puller_roles(r: Resolved, account: str) -> list[str]:
@@ -48,7 +49,7 @@ def image_puller_roles(r: Resolved, account: str) -> list[str]:
 def used_repositories(r: Resolved, account: str) -> list[str]:
     """Repositories whose images the account's own SageMaker jobs or endpoints run."""
     acct = r.accounts[account]
-    refs = []
+    refs: list[ImageRef | None] = []
     if acct.kind == "ml-execution":
         for p in acct.model(MlExecutionAccount).ml_execution.pipelines:
             refs += [p.processing_image, p.training_image, registered_image(p)]

@@ -23,6 +23,7 @@ from .security import administrator_name, assignment_accounts, identity_center_h
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..model import Config, Resolved
+    from ..schema.data import DataSection, Dataset
 
 LAKE_CONSUMER_KINDS = ("ml-execution", "data-science")
 # Lake Formation vends S3 credentials to a principal only with this IAM permission; it has no resource-level form.
@@ -39,7 +40,7 @@ def glue_database_name(r: Resolved, dataset: str) -> str:
     return f"{r.prefix.replace('-', '_')}_{dataset}"
 
 
-def dataset_prefix(dataset: Any) -> str:
+def dataset_prefix(dataset: Dataset) -> str:
     """S3 prefix of a dataset in its bucket (default <name>/)."""
     return dataset.prefix if dataset.prefix is not None else f"{dataset.name}/"
 
@@ -157,7 +158,7 @@ def consumer_s3_reads(r: Resolved, consumer: str) -> list[tuple[str, str, str]]:
 
 
 # -- Identity Center personas inside data accounts ----------------------------------------------
-def lake_personas(section: Any) -> list[str]:
+def lake_personas(section: DataSection) -> list[str]:
     """Identity Center personas a data account's Lake Formation names (admins and persona grants)."""
     lake = section.lake_formation
     return sorted({*lake.admin_personas, *(g.persona for g in lake.persona_grants)})

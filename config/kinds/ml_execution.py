@@ -14,6 +14,7 @@ from .shared_services import ecr_repository_owner, pipeline_deployers
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..model import Config, Resolved
+    from ..schema.ml_execution import ImageRef, TrainingPipeline
 
 SECTION = "ml_execution"
 RECORD_IDENTIFIER_TYPES = ("Integral", "String")
@@ -43,7 +44,7 @@ def producing_pipeline(config: Config, group: str) -> tuple[str, Any] | None:
     return (owner, found[0]) if found else None
 
 
-def registered_image(pipeline: Any) -> Any:
+def registered_image(pipeline: TrainingPipeline) -> ImageRef:
     """The image RegisterModel puts in each package: the inference image, else the training image.
 
     Endpoints serve the registered image, so the pipeline template and the ECR grants both read this.
@@ -51,7 +52,7 @@ def registered_image(pipeline: Any) -> Any:
     return pipeline.inference_image or pipeline.training_image
 
 
-def served_image(config: Config, group: str) -> Any | None:
+def served_image(config: Config, group: str) -> ImageRef | None:
     """ImageRef the packages of `group` serve: the producing pipeline's registered image, else the
     group's serving_image; None when neither exists (nobody could grant it)."""
     produced = producing_pipeline(config, group)

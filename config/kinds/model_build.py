@@ -27,6 +27,8 @@ from .shared_services import ecr_repository_owner
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..model import Config, Resolved
+    from ..schema.ml_execution import TrainingPipeline
+    from ..schema.shared_services import ModelBuildProject, ProjectPushers
 
 SECTION = "shared_services"
 # Role, project, rule and card names are checked with every derived name (config/derived_names.py).
@@ -47,7 +49,7 @@ KEY_PURPOSE = "model-build"  # KMS purpose of the repositories and builds
 
 
 # -- names shared by both sides ---------------------------------------------------------------
-def repository_name(r: Resolved, project: Any) -> str:
+def repository_name(r: Resolved, project: ModelBuildProject) -> str:
     """The project's CodeCommit repository: as configured, else <prefix>-<project>."""
     return project.repository or r.resource_name(project.name)
 
@@ -99,7 +101,7 @@ class ImageBuild:
     roles: tuple[str, ...]
 
 
-def image_builds(project: Any, pipeline: Any) -> list[ImageBuild]:
+def image_builds(project: ModelBuildProject, pipeline: TrainingPipeline) -> list[ImageBuild]:
     """One build per distinct repository of the pipeline's images (a repository shared by two roles is built once)."""
     refs = {
         "processing": pipeline.processing_image,
@@ -108,14 +110,15 @@ def image_builds(project: Any, pipeline: Any) -> list[ImageBuild]:
     }
     by_repo: dict[str, list[str]] = {}
     for role in IMAGE_ROLES:
-        if refs[role] is not None:
-            by_repo.setdefault(refs[role].repository, []).append(role)
+        ref = refs[role]
+        if ref is not None:
+            by_repo.setdefault(ref.repository, []).append(role)
     return [
         ImageBuild(repo, getattr(project.images, roles[0]), tuple(roles)) for repo, roles in sorted(by_repo.items())
     ]
 
 
-def project_pipeline(config: Config, project: Any) -> Any | None:
+def project_pipeline(config: Config, project: ModelBuildProject) -> TrainingPipeline | None:
     """The ml-execution pipeline model a project feeds, or None."""
     account = config.accounts.get(project.pipeline.account)
     if account is None or account.kind != "ml-execution":
@@ -143,7 +146,7 @@ def fed_pipelines(r: Resolved, account: str) -> dict[str, tuple[str, Any]]:
     return {p.pipeline.name: (ss, p) for ss, p in pipeline_projects(r, account)}
 
 
-def push_grants(r: Resolved, project: Any, main: bool) -> dict[str, list[str]]:
+def push_grants(r: Resolved, project: ModelBuildProject, main: bool) -> dict[str, list[str]]:
     """Data-science account -> persona role names that assume the project's push (main False) or release role."""
     out: dict[str, set[str]] = {}
     for pushers in project.pushers:
@@ -285,7 +288,7 @@ def _pipeline_ref(
             )
 
 
-def _pushers(config: Config, owner: str, loc: tuple, pushers: Any) -> Iterable[Diagnostic]:
+def _pushers(config: Config, owner: str, loc: tuple, pushers: ProjectPushers) -> Iterable[Diagnostic]:
     problem = account_ref(config, owner, loc + ("account",), pushers.account, ("data-science",))
     if problem:
         yield problem

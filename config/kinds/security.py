@@ -20,6 +20,7 @@ from ..schema.account import SecurityAccount
 if TYPE_CHECKING:
     from ..errors import Diagnostic
     from ..model import Config, Resolved
+    from ..schema.security import SecuritySection
 
 CLOUDTRAIL = "cloudtrail"  # bucket and KMS purpose of the organization trail's log archive
 SECURITY_ALERTS = "security-alerts"  # KMS purpose of the findings topic
@@ -42,7 +43,7 @@ def delegated_admin(r: Resolved) -> str | None:
     return administrator_name(r.config)
 
 
-def administrator_section(r: Resolved) -> Any:
+def administrator_section(r: Resolved) -> SecuritySection | None:
     """The security section of the administering security account (None without one)."""
     name = delegated_admin(r)
     account = r.accounts.get(name) if name else None
