@@ -59,7 +59,7 @@ def deploy_role_policy(stack: AccountStack) -> str:
         statement(
             "ReadServiceLinkedRoles",
             "iam:GetRole",
-            f"arn:{r.partition}:iam::{stack.account_id}:role/aws-service-role/*",
+            contracts.iam_role_arn(r.partition, stack.account_id, "*", "/aws-service-role/"),
         ),
         statement(
             "ManageLandingZonePolicies",
