@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from config import local_names
+from config import contracts, local_names
 from config.kinds import inference as names
 from modules.aws import aws
 from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
@@ -142,6 +142,6 @@ def _rest_logging_role(ctx: InferenceContext):
         ctx.stack,
         "apigateway-cloudwatch-policy",
         role=role.name,
-        policy_arn=f"arn:{ctx.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        policy_arn=contracts.aws_managed_policy_arn(ctx.partition, "service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
     )
     return aws.api_gateway_account.ApiGatewayAccount(ctx.stack, "apigateway-account", cloudwatch_role_arn=role.arn)

@@ -97,9 +97,7 @@ def _monitor_role(ctx: InferenceContext, monitored: list, owners: dict[str, str]
             ctx.data_key.arn,
             condition={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ),
-        statement(
-            "ReadBaselines", "s3:GetObject", [f"arn:{r.partition}:s3:::{uri[len('s3://') :]}" for uri in baselines]
-        ),
+        statement("ReadBaselines", "s3:GetObject", [contracts.s3_uri_arn(r.partition, uri) for uri in baselines]),
         statement(
             "DecryptBaselines",
             "kms:Decrypt",

@@ -206,7 +206,10 @@ def _pipelines(
             "s3:PutObject",
             sorted(
                 {
-                    _arn_of(r.partition, inference_names.baseline_s3_uri(r, acct.name, p.model_package_group)) + "/*"
+                    contracts.s3_uri_arn(
+                        r.partition, inference_names.baseline_s3_uri(r, acct.name, p.model_package_group)
+                    )
+                    + "/*"
                     for p in section.pipelines
                 }
             ),
@@ -285,8 +288,3 @@ def _pipelines(
         )
         out[p.name] = arn("sagemaker", f"pipeline/{name}")
     return out
-
-
-def _arn_of(partition: str, s3_uri: str) -> str:
-    """s3://bucket/key -> arn:<partition>:s3:::bucket/key."""
-    return f"arn:{partition}:s3:::" + s3_uri[len("s3://") :]

@@ -27,7 +27,7 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
     access = pipeline_state_access(r)
     if access is None or not access.keys:
         return
-    bucket_arn = f"arn:{r.partition}:s3:::{access.bucket}"
+    bucket_arn = contracts.s3_bucket_arn(r.partition, access.bucket)
     states = sorted(f"{bucket_arn}/{key}" for key in access.keys.values())
     # Terraform's s3 backend: ListBucket on the bucket, Get/Put on the state key, Get/Put/Delete on <key>.tflock.
     # https://developer.hashicorp.com/terraform/language/backend/s3#permissions-required

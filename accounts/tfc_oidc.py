@@ -9,7 +9,7 @@ and may only assume that account's deploy role, which the stack's provider assum
 
 from __future__ import annotations
 
-from config.contracts import iam_role_arn
+from config.contracts import aws_managed_policy_arn, iam_role_arn
 from config.errors import known
 from config.tfc import TFC_AWS_AUDIENCE, oidc_host, run_role_name, run_roles_enabled, workspace_subject
 from modules.aws import aws
@@ -62,7 +62,7 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
                 stack,
                 f"tfc-run-role-{name}-administrator",
                 role=role.name,
-                policy_arn=f"arn:{resolved.partition}:iam::aws:policy/AdministratorAccess",
+                policy_arn=aws_managed_policy_arn(resolved.partition, "AdministratorAccess"),
             )
         arns[name] = role.arn
     stack.output(

@@ -33,6 +33,26 @@ def iam_role_arn(partition: str, account_id: str, role_name: str, path: str = "/
     return f"arn:{partition}:iam::{account_id}:role{path}{role_name}"
 
 
+def s3_bucket_arn(partition: str, bucket: str) -> str:
+    """ARN of a bucket by name (Resolved.bucket_arn, the state bucket)."""
+    return f"arn:{partition}:s3:::{bucket}"
+
+
+def s3_uri_arn(partition: str, s3_uri: str) -> str:
+    """s3://bucket/key -> arn:<partition>:s3:::bucket/key (baselines that one account writes and another reads)."""
+    return s3_bucket_arn(partition, s3_uri.removeprefix("s3://"))
+
+
+def aws_managed_policy_arn(partition: str, name: str) -> str:
+    """An AWS managed policy, e.g. ReadOnlyAccess or service-role/AmazonAPIGatewayPushToCloudWatchLogs."""
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def iam_policy_arn(partition: str, account_id: str, policy_name: str, path: str = "/") -> str:
+    """ARN of a customer-managed policy (or a pattern of them, with *)."""
+    return f"arn:{partition}:iam::{account_id}:policy{path}{policy_name}"
+
+
 def kms_alias_of(prefix: str, purpose: str) -> str:
     """Alias of the customer-managed key for a purpose, the same in every account (Resolved.kms_alias and validate)."""
     return f"alias/{prefix}/{purpose}"

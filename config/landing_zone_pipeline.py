@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .contracts import iam_role_arn
+from .contracts import iam_role_arn, s3_bucket_arn
 from .errors import known
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def pipeline_name(r: Resolved) -> str:
 
 
 def state_bucket_arn(r: Resolved) -> str:
-    return f"arn:{r.partition}:s3:::{r.landing_zone.s3_backend().bucket}"
+    return s3_bucket_arn(r.partition, r.landing_zone.s3_backend().bucket)
 
 
 def state_object_arns(r: Resolved) -> tuple[list[str], list[str]]:

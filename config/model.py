@@ -14,7 +14,7 @@ from typing import Any, Generic, Literal, overload
 
 from typing_extensions import TypeVar
 
-from .contracts import bucket_name_of, iam_role_arn, kms_alias_of, partition_of, root_arn_of
+from .contracts import bucket_name_of, iam_role_arn, kms_alias_of, partition_of, root_arn_of, s3_bucket_arn
 from .errors import ConfigError, Diagnostic, UnresolvedAccountError, config_option
 from .paths import LOCK_FILE
 from .schema import AccountBase, AnyAccount, LandingZone
@@ -261,7 +261,7 @@ class Resolved:
         return bucket
 
     def bucket_arn(self, name: str, purpose: str) -> str:
-        return f"arn:{self.partition}:s3:::{self.bucket_name(name, purpose)}"
+        return s3_bucket_arn(self.partition, self.bucket_name(name, purpose))
 
     def kms_alias(self, purpose: str) -> str:
         """Alias of the customer-managed key for a purpose, the same in every account."""

@@ -4,6 +4,7 @@ and no import hides inside a function (except the CLI's marked lazy imports on s
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,16 @@ def test_the_configuration_package_has_no_import_cycle():
     cycles = [c for c in (visit(n, []) for n in sorted(graph)) if c]
     assert cycles == []
     assert "config.model" in graph["config.kinds.inference"] and "config.kinds.security" in graph["config.flows"]
+
+
+def test_stacks_build_no_arn_by_hand():
+    """IAM, S3 and KMS ARNs in accounts/ come from config/contracts.py (or Resolved), the functions the checks and
+    the other side of each grant call too; a stack spelling one out would be a second home for that name."""
+    spelled = re.compile(r"arn:\{[^}]*\}:(iam|s3|kms):")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sources("accounts")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if spelled.search(line)
+    ]
+    assert found == []
