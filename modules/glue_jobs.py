@@ -213,5 +213,5 @@ class GlueJobs(Construct):
                 type="SCHEDULED" if job.schedule else "ON_DEMAND",
                 schedule=literal.text(job.schedule) if job.schedule else None,
                 start_on_creation=True if job.schedule else None,
-                actions=[{"jobName": self.jobs[job.key].name}],
+                actions=[aws.glue_trigger.GlueTriggerActions(job_name=self.jobs[job.key].name)],
             )

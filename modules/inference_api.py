@@ -257,7 +257,11 @@ class RestInferenceApi(Construct):
         args: dict = {
             "name": f"{api_name}-{plan.name}",
             # A usage plan names an existing stage: it exists with the stage.
-            "api_stages": [{"apiId": self.api.id, "stage": instance_attribute(self.stage, "stage_name")}],
+            "api_stages": [
+                aws.api_gateway_usage_plan.ApiGatewayUsagePlanApiStages(
+                    api_id=self.api.id, stage=instance_attribute(self.stage, "stage_name")
+                )
+            ],
             "throttle_settings": {"rate_limit": plan.throttle.rate_limit, "burst_limit": plan.throttle.burst_limit},
             "count": count,
         }
