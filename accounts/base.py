@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
@@ -15,6 +16,17 @@ from modules.aws import aws
 AWS_PROVIDER_SOURCE = "hashicorp/aws"
 AWS_PROVIDER_CONSTRAINT = ">= 6.25.0, < 7.0.0"
 STATE_DIR = "terraform-state"
+
+
+C = TypeVar("C")
+
+
+def child(scope: Construct, id: str, cls: type[C]) -> C:
+    """The construct `id` that an earlier builder of this stack added to `scope`, as the class it was built as."""
+    found = scope.node.find_child(id)
+    if not isinstance(found, cls):
+        raise TypeError(f"internal: construct {id!r} is a {type(found).__name__}, not a {cls.__name__}")
+    return found
 
 
 class AccountStack(TerraformStack):

@@ -9,7 +9,6 @@ from config.kinds.baseline import (
     CONFIG,
     config_archive_account,
     config_bucket_name,
-    config_recording,
     monthly_budget,
     resolved_budget_emails,
 )
@@ -19,7 +18,7 @@ from modules.aws import aws
 from modules.config_recorder import ConfigArchive, ConfigRecorder
 from modules.secure_bucket import AccessLogBucket
 
-from .base import AccountStack
+from .base import AccountStack, child
 
 
 def build(stack: AccountStack) -> None:
@@ -40,7 +39,8 @@ def build(stack: AccountStack) -> None:
             EbsDefaultEncryption(stack, f"ebs-encryption-{region}", provider=stack.provider_for(region))
     # The central bucket's name holds the archive account's id: on a fresh landing zone the management stack
     # (which creates that account) records Config from the synth after `mlops-tf lock`, once the bucket can exist.
-    if config_recording(r) and r.accounts[config_archive_account(r)].account_id is not None:
+    archive = config_archive_account(r)
+    if archive is not None and r.accounts[archive].account_id is not None:
         _config(stack)
 
 
@@ -89,9 +89,8 @@ def _archive(stack: AccountStack) -> ConfigArchive:
 
 def access_logs(stack: AccountStack) -> AccessLogBucket:
     """The account's one S3 access-log bucket, shared by every bucket of the stack that logs."""
-    found = stack.node.try_find_child("access-logs")
-    if found is not None:
-        return found
+    if stack.node.try_find_child("access-logs") is not None:
+        return child(stack, "access-logs", AccessLogBucket)
     r = stack.resolved
     return AccessLogBucket(
         stack,

@@ -37,7 +37,7 @@ def build(stack: AccountStack) -> None:
     The stack's default provider is already in the backend's region (see synthesize_bootstrap).
     """
     resolved = stack.resolved
-    backend = resolved.landing_zone.state_backend
+    backend = resolved.landing_zone.s3_backend()
     key_arn = backend.kms_key_id
     if key_arn is None:
         key = KmsKey(
@@ -72,7 +72,7 @@ def synthesize_bootstrap(resolved: Resolved, stack_folder: Path, *, state_dir: P
     stack_folder = stack_folder.resolve()
     stack_folder.mkdir(parents=True, exist_ok=True)
     # The bucket lives in the backend's region: give the stack's default provider that region.
-    management = dataclasses.replace(resolved.management(), region=resolved.landing_zone.state_backend.region)
+    management = dataclasses.replace(resolved.management(), region=resolved.landing_zone.s3_backend().region)
     with tempfile.TemporaryDirectory(prefix=".bootstrap.", dir=stack_folder.parent) as tmp:
         app = App(outdir=tmp)
         build(BootstrapStack(app, resolved, management, stack_dir=stack_folder, state_dir=state_dir.resolve()))

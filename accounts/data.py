@@ -6,6 +6,8 @@ from __future__ import annotations
 from cdktf import Fn
 
 from config import local_names
+from config.contracts import SSO_ROLE_PATH, sso_role_name_regex
+from config.errors import known
 from config.kinds.data import (
     ACCESS_LOGS,
     ATHENA_RESULTS,
@@ -19,7 +21,9 @@ from config.kinds.data import (
     replication_destination,
     store_name,
 )
-from config.kinds.lake import SSO_ROLE_PATH, catalog_key_users, sso_role_name_regex
+from config.kinds.lake import catalog_key_users
+from config.schema.account import DataAccount
+from modules.aws import aws
 from modules.data_catalog import AnalyticsWorkgroup, CatalogDataset, DataCatalog
 from modules.data_stores import DynamoDbTable, EfsClientIdentity, EfsFileSystem, RdsInstance
 from modules.kms import KmsKey, service_use_statement
@@ -36,14 +40,14 @@ from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 
 from . import data_processing
-from .base import AccountStack
+from .base import AccountStack, child
 
 GB = 1024**3
 
 
 def build(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
-    section = account.config.data
+    section = account.model(DataAccount).data
     log_bucket = AccessLogBucket(
         stack,
         "access-logs",
@@ -96,7 +100,7 @@ def _lake_key_statements(stack: AccountStack) -> list:
             condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
         )
     ]
-    consumers = sorted({g.account for g in account.config.data.lake_formation.grants})
+    consumers = sorted({g.account for g in account.model(DataAccount).data.lake_formation.grants})
     users = {c: roles for c in consumers if (roles := catalog_key_users(r, c))}
     if users:
         # Account roots narrowed to the exact roles (DESIGN.md, cross-account rules), from the one computed list.
@@ -159,7 +163,7 @@ def _lake_reader_grants(stack: AccountStack, lake_key: KmsKey, buckets: dict) ->
 def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucket, buckets: dict) -> None:
     """Glue databases and crawlers per dataset, the Athena workgroup, Lake Formation and its grants."""
     r, account = stack.resolved, stack.account
-    section = account.config.data
+    section = account.model(DataAccount).data
     lake = section.lake_formation
     lake_formation = LakeFormation(stack, "lake-formation", admin_arns=_lake_admins(stack))
     datasets = [
@@ -253,8 +257,8 @@ def _lake_admins(stack: AccountStack) -> list[str]:
     """Data lake administrators, each one a principal that exists: the deploy role (Terraform runs as it),
     named roles read from IAM (the plan fails on a missing one), and Identity Center persona roles."""
     r, account = stack.resolved, stack.account
-    lake = account.config.data.lake_formation
-    admins = [r.deploy_role_arn(account.name)]
+    lake = account.model(DataAccount).data.lake_formation
+    admins = [known(r.deploy_role_arn(account.name), "the data account's deploy role")]
     admins += [existing_role_arn(stack, f"lake-admin-role-{name}", name) for name in sorted(set(lake.admins))]
     admins += [_persona_role(stack, persona) for persona in sorted(set(lake.admin_personas))]
     return admins
@@ -262,9 +266,8 @@ def _lake_admins(stack: AccountStack) -> list[str]:
 
 def _persona_role(stack: AccountStack, persona: str) -> str:
     """The Identity Center role of a persona in this account, read once per persona."""
-    found = stack.node.try_find_child(f"persona-role-{persona}")
-    if found is not None:
-        return Fn.one(found.arns)
+    if stack.node.try_find_child(f"persona-role-{persona}") is not None:
+        return Fn.one(child(stack, f"persona-role-{persona}", aws.data_aws_iam_roles.DataAwsIamRoles).arns)
     return identity_center_role_arn(
         stack,
         f"persona-role-{persona}",
@@ -276,7 +279,7 @@ def _persona_role(stack: AccountStack, persona: str) -> str:
 
 def _stores(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
-    stores = account.config.data.stores
+    stores = account.model(DataAccount).data.stores
     if not stores:
         return
     key = KmsKey(
@@ -352,7 +355,7 @@ def _inference_landing(stack: AccountStack, log_bucket: AccessLogBucket) -> None
         grants=spec.grants,
         log_bucket=log_bucket,
         partition=r.partition,
-        expiration_days=stack.account.config.data.inference_landing.expiration_days,
+        expiration_days=stack.account.model(DataAccount).data.inference_landing.expiration_days,
     )
     stack.output(
         "inference_data_bucket",

@@ -4,8 +4,11 @@ permission of the named roles to assume the warehouse's query role (both sides f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
+from config.errors import known
 from config.kinds.data import glue_database_name
 from config.kinds.data_processing import (
     PROCESSING,
@@ -19,15 +22,18 @@ from config.kinds.data_processing import (
     warehouse_name,
 )
 from config.kinds.lake import dataset_prefix
+from config.schema.account import DataAccount
 from modules.aws import aws
+from modules.data_catalog import DataCatalog
 from modules.emr_serverless import EmrServerlessApplication
 from modules.glue_jobs import DataAccess, GlueJobs, GlueJobSpec
 from modules.kms import KmsKey
+from modules.lake_formation import LakeFormation
 from modules.policy import document, statement
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 from modules.warehouse import UsageLimit, Warehouse
 
-from .base import AccountStack
+from .base import AccountStack, child
 
 EMR_LOGS = "emr-logs/"
 OUTPUT_TABLE_PERMISSIONS = ["ALTER", "DELETE", "DESCRIBE", "INSERT", "SELECT"]
@@ -38,7 +44,7 @@ def build(
 ) -> None:
     """After the lake (Lake Formation and the catalog exist in the stack): the warehouse, the jobs, the applications."""
     r, account = stack.resolved, stack.account
-    section = account.config.data
+    section = account.model(DataAccount).data
     if section.warehouse is not None:
         _warehouse(stack, lake_key)
     if not section.glue_jobs and not section.emr_applications:
@@ -81,7 +87,7 @@ def build(
             bucket_name=processing.name,
             bucket_arn=processing.arn,
             kms_key_arn=lake_key.arn,
-            security_configuration_name=stack.node.find_child("catalog").security_configuration.name,
+            security_configuration_name=child(stack, "catalog", DataCatalog).security_configuration.name,
             account_id=stack.account_id,
             region=account.region,
             partition=r.partition,
@@ -119,9 +125,9 @@ def _catalog_arns(stack: AccountStack, datasets: list[str]) -> tuple[str, ...]:
 
 def _access(stack: AccountStack, item, buckets: dict[str, SecureBucket], lake_key: KmsKey) -> DataAccess:
     """The input datasets' prefixes to read, the output prefix to write, their catalog entries, the lake key."""
-    section = stack.account.config.data
+    section = stack.account.model(DataAccount).data
     datasets = {d.name: d for d in section.datasets}
-    written = output_dataset(section, item.output)
+    written = known(output_dataset(section, item.output), "the output's dataset")
     reads = tuple(sorted({(buckets[datasets[d].bucket].arn, dataset_prefix(datasets[d])) for d in item.inputs}))
     return DataAccess(
         reads=reads,
@@ -142,9 +148,9 @@ def _lake_grants(
     """Lake Formation permissions of a processing role: read the inputs; create and write tables of the output
     dataset, with data location access on its bucket. One resource per database (two would overwrite each other)."""
     r = stack.resolved
-    section = stack.account.config.data
-    lake_formation, catalog = stack.node.find_child("lake-formation"), stack.node.find_child("catalog")
-    written = output_dataset(section, output).name if output is not None else None
+    section = stack.account.model(DataAccount).data
+    lake_formation, catalog = child(stack, "lake-formation", LakeFormation), child(stack, "catalog", DataCatalog)
+    written = known(output_dataset(section, output), "the output's dataset").name if output is not None else None
     for dataset in sorted(set(reads) | ({written} if written else set())):
         db = glue_database_name(r, dataset)
         depends = [lake_formation.settings, catalog.databases[db]]
@@ -178,7 +184,7 @@ def _lake_grants(
 
 def _warehouse(stack: AccountStack, lake_key: KmsKey) -> None:
     r, account = stack.resolved, stack.account
-    wh = account.config.data.warehouse
+    wh = known(account.model(DataAccount).data.warehouse, "data.warehouse")
     key = KmsKey(
         stack,
         "warehouse-key",
@@ -220,7 +226,14 @@ def _warehouse(stack: AccountStack, lake_key: KmsKey) -> None:
     )
 
 
-def grant_warehouse_access(stack: AccountStack, roles: dict[str, object]) -> None:
+class HasId(Protocol):
+    """A construct with a Terraform id (the IamRole a grant waits for)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+def grant_warehouse_access(stack: AccountStack, roles: Mapping[str, HasId]) -> None:
     """In a consumer account: each named role may assume the query role of the warehouses that name it.
     `roles` maps role names of this stack to their IamRole constructs (the policy waits for the role)."""
     for access in warehouse_access(stack.resolved, consumer=stack.account.name):

@@ -8,6 +8,7 @@ from config.kinds.data_science import persona_role_name, studio_endpoints
 from config.kinds.lake import consumer_s3_reads, lake_query_personas
 from config.kinds.model_build import push_endpoints
 from config.kinds.shared_services import repositories_pullable_by
+from config.schema.account import DataScienceAccount
 from modules.aws import aws
 from modules.kms import KmsKey
 from modules.personas import PersonaContext, PersonaRole
@@ -24,7 +25,7 @@ COMPUTE_PERSONA = "sagemaker-compute"
 
 def build(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
-    section = acct.config.data_science
+    section = acct.model(DataScienceAccount).data_science
     logs = AccessLogBucket(
         stack,
         "access-logs",
@@ -97,7 +98,7 @@ def _network(stack: AccountStack, network, key: KmsKey) -> tuple[str, list[str],
             region=acct.region,
             cidr=network.cidr,
             zones=network.availability_zones,
-            endpoints=studio_endpoints(acct.config.data_science) + push_endpoints(r, acct.name),
+            endpoints=studio_endpoints(acct.model(DataScienceAccount).data_science) + push_endpoints(r, acct.name),
             egress=network.egress == "nat",
         )
         VpcFlowLogs(

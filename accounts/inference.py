@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from config import contracts
 from config.kinds import inference as inference_names
+from config.schema.account import INFERENCE_ACCOUNTS
 from modules.kms import KmsKey
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
@@ -43,7 +44,7 @@ class InferenceContext:
 
     @property
     def section(self):
-        return self.stack.account.config.inference
+        return self.stack.account.model(INFERENCE_ACCOUNTS).inference
 
     @property
     def partition(self) -> str:
@@ -113,7 +114,7 @@ def _shared(stack: AccountStack) -> InferenceContext:
         account_id=account_id,
         partition=r.partition,
     )
-    section = stack.account.config.inference
+    section = stack.account.model(INFERENCE_ACCOUNTS).inference
     bucket = SecureBucket(
         stack,
         "inference-data",

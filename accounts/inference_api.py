@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from config import local_names
+from config import contracts, local_names
 from config.kinds import inference as names
 from modules.aws import aws
 from modules.inference_api import HttpInferenceApi, InferenceFunction, RestInferenceApi, ThrottleSpec, UsagePlanSpec
@@ -40,7 +40,7 @@ def build(ctx: InferenceContext) -> None:
             log_retention_days=api.log_retention_days,
             source_account=ctx.stack.account_id,
         )
-        throttle = ThrottleSpec(api.throttling.rate_limit, api.throttling.burst_limit)
+        throttle = ThrottleSpec(rate_limit=api.throttling.rate_limit, burst_limit=api.throttling.burst_limit)
         # A route exists exactly while its endpoint does: both take the endpoint's serving gate count.
         gates = [ctx.gates[route] for route in routes]
         common = dict(
@@ -56,17 +56,17 @@ def build(ctx: InferenceContext) -> None:
         if api.type.value == "rest":
             plans = [
                 UsagePlanSpec(
-                    p.name,
-                    ThrottleSpec(p.throttling.rate_limit, p.throttling.burst_limit),
-                    tuple(p.keys),
-                    p.quota.limit if p.quota else None,
-                    p.quota.period if p.quota else "DAY",
+                    name=p.name,
+                    throttle=ThrottleSpec(rate_limit=p.throttling.rate_limit, burst_limit=p.throttling.burst_limit),
+                    keys=tuple(p.keys),
+                    quota_limit=p.quota.limit if p.quota else None,
+                    quota_period=p.quota.period if p.quota else "DAY",
                 )
                 for p in api.usage_plans
             ]
             # Access logs need the account's CloudWatch role in place first.
             served = f"${{jsonencode([{', '.join(g.exists_expression for g in gates)}])}}"
-            built = RestInferenceApi(
+            built: RestInferenceApi | HttpInferenceApi = RestInferenceApi(
                 ctx.stack,
                 f"api-{api.name}",
                 usage_plans=plans,
@@ -142,6 +142,6 @@ def _rest_logging_role(ctx: InferenceContext):
         ctx.stack,
         "apigateway-cloudwatch-policy",
         role=role.name,
-        policy_arn=f"arn:{ctx.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        policy_arn=contracts.aws_managed_policy_arn(ctx.partition, "service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
     )
     return aws.api_gateway_account.ApiGatewayAccount(ctx.stack, "apigateway-account", cloudwatch_role_arn=role.arn)

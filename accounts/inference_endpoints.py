@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from config import contracts
+from config.errors import known
 from config.kinds import images
 from config.kinds import inference as names
 from config.kinds.ml_execution import model_package_group_owner
@@ -24,6 +25,8 @@ from modules.service_role import ServiceRole
 from modules.serving_gate import GatedVariant, ServingGate
 
 if TYPE_CHECKING:
+    from config import Resolved
+
     from .inference import InferenceContext
 
 
@@ -32,7 +35,7 @@ def gates(ctx: InferenceContext) -> dict[str, ServingGate]:
     r = ctx.resolved
     out: dict[str, ServingGate] = {}
     for ep in ctx.section.endpoints:
-        owner = model_package_group_owner(r.config, ep.model_package_group)
+        owner = known(model_package_group_owner(r.config, ep.model_package_group), "the group's owner")
         variants = {
             variant: GatedVariant(
                 contracts.serving_parameter_name(r, ep.name, variant),
@@ -72,19 +75,26 @@ def build(ctx: InferenceContext) -> dict[str, InferenceEndpoint]:
 def _spec(ctx: InferenceContext, ep, gate: ServingGate, role_arn: str) -> EndpointSpec:
     r = ctx.resolved
     compute = ep.compute
-    package = lambda variant: dict(
-        model_package_arn=gate.model_package_arn(variant), package_expression=gate.package_expression(variant)
-    )  # noqa: E731
 
     if compute.mode == "serverless":
-        serverless = ServerlessSpec(compute.memory_mb, compute.max_concurrency, compute.provisioned_concurrency)
-        primary = VariantSpec("primary", **package("primary"), serverless=serverless)
+        serverless = ServerlessSpec(
+            memory_mb=compute.memory_mb,
+            max_concurrency=compute.max_concurrency,
+            provisioned_concurrency=compute.provisioned_concurrency,
+        )
+        primary = VariantSpec(
+            name="primary",
+            model_package_arn=gate.model_package_arn("primary"),
+            package_expression=gate.package_expression("primary"),
+            serverless=serverless,
+        )
         return EndpointSpec(name=names.endpoint_name(r, ep.name), execution_role_arn=role_arn, variants=(primary,))
 
     def instance_variant(name: str, weight: float, instance_type: str | None = None) -> VariantSpec:
         return VariantSpec(
-            name,
-            **package(name),
+            name=name,
+            model_package_arn=gate.model_package_arn(name),
+            package_expression=gate.package_expression(name),
             weight=weight,
             instance_type=instance_type or compute.instance_type,
             initial_instance_count=compute.initial_instance_count,
@@ -101,27 +111,27 @@ def _spec(ctx: InferenceContext, ep, gate: ServingGate, role_arn: str) -> Endpoi
     if ep.data_capture is not None:
         dc = ep.data_capture
         capture = CaptureSpec(
-            ctx.s3_uri(names.capture_prefix(r, ctx.account.name)),
-            ctx.data_key.arn,
-            dc.sampling_percentage,
-            tuple(dc.capture),
-            tuple(dc.csv_content_types),
-            tuple(dc.json_content_types),
+            destination_s3_uri=ctx.s3_uri(names.capture_prefix(r, ctx.account.name)),
+            kms_key_arn=ctx.data_key.arn,
+            sampling_percentage=dc.sampling_percentage,
+            capture=tuple(dc.capture),
+            csv_content_types=tuple(dc.csv_content_types),
+            json_content_types=tuple(dc.json_content_types),
         )
     scaling = None
     if compute.autoscaling is not None:
         a = compute.autoscaling
         scaling = ScalingSpec(
-            a.min_capacity,
-            a.max_capacity,
-            a.target_invocations_per_instance,
-            a.scale_in_cooldown_seconds,
-            a.scale_out_cooldown_seconds,
+            min_capacity=a.min_capacity,
+            max_capacity=a.max_capacity,
+            target_invocations_per_instance=a.target_invocations_per_instance,
+            scale_in_cooldown_seconds=a.scale_in_cooldown_seconds,
+            scale_out_cooldown_seconds=a.scale_out_cooldown_seconds,
         )
     network = NetworkSpec(
-        tuple(ep.vpc.subnet_ids) if ep.vpc else (),
-        tuple(ep.vpc.security_group_ids) if ep.vpc else (),
-        ep.network_isolation,
+        subnet_ids=tuple(ep.vpc.subnet_ids) if ep.vpc else (),
+        security_group_ids=tuple(ep.vpc.security_group_ids) if ep.vpc else (),
+        network_isolation=ep.network_isolation,
     )
     return EndpointSpec(
         name=names.endpoint_name(r, ep.name),
@@ -135,16 +145,17 @@ def _spec(ctx: InferenceContext, ep, gate: ServingGate, role_arn: str) -> Endpoi
     )
 
 
+def _group_owner(r: Resolved, group: str) -> str:
+    """The ml-execution account of a served group (the checks made sure there is one)."""
+    return known(model_package_group_owner(r.config, group), f"the owner of model package group {group!r}")
+
+
 def _execution_role(ctx: InferenceContext) -> ServiceRole:
     """Role the models run as: reads model packages and artifacts in ml-execution, images, writes capture."""
     r = ctx.resolved
-    owners = sorted({model_package_group_owner(r.config, ep.model_package_group) for ep in ctx.section.endpoints})
-    groups = sorted(
-        {
-            (model_package_group_owner(r.config, ep.model_package_group), ep.model_package_group)
-            for ep in ctx.section.endpoints
-        }
-    )
+    owner_of = {ep.model_package_group: _group_owner(r, ep.model_package_group) for ep in ctx.section.endpoints}
+    owners = sorted(set(owner_of.values()))
+    groups = sorted({(owner_of[ep.model_package_group], ep.model_package_group) for ep in ctx.section.endpoints})
     statements = [
         statement(
             "DescribeServedModelPackages",
@@ -206,7 +217,7 @@ def _execution_role(ctx: InferenceContext) -> ServiceRole:
     return ServiceRole(
         ctx.stack,
         "inference-execution-role",
-        role_name=names.inference_execution_role_name(r),
+        role_name=contracts.inference_execution_role_name(r),
         description="SageMaker execution role of the inference endpoints",
         service="sagemaker.amazonaws.com",
         statements=statements,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from config import contracts
+from config.errors import known
 from config.kinds import inference as names
 from config.kinds import retraining
 from config.kinds.ml_execution import model_package_group_owner
@@ -23,7 +24,10 @@ def build(ctx: InferenceContext, endpoints: dict[str, InferenceEndpoint]) -> Non
     monitored = [ep for ep in ctx.section.endpoints if ep.monitor is not None]
     if not monitored:
         return
-    owners = {ep.name: model_package_group_owner(r.config, ep.model_package_group) for ep in monitored}
+    owners = {
+        ep.name: known(model_package_group_owner(r.config, ep.model_package_group), "the group's owner")
+        for ep in monitored
+    }
     role = _monitor_role(ctx, monitored, owners)
     for ep in monitored:
         # The baseline the pipeline producing the served group writes (check_model_loop: such a pipeline exists).
@@ -41,7 +45,9 @@ def build(ctx: InferenceContext, endpoints: dict[str, InferenceEndpoint]) -> Non
             instance_type=ep.monitor.instance_type,
             max_runtime_seconds=ep.monitor.max_runtime_seconds,
             drift_alarms=tuple(
-                DriftAlarmSpec(a.feature, a.threshold, names.drift_alarm_name(r, ep.name, a.feature))
+                DriftAlarmSpec(
+                    feature=a.feature, threshold=a.threshold, alarm_name=names.drift_alarm_name(r, ep.name, a.feature)
+                )
                 for a in ep.monitor.drift_alarms
             ),
             drift_signal_name=names.drift_signal_name(r, ep.name) if ep.monitor.drift_alarms else None,
@@ -92,9 +98,7 @@ def _monitor_role(ctx: InferenceContext, monitored: list, owners: dict[str, str]
             ctx.data_key.arn,
             condition={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ),
-        statement(
-            "ReadBaselines", "s3:GetObject", [f"arn:{r.partition}:s3:::{uri[len('s3://') :]}" for uri in baselines]
-        ),
+        statement("ReadBaselines", "s3:GetObject", [contracts.s3_uri_arn(r.partition, uri) for uri in baselines]),
         statement(
             "DecryptBaselines",
             "kms:Decrypt",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from config.errors import known
 from config.kinds.data import DATA_LAKE
 from config.kinds.lake import GET_DATA_ACCESS, LakeShare, lake_formation_shares
 from modules.aws import aws
@@ -99,7 +100,10 @@ def build(stack: AccountStack) -> LakeLinks:
     # The deploy role administers this account's lake: it grants the shared databases to the roles. The settings
     # stay when the last share goes (their deletion would leave the account's lake without an administrator).
     out.settings = data_lake_settings(
-        stack, "lake-settings", admin_arns=[r.deploy_role_arn(account.name)], governed=False
+        stack,
+        "lake-settings",
+        admin_arns=[known(r.deploy_role_arn(account.name), "the data account's deploy role")],
+        governed=False,
     )
     if not out.shares:
         return out

@@ -7,6 +7,7 @@ AWSControlTowerExecution) trusts the management account only, and the state buck
 from __future__ import annotations
 
 from config import landing_zone_pipeline as lzp
+from config.errors import known
 from modules.kms import KmsKey
 from modules.landing_zone_pipeline import LandingZonePipeline, LandingZonePipelineSettings, StateAccess
 from modules.pipeline import PipelineSource
@@ -23,7 +24,7 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
     r = stack.resolved
     if not lzp.enabled(r):
         return
-    config = r.landing_zone.landing_zone_pipeline
+    config = known(r.landing_zone.landing_zone_pipeline, "landing_zone_pipeline")
     name = stack.account.name
     logs = AccessLogBucket(
         stack,

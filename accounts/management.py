@@ -5,8 +5,9 @@ from __future__ import annotations
 from cdktf import TerraformResourceLifecycle
 
 from config import contracts, local_names
-from config.flows import delegated_admin
+from config.kinds.security import delegated_admin
 from config.schema import Vending
+from config.schema.account import ManagementAccount
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
@@ -174,7 +175,7 @@ def _delegated_administrators(stack: AccountStack, org, created_ids: dict[str, s
         return
     # A security account this stack creates is delegated through the new account's id (known after its creation).
     admin_id = stack.resolved.accounts[admin].account_id or created_ids[admin]
-    services = {s.value for s in stack.account.config.management.delegated_services}
+    services = {s.value for s in stack.account.model(ManagementAccount).management.delegated_services}
     if "guardduty" in services:
         regional.delegate_guardduty(stack, org, admin_id)
     regional.delegate_config(stack, org, admin_id)

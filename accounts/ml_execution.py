@@ -9,6 +9,7 @@ from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds import retraining
 from config.kinds.data import replication_destination
+from config.schema.account import MlExecutionAccount
 from modules.aws import aws
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
 from modules.kms import KmsKey, service_use_statement
@@ -18,7 +19,7 @@ from modules.replication import ReplicationDestination
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from . import data_processing, lake_links, ml_pipelines, model_build
-from .base import AccountStack
+from .base import AccountStack, child
 
 ML_KEY_PURPOSE = kind.ML_KEY_PURPOSE
 ARTIFACTS_PURPOSE = kind.ARTIFACTS_PURPOSE
@@ -27,7 +28,7 @@ MODEL_CARDS_PURPOSE = kind.MODEL_CARDS_PURPOSE
 
 def build(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
-    section = acct.config.ml_execution
+    section = acct.model(MlExecutionAccount).ml_execution
     logs = AccessLogBucket(
         stack,
         "access-logs",
@@ -80,10 +81,10 @@ def build(stack: AccountStack) -> None:
     _registry_forwarding(stack)
     model_build.ml_execution(stack, pipelines)
     _retraining(stack, pipelines)
-    pipeline_role = stack.node.try_find_child("pipeline-role")
-    data_processing.grant_warehouse_access(
-        stack, {kind.pipeline_execution_role_name(r): pipeline_role} if pipeline_role else {}
-    )
+    roles = {}
+    if stack.node.try_find_child("pipeline-role") is not None:  # built when the account has pipelines
+        roles[kind.pipeline_execution_role_name(r)] = child(stack, "pipeline-role", aws.iam_role.IamRole)
+    data_processing.grant_warehouse_access(stack, roles)
 
 
 def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBucket) -> None:
@@ -96,7 +97,7 @@ def _share_model_artifacts(stack: AccountStack, key: KmsKey, artifacts: SecureBu
     if not inference:
         return
     principal, condition = r.cross_account_principal(
-        {a: [inference_names.inference_execution_role_name(r)] for a in inference}
+        {a: [contracts.inference_execution_role_name(r)] for a in inference}
     )
     artifacts.add_statements(
         statement(
@@ -122,7 +123,7 @@ def _model_registry(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
     readers = kind.model_registry_readers(r)
     principal, condition = r.cross_account_principal(readers) if readers else (None, None)
-    for group in sorted(acct.config.ml_execution.model_package_groups, key=lambda g: g.name):
+    for group in sorted(acct.model(MlExecutionAccount).ml_execution.model_package_groups, key=lambda g: g.name):
         name = contracts.model_package_group_name(r, group.name)
         resource = aws.sagemaker_model_package_group.SagemakerModelPackageGroup(
             stack,
@@ -174,7 +175,7 @@ def _registry_forwarding(stack: AccountStack) -> None:
     """Forward this account's Model Package State Change events to each shared-services registry bus."""
     r, acct = stack.resolved, stack.account
     targets = kind.registry_event_targets(r, acct.name)
-    if not targets or not acct.config.ml_execution.model_package_groups:
+    if not targets or not acct.model(MlExecutionAccount).ml_execution.model_package_groups:
         return
     bus_arns = {t: contracts.event_bus_arn(r, t, contracts.registry_bus_name(r)) for t in targets}
     role = EventsRole(
@@ -200,7 +201,7 @@ def _retraining(stack: AccountStack, pipelines: dict[str, str]) -> None:
     """A bus admitting exactly the forwarder roles of the serving accounts that route events here, and per
     retraining pipeline one rule per trigger matching exactly the endpoints that serve its group."""
     r, acct = stack.resolved, stack.account
-    if acct.config.ml_execution.retraining is None:
+    if acct.model(MlExecutionAccount).ml_execution.retraining is None:
         return
     senders = retraining.retraining_senders(r, acct.name)
     bus_name = contracts.retraining_bus_name(r)

@@ -5,10 +5,12 @@ Pipelines rendered from the shipped Jinja2 template, with their execution roles.
 from __future__ import annotations
 
 from config import contracts, local_names
+from config.errors import known
 from config.kinds import inference as inference_names
 from config.kinds import ml_execution as kind
 from config.kinds.data import DATA_LAKE, lake_bucket_purpose
 from config.kinds.shared_services import ecr_repository_owner
+from config.schema.account import MlExecutionAccount
 from modules.aws import aws
 from modules.feature_store import FeatureGroup, FeatureGroupSpec
 from modules.kms import KmsKey
@@ -58,7 +60,7 @@ def _sagemaker_role(stack: AccountStack, id: str, name: str, statements: list[St
 
 def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> None:
     r, acct = stack.resolved, stack.account
-    store = acct.config.ml_execution.feature_store
+    store = acct.model(MlExecutionAccount).ml_execution.feature_store
     if not store.feature_groups:
         return
     arn = lambda service, res: f"arn:{r.partition}:{service}:{acct.region}:{stack.account_id}:{res}"  # noqa: E731
@@ -95,12 +97,12 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
     role, role_policy = _sagemaker_role(stack, "feature-store-role", local_names.feature_store_role_name(r), statements)
     for group in sorted(store.feature_groups, key=lambda g: g.name):
         spec = FeatureGroupSpec(
-            group.name,
-            text(group.description),
-            group.record_identifier,
-            group.event_time,
-            group.online_store,
-            [(f.name, f.type) for f in group.features],
+            name=group.name,
+            description=text(group.description),
+            record_identifier=group.record_identifier,
+            event_time=group.event_time,
+            online_store=group.online_store,
+            features=[(f.name, f.type) for f in group.features],
         )
         FeatureGroup(
             stack,
@@ -116,7 +118,8 @@ def _feature_store(stack: AccountStack, key: KmsKey, logs: AccessLogBucket) -> N
 
 def _image(stack: AccountStack, ref) -> str:
     r = stack.resolved
-    return contracts.ecr_image_uri(r, ecr_repository_owner(r.config, ref.repository), ref.repository, ref.tag)
+    owner = known(ecr_repository_owner(r.config, ref.repository), f"the owner of repository {ref.repository!r}")
+    return contracts.ecr_image_uri(r, owner, ref.repository, ref.tag)
 
 
 def _pipelines(
@@ -128,7 +131,7 @@ def _pipelines(
     lake: LakeLinks,
 ) -> dict[str, str]:
     r, acct = stack.resolved, stack.account
-    section = acct.config.ml_execution
+    section = acct.model(MlExecutionAccount).ml_execution
     if not section.pipelines:
         return {}
     arn = lambda service, res: f"arn:{r.partition}:{service}:{acct.region}:{stack.account_id}:{res}"  # noqa: E731
@@ -136,7 +139,7 @@ def _pipelines(
     role_arn = r.role_arn(acct.name, role_name)
     repos = sorted(
         {
-            (ecr_repository_owner(r.config, ref.repository), ref.repository)
+            (known(ecr_repository_owner(r.config, ref.repository), "the repository's owner"), ref.repository)
             for p in section.pipelines
             for ref in (p.processing_image, p.training_image, kind.registered_image(p))
         }
@@ -203,7 +206,10 @@ def _pipelines(
             "s3:PutObject",
             sorted(
                 {
-                    _arn_of(r.partition, inference_names.baseline_s3_uri(r, acct.name, p.model_package_group)) + "/*"
+                    contracts.s3_uri_arn(
+                        r.partition, inference_names.baseline_s3_uri(r, acct.name, p.model_package_group)
+                    )
+                    + "/*"
                     for p in section.pipelines
                 }
             ),
@@ -282,8 +288,3 @@ def _pipelines(
         )
         out[p.name] = arn("sagemaker", f"pipeline/{name}")
     return out
-
-
-def _arn_of(partition: str, s3_uri: str) -> str:
-    """s3://bucket/key -> arn:<partition>:s3:::bucket/key."""
-    return f"arn:{partition}:s3:::" + s3_uri[len("s3://") :]

@@ -4,6 +4,7 @@ build in shared services, the start role in ml-execution, the push permission of
 from __future__ import annotations
 
 from config import contracts
+from config.errors import known
 from config.kinds import ml_execution as ml_kind
 from config.kinds import model_build as kind
 from modules.aws import aws
@@ -41,7 +42,7 @@ def shared_services(stack: AccountStack, registry_bus) -> None:
     carded = {p.name for p in kind.card_projects(r, acct.name)}
     for project in projects:
         ml = project.pipeline.account
-        pipeline = kind.project_pipeline(r.config, project)
+        pipeline = known(kind.project_pipeline(r.config, project), f"the pipeline of project {project.name!r}")
         start_role_arn = r.role_arn(ml, kind.start_role_name(r, project.name))
         builds = kind.image_builds(project, pipeline)
         uris = {
@@ -57,7 +58,7 @@ def shared_services(stack: AccountStack, registry_bus) -> None:
             )
             for b in builds
         ]
-        by_repo = {b.repository: i for b, i in zip(builds, images)}
+        by_repo = {b.repository: i for b, i in zip(builds, images, strict=True)}
         refs = {
             "processing": pipeline.processing_image,
             "training": pipeline.training_image,
@@ -135,10 +136,10 @@ def shared_services(stack: AccountStack, registry_bus) -> None:
             built.repository.clone_url_http,
             f"repository of project {project.name} (git-remote-codecommit: codecommit::{acct.region}://<profile>@{settings.repository})",
         )
-        for main, role in sorted(built.push_roles.items()):
+        for main, push_role in sorted(built.push_roles.items()):
             stack.output(
                 f"model_build_{slug}_{'release' if main else 'push'}_role_arn",
-                role.arn,
+                push_role.arn,
                 f"role the personas of project {project.name} assume to push",
             )
 
@@ -148,7 +149,7 @@ def ml_execution(stack: AccountStack, pipelines: dict[str, str]) -> None:
     r, acct = stack.resolved, stack.account
     arn = lambda res: f"arn:{r.partition}:sagemaker:{acct.region}:{stack.account_id}:{res}"  # noqa: E731
     for ss, project in kind.pipeline_projects(r, acct.name):
-        pipeline = kind.project_pipeline(r.config, project)
+        pipeline = known(kind.project_pipeline(r.config, project), f"the pipeline of project {project.name!r}")
         name = ml_kind.pipeline_name(r, pipeline.name)
         principal, condition = r.cross_account_principal({ss: [kind.build_role_name(r, project.name)]})
         statements = [statement("StartPipeline", "sagemaker:StartPipelineExecution", pipelines[pipeline.name])]

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from cdktf import Fn, TerraformResourceLifecycle
 
+from config.errors import known
 from modules.aws import aws
 
 from .base import AccountStack
@@ -100,8 +101,9 @@ def adopt_accounts(stack: AccountStack, ous: dict) -> dict[str, str]:
             tags=dict(sorted(account.tags.items())),
             lifecycle=TerraformResourceLifecycle(ignore_changes=ADOPTED_ACCOUNT_IGNORED, prevent_destroy=True),
         )
-        member.import_from(account.account_id)
-        adopted[account.name] = account.account_id
+        account_id = known(account.account_id, "an adopted account's id (its YAML names it)")
+        member.import_from(account_id)
+        adopted[account.name] = account_id
     return adopted
 
 

@@ -4,6 +4,7 @@ account, or Identity Center itself when the management account administers it.""
 
 from __future__ import annotations
 
+from config import contracts
 from config.kinds.security import assignment_accounts, identity_center_home, security_auditor_role_name, trail_account
 from modules.aws import aws
 from modules.identity_center import AssignmentSpec, GroupSpec, IdentityCenter, PermissionSetSpec
@@ -52,7 +53,9 @@ def build_identity_center(stack: AccountStack, ic, id_of=None) -> IdentityCenter
         PermissionSetSpec(
             name=name,
             description=text(persona.description),
-            managed_policy_arns=tuple(f"arn:{r.partition}:iam::aws:policy/{p}" for p in persona.managed_policies),
+            managed_policy_arns=tuple(
+                contracts.aws_managed_policy_arn(r.partition, p) for p in persona.managed_policies
+            ),
             inline_statements=tuple(persona_statements(r, persona)),
             session_hours=persona.session_duration_hours,
         )

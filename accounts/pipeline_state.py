@@ -27,7 +27,7 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
     access = pipeline_state_access(r)
     if access is None or not access.keys:
         return
-    bucket_arn = f"arn:{r.partition}:s3:::{access.bucket}"
+    bucket_arn = contracts.s3_bucket_arn(r.partition, access.bucket)
     states = sorted(f"{bucket_arn}/{key}" for key in access.keys.values())
     # Terraform's s3 backend: ListBucket on the bucket, Get/Put on the state key, Get/Put/Delete on <key>.tflock.
     # https://developer.hashicorp.com/terraform/language/backend/s3#permissions-required
@@ -52,8 +52,8 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
         member_account_ids[ss.name] if ss.account_id is None else r.account_id(ss.name)
         for ss in r.of_kind("shared-services")
     )
-    roots = [f"arn:{r.partition}:iam::{i}:root" for i in ids]
-    builds = [f"arn:{r.partition}:iam::{i}:role/{contracts.pipeline_build_role_name(r)}" for i in ids]
+    roots = [contracts.root_arn_of(r.partition, i) for i in ids]
+    builds = [contracts.iam_role_arn(r.partition, i, contracts.pipeline_build_role_name(r)) for i in ids]
     principal = {"AWS": roots if len(roots) > 1 else roots[0]}
     condition = {"ArnEquals": {"aws:PrincipalArn": builds if len(builds) > 1 else builds[0]}}
     role = CrossAccountRole(

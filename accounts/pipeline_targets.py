@@ -23,7 +23,6 @@ def deploy_role_policy(stack: AccountStack) -> str:
     role gets PowerUserAccess for the services and IAM limited to names carrying the landing-zone prefix.
     """
     r = stack.resolved
-    iam = lambda kind: f"arn:{r.partition}:iam::{stack.account_id}:{kind}/{r.prefix}-*"  # noqa: E731
     parameters = deployment_parameter_arns(r, stack.account.name)
     serving = []
     if parameters:
@@ -52,14 +51,17 @@ def deploy_role_policy(stack: AccountStack) -> str:
                 "iam:UpdateAssumeRolePolicy",
                 "iam:UpdateRole",
             ],
-            [iam("role"), iam("policy")],
+            [
+                contracts.iam_role_arn(r.partition, stack.account_id, f"{r.prefix}-*"),
+                contracts.iam_policy_arn(r.partition, stack.account_id, f"{r.prefix}-*"),
+            ],
         ),
         # The stack's account baseline refreshes AWS Config's service-linked role, outside the prefix;
         # PowerUserAccess grants no iam:GetRole: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/PowerUserAccess.html
         statement(
             "ReadServiceLinkedRoles",
             "iam:GetRole",
-            f"arn:{r.partition}:iam::{stack.account_id}:role/aws-service-role/*",
+            contracts.iam_role_arn(r.partition, stack.account_id, "*", "/aws-service-role/"),
         ),
         statement(
             "ManageLandingZonePolicies",
@@ -73,7 +75,7 @@ def deploy_role_policy(stack: AccountStack) -> str:
                 "iam:ListPolicyVersions",
                 "iam:TagPolicy",
             ],
-            iam("policy"),
+            contracts.iam_policy_arn(r.partition, stack.account_id, f"{r.prefix}-*"),
         ),
     )
 
@@ -92,6 +94,6 @@ def build(stack: AccountStack) -> None:
         description="Assumed by the model deployment pipeline's CodeBuild role in shared services",
         trusted=principal,
         trust_condition=condition,
-        managed_policy_arns=[f"arn:{r.partition}:iam::aws:policy/PowerUserAccess"],
+        managed_policy_arns=[contracts.aws_managed_policy_arn(r.partition, "PowerUserAccess")],
         inline_policies={"landing-zone-iam": deploy_role_policy(stack)},
     )

@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from config import Resolved
+from config.model import as_kind
 
 EVERY_ACCOUNT = "*"
 # What a stack may read of another account without depending on it: both are in every key.
@@ -57,14 +58,17 @@ class _Recording:
             return value
         if self._prefix == "" and attr == "config":  # the account's model: tracked field by field
             return _Recording(value, self._account, self._reads, "config.")
+        if self._prefix == "" and attr == "model":  # the same model, typed by its kind: tracked field by field too
+            tracked: Any = _Recording(self._target.config, self._account, self._reads, "config.")
+            return lambda cls: as_kind(tracked, cls)
         self._note(attr if attr in _fields(self._target) else None)
         return value
 
     def __setattr__(self, attr: str, value: Any) -> None:
         raise AttributeError(f"the configuration of {self._account!r} is read-only while stacks are built")
 
-    @property  # isinstance() and pattern matching see the real class
-    def __class__(self) -> type:  # type: ignore[override]
+    @property  # type: ignore[misc]  # isinstance() and pattern matching see the real class
+    def __class__(self) -> type:
         return type(self._target)
 
     def __eq__(self, other: object) -> bool:
@@ -106,7 +110,9 @@ def recording(resolved: Resolved) -> tuple[Resolved, Reads]:
     """A view of `resolved` for building one stack, and the record of what the stack reads."""
     reads = Reads()
     accounts = {name: _Recording(account, name, reads, "") for name, account in resolved.accounts.items()}
-    models = {name: _Recording(model, name, reads, "config.") for name, model in resolved.config.accounts.items()}
+    models: dict[str, Any] = {
+        name: _Recording(model, name, reads, "config.") for name, model in resolved.config.accounts.items()
+    }
     config = dataclasses.replace(resolved.config, accounts=models)
     fields = {f.name: getattr(resolved, f.name) for f in dataclasses.fields(resolved)}
     view = _RecordingResolved(**{**fields, "config": config, "accounts": accounts})

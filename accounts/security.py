@@ -4,12 +4,13 @@ log-archive account the trail's bucket and key."""
 
 from __future__ import annotations
 
-from config import local_names
-from config.flows import delegated_admin
+from config import contracts, local_names
+from config.errors import known
 from config.kinds.security import (
     CLOUDTRAIL,
     SECURITY_ALERTS,
     audit_role_arns,
+    delegated_admin,
     identity_center_home,
     log_archive_account,
     security_auditor_role_name,
@@ -18,6 +19,7 @@ from config.kinds.security import (
     trail_name,
     trail_owner_account_id,
 )
+from config.schema.account import SecurityAccount
 from modules.aws import aws
 from modules.findings_alerts import FindingsAlerts
 from modules.kms import KmsKey, service_use_statement
@@ -40,7 +42,7 @@ def build(stack: AccountStack) -> None:
         archive = _log_archive(stack)
     if account.name != delegated_admin(r):
         return
-    section = account.config.security
+    section = account.model(SecurityAccount).security
     home = identity_center_home(r)
     if home is not None and home[0] == account.name:
         build_identity_center(stack, home[1])
@@ -83,10 +85,7 @@ def _auditor_role(stack: AccountStack) -> None:
     security-audit role of every account."""
     r = stack.resolved
     personas = _audit_personas(stack)
-    sso_roles = [
-        f"arn:{r.partition}:iam::{stack.account_id}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{p}_*"
-        for p in personas
-    ]
+    sso_roles = [contracts.sso_role_arn_pattern(r.partition, stack.account_id, p) for p in personas]
     condition = (
         {"ArnLike": {"aws:PrincipalArn": sso_roles if len(sso_roles) > 1 else sso_roles[0]}} if sso_roles else None
     )
@@ -120,8 +119,8 @@ def _access_logs(stack: AccountStack) -> AccessLogBucket:
 
 def _log_archive(stack: AccountStack) -> TrailLogArchive:
     r, account = stack.resolved, stack.account
-    owner = trail_account(r)
-    trail = r.accounts[owner].config.security.organization_trail
+    owner = known(trail_account(r), "the organization trail's account")
+    trail = known(r.accounts[owner].model(SecurityAccount).security.organization_trail, "organization_trail")
     return TrailLogArchive(
         stack,
         "trail-archive",
@@ -141,8 +140,8 @@ def _log_archive(stack: AccountStack) -> TrailLogArchive:
 
 def _trail(stack: AccountStack, archive: TrailLogArchive | None) -> None:
     r, account = stack.resolved, stack.account
-    settings = account.config.security.organization_trail
-    archive_name = log_archive_account(r)
+    settings = known(account.model(SecurityAccount).security.organization_trail, "organization_trail")
+    archive_name = known(log_archive_account(r), "the trail's log archive account")
     if archive is not None:
         key_arn, depends = archive.key.arn, [archive.bucket.policy]
     else:

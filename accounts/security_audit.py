@@ -3,6 +3,7 @@ security accounts' auditor roles (account root narrowed by aws:PrincipalArn, fro
 
 from __future__ import annotations
 
+from config import contracts
 from config.contracts import security_audit_role_name
 from config.kinds.security import audit_role_trust
 from modules.cross_account_role import CrossAccountRole
@@ -29,6 +30,6 @@ def build(stack: AccountStack) -> None:
         description="Read-only security audit, assumed from the security account(s)",
         trusted=trusted,
         trust_condition=condition,
-        managed_policy_arns=[f"arn:{r.partition}:iam::aws:policy/{name}" for name in AUDIT_POLICIES],
+        managed_policy_arns=[contracts.aws_managed_policy_arn(r.partition, name) for name in AUDIT_POLICIES],
     )
     stack.output("security_audit_role_arn", role.arn, "Role the security account assumes to audit this account")

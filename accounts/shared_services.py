@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from config import contracts, local_names
+from config.errors import known
 from config.kinds import images
 from config.kinds import ml_execution as ml_kind
 from config.kinds import shared_services as kind
+from config.schema.account import SharedServicesAccount
 from modules.ecr import EcrRepository, pull_statement
 from modules.events import EventBus, EventRule, EventsRole, put_events_statement
 from modules.kms import KmsKey
@@ -30,7 +32,7 @@ ECR_KEY_PURPOSE = kind.ECR_KEY_PURPOSE
 
 def build(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
-    section = acct.config.shared_services
+    section = acct.model(SharedServicesAccount).shared_services
     logs = AccessLogBucket(
         stack,
         "access-logs",
@@ -168,7 +170,8 @@ def _pipeline_state(stack: AccountStack) -> PipelineState:
         return PipelineState(
             "cloud", token_secret_name=contracts.terraform_cloud_token_secret_name(r), token_env_var=f"TF_TOKEN_{host}"
         )
-    access = kind.pipeline_state_access(r)
+    access = known(kind.pipeline_state_access(r), "the pipeline's state access")
+    backend = r.landing_zone.s3_backend()
     s3 = {
         target: {
             "bucket": access.bucket,

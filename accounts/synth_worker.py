@@ -1,4 +1,4 @@
-"""A second synthesis process for large landing zones (`python -m accounts.synth_worker`).
+"""A second synthesis process for large landing zones (started as `python -m accounts.synth_worker_main`).
 
 Large landing zones split their stacks over two processes, one per core: each has its own Node
 runtime, so building and synthesizing run side by side. Stacks are independent Terraform
@@ -8,7 +8,6 @@ cdktf, so the CLI can start the second process before the first one loads cdktf 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -80,7 +79,7 @@ def start(resolved: Resolved, names: list[str], out: Path, state_dir: Path) -> W
     command = [
         sys.executable,
         "-m",
-        "accounts.synth_worker",
+        "accounts.synth_worker_main",
         "--config",
         str(resolved.config.root.resolve()),
         "--outdir",
@@ -93,29 +92,3 @@ def start(resolved: Resolved, names: list[str], out: Path, state_dir: Path) -> W
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return Worker(theirs, outdir, process)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m accounts.synth_worker")
-    parser.add_argument("--config", type=Path, required=True)
-    parser.add_argument("--outdir", type=Path, required=True)
-    parser.add_argument("--stack-root", type=Path, required=True)
-    parser.add_argument("--state-dir", type=Path, required=True)
-    parser.add_argument("names", nargs="+")
-    args = parser.parse_args(argv)
-
-    from config import load, resolve
-
-    from .app import build_app
-
-    resolved = resolve(load(args.config))
-    reads: dict = {}
-    build_app(
-        resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir, reads=reads
-    ).synth()
-    (args.outdir / READS_FILE).write_text(json.dumps({n: r.as_list() for n, r in reads.items()}), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,6 +9,8 @@ and may only assume that account's deploy role, which the stack's provider assum
 
 from __future__ import annotations
 
+from config.contracts import aws_managed_policy_arn, iam_role_arn
+from config.errors import known
 from config.tfc import TFC_AWS_AUDIENCE, oidc_host, run_role_name, run_roles_enabled, workspace_subject
 from modules.aws import aws
 from modules.policy import document, statement
@@ -60,7 +62,7 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
                 stack,
                 f"tfc-run-role-{name}-administrator",
                 role=role.name,
-                policy_arn=f"arn:{resolved.partition}:iam::aws:policy/AdministratorAccess",
+                policy_arn=aws_managed_policy_arn(resolved.partition, "AdministratorAccess"),
             )
         arns[name] = role.arn
     stack.output(
@@ -85,5 +87,6 @@ def _deploy_role_arn(stack: AccountStack, name: str, member_account_ids: dict[st
     account = resolved.accounts[name]
     if account.account_id is None:
         # Created by this very stack and not locked yet: the id is the new account's attribute.
-        return f"arn:{resolved.partition}:iam::{member_account_ids[name]}:role/{account.deploy_role_name}"
+        role = known(account.deploy_role_name, "a created account's deploy role")
+        return iam_role_arn(resolved.partition, member_account_ids[name], role)
     return resolved.deploy_role_arn(name)

@@ -31,7 +31,7 @@ class TfcStack(TerraformStack):
         self, scope: Construct, resolved: Resolved, *, stack_dir: Path, state_dir: Path, bootstrap: bool
     ) -> None:
         super().__init__(scope, STACK_NAME)
-        backend = resolved.landing_zone.state_backend
+        backend = resolved.landing_zone.cloud_backend()
         provider.TfeProvider(self, "tfe", hostname=backend.hostname, organization=backend.organization)
         LocalBackend(self, path=os.path.relpath(state_dir / TFC_STATE_FILE, stack_dir))
         self.add_override("terraform.required_providers.tfe.source", TFE_PROVIDER_SOURCE)
@@ -40,7 +40,7 @@ class TfcStack(TerraformStack):
 
 
 def build(stack: TerraformStack, resolved: Resolved, *, bootstrap: bool) -> dict[str, TfcWorkspace]:
-    backend = resolved.landing_zone.state_backend
+    backend = resolved.landing_zone.cloud_backend()
     settings = backend.workspaces
     if creates_project(resolved):
         project_id = project.Project(

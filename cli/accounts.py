@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from config import Resolved, UsageError
 from config.errors import config_option
@@ -22,7 +24,7 @@ from .common import (
     load_resolved,
     print_json,
 )
-from .terraform import TerraformBinOption
+from .terraform import Terraform, TerraformBinOption, find_terraform, stack_dir
 
 
 def id_source(resolved: Resolved, name: str) -> str | None:
@@ -74,8 +76,6 @@ def accounts(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False)
     if as_json:
         print_json(rows)
         return
-    from rich.console import Console
-    from rich.table import Table
 
     console = Console()  # as wide as the terminal (COLUMNS when not one)
     # Below 120 columns the state and dependency columns go: ids and names stay readable.
@@ -131,8 +131,6 @@ def lock(
     """
     resolved = load_resolved(config)
     if from_json is None:
-        from .terraform import Terraform, find_terraform, stack_dir
-
         management = resolved.management().name
         source = f"terraform output -json of {management}"
         tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)

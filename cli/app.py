@@ -63,7 +63,7 @@ app.command("bootstrap")(bootstrap.bootstrap)
 app.command("tfc")(tfc.tfc)
 app.command("scan")(scan.scan)
 app.command("schema")(schema.schema)
-app.command("docs", hidden=True)(docs.docs)
+app.command("docs", hidden=True)(docs.command(app))
 
 
 def main() -> None:

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from config import Resolved, UnresolvedAccountError
 
 from . import runs
+from .accounts import read_account_ids, write_created_ids
 from .common import (
     DEFAULT_CONFIG,
     DEFAULT_OUT,
@@ -136,8 +138,6 @@ def synth_for_apply(config: Path, resolved: Resolved, names: list[str], out: Pat
 
 
 def update_lock_after_management(tf: Terraform, config: Path, resolved: Resolved, out: Path, con) -> None:
-    from .accounts import read_account_ids, write_created_ids
-
     management = resolved.management().name
     outputs = tf.capture_json(management, stack_dir(out, management), "output", "-json")
     if "account_ids" not in outputs:  # never applied: keep the lock as it is rather than emptying it
@@ -244,7 +244,6 @@ def _report(results: dict[str, str], summaries: dict[str, PlanSummary], as_json:
             ]
         )
         return
-    from rich.table import Table
 
     colors = {
         "applied": "green",

@@ -56,9 +56,8 @@ def bootstrap(
             "state_backend: {type: s3, bucket: ..., region: ...} in landing-zone.yaml first"
         )
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=as_json)
-    from accounts.bootstrap import (
-        synthesize_bootstrap,  # the provider bindings load only here
-    )
+    # lazy: cdktf and the AWS provider bindings load on this synth path only (validate and --help stay offline, fast)
+    from accounts.bootstrap import synthesize_bootstrap
 
     synthesize_bootstrap(resolved, stack_folder, state_dir=state_dir)
     result, summary = plan_then_apply(

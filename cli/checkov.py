@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from config import ConfigError, Diagnostic, MlopsError
-from config.loader import display_path
+from config.paths import display_path
 from config.yaml_source import YamlSyntaxError, read_yaml
 
 CHECKOV_ENV = "MLOPS_TF_CHECKOV"

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from config import MlopsError, Resolved, UsageError, load, resolve
+from config import ConfigError, MlopsError, Resolved, UsageError, load, resolve
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,8 +75,6 @@ def handle_errors(func: F) -> F:
 
 
 def _format_error(exc: MlopsError) -> str:
-    from config import ConfigError
-
     if isinstance(exc, ConfigError):
         count = len(exc.diagnostics)
         plural = "s" if count != 1 else ""

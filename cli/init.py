@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from config import ConfigError, UsageError, load
-from config.loader import ACCOUNTS_DIR, LANDING_ZONE_FILE
+from config.paths import ACCOUNTS_DIR, LANDING_ZONE_FILE
 from config.schema import Kind
 from config.schema.common import AWS_REGIONS
 
@@ -226,13 +226,13 @@ def add_account(
         raise UsageError(f"adding {name!r} would leave the landing zone invalid (above); nothing was changed") from None
     typer.echo(f"wrote {target}")
     for edit in edits:
-        if edit.safe:
+        if edit.safe and sibling is not None:  # edits exist only with a sibling to copy
             typer.echo(f"edited {edit.path}:{edit.line}: {edit.field}: named {name!r} next to {sibling.name!r}")
     for edit in unsafe:
         typer.echo(f"to do by hand: {edit.describe()}")
     if sibling is None:
-        for hint in _first_of_kind_hints(kind, name):
-            typer.echo(f"to consider: {hint}")
+        for advice in _first_of_kind_hints(kind, name):
+            typer.echo(f"to consider: {advice}")
 
 
 def _new_account_text(current, kind: str, name: str, sibling, email: str | None, account_id: str | None) -> str:

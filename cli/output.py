@@ -6,6 +6,8 @@ import json
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from config import UsageError
 from config.errors import config_option
@@ -49,8 +51,6 @@ def output(
     if as_json:
         print_json(outputs)
         return
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(title=f"Outputs of {name}")
     for column in ("output", "value"):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from config import Resolved, UsageError
 
@@ -48,7 +49,6 @@ def chosen_accounts(resolved: Resolved, account: list[str] | None, all_accounts:
 
 def console(*, stderr: bool = True):
     """Progress and tables go to stderr so that stdout stays clean for --json and Terraform's own output."""
-    from rich.console import Console
 
     return Console(stderr=stderr, width=160)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.table import Table
+
 # Resources whose destruction loses data or identity: a destroy or a replacement of one of these is
 # highlighted in every plan summary.
 STATEFUL_TYPES = frozenset(
@@ -134,7 +136,6 @@ def short(s: PlanSummary) -> str:
 
 def render(summaries: list[PlanSummary], console: Any, *, title: str = "Plan") -> None:
     """A table of counts per account, then the stateful destroys and replacements in red."""
-    from rich.table import Table
 
     table = Table(title=title)
     for column in ("account", "add", "change", "destroy", "of which replace", "stateful at risk"):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from rich.live import Live
+from rich.table import Table
 
 from config import MlopsError, UsageError
 
@@ -160,14 +162,13 @@ class ProgressView:
         self.console = console
         self.want_live = live
         self.title = title
-        self.rows = {n: ["waiting", "", None, None] for n in names}  # state, detail, started, ended
+        # state, detail, started, ended (time.monotonic() values, None until then)
+        self.rows: dict[str, list[Any]] = {n: ["waiting", "", None, None] for n in names}
         self.lock = threading.RLock()
         self.live: Any = None
 
     def __enter__(self) -> ProgressView:
         if self.want_live and self.console.is_terminal:
-            from rich.live import Live
-
             self.live = Live(get_renderable=self._table, console=self.console, refresh_per_second=4, transient=False)
             self.live.start()
         return self
@@ -209,7 +210,6 @@ class ProgressView:
                 self.live.start()
 
     def _table(self) -> Any:
-        from rich.table import Table
 
         table = Table(title=self.title)
         for column in ("account", "state", "time", "result"):

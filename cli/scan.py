@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -91,13 +91,16 @@ def default_skips(config: Path) -> Path:
 
 def report_data(report: ScanReport, skips_file: Path) -> dict:
     """The scan as data, for --json."""
-    finding = lambda f: {
-        "account": f.account,
-        "check": f.check,
-        "resource": f.resource,
-        "title": f.title,
-        "guideline": f.guideline,
-    }  # noqa: E731
+
+    def finding(f: Any) -> dict[str, Any]:
+        return {
+            "account": f.account,
+            "check": f.check,
+            "resource": f.resource,
+            "title": f.title,
+            "guideline": f.guideline,
+        }
+
     return {
         "accounts": report.accounts,
         "passed": report.passed,

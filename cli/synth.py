@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from accounts import synth_worker
 from config import UsageError
 
 from . import synth_cache
@@ -47,8 +48,6 @@ def run_synth(
         if cached is not None:
             return cached
     resolved = load_resolved(config)
-    from accounts import synth_worker
-
     targets = synth_worker.selected_accounts(resolved, select_accounts(resolved, names))
     keys = synth_cache.StackKeys(resolved, out, state_dir)
     previous = synth_cache.previous_stacks(out)
@@ -62,7 +61,8 @@ def run_synth(
     # A large landing zone's second process starts first, so it loads while this one loads cdktf.
     worker = synth_worker.start(resolved, build, out, state_dir)
     try:
-        from accounts.app import synthesize  # the provider bindings load only on synth paths
+        # lazy: cdktf and the AWS provider bindings load on synth paths only (validate, --help, a cache hit stay fast)
+        from accounts.app import synthesize
     except BaseException:
         if worker is not None:
             worker.stop()

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from accounts.reads import EVERY_ACCOUNT, fingerprint
-from config.lockfile import LOCK_FILE
+from config.paths import LOCK_FILE
 
 if TYPE_CHECKING:
     from config import Resolved
@@ -54,7 +54,7 @@ class SynthResult(list):
 
 def code_roots() -> list[Path]:
     """Folders of the packages whose code shapes the synthesized JSON, found without importing them."""
-    roots = []
+    roots: list[Path] = []
     for package in CODE_PACKAGES:
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.submodule_search_locations:

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from config import Resolved, UsageError
 from config.errors import config_option
@@ -119,8 +121,6 @@ def tfc(
     if as_json:
         print_json(rows)
         return
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table(
         title=f"Terraform Cloud workspaces ({rows[0]['organization']} / {rows[0]['project']})"
@@ -148,17 +148,16 @@ def _plan_apply(
     auto_approve: bool,
     stack_folder: Path,
     state_dir: Path,
-    terraform_bin: Path | None,
+    terraform_bin: str | None,
     as_json: bool,
 ) -> None:
     """Synthesize the Terraform Cloud stack, plan it, and apply the saved plan when asked."""
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=as_json)
-    from accounts.tfc_workspaces import (
-        synthesize_tfc,  # the tfe bindings load only here
-    )
+    # lazy: cdktf and the tfe provider bindings load on this synth path only (validate and --help stay offline, fast)
+    from accounts.tfc_workspaces import synthesize_tfc
 
     synthesize_tfc(resolved, stack_folder, state_dir=state_dir, bootstrap=bootstrap)
-    backend = resolved.landing_zone.state_backend
+    backend = resolved.landing_zone.cloud_backend()
     result, summary = plan_then_apply(
         tf,
         f"Terraform Cloud ({backend.organization})",

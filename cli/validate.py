@@ -74,7 +74,8 @@ def validate(
         return
     binary = find_terraform(terraform_bin)  # before synth: a missing binary fails in a second
     try:
-        from . import terraform_validate  # grpc and the plugin protocol are an optional extra
+        # lazy: grpc and the plugin protocol are the optional `validate` extra, needed by --terraform only
+        from . import terraform_validate
     except ImportError as exc:
         raise TerraformError(f"offline terraform validate needs {exc.name}: {OFFLINE_EXTRA_HINT}") from None
     written = run_synth(config, account, out, state_dir)

@@ -4,8 +4,9 @@ This package never imports cdktf, so validate, --help and every config error sta
 """
 
 from .errors import ConfigError, Diagnostic, MlopsError, TerraformError, UnresolvedAccountError, UsageError
-from .loader import Config, load
-from .resolver import Flow, Resolved, ResolvedAccount, resolve
+from .loader import load
+from .model import Config, Flow, Resolved, ResolvedAccount
+from .resolver import resolve
 
 __all__ = [
     "Config",

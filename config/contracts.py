@@ -5,12 +5,14 @@ Producer and consumer stacks both call these functions; never rebuild one of the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from .schema.account import INFERENCE_ACCOUNTS
 
 if TYPE_CHECKING:
-    from .resolver import Resolved
+    from .model import Resolved
 
-INFERENCE_KINDS = ("staging", "production")
+INFERENCE_KINDS: Final = ("staging", "production")
 STATE_KEY_PURPOSE = "terraform-state"  # KMS purpose of the S3 state backend's key (bootstrap)
 INFERENCE_DATA = "inference-data"  # bucket purpose and KMS alias purpose of the inference-data buckets
 PIPELINE_ARTIFACTS = "pipeline-artifacts"  # shared-services artifacts bucket and key
@@ -19,6 +21,57 @@ PIPELINE_ARTIFACTS = "pipeline-artifacts"  # shared-services artifacts bucket an
 def bucket_name_of(prefix: str, purpose: str, account_id: str, region: str) -> str:
     """Globally unique bucket name: prefix, purpose, account id and region (Resolved.bucket_name and validate)."""
     return f"{prefix}-{purpose}-{account_id}-{region}"
+
+
+def root_arn_of(partition: str, account_id: str) -> str:
+    """The account root principal (Resolved.root_arn, and stacks granting to ids not recorded yet)."""
+    return f"arn:{partition}:iam::{account_id}:root"
+
+
+def iam_role_arn(partition: str, account_id: str, role_name: str, path: str = "/") -> str:
+    """ARN of a role (Resolved.role_arn, and stacks granting to ids not recorded yet)."""
+    return f"arn:{partition}:iam::{account_id}:role{path}{role_name}"
+
+
+def s3_bucket_arn(partition: str, bucket: str) -> str:
+    """ARN of a bucket by name (Resolved.bucket_arn, the state bucket)."""
+    return f"arn:{partition}:s3:::{bucket}"
+
+
+def s3_uri_arn(partition: str, s3_uri: str) -> str:
+    """s3://bucket/key -> arn:<partition>:s3:::bucket/key (baselines that one account writes and another reads)."""
+    return s3_bucket_arn(partition, s3_uri.removeprefix("s3://"))
+
+
+def aws_managed_policy_arn(partition: str, name: str) -> str:
+    """An AWS managed policy, e.g. ReadOnlyAccess or service-role/AmazonAPIGatewayPushToCloudWatchLogs."""
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def iam_policy_arn(partition: str, account_id: str, policy_name: str, path: str = "/") -> str:
+    """ARN of a customer-managed policy (or a pattern of them, with *)."""
+    return f"arn:{partition}:iam::{account_id}:policy{path}{policy_name}"
+
+
+def kms_alias_of(prefix: str, purpose: str) -> str:
+    """Alias of the customer-managed key for a purpose, the same in every account (Resolved.kms_alias and validate)."""
+    return f"alias/{prefix}/{purpose}"
+
+
+# Identity Center creates one role per permission set in each assigned account, under this path, named
+# AWSReservedSSO_<permission set>_<hex>.
+# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+
+
+def sso_role_name_regex(persona: str) -> str:
+    """Name of the role Identity Center provisions for a persona's permission set ([a-z0-9-]) in an account."""
+    return f"^AWSReservedSSO_{persona}_[0-9a-f]+$"
+
+
+def sso_role_arn_pattern(partition: str, account_id: str, persona: str) -> str:
+    """ArnLike pattern of that role (its suffix is known only after Identity Center provisions it)."""
+    return f"arn:{partition}:iam::{account_id}:role{SSO_ROLE_PATH}*AWSReservedSSO_{persona}_*"
 
 
 def provisioned_product_name(r: Resolved, account: str) -> str:
@@ -55,6 +108,12 @@ def pipeline_build_role_name(r: Resolved) -> str:
 def pipeline_deploy_role_name(r: Resolved) -> str:
     """Role in each staging/production account that the deployment CodeBuild assumes."""
     return r.resource_name("pipeline-deploy")
+
+
+def inference_execution_role_name(r: Resolved) -> str:
+    """SageMaker execution role of the models in each staging/production account: ml-execution grants it reads
+    of model packages and baselines, shared services pulls of the serving images."""
+    return r.resource_name("inference-execution")
 
 
 def pipeline_state_role_name(r: Resolved) -> str:
@@ -150,7 +209,7 @@ def replication_pairs(r: Resolved) -> list[tuple[str, str]]:
     every = [a.name for a in r.of_kind("data", "ml-execution")]
     pairs = []
     for src in inference_accounts(r):
-        chosen = r.accounts[src].config.inference.replication.destinations
+        chosen = r.accounts[src].model(INFERENCE_ACCOUNTS).inference.replication.destinations
         pairs += [(src, dst) for dst in (every if chosen is None else sorted(chosen))]
     return pairs
 

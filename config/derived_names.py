@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import contracts, landing_zone_pipeline, local_names, tfc
 from . import name_rules as rule
+from .errors import known
 from .kinds import (
     baseline,
     data,
@@ -30,7 +31,7 @@ from .name_rules import NameRule
 from .yaml_source import Loc
 
 if TYPE_CHECKING:
-    from .resolver import Resolved
+    from .model import Resolved
 
 PREFIX: Loc = ("prefix",)
 NAME: Loc = ("name",)
@@ -90,12 +91,9 @@ def _organization(r: Resolved) -> Iterator[Derived]:
             )  # adopted: accounts/organization_adoption.py
         if account.created:
             yield Derived(account.name, NAME, rule.ORG_ACCOUNT, account.name)
-            role_loc = (
-                (account.name, ("deploy_role_name",))
-                if account.config.deploy_role_name
-                else (None, ("deploy_role_name",))
-            )
-            yield Derived(*role_loc, rule.IAM_ROLE, account.deploy_role_name)
+            role_file = account.name if account.config.deploy_role_name else None
+            role = known(account.deploy_role_name, "a created account's deploy role")
+            yield Derived(role_file, ("deploy_role_name",), rule.IAM_ROLE, role)
             if lz.organization.vending.value == "control_tower":
                 yield Derived(
                     account.name, NAME, rule.PROVISIONED_PRODUCT, contracts.provisioned_product_name(r, account.name)
@@ -314,9 +312,9 @@ def _ml_execution(r: Resolved, account: Any) -> Iterator[Derived]:
         yield Derived(target, NAME, rule.EVENT_RULE, local_names.registry_forward_rule_name(r, target))
     position = {p.name: i for i, p in enumerate(section.pipelines)}
     for pipeline, patterns in retraining.retraining_rules(r, account.name).items():
-        loc = ("ml_execution", "pipelines", position[pipeline], "name") if pipeline in position else NAME
+        at: Loc = ("ml_execution", "pipelines", position[pipeline], "name") if pipeline in position else NAME
         for trigger in patterns:
-            yield Derived(account.name, loc, rule.EVENT_RULE, retraining.retraining_rule_name(r, pipeline, trigger))
+            yield Derived(account.name, at, rule.EVENT_RULE, retraining.retraining_rule_name(r, pipeline, trigger))
 
 
 def _data_science(r: Resolved, account: Any) -> Iterator[Derived]:
@@ -362,7 +360,7 @@ def _inference(r: Resolved, account: Any) -> Iterator[Derived]:
         yield _bucket(r, account, purpose)
         yield Derived(None, PREFIX, rule.KMS_ALIAS, r.kms_alias(purpose))
     for name in (
-        inference.inference_execution_role_name(r),
+        contracts.inference_execution_role_name(r),
         inference.model_monitor_role_name(r),
         contracts.replication_role_name(r),
         contracts.pipeline_deploy_role_name(r),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, order=True)
@@ -58,3 +61,11 @@ class TerraformError(MlopsError):
     """Terraform (or OpenTofu) is missing or one of its steps failed."""
 
     exit_code = 3
+
+
+def known(value: T | None, what: str) -> T:
+    """`value`, which the caller's own checks guarantee is set (a stack of a kind asks for what its kind has);
+    None here is a bug in mlops-tf, reported as one rather than as a KeyError on None further down."""
+    if value is None:
+        raise AssertionError(f"internal: {what} is not set")
+    return value

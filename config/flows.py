@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .resolver import Flow, Resolved
+from . import kinds
+from .kinds.security import delegated_admin
+from .model import Flow, Resolved
 
 
 def organization_flows(resolved: Resolved) -> Iterable[Flow]:
     """The management account creates member accounts and delegates security administration."""
-    from .resolver import Flow
-
     management = resolved.management()
     for account in resolved.accounts.values():
         if account.created:
@@ -22,20 +20,9 @@ def organization_flows(resolved: Resolved) -> Iterable[Flow]:
         yield Flow(management.name, admin, "delegation", "delegated administrator", first=management.name)
 
 
-def delegated_admin(resolved: Resolved) -> str | None:
-    """The security account that administers GuardDuty, Security Hub and Access Analyzer."""
-    chosen = resolved.management().config.management.delegated_administrator
-    if chosen:
-        return chosen
-    security = resolved.of_kind("security")
-    return security[0].name if security else None
-
-
 FLOW_RULES: list[Callable[[Resolved], Iterable[Flow]]] = [organization_flows]
 
 
 def all_flows(resolved: Resolved) -> list[Flow]:
-    from . import kinds
-
-    rules = [*FLOW_RULES, *(module.flows for module in kinds.modules())]
+    rules = [*FLOW_RULES, *(module.flows for module in kinds.MODULES)]
     return [flow for rule in rules for flow in rule(resolved)]

@@ -10,10 +10,12 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .contracts import iam_role_arn, s3_bucket_arn
+from .errors import known
+
 if TYPE_CHECKING:
     from .errors import Diagnostic
-    from .loader import Config
-    from .resolver import Resolved
+    from .model import Config, Resolved
 
 STATE_KEY_PURPOSE = "terraform-state"  # alias/<prefix>/terraform-state, the key `mlops-tf bootstrap` creates
 KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$")
@@ -28,11 +30,11 @@ def enabled(r: Resolved) -> bool:
 
 
 def pipeline_name(r: Resolved) -> str:
-    return r.resource_name(r.landing_zone.landing_zone_pipeline.name)
+    return r.resource_name(known(r.landing_zone.landing_zone_pipeline, "landing_zone_pipeline").name)
 
 
 def state_bucket_arn(r: Resolved) -> str:
-    return f"arn:{r.partition}:s3:::{r.landing_zone.state_backend.bucket}"
+    return s3_bucket_arn(r.partition, r.landing_zone.s3_backend().bucket)
 
 
 def state_object_arns(r: Resolved) -> tuple[list[str], list[str]]:
@@ -48,7 +50,7 @@ def state_object_arns(r: Resolved) -> tuple[list[str], list[str]]:
 
 def state_key(r: Resolved) -> tuple[str, dict | None]:
     """(KMS key ARN, condition) of the state key: the configured key, else the bootstrap key found by its alias."""
-    backend = r.landing_zone.state_backend
+    backend = r.landing_zone.s3_backend()
     management = r.landing_zone.management_account_id
     key = backend.kms_key_id
     if key is not None and key.startswith("arn:"):
@@ -71,7 +73,7 @@ def member_deploy_role_arns(r: Resolved, created_ids: dict[str, str]) -> list[st
         if account.deploy_role_name is None:
             continue  # management without a deploy role: the pipeline's own role acts there
         account_id = account.account_id if account.account_id is not None else created_ids[name]
-        arns.append(f"arn:{r.partition}:iam::{account_id}:role/{account.deploy_role_name}")
+        arns.append(iam_role_arn(r.partition, account_id, account.deploy_role_name))
     return arns
 
 

@@ -6,62 +6,25 @@ import difflib
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from .checks import run_checks
 from .errors import ConfigError, Diagnostic
+from .model import Config
+from .paths import ACCOUNTS_DIR, LANDING_ZONE_FILE, display_path
 from .schema import SECTION_OF_KIND, Account, LandingZone
 from .translate import non_json_scalar, translate_errors
 from .yaml_bounds import MAX_ACCOUNT_FILES, FileRefused, ReadBudget, read_text, total_size_problem
-from .yaml_source import Loc, SourceMap, YamlSyntaxError, read_yaml
+from .yaml_source import SourceMap, YamlSyntaxError, read_yaml
 
-LANDING_ZONE_FILE = "landing-zone.yaml"
-ACCOUNTS_DIR = "accounts"
 _ACCOUNT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Account)
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole validated configuration, with the source map of each file for later checks."""
-
-    root: Path
-    landing_zone: LandingZone
-    accounts: dict[str, Any]  # account name -> Account model, in file-name order
-    landing_zone_source: SourceMap
-    account_sources: dict[str, SourceMap]
-    # Accounts whose files failed validation: references to them are not reported again as unknown.
-    invalid_accounts: frozenset[str] = frozenset()
-    invalid_kinds: frozenset[str] = frozenset()  # the `kind:` those files declare, when readable
-
-    def error(self, account: str | None, loc: Loc, message: str, *, key: bool = False) -> Diagnostic:
-        """A located diagnostic for a field of an account file (or of landing-zone.yaml when account is None)."""
-        source = self.landing_zone_source if account is None else self.account_sources[account]
-        return source.diagnostic(loc, message, key=key)
-
-    def of_kind(self, *kinds: str) -> list[Any]:
-        """Accounts of the given kinds, in name order."""
-        return [a for a in self.accounts.values() if a.kind in kinds]
-
-
-def display_path(path: Path) -> str:
-    """Paths in messages are relative to the working directory when possible, as compilers print them."""
-    try:
-        absolute = path.resolve()
-    except (OSError, RuntimeError):  # a symbolic link loop: name the link itself
-        absolute = Path(os.path.abspath(path))
-    try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def load(root: Path | str = "config") -> Config:
     """Read and validate the configuration under root; raise ConfigError with every problem found."""
-    from .checks import run_checks  # late: checks import the loader's Config
-
     root = Path(root)
     diagnostics: list[Diagnostic] = []
     lz_path = root / LANDING_ZONE_FILE

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .resolver import Resolved
+    from .model import Resolved
 
 
 # -- management ----------------------------------------------------------------------------------

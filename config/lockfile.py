@@ -12,15 +12,14 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import ConfigError, Diagnostic
-from .loader import display_path
+from .paths import LOCK_FILE, display_path
 from .schema.common import AccountId, AccountName, StrictModel
 from .translate import non_json_scalar, translate_errors
 from .yaml_source import SourceMap, YamlSyntaxError, read_yaml
 
 if TYPE_CHECKING:
-    from .loader import Config
+    from .model import Config
 
-LOCK_FILE = "accounts.lock.yaml"
 _HEADER = (
     "# Written by mlops-tf from the management stack's outputs (mlops-tf lock). Commit it:\n"
     "# every other stack reads the ids of created accounts from here.\n"

@@ -15,7 +15,7 @@ from .errors import ConfigError
 from .schema.tfc import DEFAULT_PROJECT
 
 if TYPE_CHECKING:
-    from .resolver import Resolved
+    from .model import Resolved
 
 # The audience Terraform Cloud puts in its workload identity tokens for AWS (its default).
 TFC_AWS_AUDIENCE = "aws.workload.identity"
@@ -43,12 +43,12 @@ def run_role_arn(r: Resolved, account: str) -> str:
 
 
 def oidc_host(r: Resolved) -> str:
-    return r.landing_zone.state_backend.hostname
+    return r.landing_zone.cloud_backend().hostname
 
 
 def workspace_subject(r: Resolved, account: str) -> str:
     """The token subject of exactly this account's workspace, any run phase (plan or apply)."""
-    backend = r.landing_zone.state_backend
+    backend = r.landing_zone.cloud_backend()
     return f"organization:{backend.organization}:project:{backend.project}:workspace:{r.workspace_name(account)}:run_phase:*"
 
 
@@ -79,7 +79,7 @@ def workspace_specs(r: Resolved, *, bootstrap: bool = False) -> list[WorkspaceSp
     bootstrap: the management workspace runs locally (state only in Terraform Cloud) because the run
     roles that remote runs assume are created by the management stack itself.
     """
-    settings = r.landing_zone.state_backend.workspaces
+    settings = r.landing_zone.cloud_backend().workspaces
     specs = []
     for name in r.order:
         local = bootstrap and name == r.management().name
@@ -119,7 +119,7 @@ def run_triggers(r: Resolved) -> list[tuple[str, str]]:
 
 def creates_project(r: Resolved) -> bool:
     """Every organization has the Default Project: it is looked up, any other project is created."""
-    return r.landing_zone.state_backend.project != DEFAULT_PROJECT
+    return r.landing_zone.cloud_backend().project != DEFAULT_PROJECT
 
 
 CHECKS: list = []  # workspace and run role names are checked with every other derived name (checks/names.py)

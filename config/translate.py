@@ -9,6 +9,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import Diagnostic
 from .pattern_words import pattern_in_words
@@ -83,7 +84,7 @@ _TYPE_MESSAGES = {
 }
 
 
-def _misspelt_tag(err: dict, loc: Loc, data: Any) -> str | None:
+def _misspelt_tag(err: ErrorDetails, loc: Loc, data: Any) -> str | None:
     """A key next to a missing discriminator that is a misspelling of it (`knd:` for `kind:`)."""
     node = data
     for part in loc:
@@ -97,7 +98,9 @@ def _misspelt_tag(err: dict, loc: Loc, data: Any) -> str | None:
     return close[0] if close else None
 
 
-def _variant_tag_diagnostic(err: dict, loc: Loc, source: SourceMap, root_type: Any, kind: str | None) -> Diagnostic:
+def _variant_tag_diagnostic(
+    err: ErrorDetails, loc: Loc, source: SourceMap, root_type: Any, kind: str | None
+) -> Diagnostic:
     """A discriminated union (account kind, backend type, source type, ...) got a missing or unknown tag."""
     ctx = err.get("ctx", {})
     field = ctx.get("discriminator", "'kind'").strip("'")
@@ -143,7 +146,7 @@ def _file_loc(loc: Loc, data: Any, *, keep_last: bool) -> Loc:
     return tuple(out)
 
 
-def _value_message(err: dict, keys: list[str] | None = None) -> str:
+def _value_message(err: ErrorDetails, keys: list[str] | None = None) -> str:
     msg = _TYPE_MESSAGES.get(err["type"], err["msg"])
     if keys and len(keys) <= 20:
         msg += f" with the keys {', '.join(keys)}"

@@ -251,7 +251,9 @@ class _Builder:
             raise self.fail(event.start_mark, f"invalid YAML: mapping keys must be strings{got}")
         if key in parent.value:
             raise self.fail(event.start_mark, f"invalid YAML: duplicate key {key!r}")
-        self.key_entries.append((parent.loc + (key,), (event.start_mark.line + 1, event.start_mark.column + 1)))
+        mark = event.start_mark
+        assert mark is not None  # the parser marks every event it emits; None only for events built by hand
+        self.key_entries.append((parent.loc + (key,), (mark.line + 1, mark.column + 1)))
         parent.key = key
 
     def open(self, stack: list[_Open], event: Any, loc: Loc) -> None:

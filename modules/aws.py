@@ -25,6 +25,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import jsii._runtime as runtime  # the jsii kernel preload() shares between two threads
+
 PACKAGE = "cdktf_cdktf_provider_aws"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 # Code that builds stacks; every `aws.<submodule>.` it mentions is imported by preload().
@@ -64,7 +66,7 @@ def _import(name: str) -> types.ModuleType:
     module = importlib.import_module(name)
     # publication.publish() leaves only the public names on the module; the functions' globals are
     # those of the private module behind it.
-    private = getattr(module, "_private", module)
+    private: Any = getattr(module, "_private", module)
     if not plain_import() and getattr(private, "typing", None) is typing:
         private.typing = _TYPING
         if os.environ.get("MLOPS_TF_CHECK_BINDING_TYPES") != "1" and callable(vars(private).get("check_type")):
@@ -117,9 +119,7 @@ def preload(submodules: list[str] | None = None) -> None:
     _register_package()
     if plain_import():
         return
-    import jsii._runtime as runtime
-
-    kernel = runtime.kernel
+    kernel: Any = runtime.kernel  # jsii internals, patched on purpose (module docstring)
     process = kernel.provider._process  # started already: importing cdktf loaded its own assembly
     lock = threading.Lock()
     send = process.send

@@ -174,7 +174,11 @@ class EfsFileSystem(Construct):
             kms_key_id=kms_key_arn,
             performance_mode=performance_mode,
             throughput_mode=throughput_mode,
-            lifecycle_policy=[{"transitionToIa": transition_to_ia}] if transition_to_ia else None,
+            lifecycle_policy=(
+                [aws.efs_file_system.EfsFileSystemLifecyclePolicy(transition_to_ia=transition_to_ia)]
+                if transition_to_ia
+                else None
+            ),
             tags={"Name": name},
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
         )

@@ -63,7 +63,9 @@ class EcrRepository(Construct):
             name=name,
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration={"scan_on_push": True},
-            encryption_configuration=[{"encryptionType": "KMS", "kmsKey": kms_key_arn}],
+            encryption_configuration=[
+                aws.ecr_repository.EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=kms_key_arn)
+            ],
             force_delete=False,
         )
         aws.ecr_lifecycle_policy.EcrLifecyclePolicy(

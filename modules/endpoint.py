@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
@@ -20,14 +22,14 @@ from .aws import aws
 from .serving_gate import instance_attribute
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServerlessSpec:
     memory_mb: int
     max_concurrency: int
     provisioned_concurrency: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VariantSpec:
     """One production or shadow variant. model_package_arn is the attribute value (a literal pin or an
     interpolation of the serving gate's lookup); package_expression the same as an HCL expression."""
@@ -42,7 +44,7 @@ class VariantSpec:
     serverless: ServerlessSpec | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CaptureSpec:
     destination_s3_uri: str
     kms_key_arn: str
@@ -52,7 +54,7 @@ class CaptureSpec:
     json_content_types: tuple[str, ...] = ("application/json",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScalingSpec:
     min_capacity: int
     max_capacity: int
@@ -61,20 +63,19 @@ class ScalingSpec:
     scale_out_cooldown_seconds: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NetworkSpec:
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
     network_isolation: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EndpointSpec:
     name: str
     execution_role_arn: str
     variants: tuple[VariantSpec, ...]
     shadow: VariantSpec | None = None
-    shadow_sampling_percentage: int | None = None
     capture: CaptureSpec | None = None
     storage_kms_key_arn: str | None = None  # instance endpoints only: serverless rejects a KMS key
     scaling: ScalingSpec | None = None
@@ -94,10 +95,18 @@ class InferenceEndpoint(Construct):
         # image: the role's policy must be attached first (the role ARN alone orders only the role).
         self._model_depends_on = list(model_depends_on or [])
         models = {v.name: self._model(v) for v in (*spec.variants, *([spec.shadow] if spec.shadow else []))}
+        # Blocks inside lists go to jsii as given: the bindings' struct classes keep them in the snake_case of
+        # every other argument (a plain dict there would need the JavaScript property names, captureMode).
+        config = aws.sagemaker_endpoint_configuration
         config_args: dict = {
             "name_prefix": f"{spec.name}-",
             "production_variants": [
-                self._variant(v, instance_attribute(models[v.name], "name")) for v in spec.variants
+                self._variant(
+                    v,
+                    instance_attribute(models[v.name], "name"),
+                    config.SagemakerEndpointConfigurationProductionVariants,
+                )
+                for v in spec.variants
             ],
             # An endpoint uses a new configuration only through UpdateEndpoint to another configuration name.
             # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
@@ -107,7 +116,11 @@ class InferenceEndpoint(Construct):
         if spec.shadow is not None:
             # The shadow's weight relative to the production variants sets the share of traffic copied to it.
             config_args["shadow_production_variants"] = [
-                self._variant(spec.shadow, instance_attribute(models[spec.shadow.name], "name"))
+                self._variant(
+                    spec.shadow,
+                    instance_attribute(models[spec.shadow.name], "name"),
+                    config.SagemakerEndpointConfigurationShadowProductionVariants,
+                )
             ]
         if spec.capture is not None:
             config_args["data_capture_config"] = {
@@ -115,7 +128,10 @@ class InferenceEndpoint(Construct):
                 "initial_sampling_percentage": spec.capture.sampling_percentage,
                 "destination_s3_uri": spec.capture.destination_s3_uri,
                 "kms_key_id": spec.capture.kms_key_arn,
-                "capture_options": [{"captureMode": mode} for mode in spec.capture.capture],
+                "capture_options": [
+                    config.SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=mode)
+                    for mode in spec.capture.capture
+                ],
                 "capture_content_type_header": {
                     "csv_content_types": list(spec.capture.csv_content_types),
                     "json_content_types": list(spec.capture.json_content_types),
@@ -167,22 +183,28 @@ class InferenceEndpoint(Construct):
         return aws.sagemaker_model.SagemakerModel(self, f"model-{variant.name}", **args)
 
     @staticmethod
-    def _variant(variant: VariantSpec, model_name: str) -> dict:
-        item: dict = {"variantName": variant.name, "modelName": model_name, "initialVariantWeight": variant.weight}
+    def _variant(variant: VariantSpec, model_name: str, struct: Callable[..., Any]) -> Any:
+        """A production or shadow variant block (struct: the binding's class of the one or the other)."""
         if variant.serverless is not None:
-            serverless = {
-                "memorySizeInMb": variant.serverless.memory_mb,
-                "maxConcurrency": variant.serverless.max_concurrency,
-            }
-            if variant.serverless.provisioned_concurrency is not None:
-                serverless["provisionedConcurrency"] = variant.serverless.provisioned_concurrency
-            item["serverlessConfig"] = serverless
-        else:
-            item["instanceType"] = variant.instance_type
-            item["initialInstanceCount"] = variant.initial_instance_count
-            if variant.volume_size_gb is not None:
-                item["volumeSizeInGb"] = variant.volume_size_gb
-        return item
+            serverless = variant.serverless
+            return struct(
+                variant_name=variant.name,
+                model_name=model_name,
+                initial_variant_weight=variant.weight,
+                serverless_config={
+                    "memory_size_in_mb": serverless.memory_mb,
+                    "max_concurrency": serverless.max_concurrency,
+                    "provisioned_concurrency": serverless.provisioned_concurrency,
+                },
+            )
+        return struct(
+            variant_name=variant.name,
+            model_name=model_name,
+            initial_variant_weight=variant.weight,
+            instance_type=variant.instance_type,
+            initial_instance_count=variant.initial_instance_count,
+            volume_size_in_gb=variant.volume_size_gb,
+        )
 
     def _autoscaling(self, variant: str, scaling: ScalingSpec) -> None:
         target = aws.appautoscaling_target.AppautoscalingTarget(

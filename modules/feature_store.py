@@ -9,7 +9,7 @@ from constructs import Construct
 from .aws import aws
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FeatureGroupSpec:
     name: str
     description: str
@@ -57,7 +57,10 @@ class FeatureGroup(Construct):
             record_identifier_feature_name=spec.record_identifier,
             event_time_feature_name=spec.event_time,
             role_arn=role_arn,
-            feature_definition=[{"featureName": n, "featureType": t} for n, t in spec.features],
+            feature_definition=[
+                aws.sagemaker_feature_group.SagemakerFeatureGroupFeatureDefinition(feature_name=n, feature_type=t)
+                for n, t in spec.features
+            ],
             depends_on=depends_on or None,
             **args,
         )

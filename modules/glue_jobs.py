@@ -72,7 +72,7 @@ class DataAccess:
         ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GlueJobSpec:
     key: str  # configured name, for logical ids
     name: str  # the job's, the trigger's (with -trigger) and the role's name
@@ -213,5 +213,5 @@ class GlueJobs(Construct):
                 type="SCHEDULED" if job.schedule else "ON_DEMAND",
                 schedule=literal.text(job.schedule) if job.schedule else None,
                 start_on_creation=True if job.schedule else None,
-                actions=[{"jobName": self.jobs[job.key].name}],
+                actions=[aws.glue_trigger.GlueTriggerActions(job_name=self.jobs[job.key].name)],
             )

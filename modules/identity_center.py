@@ -12,7 +12,7 @@ from .aws import aws
 from .policy import Statement, document
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PermissionSetSpec:
     """One persona: AWS managed policies (ARNs), inline statements and a session duration."""
 
@@ -23,7 +23,7 @@ class PermissionSetSpec:
     session_hours: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupSpec:
     """A group to create (display_name, description) or an existing one by its id."""
 
@@ -32,7 +32,7 @@ class GroupSpec:
     description: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AssignmentSpec:
     group: str
     permission_set: str

@@ -46,13 +46,13 @@ BINARY_MEDIA_TYPES = ["*/*"]
 HTTP_ACCESS_LOG_FORMAT = json_text({**_COMMON_LOG_FIELDS, "path": "$context.routeKey"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ThrottleSpec:
     rate_limit: float
     burst_limit: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UsagePlanSpec:
     name: str
     throttle: ThrottleSpec
@@ -257,7 +257,11 @@ class RestInferenceApi(Construct):
         args: dict = {
             "name": f"{api_name}-{plan.name}",
             # A usage plan names an existing stage: it exists with the stage.
-            "api_stages": [{"apiId": self.api.id, "stage": instance_attribute(self.stage, "stage_name")}],
+            "api_stages": [
+                aws.api_gateway_usage_plan.ApiGatewayUsagePlanApiStages(
+                    api_id=self.api.id, stage=instance_attribute(self.stage, "stage_name")
+                )
+            ],
             "throttle_settings": {"rate_limit": plan.throttle.rate_limit, "burst_limit": plan.throttle.burst_limit},
             "count": count,
         }

@@ -203,33 +203,33 @@ class LakeFormation(Construct):
                 depends_on=depends,
             )
         located: set[tuple[str, str]] = set()
-        for grant in sorted(principal_grants, key=lambda g: (g.key, g.database_name)):
-            tag = f"{grant.key}-{grant.database_name}"
-            depends = [*after_settings, databases[grant.database_name]]
+        for pgrant in sorted(principal_grants, key=lambda g: (g.key, g.database_name)):
+            tag = f"{pgrant.key}-{pgrant.database_name}"
+            depends = [*after_settings, databases[pgrant.database_name]]
             aws.lakeformation_permissions.LakeformationPermissions(
                 self,
                 f"principal-database-{tag}",
-                principal=grant.principal,
-                permissions=["CREATE_TABLE", "DESCRIBE"] if grant.create_tables else ["DESCRIBE"],
-                database={"name": grant.database_name},
+                principal=pgrant.principal,
+                permissions=["CREATE_TABLE", "DESCRIBE"] if pgrant.create_tables else ["DESCRIBE"],
+                database={"name": pgrant.database_name},
                 depends_on=depends,
             )
             aws.lakeformation_permissions.LakeformationPermissions(
                 self,
                 f"principal-tables-{tag}",
-                principal=grant.principal,
-                permissions=sorted(grant.table_permissions),
-                table={"database_name": grant.database_name, "wildcard": True},
+                principal=pgrant.principal,
+                permissions=sorted(pgrant.table_permissions),
+                table={"database_name": pgrant.database_name, "wildcard": True},
                 depends_on=depends,
             )
-            needs_location = grant.create_tables or LOCATION_PERMISSIONS & set(grant.table_permissions)
-            if needs_location and (grant.key, grant.location) not in located:
-                located.add((grant.key, grant.location))
+            needs_location = pgrant.create_tables or LOCATION_PERMISSIONS & set(pgrant.table_permissions)
+            if needs_location and (pgrant.key, pgrant.location) not in located:
+                located.add((pgrant.key, pgrant.location))
                 aws.lakeformation_permissions.LakeformationPermissions(
                     self,
-                    f"principal-location-{grant.key}-{grant.location}",
-                    principal=grant.principal,
+                    f"principal-location-{pgrant.key}-{pgrant.location}",
+                    principal=pgrant.principal,
                     permissions=["DATA_LOCATION_ACCESS"],
-                    data_location={"arn": self.locations[grant.location].arn},
+                    data_location={"arn": self.locations[pgrant.location].arn},
                     depends_on=after_settings,
                 )

@@ -23,14 +23,14 @@ MONITOR_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 PUBLISH_METRICS_ENVIRONMENT = {"publish_cloudwatch_metrics": "Enabled"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DriftAlarmSpec:
     feature: str
     threshold: float
     alarm_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MonitorSpec:
     endpoint_name: str
     schedule_name: str  # also the job definition's name; the metric's MonitoringSchedule dimension

@@ -157,16 +157,19 @@ class ModelDeployPipeline(Construct):
                 statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
             ],
         )
-        env = lambda target=None: text(
-            json.dumps(  # noqa: E731
-                [
-                    {"name": v, "type": "PLAINTEXT", "value": f"#{{variables.{v}}}"}
-                    for v in (MODEL_PACKAGE_VARIABLE, MODEL_VARIANT_VARIABLE)
-                ]
-                + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
-                sort_keys=True,
+
+        def env(target: str | None = None) -> str:
+            return text(
+                json.dumps(
+                    [
+                        {"name": v, "type": "PLAINTEXT", "value": f"#{{variables.{v}}}"}
+                        for v in (MODEL_PACKAGE_VARIABLE, MODEL_VARIANT_VARIABLE)
+                    ]
+                    + ([{"name": "TARGET_ACCOUNT", "type": "PLAINTEXT", "value": target}] if target else []),
+                    sort_keys=True,
+                )
             )
-        )
+
         build = lambda name, project, target=None, inputs="source", outputs=None: {  # noqa: E731
             "name": name,
             "category": "Build",
@@ -274,14 +277,15 @@ class ModelDeployPipeline(Construct):
         state = self.settings.state
         if state.type != "s3":
             return {}
+        if state.s3_backend is None:
+            raise ValueError("an s3 pipeline state needs the s3 backend block of every target")
+        backends = state.s3_backend
         return {
             target: json.dumps(
                 {
                     "provider": {"aws": [{"assume_role": [{"role_arn": role, "session_name": self.settings.name}]}]},
                     "terraform": {
-                        "backend": {
-                            "s3": {**state.s3_backend[target], "assume_role": {"role_arn": state.state_role_arn}}
-                        }
+                        "backend": {"s3": {**backends[target], "assume_role": {"role_arn": state.state_role_arn}}}
                     },
                 },
                 sort_keys=True,

@@ -11,7 +11,7 @@ Statement = dict[str, Any]
 
 def statement(
     sid: str,
-    actions: list[str] | str,
+    actions: list[str] | str | None,  # None with not_actions
     resources: list[str] | str | None = None,
     *,
     effect: str = "Allow",
@@ -26,8 +26,10 @@ def statement(
         stmt["Principal"] = principal
     if not_actions is not None:
         stmt["NotAction"] = _one_or_many(not_actions)
-    else:
+    elif actions is not None:
         stmt["Action"] = _one_or_many(actions)
+    else:
+        raise ValueError(f"statement {sid}: give actions or not_actions")
     if not_resources is not None:
         stmt["NotResource"] = _one_or_many(not_resources)
     elif resources is not None:

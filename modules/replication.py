@@ -26,9 +26,12 @@ class ReplicationGrant(Protocol):
     """One source account's replication role: `source` names it, principal/condition come from
     Resolved.cross_account_principal (account root narrowed by aws:PrincipalArn)."""
 
-    source: str
-    principal: dict[str, Any]
-    condition: dict[str, Any]
+    @property
+    def source(self) -> str: ...
+    @property
+    def principal(self) -> dict[str, Any]: ...
+    @property
+    def condition(self) -> dict[str, Any]: ...
 
 
 def _pascal(name: str) -> str:

@@ -92,21 +92,21 @@ class ReplicationSource(Construct):
             self, "policy", role=self.role.id, name="replicate", policy=document(*statements)
         )
         rules = [
-            {
-                "id": f"to-{d.name}",
-                "priority": priority,
-                "status": "Enabled",
-                "filter": {"prefix": ""},
-                "deleteMarkerReplication": {"status": "Enabled" if replicate_delete_markers else "Disabled"},
-                "sourceSelectionCriteria": {"sseKmsEncryptedObjects": {"status": "Enabled"}},
-                "destination": {
+            aws.s3_bucket_replication_configuration.S3BucketReplicationConfigurationRule(
+                id=f"to-{d.name}",
+                priority=priority,
+                status="Enabled",
+                filter={"prefix": ""},
+                delete_marker_replication={"status": "Enabled" if replicate_delete_markers else "Disabled"},
+                source_selection_criteria={"sse_kms_encrypted_objects": {"status": "Enabled"}},
+                destination={
                     "bucket": d.bucket_arn,
                     "account": d.account_id,
-                    "storageClass": "STANDARD",
-                    "accessControlTranslation": {"owner": "Destination"},
-                    "encryptionConfiguration": {"replicaKmsKeyId": d.kms_alias_arn},
+                    "storage_class": "STANDARD",
+                    "access_control_translation": {"owner": "Destination"},
+                    "encryption_configuration": {"replica_kms_key_id": d.kms_alias_arn},
                 },
-            }
+            )
             for priority, d in enumerate(destinations, start=1)
         ]
         self.configuration = aws.s3_bucket_replication_configuration.S3BucketReplicationConfigurationA(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
@@ -56,14 +57,14 @@ class StudioDomain(Construct):
                 studio_lifecycle_config_content=base64.b64encode(script.script.encode()).decode(),
             )
             lifecycle_arns.setdefault(script.app_type, []).append(config.arn)
-        jupyter_lab = {
+        jupyter_lab: dict[str, Any] = {
             "app_lifecycle_management": {
                 "idle_settings": {"lifecycle_management": "ENABLED", "idle_timeout_in_minutes": idle_timeout_minutes}
             },
         }
         if lifecycle_arns.get("JupyterLab"):
             jupyter_lab["lifecycle_config_arns"] = lifecycle_arns["JupyterLab"]
-        code_editor = {
+        code_editor: dict[str, Any] = {
             "app_lifecycle_management": {
                 "idle_settings": {"lifecycle_management": "ENABLED", "idle_timeout_in_minutes": idle_timeout_minutes}
             }

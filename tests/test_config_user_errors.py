@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config import load
-from config.loader import display_path
+from config.paths import display_path
 from tests.helpers import EXAMPLE_BACKEND, config_errors, line_of, only_error, replace_text
 
 

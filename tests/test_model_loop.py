@@ -187,11 +187,11 @@ def test_chain(variant, source, endpoint):
     repo_key = next(k for k, v in stacks.resources(SS, "aws_ecr_repository").items() if v["name"] == repository)
     policy = next(v for v in stacks.resources(SS, "aws_ecr_repository_policy").values() if repo_key in v["repository"])
     pull = json.loads(policy["policy"])["Statement"][0]
-    role_arn = r.role_arn(source, names.inference_execution_role_name(r))
+    role_arn = r.role_arn(source, contracts.inference_execution_role_name(r))
     assert r.root_arn(source) in as_list(pull["Principal"]["AWS"]) and role_arn in as_list(
         pull["Condition"]["ArnEquals"]["aws:PrincipalArn"]
     )
-    by(stacks, source, "aws_iam_role", name=names.inference_execution_role_name(r))
+    by(stacks, source, "aws_iam_role", name=contracts.inference_execution_role_name(r))
     identity = next(
         p for p in stacks.resources(source, "aws_iam_role_policy").values() if "PullModelImages" in p["policy"]
     )
@@ -300,7 +300,7 @@ def test_policies_name_only_roles_that_exist(variant):
     r, stacks = variant
     loadtest = r.account_id("loadtest")
     roles = {v["name"] for v in stacks.resources("loadtest", "aws_iam_role").values()}
-    assert names.inference_execution_role_name(r) in roles
+    assert contracts.inference_execution_role_name(r) in roles
     for missing in (
         names.model_monitor_role_name(r),
         contracts.events_forwarder_role_name(r),
@@ -338,7 +338,7 @@ def test_policies_name_only_roles_that_exist(variant):
         if s["Sid"] == "InferenceAccountsDecryptModels"
     )
     assert as_list(decrypt["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == [
-        r.role_arn("staging", names.inference_execution_role_name(r))
+        r.role_arn("staging", contracts.inference_execution_role_name(r))
     ]
     # ECR: loadtest pulls churn's registered image; ml-b's pipeline role its own images only.
     churn = next(
@@ -346,7 +346,7 @@ def test_policies_name_only_roles_that_exist(variant):
     )
     policy = next(v for v in stacks.resources(SS, "aws_ecr_repository_policy").values() if churn in v["repository"])
     assert (
-        r.role_arn("loadtest", names.inference_execution_role_name(r))
+        r.role_arn("loadtest", contracts.inference_execution_role_name(r))
         in json.loads(policy["policy"])["Statement"][0]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
     )
     for repo in ("churn-inference", "churn-training", "churn-processing"):

@@ -193,7 +193,10 @@ def read_schemas(tarball: Path) -> dict[str, Any]:
             parts = member.name.split("/")
             if len(parts) != 4 or parts[1] != "lib" or parts[3] not in ("index.js", "index.d.ts"):
                 continue
-            pending.setdefault(parts[2], {})[parts[3]] = archive.extractfile(member).read().decode("utf-8")
+            handle = archive.extractfile(member)
+            if handle is None:  # a directory or link entry under that name: not the file
+                continue
+            pending.setdefault(parts[2], {})[parts[3]] = handle.read().decode("utf-8")
             if len(pending[parts[2]]) == 2:
                 _read_file(pending.pop(parts[2]), out)
     return out

@@ -157,6 +157,12 @@ def _certificate() -> tuple[bytes, bytes, bytes]:
     return key_pem, cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.DER)
 
 
+def _stop_at_end_of_input(stop: threading.Event) -> None:
+    """Terraform closes the plugin's stdin when it is done with it: stop serving then."""
+    sys.stdin.read()
+    stop.set()
+
+
 def serve(schema_path: Path, *, reattach: bool = False) -> int:
     """Serve until Terraform shuts the plugin down, or, with reattach, until standard input closes."""
     if not reattach and os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
@@ -200,7 +206,7 @@ def serve(schema_path: Path, *, reattach: bool = False) -> int:
                 ),
                 flush=True,
             )
-            threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+            threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
         else:
             # Terraform (go-plugin AutoMTLS) trusts the certificate printed in the handshake.
             key_pem, cert_pem, cert_der = _certificate()

@@ -6,35 +6,30 @@ Each account kind adds its module here; a check takes the Config and yields loca
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
+from .. import kinds, landing_zone_pipeline, tfc
 from ..errors import Diagnostic
+from ..model import Config
+from . import consistency, foundation, organization_adoption
+from .names import derived_name_problems
 
-if TYPE_CHECKING:
-    from ..loader import Config
-
-Check = Callable[["Config"], Iterable[Diagnostic]]
+Check = Callable[[Config], Iterable[Diagnostic]]
 
 
 def _all_checks() -> list[Check]:
-    from .. import kinds, landing_zone_pipeline, tfc
-    from . import consistency, foundation, organization_adoption
-
     return [
         *foundation.CHECKS,
         *organization_adoption.CHECKS,
         *consistency.CHECKS,
         *tfc.CHECKS,
         *landing_zone_pipeline.CHECKS,
-        *(check for module in kinds.modules() for check in module.CHECKS),
+        *(check for module in kinds.MODULES for check in module.CHECKS),
     ]
 
 
 def run_checks(config: Config) -> list[Diagnostic]:
     """Every cross-field and cross-file diagnostic of the configuration; then, once all of them hold,
     every derived name against AWS's rules (one root cause, one error)."""
-    from .names import derived_name_problems
-
     found = [d for check in _all_checks() for d in check(config)]
     if found or config.invalid_accounts:
         return found

@@ -15,7 +15,7 @@ from ..kinds.ml_execution import model_package_group_owner
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
+    from ..model import Config
 
 PARTITION_NAMES = {
     "aws": "the commercial partition",

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic
 from ..kinds.security import ORGANIZATION_WIDE_KEYS
-from ..loader import display_path
+from ..paths import display_path
+from ..refs import account_ref
 from ..schema import Vending
-from .refs import account_ref
 
 if TYPE_CHECKING:
-    from ..loader import Config
+    from ..model import Config
 
 
 def management_and_security(config: Config) -> Iterator[Diagnostic]:

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..derived_names import Derived, all_names
-from ..resolver import naming_view
+from ..model import naming_view
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
+    from ..model import Config
 
 PLACEHOLDER_ID = "0" * 12
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..errors import Diagnostic
 
 if TYPE_CHECKING:
-    from ..loader import Config
+    from ..model import Config
 
 IMPORT_HINT = "set organization.organization_id in landing-zone.yaml (aws organizations describe-organization)"
 

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
-# images and retraining span several kinds (shared services, ml-execution, staging/production).
-KIND_CHECK_MODULES = (
-    "security",
-    "baseline",
-    "data",
-    "shared_services",
-    "data_science",
-    "ml_execution",
-    "inference",
-    "images",
-    "retraining",
-    "data_processing",
-    "model_build",
+from . import (
+    baseline,
+    data,
+    data_processing,
+    data_science,
+    images,
+    inference,
+    ml_execution,
+    model_build,
+    retraining,
+    security,
+    shared_services,
 )
 
-
-def modules() -> list[ModuleType]:
-    return [importlib.import_module(f"{__name__}.{name}") for name in KIND_CHECK_MODULES]
+# The order checks run and flows are listed in; images and retraining span several kinds (shared services,
+# ml-execution, staging/production).
+MODULES: tuple[ModuleType, ...] = (
+    security,
+    baseline,
+    data,
+    shared_services,
+    data_science,
+    ml_execution,
+    inference,
+    images,
+    retraining,
+    data_processing,
+    model_build,
+)

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..flows import delegated_admin
-from ..resolver import S3_BUCKET_NAME_MAX, Flow
+from ..contracts import bucket_name_of
+from ..errors import known
+from ..model import S3_BUCKET_NAME_MAX, Flow
 from ..schema import Vending
-from .security import administrator_name, administrator_section, log_archive_account
+from .security import administrator_name, administrator_section, delegated_admin, log_archive_account
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Resolved
+    from ..model import Config, Resolved
 
 CONFIG = "config"  # bucket and KMS purpose of the central AWS Config archive
 
@@ -41,7 +41,7 @@ def config_archive_account(r: Resolved) -> str | None:
 
 
 def config_bucket_name(r: Resolved) -> str:
-    return r.bucket_name(config_archive_account(r), CONFIG)
+    return r.bucket_name(known(config_archive_account(r), "the Config archive account"), CONFIG)
 
 
 def config_aggregator_account(r: Resolved) -> str | None:
@@ -93,7 +93,7 @@ def config_bucket_length(config: Config) -> Iterator[Diagnostic]:
         return
     for account in config.of_kind("security"):
         region = account.region or lz.home_region
-        length = len(f"{lz.prefix}-{CONFIG}-{'0' * 12}-{region}")
+        length = len(bucket_name_of(lz.prefix, CONFIG, "0" * 12, region))
         if length > S3_BUCKET_NAME_MAX:
             yield config.error(
                 account.name,
@@ -114,7 +114,7 @@ def config_bucket_policy_size(config: Config) -> Iterator[Diagnostic]:
     lz = config.landing_zone
     if not lz.baseline.config.enabled or control_tower(lz):
         return
-    bucket = len(f"{lz.prefix}-{CONFIG}-{'0' * 12}-{lz.home_region}")
+    bucket = len(bucket_name_of(lz.prefix, CONFIG, "0" * 12, lz.home_region))
     per_account = len(f'"arn:aws:s3:::{"x" * bucket}/AWSLogs/{"0" * 12}/Config/*",') + 3 * len('"000000000000",')
     size = CONFIG_POLICY_BASE_BYTES + len(config.accounts) * per_account
     if size > S3_BUCKET_POLICY_MAX:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..contracts import INFERENCE_DATA, replication_role_name, replication_sources
+from ..model import Flow
 from . import lake
 from .lake import (  # noqa: F401  (re-exported: stacks import the lake names from config.kinds.data)
     dataset_prefix,
@@ -24,8 +25,7 @@ from .lake import (  # noqa: F401  (re-exported: stacks import the lake names fr
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 DATA_LAKE = "data-lake"  # KMS purpose of the lake buckets, Athena results and the Glue catalog
 DATA_STORES = "data-stores"  # KMS purpose of DynamoDB, RDS and EFS
@@ -83,8 +83,6 @@ def replication_destination(r: Resolved, destination: str) -> ReplicationDestina
 
 def replication_flows(r: Resolved, destination: str) -> Iterator[Flow]:
     """Replication from each source into destination; the destination applies first (bucket policy, key)."""
-    from ..resolver import Flow
-
     for source in sorted(replication_sources(r, destination)):
         yield Flow(source, destination, "replication", "inference data replication", first=destination)
 

@@ -14,16 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import name_rules as rule
-from ..checks.refs import account_ref
+from ..contracts import kms_alias_of
 from ..name_rules import NameRule
+from ..refs import account_ref
 from .data_science import persona_role_name
 from .lake import dataset_prefix
 from .ml_execution import pipeline_execution_role_name
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Flow, Resolved
+    from ..schema.data import DataSection, Dataset
+    from ..schema.data_processing import EmrApplication, GlueJob, Warehouse, WarehouseConsumer
 
 PROCESSING = "data-processing"  # bucket purpose: Glue scripts and temporary files, EMR logs
 WAREHOUSE_KEY = "warehouse"  # KMS purpose of the Redshift Serverless namespace and its admin secret
@@ -38,34 +40,35 @@ REDSHIFT_SERVERLESS, EMR_APPLICATION, REDSHIFT_DATABASE = (
 Loc = tuple
 
 
-def warehouse_name(prefix: str, warehouse: Any) -> str:
+def warehouse_name(prefix: str, warehouse: Warehouse) -> str:
     return f"{prefix}-{warehouse.name}"
 
 
-def spectrum_role_name(prefix: str, warehouse: Any) -> str:
+def spectrum_role_name(prefix: str, warehouse: Warehouse) -> str:
     return f"{warehouse_name(prefix, warehouse)}-spectrum"
 
 
-def query_role_name(prefix: str, warehouse: Any) -> str:
+def query_role_name(prefix: str, warehouse: Warehouse) -> str:
     return f"{warehouse_name(prefix, warehouse)}-query"
 
 
-def glue_job_name(prefix: str, job: Any) -> str:
+def glue_job_name(prefix: str, job: GlueJob) -> str:
     return f"{prefix}-glue-{job.name}"
 
 
-def emr_application_name(prefix: str, app: Any) -> str:
+def emr_application_name(prefix: str, app: EmrApplication) -> str:
     return f"{prefix}-emr-{app.name}"
 
 
-def derived(prefix: str, section: Any) -> Iterator[tuple[Loc, NameRule, str]]:
+def derived(prefix: str, section: DataSection) -> Iterator[tuple[Loc, NameRule, str]]:
     """Every name the processing part of a data stack writes, with the YAML location that produced it
     (the PROCESSING bucket, named from the prefix alone, is listed by config/derived_names.py)."""
+    here: Loc
     if section.warehouse is not None:
         here, name = ("data", "warehouse", "name"), warehouse_name(prefix, section.warehouse)
         yield here, REDSHIFT_SERVERLESS, name
         yield ("data", "warehouse", "database"), REDSHIFT_DATABASE, section.warehouse.database
-        yield here, rule.KMS_ALIAS, f"alias/{prefix}/{WAREHOUSE_KEY}"
+        yield here, rule.KMS_ALIAS, kms_alias_of(prefix, WAREHOUSE_KEY)
         yield here, rule.SECURITY_GROUP, f"{name}-redshift"
         yield here, rule.IAM_ROLE, spectrum_role_name(prefix, section.warehouse)
         yield here, rule.IAM_ROLE, query_role_name(prefix, section.warehouse)
@@ -94,7 +97,7 @@ class WarehouseAccess:
     roles: tuple[str, ...]  # role names in the consumer account
 
 
-def consumer_roles(r: Resolved, consumer: Any) -> tuple[str, ...]:
+def consumer_roles(r: Resolved, consumer: WarehouseConsumer) -> tuple[str, ...]:
     """The consumer's roles a warehouse names: data-science personas, or the ml-execution pipeline role."""
     if r.accounts[consumer.account].kind == "data-science":
         return tuple(sorted(persona_role_name(r, p) for p in set(consumer.personas)))
@@ -133,7 +136,11 @@ def jobs(config: Config) -> Iterator[Diagnostic]:
         datasets = {d.name: d for d in section.datasets}
         yield from _duplicates(config, account.name, section.glue_jobs, "glue_jobs")
         yield from _duplicates(config, account.name, section.emr_applications, "emr_applications")
-        for field, items in (("glue_jobs", section.glue_jobs), ("emr_applications", section.emr_applications)):
+        runs: tuple[tuple[str, list[Any]], ...] = (
+            ("glue_jobs", section.glue_jobs),
+            ("emr_applications", section.emr_applications),
+        )
+        for field, items in runs:
             for i, item in enumerate(items):
                 here = ("data", field, i)
                 yield from _known(config, account.name, (*here, "inputs"), item.inputs, datasets)
@@ -155,7 +162,7 @@ def _known(config: Config, account: str, loc: Loc, names: list[str], datasets: d
             )
 
 
-def output_dataset(section: Any, output: Any) -> Any | None:
+def output_dataset(section: DataSection, output: Any) -> Dataset | None:
     """The dataset whose prefix contains the output prefix, in the output's bucket."""
     for dataset in section.datasets:
         if dataset.bucket == output.bucket and output.prefix.startswith(dataset_prefix(dataset)):
@@ -218,7 +225,7 @@ def warehouse(config: Config) -> Iterator[Diagnostic]:
                     (*here, "personas"),
                     "ml-execution accounts query with their pipeline execution role; remove personas",
                 )
-            elif not target.ml_execution.pipelines:
+            elif target.kind == "ml-execution" and not target.ml_execution.pipelines:
                 yield config.error(
                     account.name,
                     (*here, "account"),

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Flow, Resolved
 
 SECTION = "data_science"
 CATALOG = ("data", "ml_activities.json")  # inside the `modules` package, shipped as package data

@@ -20,38 +20,43 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
+from ..errors import known
+from ..model import Flow
+from ..schema.account import INFERENCE_ACCOUNTS, DataScienceAccount, MlExecutionAccount
 from .data_science import persona_role_name
-from .inference import endpoints, inference_execution_role_name
+from .inference import endpoints
 from .ml_execution import model_package_group_owner, pipeline_execution_role_name, registered_image, served_image
 from .shared_services import ecr_repository_owner, repository_pullers
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
+    from ..schema.ml_execution import ImageRef
 
 
 def image_puller_roles(r: Resolved, account: str) -> list[str]:
     """SageMaker execution roles an account's stack creates (none: the account gets no grant)."""
     acct = r.accounts[account]
     if acct.kind == "data-science":
-        return sorted(persona_role_name(r, p.name) for p in acct.config.data_science.personas)
-    if acct.kind == "ml-execution" and acct.config.ml_execution.pipelines:
+        return sorted(persona_role_name(r, p.name) for p in acct.model(DataScienceAccount).data_science.personas)
+    if acct.kind == "ml-execution" and acct.model(MlExecutionAccount).ml_execution.pipelines:
         return [pipeline_execution_role_name(r)]
-    if acct.kind in contracts.INFERENCE_KINDS and acct.config.inference.endpoints:
-        return [inference_execution_role_name(r)]
+    if acct.kind in contracts.INFERENCE_KINDS and acct.model(INFERENCE_ACCOUNTS).inference.endpoints:
+        return [contracts.inference_execution_role_name(r)]
     return []
 
 
 def used_repositories(r: Resolved, account: str) -> list[str]:
     """Repositories whose images the account's own SageMaker jobs or endpoints run."""
     acct = r.accounts[account]
-    refs = []
+    refs: list[ImageRef | None] = []
     if acct.kind == "ml-execution":
-        for p in acct.config.ml_execution.pipelines:
+        for p in acct.model(MlExecutionAccount).ml_execution.pipelines:
             refs += [p.processing_image, p.training_image, registered_image(p)]
     elif acct.kind in contracts.INFERENCE_KINDS:
-        refs += [served_image(r.config, ep.model_package_group) for ep in acct.config.inference.endpoints]
+        refs += [
+            served_image(r.config, ep.model_package_group) for ep in acct.model(INFERENCE_ACCOUNTS).inference.endpoints
+        ]
     return sorted({ref.repository for ref in refs if ref is not None})
 
 
@@ -75,7 +80,10 @@ def ecr_pull_grant(r: Resolved, repo: Any) -> tuple[dict[str, Any], dict[str, An
 
 def served_repositories(r: Resolved, account: str) -> list[tuple[str, str]]:
     """(owner, repository) an inference account's execution role pulls: the images its endpoints serve."""
-    return sorted((ecr_repository_owner(r.config, repo), repo) for repo in used_repositories(r, account))
+    return sorted(
+        (known(ecr_repository_owner(r.config, repo), f"the owner of repository {repo!r}"), repo)
+        for repo in used_repositories(r, account)
+    )
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -106,7 +114,7 @@ def check_served_images(config: Config) -> Iterable[Diagnostic]:
         # The image and the model artifacts must be in the endpoint's region:
         # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
         image_owner = ecr_repository_owner(config, image.repository) if image is not None else None
-        if image_owner is not None and _region(config, image_owner) != region:
+        if image is not None and image_owner is not None and _region(config, image_owner) != region:
             yield config.error(
                 account.name,
                 field,
@@ -126,8 +134,6 @@ CHECKS: list = [check_served_images]
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for shared in resolved.of_kind("shared-services"):
         pulls: dict[str, list[str]] = {}
         for rep in shared.config.shared_services.ecr_repositories:

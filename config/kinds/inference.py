@@ -11,13 +11,13 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from ..checks.refs import account_refs
+from ..model import Flow
+from ..refs import account_refs
 from .ml_execution import model_package_group_owner
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 DATA_CAPTURE_PREFIX = "data-capture"
 MONITORING_REPORTS_PREFIX = "monitoring-reports"
@@ -60,11 +60,6 @@ LOGS_PURPOSE = "inference-logs"  # KMS key of the log groups, and the purpose of
 def api_function_name(r: Resolved, api: str) -> str:
     """The Lambda function of an API, its role, and the API itself carry this name."""
     return r.resource_name(f"{api}-api")
-
-
-def inference_execution_role_name(r: Resolved) -> str:
-    """SageMaker execution role of the models in each staging/production account: reads model packages."""
-    return r.resource_name("inference-execution")
 
 
 def model_monitor_role_name(r: Resolved) -> str:
@@ -408,8 +403,6 @@ def flows(resolved: Resolved) -> Iterable[Flow]:
     Registry reads and monitoring events are drawn by the ml-execution side; the data account also
     yields its incoming replication flows with this same label, so equal flows can be merged.
     """
-    from ..resolver import Flow
-
     for source in contracts.inference_accounts(resolved):
         for dest in contracts.replication_destinations(resolved, source):
             # The destination bucket, its policy and key must exist before the source replicates.

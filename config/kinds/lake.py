@@ -11,25 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..checks.refs import account_ref
+from ..model import Flow
+from ..refs import account_ref
+from ..schema.account import DataAccount, DataScienceAccount, MlExecutionAccount
 from .data_science import activity_catalog, persona_role_name
 from .ml_execution import pipeline_execution_role_name
 from .security import administrator_name, assignment_accounts, identity_center_home
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
+    from ..schema.data import DataSection, Dataset
 
 LAKE_CONSUMER_KINDS = ("ml-execution", "data-science")
 # Lake Formation vends S3 credentials to a principal only with this IAM permission; it has no resource-level form.
 # https://docs.aws.amazon.com/lake-formation/latest/dg/access-control-underlying-data.html
 GET_DATA_ACCESS = "lakeformation:GetDataAccess"
-# Identity Center creates one role per permission set in each assigned account, under this path.
-# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
-SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
 
 
 def lake_bucket_purpose(bucket: str) -> str:
@@ -41,14 +40,9 @@ def glue_database_name(r: Resolved, dataset: str) -> str:
     return f"{r.prefix.replace('-', '_')}_{dataset}"
 
 
-def dataset_prefix(dataset: Any) -> str:
+def dataset_prefix(dataset: Dataset) -> str:
     """S3 prefix of a dataset in its bucket (default <name>/)."""
     return dataset.prefix if dataset.prefix is not None else f"{dataset.name}/"
-
-
-def sso_role_name_regex(persona: str) -> str:
-    """Name of the role Identity Center provisions for a permission set (the persona's name, [a-z0-9-]) in an account."""
-    return f"^AWSReservedSSO_{persona}_[0-9a-f]+$"
 
 
 # -- shares to consumer accounts --------------------------------------------------------------
@@ -117,8 +111,8 @@ def lake_consumer_roles(r: Resolved, consumer: str) -> list[str]:
     the data-science personas that query the lake, or the ml-execution pipeline role."""
     account = r.accounts[consumer]
     if account.kind == "data-science":
-        return [persona_role_name(r, p) for p in lake_query_personas(account.config.data_science)]
-    if account.kind == "ml-execution" and account.config.ml_execution.pipelines:
+        return [persona_role_name(r, p) for p in lake_query_personas(account.model(DataScienceAccount).data_science)]
+    if account.kind == "ml-execution" and account.model(MlExecutionAccount).ml_execution.pipelines:
         return [pipeline_execution_role_name(r)]
     return []
 
@@ -157,11 +151,11 @@ def lake_readers(r: Resolved, data_account: str) -> list[LakeReader]:
                 for s in lake_formation_shares(r, account.name)
                 if s.data_account == data_account
             )
-    for account in r.of_kind("ml-execution"):
-        for pipeline in account.config.ml_execution.pipelines:
+    for ml in r.of_kind("ml-execution"):
+        for pipeline in ml.config.ml_execution.pipelines:
             data = pipeline.input_data
             if data.account == data_account:
-                readers.add(LakeReader(account.name, data.bucket, data.prefix, (pipeline_execution_role_name(r),)))
+                readers.add(LakeReader(ml.name, data.bucket, data.prefix, (pipeline_execution_role_name(r),)))
     return sorted(readers, key=lambda x: (x.bucket, x.account, x.prefix, x.roles))
 
 
@@ -173,18 +167,18 @@ def consumer_s3_reads(r: Resolved, consumer: str) -> list[tuple[str, str, str]]:
 
 
 # -- Identity Center personas inside data accounts ----------------------------------------------
-def lake_personas(section: Any) -> list[str]:
+def lake_personas(section: DataSection) -> list[str]:
     """Identity Center personas a data account's Lake Formation names (admins and persona grants)."""
     lake = section.lake_formation
     return sorted({*lake.admin_personas, *(g.persona for g in lake.persona_grants)})
 
 
-def _identity_center(config: Config) -> tuple[str, Any] | None | bool:
+def _identity_center(config: Config) -> tuple[str, Any] | None | Literal[False]:
     """(administering security account, its identity_center); None when that account sets none; False when
     there is no valid administering security account (the foundation checks report that)."""
     admin = administrator_name(config)
     account = config.accounts.get(admin) if admin else None
-    if account is None or account.kind != "security":
+    if admin is None or account is None or account.kind != "security":
         return False
     ic = account.security.identity_center
     return (admin, ic) if ic is not None else None
@@ -220,7 +214,9 @@ def persona_grants(config: Config) -> Iterator[Diagnostic]:
     for account in config.of_kind("data"):
         lake = account.data.lake_formation
         defined = {d.name for d in account.data.datasets}
-        named = [(("admin_personas", i), p) for i, p in enumerate(lake.admin_personas)]
+        named: list[tuple[tuple[str | int, ...], str]] = [
+            (("admin_personas", i), p) for i, p in enumerate(lake.admin_personas)
+        ]
         named += [(("persona_grants", i, "persona"), g.persona) for i, g in enumerate(lake.persona_grants)]
         for i, grant in enumerate(lake.persona_grants):
             yield from _datasets(
@@ -288,10 +284,8 @@ CHECKS = [lake_grants, persona_grants, pipeline_inputs_within_shares]
 def flows(resolved: Resolved) -> Iterable[Flow]:
     """Shares order apply (the consumer grants on the shared database after the data account shared it);
     Identity Center provisions the persona roles a data account's Lake Formation names before it applies."""
-    from ..resolver import Flow
-
     for data in sorted(a.name for a in resolved.of_kind("data")):
-        section = resolved.accounts[data].config.data
+        section = resolved.accounts[data].model(DataAccount).data
         for consumer in sorted({g.account for g in section.lake_formation.grants}):
             yield Flow(data, consumer, "data-access", "Lake Formation grants", first=data)
         home = identity_center_home(resolved)

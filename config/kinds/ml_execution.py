@@ -6,13 +6,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from ..checks.refs import account_ref, account_refs
+from ..model import Flow
+from ..refs import account_ref, account_refs
+from ..schema.account import DataAccount, MlExecutionAccount
 from .shared_services import ecr_repository_owner, pipeline_deployers
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
+    from ..schema.ml_execution import ImageRef, TrainingPipeline
 
 SECTION = "ml_execution"
 RECORD_IDENTIFIER_TYPES = ("Integral", "String")
@@ -36,11 +38,13 @@ def producing_pipeline(config: Config, group: str) -> tuple[str, Any] | None:
     owner = model_package_group_owner(config, group)
     if owner is None:
         return None
-    found = [p for p in config.accounts[owner].ml_execution.pipelines if p.model_package_group == group]
+    found = [
+        p for p in config.account(owner, MlExecutionAccount).ml_execution.pipelines if p.model_package_group == group
+    ]
     return (owner, found[0]) if found else None
 
 
-def registered_image(pipeline: Any) -> Any:
+def registered_image(pipeline: TrainingPipeline) -> ImageRef:
     """The image RegisterModel puts in each package: the inference image, else the training image.
 
     Endpoints serve the registered image, so the pipeline template and the ECR grants both read this.
@@ -48,7 +52,7 @@ def registered_image(pipeline: Any) -> Any:
     return pipeline.inference_image or pipeline.training_image
 
 
-def served_image(config: Config, group: str) -> Any | None:
+def served_image(config: Config, group: str) -> ImageRef | None:
     """ImageRef the packages of `group` serve: the producing pipeline's registered image, else the
     group's serving_image; None when neither exists (nobody could grant it)."""
     produced = producing_pipeline(config, group)
@@ -57,7 +61,11 @@ def served_image(config: Config, group: str) -> Any | None:
     owner = model_package_group_owner(config, group)
     if owner is None:
         return None
-    return next(g.serving_image for g in config.accounts[owner].ml_execution.model_package_groups if g.name == group)
+    return next(
+        g.serving_image
+        for g in config.account(owner, MlExecutionAccount).ml_execution.model_package_groups
+        if g.name == group
+    )
 
 
 def retraining_pipeline(config: Config, group: str) -> tuple[str, str] | None:
@@ -67,14 +75,14 @@ def retraining_pipeline(config: Config, group: str) -> tuple[str, str] | None:
     if produced is None:
         return None
     owner, pipeline = produced
-    retraining = config.accounts[owner].ml_execution.retraining
+    retraining = config.account(owner, MlExecutionAccount).ml_execution.retraining
     return (owner, pipeline.name) if retraining and pipeline.name in retraining.pipelines else None
 
 
 # -- names shared by both sides ---------------------------------------------------------------
 def registry_event_targets(r: Resolved, account: str) -> list[str]:
     """Shared-services accounts receiving this ml-execution account's Model Package State Change events."""
-    chosen = r.accounts[account].config.ml_execution.registry_events_to
+    chosen = r.accounts[account].model(MlExecutionAccount).ml_execution.registry_events_to
     return sorted(chosen) if chosen else [a.name for a in r.of_kind("shared-services")]
 
 
@@ -95,15 +103,12 @@ def model_registry_readers(r: Resolved) -> dict[str, list[str]]:
     runs Terraform through it) and the stack's own deploy role (a person running `mlops-tf apply`).
     Shared services: the pipeline build role.
     """
-    from .inference import inference_execution_role_name  # inference imports this module
-
     readers: dict[str, list[str]] = {}
     for account in r.of_kind(*contracts.INFERENCE_KINDS):
-        readers[account.name] = sorted(
-            {account.deploy_role_name, *_existing_serving_roles(r, account, inference_execution_role_name(r))} - {None}
-        )
-    for account in r.of_kind("shared-services"):
-        readers[account.name] = [contracts.pipeline_build_role_name(r)]
+        roles = {*_existing_serving_roles(r, account, contracts.inference_execution_role_name(r))}
+        readers[account.name] = sorted(roles | ({account.deploy_role_name} if account.deploy_role_name else set()))
+    for shared in r.of_kind("shared-services"):
+        readers[shared.name] = [contracts.pipeline_build_role_name(r)]
     return readers
 
 
@@ -114,7 +119,7 @@ def model_deployers(r: Resolved) -> dict[str, list[str]]:
     group's resource policy: Terraform runs it as the pipeline deploy role or the stack's deploy role.
     """
     return {
-        a.name: sorted({a.deploy_role_name, *_existing_serving_roles(r, a, None)} - {None})
+        a.name: sorted({*_existing_serving_roles(r, a, None)} | ({a.deploy_role_name} if a.deploy_role_name else set()))
         for a in r.of_kind(*contracts.INFERENCE_KINDS)
     }
 
@@ -136,7 +141,7 @@ def registry_event_pattern(r: Resolved, account: str) -> dict[str, Any]:
     """Model Package State Change events of this account's groups (forwarded to shared services)."""
     groups = sorted(
         contracts.model_package_group_name(r, g.name)
-        for g in r.accounts[account].config.ml_execution.model_package_groups
+        for g in r.accounts[account].model(MlExecutionAccount).ml_execution.model_package_groups
     )
     return {
         "source": ["aws.sagemaker"],
@@ -252,7 +257,7 @@ def check_pipelines(config: Config) -> Iterable[Diagnostic]:
             if problem:
                 yield problem
             elif data.account in config.accounts:
-                defined = [b.name for b in config.accounts[data.account].data.buckets]
+                defined = [b.name for b in config.account(data.account, DataAccount).data.buckets]
                 if data.bucket not in defined:
                     yield config.error(
                         account.name,
@@ -298,8 +303,6 @@ CHECKS = [check_model_package_groups, check_feature_groups, check_pipelines]
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for account in resolved.of_kind("ml-execution"):
         for shared in registry_event_targets(resolved, account.name):
             yield Flow(account.name, shared, "events", "model package state changes")

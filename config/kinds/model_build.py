@@ -17,15 +17,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from ..checks.refs import account_ref
+from ..model import Flow, naming_view
+from ..refs import account_ref
+from ..schema.account import DataScienceAccount, MlExecutionAccount
 from .data_science import persona_role_name
 from .ml_execution import registry_event_targets
 from .shared_services import ecr_repository_owner
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
+    from ..schema.ml_execution import TrainingPipeline
+    from ..schema.shared_services import ModelBuildProject, ProjectPushers
 
 SECTION = "shared_services"
 # Role, project, rule and card names are checked with every derived name (config/derived_names.py).
@@ -46,7 +49,7 @@ KEY_PURPOSE = "model-build"  # KMS purpose of the repositories and builds
 
 
 # -- names shared by both sides ---------------------------------------------------------------
-def repository_name(r: Resolved, project: Any) -> str:
+def repository_name(r: Resolved, project: ModelBuildProject) -> str:
     """The project's CodeCommit repository: as configured, else <prefix>-<project>."""
     return project.repository or r.resource_name(project.name)
 
@@ -98,7 +101,7 @@ class ImageBuild:
     roles: tuple[str, ...]
 
 
-def image_builds(project: Any, pipeline: Any) -> list[ImageBuild]:
+def image_builds(project: ModelBuildProject, pipeline: TrainingPipeline) -> list[ImageBuild]:
     """One build per distinct repository of the pipeline's images (a repository shared by two roles is built once)."""
     refs = {
         "processing": pipeline.processing_image,
@@ -107,14 +110,15 @@ def image_builds(project: Any, pipeline: Any) -> list[ImageBuild]:
     }
     by_repo: dict[str, list[str]] = {}
     for role in IMAGE_ROLES:
-        if refs[role] is not None:
-            by_repo.setdefault(refs[role].repository, []).append(role)
+        ref = refs[role]
+        if ref is not None:
+            by_repo.setdefault(ref.repository, []).append(role)
     return [
         ImageBuild(repo, getattr(project.images, roles[0]), tuple(roles)) for repo, roles in sorted(by_repo.items())
     ]
 
 
-def project_pipeline(config: Config, project: Any) -> Any | None:
+def project_pipeline(config: Config, project: ModelBuildProject) -> TrainingPipeline | None:
     """The ml-execution pipeline model a project feeds, or None."""
     account = config.accounts.get(project.pipeline.account)
     if account is None or account.kind != "ml-execution":
@@ -142,7 +146,7 @@ def fed_pipelines(r: Resolved, account: str) -> dict[str, tuple[str, Any]]:
     return {p.pipeline.name: (ss, p) for ss, p in pipeline_projects(r, account)}
 
 
-def push_grants(r: Resolved, project: Any, main: bool) -> dict[str, list[str]]:
+def push_grants(r: Resolved, project: ModelBuildProject, main: bool) -> dict[str, list[str]]:
     """Data-science account -> persona role names that assume the project's push (main False) or release role."""
     out: dict[str, set[str]] = {}
     for pushers in project.pushers:
@@ -174,7 +178,11 @@ def card_projects(r: Resolved, shared: str) -> list[Any]:
     out = []
     for ss, project in projects(r):
         ml = r.accounts[project.pipeline.account]
-        if ss == shared and ml.config.ml_execution.model_cards and shared in registry_event_targets(r, ml.name):
+        if (
+            ss == shared
+            and ml.model(MlExecutionAccount).ml_execution.model_cards
+            and shared in registry_event_targets(r, ml.name)
+        ):
             out.append(project)
     return out
 
@@ -185,7 +193,7 @@ def check_projects(config: Config) -> Iterable[Diagnostic]:
     account's ECR repositories, existing data-science personas, derived names within AWS limits."""
     names: dict[str, str] = {}
     fed: dict[tuple[str, str], str] = {}
-    prefix = config.landing_zone.prefix
+    r = naming_view(config)
     for account in config.of_kind("shared-services"):
         repos: set[str] = set()
         own_repos = {rep.name for rep in account.shared_services.ecr_repositories}
@@ -198,7 +206,7 @@ def check_projects(config: Config) -> Iterable[Diagnostic]:
                     f"project {project.name!r} is already defined in account {names[project.name]!r}; names must be unique",
                 )
             names.setdefault(project.name, account.name)
-            repo = project.repository or f"{prefix}-{project.name}"
+            repo = repository_name(r, project)
             if repo in repos:
                 yield config.error(
                     account.name,
@@ -238,7 +246,7 @@ def _pipeline_ref(
         return  # an invalid file, reported already
     pipeline = project_pipeline(config, project)
     if pipeline is None:
-        defined = [p.name for p in config.accounts[ref.account].ml_execution.pipelines]
+        defined = [p.name for p in config.account(ref.account, MlExecutionAccount).ml_execution.pipelines]
         yield config.error(
             owner,
             loc + ("pipeline", "name"),
@@ -280,14 +288,14 @@ def _pipeline_ref(
             )
 
 
-def _pushers(config: Config, owner: str, loc: tuple, pushers: Any) -> Iterable[Diagnostic]:
+def _pushers(config: Config, owner: str, loc: tuple, pushers: ProjectPushers) -> Iterable[Diagnostic]:
     problem = account_ref(config, owner, loc + ("account",), pushers.account, ("data-science",))
     if problem:
         yield problem
         return
     if pushers.account not in config.accounts:
         return
-    ds = config.accounts[pushers.account]
+    ds = config.account(pushers.account, DataScienceAccount)
     home = config.landing_zone.home_region
     here, there = config.accounts[owner].region or home, ds.region or home
     if ds.data_science.network.egress == "none" and here != there:
@@ -315,8 +323,6 @@ CHECKS = [check_projects]
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for ss, project in projects(resolved):
         yield Flow(
             ss,

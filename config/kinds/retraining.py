@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
+from ..model import Flow
 from .inference import MODEL_MONITOR_IMAGE_ACCOUNTS, drift_signal_arn, endpoints, monitoring_schedule_arn
 from .ml_execution import model_package_group_owner, producing_pipeline, retraining_pipeline
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 EVENT_RULE_NAME_MAX = 64  # https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
 EVENT_PATTERN_MAX = 2048  # default quota: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
@@ -51,7 +51,7 @@ def retraining_routes(r: Resolved) -> list[RetrainingRoute]:
     for account in sorted(r.of_kind(*contracts.INFERENCE_KINDS), key=lambda a: a.name):
         for ep in sorted(account.config.inference.endpoints, key=lambda e: e.name):
             target = retraining_pipeline(r.config, ep.model_package_group) if ep.monitor else None
-            if target is None:
+            if target is None or ep.monitor is None:
                 continue
             signal = drift_signal_arn(r, account.name, ep.name) if ep.monitor.drift_alarms else None
             routes.append(
@@ -205,8 +205,6 @@ CHECKS: list = [check_monitor_baselines, check_baseline_region]
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     pairs: dict[tuple[str, str], set[str]] = {}
     for route in retraining_routes(resolved):
         pairs.setdefault((route.source, route.ml_account), set()).add(route.pipeline)

@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..checks.refs import account_ref, account_refs
 from ..contracts import security_audit_role_name
+from ..errors import known
+from ..model import Flow
+from ..refs import account_ref, account_refs
 from ..schema import Vending
+from ..schema.account import SecurityAccount
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
+    from ..schema.security import SecuritySection
 
 CLOUDTRAIL = "cloudtrail"  # bucket and KMS purpose of the organization trail's log archive
 SECURITY_ALERTS = "security-alerts"  # KMS purpose of the findings topic
@@ -26,8 +29,8 @@ ORGANIZATION_WIDE_KEYS = ("identity_center", "organization_trail", "guardduty", 
 
 # -- which account does what -----------------------------------------------------------------
 def administrator_name(config: Config) -> str | None:
-    """The security account holding the organization-wide security services (Config-level twin of
-    config.flows.delegated_admin, for checks that run before resolution)."""
+    """The security account holding the organization-wide security services: management.delegated_administrator,
+    else the only (first) security account. Checks call it with the Config, stacks through delegated_admin."""
     for manager in config.of_kind("management"):
         if manager.management.delegated_administrator:
             return manager.management.delegated_administrator
@@ -35,20 +38,21 @@ def administrator_name(config: Config) -> str | None:
     return security[0].name if security else None
 
 
-def administrator_section(r: Resolved) -> Any:
-    """The security section of the administering security account (None without one)."""
-    from ..flows import delegated_admin
+def delegated_admin(r: Resolved) -> str | None:
+    """The security account that administers GuardDuty, Security Hub and Access Analyzer (administrator_name)."""
+    return administrator_name(r.config)
 
+
+def administrator_section(r: Resolved) -> SecuritySection | None:
+    """The security section of the administering security account (None without one)."""
     name = delegated_admin(r)
     account = r.accounts.get(name) if name else None
-    return account.config.security if account is not None and account.kind == "security" else None
+    return account.model(SecurityAccount).security if account is not None and account.kind == "security" else None
 
 
 def trail_account(r: Resolved) -> str | None:
     """The account that owns the organization trail (the administering security account), if enabled.
     Under Control Tower there is none: Control Tower's own organization trail and Log Archive are reused."""
-    from ..flows import delegated_admin
-
     if r.landing_zone.organization.vending is Vending.control_tower:
         return None
     section = administrator_section(r)
@@ -61,7 +65,8 @@ def log_archive_account(r: Resolved) -> str | None:
     owner = trail_account(r)
     if owner is None:
         return None
-    return administrator_section(r).organization_trail.log_archive_account or owner
+    trail = known(administrator_section(r), "the administrator's security section").organization_trail
+    return known(trail, "organization_trail").log_archive_account or owner
 
 
 def trail_name(r: Resolved) -> str:
@@ -80,20 +85,18 @@ def trail_owner_account_id(r: Resolved) -> str:
 
 def trail_arn(r: Resolved) -> str:
     """ARN of the organization trail, in the region of the account that creates it, owned by management."""
-    creator = r.accounts[trail_account(r)]
+    creator = r.accounts[known(trail_account(r), "the organization trail's account")]
     return f"arn:{r.partition}:cloudtrail:{creator.region}:{trail_owner_account_id(r)}:trail/{trail_name(r)}"
 
 
 def identity_center_home(r: Resolved) -> tuple[str, Any] | None:
     """(account that manages Identity Center, its IdentityCenter settings), or None when not configured."""
-    from ..flows import delegated_admin
-
     section = administrator_section(r)
     if section is None or section.identity_center is None:
         return None
     ic = section.identity_center
     owner = r.management().name if ic.administrator.value == "management" else delegated_admin(r)
-    return owner, ic
+    return known(owner, "the delegated administrator"), ic
 
 
 def assignment_accounts(accounts: Any, assignment: Any) -> list[str]:
@@ -202,13 +205,13 @@ def identity_center_references(config: Config) -> Iterator[Diagnostic]:
                             (*here, "account_kinds", j),
                             f"a delegated administrator cannot assign access to the management account; {hint}",
                         )
-        for name, persona in ic.personas.items():
+        for persona_name, defined in ic.personas.items():
             seen: set[str] = set()
-            for i, stmt in enumerate(persona.inline_policy):
+            for i, stmt in enumerate(defined.inline_policy):
                 if stmt.sid in seen:
                     yield config.error(
                         account.name,
-                        (*base, "personas", name, "inline_policy", i, "sid"),
+                        (*base, "personas", persona_name, "inline_policy", i, "sid"),
                         f"duplicate statement id {stmt.sid!r}",
                     )
                 seen.add(stmt.sid)
@@ -260,8 +263,6 @@ CHECKS = [organization_wide_only_in_administrator, trail_references, identity_ce
 
 # -- flows -----------------------------------------------------------------------------------
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     security = [a.name for a in resolved.of_kind("security")]
     for account in sorted(resolved.accounts):
         for auditor in security:

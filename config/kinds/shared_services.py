@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
-from ..checks.refs import account_refs
+from ..model import Flow
+from ..refs import account_refs
+from ..schema.account import INFERENCE_ACCOUNTS, SharedServicesAccount
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
-    from ..loader import Config
-    from ..resolver import Flow, Resolved
+    from ..model import Config, Resolved
 
 SECTION = "shared_services"
 PULL_ACCOUNT_KINDS = ("data-science", "ml-execution", "staging", "production")
@@ -30,12 +31,12 @@ ECR_KEY_PURPOSE = "ecr"
 
 
 def pipeline_name(r: Resolved, account: str) -> str:
-    return r.resource_name(r.accounts[account].config.shared_services.pipeline.name)
+    return r.resource_name(r.accounts[account].model(SharedServicesAccount).shared_services.pipeline.name)
 
 
 def pipeline_targets(r: Resolved, account: str) -> dict[str, list[str]]:
     """{'staging': [...], 'production': [...]} of a shared-services account's pipeline (empty list = all of the kind)."""
-    pipeline = r.accounts[account].config.shared_services.pipeline
+    pipeline = r.accounts[account].model(SharedServicesAccount).shared_services.pipeline
     out = {}
     for kind in ("staging", "production"):
         chosen = getattr(pipeline, kind)
@@ -62,7 +63,7 @@ def deployment_parameters(r: Resolved, target: str) -> dict[str, dict[str, list[
     """Model package group name (as in an approved package's ARN) -> variant -> SSM parameters of `target`
     that the pipeline writes: every unpinned variant of an endpoint serving that group (pins are the YAML's)."""
     out: dict[str, dict[str, list[str]]] = {}
-    for ep in r.accounts[target].config.inference.endpoints:
+    for ep in r.accounts[target].model(INFERENCE_ACCOUNTS).inference.endpoints:
         group = contracts.model_package_group_name(r, ep.model_package_group)
         for variant, pin in ep.serving_variants().items():
             if pin is None:
@@ -76,7 +77,7 @@ def deployment_parameter_arns(r: Resolved, target: str) -> list[str]:
     """ARNs of every serving parameter the pipeline may write in `target` (its deploy role's grant)."""
     return sorted(
         contracts.serving_parameter_arn(r, target, ep.name, variant)
-        for ep in r.accounts[target].config.inference.endpoints
+        for ep in r.accounts[target].model(INFERENCE_ACCOUNTS).inference.endpoints
         for variant, pin in ep.serving_variants().items()
         if pin is None
     )
@@ -119,7 +120,7 @@ def pipeline_config_path(r: Resolved, account: str) -> str:
     pipeline.config_path when set; else the folder mlops-tf loaded, relative to its git repository
     (the repository the pipeline checks out), else to the working directory, else its own name.
     """
-    chosen = r.accounts[account].config.shared_services.pipeline.config_path
+    chosen = r.accounts[account].model(SharedServicesAccount).shared_services.pipeline.config_path
     if chosen:
         return chosen
     root = Path(r.config.root).resolve()
@@ -200,8 +201,6 @@ CHECKS = [check_ecr_repositories, check_pipeline_targets, check_pipeline_state_b
 
 
 def flows(resolved: Resolved) -> Iterable[Flow]:
-    from ..resolver import Flow
-
     for shared in resolved.of_kind("shared-services"):
         for kind, targets in pipeline_targets(resolved, shared.name).items():
             for target in targets:

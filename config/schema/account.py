@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -45,6 +45,9 @@ SECTION_OF_KIND: dict[str, str] = {
 
 class AccountBase(StrictModel):
     """Fields every account file has."""
+
+    if TYPE_CHECKING:  # each kind's class declares it as its Literal (the union's discriminator)
+        kind: str
 
     name: AccountName = Field(
         description="Account name: equals the file name (accounts/<name>.yaml); other files refer to the account by it"
@@ -156,7 +159,9 @@ class ProductionAccount(AccountBase):
     )
 
 
-Account = Annotated[
+# One validated account file: the type the loader, checks and stacks hold (AnyAccount) and the discriminated
+# union the loader validates against (Account).
+AnyAccount = (
     ManagementAccount
     | SecurityAccount
     | DataAccount
@@ -164,6 +169,7 @@ Account = Annotated[
     | DataScienceAccount
     | MlExecutionAccount
     | StagingAccount
-    | ProductionAccount,
-    Field(discriminator="kind"),
-]
+    | ProductionAccount
+)
+Account = Annotated[AnyAccount, Field(discriminator="kind")]
+INFERENCE_ACCOUNTS = (StagingAccount, ProductionAccount)  # the two kinds with an inference section

@@ -36,6 +36,9 @@ _CRON_EVERY_N_HOURS = r"cron\(0 (?:[01]?\d|2[0-3])/(?:[1-9]|1\d|2[0-4]) \? \* \*
 MONITOR_SCHEDULE_FORMS = "cron(0 * ? * * *) (hourly), cron(0 H ? * * *) (daily at hour H, 0-23), cron(0 H/N ? * * *) (every N hours from H, N 1-24)"
 
 
+CAPTURE_BOTH: tuple[Literal["Input", "Output"], ...] = ("Input", "Output")  # data capture's default
+
+
 class _Between:
     """An integer limit of AWS: validated with a message that names the range, and stated in the JSON Schema."""
 
@@ -176,7 +179,7 @@ class DataCapture(StrictModel):
 
     sampling_percentage: Percentage = Field(default=100, description="Percentage of requests captured")
     capture: list[Literal["Input", "Output"]] = Field(
-        default_factory=lambda: ["Input", "Output"], min_length=1, description="What is captured: Input, Output or both"
+        default_factory=lambda: list(CAPTURE_BOTH), min_length=1, description="What is captured: Input, Output or both"
     )
     csv_content_types: list[CONTENT_TYPE] = Field(
         default_factory=lambda: ["text/csv"], description="Content types captured as CSV"
@@ -322,7 +325,8 @@ class Replication(StrictModel):
     @classmethod
     def _unique(cls, value: list[str] | None) -> list[str] | None:
         """Each destination at most once."""
-        dupes = sorted({v for v in value or [] if value.count(v) > 1})
+        listed = value or []
+        dupes = sorted({v for v in listed if listed.count(v) > 1})
         if dupes:
             raise ValueError(f"accounts listed twice: {', '.join(dupes)}")
         return value

@@ -192,6 +192,18 @@ class LandingZone(StrictModel):
         description="CodePipeline in the management account that plans and applies this landing zone (s3 backend)",
     )
 
+    def s3_backend(self) -> S3Backend:
+        """The state backend, for code that runs only with the s3 backend (its checks refuse the others)."""
+        if not isinstance(self.state_backend, S3Backend):
+            raise AssertionError(f"internal: state_backend is {self.state_backend.type}, not s3")
+        return self.state_backend
+
+    def cloud_backend(self) -> CloudBackend:
+        """The state backend, for code that runs only with the cloud backend (Terraform Cloud)."""
+        if not isinstance(self.state_backend, CloudBackend):
+            raise AssertionError(f"internal: state_backend is {self.state_backend.type}, not cloud")
+        return self.state_backend
+
     @property
     def default_deploy_role(self) -> str:
         """Bootstrap role that each stack's provider assumes in its account."""

@@ -6,11 +6,11 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..errors import Diagnostic
-from ..yaml_source import Loc
+from .errors import Diagnostic
+from .yaml_source import Loc
 
 if TYPE_CHECKING:
-    from ..loader import Config
+    from .model import Config
 
 
 def account_ref(

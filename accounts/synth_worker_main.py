@@ -1,0 +1,39 @@
+"""The second synthesis process itself (`python -m accounts.synth_worker_main`, started by accounts/synth_worker.py).
+
+Kept apart from synth_worker so that the CLI can decide on and start the second process without loading cdktf;
+this module loads the stacks (and cdktf) at the top, as any stack module does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from config import load, resolve
+
+from .app import build_app
+from .synth_worker import READS_FILE
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m accounts.synth_worker_main")
+    parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument("--outdir", type=Path, required=True)
+    parser.add_argument("--stack-root", type=Path, required=True)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("names", nargs="+")
+    args = parser.parse_args(argv)
+
+    resolved = resolve(load(args.config))
+    reads: dict = {}
+    build_app(
+        resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir, reads=reads
+    ).synth()
+    (args.outdir / READS_FILE).write_text(json.dumps({n: r.as_list() for n, r in reads.items()}), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
