@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
 
-from config import contracts, local_names
+from config import local_names
 from config.flows import delegated_admin
+from config.kinds.baseline import enrolled
 from config.schema import Vending
 from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
 from . import (
+    account_factory,
     control_tower,
     landing_zone_pipeline,
     organization_adoption,
@@ -52,15 +54,19 @@ def build(stack: AccountStack) -> None:
     # Control Tower's own OUs are found by name, never created twice; the others are adopted by id or created.
     ous, created = organization_adoption.organizational_units(stack, root_id, control_tower.adopted_ous(stack, root_id))
     registered = control_tower.register_ous(stack, created)
-    organization_adoption.adopt_accounts(stack, ous)
+    # Under Control Tower, existing accounts outside its foundational OU are enrolled through Account Factory.
+    enrolling = {a.name for a in resolved.accounts.values() if enrolled(lz, a.config)}
+    organization_adoption.adopt_accounts(stack, ous, skip=enrolling)
 
     account_ids = {}
     for account in sorted(resolved.accounts.values(), key=lambda a: a.name):
+        if account.name in enrolling:
+            account_factory.provision(stack, account, ous[account.ou], registered.get(account.ou))
         if not account.created:
             continue
         if org_config.vending is Vending.control_tower:
-            account_ids[account.name] = _account_factory(
-                stack, account, ous[account.ou], org_config, registered.get(account.ou)
+            account_ids[account.name] = account_factory.provision(
+                stack, account, ous[account.ou], registered.get(account.ou)
             )
         else:
             member = aws.organizations_account.OrganizationsAccount(
@@ -92,31 +98,6 @@ def build(stack: AccountStack) -> None:
     stack.output("account_ids", account_ids, "Ids of the accounts this stack created: `mlops-tf lock` records them")
     stack.output("organizational_unit_ids", {p: ou.id for p, ou in ous.items()}, "OU ids by path")
     stack.output("organization_id", org.id, "Organization id")
-
-
-def _account_factory(stack: AccountStack, account, ou, org_config, registration) -> str:
-    """One Account Factory provisioned product; returns the expression of the new account's id."""
-    product = aws.servicecatalog_provisioned_product.ServicecatalogProvisionedProduct(
-        stack,
-        f"account-{account.name}",
-        name=contracts.provisioned_product_name(stack.resolved, account.name),
-        product_id=org_config.account_factory_product_id,
-        provisioning_artifact_name=org_config.account_factory_artifact_name,
-        provisioning_parameters=[
-            {"key": "AccountEmail", "value": account.email},
-            {"key": "AccountName", "value": account.name},
-            {"key": "ManagedOrganizationalUnit", "value": f"{account.ou.rsplit('/', 1)[-1]} ({ou.id})"},
-            {"key": "SSOUserEmail", "value": account.email},
-            {"key": "SSOUserFirstName", "value": "Admin"},
-            {"key": "SSOUserLastName", "value": account.name},
-        ],
-        tags=dict(sorted(account.tags.items())),
-        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
-        # Account Factory provisions only into OUs registered with Control Tower.
-        depends_on=[registration] if registration is not None else None,
-    )
-    address = f"aws_servicecatalog_provisioned_product.{product.friendly_unique_id}"
-    return f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
 
 
 def _guardrails(stack: AccountStack, ous: dict) -> None:

@@ -169,7 +169,10 @@ def add_account(
     name: Annotated[str, typer.Argument(help="Account name (also the file name): lowercase kebab-case.")],
     email: Annotated[
         str | None,
-        typer.Option(help="Email of the account to create (default: like its sibling's, with the new name)."),
+        typer.Option(
+            help="Email of the account to create (default: like its sibling's, with the new name); with "
+            "--account-id under Control Tower, the existing account's root email, by which Account Factory enrolls it."
+        ),
     ] = None,
     account_id: Annotated[
         str | None, typer.Option(help="Id of an existing account to take in instead of creating one.")
@@ -260,7 +263,9 @@ def _new_account_text(current, kind: str, name: str, sibling, email: str | None,
     if sibling is not None and sibling.ou:
         text = re.sub(r"(?m)^ou: .*$", f"ou: {sibling.ou}", text)
     if account_id:
-        text = re.sub(r"(?m)^email: .*$", f'account_id: "{account_id}"', text)
+        # Under Control Tower an existing account keeps its root email too: Account Factory enrolls it by that address.
+        kept = f"\nemail: {email}" if email else ""
+        text = re.sub(r"(?m)^email: .*$", lambda _: f'account_id: "{account_id}"{kept}', text)
     elif email:
         text = re.sub(r"(?m)^email: .*$", f"email: {email}", text)
     return text

@@ -123,4 +123,26 @@ def lock_problems(config: Config, lock: AccountsLock, source: SourceMap) -> list
                 )
             )
         seen.setdefault(account_id, name)
+    out.extend(_closing_needs_id(config, lock))
     return out
+
+
+def _closing_needs_id(config: Config, lock: AccountsLock) -> list[Diagnostic]:
+    """Under Control Tower an Account Factory account is closed through Organizations, which needs its id: the
+    management stack imports it as aws_organizations_account once the lock records the id."""
+    if config.landing_zone.organization.vending.value != "control_tower":
+        return []
+    return [
+        config.error(
+            account.name,
+            ("close_on_deletion",),
+            "under Control Tower an account is closed through Organizations by its id, which the lock does not have "
+            "yet: apply the management stack and run `mlops-tf lock` first, then set close_on_deletion",
+        )
+        for account in config.accounts.values()
+        if account.close_on_deletion
+        and account.kind not in ("management", "production")
+        and account.account_id is None
+        and account.email is not None
+        and account.name not in lock.accounts
+    ]

@@ -209,7 +209,7 @@ def _resolved_accounts(config: Config, locked: dict[str, str]) -> dict[str, Reso
             name=name,
             kind=acct.kind,
             account_id=account_id,
-            created=acct.kind != "management" and acct.email is not None,
+            created=acct.kind != "management" and acct.email is not None and acct.account_id is None,
             email=acct.email,
             region=acct.region or lz.home_region,
             ou=acct.ou,

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import copy_example, read_stacks
+from tests.helpers import enroll_existing_accounts
 from tests.synth_lookup import bucket_statements, by_sid, key_statements
 
 REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"]
@@ -189,6 +190,7 @@ def control_tower_variant(config: Path) -> None:
             ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
     org["organizational_units"].append({"path": "Sandbox"})
     path.write_text(yaml.safe_dump(lz, sort_keys=False))
+    enroll_existing_accounts(config)
 
 
 @pytest.fixture(scope="module")
@@ -269,9 +271,12 @@ def test_control_tower_registers_every_ou_it_adds(tower):
     # Children register after their parent (Workloads before Workloads/Prod).
     prod = baselines["register-ou-workloads-prod"]
     assert prod["depends_on"] == ["aws_controltower_baseline.register-ou-workloads"]
-    # Account Factory provisions into registered OUs only.
+    # Account Factory provisions into registered OUs only; the Organizations member (id in the lock) comes first.
     product = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-ds-dev")
-    assert product["depends_on"] == ["aws_controltower_baseline.register-ou-workloads-dev"]
+    assert product["depends_on"] == [
+        "aws_controltower_baseline.register-ou-workloads-dev",
+        "aws_organizations_account.member-ds-dev",
+    ]
 
 
 def test_control_tower_controls_in_every_documented_form(tower):
@@ -284,6 +289,100 @@ def test_control_tower_controls_in_every_documented_form(tower):
         ]
     )
     assert {tuple(c["depends_on"]) for c in controls} == {("aws_controltower_baseline.register-ou-workloads-prod",)}
+
+
+# Existing accounts of the example outside Control Tower's Security OU: OU and id.
+ENROLLED = {
+    "data": ("Infrastructure", "333333333333"),
+    "production": ("Workloads/Prod", "888888888888"),
+    "shared-services": ("Infrastructure", "444444444444"),
+    "staging": ("Workloads/Staging", "777777777777"),
+}
+
+
+def _params(product) -> dict[str, str]:
+    return {p["key"]: p["value"] for p in product["provisioning_parameters"]}
+
+
+def test_control_tower_enrolls_existing_accounts_through_account_factory(tower):
+    products = tower.resources("management", "aws_servicecatalog_provisioned_product")
+    members = tower.resources("management", "aws_organizations_account")
+    imports = {i["to"]: i["id"] for i in tower["management"]["import"]}
+    for name, (ou, account_id) in ENROLLED.items():
+        product = products[f"account-{name}"]
+        leaf, slug = ou.rsplit("/", 1)[-1], ou.lower().replace("/", "-")
+        assert product["name"] == f"acme-ml-{name}" and product["product_id"] == "prod-abcdefghijklm"
+        assert _params(product) == {
+            "AccountEmail": f"aws+{name}@acme.example",  # the existing account's root email: enrolled, not created
+            "AccountName": name,
+            "ManagedOrganizationalUnit": f"{leaf} (${{aws_organizations_organizational_unit.ou-{slug}.id}})",
+            "SSOUserEmail": f"aws+{name}@acme.example",
+            "SSOUserFirstName": "Admin",
+            "SSOUserLastName": name,
+        }
+        assert product["timeouts"] == {"create": "60m", "delete": "60m", "update": "60m"}
+        assert product["lifecycle"] == {"prevent_destroy": True}
+        # Enrolled into a registered OU, after the member is imported (terminated before it is ever closed).
+        assert product["depends_on"] == [
+            f"aws_controltower_baseline.register-ou-{slug}",
+            f"aws_organizations_account.member-{name}",
+        ]
+        member = members[f"member-{name}"]
+        assert imports[f"aws_organizations_account.member-{name}"] == account_id
+        # Account Factory moves the account: Organizations never sets its parent (a move there is drift).
+        assert "parent_id" not in member and "parent_id" in member["lifecycle"]["ignore_changes"]
+        assert member["close_on_deletion"] is False and member["lifecycle"]["prevent_destroy"] is True
+        assert f"account-{name}" not in members
+    # The account of Control Tower's Security OU (its Audit account) is never enrolled: adopted as before.
+    assert "account-security" not in products and members["account-security"]["parent_id"].startswith("${one(")
+    assert imports["aws_organizations_account.account-security"] == "222222222222"
+
+
+def test_control_tower_created_accounts_are_imported_once_their_id_is_locked(tower):
+    imports = {i["to"]: i["id"] for i in tower["management"]["import"]}
+    assert imports["aws_organizations_account.member-ds-dev"] == "555555555555"  # config/accounts.lock.yaml
+    assert imports["aws_organizations_account.member-ml-exec"] == "666666666666"
+    products = tower.resources("management", "aws_servicecatalog_provisioned_product")
+    assert _params(products["account-ds-dev"])["AccountEmail"] == "aws+ds-dev@acme.example"
+
+
+@pytest.fixture(scope="module")
+def tower_moved(tmp_path_factory):
+    """The Control Tower variant after an edit: staging moves to Workloads/Dev, ds-dev is to be closed."""
+    from accounts.app import synthesize
+    from config import load, resolve
+
+    base = tmp_path_factory.mktemp("control-tower-moved")
+    config = copy_example(base)
+    control_tower_variant(config)
+    staging = config / "accounts" / "staging.yaml"
+    staging.write_text(staging.read_text().replace("ou: Workloads/Staging\n", "ou: Workloads/Dev\n"))
+    ds = config / "accounts" / "ds-dev.yaml"
+    ds.write_text(ds.read_text().replace("ou: Workloads/Dev\n", "ou: Workloads/Dev\nclose_on_deletion: true\n"))
+    synthesize(resolve(load(config)), ["management"], base / "out", state_dir=base / "state")
+    return read_stacks(base / "out")
+
+
+def test_control_tower_moves_by_updating_the_product_and_closes_through_organizations(tower, tower_moved):
+    before = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-staging")
+    after = tower_moved.resource("management", "aws_servicecatalog_provisioned_product", "account-staging")
+    # Same product (same address and name): only ManagedOrganizationalUnit changes, an in-place update.
+    assert {k: v for k, v in before.items() if k not in ("provisioning_parameters", "depends_on")} == {
+        k: v for k, v in after.items() if k not in ("provisioning_parameters", "depends_on")
+    }
+    changed = {k for k in _params(after) if _params(after)[k] != _params(before)[k]}
+    assert changed == {"ManagedOrganizationalUnit"}
+    assert (
+        _params(after)["ManagedOrganizationalUnit"]
+        == "Dev (${aws_organizations_organizational_unit.ou-workloads-dev.id})"
+    )
+    assert after["depends_on"][0] == "aws_controltower_baseline.register-ou-workloads-dev"
+    members = tower_moved.resources("management", "aws_organizations_account")
+    assert "parent_id" not in members["member-staging"]
+    assert members["member-ds-dev"]["close_on_deletion"] is True
+    assert {n: m["close_on_deletion"] for n, m in members.items() if n != "member-ds-dev"} == dict.fromkeys(
+        sorted(set(members) - {"member-ds-dev"}), False
+    )
 
 
 def test_close_on_deletion_and_moves_where_the_yaml_says(tmp_path, stacks):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import ConfigError, load
-from tests.helpers import EXAMPLE_BACKEND, edit_yaml, line_of, replace_text
+from tests.helpers import EXAMPLE_BACKEND, edit_yaml, enroll_existing_accounts, line_of, replace_text
 
 
 def errors_of(root: Path) -> list[str]:
@@ -256,6 +256,7 @@ def test_controls_need_control_tower(config_copy: Path):
 def test_control_tower_needs_account_factory(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, "vending: organizations", "vending: control_tower")
+    enroll_existing_accounts(config_copy)
     error = only_error(config_copy)
     located(error, path, line_of(path, "vending:"), "organization.vending")
     assert "account_factory_product_id" in error

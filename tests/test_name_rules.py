@@ -9,7 +9,7 @@ import typing
 import pydantic
 import pytest
 from conftest import copy_example, read_stacks
-from helpers import EXAMPLE_BACKEND
+from helpers import EXAMPLE_BACKEND, enroll_existing_accounts
 
 from config import load, resolve
 from config import name_rules as rule
@@ -119,6 +119,7 @@ def variant(tmp_path_factory: pytest.TempPathFactory):
             "  vending: organizations\n", "  vending: control_tower\n  account_factory_product_id: prod-abcdefghij123\n"
         )
     )
+    enroll_existing_accounts(config)
     resolved = resolve(load(config))
     synthesize(resolved, None, base / "out", state_dir=base / "state")
     return read_stacks(base / "out"), resolved

@@ -54,7 +54,9 @@ def identity(config: Config) -> Iterator[Diagnostic]:
     for account in config.accounts.values():
         if account.kind == "management":
             continue
-        if (account.account_id is None) == (account.email is None):
+        # Under Control Tower an existing account also names its root email: Account Factory enrolls it by that address.
+        enrolling = lz.organization.vending is Vending.control_tower and account.account_id is not None
+        if (account.account_id is None) == (account.email is None) and not enrolling:
             field = "account_id" if account.account_id is not None else "email"
             yield config.error(
                 account.name,
@@ -97,7 +99,12 @@ def placement(config: Config) -> Iterator[Diagnostic]:
                 ("ou",),
                 f"OU path {account.ou!r} is not defined in landing-zone.yaml (defined: {', '.join(sorted(paths))})",
             )
-        if account.kind != "management" and account.email is not None and account.ou is None:
+        if (
+            account.kind != "management"
+            and account.email is not None
+            and account.account_id is None
+            and account.ou is None
+        ):
             yield config.error(
                 account.name, ("email",), "an account to create needs an ou (an OU path from landing-zone.yaml)"
             )

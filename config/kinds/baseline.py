@@ -28,6 +28,23 @@ def control_tower(lz: Any) -> bool:
     return lz.organization.vending is Vending.control_tower
 
 
+def in_foundational_ou(lz: Any, ou: str | None) -> bool:
+    """The OU path lies in Control Tower's foundational OU (Audit and Log Archive of the landing zone)."""
+    return ou is not None and ou.split("/")[0] == lz.organization.control_tower.foundational_ou
+
+
+def enrolled(lz: Any, account: Any) -> bool:
+    """An existing account (account_id) that Account Factory enrolls into Control Tower: vending: control_tower,
+    outside the foundational OU. `account` is an account file's model."""
+    return (
+        control_tower(lz)
+        and account.kind != "management"
+        and account.account_id is not None
+        and account.ou is not None
+        and not in_foundational_ou(lz, account.ou)
+    )
+
+
 def config_recording(r: Resolved) -> bool:
     """mlops-tf records AWS Config itself: on in the YAML and not under Control Tower (which records it)."""
     return r.landing_zone.baseline.config.enabled and not control_tower(r.landing_zone)
@@ -127,23 +144,58 @@ def config_bucket_policy_size(config: Config) -> Iterator[Diagnostic]:
 
 
 def account_closing(config: Config) -> Iterator[Diagnostic]:
-    """close_on_deletion: only for accounts mlops-tf created through Organizations, never for production."""
-    lz = config.landing_zone
+    """close_on_deletion: only for accounts mlops-tf creates (through Organizations or Account Factory), never for
+    production. Under Control Tower the id must be in the lock too (see config/lockfile.py)."""
     for account in config.accounts.values():
         if not account.close_on_deletion:
             continue
         if account.kind == "production":
             problem = "production accounts are never closed by mlops-tf (as `destroy` refuses them); close one by hand"
-        elif account.email is None:
-            problem = "only accounts mlops-tf creates (with email) can be closed on deletion; this one exists already"
-        elif control_tower(lz):
-            problem = "Account Factory unmanages an account when its product is terminated but does not close it; close it by hand"
+        elif account.account_id is not None or account.email is None:
+            problem = (
+                "only accounts mlops-tf creates (email without account_id) can be closed on deletion; "
+                "this one exists already"
+            )
         else:
             continue
         yield config.error(account.name, ("close_on_deletion",), problem)
 
 
-CHECKS = [budget_alert_address, config_bucket_length, config_bucket_policy_size, account_closing]
+def control_tower_enrollment(config: Config) -> Iterator[Diagnostic]:
+    """Under Control Tower an existing account outside the foundational OU is enrolled by its root email; accounts of
+    the foundational OU are the landing zone's own and never go through Account Factory."""
+    lz = config.landing_zone
+    if not control_tower(lz):
+        return
+    foundational = lz.organization.control_tower.foundational_ou
+    for account in config.accounts.values():
+        if account.kind == "management":
+            continue
+        if enrolled(lz, account) and account.email is None:
+            # https://docs.aws.amazon.com/controltower/latest/userguide/quick-account-provisioning.html
+            yield config.error(
+                account.name,
+                ("account_id",),
+                "Control Tower enrolls an existing account through Account Factory, which finds it by its root email: "
+                "set email to the account's root email address (another address would create a new account)",
+            )
+        if in_foundational_ou(lz, account.ou) and account.email is not None:
+            # https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html (no Audit or Log Archive)
+            yield config.error(
+                account.name,
+                ("email",),
+                f"accounts of Control Tower's foundational OU {foundational!r} (Audit, Log Archive) come with the "
+                "landing zone and are never created or enrolled through Account Factory: give account_id only",
+            )
+
+
+CHECKS = [
+    budget_alert_address,
+    config_bucket_length,
+    config_bucket_policy_size,
+    account_closing,
+    control_tower_enrollment,
+]
 
 
 # -- flows -----------------------------------------------------------------------------------

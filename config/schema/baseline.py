@@ -114,6 +114,12 @@ class ControlTower(StrictModel):
         default_factory=lambda: ["Security", "Sandbox"],
         description="Top-level OUs Control Tower created and registered already: adopted by name, never created again",
     )
+    # https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html (no Audit or Log Archive enrollment)
+    foundational_ou: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$")] = Field(
+        default="Security",
+        description="Control Tower's foundational OU (Audit and Log Archive, set up with the landing zone): "
+        "its accounts are never enrolled or vended through Account Factory",
+    )
 
 
 class ConfigRecording(StrictModel):
