@@ -117,6 +117,14 @@ def test_guardduty_delegated_per_region_then_adopted_not_created(stacks):
         assert stacks.resources("management", "aws_guardduty_detector")[detector.split(".")[1]].get(
             "provider", "aws"
         ) == d.get("provider", "aws")
+    # One designation at a time, home region first, each after the one before (parallel ones race).
+    assert "aws_guardduty_organization_admin_account" not in " ".join(delegations["delegate-guardduty"]["depends_on"])
+    assert delegations["delegate-guardduty-eu-central-1"]["depends_on"][-1] == (
+        "aws_guardduty_organization_admin_account.delegate-guardduty"
+    )
+    assert delegations["delegate-guardduty-us-east-1"]["depends_on"][-1] == (
+        "aws_guardduty_organization_admin_account.delegate-guardduty-eu-central-1"
+    )
     # Security: no detector is created; each region's detector is imported from the one delegation enabled.
     imports = {i["to"]: i for i in stacks["security"]["import"] if i["to"].startswith("aws_guardduty_detector.")}
     detectors = stacks.resources("security", "aws_guardduty_detector")

@@ -55,8 +55,8 @@ def test_unknown_nested_key_in_landing_zone(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(
         path,
-        "      guardrails: [deny-leave-organization, deny-root-user, protect-security-services]",
-        "      guardrail: [deny-leave-organization]",
+        "      id: ou-a1b2-c3d4e5f6\n",
+        "      id: ou-a1b2-c3d4e5f6\n      guardrail: [deny-leave-organization]\n",
     )
     error = only_error(config_copy)
     located(error, path, line_of(path, "guardrail:"), "organization.organizational_units[0].guardrail")

@@ -102,8 +102,9 @@ def test_scp_attachments_follow_ou_guardrails(stacks):
     pairs = {(a["policy_id"].split(".")[1], a["target_id"].split(".")[1]) for a in attachments.values()}
     assert ("scp-deny-unapproved-regions", "ou-workloads-prod") in pairs
     assert ("scp-protect-security-services", "ou-security") in pairs
-    assert ("scp-deny-unapproved-regions", "ou-security") not in pairs
-    assert len(attachments) == 3 + 3 + 2 + 3 + 4
+    # The Security OU is region-governed like the others: its services run only in allowed regions.
+    assert ("scp-deny-unapproved-regions", "ou-security") in pairs
+    assert len(attachments) == 4 + 3 + 2 + 3 + 4
 
 
 def test_delegated_administrators(stacks):

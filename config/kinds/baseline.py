@@ -189,12 +189,35 @@ def control_tower_enrollment(config: Config) -> Iterator[Diagnostic]:
             )
 
 
+def findings_of_every_region_alerted(config: Config) -> Iterator[Diagnostic]:
+    """Finding alerts are EventBridge rules in the home region, which sees the findings of the other allowed regions
+    (GuardDuty's too, which Security Hub imports) only through Security Hub's cross-Region aggregation.
+    # https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-integration-types.html"""
+    lz = config.landing_zone
+    admin = config.accounts.get(administrator_name(config) or "")
+    if admin is None or admin.kind != "security" or len(lz.allowed_regions) < 2 or not admin.security.alerts.emails:
+        return
+    hub = admin.security.security_hub
+    if hub.enabled and hub.aggregate_regions:
+        return
+    others = ", ".join(sorted(set(lz.allowed_regions) - {admin.region or lz.home_region}))
+    field = "aggregate_regions" if hub.enabled else "enabled"
+    yield config.error(
+        admin.name,
+        ("security", "security_hub", field),
+        f"findings in {others} would never reach the alerts: the alert rules run in the home region, which receives "
+        "other regions' findings through Security Hub's cross-Region aggregation only; set security_hub.enabled and "
+        "security_hub.aggregate_regions to true, or remove those regions from allowed_regions",
+    )
+
+
 CHECKS = [
     budget_alert_address,
     config_bucket_length,
     config_bucket_policy_size,
     account_closing,
     control_tower_enrollment,
+    findings_of_every_region_alerted,
 ]
 
 
