@@ -55,9 +55,14 @@ def _config(stack: AccountStack) -> None:
         aws_service_name="config.amazonaws.com",
         description="AWS Config records this account's resources",
     )
+    existing = account.config.existing_config
+    if existing:
+        # Whoever set up the adopted recorder also made AWS Config's service-linked role: adopt it too.
+        role.import_from(config_service_linked_role_arn(stack.account_id, r.partition))
     bucket = config_bucket_name(r)
     archive = _archive(stack) if config_archive_account(r) == account.name else None
     for region in stack.regions:
+        found = existing.get(region)
         ConfigRecorder(
             stack,
             f"config-{region}",
@@ -67,6 +72,7 @@ def _config(stack: AccountStack) -> None:
             include_global=region == account.region,
             delivery_frequency=settings.delivery_frequency,
             depends_on=[role] + ([archive.bucket.policy] if archive is not None else []),
+            existing=(found.recorder, found.delivery_channel) if found is not None else None,
         )
 
 

@@ -72,6 +72,45 @@ def test_config_recorder_and_channel_per_account_and_region(stacks, resolved_exa
         assert slr["aws_service_name"] == "config.amazonaws.com"
 
 
+def test_config_of_an_existing_account_is_adopted_not_created_twice(stacks, tmp_path):
+    from accounts.app import synthesize
+    from config import load, resolve
+
+    # The example creates every recorder (no import): an account without existing_config has none to adopt.
+    assert not [i for i in stacks["data"].get("import", []) if "config" in i["to"] or "service_linked" in i["to"]]
+    config = copy_example(tmp_path)
+    data = config / "accounts" / "data.yaml"
+    data.write_text(
+        data.read_text().replace(
+            "ou: Infrastructure\n",
+            "ou: Infrastructure\nexisting_config:\n  eu-west-1: {}\n"
+            "  eu-central-1: {recorder: legacy, delivery_channel: legacy-channel}\n",
+        )
+    )
+    synthesize(resolve(load(config)), ["data"], tmp_path / "out", state_dir=tmp_path / "state")
+    adopted = read_stacks(tmp_path / "out")
+    imports = {(i["to"], i.get("provider", "aws")): i["id"] for i in adopted["data"]["import"]}
+    slr = "arn:aws:iam::333333333333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    assert imports[("aws_iam_service_linked_role.config-service-role", "aws")] == slr
+    recorders = adopted.resources("data", "aws_config_configuration_recorder")
+    channels = adopted.resources("data", "aws_config_delivery_channel")
+    names = {key: r["name"] for key, r in recorders.items()}
+    # Home region: AWS's default names; eu-central-1: the names given; us-east-1: created as before.
+    assert sorted(names.values()) == ["default", "default", "legacy"]
+    config_imports = {k: v for k, v in imports.items() if k[0].startswith("aws_config_")}
+    assert sorted(config_imports.values()) == ["default", "default", "default", "legacy", "legacy", "legacy-channel"]
+    for (address, provider), name in config_imports.items():
+        rtype, key = address.split(".")
+        assert provider in ("aws", "aws.eu-central-1")  # never us-east-1, where the account has none
+        resource = adopted.resources("data", rtype)[key]
+        given = resource["name"]
+        if given.startswith("${aws_config_configuration_recorder."):  # the status names its recorder
+            given = recorders[given.split(".")[1]]["name"]
+        assert given == name and resource.get("provider", "aws") == provider
+    # An adopted channel is pointed at the central bucket like every other.
+    assert {c["s3_bucket_name"] for c in channels.values()} == {CONFIG_BUCKET}
+
+
 def test_config_bucket_policy_and_key_follow_the_config_docs(stacks):
     policy = by_sid(bucket_statements(stacks, "security", CONFIG_BUCKET))
     source = policy["AWSConfigBucketPermissionsCheck"]["Condition"]["StringEquals"]["aws:SourceAccount"]

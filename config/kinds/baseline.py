@@ -189,6 +189,38 @@ def control_tower_enrollment(config: Config) -> Iterator[Diagnostic]:
             )
 
 
+def existing_config_adoption(config: Config) -> Iterator[Diagnostic]:
+    """existing_config names recorders of an existing account in allowed regions, where mlops-tf records Config."""
+    lz = config.landing_zone
+    for account in config.accounts.values():
+        if not account.existing_config:
+            continue
+        if not lz.baseline.config.enabled or control_tower(lz):
+            # https://docs.aws.amazon.com/controltower/latest/userguide/existing-config-resources.html
+            why = (
+                "Control Tower records AWS Config itself and enrolls no account that has a recorder: delete it "
+                "(aws configservice delete-configuration-recorder) before enrolling"
+                if control_tower(lz)
+                else "baseline.config.enabled is false, so mlops-tf records no AWS Config to adopt it into"
+            )
+            yield config.error(account.name, ("existing_config",), why)
+            continue
+        if account.kind != "management" and account.account_id is None:
+            yield config.error(
+                account.name,
+                ("existing_config",),
+                "an account mlops-tf creates has no AWS Config recorder yet: remove existing_config",
+            )
+        for region in account.existing_config:
+            if region not in lz.allowed_regions:
+                yield config.error(
+                    account.name,
+                    ("existing_config", region),
+                    f"mlops-tf records AWS Config in allowed_regions only ({', '.join(lz.allowed_regions)}); "
+                    f"a recorder in {region} stays as it is: remove the entry",
+                )
+
+
 def findings_of_every_region_alerted(config: Config) -> Iterator[Diagnostic]:
     """Finding alerts are EventBridge rules in the home region, which sees the findings of the other allowed regions
     (GuardDuty's too, which Security Hub imports) only through Security Hub's cross-Region aggregation.
@@ -217,6 +249,7 @@ CHECKS = [
     config_bucket_policy_size,
     account_closing,
     control_tower_enrollment,
+    existing_config_adoption,
     findings_of_every_region_alerted,
 ]
 

@@ -122,6 +122,22 @@ class ControlTower(StrictModel):
     )
 
 
+# https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigurationRecorder.html (name: 1 to 256 characters)
+ConfigResourceName = Annotated[str, Field(pattern=r"^\S(.{0,254}\S)?$")]
+
+
+class ExistingConfig(StrictModel):
+    """The AWS Config recorder and delivery channel an existing account already has in one region."""
+
+    recorder: ConfigResourceName = Field(
+        default="default",
+        description="Name of the configuration recorder (aws configservice describe-configuration-recorders)",
+    )
+    delivery_channel: ConfigResourceName = Field(
+        default="default", description="Name of the delivery channel (aws configservice describe-delivery-channels)"
+    )
+
+
 class ConfigRecording(StrictModel):
     """AWS Config in every account and allowed region, delivering to one central bucket."""
 
