@@ -9,8 +9,8 @@ from config.kinds.baseline import (
     CONFIG,
     config_archive_account,
     config_bucket_name,
-    config_recording,
     monthly_budget,
+    records_config,
     resolved_budget_emails,
 )
 from config.kinds.data import ACCESS_LOGS
@@ -38,9 +38,8 @@ def build(stack: AccountStack) -> None:
     if baseline.ebs_default_encryption:
         for region in stack.regions:
             EbsDefaultEncryption(stack, f"ebs-encryption-{region}", provider=stack.provider_for(region))
-    # The central bucket's name holds the archive account's id: on a fresh landing zone the management stack
-    # (which creates that account) records Config from the synth after `mlops-tf lock`, once the bucket can exist.
-    if config_recording(r) and r.accounts[config_archive_account(r)].account_id is not None:
+    # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (the bucket must exist)
+    if records_config(r, account.name):
         _config(stack)
 
 

@@ -16,8 +16,10 @@ from typing import Annotated
 import typer
 
 from config import Resolved, UnresolvedAccountError
+from config.kinds.baseline import config_archive_account, records_config
 
 from . import runs
+from .accounts import record_config_bucket
 from .common import (
     DEFAULT_CONFIG,
     DEFAULT_OUT,
@@ -197,8 +199,15 @@ def apply(
         view.finish(name, result, short(summary))
         return result, summary
 
+    archive = config_archive_account(resolved)
+    again: list[str] = []  # the management stack, once the Config archive is recorded (see record_config_bucket)
+
     def after(name: str, _result: object) -> None:
         """Runs while nothing else does (every account waits for the management stack)."""
+        if name == archive and management in names and not records_config(resolved, management):
+            # Resolved again: on a fresh landing zone the lock got the archive's id after the management apply.
+            if record_config_bucket(tf, config, load_resolved(config), out) is not None:
+                again.append(management)
         if name != management:
             return
         update_lock_after_management(tf, config, resolved, out, console())  # also when unchanged: the lock may be stale
@@ -209,6 +218,13 @@ def apply(
     deps = runs.closure(names, {n: resolved.dependencies(n) for n in resolved.order})
     with view:
         outcomes = runs.run_accounts(names, job, parallelism=bound, deps=deps, after=after)
+    if again and all(o.state == "done" for o in outcomes.values()):
+        # The management stack applied before the archive: now that the central bucket exists, it records Config.
+        # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (the bucket first)
+        console().print(f"{management}: applying again, to deliver AWS Config into the bucket {archive} created")
+        run_synth(config, [management], out, state_dir)
+        with view:
+            outcomes[management] = runs.run_accounts([management], job, parallelism=1)[management]
     results = {n: _result(o) for n, o in outcomes.items()}
     summaries = {n: o.result[1] for n, o in outcomes.items() if o.result is not None}
     _report(results, summaries, as_json)

@@ -66,6 +66,7 @@ class Resolved:
     accounts: dict[str, ResolvedAccount]
     flows: tuple[Flow, ...] = field(default=())
     order: tuple[str, ...] = field(default=())
+    recorded_config_bucket: str | None = None  # accounts.lock.yaml: the Config archive's stack has created it
 
     # -- accounts ----------------------------------------------------------------------------
     @property
@@ -194,7 +195,7 @@ def resolve(config: Config) -> Resolved:
     # Two kinds may state the same flow (both ends of a replication); keep it once.
     flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
     order = apply_order(base, flows)
-    return Resolved(config, lz.prefix, partition, accounts, flows, order)
+    return Resolved(config, lz.prefix, partition, accounts, flows, order, lock.config_bucket)
 
 
 def _resolved_accounts(config: Config, locked: dict[str, str]) -> dict[str, ResolvedAccount]:

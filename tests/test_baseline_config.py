@@ -12,6 +12,7 @@ from config.kinds.baseline import (
     config_aggregator_account,
     config_archive_account,
     config_bucket_name,
+    records_config,
     resolved_budget_emails,
 )
 from config.kinds.security import log_archive_account, trail_account
@@ -108,3 +109,21 @@ def test_config_bucket_policy_must_fit_s3s_limit(config_copy):
         load(config_copy)
     assert "158 accounts make the central AWS Config bucket policy about" in str(raised.value)
     assert "landing-zone.yaml" in str(raised.value).split("158 accounts")[0].splitlines()[-1]
+
+
+def test_management_records_config_once_the_lock_has_the_archive(config_copy):
+    """The management stack applies before the archive: its delivery channels wait for the recorded bucket."""
+    lock = config_copy / "accounts.lock.yaml"
+    r = resolve(load(config_copy))
+    assert r.recorded_config_bucket == config_bucket_name(r) == "acme-ml-config-222222222222-eu-west-1"
+    assert all(records_config(r, name) for name in r.accounts)
+    replace_text(lock, "config_bucket: acme-ml-config-222222222222-eu-west-1\n", "")
+    r = resolve(load(config_copy))
+    assert not records_config(r, "management")
+    assert all(records_config(r, name) for name in r.accounts if name != "management")
+    # A bucket of another archive (the archive account changed) is not this landing zone's: still waiting.
+    lock.write_text(lock.read_text() + "config_bucket: acme-ml-config-999999999999-eu-west-1\n")
+    assert not records_config(resolve(load(config_copy)), "management")
+    # Every other stack applies after the archive: an ordering flow, unlike the management's.
+    flows = {(f.source, f.first) for f in r.flows if f.label == "AWS Config delivery"}
+    assert ("management", None) in flows and ("data", "security") in flows

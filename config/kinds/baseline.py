@@ -61,6 +61,16 @@ def config_bucket_name(r: Resolved) -> str:
     return r.bucket_name(config_archive_account(r), CONFIG)
 
 
+def records_config(r: Resolved, name: str) -> bool:
+    """Whether the stack of account `name` records AWS Config now. Its delivery channels name the central bucket,
+    which must exist: every other stack applies after the archive account (flow `AWS Config delivery`), but the
+    management stack applies before it, so it records Config once the lock has the bucket (`mlops-tf lock` or
+    `apply` read it from the archive stack's `config_bucket` output after that stack's apply)."""
+    if not config_recording(r) or r.accounts[config_archive_account(r)].account_id is None:
+        return False
+    return name != r.management().name or r.recorded_config_bucket == config_bucket_name(r)
+
+
 def config_aggregator_account(r: Resolved) -> str | None:
     """The administering security account, delegated administrator for Config, holds the organization aggregator."""
     if not config_recording(r) or not r.landing_zone.baseline.config.aggregator:
