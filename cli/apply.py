@@ -204,10 +204,12 @@ def apply(
 
     def after(name: str, _result: object) -> None:
         """Runs while nothing else does (every account waits for the management stack)."""
-        if name == archive and management in names and not records_config(resolved, management):
+        if name == archive and not records_config(resolved, management):
             # Resolved again: on a fresh landing zone the lock got the archive's id after the management apply.
             if record_config_bucket(tf, config, load_resolved(config), out) is not None:
-                again.append(management)
+                console().print(f"recorded the AWS Config bucket of {archive} in the lock: commit it")
+                if management in names:
+                    again.append(management)
         if name != management:
             return
         update_lock_after_management(tf, config, resolved, out, console())  # also when unchanged: the lock may be stale

@@ -202,6 +202,16 @@ def test_apply_all_applies_management_once_when_the_archive_is_recorded(env: Env
     assert len(_config_recorders(env, "management")) == 3
 
 
+def test_applying_the_archive_alone_records_its_bucket(env: Env) -> None:
+    lock = env.config / "accounts.lock.yaml"
+    replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
+    (env.outputs / "security.json").write_text(json.dumps({"config_bucket": {"value": CONFIG_BUCKET}}))
+    result = env.run("apply", "--account", "security", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["security"]  # management is not in the run
+    assert yaml.safe_load(lock.read_text())["config_bucket"] == CONFIG_BUCKET
+
+
 def test_lock_records_the_config_archive_from_its_outputs(env: Env) -> None:
     lock = env.config / "accounts.lock.yaml"
     replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
