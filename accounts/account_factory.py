@@ -17,18 +17,21 @@ from modules.aws import aws
 from .base import AccountStack
 from .organization_adoption import ADOPTED_ACCOUNT_IGNORED
 
-# Creating or enrolling an account takes Account Factory tens of minutes; the provider's default is 30.
-# https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/servicecatalog_provisioned_product#timeouts
+# Creating or enrolling an account takes Account Factory tens of minutes; the provider's default (timeouts) is 30.
+# https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/servicecatalog_provisioned_product
 TIMEOUTS = {"create": "60m", "update": "60m", "delete": "60m"}
 
 
-def provision(stack: AccountStack, account, ou, registration) -> str:
-    """The account's provisioned product (and its Organizations member once the id is known); returns the
-    expression of its id as Account Factory reports it (the `account_ids` output that `mlops-tf lock` reads)."""
+def provision(stack: AccountStack, account, ou, registration, previous=None):
+    """The account's provisioned product (and its Organizations member once the id is known), after `previous`;
+    returns the product and the expression of the account's id as Account Factory reports it (the `account_ids`
+    output that `mlops-tf lock` reads)."""
     member = _member(stack, account) if account.account_id is not None else None
-    product = _product(stack, account, ou, [d for d in (registration, member) if d is not None])
+    # One Account Factory operation at a time: Control Tower fails concurrent ones (idealo/terraform-provider-
+    # controltower issue 52); Terraform would otherwise start up to ten products at once.
+    product = _product(stack, account, ou, [d for d in (registration, member, previous) if d is not None])
     address = f"aws_servicecatalog_provisioned_product.{product.friendly_unique_id}"
-    return f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
+    return product, f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
 
 
 def _product(stack: AccountStack, account, ou, depends_on: list):

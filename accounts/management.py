@@ -59,14 +59,15 @@ def build(stack: AccountStack) -> None:
     organization_adoption.adopt_accounts(stack, ous, skip=enrolling)
 
     account_ids = {}
+    product = None  # the previous Account Factory product: one at a time
     for account in sorted(resolved.accounts.values(), key=lambda a: a.name):
         if account.name in enrolling:
-            account_factory.provision(stack, account, ous[account.ou], registered.get(account.ou))
+            product, _ = account_factory.provision(stack, account, ous[account.ou], registered.get(account.ou), product)
         if not account.created:
             continue
         if org_config.vending is Vending.control_tower:
-            account_ids[account.name] = account_factory.provision(
-                stack, account, ous[account.ou], registered.get(account.ou)
+            product, account_ids[account.name] = account_factory.provision(
+                stack, account, ous[account.ou], registered.get(account.ou), product
             )
         else:
             member = aws.organizations_account.OrganizationsAccount(

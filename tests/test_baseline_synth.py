@@ -323,6 +323,7 @@ def test_control_tower_registers_every_ou_it_adds(tower):
     assert product["depends_on"] == [
         "aws_controltower_baseline.register-ou-workloads-dev",
         "aws_organizations_account.member-ds-dev",
+        "aws_servicecatalog_provisioned_product.account-data",  # one Account Factory operation at a time
     ]
 
 
@@ -370,7 +371,7 @@ def test_control_tower_enrolls_existing_accounts_through_account_factory(tower):
         assert product["timeouts"] == {"create": "60m", "delete": "60m", "update": "60m"}
         assert product["lifecycle"] == {"prevent_destroy": True}
         # Enrolled into a registered OU, after the member is imported (terminated before it is ever closed).
-        assert product["depends_on"] == [
+        assert product["depends_on"][:2] == [
             f"aws_controltower_baseline.register-ou-{slug}",
             f"aws_organizations_account.member-{name}",
         ]
@@ -383,6 +384,15 @@ def test_control_tower_enrolls_existing_accounts_through_account_factory(tower):
     # The account of Control Tower's Security OU (its Audit account) is never enrolled: adopted as before.
     assert "account-security" not in products and members["account-security"]["parent_id"].startswith("${one(")
     assert imports["aws_organizations_account.account-security"] == "222222222222"
+
+
+def test_control_tower_runs_one_account_factory_operation_at_a_time(tower):
+    products = tower.resources("management", "aws_servicecatalog_provisioned_product")
+    chain = sorted(products)
+    assert chain == [f"account-{n}" for n in ("data", "ds-dev", "ml-exec", "production", "shared-services", "staging")]
+    assert not [d for d in products[chain[0]]["depends_on"] if "provisioned_product" in d]
+    for before, after in zip(chain, chain[1:]):
+        assert products[after]["depends_on"][-1] == f"aws_servicecatalog_provisioned_product.{before}"
 
 
 def test_control_tower_created_accounts_are_imported_once_their_id_is_locked(tower):
