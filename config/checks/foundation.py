@@ -160,6 +160,14 @@ def organization(config: Config) -> Iterator[Diagnostic]:
             "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
             f"through Organizations, so remove it (got {org.account_factory_artifact_name!r})",
         )
+    if org.vending is Vending.control_tower and org.organization_id is None:
+        # https://docs.aws.amazon.com/controltower/latest/userguide/getting-started-with-control-tower.html
+        yield config.error(
+            None,
+            ("organization", "vending"),
+            "Control Tower's landing zone has created the organization already, and mlops-tf imports it: set "
+            "organization.organization_id (aws organizations describe-organization)",
+        )
     creates = [a for a in config.accounts.values() if a.kind != "management" and a.email is not None]
     if org.vending is Vending.control_tower and creates and org.account_factory_product_id is None:
         yield config.error(

@@ -189,13 +189,13 @@ def control_tower_enrollment(config: Config) -> Iterator[Diagnostic]:
                 "Control Tower enrolls an existing account through Account Factory, which finds it by its root email: "
                 "set email to the account's root email address (another address would create a new account)",
             )
-        if in_foundational_ou(lz, account.ou) and account.email is not None:
+        if in_foundational_ou(lz, account.ou) and account.email is not None and account.account_id is not None:
             # https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html (no Audit or Log Archive)
             yield config.error(
                 account.name,
                 ("email",),
-                f"accounts of Control Tower's foundational OU {foundational!r} (Audit, Log Archive) come with the "
-                "landing zone and are never created or enrolled through Account Factory: give account_id only",
+                f"existing accounts of Control Tower's foundational OU {foundational!r} (Audit, Log Archive) come "
+                "with the landing zone and cannot be enrolled through Account Factory: give account_id only",
             )
 
 

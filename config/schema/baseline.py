@@ -118,7 +118,7 @@ class ControlTower(StrictModel):
     foundational_ou: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$")] = Field(
         default="Security",
         description="Control Tower's foundational OU (Audit and Log Archive, set up with the landing zone): "
-        "its accounts are never enrolled or vended through Account Factory",
+        "its existing accounts are adopted, never enrolled through Account Factory",
     )
 
 
