@@ -27,8 +27,9 @@ def provision(stack: AccountStack, account, ou, registration, previous=None):
     returns the product and the expression of the account's id as Account Factory reports it (the `account_ids`
     output that `mlops-tf lock` reads)."""
     member = _member(stack, account) if account.account_id is not None else None
-    # One Account Factory operation at a time: Control Tower fails concurrent ones (idealo/terraform-provider-
-    # controltower issue 52); Terraform would otherwise start up to ten products at once.
+    # One Account Factory operation at a time: Control Tower runs at most five account operations at once
+    # (https://docs.aws.amazon.com/controltower/latest/userguide/provision-and-manage-accounts.html) and
+    # Terraform would start up to ten; one at a time also leaves room for other Control Tower operations.
     product = _product(stack, account, ou, [d for d in (registration, member, previous) if d is not None])
     address = f"aws_servicecatalog_provisioned_product.{product.friendly_unique_id}"
     return product, f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
