@@ -40,7 +40,7 @@ class ConfigRecorder(Construct):
         AWS allows one recorder and one channel per account and region, so creating ours next to them fails.
         # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigurationRecorder.html"""
         super().__init__(scope, id)
-        recorder_name, channel_name = existing or (RECORDER_NAME, RECORDER_NAME)
+        recorder_name, channel_name = existing or (RECORDER_NAME, "")  # a new channel takes its recorder's name
         self.recorder = aws.config_configuration_recorder.ConfigConfigurationRecorder(
             self,
             "recorder",
@@ -55,7 +55,7 @@ class ConfigRecorder(Construct):
             self,
             "channel",
             provider=provider,
-            name=channel_name,
+            name=self.recorder.name if existing is None else channel_name,
             s3_bucket_name=bucket_name,
             snapshot_delivery_properties={"delivery_frequency": delivery_frequency},
             depends_on=[self.recorder],

@@ -66,7 +66,8 @@ def records_config(r: Resolved, name: str) -> bool:
     which must exist: every other stack applies after the archive account (flow `AWS Config delivery`), but the
     management stack applies before it, so it records Config once the lock has the bucket (`mlops-tf lock` or
     `apply` read it from the archive stack's `config_bucket` output after that stack's apply)."""
-    if not config_recording(r) or r.accounts[config_archive_account(r)].account_id is None:
+    archive = config_archive_account(r)
+    if archive is None or r.accounts[archive].account_id is None:
         return False
     return name != r.management().name or r.recorded_config_bucket == config_bucket_name(r)
 
