@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from config import Resolved, UnresolvedAccountError
+from config.errors import MlopsError
 from config.kinds.baseline import config_archive_account, records_config
 
 from . import runs
@@ -180,6 +181,8 @@ def apply(
     bound = runs.parallelism(parallelism)
     resolved = load_resolved(config)
     names = chosen_accounts(resolved, account, all_accounts)
+    if resolved.management().name in names and _recorded_archive_before(binary, config, resolved, out):
+        resolved = load_resolved(config)  # the management stack delivers AWS Config from this synth on
     pending_synth = synth_for_apply(config, resolved, names, out, state_dir)
     tf, view = session(binary, names, "apply", as_json=as_json, title="Apply")
     approver = Approver(view, tf)
@@ -240,6 +243,21 @@ def apply(
     if all(isinstance(o.error, (Declined, Refused)) for o in failed):
         raise typer.Exit(1)
     runs.raise_failures(outcomes, con)
+
+
+def _recorded_archive_before(binary: str, config: Path, resolved: Resolved, out: Path) -> bool:
+    """An archive stack applied before the lock knew its bucket (an earlier run, a Terraform Cloud workspace):
+    record the bucket first, so the management stack is not synthesized without the AWS Config it already has."""
+    if records_config(resolved, resolved.management().name):
+        return False
+    try:
+        path = record_config_bucket(Terraform(binary, stream_to_stderr=True), config, resolved, out)
+    except MlopsError as exc:  # nothing readable yet: the run records it after the archive's apply
+        console().print(f"AWS Config archive not recorded yet ({exc})", highlight=False, markup=False)
+        return False
+    if path is not None:
+        console().print(f"recorded the AWS Config bucket of {config_archive_account(resolved)} in {path}: commit it")
+    return path is not None
 
 
 def _result(outcome: runs.Outcome) -> str:

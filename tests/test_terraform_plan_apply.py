@@ -202,6 +202,19 @@ def test_apply_all_applies_management_once_when_the_archive_is_recorded(env: Env
     assert len(_config_recorders(env, "management")) == 3
 
 
+def test_apply_records_an_archive_applied_earlier_before_synthesizing_management(env: Env) -> None:
+    """A landing zone applied before the lock knew the bucket: management keeps its AWS Config (no destroy, no gap)."""
+    lock = env.config / "accounts.lock.yaml"
+    replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
+    assert env.run("plan", "--account", "security").exit_code == 0  # its stack folder exists, as after an apply
+    (env.outputs / "security.json").write_text(json.dumps({"config_bucket": {"value": CONFIG_BUCKET}}))
+    result = env.run("apply", "--account", "management", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(lock.read_text())["config_bucket"] == CONFIG_BUCKET
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["management"]
+    assert len(_config_recorders(env, "management")) == 3
+
+
 def test_applying_the_archive_alone_records_its_bucket(env: Env) -> None:
     lock = env.config / "accounts.lock.yaml"
     replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
