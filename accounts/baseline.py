@@ -10,6 +10,7 @@ from config.kinds.baseline import (
     config_archive_account,
     config_bucket_name,
     monthly_budget,
+    records_config,
     resolved_budget_emails,
 )
 from config.kinds.data import ACCESS_LOGS
@@ -37,10 +38,8 @@ def build(stack: AccountStack) -> None:
     if baseline.ebs_default_encryption:
         for region in stack.regions:
             EbsDefaultEncryption(stack, f"ebs-encryption-{region}", provider=stack.provider_for(region))
-    # The central bucket's name holds the archive account's id: on a fresh landing zone the management stack
-    # (which creates that account) records Config from the synth after `mlops-tf lock`, once the bucket can exist.
-    archive = config_archive_account(r)
-    if archive is not None and r.accounts[archive].account_id is not None:
+    # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (the bucket must exist)
+    if records_config(r, account.name):
         _config(stack)
 
 
@@ -55,9 +54,14 @@ def _config(stack: AccountStack) -> None:
         aws_service_name="config.amazonaws.com",
         description="AWS Config records this account's resources",
     )
+    existing = account.config.existing_config
+    if existing:
+        # Whoever set up the adopted recorder also made AWS Config's service-linked role: adopt it too.
+        role.import_from(config_service_linked_role_arn(stack.account_id, r.partition))
     bucket = config_bucket_name(r)
     archive = _archive(stack) if config_archive_account(r) == account.name else None
     for region in stack.regions:
+        found = existing.get(region)
         ConfigRecorder(
             stack,
             f"config-{region}",
@@ -67,6 +71,7 @@ def _config(stack: AccountStack) -> None:
             include_global=region == account.region,
             delivery_frequency=settings.delivery_frequency,
             depends_on=[role] + ([archive.bucket.policy] if archive is not None else []),
+            existing=(found.recorder, found.delivery_channel) if found is not None else None,
         )
 
 

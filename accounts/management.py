@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
 
-from config import contracts, local_names
+from config import local_names
+from config.kinds.baseline import enrolled
 from config.kinds.security import delegated_admin
 from config.schema import Vending
 from config.schema.account import ManagementAccount
@@ -12,6 +13,7 @@ from modules.aws import aws
 from modules.guardrails import GUARDRAIL_DESCRIPTIONS, guardrail_policy
 
 from . import (
+    account_factory,
     control_tower,
     landing_zone_pipeline,
     organization_adoption,
@@ -53,15 +55,20 @@ def build(stack: AccountStack) -> None:
     # Control Tower's own OUs are found by name, never created twice; the others are adopted by id or created.
     ous, created = organization_adoption.organizational_units(stack, root_id, control_tower.adopted_ous(stack, root_id))
     registered = control_tower.register_ous(stack, created)
-    organization_adoption.adopt_accounts(stack, ous)
+    # Under Control Tower, existing accounts outside its foundational OU are enrolled through Account Factory.
+    enrolling = {a.name for a in resolved.accounts.values() if enrolled(lz, a.config)}
+    organization_adoption.adopt_accounts(stack, ous, skip=enrolling)
 
     account_ids = {}
+    product = None  # the previous Account Factory product: one at a time
     for account in sorted(resolved.accounts.values(), key=lambda a: a.name):
+        if account.name in enrolling:
+            product, _ = account_factory.provision(stack, account, ous[account.ou], registered.get(account.ou), product)
         if not account.created:
             continue
         if org_config.vending is Vending.control_tower:
-            account_ids[account.name] = _account_factory(
-                stack, account, ous[account.ou], org_config, registered.get(account.ou)
+            product, account_ids[account.name] = account_factory.provision(
+                stack, account, ous[account.ou], registered.get(account.ou), product
             )
         else:
             member = aws.organizations_account.OrganizationsAccount(
@@ -93,31 +100,6 @@ def build(stack: AccountStack) -> None:
     stack.output("account_ids", account_ids, "Ids of the accounts this stack created: `mlops-tf lock` records them")
     stack.output("organizational_unit_ids", {p: ou.id for p, ou in ous.items()}, "OU ids by path")
     stack.output("organization_id", org.id, "Organization id")
-
-
-def _account_factory(stack: AccountStack, account, ou, org_config, registration) -> str:
-    """One Account Factory provisioned product; returns the expression of the new account's id."""
-    product = aws.servicecatalog_provisioned_product.ServicecatalogProvisionedProduct(
-        stack,
-        f"account-{account.name}",
-        name=contracts.provisioned_product_name(stack.resolved, account.name),
-        product_id=org_config.account_factory_product_id,
-        provisioning_artifact_name=org_config.account_factory_artifact_name,
-        provisioning_parameters=[
-            {"key": "AccountEmail", "value": account.email},
-            {"key": "AccountName", "value": account.name},
-            {"key": "ManagedOrganizationalUnit", "value": f"{account.ou.rsplit('/', 1)[-1]} ({ou.id})"},
-            {"key": "SSOUserEmail", "value": account.email},
-            {"key": "SSOUserFirstName", "value": "Admin"},
-            {"key": "SSOUserLastName", "value": account.name},
-        ],
-        tags=dict(sorted(account.tags.items())),
-        lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
-        # Account Factory provisions only into OUs registered with Control Tower.
-        depends_on=[registration] if registration is not None else None,
-    )
-    address = f"aws_servicecatalog_provisioned_product.{product.friendly_unique_id}"
-    return f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
 
 
 def _guardrails(stack: AccountStack, ous: dict) -> None:

@@ -80,14 +80,15 @@ def organizational_units(stack: AccountStack, root_id: str, existing: Mapping | 
     return ous, created
 
 
-def adopt_accounts(stack: AccountStack, ous: dict) -> dict[str, str]:
+def adopt_accounts(stack: AccountStack, ous: dict, skip: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
     """Existing member accounts (given by account_id) imported and moved into the OU their YAML names.
 
-    The management account is never a member resource. Returns account name -> id of the adopted accounts.
+    The management account is never a member resource; `skip` names accounts Account Factory enrolls instead
+    (accounts/account_factory.py). Returns account name -> id of the adopted accounts.
     """
     adopted = {}
     for account in sorted(stack.resolved.accounts.values(), key=lambda a: a.name):
-        if account.kind == "management" or account.created or account.ou is None:
+        if account.kind == "management" or account.created or account.ou is None or account.name in skip:
             continue
         member = aws.organizations_account.OrganizationsAccount(
             stack,

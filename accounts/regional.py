@@ -26,6 +26,7 @@ CONFIG_DELEGATION_PRINCIPALS = ("config-multiaccountsetup.amazonaws.com", "confi
 def delegate_guardduty(stack: AccountStack, org, admin_id: str) -> None:
     """Management stack: a detector of its own and the delegated administrator, per allowed region."""
     frequency = _admin_frequency(stack)
+    previous = None
     for region in stack.regions:
         provider = stack.provider_for(region)
         # The management account needs GuardDuty (and so its service-linked role) in a region before it delegates there.
@@ -37,12 +38,14 @@ def delegate_guardduty(stack: AccountStack, org, admin_id: str) -> None:
             enable=True,
             finding_publishing_frequency=frequency,
         )
-        aws.guardduty_organization_admin_account.GuarddutyOrganizationAdminAccount(
+        # One region at a time, the stack's own first: designations in parallel fail in all regions but one
+        # while the first one sets up the organization (aws-samples/aws-secure-environment-accelerator issue 778).
+        previous = aws.guardduty_organization_admin_account.GuarddutyOrganizationAdminAccount(
             stack,
             _id("delegate-guardduty", region, stack),
             provider=provider,
             admin_account_id=admin_id,
-            depends_on=[org, detector],
+            depends_on=[org, detector, *([previous] if previous is not None else [])],
         )
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from config import Resolved, UsageError
 from config.errors import config_option
+from config.kinds.baseline import config_archive_account, config_bucket_name
 from config.lockfile import LOCK_FILE, read_lock, write_lock
 
 from .common import (
@@ -125,7 +126,9 @@ def lock(
 
     Commit the lock file: the other stacks read created accounts' ids from it. Without --from-json
     the management stack's outputs are read with `terraform output -json` (`mlops-tf apply` does
-    this by itself after applying the management stack).
+    this by itself after applying the management stack), and so are the outputs of the AWS Config
+    archive account: once its stack has created the central bucket, the lock records it and the
+    management stack delivers AWS Config there from its next synth.
 
     Example: mlops-tf lock    (or: mlops-tf lock --from-json out.json)
     """
@@ -154,6 +157,8 @@ def lock(
     ids = read_account_ids(text, source=source)
     path = write_created_ids(config, resolved, ids, source=source) or config / LOCK_FILE
     typer.echo(f"wrote {path} ({len(ids)} accounts)")
+    if from_json is None and record_config_bucket(tf, config, load_resolved(config), out) is not None:
+        typer.echo(f"recorded the central AWS Config bucket in {path}: the management stack now delivers AWS Config")
 
 
 def write_created_ids(config: Path, resolved: Resolved, ids: dict[str, str], *, source: str) -> Path | None:
@@ -165,9 +170,33 @@ def write_created_ids(config: Path, resolved: Resolved, ids: dict[str, str], *, 
             f"{source}: account_ids names accounts that the configuration does not create: {', '.join(unknown)}"
         )
     wanted = {n: i for n, i in ids.items() if n in created}
-    if read_lock(config).accounts == wanted and (config / LOCK_FILE).is_file():
+    current = read_lock(config)
+    if current.accounts == wanted and (config / LOCK_FILE).is_file():
         return None
-    return write_lock(config, wanted)
+    return write_lock(config, wanted, current.config_bucket)
+
+
+def write_config_bucket(config: Path, resolved: Resolved, outputs: Any) -> Path | None:
+    """Record the central AWS Config bucket from the archive stack's `terraform output -json` once that stack has
+    created it (its config_bucket output names the bucket the landing zone expects). None: nothing to change."""
+    expected = config_bucket_name(resolved) if config_archive_account(resolved) else None
+    found = outputs.get("config_bucket", {}).get("value") if isinstance(outputs, dict) else None
+    current = read_lock(config)
+    if expected is None or found != expected or current.config_bucket == expected:
+        return None
+    return write_lock(config, current.accounts, expected)
+
+
+def record_config_bucket(tf: Any, config: Path, resolved: Resolved, out: Path) -> Path | None:
+    """Read the Config archive account's outputs (when its stack is synthesized) and record its bucket."""
+    archive = config_archive_account(resolved)
+    if archive is None or resolved.accounts[archive].account_id is None:
+        return None
+    stack = stack_dir(out, archive)
+    if not (stack / "cdk.tf.json").is_file():
+        return None
+    tf.ensure_init(archive, stack)
+    return write_config_bucket(config, resolved, tf.capture_json(archive, stack, "output", "-json"))
 
 
 def _has_account_ids(text: str) -> bool:

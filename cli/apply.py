@@ -17,9 +17,11 @@ import typer
 from rich.table import Table
 
 from config import Resolved, UnresolvedAccountError
+from config.errors import MlopsError
+from config.kinds.baseline import config_archive_account, records_config
 
 from . import runs
-from .accounts import read_account_ids, write_created_ids
+from .accounts import read_account_ids, record_config_bucket, write_created_ids
 from .common import (
     DEFAULT_CONFIG,
     DEFAULT_OUT,
@@ -178,6 +180,8 @@ def apply(
     bound = runs.parallelism(parallelism)
     resolved = load_resolved(config)
     names = chosen_accounts(resolved, account, all_accounts)
+    if resolved.management().name in names and _recorded_archive_before(binary, config, resolved, out):
+        resolved = load_resolved(config)  # the management stack delivers AWS Config from this synth on
     pending_synth = synth_for_apply(config, resolved, names, out, state_dir)
     tf, view = session(binary, names, "apply", as_json=as_json, title="Apply")
     approver = Approver(view, tf)
@@ -197,8 +201,17 @@ def apply(
         view.finish(name, result, short(summary))
         return result, summary
 
+    archive = config_archive_account(resolved)
+    again: list[str] = []  # the management stack, once the Config archive is recorded (see record_config_bucket)
+
     def after(name: str, _result: object) -> None:
         """Runs while nothing else does (every account waits for the management stack)."""
+        if name == archive and not records_config(resolved, management):
+            # Resolved again: on a fresh landing zone the lock got the archive's id after the management apply.
+            if record_config_bucket(tf, config, load_resolved(config), out) is not None:
+                console().print(f"recorded the AWS Config bucket of {archive} in the lock: commit it")
+                if management in names:
+                    again.append(management)
         if name != management:
             return
         update_lock_after_management(tf, config, resolved, out, console())  # also when unchanged: the lock may be stale
@@ -209,6 +222,13 @@ def apply(
     deps = runs.closure(names, {n: resolved.dependencies(n) for n in resolved.order})
     with view:
         outcomes = runs.run_accounts(names, job, parallelism=bound, deps=deps, after=after)
+    if again and all(o.state == "done" for o in outcomes.values()):
+        # The management stack applied before the archive: now that the central bucket exists, it records Config.
+        # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (the bucket first)
+        console().print(f"{management}: applying again, to deliver AWS Config into the bucket {archive} created")
+        run_synth(config, [management], out, state_dir)
+        with view:
+            outcomes[management] = runs.run_accounts([management], job, parallelism=1)[management]
     results = {n: _result(o) for n, o in outcomes.items()}
     summaries = {n: o.result[1] for n, o in outcomes.items() if o.result is not None}
     _report(results, summaries, as_json)
@@ -222,6 +242,21 @@ def apply(
     if all(isinstance(o.error, (Declined, Refused)) for o in failed):
         raise typer.Exit(1)
     runs.raise_failures(outcomes, con)
+
+
+def _recorded_archive_before(binary: str, config: Path, resolved: Resolved, out: Path) -> bool:
+    """An archive stack applied before the lock knew its bucket (an earlier run, a Terraform Cloud workspace):
+    record the bucket first, so the management stack is not synthesized without the AWS Config it already has."""
+    if records_config(resolved, resolved.management().name):
+        return False
+    try:
+        path = record_config_bucket(Terraform(binary, stream_to_stderr=True), config, resolved, out)
+    except MlopsError as exc:  # nothing readable yet: the run records it after the archive's apply
+        console().print(f"AWS Config archive not recorded yet ({exc})", highlight=False, markup=False)
+        return False
+    if path is not None:
+        console().print(f"recorded the AWS Config bucket of {config_archive_account(resolved)} in {path}: commit it")
+    return path is not None
 
 
 def _result(outcome: runs.Outcome) -> str:

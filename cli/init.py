@@ -54,6 +54,10 @@ def init(
     account_factory_product_id: Annotated[
         str | None, typer.Option(help="Account Factory product (prod-...), with --vending control_tower.")
     ] = None,
+    organization_id: Annotated[
+        str | None,
+        typer.Option(help="The organization Control Tower created (o-...), with --vending control_tower: imported."),
+    ] = None,
     state_backend: Annotated[
         str | None,
         typer.Option(help="Where Terraform state lives: s3 (default; a deployment pipeline needs it) or local."),
@@ -123,6 +127,14 @@ def init(
             raise UsageError(
                 "--vending control_tower creates accounts through Account Factory: give --account-factory-product-id prod-..."
             )
+        organization_id = _ask(
+            organization_id, "Organization id (o-..., aws organizations describe-organization)", None, ask
+        )
+        if not organization_id or not re.fullmatch(r"o-[a-z0-9]{10,32}", organization_id):
+            raise UsageError(
+                "--vending control_tower works in the organization Control Tower created: give --organization-id o-... "
+                f"(aws organizations describe-organization; got {organization_id!r})"
+            )
     state_backend = _ask(state_backend, "State backend (s3 or local)", "s3", ask)
     if state_backend not in ("s3", "local"):
         raise UsageError(
@@ -148,6 +160,7 @@ def init(
         teams=int(teams),
         email_domain=email_domain or "example.com",
         account_factory_product_id=account_factory_product_id,
+        organization_id=organization_id if vending == "control_tower" else None,
     )
     files = render(options)
     for relative, text in files.items():
@@ -169,7 +182,10 @@ def add_account(
     name: Annotated[str, typer.Argument(help="Account name (also the file name): lowercase kebab-case.")],
     email: Annotated[
         str | None,
-        typer.Option(help="Email of the account to create (default: like its sibling's, with the new name)."),
+        typer.Option(
+            help="Email of the account to create (default: like its sibling's, with the new name); with "
+            "--account-id under Control Tower, the existing account's root email, by which Account Factory enrolls it."
+        ),
     ] = None,
     account_id: Annotated[
         str | None, typer.Option(help="Id of an existing account to take in instead of creating one.")
@@ -260,7 +276,9 @@ def _new_account_text(current, kind: str, name: str, sibling, email: str | None,
     if sibling is not None and sibling.ou:
         text = re.sub(r"(?m)^ou: .*$", f"ou: {sibling.ou}", text)
     if account_id:
-        text = re.sub(r"(?m)^email: .*$", f'account_id: "{account_id}"', text)
+        # Under Control Tower an existing account keeps its root email too: Account Factory enrolls it by that address.
+        kept = f"\nemail: {email}" if email else ""
+        text = re.sub(r"(?m)^email: .*$", lambda _: f'account_id: "{account_id}"{kept}', text)
     elif email:
         text = re.sub(r"(?m)^email: .*$", f"email: {email}", text)
     return text

@@ -50,6 +50,7 @@ class ScaffoldOptions:
     teams: int = 1
     email_domain: str = "example.com"
     account_factory_product_id: str | None = None
+    organization_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -139,6 +140,7 @@ def _context(options: ScaffoldOptions, accounts: list[tuple[str, str]]) -> dict:
         "management_account_id": options.management_account_id,
         "vending": options.vending,
         "account_factory_product_id": options.account_factory_product_id,
+        "organization_id": options.organization_id,
         "state_backend": options.state_backend,
         # Bucket names are global: prefix and management account id make this one unique to the organization.
         "state_bucket": options.state_bucket or f"{options.prefix}-tfstate-{options.management_account_id}",

@@ -186,6 +186,8 @@ class StackKeys:
             digest.update(f"config:{rel.as_posix()}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         kinds = ",".join(f"{n}={a.kind}" for n, a in sorted(resolved.accounts.items()))
+        # The lock's Config archive decides whether the management stack delivers AWS Config (rarely changes).
+        digest.update(f"config_bucket={resolved.recorded_config_bucket}\0".encode())
         digest.update(
             f"accounts={kinds}\0config={config_dir.resolve()}\0out={Path(out).resolve()}\0state={Path(state_dir).resolve()}\0".encode()
         )

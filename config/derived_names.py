@@ -89,6 +89,10 @@ def _organization(r: Resolved) -> Iterator[Derived]:
             yield Derived(
                 account.name, NAME, rule.ORG_ACCOUNT, account.name
             )  # adopted: accounts/organization_adoption.py
+            if baseline.enrolled(lz, account.config):  # enrolled through Account Factory: accounts/account_factory.py
+                yield Derived(
+                    account.name, NAME, rule.PROVISIONED_PRODUCT, contracts.provisioned_product_name(r, account.name)
+                )
         if account.created:
             yield Derived(account.name, NAME, rule.ORG_ACCOUNT, account.name)
             role_file = account.name if account.config.deploy_role_name else None

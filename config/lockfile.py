@@ -1,4 +1,5 @@
-"""config/accounts.lock.yaml: ids of accounts that mlops-tf created, recorded from the management stack's outputs."""
+"""config/accounts.lock.yaml: ids of accounts that mlops-tf created, recorded from the management stack's outputs,
+and the central AWS Config bucket once the archive account's stack has created it (its `config_bucket` output)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from .errors import ConfigError, Diagnostic
 from .paths import LOCK_FILE, display_path
@@ -22,14 +23,21 @@ if TYPE_CHECKING:
 
 _HEADER = (
     "# Written by mlops-tf from the management stack's outputs (mlops-tf lock). Commit it:\n"
-    "# every other stack reads the ids of created accounts from here.\n"
+    "# every other stack reads the ids of created accounts from here; config_bucket, from the Config\n"
+    "# archive account's outputs, lets the management stack deliver AWS Config into that bucket.\n"
 )
 
 
 class AccountsLock(StrictModel):
-    """Account name -> id for accounts created through Organizations or Account Factory."""
+    """Account name -> id for accounts created through Organizations or Account Factory; the Config archive."""
 
     accounts: dict[AccountName, AccountId] = {}
+    # The management stack applies before the archive account, so it delivers AWS Config only once this is recorded.
+    config_bucket: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="Central AWS Config bucket, recorded once the archive account's stack has created it",
+    )
 
 
 def read_lock(root: Path) -> AccountsLock:
@@ -57,11 +65,11 @@ def read_lock_source(root: Path) -> tuple[AccountsLock, SourceMap]:
         raise ConfigError(translate_errors(exc, data, source, AccountsLock)) from exc
 
 
-def write_lock(root: Path, ids: dict[str, str]) -> Path:
+def write_lock(root: Path, ids: dict[str, str], config_bucket: str | None = None) -> Path:
     """Write the lock atomically (sorted, so that reviews show only real changes)."""
-    lock = AccountsLock(accounts=dict(sorted(ids.items())))
+    lock = AccountsLock(accounts=dict(sorted(ids.items())), config_bucket=config_bucket)
     path = root / LOCK_FILE
-    body = _HEADER + yaml.safe_dump(lock.model_dump(), sort_keys=True, default_flow_style=False)
+    body = _HEADER + yaml.safe_dump(lock.model_dump(exclude_none=True), sort_keys=True, default_flow_style=False)
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".accounts.lock.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(body)
@@ -122,4 +130,26 @@ def lock_problems(config: Config, lock: AccountsLock, source: SourceMap) -> list
                 )
             )
         seen.setdefault(account_id, name)
+    out.extend(_closing_needs_id(config, lock))
     return out
+
+
+def _closing_needs_id(config: Config, lock: AccountsLock) -> list[Diagnostic]:
+    """Under Control Tower an Account Factory account is closed through Organizations, which needs its id: the
+    management stack imports it as aws_organizations_account once the lock records the id."""
+    if config.landing_zone.organization.vending.value != "control_tower":
+        return []
+    return [
+        config.error(
+            account.name,
+            ("close_on_deletion",),
+            "under Control Tower an account is closed through Organizations by its id, which the lock does not have "
+            "yet: apply the management stack and run `mlops-tf lock` first, then set close_on_deletion",
+        )
+        for account in config.accounts.values()
+        if account.close_on_deletion
+        and account.kind not in ("management", "production")
+        and account.account_id is None
+        and account.email is not None
+        and account.name not in lock.accounts
+    ]

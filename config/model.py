@@ -172,6 +172,7 @@ class Resolved:
     accounts: dict[str, ResolvedAccount]
     flows: tuple[Flow, ...] = field(default=())
     order: tuple[str, ...] = field(default=())
+    recorded_config_bucket: str | None = None  # accounts.lock.yaml: the Config archive's stack has created it
 
     # -- accounts ----------------------------------------------------------------------------
     @property
@@ -329,7 +330,7 @@ def resolved_accounts(config: Config, locked: dict[str, str]) -> dict[str, Resol
             name=name,
             kind=acct.kind,
             account_id=account_id,
-            created=acct.kind != "management" and acct.email is not None,
+            created=acct.kind != "management" and acct.email is not None and acct.account_id is None,
             email=acct.email,
             region=acct.region or lz.home_region,
             ou=acct.ou,

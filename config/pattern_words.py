@@ -16,6 +16,8 @@ PATTERN_WORDS: dict[str, str] = {
     r"^[\w .:/=+\-@]+$": "must be a tag key of letters, digits, spaces and _ . : / = + - @ (1-128 characters), e.g. cost-center",
     r"^[\w .:/=+\-@]*$": "must be a tag value of letters, digits, spaces and _ . : / = + - @ (at most 256 characters), e.g. ml-platform",
     r"^[A-Za-z0-9+=,.@_-]+(/[A-Za-z0-9+=,.@_-]+)*$": "must be an AWS managed policy name or path such as ReadOnlyAccess or job-function/ViewOnlyAccess",
+    r"^\S(.{0,254}\S)?$": "must be an AWS Config recorder or delivery channel name of 1-256 characters that neither "
+    "starts nor ends with a space, e.g. default",
     r"^[A-Za-z0-9]{1,100}$": "must be a statement id of 1-100 letters and digits, e.g. ReadModels",
     r"^(\*|[a-z0-9-]+:[A-Za-z0-9*]+)$": "must be an IAM action such as s3:GetObject or sagemaker:Describe* (service:Action), or *",
     r"^(\*|arn:[a-z-]+:[a-z0-9-]*:[a-z0-9-]*:(\d{12}|\*)?:.+)$": "must be a resource ARN such as arn:aws:s3:::my-bucket/* or arn:aws:sagemaker:eu-west-1:123456789012:endpoint/*, or *",

@@ -27,7 +27,7 @@ def resolve(config: Config) -> Resolved:
     # Two kinds may state the same flow (both ends of a replication); keep it once.
     flows = tuple(sorted(set(all_flows(base)), key=lambda f: (f.kind, f.source, f.target, f.label)))
     order = apply_order(base, flows)
-    return Resolved(config, lz.prefix, partition, accounts, flows, order)
+    return Resolved(config, lz.prefix, partition, accounts, flows, order, lock.config_bucket)
 
 
 def apply_order(resolved: Resolved, flows: tuple[Flow, ...]) -> tuple[str, ...]:

@@ -34,13 +34,18 @@ class ConfigRecorder(Construct):
         include_global: bool,
         delivery_frequency: str,
         depends_on: Sequence | None = None,
+        existing: tuple[str, str] | None = None,
     ) -> None:
+        """`existing`: (recorder, delivery channel) names the account has in this region already, adopted by import:
+        AWS allows one recorder and one channel per account and region, so creating ours next to them fails.
+        # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigurationRecorder.html"""
         super().__init__(scope, id)
+        recorder_name, channel_name = existing or (RECORDER_NAME, "")  # a new channel takes its recorder's name
         self.recorder = aws.config_configuration_recorder.ConfigConfigurationRecorder(
             self,
             "recorder",
             provider=provider,
-            name=RECORDER_NAME,
+            name=recorder_name,
             role_arn=role_arn,
             recording_group={"all_supported": True, "include_global_resource_types": include_global},
             depends_on=list(depends_on) if depends_on else None,
@@ -50,7 +55,7 @@ class ConfigRecorder(Construct):
             self,
             "channel",
             provider=provider,
-            name=self.recorder.name,
+            name=self.recorder.name if existing is None else channel_name,
             s3_bucket_name=bucket_name,
             snapshot_delivery_properties={"delivery_frequency": delivery_frequency},
             depends_on=[self.recorder],
@@ -64,6 +69,12 @@ class ConfigRecorder(Construct):
             is_enabled=True,
             depends_on=[self.channel],
         )
+        if existing is not None:
+            # Import ids are the names (recorder status: its recorder's):
+            # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/config_configuration_recorder#import
+            self.recorder.import_from(recorder_name, provider)
+            self.channel.import_from(channel_name, provider)
+            self.status.import_from(recorder_name, provider)
 
 
 def config_bucket_statements(*, bucket_arn: str, account_ids: Sequence[str]) -> list[Statement]:

@@ -32,6 +32,22 @@ def replace_text(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+def enroll_existing_accounts(root: Path, foundational_ou: str = "Security") -> list[str]:
+    """Under Control Tower every existing account outside the foundational OU names its root email (Account Factory
+    enrolls it by that address): add `email: aws+<name>@acme.example` below its account_id. Returns their names."""
+    names = []
+    for path in sorted((root / "accounts").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        if data.get("kind") == "management" or not data.get("account_id") or "email" in data:
+            continue
+        if str(data.get("ou", foundational_ou)).split("/")[0] == foundational_ou:
+            continue
+        line = next(x for x in path.read_text().splitlines() if x.startswith("account_id:"))
+        replace_text(path, line + "\n", f"{line}\nemail: aws+{data['name']}@acme.example\n")
+        names.append(data["name"])
+    return names
+
+
 def line_of(path: Path, needle: str) -> int:
     """1-based line number of the first line containing needle."""
     for number, line in enumerate(path.read_text().splitlines(), start=1):

@@ -11,11 +11,12 @@ from config.kinds.baseline import (
     config_aggregator_account,
     config_archive_account,
     config_bucket_name,
+    records_config,
     resolved_budget_emails,
 )
 from config.kinds.security import log_archive_account, trail_account
 from config.schema.landing_zone import OrganizationalUnit
-from tests.helpers import only_error, replace_text
+from tests.helpers import enroll_existing_accounts, only_error, replace_text
 
 
 @pytest.mark.parametrize(
@@ -74,6 +75,7 @@ def test_control_tower_owns_trail_and_config(config_copy):
         "  vending: organizations\n",
         "  vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm\n",
     )
+    enroll_existing_accounts(config_copy)
     r = resolve(load(config_copy))
     assert trail_account(r) is None and config_archive_account(r) is None and config_aggregator_account(r) is None
     assert not [f for f in r.flows if f.label in ("AWS Config delivery", "organization trail log archive")]
@@ -104,3 +106,21 @@ def test_config_bucket_policy_must_fit_s3s_limit(config_copy):
     error = str(only_error(config_copy))
     assert "158 accounts make the central AWS Config bucket policy about" in error
     assert "landing-zone.yaml" in error.split("158 accounts")[0]
+
+
+def test_management_records_config_once_the_lock_has_the_archive(config_copy):
+    """The management stack applies before the archive: its delivery channels wait for the recorded bucket."""
+    lock = config_copy / "accounts.lock.yaml"
+    r = resolve(load(config_copy))
+    assert r.recorded_config_bucket == config_bucket_name(r) == "acme-ml-config-222222222222-eu-west-1"
+    assert all(records_config(r, name) for name in r.accounts)
+    replace_text(lock, "config_bucket: acme-ml-config-222222222222-eu-west-1\n", "")
+    r = resolve(load(config_copy))
+    assert not records_config(r, "management")
+    assert all(records_config(r, name) for name in r.accounts if name != "management")
+    # A bucket of another archive (the archive account changed) is not this landing zone's: still waiting.
+    lock.write_text(lock.read_text() + "config_bucket: acme-ml-config-999999999999-eu-west-1\n")
+    assert not records_config(resolve(load(config_copy)), "management")
+    # Every other stack applies after the archive: an ordering flow, unlike the management's.
+    flows = {(f.source, f.first) for f in r.flows if f.label == "AWS Config delivery"}
+    assert ("management", None) in flows and ("data", "security") in flows

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import copy_example, read_stacks
+from tests.helpers import enroll_existing_accounts
 from tests.synth_lookup import bucket_statements, by_sid, key_statements
 
 REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"]
@@ -71,6 +72,45 @@ def test_config_recorder_and_channel_per_account_and_region(stacks, resolved_exa
         assert slr["aws_service_name"] == "config.amazonaws.com"
 
 
+def test_config_of_an_existing_account_is_adopted_not_created_twice(stacks, tmp_path):
+    from accounts.app import synthesize
+    from config import load, resolve
+
+    # The example creates every recorder (no import): an account without existing_config has none to adopt.
+    assert not [i for i in stacks["data"].get("import", []) if "config" in i["to"] or "service_linked" in i["to"]]
+    config = copy_example(tmp_path)
+    data = config / "accounts" / "data.yaml"
+    data.write_text(
+        data.read_text().replace(
+            "ou: Infrastructure\n",
+            "ou: Infrastructure\nexisting_config:\n  eu-west-1: {}\n"
+            "  eu-central-1: {recorder: legacy, delivery_channel: legacy-channel}\n",
+        )
+    )
+    synthesize(resolve(load(config)), ["data"], tmp_path / "out", state_dir=tmp_path / "state")
+    adopted = read_stacks(tmp_path / "out")
+    imports = {(i["to"], i.get("provider", "aws")): i["id"] for i in adopted["data"]["import"]}
+    slr = "arn:aws:iam::333333333333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    assert imports[("aws_iam_service_linked_role.config-service-role", "aws")] == slr
+    recorders = adopted.resources("data", "aws_config_configuration_recorder")
+    channels = adopted.resources("data", "aws_config_delivery_channel")
+    names = {key: r["name"] for key, r in recorders.items()}
+    # Home region: AWS's default names; eu-central-1: the names given; us-east-1: created as before.
+    assert sorted(names.values()) == ["default", "default", "legacy"]
+    config_imports = {k: v for k, v in imports.items() if k[0].startswith("aws_config_")}
+    assert sorted(config_imports.values()) == ["default", "default", "default", "legacy", "legacy", "legacy-channel"]
+    for (address, provider), name in config_imports.items():
+        rtype, key = address.split(".")
+        assert provider in ("aws", "aws.eu-central-1")  # never us-east-1, where the account has none
+        resource = adopted.resources("data", rtype)[key]
+        given = resource["name"]
+        if given.startswith("${aws_config_configuration_recorder."):  # the status names its recorder
+            given = recorders[given.split(".")[1]]["name"]
+        assert given == name and resource.get("provider", "aws") == provider
+    # An adopted channel is pointed at the central bucket like every other.
+    assert {c["s3_bucket_name"] for c in channels.values()} == {CONFIG_BUCKET}
+
+
 def test_config_bucket_policy_and_key_follow_the_config_docs(stacks):
     policy = by_sid(bucket_statements(stacks, "security", CONFIG_BUCKET))
     source = policy["AWSConfigBucketPermissionsCheck"]["Condition"]["StringEquals"]["aws:SourceAccount"]
@@ -116,6 +156,14 @@ def test_guardduty_delegated_per_region_then_adopted_not_created(stacks):
         assert stacks.resources("management", "aws_guardduty_detector")[detector.split(".")[1]].get(
             "provider", "aws"
         ) == d.get("provider", "aws")
+    # One designation at a time, home region first, each after the one before (parallel ones race).
+    assert "aws_guardduty_organization_admin_account" not in " ".join(delegations["delegate-guardduty"]["depends_on"])
+    assert delegations["delegate-guardduty-eu-central-1"]["depends_on"][-1] == (
+        "aws_guardduty_organization_admin_account.delegate-guardduty"
+    )
+    assert delegations["delegate-guardduty-us-east-1"]["depends_on"][-1] == (
+        "aws_guardduty_organization_admin_account.delegate-guardduty-eu-central-1"
+    )
     # Security: no detector is created; each region's detector is imported from the one delegation enabled.
     imports = {i["to"]: i for i in stacks["security"]["import"] if i["to"].startswith("aws_guardduty_detector.")}
     detectors = stacks.resources("security", "aws_guardduty_detector")
@@ -192,6 +240,7 @@ def control_tower_variant(config: Path) -> None:
             ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
     org["organizational_units"].append({"path": "Sandbox"})
     path.write_text(yaml.safe_dump(lz, sort_keys=False))
+    enroll_existing_accounts(config)
 
 
 @pytest.fixture(scope="module")
@@ -273,9 +322,13 @@ def test_control_tower_registers_every_ou_it_adds(tower):
     # Children register after their parent (Workloads before Workloads/Prod).
     prod = baselines["register-ou-workloads-prod"]
     assert prod["depends_on"] == ["aws_controltower_baseline.register-ou-workloads"]
-    # Account Factory provisions into registered OUs only.
+    # Account Factory provisions into registered OUs only; the Organizations member (id in the lock) comes first.
     product = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-ds-dev")
-    assert product["depends_on"] == ["aws_controltower_baseline.register-ou-workloads-dev"]
+    assert product["depends_on"] == [
+        "aws_controltower_baseline.register-ou-workloads-dev",
+        "aws_organizations_account.member-ds-dev",
+        "aws_servicecatalog_provisioned_product.account-data",  # one Account Factory operation at a time
+    ]
 
 
 def test_control_tower_controls_in_every_documented_form(tower):
@@ -288,6 +341,109 @@ def test_control_tower_controls_in_every_documented_form(tower):
         ]
     )
     assert {tuple(c["depends_on"]) for c in controls} == {("aws_controltower_baseline.register-ou-workloads-prod",)}
+
+
+# Existing accounts of the example outside Control Tower's Security OU: OU and id.
+ENROLLED = {
+    "data": ("Infrastructure", "333333333333"),
+    "production": ("Workloads/Prod", "888888888888"),
+    "shared-services": ("Infrastructure", "444444444444"),
+    "staging": ("Workloads/Staging", "777777777777"),
+}
+
+
+def _params(product) -> dict[str, str]:
+    return {p["key"]: p["value"] for p in product["provisioning_parameters"]}
+
+
+def test_control_tower_enrolls_existing_accounts_through_account_factory(tower):
+    products = tower.resources("management", "aws_servicecatalog_provisioned_product")
+    members = tower.resources("management", "aws_organizations_account")
+    imports = {i["to"]: i["id"] for i in tower["management"]["import"]}
+    for name, (ou, account_id) in ENROLLED.items():
+        product = products[f"account-{name}"]
+        leaf, slug = ou.rsplit("/", 1)[-1], ou.lower().replace("/", "-")
+        assert product["name"] == f"acme-ml-{name}" and product["product_id"] == "prod-abcdefghijklm"
+        assert _params(product) == {
+            "AccountEmail": f"aws+{name}@acme.example",  # the existing account's root email: enrolled, not created
+            "AccountName": name,
+            "ManagedOrganizationalUnit": f"{leaf} (${{aws_organizations_organizational_unit.ou-{slug}.id}})",
+            "SSOUserEmail": f"aws+{name}@acme.example",
+            "SSOUserFirstName": "Admin",
+            "SSOUserLastName": name,
+        }
+        assert product["timeouts"] == {"create": "60m", "delete": "60m", "update": "60m"}
+        assert product["lifecycle"] == {"prevent_destroy": True}
+        # Enrolled into a registered OU, after the member is imported (terminated before it is ever closed).
+        assert product["depends_on"][:2] == [
+            f"aws_controltower_baseline.register-ou-{slug}",
+            f"aws_organizations_account.member-{name}",
+        ]
+        member = members[f"member-{name}"]
+        assert imports[f"aws_organizations_account.member-{name}"] == account_id
+        # Account Factory moves the account: Organizations never sets its parent (a move there is drift).
+        assert "parent_id" not in member and "parent_id" in member["lifecycle"]["ignore_changes"]
+        assert member["close_on_deletion"] is False and member["lifecycle"]["prevent_destroy"] is True
+        assert f"account-{name}" not in members
+    # The account of Control Tower's Security OU (its Audit account) is never enrolled: adopted as before.
+    assert "account-security" not in products and members["account-security"]["parent_id"].startswith("${one(")
+    assert imports["aws_organizations_account.account-security"] == "222222222222"
+
+
+def test_control_tower_runs_one_account_factory_operation_at_a_time(tower):
+    products = tower.resources("management", "aws_servicecatalog_provisioned_product")
+    chain = sorted(products)
+    assert chain == [f"account-{n}" for n in ("data", "ds-dev", "ml-exec", "production", "shared-services", "staging")]
+    assert not [d for d in products[chain[0]]["depends_on"] if "provisioned_product" in d]
+    for before, after in zip(chain, chain[1:]):
+        assert products[after]["depends_on"][-1] == f"aws_servicecatalog_provisioned_product.{before}"
+
+
+def test_control_tower_created_accounts_are_imported_once_their_id_is_locked(tower):
+    imports = {i["to"]: i["id"] for i in tower["management"]["import"]}
+    assert imports["aws_organizations_account.member-ds-dev"] == "555555555555"  # config/accounts.lock.yaml
+    assert imports["aws_organizations_account.member-ml-exec"] == "666666666666"
+    products = tower.resources("management", "aws_servicecatalog_provisioned_product")
+    assert _params(products["account-ds-dev"])["AccountEmail"] == "aws+ds-dev@acme.example"
+
+
+@pytest.fixture(scope="module")
+def tower_moved(tmp_path_factory):
+    """The Control Tower variant after an edit: staging moves to Workloads/Dev, ds-dev is to be closed."""
+    from accounts.app import synthesize
+    from config import load, resolve
+
+    base = tmp_path_factory.mktemp("control-tower-moved")
+    config = copy_example(base)
+    control_tower_variant(config)
+    staging = config / "accounts" / "staging.yaml"
+    staging.write_text(staging.read_text().replace("ou: Workloads/Staging\n", "ou: Workloads/Dev\n"))
+    ds = config / "accounts" / "ds-dev.yaml"
+    ds.write_text(ds.read_text().replace("ou: Workloads/Dev\n", "ou: Workloads/Dev\nclose_on_deletion: true\n"))
+    synthesize(resolve(load(config)), ["management"], base / "out", state_dir=base / "state")
+    return read_stacks(base / "out")
+
+
+def test_control_tower_moves_by_updating_the_product_and_closes_through_organizations(tower, tower_moved):
+    before = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-staging")
+    after = tower_moved.resource("management", "aws_servicecatalog_provisioned_product", "account-staging")
+    # Same product (same address and name): only ManagedOrganizationalUnit changes, an in-place update.
+    assert {k: v for k, v in before.items() if k not in ("provisioning_parameters", "depends_on")} == {
+        k: v for k, v in after.items() if k not in ("provisioning_parameters", "depends_on")
+    }
+    changed = {k for k in _params(after) if _params(after)[k] != _params(before)[k]}
+    assert changed == {"ManagedOrganizationalUnit"}
+    assert (
+        _params(after)["ManagedOrganizationalUnit"]
+        == "Dev (${aws_organizations_organizational_unit.ou-workloads-dev.id})"
+    )
+    assert after["depends_on"][0] == "aws_controltower_baseline.register-ou-workloads-dev"
+    members = tower_moved.resources("management", "aws_organizations_account")
+    assert "parent_id" not in members["member-staging"]
+    assert members["member-ds-dev"]["close_on_deletion"] is True
+    assert {n: m["close_on_deletion"] for n, m in members.items() if n != "member-ds-dev"} == dict.fromkeys(
+        sorted(set(members) - {"member-ds-dev"}), False
+    )
 
 
 def test_close_on_deletion_and_moves_where_the_yaml_says(tmp_path, stacks):

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from config import load
-from tests.helpers import EXAMPLE_BACKEND, config_errors, edit_yaml, line_of, located, only_error, replace_text
+from tests.helpers import (
+    EXAMPLE_BACKEND,
+    config_errors,
+    edit_yaml,
+    enroll_existing_accounts,
+    line_of,
+    located,
+    only_error,
+    replace_text,
+)
 
 
 def test_example_is_valid():
@@ -36,8 +45,8 @@ def test_unknown_nested_key_in_landing_zone(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(
         path,
-        "      guardrails: [deny-leave-organization, deny-root-user, protect-security-services]",
-        "      guardrail: [deny-leave-organization]",
+        "      id: ou-a1b2-c3d4e5f6\n",
+        "      id: ou-a1b2-c3d4e5f6\n      guardrail: [deny-leave-organization]\n",
     )
     error = str(only_error(config_copy))
     located(error, path, line_of(path, "guardrail:"), "organization.organizational_units[0].guardrail")
@@ -205,6 +214,7 @@ def test_invalid_yaml_is_located(config_copy: Path):
 def test_control_tower_needs_account_factory(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, "vending: organizations", "vending: control_tower")
+    enroll_existing_accounts(config_copy)
     error = str(only_error(config_copy))
     located(error, path, line_of(path, "vending:"), "organization.vending")
     assert "account_factory_product_id" in error

@@ -108,6 +108,9 @@ def test_init_bad_flags_are_usage_errors(tmp_path: Path):
     assert result.exit_code == 2 and "did you mean 'eu-west-1'" in result.output
     result = _init(tmp_path / "z", "--vending", "control_tower")
     assert result.exit_code == 2 and "--account-factory-product-id" in result.output
+    # Control Tower's landing zone created the organization: init needs its id to import it.
+    result = _init(tmp_path / "z", "--vending", "control_tower", "--account-factory-product-id", "prod-abcdefghijklm")
+    assert result.exit_code == 2 and "--organization-id o-..." in result.output
     assert not (tmp_path / "y").exists() and not (tmp_path / "z").exists()
 
 
@@ -244,3 +247,18 @@ def test_init_landing_zone_scans_clean_with_its_own_skip_file(initialized: Path,
     assert summary.startswith("scanned 10 stack(s):") and " 0 failed," in summary
     assert f"({config / 'checkov-skips.yaml'})" in summary
     assert "skipped ds-extra: CKV2_AWS_5 aws_security_group.network_studio-sg_" in result.output
+
+
+def test_init_under_control_tower_imports_the_organization(tmp_path: Path):
+    result = _init(
+        tmp_path / "ct",
+        "--vending",
+        "control_tower",
+        "--account-factory-product-id",
+        "prod-abcdefghijklm",
+        "--organization-id",
+        "o-a1b2c3d4e5",
+    )
+    assert result.exit_code == 0, result.output
+    org = load(tmp_path / "ct").landing_zone.organization
+    assert (org.vending.value, org.organization_id) == ("control_tower", "o-a1b2c3d4e5")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import read_stacks, statements
-from tests.helpers import replace_text
+from tests.helpers import enroll_existing_accounts, replace_text
 
 
 def by_attr(resources: dict, attr: str) -> dict:
@@ -102,8 +102,9 @@ def test_scp_attachments_follow_ou_guardrails(stacks):
     pairs = {(a["policy_id"].split(".")[1], a["target_id"].split(".")[1]) for a in attachments.values()}
     assert ("scp-deny-unapproved-regions", "ou-workloads-prod") in pairs
     assert ("scp-protect-security-services", "ou-security") in pairs
-    assert ("scp-deny-unapproved-regions", "ou-security") not in pairs
-    assert len(attachments) == 3 + 3 + 2 + 3 + 4
+    # The Security OU is region-governed like the others: its services run only in allowed regions.
+    assert ("scp-deny-unapproved-regions", "ou-security") in pairs
+    assert len(attachments) == 4 + 3 + 2 + 3 + 4
 
 
 def test_delegated_administrators(stacks):
@@ -147,17 +148,29 @@ def control_tower_stacks(tmp_path_factory):
         "    - path: Workloads/Prod\n",
         "    - path: Workloads/Prod\n      controls: [AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS]\n",
     )
+    enroll_existing_accounts(root)
     synthesize(resolve(load(root)), ["management", "staging"], base / "out", state_dir=base / "state")
     return read_stacks(base / "out")
 
 
 def test_control_tower_vending(control_tower_stacks):
     stacks = control_tower_stacks
-    # Under Control Tower only existing accounts are Organizations resources (adopted, moved to their OU).
+    # Under Control Tower Account Factory places every account but those of its Security OU (adopted and moved);
+    # each account whose id is known is an imported Organizations member that never sets its OU.
     assert sorted(stacks.resources("management", "aws_organizations_account")) == [
-        "account-data",
-        "account-production",
         "account-security",
+        "member-data",
+        "member-ds-dev",
+        "member-ml-exec",
+        "member-production",
+        "member-shared-services",
+        "member-staging",
+    ]
+    assert sorted(stacks.resources("management", "aws_servicecatalog_provisioned_product")) == [
+        "account-data",
+        "account-ds-dev",
+        "account-ml-exec",
+        "account-production",
         "account-shared-services",
         "account-staging",
     ]

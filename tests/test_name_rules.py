@@ -17,7 +17,7 @@ from config.lockfile import AccountsLock
 from config.name_rules import RULES
 from config.pattern_words import PATTERN_WORDS
 from config.schema import Account, LandingZone
-from tests.helpers import EXAMPLE_BACKEND
+from tests.helpers import EXAMPLE_BACKEND, enroll_existing_accounts
 
 # (resource type, attribute) -> the rule of that name. A name attribute missing here fails the test.
 NAMED: dict[tuple[str, str], rule.NameRule] = {
@@ -120,6 +120,7 @@ def variant(tmp_path_factory: pytest.TempPathFactory):
             "  vending: organizations\n", "  vending: control_tower\n  account_factory_product_id: prod-abcdefghij123\n"
         )
     )
+    enroll_existing_accounts(config)
     resolved = resolve(load(config))
     synthesize(resolved, None, base / "out", state_dir=base / "state")
     return read_stacks(base / "out"), resolved

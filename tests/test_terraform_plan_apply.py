@@ -164,7 +164,85 @@ def test_apply_management_records_created_account_ids(env: Env) -> None:
     result = env.run("apply", "--account", "management", "--auto-approve")
     assert result.exit_code == 0, result.output
     assert env.calls()[-1] == ("management", ["output", "-json"])
-    assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {"accounts": ids}
+    # The ids are replaced; the Config archive the example's lock records stays.
+    assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {
+        "accounts": ids,
+        "config_bucket": CONFIG_BUCKET,
+    }
+
+
+CONFIG_BUCKET = "acme-ml-config-222222222222-eu-west-1"
+
+
+def _config_recorders(env: Env, account: str) -> list:
+    stack = json.loads((env.out / "stacks" / account / "cdk.tf.json").read_text())
+    return list(stack.get("resource", {}).get("aws_config_configuration_recorder", {}))
+
+
+def test_apply_all_records_the_config_archive_then_applies_management_again(env: Env) -> None:
+    """The management stack applies before the Config archive (security): it delivers AWS Config only once the
+    archive's stack created the bucket, so `apply --all` records the bucket and applies management a second time."""
+    lock = env.config / "accounts.lock.yaml"
+    replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
+    (env.outputs / "security.json").write_text(json.dumps({"config_bucket": {"value": CONFIG_BUCKET}}))
+    result = env.run("apply", "--all", "--auto-approve", "--json", "--parallelism", "1")
+    assert result.exit_code == 0, result.output
+    applies = [a for a, argv in env.calls() if argv[0] == "apply"]
+    assert applies[0] == "management" and applies[-1] == "management" and applies.count("management") == 2
+    assert applies.index("security") < len(applies) - 1  # the second management apply comes after the archive's
+    assert yaml.safe_load(lock.read_text())["config_bucket"] == CONFIG_BUCKET
+    assert len(_config_recorders(env, "management")) == 3  # every allowed region, now that the bucket exists
+    report = {r["account"]: r["result"] for r in json.loads(result.stdout)}
+    assert set(report.values()) == {"applied"}
+
+
+def test_apply_all_applies_management_once_when_the_archive_is_recorded(env: Env) -> None:
+    result = env.run("apply", "--all", "--auto-approve", "--parallelism", "1")
+    assert result.exit_code == 0, result.output
+    assert [a for a, argv in env.calls() if argv[0] == "apply"].count("management") == 1
+    assert len(_config_recorders(env, "management")) == 3
+
+
+def test_apply_records_an_archive_applied_earlier_before_synthesizing_management(env: Env) -> None:
+    """A landing zone applied before the lock knew the bucket: management keeps its AWS Config (no destroy, no gap)."""
+    lock = env.config / "accounts.lock.yaml"
+    replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
+    assert env.run("plan", "--account", "security").exit_code == 0  # its stack folder exists, as after an apply
+    (env.outputs / "security.json").write_text(json.dumps({"config_bucket": {"value": CONFIG_BUCKET}}))
+    result = env.run("apply", "--account", "management", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(lock.read_text())["config_bucket"] == CONFIG_BUCKET
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["management"]
+    assert len(_config_recorders(env, "management")) == 3
+
+
+def test_applying_the_archive_alone_records_its_bucket(env: Env) -> None:
+    lock = env.config / "accounts.lock.yaml"
+    replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
+    (env.outputs / "security.json").write_text(json.dumps({"config_bucket": {"value": CONFIG_BUCKET}}))
+    result = env.run("apply", "--account", "security", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert [a for a, argv in env.calls() if argv[0] == "apply"] == ["security"]  # management is not in the run
+    assert yaml.safe_load(lock.read_text())["config_bucket"] == CONFIG_BUCKET
+
+
+def test_lock_records_the_config_archive_from_its_outputs(env: Env) -> None:
+    lock = env.config / "accounts.lock.yaml"
+    replace_text(lock, f"config_bucket: {CONFIG_BUCKET}\n", "")
+    assert env.run("apply", "--account", "management", "--auto-approve").exit_code == 0
+    assert _config_recorders(env, "management") == []  # the archive is not recorded: no delivery channel yet
+    (env.outputs / "management.json").write_text(
+        json.dumps({"account_ids": {"value": {"ds-dev": "555555555555", "ml-exec": "666666666666"}}})
+    )
+    assert env.run("plan", "--account", "security").exit_code == 0
+    # Not applied yet: its outputs have no bucket, the lock stays without it.
+    assert env.run("lock").exit_code == 0
+    assert "config_bucket" not in yaml.safe_load(lock.read_text())
+    (env.outputs / "security.json").write_text(json.dumps({"config_bucket": {"value": CONFIG_BUCKET}}))
+    result = env.run("lock")
+    assert result.exit_code == 0, result.output
+    assert "now delivers AWS Config" in result.stdout
+    assert yaml.safe_load(lock.read_text())["config_bucket"] == CONFIG_BUCKET
 
 
 def test_lock_without_from_json_reads_the_management_outputs(env: Env) -> None:
@@ -178,8 +256,11 @@ def test_lock_without_from_json_reads_the_management_outputs(env: Env) -> None:
     env.reset_log()
     result = env.run("lock")
     assert result.exit_code == 0, result.output
-    assert env.calls() == [("management", ["output", "-json"])]
-    assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {"accounts": ids}
+    assert env.calls() == [("management", ["output", "-json"])]  # the archive's stack is not synthesized here
+    assert yaml.safe_load((env.config / "accounts.lock.yaml").read_text()) == {
+        "accounts": ids,
+        "config_bucket": CONFIG_BUCKET,
+    }
 
 
 def test_destroy_refuses_production_without_force(env: Env) -> None:

@@ -54,7 +54,9 @@ def identity(config: Config) -> Iterator[Diagnostic]:
     for account in config.accounts.values():
         if account.kind == "management":
             continue
-        if (account.account_id is None) == (account.email is None):
+        # Under Control Tower an existing account also names its root email: Account Factory enrolls it by that address.
+        enrolling = lz.organization.vending is Vending.control_tower and account.account_id is not None
+        if (account.account_id is None) == (account.email is None) and not enrolling:
             field = "account_id" if account.account_id is not None else "email"
             yield config.error(
                 account.name,
@@ -97,7 +99,12 @@ def placement(config: Config) -> Iterator[Diagnostic]:
                 ("ou",),
                 f"OU path {account.ou!r} is not defined in landing-zone.yaml (defined: {', '.join(sorted(paths))})",
             )
-        if account.kind != "management" and account.email is not None and account.ou is None:
+        if (
+            account.kind != "management"
+            and account.email is not None
+            and account.account_id is None
+            and account.ou is None
+        ):
             yield config.error(
                 account.name, ("email",), "an account to create needs an ou (an OU path from landing-zone.yaml)"
             )
@@ -152,6 +159,14 @@ def organization(config: Config) -> Iterator[Diagnostic]:
             ("organization", "account_factory_artifact_name"),
             "Account Factory needs vending: control_tower; with vending: organizations accounts are created "
             f"through Organizations, so remove it (got {org.account_factory_artifact_name!r})",
+        )
+    if org.vending is Vending.control_tower and org.organization_id is None:
+        # https://docs.aws.amazon.com/controltower/latest/userguide/getting-started-with-control-tower.html
+        yield config.error(
+            None,
+            ("organization", "vending"),
+            "Control Tower's landing zone has created the organization already, and mlops-tf imports it: set "
+            "organization.organization_id (aws organizations describe-organization)",
         )
     creates = [a for a in config.accounts.values() if a.kind != "management" and a.email is not None]
     if org.vending is Vending.control_tower and creates and org.account_factory_product_id is None:

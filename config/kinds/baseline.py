@@ -28,6 +28,23 @@ def control_tower(lz: Any) -> bool:
     return lz.organization.vending is Vending.control_tower
 
 
+def in_foundational_ou(lz: Any, ou: str | None) -> bool:
+    """The OU path lies in Control Tower's foundational OU (Audit and Log Archive of the landing zone)."""
+    return ou is not None and ou.split("/")[0] == lz.organization.control_tower.foundational_ou
+
+
+def enrolled(lz: Any, account: Any) -> bool:
+    """An existing account (account_id) that Account Factory enrolls into Control Tower: vending: control_tower,
+    outside the foundational OU. `account` is an account file's model."""
+    return (
+        control_tower(lz)
+        and account.kind != "management"
+        and account.account_id is not None
+        and account.ou is not None
+        and not in_foundational_ou(lz, account.ou)
+    )
+
+
 def config_recording(r: Resolved) -> bool:
     """mlops-tf records AWS Config itself: on in the YAML and not under Control Tower (which records it)."""
     return r.landing_zone.baseline.config.enabled and not control_tower(r.landing_zone)
@@ -42,6 +59,17 @@ def config_archive_account(r: Resolved) -> str | None:
 
 def config_bucket_name(r: Resolved) -> str:
     return r.bucket_name(known(config_archive_account(r), "the Config archive account"), CONFIG)
+
+
+def records_config(r: Resolved, name: str) -> bool:
+    """Whether the stack of account `name` records AWS Config now. Its delivery channels name the central bucket,
+    which must exist: every other stack applies after the archive account (flow `AWS Config delivery`), but the
+    management stack applies before it, so it records Config once the lock has the bucket (`mlops-tf lock` or
+    `apply` read it from the archive stack's `config_bucket` output after that stack's apply)."""
+    archive = config_archive_account(r)
+    if archive is None or r.accounts[archive].account_id is None:
+        return False
+    return name != r.management().name or r.recorded_config_bucket == config_bucket_name(r)
 
 
 def config_aggregator_account(r: Resolved) -> str | None:
@@ -127,23 +155,114 @@ def config_bucket_policy_size(config: Config) -> Iterator[Diagnostic]:
 
 
 def account_closing(config: Config) -> Iterator[Diagnostic]:
-    """close_on_deletion: only for accounts mlops-tf created through Organizations, never for production."""
-    lz = config.landing_zone
+    """close_on_deletion: only for accounts mlops-tf creates (through Organizations or Account Factory), never for
+    production. Under Control Tower the id must be in the lock too (see config/lockfile.py)."""
     for account in config.accounts.values():
         if not account.close_on_deletion:
             continue
         if account.kind == "production":
             problem = "production accounts are never closed by mlops-tf (as `destroy` refuses them); close one by hand"
-        elif account.email is None:
-            problem = "only accounts mlops-tf creates (with email) can be closed on deletion; this one exists already"
-        elif control_tower(lz):
-            problem = "Account Factory unmanages an account when its product is terminated but does not close it; close it by hand"
+        elif account.account_id is not None or account.email is None:
+            problem = (
+                "only accounts mlops-tf creates (email without account_id) can be closed on deletion; "
+                "this one exists already"
+            )
         else:
             continue
         yield config.error(account.name, ("close_on_deletion",), problem)
 
 
-CHECKS = [budget_alert_address, config_bucket_length, config_bucket_policy_size, account_closing]
+def control_tower_enrollment(config: Config) -> Iterator[Diagnostic]:
+    """Under Control Tower an existing account outside the foundational OU is enrolled by its root email; accounts of
+    the foundational OU are the landing zone's own and never go through Account Factory."""
+    lz = config.landing_zone
+    if not control_tower(lz):
+        return
+    foundational = lz.organization.control_tower.foundational_ou
+    for account in config.accounts.values():
+        if account.kind == "management":
+            continue
+        if enrolled(lz, account) and account.email is None:
+            # https://docs.aws.amazon.com/controltower/latest/userguide/quick-account-provisioning.html
+            yield config.error(
+                account.name,
+                ("account_id",),
+                "Control Tower enrolls an existing account through Account Factory, which finds it by its root email: "
+                "set email to the account's root email address (another address would create a new account)",
+            )
+        if in_foundational_ou(lz, account.ou) and account.email is not None and account.account_id is not None:
+            # https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html (no Audit or Log Archive)
+            yield config.error(
+                account.name,
+                ("email",),
+                f"existing accounts of Control Tower's foundational OU {foundational!r} (Audit, Log Archive) come "
+                "with the landing zone and cannot be enrolled through Account Factory: give account_id only",
+            )
+
+
+def existing_config_adoption(config: Config) -> Iterator[Diagnostic]:
+    """existing_config names recorders of an existing account in allowed regions, where mlops-tf records Config."""
+    lz = config.landing_zone
+    for account in config.accounts.values():
+        if not account.existing_config:
+            continue
+        if not lz.baseline.config.enabled or control_tower(lz):
+            # https://docs.aws.amazon.com/controltower/latest/userguide/existing-config-resources.html
+            why = (
+                "Control Tower records AWS Config itself and enrolls no account that has a recorder: delete it "
+                "(aws configservice delete-configuration-recorder) before enrolling"
+                if control_tower(lz)
+                else "baseline.config.enabled is false, so mlops-tf records no AWS Config to adopt it into"
+            )
+            yield config.error(account.name, ("existing_config",), why)
+            continue
+        if account.kind != "management" and account.account_id is None:
+            yield config.error(
+                account.name,
+                ("existing_config",),
+                "an account mlops-tf creates has no AWS Config recorder yet: remove existing_config",
+            )
+        for region in account.existing_config:
+            if region not in lz.allowed_regions:
+                yield config.error(
+                    account.name,
+                    ("existing_config", region),
+                    f"mlops-tf records AWS Config in allowed_regions only ({', '.join(lz.allowed_regions)}); "
+                    f"a recorder in {region} stays as it is: remove the entry",
+                )
+
+
+def findings_of_every_region_alerted(config: Config) -> Iterator[Diagnostic]:
+    """Finding alerts are EventBridge rules in the home region, which sees the findings of the other allowed regions
+    (GuardDuty's too, which Security Hub imports) only through Security Hub's cross-Region aggregation.
+    # https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-cwe-integration-types.html"""
+    lz = config.landing_zone
+    admin = config.accounts.get(administrator_name(config) or "")
+    if admin is None or admin.kind != "security" or len(lz.allowed_regions) < 2 or not admin.security.alerts.emails:
+        return
+    hub = admin.security.security_hub
+    if hub.enabled and hub.aggregate_regions:
+        return
+    others = ", ".join(sorted(set(lz.allowed_regions) - {admin.region or lz.home_region}))
+    field = "aggregate_regions" if hub.enabled else "enabled"
+    yield config.error(
+        admin.name,
+        ("security", "security_hub", field),
+        f"findings in {others} would never reach the alerts: the alert rules run in the home region, which receives "
+        "other regions' findings through Security Hub's cross-Region aggregation only; set security_hub.enabled and "
+        "security_hub.aggregate_regions to true, or remove those regions from allowed_regions",
+    )
+
+
+CHECKS = [
+    budget_alert_address,
+    config_bucket_length,
+    config_bucket_policy_size,
+    account_closing,
+    control_tower_enrollment,
+    existing_config_adoption,
+    findings_of_every_region_alerted,
+]
 
 
 # -- flows -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from .baseline import ExistingConfig
 from .common import AccountId, AccountName, Email, OuPath, Region, RoleName, StrictModel, Tags
 from .data import DataSection
 from .data_science import DataScienceSection
@@ -54,11 +55,13 @@ class AccountBase(StrictModel):
     )
     account_id: AccountId | None = Field(
         default=None,
-        description="Id of an existing account to take in; give exactly one of account_id and email (management: the landing zone's id)",
+        description="Id of an existing account to take in; give exactly one of account_id and email, both under "
+        "Control Tower (management: the landing zone's id)",
     )
     email: Email | None = Field(
         default=None,
-        description="Root email of an account for mlops-tf to create (its id is recorded in accounts.lock.yaml after creation)",
+        description="Root email of an account for mlops-tf to create (its id is recorded in accounts.lock.yaml after "
+        "creation); under Control Tower also the root email of an existing account, which Account Factory enrolls",
     )
     ou: OuPath | None = Field(
         default=None,
@@ -79,6 +82,11 @@ class AccountBase(StrictModel):
         ge=1,
         le=100_000_000,
         description="This account's monthly budget; default: baseline.budget.monthly_limit_usd of the landing zone",
+    )
+    existing_config: dict[Region, ExistingConfig] = Field(
+        default_factory=dict,
+        description="AWS Config recorders an existing account already has, by region: adopted (imported) and pointed "
+        "at the central bucket instead of created twice (AWS allows one per region)",
     )
     close_on_deletion: bool = Field(
         default=False,

@@ -114,6 +114,28 @@ class ControlTower(StrictModel):
         default_factory=lambda: ["Security", "Sandbox"],
         description="Top-level OUs Control Tower created and registered already: adopted by name, never created again",
     )
+    # https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html (no Audit or Log Archive enrollment)
+    foundational_ou: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$")] = Field(
+        default="Security",
+        description="Control Tower's foundational OU (Audit and Log Archive, set up with the landing zone): "
+        "its existing accounts are adopted, never enrolled through Account Factory",
+    )
+
+
+# https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigurationRecorder.html (name: 1 to 256 characters)
+ConfigResourceName = Annotated[str, Field(pattern=r"^\S(.{0,254}\S)?$")]
+
+
+class ExistingConfig(StrictModel):
+    """The AWS Config recorder and delivery channel an existing account already has in one region."""
+
+    recorder: ConfigResourceName = Field(
+        default="default",
+        description="Name of the configuration recorder (aws configservice describe-configuration-recorders)",
+    )
+    delivery_channel: ConfigResourceName = Field(
+        default="default", description="Name of the delivery channel (aws configservice describe-delivery-channels)"
+    )
 
 
 class ConfigRecording(StrictModel):
