@@ -174,7 +174,8 @@ def _value_message(err: dict, keys: list[str] | None = None) -> str:
         text = value[_YAML_BOOL]
         if err["type"] in ("bool_type", "bool_parsing"):
             return f"must be true or false (got {text}: YAML 1.1 reads it as a boolean, but mlops-tf takes only true and false)"
-        return f"{msg.split(' (')[0]}: put the value in quotes (got {text}, which YAML 1.1 reads as a boolean)"
+        quote = ": put the value in quotes" if err["type"] == "string_type" else ""  # quoted, 'on' is no number either
+        return f"{msg.split(' (')[0]}{quote} (got {text}, which YAML 1.1 reads as a boolean)"
     if err["type"] == "string_type":
         if isinstance(value, bool):
             msg = "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false)"

@@ -36,6 +36,6 @@ def run_checks(config: Config) -> list[Diagnostic]:
     from .names import derived_name_problems
 
     found = [d for check in _all_checks() for d in check(config)]
-    if found or config.invalid_accounts:
+    if found or config.invalid_accounts or config.partial:
         return found
     return list(derived_name_problems(config))
