@@ -13,7 +13,11 @@ from dataclasses import replace
 from .errors import Diagnostic
 
 _VALUE = re.compile(r"'([^']+)'")
-_LISTING = re.compile(r"\((?:defined|accounts|allowed)\s*:\s*([^()]*)\)\s*$")
+# The values defined, at the end of a message: "(defined: a, b)", "(personas: a, b)", "this account defines: a, b".
+_LISTING = re.compile(
+    r"(?:\((?:defined|accounts|allowed|personas|activities|endpoints of this account)\s*:\s*([^()]*)\)"
+    r"|this account defines:\s*([^()]*))\s*$"
+)
 
 
 def close_match(value: str, candidates: list[str]) -> str | None:
@@ -28,9 +32,13 @@ def with_hint(diagnostic: Diagnostic) -> Diagnostic:
     message = diagnostic.message
     if "did you mean" in message:
         return diagnostic
-    value, listing = _VALUE.search(message), _LISTING.search(message)
-    if value is None or listing is None:
+    listing = _LISTING.search(message)
+    if listing is None:
         return diagnostic
-    candidates = [c.strip() for c in listing.group(1).split(",") if c.strip() and c.strip() != "none"]
-    match = close_match(value.group(1), candidates)
-    return replace(diagnostic, message=f"{message}; did you mean {match!r}?") if match else diagnostic
+    names = listing.group(1) if listing.group(1) is not None else listing.group(2)
+    candidates = [c.strip() for c in names.split(",") if c.strip() and c.strip() != "none"]
+    # The unknown value is the first quoted one that is not defined ("account 'ds-dev' has no persona 'x'").
+    for value in _VALUE.findall(message[: listing.start()]):
+        if value not in candidates and (match := close_match(value, candidates)):
+            return replace(diagnostic, message=f"{message}; did you mean {match!r}?")
+    return diagnostic

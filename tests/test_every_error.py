@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from config import ConfigError, load
+from config.errors import Diagnostic
+from config.hints import with_hint
 from tests.conftest import EXAMPLE, copy_example
 from tests.helpers import line_of, replace_text
 
@@ -191,3 +193,32 @@ def test_one_broken_value_hides_no_independent_error(tmp_path: Path, file, start
     assert elsewhere == [], result.output  # no knock-on error of the broken value in a third file
     here = [n for p, n, _ in shown if p == path]
     assert line in here, result.output  # the broken value itself, at its line
+
+
+@pytest.mark.parametrize(
+    ("message", "hint"),
+    [
+        ("unknown pipeline 'churn-trainin'; this account defines: churn-training, fraud", "churn-training"),
+        ("account 'ds-dev' has no persona 'data-scientst' (personas: data-scientist, ml-engineer)", "data-scientist"),
+        ("unknown dataset 'customerz'; define it under data.datasets (defined: churn, customers)", "customers"),
+        ("unknown dataset 'zzz'; define it under data.datasets (defined: churn, customers)", None),
+        ("unknown account 'prodution'; did you mean 'production'? (accounts: production)", None),  # has one already
+    ],
+)
+def test_did_you_mean_for_every_listing(message: str, hint: str | None):
+    found = with_hint(Diagnostic("f.yaml", 1, 1, "x", message)).message
+    assert found == (f"{message}; did you mean {hint!r}?" if hint else message)
+
+
+def test_yaml_booleans_in_choice_and_always_on_fields(config_copy: Path):
+    """A bare on/yes where a choice or an always-on setting belongs says what to write."""
+    lz = config_copy / "landing-zone.yaml"
+    replace_text(lz, "  vending: organizations", "  vending: on")
+    replace_text(lz, "  region: eu-west-1\n", "  region: eu-west-1\n  encrypt: yes\n")
+    errors = {field: message for _, field, message in _messages(config_copy)}
+    assert errors["organization.vending"] == (
+        "must be one of 'organizations', 'control_tower' (got on, which YAML 1.1 reads as a boolean)"
+    )
+    assert errors["state_backend.encrypt"] == (
+        "must be true (got yes: YAML 1.1 reads it as a boolean, but mlops-tf takes only true and false)"
+    )
