@@ -7,14 +7,13 @@ come from `pipeline_targets` / `pipeline_deploy_trust` below.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
 from ..checks.refs import account_refs
+from ..landing_zone_pipeline import folder_in_repository
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -120,16 +119,7 @@ def pipeline_config_path(r: Resolved, account: str) -> str:
     (the repository the pipeline checks out), else to the working directory, else its own name.
     """
     chosen = r.accounts[account].config.shared_services.pipeline.config_path
-    if chosen:
-        return chosen
-    root = Path(r.config.root).resolve()
-    for parent in (root, *root.parents):
-        if (parent / ".git").exists():
-            return Path(os.path.relpath(root, parent)).as_posix()
-    try:
-        return root.relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return root.name
+    return chosen or folder_in_repository(r)
 
 
 def ecr_repository_owner(config: Config, repo: str) -> str | None:
