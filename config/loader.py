@@ -77,7 +77,8 @@ def load(root: Path | str = "config") -> Config:
                     1,
                     1,
                     "",
-                    "file not found; a landing zone needs config/landing-zone.yaml (see --config)",
+                    f"file not found; a landing zone needs {LANDING_ZONE_FILE} in its configuration folder "
+                    "(see --config)",
                 )
             ]
         )
@@ -168,7 +169,7 @@ def _account_files(folder: Path) -> tuple[list[Path], Diagnostic | None]:
     try:
         names = sorted(entry.name for entry in os.scandir(folder))
     except OSError as exc:
-        missing = "no account files; add config/accounts/<name>.yaml"
+        missing = f"no account files; add {display_path(folder)}/<name>.yaml"
         return [], Diagnostic(
             display_path(folder),
             1,
@@ -186,7 +187,9 @@ def _account_files(folder: Path) -> tuple[list[Path], Diagnostic | None]:
             f"holds {len(files)} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts",
         )
     if not files:
-        return [], Diagnostic(display_path(folder), 1, 1, "", "no account files; add config/accounts/<name>.yaml")
+        return [], Diagnostic(
+            display_path(folder), 1, 1, "", f"no account files; add {display_path(folder)}/<name>.yaml"
+        )
     return files, None
 
 

@@ -222,3 +222,19 @@ def test_yaml_booleans_in_choice_and_always_on_fields(config_copy: Path):
     assert errors["state_backend.encrypt"] == (
         "must be true (got yes: YAML 1.1 reads it as a boolean, but mlops-tf takes only true and false)"
     )
+
+
+def test_messages_name_the_configuration_folder_given(tmp_path: Path):
+    """Hints name the folder given with --config, not config/."""
+    folder = tmp_path / "platform-lz"
+    folder.mkdir()
+    with pytest.raises(ConfigError) as missing:
+        load(folder)
+    assert "landing-zone.yaml in its configuration folder" in str(missing.value)
+    config = copy_example(tmp_path / "copy")
+    renamed = config.rename(tmp_path / "acme-lz")
+    for path in (renamed / "accounts").glob("*.yaml"):
+        path.unlink()
+    with pytest.raises(ConfigError) as empty:
+        load(renamed)
+    assert "acme-lz/accounts/<name>.yaml" in str(empty.value) and "config/" not in str(empty.value)
