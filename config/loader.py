@@ -138,6 +138,7 @@ def load(root: Path | str = "config") -> Config:
 
     if landing_zone is None:
         raise ConfigError(diagnostics)
+    lz_file = lz_source.file
     config = Config(
         root,
         landing_zone,
@@ -148,17 +149,13 @@ def load(root: Path | str = "config") -> Config:
         frozenset(invalid_kinds),
         partial=bool(removed),
     )
-    diagnostics.extend(
-        with_hint(d)
-        for d in run_checks(config)
-        if not any(
-            knock_on(d, fixed, same_file=file == d.file)
-            for file, fixed in removed.items()
-            if file in (d.file, lz_source.file)
-        )
-        and not any(f"'{name}'" in d.message for name in gone)
-        and not any(token in d.message for file, token in mentions.items() if file != d.file)
-    )
+    for d in run_checks(config):
+        said = _HINT.sub("", d.message)  # a hint names what exists, not what the message is about
+        if any(knock_on(d, fixed, same_file=f == d.file) for f, fixed in removed.items() if f in (d.file, lz_file)):
+            continue
+        if any(f"'{name}'" in said for name in gone) or any(t in said for f, t in mentions.items() if f != d.file):
+            continue
+        diagnostics.append(with_hint(d))
     if diagnostics:
         raise ConfigError(diagnostics)
     return config
@@ -208,6 +205,7 @@ def _declared_kind(data: Any, text_kind: str) -> str:
     return kind if isinstance(kind, str) else text_kind
 
 
+_HINT = re.compile(r"; did you mean '[^']*'\?")
 _KIND_LINE = re.compile(r"^kind:[ \t]*['\"]?([a-z-]+)", re.MULTILINE)
 
 

@@ -238,3 +238,11 @@ def test_messages_name_the_configuration_folder_given(tmp_path: Path):
     with pytest.raises(ConfigError) as empty:
         load(renamed)
     assert "acme-lz/accounts/<name>.yaml" in str(empty.value) and "config/" not in str(empty.value)
+
+
+def test_a_hint_naming_a_repaired_account_is_no_knock_on(config_copy: Path):
+    """production.yaml has a schema error; a typo of its name elsewhere is still reported, hint and all."""
+    replace_text(config_copy / "accounts" / "production.yaml", "ou: Workloads/Prod", "ou: [Workloads/Prod]")
+    replace_text(config_copy / "accounts" / "shared-services.yaml", "[production]", "[prodution]")
+    errors = [(f, field) for f, field, _ in _messages(config_copy)]
+    assert errors == [("production.yaml", "ou"), ("shared-services.yaml", "shared_services.pipeline.production[0]")]
