@@ -213,7 +213,8 @@ def _regions(data: dict[str, Any]) -> list[str]:
 
 
 def _home_region(data: dict[str, Any]) -> str | None:
-    return (_regions(data) or [None])[0]
+    regions = _regions(data)
+    return regions[0] if regions else None
 
 
 def _allowed_regions(data: dict[str, Any]) -> list[str] | None:
