@@ -50,9 +50,23 @@ def repaired(data: dict[str, Any], schema: Any, exc: ValidationError, *, account
     names: set[str] = set()
     lost: list[Loc] = []
     unknown: set[str] = set()
+    renamed: set[str] = set()
     for _ in range(_ROUNDS):
         errors = exc.errors(include_url=False)
-        unknown.update(str(err["loc"][-1]) for err in errors if err["type"] == "extra_forbidden" and err["loc"])
+        fixed_keys = _rename_misspelt(errors, data, kind)
+        renamed |= fixed_keys
+        unknown.update(
+            str(err["loc"][-1])
+            for err in errors
+            if err["type"] == "extra_forbidden" and err["loc"] and str(err["loc"][-1]) not in renamed
+        )
+        if fixed_keys:  # validate again with the keys as meant before taking anything out
+            try:
+                model = _validate(schema, data)
+                return Repair(model, tuple(removed), frozenset(names), bool(lost), frozenset(unknown))
+            except ValidationError as again:
+                exc = again
+                continue
         targets = {_target(err, data, kind, fallbacks) for err in errors}
         if None in targets or not targets:
             return None  # an error of the file as a whole: nothing smaller to take out
@@ -127,6 +141,34 @@ def _target(err: Any, data: dict[str, Any], kind: Any, fallbacks: dict[str, Call
         if first in err["input"]:
             loc = (*loc, first)
     return loc or None
+
+
+def _rename_misspelt(errors: list[Any], data: dict[str, Any], kind: Any) -> set[str]:
+    """Required keys left out next to an unknown key that spells them almost (`organisation:` for
+    `organization:`): the value is taken as meant, so that a typo in a section's key keeps its content."""
+    unknown = {
+        (_in_data(_untagged(err["loc"], kind)[:-1], data), str(err["loc"][-1]))
+        for err in errors
+        if err["type"] == "extra_forbidden" and err["loc"]
+    }
+    done: set[str] = set()
+    for err in errors:
+        raw = _untagged(err["loc"], kind)
+        if err["type"] != "missing" or not raw or not isinstance(raw[-1], str):
+            continue
+        holder_loc = _in_data(raw[:-1], data)
+        holder = _get(data, holder_loc)
+        spelt = [key for loc, key in unknown if loc == holder_loc and isinstance(holder, dict) and key in holder]
+        close = difflib.get_close_matches(raw[-1], spelt, n=1, cutoff=0.8)
+        if close and raw[-1] not in holder:
+            holder[raw[-1]] = holder.pop(close[0])
+            done.add(close[0])
+    return done
+
+
+def _untagged(loc: Any, kind: Any) -> Loc:
+    raw = tuple(loc)
+    return raw[1:] if kind is not None and raw[:1] == (kind,) else raw
 
 
 def _in_data(loc: Loc, data: Any) -> Loc:

@@ -246,3 +246,17 @@ def test_a_hint_naming_a_repaired_account_is_no_knock_on(config_copy: Path):
     replace_text(config_copy / "accounts" / "shared-services.yaml", "[production]", "[prodution]")
     errors = [(f, field) for f, field, _ in _messages(config_copy)]
     assert errors == [("production.yaml", "ou"), ("shared-services.yaml", "shared_services.pipeline.production[0]")]
+
+
+def test_a_misspelt_section_key_keeps_its_content_for_the_other_checks(config_copy: Path):
+    """`organisation:` is an unknown key and organization is missing; the OUs under it still define the paths."""
+    replace_text(config_copy / "landing-zone.yaml", "\norganization:\n", "\norganisation:\n")
+    replace_text(config_copy / "accounts" / "ds-dev.yaml", "ou: Workloads/Dev", "ou: Workloads/Devv")
+    errors = _messages(config_copy)
+    assert [(f, field) for f, field, _ in errors] == [
+        ("ds-dev.yaml", "ou"),
+        ("landing-zone.yaml", "organization"),
+        ("landing-zone.yaml", "organisation"),
+    ], errors
+    assert errors[0][2].endswith("did you mean 'Workloads/Dev'?")
+    assert "did you mean 'organization'?" in errors[2][2]
