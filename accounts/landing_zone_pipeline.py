@@ -59,6 +59,7 @@ def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
         compute_type=config.build_compute_type,
         build_image=config.build_image,
         terraform_version=config.terraform_version,
+        config_path=lzp.config_path(r),
         approval_timeout_minutes=config.approval_timeout_minutes,
         build_timeout_minutes=config.build_timeout_minutes,
         deploy_role_arns=lzp.member_deploy_role_arns(r, member_account_ids),

@@ -122,7 +122,7 @@ def lock(
     out: OutOption = DEFAULT_OUT,
     terraform_bin: TerraformBinOption = None,
 ) -> None:
-    """Record the ids of accounts the management stack created in config/accounts.lock.yaml.
+    """Record the ids of accounts the management stack created in accounts.lock.yaml of the --config folder.
 
     Commit the lock file: the other stacks read created accounts' ids from it. Without --from-json
     the management stack's outputs are read with `terraform output -json` (`mlops-tf apply` does

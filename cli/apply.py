@@ -19,6 +19,7 @@ from rich.table import Table
 from config import Resolved, UnresolvedAccountError
 from config.errors import MlopsError
 from config.kinds.baseline import config_archive_account, records_config
+from config.paths import LOCK_FILE, display_path
 
 from . import runs
 from .accounts import read_account_ids, record_config_bucket, write_created_ids
@@ -143,7 +144,7 @@ def update_lock_after_management(tf: Terraform, config: Path, resolved: Resolved
     management = resolved.management().name
     outputs = tf.capture_json(management, stack_dir(out, management), "output", "-json")
     if "account_ids" not in outputs:  # never applied: keep the lock as it is rather than emptying it
-        con.print(f"{management} has no account_ids output yet: config/accounts.lock.yaml left as it is")
+        con.print(f"{management} has no account_ids output yet: {display_path(config / LOCK_FILE)} left as it is")
         return
     ids = read_account_ids(json.dumps(outputs), source=f"terraform output -json of {management}")
     path = write_created_ids(config, resolved, ids, source=f"terraform output -json of {management}")
@@ -170,7 +171,7 @@ def apply(
     is applied as is while the synthesized JSON is unchanged, unless it destroys or replaces a
     stateful resource: then mlops-tf asks. Otherwise mlops-tf plans first and asks. Without a terminal
     nobody can answer, so those applies are refused: --auto-approve applies without asking.
-    After the management stack, the ids of created accounts go to config/accounts.lock.yaml.
+    After the management stack, the ids of created accounts go to accounts.lock.yaml of the --config folder.
     Terraform's output goes to <out>/stacks/<account>/plans/apply.log.
     Exit 3 when a step fails, 1 when an apply is declined or refused.
 

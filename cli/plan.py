@@ -6,6 +6,7 @@ log file; a live view shows where each one is.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -48,9 +49,12 @@ def chosen_accounts(resolved: Resolved, account: list[str] | None, all_accounts:
 
 
 def console(*, stderr: bool = True):
-    """Progress and tables go to stderr so that stdout stays clean for --json and Terraform's own output."""
+    """Progress and tables go to stderr so that stdout stays clean for --json and Terraform's own output.
 
-    return Console(stderr=stderr, width=160)
+    As wide as the terminal (or COLUMNS); 160 columns in a log (CI, a pipe), where no line wraps."""
+
+    fitted = Console(stderr=stderr)
+    return fitted if fitted.is_terminal or os.environ.get("COLUMNS") else Console(stderr=stderr, width=160)
 
 
 def session(

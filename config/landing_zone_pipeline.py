@@ -6,8 +6,10 @@ same values the stacks use (deploy roles, state keys), so the pipeline's policie
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .contracts import iam_role_arn, s3_bucket_arn
@@ -31,6 +33,25 @@ def enabled(r: Resolved) -> bool:
 
 def pipeline_name(r: Resolved) -> str:
     return r.resource_name(known(r.landing_zone.landing_zone_pipeline, "landing_zone_pipeline").name)
+
+
+def config_path(r: Resolved) -> str:
+    """Folder of the configuration in the landing-zone repository: config_path, else the folder mlops-tf loaded."""
+    pipeline = known(r.landing_zone.landing_zone_pipeline, "landing_zone_pipeline")
+    return pipeline.config_path or folder_in_repository(r)
+
+
+def folder_in_repository(r: Resolved) -> str:
+    """The folder mlops-tf loaded, relative to its git repository (the one pipelines check out), else to
+    the working directory, else its own name."""
+    root = Path(r.config.root).resolve()
+    for parent in (root, *root.parents):
+        if (parent / ".git").exists():
+            return Path(os.path.relpath(root, parent)).as_posix()
+    try:
+        return root.relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return root.name
 
 
 def state_bucket_arn(r: Resolved) -> str:

@@ -13,8 +13,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from .checks import run_checks
 from .errors import ConfigError, Diagnostic
+from .hints import with_hint
 from .model import Config
 from .paths import ACCOUNTS_DIR, LANDING_ZONE_FILE, display_path
+from .repair import Repair, knock_on, repaired
 from .schema import SECTION_OF_KIND, Account, LandingZone
 from .translate import non_json_scalar, translate_errors
 from .yaml_bounds import MAX_ACCOUNT_FILES, FileRefused, ReadBudget, read_text, total_size_problem
@@ -36,7 +38,8 @@ def load(root: Path | str = "config") -> Config:
                     1,
                     1,
                     "",
-                    "file not found; a landing zone needs config/landing-zone.yaml (see --config)",
+                    f"file not found; a landing zone needs {LANDING_ZONE_FILE} in its configuration folder "
+                    "(see --config)",
                 )
             ]
         )
@@ -45,7 +48,19 @@ def load(root: Path | str = "config") -> Config:
     if too_big:  # refused from the sizes alone, before a byte is parsed
         raise ConfigError([too_big])
     budget = ReadBudget()  # all files together, also when a file grows while it is read
-    landing_zone, lz_source, _ = _validate_file(lz_path, LandingZone, diagnostics, budget)
+    landing_zone, lz_source, _, fixed = _validate_file(lz_path, LandingZone, diagnostics, budget)
+    # A file with schema errors still takes part in the cross-file checks, as far as it validates
+    # without its failing values: one file's error must hide neither the others' nor its own cross-file errors.
+    removed: dict[str, Repair] = {}
+    gone: set[str] = set()  # text of removed values: a message quoting one is about them
+    # A message in another file that names a file with removed values may stem from them: an account
+    # by its quoted name; the landing zone when an OU lost its path (which accounts it held is unknown).
+    mentions: dict[str, str] = {}
+    if landing_zone is None and fixed is not None:
+        landing_zone, removed[lz_source.file] = fixed.model, fixed
+        gone |= fixed.names
+        if fixed.lost_identity:
+            mentions[lz_source.file] = LANDING_ZONE_FILE
 
     accounts: dict[str, Any] = {}
     sources: dict[str, SourceMap] = {}
@@ -54,7 +69,13 @@ def load(root: Path | str = "config") -> Config:
     if problem:  # no accounts to check: every cross-file check would repeat this one cause
         raise ConfigError([*diagnostics, problem])
     for path in account_files:
-        model, source, declared = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics, budget)
+        model, source, declared, fixed = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics, budget)
+        if model is None and fixed is not None and fixed.model.name == path.stem and path.stem not in accounts:
+            invalid.add(path.stem)
+            accounts[path.stem], sources[path.stem], removed[source.file] = fixed.model, source, fixed
+            gone |= fixed.names
+            mentions[source.file] = f"'{path.stem}'"
+            continue
         if model is None:
             invalid.add(path.stem)
             invalid_kinds.update(_kinds_meant(declared))
@@ -78,8 +99,24 @@ def load(root: Path | str = "config") -> Config:
 
     if landing_zone is None:
         raise ConfigError(diagnostics)
-    config = Config(root, landing_zone, accounts, lz_source, sources, frozenset(invalid), frozenset(invalid_kinds))
-    diagnostics.extend(run_checks(config))
+    lz_file = lz_source.file
+    config = Config(
+        root,
+        landing_zone,
+        accounts,
+        lz_source,
+        sources,
+        frozenset(invalid),
+        frozenset(invalid_kinds),
+        partial=bool(removed),
+    )
+    for d in run_checks(config):
+        said = _HINT.sub("", d.message)  # a hint names what exists, not what the message is about
+        if any(knock_on(d, fixed, same_file=f == d.file) for f, fixed in removed.items() if f in (d.file, lz_file)):
+            continue
+        if any(f"'{name}'" in said for name in gone) or any(t in said for f, t in mentions.items() if f != d.file):
+            continue
+        diagnostics.append(with_hint(d))
     if diagnostics:
         raise ConfigError(diagnostics)
     return config
@@ -90,7 +127,7 @@ def _account_files(folder: Path) -> tuple[list[Path], Diagnostic | None]:
     try:
         names = sorted(entry.name for entry in os.scandir(folder))
     except OSError as exc:
-        missing = "no account files; add config/accounts/<name>.yaml"
+        missing = f"no account files; add {display_path(folder)}/<name>.yaml"
         return [], Diagnostic(
             display_path(folder),
             1,
@@ -108,7 +145,9 @@ def _account_files(folder: Path) -> tuple[list[Path], Diagnostic | None]:
             f"holds {len(files)} account files; mlops-tf reads landing zones of up to {MAX_ACCOUNT_FILES} accounts",
         )
     if not files:
-        return [], Diagnostic(display_path(folder), 1, 1, "", "no account files; add config/accounts/<name>.yaml")
+        return [], Diagnostic(
+            display_path(folder), 1, 1, "", f"no account files; add {display_path(folder)}/<name>.yaml"
+        )
     return files, None
 
 
@@ -127,35 +166,37 @@ def _declared_kind(data: Any, text_kind: str) -> str:
     return kind if isinstance(kind, str) else text_kind
 
 
+_HINT = re.compile(r"; did you mean '[^']*'\?")
 _KIND_LINE = re.compile(r"^kind:[ \t]*['\"]?([a-z-]+)", re.MULTILINE)
 
 
 def _validate_file(
     path: Path, schema: Any, diagnostics: list[Diagnostic], budget: ReadBudget
-) -> tuple[Any, SourceMap, str]:
-    """(model or None, source map, the `kind:` the file declares or "")."""
+) -> tuple[Any, SourceMap, str, Repair | None]:
+    """(model or None, source map, the `kind:` the file declares or "", the file without its failing
+    values when it has schema errors and validates that way)."""
     display = display_path(path)
     try:
         data, source = read_yaml(path, display, budget)
     except YamlSyntaxError as exc:
         if not exc.silent:
             diagnostics.append(exc.diagnostic)
-        return None, SourceMap(display), _kind_line(path)
+        return None, SourceMap(display), _kind_line(path), None
     if not isinstance(data, dict):
         diagnostics.append(Diagnostic(display, 1, 1, "", "expected a mapping of keys to values at the top of the file"))
-        return None, source, ""
+        return None, source, "", None
     declared = _declared_kind(data, "")
     # Strict JSON-mode validation: YAML's scalars are JSON's, so 'yes' is no boolean, true no number
     # and 2048.0 no whole number, while enum and literal values are still written as plain strings.
     document = json.dumps(data, default=non_json_scalar)
     try:
         if isinstance(schema, TypeAdapter):
-            return schema.validate_json(document, strict=True), source, declared
-        return schema.model_validate_json(document, strict=True), source, declared
+            return schema.validate_json(document, strict=True), source, declared, None
+        return schema.model_validate_json(document, strict=True), source, declared, None
     except ValidationError as exc:
         root_type = schema._type if isinstance(schema, TypeAdapter) else schema
         diagnostics.extend(translate_errors(exc, data, source, root_type))
-        return None, source, declared
+        return None, source, declared, repaired(data, schema, exc, account=isinstance(schema, TypeAdapter))
 
 
 def _kind_line(path: Path) -> str:

@@ -13,7 +13,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from .errors import ConfigError, Diagnostic
-from .paths import LOCK_FILE, display_path
+from .paths import ACCOUNTS_DIR, LOCK_FILE, display_path
 from .schema.common import AccountId, AccountName, StrictModel
 from .translate import non_json_scalar, translate_errors
 from .yaml_source import SourceMap, YamlSyntaxError, read_yaml
@@ -97,7 +97,10 @@ def lock_problems(config: Config, lock: AccountsLock, source: SourceMap) -> list
         if account is None and name not in config.invalid_accounts:
             out.append(
                 source.diagnostic(
-                    loc, "account is not in config/accounts/; remove the entry (or run mlops-tf lock)", key=True
+                    loc,
+                    f"account is not in {display_path(config.root / ACCOUNTS_DIR)}/; remove the entry "
+                    "(or run mlops-tf lock)",
+                    key=True,
                 )
             )
         elif account is not None and account.kind == "management":

@@ -77,6 +77,8 @@ class Config:
     # Accounts whose files failed validation: references to them are not reported again as unknown.
     invalid_accounts: frozenset[str] = frozenset()
     invalid_kinds: frozenset[str] = frozenset()  # the `kind:` those files declare, when readable
+    # Some file takes part without its failing values: names derived from everything are not checked.
+    partial: bool = False
 
     @overload
     def account(self, name: str, cls: type[K], /) -> K: ...

@@ -153,10 +153,13 @@ def _value_message(err: ErrorDetails, keys: list[str] | None = None) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
-    if err["type"] in ("literal_error", "enum") and isinstance(value := err.get("input"), str):
-        allowed = re.findall(r"'([^']*)'", err["ctx"].get("expected", ""))
-        hint = difflib.get_close_matches(value, allowed, n=1)
+    expected = str(err.get("ctx", {}).get("expected", "")) if err["type"] in ("literal_error", "enum") else ""
+    if allowed := re.findall(r"'([^']*)'", expected):
+        value = err.get("input")
+        hint = difflib.get_close_matches(value, allowed, n=1) if isinstance(value, str) else []
         msg = f"must be one of {', '.join(repr(a) for a in allowed)}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+    elif expected in ("True", "False"):  # Literal[True]: a setting that is always on
+        msg = f"must be {expected.lower()}"
     if err["type"] in ("string_too_long", "string_too_short", "too_long", "too_short"):
         limit = err["ctx"].get("max_length", err["ctx"].get("min_length"))
         value = err.get("input")
@@ -175,9 +178,13 @@ def _value_message(err: ErrorDetails, keys: list[str] | None = None) -> str:
         return f"must be a string: put the value in quotes (YAML reads it as a date) (got {value[_YAML_DATE]})"
     if isinstance(value, dict) and list(value) == [_YAML_BOOL]:
         text = value[_YAML_BOOL]
-        if err["type"] in ("bool_type", "bool_parsing"):
-            return f"must be true or false (got {text}: YAML 1.1 reads it as a boolean, but mlops-tf takes only true and false)"
-        return f"{msg.split(' (')[0]}: put the value in quotes (got {text}, which YAML 1.1 reads as a boolean)"
+        if err["type"] in ("bool_type", "bool_parsing") or expected in ("True", "False"):
+            return (
+                f"{'must be true or false' if not expected else msg} (got {text}: YAML 1.1 reads it as a boolean, "
+                "but mlops-tf takes only true and false)"
+            )
+        quote = ": put the value in quotes" if err["type"] == "string_type" else ""  # quoted, 'on' is no number either
+        return f"{msg.split(' (')[0]}{quote} (got {text}, which YAML 1.1 reads as a boolean)"
     if err["type"] == "string_type":
         if isinstance(value, bool):
             msg = "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false)"

@@ -15,6 +15,7 @@ import yaml
 
 from .errors import Diagnostic
 from .yaml_bounds import MAX_ALIAS_VALUES, MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_VALUES, FileRefused, ReadBudget, read_text
+from .yaml_syntax import at_fault
 
 Loc = tuple[str | int, ...]
 Pos = tuple[int, int]
@@ -99,9 +100,8 @@ def parse_yaml(text: str, display: str) -> tuple[Any, SourceMap]:
         parser = _Parser(text)  # the pure-Python reader checks the characters here
         data = _Builder(display).document(parser)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark, problem = at_fault(exc, text)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or str(exc)
         if problem == "exceeded maximum nesting depth":  # libyaml's own bound, below ours for flow lists
             problem = f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads configuration files up to that depth"
             raise YamlSyntaxError(Diagnostic(display, line, col, "", problem)) from exc

@@ -43,6 +43,7 @@ class LandingZonePipelineSettings:
     compute_type: str
     build_image: str
     terraform_version: str
+    config_path: str  # configuration folder in the source repository
     approval_timeout_minutes: int
     build_timeout_minutes: int
     deploy_role_arns: list[str]  # roles the stacks' providers assume (every member, management if it names one)
@@ -84,7 +85,9 @@ class LandingZonePipeline(Construct):
             ),
         ]
         self.buildspecs = {
-            "plan": render(PLAN_TEMPLATE, pipeline_name=s.name, terraform_version=s.terraform_version),
+            "plan": render(
+                PLAN_TEMPLATE, pipeline_name=s.name, terraform_version=s.terraform_version, config_path=s.config_path
+            ),
             "apply": render(APPLY_TEMPLATE, pipeline_name=s.name, terraform_version=s.terraform_version),
         }
         self.roles = {}

@@ -395,7 +395,7 @@ def test_control_tower_runs_one_account_factory_operation_at_a_time(tower):
     chain = sorted(products)
     assert chain == [f"account-{n}" for n in ("data", "ds-dev", "ml-exec", "production", "shared-services", "staging")]
     assert not [d for d in products[chain[0]]["depends_on"] if "provisioned_product" in d]
-    for before, after in zip(chain, chain[1:]):
+    for before, after in zip(chain, chain[1:], strict=False):
         assert products[after]["depends_on"][-1] == f"aws_servicecatalog_provisioned_product.{before}"
 
 

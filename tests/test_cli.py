@@ -193,3 +193,13 @@ def test_main_py_gives_the_same_stacks_as_mlops_tf_synth(tmp_path: Path, example
     for stack in (tmp_path / "b" / "cdktf.out" / "stacks").iterdir():
         produced = tmp_path / "a" / "cdktf.out" / "stacks" / stack.name / "cdk.tf.json"
         assert produced.read_bytes() == (stack / "cdk.tf.json").read_bytes(), stack.name
+
+
+def test_plan_and_apply_tables_fit_the_terminal(monkeypatch):
+    """As wide as COLUMNS says (a terminal's width); 160 columns in a log, where no line wraps."""
+    from cli.plan import console
+
+    monkeypatch.setenv("COLUMNS", "100")
+    assert console().width == 100
+    monkeypatch.delenv("COLUMNS")
+    assert console().width == 160  # pytest's stderr is no terminal

@@ -208,7 +208,8 @@ def test_invalid_yaml_is_located(config_copy: Path):
     path = config_copy / "accounts" / "data.yaml"
     path.write_text("name: data\nkind: [data\n")
     error = str(only_error(config_copy))
-    assert error.startswith(f"{path.as_posix()}:3:") and "invalid YAML" in error
+    # Where the [ opened, not the line after, where the parser noticed.
+    assert error.startswith(f"{path.as_posix()}:2:7: invalid YAML: the list '[' opened here is not closed"), error
 
 
 def test_control_tower_needs_account_factory(config_copy: Path):

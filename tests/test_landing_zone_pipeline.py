@@ -26,6 +26,7 @@ CONNECTIONS = (
     S3 + "  kms_key_id: arn:aws:kms:eu-central-1:111111111111:key/0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\n"
     "landing_zone_pipeline:\n  source: {type: codeconnections, provider: GitHub, repository: acme/landing-zone, "
     "branch: release}\n"
+    "  config_path: platform/lz\n"
 )
 UNESCAPED = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
 
@@ -183,7 +184,9 @@ def test_buildspecs_are_the_rendered_templates_escaped_for_terraform(variants) -
         written = _project(stack, f"acme-ml-landing-zone-{stage}")["source"]["buildspec"]
         assert UNESCAPED.search(written) is None, "a literal ${ would be read by Terraform as an interpolation"
         # render() returns the template as literal Terraform text already (modules/literal.py)
-        rendered = render(template, pipeline_name="acme-ml-landing-zone", terraform_version="1.11.4")
+        rendered = render(
+            template, pipeline_name="acme-ml-landing-zone", terraform_version="1.11.4", config_path="config"
+        )
         assert written == rendered and "${" in _unescape(rendered)
         spec = yaml.safe_load(_unescape(rendered))
         assert spec["version"] == 0.2 and "terraform_1.11.4_linux_amd64.zip" in " ".join(
@@ -191,13 +194,21 @@ def test_buildspecs_are_the_rendered_templates_escaped_for_terraform(variants) -
         )
     plan = yaml.safe_load(_unescape(_project(stack, "acme-ml-landing-zone-plan")["source"]["buildspec"]))
     commands = plan["phases"]["build"]["commands"]
+    # The folder mlops-tf synthesized from (not in a git repository here: its own name)
     assert commands[:2] == [
-        "mlops-tf validate --config config",
-        "mlops-tf synth --config config --out cdktf.out --no-cache",
+        'mlops-tf validate --config "config"',
+        'mlops-tf synth --config "config" --out cdktf.out --no-cache',
     ]
-    assert "mlops-tf plan --all --config config --out cdktf.out --json > plan-summaries/plan.json" in commands
+    assert 'mlops-tf plan --all --config "config" --out cdktf.out --json > plan-summaries/plan.json' in commands
     assert plan["artifacts"]["files"] == ["cdktf.out/**/*", "plan-summaries/**/*"]
     assert plan["artifacts"]["exclude-paths"] == ["cdktf.out/**/.terraform/**/*"]
+    # landing_zone_pipeline.config_path: the configuration's folder in the landing-zone repository
+    _, other = variants["connections"]
+    plan = yaml.safe_load(_unescape(_project(other, "acme-ml-landing-zone-plan")["source"]["buildspec"]))
+    assert plan["phases"]["build"]["commands"][:2] == [
+        'mlops-tf validate --config "platform/lz"',
+        'mlops-tf synth --config "platform/lz" --out cdktf.out --no-cache',
+    ]
 
 
 def _apply_script() -> str:

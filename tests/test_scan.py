@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from cli.checkov import Finding, Skip, ToolError, evaluate, find_checkov, load_skips, scan_stacks
-from config import ConfigError
+from config import ConfigError, load
 from tests.conftest import EXAMPLE, ROOT
 
 SKIPS = ROOT / ".checkov-skips.yaml"
@@ -208,3 +208,30 @@ def test_skip_file_follows_the_configuration_folder(tmp_path, monkeypatch):
     assert default_skips(config) == LEGACY_SKIPS  # compatibility: the repository root's file
     (config / "checkov-skips.yaml").write_text("skips: []\n")
     assert default_skips(config) == config / "checkov-skips.yaml"
+
+
+# The example's own accepted findings that no pattern of a new landing zone should accept: the staging
+# fraud endpoint is serverless (no KMS key, no network isolation: SageMaker rejects both there), and the
+# partners API's WAF is an accepted risk of the example's security team.
+EXAMPLE_ONLY = {
+    ("CKV_AWS_98", "aws_sagemaker_endpoint_configuration.endpoint-fraud_configuration_5B237D97"),
+    ("CKV_AWS_370", "aws_sagemaker_model.endpoint-fraud_model-primary_39E7880E"),
+    ("CKV2_AWS_29", "aws_api_gateway_stage.api-partners_stage_ACFD0D1E"),
+}
+
+
+def test_init_skip_patterns_cover_every_finding_the_example_accepts():
+    """The skip file `init` writes accepts, by pattern and kind, every finding the example's exact entries
+    accept (test_example_scans_clean keeps those exact and current): a new landing zone with the same
+    kinds and features scans clean without hand-written entries."""
+    template = load_skips(ROOT / "cli" / "templates" / "checkov-skips.yaml.j2")
+    assert all(s.pattern or s.kind for s in template if s.resource != "aws_iam_role.security-auditor")
+    kinds = {a.name: a.kind for a in load(EXAMPLE).accounts.values()}
+    uncovered = []
+    for skip in load_skips(SKIPS):
+        if (skip.check, skip.resource) in EXAMPLE_ONLY:
+            continue
+        accounts = [skip.account] if skip.account else list(kinds)
+        if not any(t.matches(Finding(a, skip.check, skip.resource, ""), kinds[a]) for t in template for a in accounts):
+            uncovered.append(f"{skip.check} {skip.resource} ({skip.account or 'every account'})")
+    assert uncovered == []

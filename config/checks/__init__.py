@@ -31,6 +31,6 @@ def run_checks(config: Config) -> list[Diagnostic]:
     """Every cross-field and cross-file diagnostic of the configuration; then, once all of them hold,
     every derived name against AWS's rules (one root cause, one error)."""
     found = [d for check in _all_checks() for d in check(config)]
-    if found or config.invalid_accounts:
+    if found or config.invalid_accounts or config.partial:
         return found
     return list(derived_name_problems(config))

@@ -171,8 +171,13 @@ def output_dataset(section: DataSection, output: Any) -> Dataset | None:
 
 
 def _output(config: Config, account: str, loc: Loc, output: Any, section: Any) -> Iterator[Diagnostic]:
-    if output.bucket not in {b.name for b in section.buckets}:
-        yield config.error(account, (*loc, "bucket"), f"unknown bucket {output.bucket!r}; define it under data.buckets")
+    buckets = sorted(b.name for b in section.buckets)
+    if output.bucket not in buckets:
+        yield config.error(
+            account,
+            (*loc, "bucket"),
+            f"unknown bucket {output.bucket!r}; define it under data.buckets (defined: {', '.join(buckets) or 'none'})",
+        )
     elif output_dataset(section, output) is None:
         prefixes = sorted(dataset_prefix(d) for d in section.datasets if d.bucket == output.bucket)
         yield config.error(

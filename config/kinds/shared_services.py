@@ -7,13 +7,12 @@ come from `pipeline_targets` / `pipeline_deploy_trust` below.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import contracts
+from ..landing_zone_pipeline import folder_in_repository
 from ..model import Flow
 from ..refs import account_refs
 from ..schema.account import INFERENCE_ACCOUNTS, SharedServicesAccount
@@ -121,16 +120,7 @@ def pipeline_config_path(r: Resolved, account: str) -> str:
     (the repository the pipeline checks out), else to the working directory, else its own name.
     """
     chosen = r.accounts[account].model(SharedServicesAccount).shared_services.pipeline.config_path
-    if chosen:
-        return chosen
-    root = Path(r.config.root).resolve()
-    for parent in (root, *root.parents):
-        if (parent / ".git").exists():
-            return Path(os.path.relpath(root, parent)).as_posix()
-    try:
-        return root.relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return root.name
+    return chosen or folder_in_repository(r)
 
 
 def ecr_repository_owner(config: Config, repo: str) -> str | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .common import Slug, StrictModel
-from .shared_services import BuildComputeType, CodeCommitSource, PipelineSource
+from .shared_services import BuildComputeType, CodeCommitSource, PipelineSource, RepositoryFolder, inside_repository
 
 
 class LandingZonePipeline(StrictModel):
@@ -36,3 +36,10 @@ class LandingZonePipeline(StrictModel):
         default=10080, ge=5, le=86400, description="How long the approval waits (CodePipeline allows up to 7 days)"
     )
     build_timeout_minutes: int = Field(default=120, ge=5, le=2160, description="Limit of each CodeBuild build")
+    config_path: RepositoryFolder | None = Field(
+        default=None,
+        description="Folder of the landing-zone configuration in the source repository; default: the folder mlops-tf "
+        "synthesizes from, relative to its git repository",
+    )
+
+    _config_path_inside = field_validator("config_path")(inside_repository)

@@ -72,6 +72,17 @@ class CodeConnectionsSource(StrictModel):
 PipelineSource = Annotated[CodeCommitSource | CodeConnectionsSource, Field(discriminator="type")]
 
 
+# A folder of the source repository the pipelines check out (the landing-zone configuration's).
+RepositoryFolder = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$", max_length=255)]
+
+
+def inside_repository(cls: type, value: str | None) -> str | None:
+    """A relative folder inside the source repository: no '..' component."""
+    if value is not None and ".." in value.split("/"):
+        raise ValueError(f"must be a folder inside the source repository, without '..' (got {value!r})")
+    return value
+
+
 class DeploymentPipeline(StrictModel):
     """The model deployment pipeline: source, build, staging, manual approval, production.
 
@@ -103,18 +114,12 @@ class DeploymentPipeline(StrictModel):
     approval_timeout_minutes: int = Field(
         default=10080, ge=5, le=86400, description="Minutes the manual approval waits"
     )
-    config_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$", max_length=255)] | None = Field(
+    config_path: RepositoryFolder | None = Field(
         default=None,
         description="Folder of the landing-zone configuration in the source repository; default: the folder mlops-tf synthesizes from, relative to its git repository",
     )
 
-    @field_validator("config_path")
-    @classmethod
-    def _inside_repository(cls, value: str | None) -> str | None:
-        """A relative folder inside the source repository: no '..' component."""
-        if value is not None and ".." in value.split("/"):
-            raise ValueError(f"must be a folder inside the source repository, without '..' (got {value!r})")
-        return value
+    _config_path_inside = field_validator("config_path")(inside_repository)
 
     @field_validator("staging", "production")
     @classmethod
