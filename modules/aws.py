@@ -5,9 +5,11 @@ submodule registers the jsii assembly itself through `.._jsii`, so we register t
 running its `__init__` and import only the submodules a stack uses. `MLOPS_TF_PLAIN_IMPORT=1` takes
 the ordinary import instead; a test checks both give byte-identical output.
 
-`preload()` goes one step further: Node spends ~1.6 s loading the provider's assembly while Python
-waits, so the assembly loads on a second thread while this one imports the Python submodules that
-mlops-tf's constructs reference (no jsii call happens during those imports; a lock makes sure).
+`preload()` loads the provider's assembly in Node on a second thread while this one imports the Python
+submodules it is given (no jsii call happens during those imports; a lock makes sure). Since Node
+requires the provider's resource modules on demand (modules/provider_index.py) that load takes ~0.1 s, so
+synth gives it none: every submodule is imported on first use (`aws.<name>`), and a synthesis of two
+stacks imports the few dozen those stacks use instead of every one mlops-tf mentions (~150: 0.7 s quiet).
 
 Usage: `from modules.aws import aws` then `aws.s3_bucket.S3Bucket(...)`.
 """
@@ -17,19 +19,15 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import re
 import sys
 import threading
 import types
 import typing
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 PACKAGE = "cdktf_cdktf_provider_aws"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
-# Code that builds stacks; every `aws.<submodule>.` it mentions is imported by preload().
-_CODE_ROOTS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "accounts")
-_REFERENCE = re.compile(r"\baws\.([a-z0-9_]+)\.")
 
 
 class _CachedTypeHints(types.ModuleType):
@@ -98,20 +96,8 @@ def _register_package() -> None:
     sys.modules[PACKAGE] = package
 
 
-def referenced_submodules() -> list[str]:
-    """Provider submodules that mlops-tf's constructs and stacks mention (aws.<name>.)."""
-    names: set[str] = set()
-    for root in _CODE_ROOTS:
-        for path in root.rglob("*.py"):
-            names.update(_REFERENCE.findall(path.read_text(encoding="utf-8")))
-    spec = importlib.util.find_spec(PACKAGE)
-    package_dirs = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
-    # Strings such as the event source "aws.sagemaker" match too; keep real submodules only.
-    return sorted(n for n in names if any((d / n / "__init__.py").is_file() for d in package_dirs))
-
-
-def preload(submodules: list[str] | None = None) -> None:
-    """Load the provider assembly (Node) and import the submodules (Python) at the same time."""
+def preload(submodules: Sequence[str] = ()) -> None:
+    """Load the provider assembly (Node) and import the given submodules (Python) at the same time."""
     if f"{PACKAGE}._jsii" in sys.modules:
         return
     _register_package()
@@ -145,7 +131,7 @@ def preload(submodules: list[str] | None = None) -> None:
     try:
         importlib.import_module(f"{PACKAGE}._jsii")
         del kernel.load
-        for name in referenced_submodules() if submodules is None else submodules:
+        for name in submodules:
             _import(f"{PACKAGE}.{name}")
         for core in ("cdktf", "constructs"):
             _import(core)
