@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from config import load, resolve
+    from modules.aws import load_in_background
 
+    load_in_background()  # Node loads cdktf and the provider while this process imports and resolves
     from .app import build_app
 
     resolved = resolve(load(args.config))

@@ -62,6 +62,9 @@ def run_synth(
     # A large landing zone's second process starts first, so it loads while this one loads cdktf.
     worker = synth_worker.start(resolved, build, out, state_dir)
     try:
+        from modules.aws import load_in_background
+
+        load_in_background()  # Node starts and loads cdktf and the provider while Python imports the stacks' code
         from accounts.app import synthesize  # the provider bindings load only on synth paths
     except BaseException:
         if worker is not None:

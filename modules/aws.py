@@ -19,11 +19,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import queue
 import sys
 import threading
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 PACKAGE = "cdktf_cdktf_provider_aws"
@@ -96,6 +97,62 @@ def _register_package() -> None:
     sys.modules[PACKAGE] = package
 
 
+def load_in_background() -> None:
+    """Start Node and load the jsii assemblies on a second thread while this one goes on importing Python.
+
+    Until the first other jsii call, `kernel.load` (which every `<package>._jsii` import calls: constructs,
+    cdktf, the provider) only queues the request, and a second thread starts Node and sends the loads in
+    order; the kernel's provider is a gate that waits for those loads (and re-raises their failure) on first
+    use. Node's share (its start, requiring cdktf, hashing the provider's 37 MB tarball for jsii's package
+    cache: ~0.5 s quiet) then overlaps the import of cdktf's Python package and of the stacks' code. Call it
+    before `import cdktf` for the whole gain; later it still covers the provider's load.
+    """
+    if plain_import():
+        return
+    import jsii._runtime as runtime
+    from jsii._kernel.types import LoadRequest
+
+    kernel = runtime.kernel
+    if isinstance(kernel.provider, _Gate):
+        return
+    provider = kernel.provider
+    requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            _ = provider._process  # starts Node
+            while (request := requests.get()) is not None:
+                provider.load(request)
+        except BaseException as exc:  # re-raised on the main thread by the gate
+            failures.append(exc)
+
+    loader = threading.Thread(target=run, name="jsii-load", daemon=True)
+
+    def finish() -> None:
+        requests.put(None)
+        loader.join()
+        kernel.provider = provider
+        vars(kernel).pop("load", None)
+        if failures:
+            raise failures[0]
+
+    kernel.load = lambda name, version, tarball: requests.put(LoadRequest(name=name, version=version, tarball=tarball))
+    kernel.provider = _Gate(finish, provider)
+    loader.start()
+
+
+class _Gate:
+    """Stands for the jsii kernel's provider while the assemblies load: the first use waits for them."""
+
+    def __init__(self, finish: Callable[[], None], provider: Any) -> None:
+        self._finish, self._provider = finish, provider
+
+    def __getattr__(self, name: str) -> Any:
+        self._finish()
+        return getattr(self._provider, name)
+
+
 def preload(submodules: Sequence[str] = ()) -> None:
     """Load the provider assembly (Node) and import the given submodules (Python) at the same time."""
     if f"{PACKAGE}._jsii" in sys.modules:
@@ -103,46 +160,12 @@ def preload(submodules: Sequence[str] = ()) -> None:
     _register_package()
     if plain_import():
         return
-    import jsii._runtime as runtime
-
-    kernel = runtime.kernel
-    process = kernel.provider._process  # started already: importing cdktf loaded its own assembly
-    lock = threading.Lock()
-    send = process.send
-    failures: list[BaseException] = []
-    loader: list[threading.Thread] = []
-
-    def locked_send(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return send(*args, **kwargs)
-
-    def load_in_background(*args: Any, **kwargs: Any) -> None:
-        def run() -> None:
-            try:
-                type(kernel).load(kernel, *args, **kwargs)
-            except BaseException as exc:  # re-raised on the main thread below
-                failures.append(exc)
-
-        loader.append(threading.Thread(target=run, name="jsii-provider-load", daemon=True))
-        loader[0].start()
-
-    process.send = locked_send
-    kernel.load = load_in_background
-    try:
-        importlib.import_module(f"{PACKAGE}._jsii")
-        del kernel.load
-        for name in submodules:
-            _import(f"{PACKAGE}.{name}")
-        for core in ("cdktf", "constructs"):
-            _import(core)
-    finally:
-        if "load" in vars(kernel):
-            del kernel.load
-        for thread in loader:
-            thread.join()
-        del process.send
-    if failures:
-        raise failures[0]
+    load_in_background()
+    importlib.import_module(f"{PACKAGE}._jsii")
+    for name in submodules:
+        _import(f"{PACKAGE}.{name}")
+    for core in ("cdktf", "constructs"):
+        _import(core)
 
 
 class _Bindings:

@@ -57,8 +57,10 @@ def package(root: Path, name: str) -> Path:
 
 def run(lib: Path, *, hook: bool) -> dict:
     options = ["--preserve-symlinks"] + (["--require", str(provider_index.HOOK)] if hook else [])
+    env = {k: v for k, v in os.environ.items() if k != "NODE_OPTIONS"}  # the session's import of accounts set it
     proc = subprocess.run(
         [NODE, *options, "-e", PROBE, str(lib / "index.js"), str(lib / "alpha" / "index.js")],
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
