@@ -136,3 +136,26 @@ def test_require_option_quotes_paths_node_can_read_back(tmp_path):
         [NODE, "-e", "console.log(globalThis.hooked === true)"], env=env, capture_output=True, text=True, check=True
     )
     assert proc.stdout.strip() == "true"
+
+
+BACKGROUND = """
+import sys
+from modules.aws import load_in_background
+load_in_background()
+import cdktf  # queues the loads; Node (here: a missing binary) starts on the second thread
+try:
+    cdktf.App(outdir=sys.argv[1])
+except FileNotFoundError as exc:
+    print("raised", exc.filename)
+"""
+
+
+def test_a_failed_background_load_is_raised_at_the_first_jsii_call(tmp_path):
+    """modules/aws.load_in_background: the gate re-raises what went wrong on the loading thread, never hangs."""
+    missing = str(tmp_path / "no-node")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JSII_NODE": missing}
+    env.pop("MLOPS_TF_PLAIN_IMPORT", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", BACKGROUND, str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.strip() == f"raised {missing}", proc.stderr
