@@ -328,7 +328,7 @@ def check_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], di
     measure(
         cli("synth", "--out", str(out), "--state-dir", str(state))
     )  # validate --terraform then answers from the cache
-    wall, peak = best(cli("validate", "--terraform", "--out", str(out), "--state-dir", str(state)), options.repeat)
+    wall, peak, _ = best(cli("validate", "--terraform", "--out", str(out), "--state-dir", str(state)), options.repeat)
     stacks = len(list((out / "stacks").iterdir()))
     checks.append(
         (
@@ -359,26 +359,30 @@ def main() -> None:
             options.skip_synth or options.bounds_only,
             options.skip_terraform or options.bounds_only,
         )
+        # Each table is printed as soon as it is measured, so a later failure loses nothing.
         synth, met = ([], {}) if skip_synth else synth_rows(options, work)
+        if synth:
+            print("| measure | wall (s) | CPU (s) | peak memory (MB) | target | ratio (wall) | ratio (CPU) |")
+            print("|---|---:|---:|---:|---|---:|---:|")
+        for label, (wall, peak, cpu), target, ratio in synth:
+            ratios = "| |" if ratio is None else f"| {ratio[0]:.2f}x | {ratio[1]:.2f}x |"
+            print(f"| {label} | {wall:.2f} | {cpu:.2f} | {peak / 2**20:.0f} | {target} {ratios}", flush=True)
         tf_rows, tf_met = ([], {}) if skip_terraform else terraform_rows(options, work)
+        if tf_rows:
+            print(f"\nStand-in Terraform: {options.tf_seconds:g} s per plan and per apply.\n")
+            print("| measure | wall (s) | bound | ratio | target |")
+            print("|---|---:|---|---:|---|")
+        for label, wall, bound, ratio, target in tf_rows:
+            print(
+                f"| {label} | {wall:.1f} | {bound} | {'' if ratio is None else f'{ratio:.2f}x'} | {target} |",
+                flush=True,
+            )
         checks, checks_met = check_rows(options, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if synth:
-        print("| measure | wall (s) | CPU (s) | peak memory (MB) | target | ratio (wall) | ratio (CPU) |")
-        print("|---|---:|---:|---:|---|---:|---:|")
-    for label, (wall, peak, cpu), target, ratio in synth:
-        ratios = "| |" if ratio is None else f"| {ratio[0]:.2f}x | {ratio[1]:.2f}x |"
-        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {peak / 2**20:.0f} | {target} {ratios}")
-    if tf_rows:
-        print(f"\nStand-in Terraform: {options.tf_seconds:g} s per plan and per apply.\n")
-        print("| measure | wall (s) | bound | ratio | target |")
-        print("|---|---:|---|---:|---|")
-        for label, wall, bound, ratio, target in tf_rows:
-            print(f"| {label} | {wall:.1f} | {bound} | {'' if ratio is None else f'{ratio:.2f}x'} | {target} |")
     print("\n| measure | wall (s) | peak memory (MB) | target | met |")
     print("|---|---:|---:|---|---|")
-    for label, (wall, peak), target, ok in checks:
+    for label, (wall, peak, *_), target, ok in checks:
         print(f"| {label} | {wall:.2f} | {peak / 2**20:.0f} | {target} | {'yes' if ok else 'NO'} |")
     met.update(tf_met)
     met.update(checks_met)
