@@ -5,11 +5,12 @@ submodule registers the jsii assembly itself through `.._jsii`, so we register t
 running its `__init__` and import only the submodules a stack uses. `MLOPS_TF_PLAIN_IMPORT=1` takes
 the ordinary import instead; a test checks both give byte-identical output.
 
-`preload()` loads the provider's assembly in Node on a second thread while this one imports the Python
-submodules it is given (no jsii call happens during those imports; a lock makes sure). Since Node
-requires the provider's resource modules on demand (modules/provider_index.py) that load takes ~0.1 s, so
-synth gives it none: every submodule is imported on first use (`aws.<name>`), and a synthesis of two
-stacks imports the few dozen those stacks use instead of every one mlops-tf mentions (~150: 0.7 s quiet).
+`load_in_background()` starts Node and loads the jsii assemblies on a second thread while this one goes
+on importing Python; `preload()` queues the provider's load there and imports the Python submodules it is
+given. Since Node requires the provider's resource modules on demand (modules/provider_index.py) that
+load takes ~0.1 s, so synth gives it none: every submodule is imported on first use (`aws.<name>`), and a
+synthesis of two stacks imports the few dozen those stacks use instead of every one mlops-tf mentions
+(~150: 0.7 s quiet).
 
 Usage: `from modules.aws import aws` then `aws.s3_bucket.S3Bucket(...)`.
 """
