@@ -12,6 +12,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from config.schema import SECTION_OF_KIND
+from modules import provider_index
+
+provider_index.enable()  # before cdktf starts the jsii kernel: Node loads the provider's modules on demand
 
 if TYPE_CHECKING:
     from .base import AccountStack

@@ -36,7 +36,7 @@ def build_app(
     Each stack is built from its own recording view of `resolved`; `reads` receives, per stack, the
     accounts it read (what incremental synth keys it on).
     """
-    preload()  # provider assembly (Node) and submodules (Python) load side by side
+    preload()  # the provider assembly; each binding submodule is imported when a stack first uses it
     app = App(outdir=str(outdir))
     for name in names:
         view, record = recording(resolved)

@@ -7,13 +7,14 @@ this module loads the stacks (and cdktf) at the top, as any stack module does.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
 from config import load, resolve
+from modules.aws import load_in_background
 
-from .app import build_app
 from .synth_worker import READS_FILE
 
 
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="+")
     args = parser.parse_args(argv)
 
+    load_in_background()  # Node loads cdktf and the provider while this process imports and resolves
+    # The stacks (and cdktf's Python package) are imported only now, so that Node's loads overlap them.
+    build_app = importlib.import_module("accounts.app").build_app
     resolved = resolve(load(args.config))
     reads: dict = {}
     build_app(

@@ -193,8 +193,8 @@ def apply(
         tf.start_log(stack)
         try:
             result, summary = apply_account(tf, name, stack, auto_approve=auto_approve, approve=approver)
-        except (Declined, Refused):
-            view.finish(name, "declined")
+        except (Declined, Refused) as exc:
+            view.finish(name, "declined" if isinstance(exc, Declined) else "refused")  # as the summary table says
             raise
         except BaseException:
             view.finish(name, "failed", f"see {tf.log_path(stack)}")

@@ -156,7 +156,14 @@ class ProgressView:
     Thread-safe; `paused()` hides the live table while the user answers a question.
     """
 
-    STYLE = {"waiting": "dim", "done": "green", "failed": "bold red", "not started": "dim", "declined": "yellow"}
+    STYLE = {
+        "waiting": "dim",
+        "done": "green",
+        "failed": "bold red",
+        "not started": "dim",
+        "declined": "yellow",
+        "refused": "yellow",
+    }
 
     def __init__(self, console: Any, names: list[str], title: str, *, live: bool = True) -> None:
         self.console = console

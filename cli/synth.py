@@ -61,6 +61,10 @@ def run_synth(
     # A large landing zone's second process starts first, so it loads while this one loads cdktf.
     worker = synth_worker.start(resolved, build, out, state_dir)
     try:
+        # lazy: Node starts on a second thread and loads cdktf and the provider while Python imports the stacks
+        from modules.aws import load_in_background
+
+        load_in_background()
         # lazy: cdktf and the AWS provider bindings load on synth paths only (validate, --help, a cache hit stay fast)
         from accounts.app import synthesize
     except BaseException:

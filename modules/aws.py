@@ -5,9 +5,12 @@ submodule registers the jsii assembly itself through `.._jsii`, so we register t
 running its `__init__` and import only the submodules a stack uses. `MLOPS_TF_PLAIN_IMPORT=1` takes
 the ordinary import instead; a test checks both give byte-identical output.
 
-`preload()` goes one step further: Node spends ~1.6 s loading the provider's assembly while Python
-waits, so the assembly loads on a second thread while this one imports the Python submodules that
-mlops-tf's constructs reference (no jsii call happens during those imports; a lock makes sure).
+`load_in_background()` starts Node and loads the jsii assemblies on a second thread while this one goes
+on importing Python; `preload()` queues the provider's load there and imports the Python submodules it is
+given. Since Node requires the provider's resource modules on demand (modules/provider_index.py) that
+load takes ~0.1 s, so synth gives it none: every submodule is imported on first use (`aws.<name>`), and a
+synthesis of two stacks imports the few dozen those stacks use instead of every one mlops-tf mentions
+(~150: 0.7 s quiet).
 
 Usage: `from modules.aws import aws` then `aws.s3_bucket.S3Bucket(...)`.
 """
@@ -17,21 +20,19 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import re
+import queue
 import sys
 import threading
 import types
 import typing
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import jsii._runtime as runtime  # the jsii kernel preload() shares between two threads
+import jsii._runtime as runtime  # the jsii kernel load_in_background() gates
+from jsii._kernel.types import LoadRequest
 
 PACKAGE = "cdktf_cdktf_provider_aws"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
-# Code that builds stacks; every `aws.<submodule>.` it mentions is imported by preload().
-_CODE_ROOTS = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "accounts")
-_REFERENCE = re.compile(r"\baws\.([a-z0-9_]+)\.")
 
 
 class _CachedTypeHints(types.ModuleType):
@@ -100,63 +101,72 @@ def _register_package() -> None:
     sys.modules[PACKAGE] = package
 
 
-def referenced_submodules() -> list[str]:
-    """Provider submodules that mlops-tf's constructs and stacks mention (aws.<name>.)."""
-    names: set[str] = set()
-    for root in _CODE_ROOTS:
-        for path in root.rglob("*.py"):
-            names.update(_REFERENCE.findall(path.read_text(encoding="utf-8")))
-    spec = importlib.util.find_spec(PACKAGE)
-    package_dirs = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
-    # Strings such as the event source "aws.sagemaker" match too; keep real submodules only.
-    return sorted(n for n in names if any((d / n / "__init__.py").is_file() for d in package_dirs))
+def load_in_background() -> None:
+    """Start Node and load the jsii assemblies on a second thread while this one goes on importing Python.
+
+    Until the first other jsii call, `kernel.load` (which every `<package>._jsii` import calls: constructs,
+    cdktf, the provider) only queues the request, and a second thread starts Node and sends the loads in
+    order; the kernel's provider is a gate that waits for those loads (and re-raises their failure) on first
+    use. Node's share (its start, requiring cdktf, hashing the provider's 37 MB tarball for jsii's package
+    cache: ~0.5 s quiet) then overlaps the import of cdktf's Python package and of the stacks' code. Call it
+    before `import cdktf` for the whole gain; later it still covers the provider's load.
+    """
+    if plain_import():
+        return
+    kernel: Any = runtime.kernel  # jsii internals, patched on purpose (module docstring)
+    if isinstance(kernel.provider, _Gate):
+        return
+    provider = kernel.provider
+    requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            _ = provider._process  # starts Node
+            while (request := requests.get()) is not None:
+                provider.load(request)
+        except BaseException as exc:  # re-raised on the main thread by the gate
+            failures.append(exc)
+
+    loader = threading.Thread(target=run, name="jsii-load", daemon=True)
+
+    def finish() -> None:
+        requests.put(None)
+        loader.join()
+        kernel.provider = provider
+        vars(kernel).pop("load", None)
+        if failures:
+            raise failures[0]
+
+    kernel.load = lambda name, version, tarball: requests.put(LoadRequest(name=name, version=version, tarball=tarball))
+    kernel.provider = _Gate(finish, provider)
+    loader.start()
 
 
-def preload(submodules: list[str] | None = None) -> None:
-    """Load the provider assembly (Node) and import the submodules (Python) at the same time."""
+class _Gate:
+    """Stands for the jsii kernel's provider while the assemblies load: the first use waits for them."""
+
+    def __init__(self, finish: Callable[[], None], provider: Any) -> None:
+        self._finish, self._provider = finish, provider
+
+    def __getattr__(self, name: str) -> Any:
+        self._finish()
+        return getattr(self._provider, name)
+
+
+def preload(submodules: Sequence[str] = ()) -> None:
+    """Load the provider assembly (Node) and import the given submodules (Python) at the same time."""
     if f"{PACKAGE}._jsii" in sys.modules:
         return
     _register_package()
     if plain_import():
         return
-    kernel: Any = runtime.kernel  # jsii internals, patched on purpose (module docstring)
-    process = kernel.provider._process  # started already: importing cdktf loaded its own assembly
-    lock = threading.Lock()
-    send = process.send
-    failures: list[BaseException] = []
-    loader: list[threading.Thread] = []
-
-    def locked_send(*args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return send(*args, **kwargs)
-
-    def load_in_background(*args: Any, **kwargs: Any) -> None:
-        def run() -> None:
-            try:
-                type(kernel).load(kernel, *args, **kwargs)
-            except BaseException as exc:  # re-raised on the main thread below
-                failures.append(exc)
-
-        loader.append(threading.Thread(target=run, name="jsii-provider-load", daemon=True))
-        loader[0].start()
-
-    process.send = locked_send
-    kernel.load = load_in_background
-    try:
-        importlib.import_module(f"{PACKAGE}._jsii")
-        del kernel.load
-        for name in referenced_submodules() if submodules is None else submodules:
-            _import(f"{PACKAGE}.{name}")
-        for core in ("cdktf", "constructs"):
-            _import(core)
-    finally:
-        if "load" in vars(kernel):
-            del kernel.load
-        for thread in loader:
-            thread.join()
-        del process.send
-    if failures:
-        raise failures[0]
+    load_in_background()
+    importlib.import_module(f"{PACKAGE}._jsii")
+    for name in submodules:
+        _import(f"{PACKAGE}.{name}")
+    for core in ("cdktf", "constructs"):
+        _import(core)
 
 
 class _Bindings:

@@ -101,6 +101,7 @@ def test_saved_plan_replacing_stateful_resources_needs_approval(env: Env, monkey
     assert "destroys or replaces 1 stateful resource(s)" in result.stderr
     assert "standard input is not a terminal" in result.stderr and "--auto-approve" in result.stderr
     assert "REPLACE staging: aws_kms_key.capture" in result.stderr
+    assert "staging: refused" in result.stderr and "staging: declined" not in result.stderr  # progress = table
     assert "apply" not in [argv[0] for _, argv in env.calls()]
     assert saved.is_file()  # reviewed, only not approved: --auto-approve can apply exactly this plan
     report = env.run("apply", "--account", "staging", "--json")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from accounts.reads import EVERY_ACCOUNT, fingerprint, recording
 from cli import synth_cache
 from cli.app import app
 from config import load, resolve
+from tests.conftest import ROOT
 from tests.helpers import replace_text
 
 
@@ -97,3 +101,17 @@ def test_incremental_synth_rebuilds_only_what_changed_and_equals_a_full_synth(
     full = runner.invoke(app, [*args, "--no-cache"])
     assert full.exit_code == 0 and full.output.startswith("synthesized 8 stack(s)"), full.output
     assert _snapshot(out) == incremental  # byte for byte what a full synth writes
+
+    # The same from a fresh process, as users run it: there Node starts on a second thread and requires the
+    # provider's modules on demand (modules/aws.load_in_background, modules/provider_index.py).
+    env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "MLOPS_TF_PLAIN_IMPORT")}
+    fresh = subprocess.run(
+        [sys.executable, "-m", "cli", *args, "--no-cache"],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert fresh.returncode == 0 and fresh.stdout.startswith("synthesized 8 stack(s)"), fresh.stderr
+    assert _snapshot(out) == incremental
