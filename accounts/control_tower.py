@@ -48,7 +48,8 @@ def adopted_ous(stack: AccountStack, root_id: str) -> dict[str, AdoptedOu]:
             "postcondition": [
                 {
                     "condition": f"${{length(setsubtract([{wanted}], [for c in self.children : c.name])) == 0}}",
-                    "error_message": f"Control Tower OUs not found under the organization root: expected {', '.join(names)} "
+                    "error_message": "Control Tower OUs not found under the organization root: expected "
+                    f"{', '.join(names)} "
                     "(organization.control_tower.existing_ous)",
                 }
             ]

@@ -101,7 +101,9 @@ def _shared(stack: AccountStack) -> InferenceContext:
                 principal={"Service": f"logs.{region}.amazonaws.com"},
                 condition={
                     "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{r.partition}:logs:{region}:{account_id}:log-group:*"
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{r.partition}:logs:{region}:{account_id}:log-group:*"
+                        )
                     }
                 },
             )

@@ -80,7 +80,8 @@ def build(ctx: InferenceContext) -> None:
         ctx.stack.output(
             f"api_{api.name.replace('-', '_')}_url",
             built.invoke_url,
-            f"Invoke URL of the {api.type.value.upper()} API {api.name} (POST /<endpoint>); REST: null until an endpoint serves a model",
+            f"Invoke URL of the {api.type.value.upper()} API {api.name} (POST /<endpoint>); REST: null until "
+            "an endpoint serves a model",
         )
 
 

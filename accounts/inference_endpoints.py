@@ -171,7 +171,8 @@ def _execution_role(ctx: InferenceContext) -> ServiceRole:
             condition={"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
         ),
         statement("EcrLogin", "ecr:GetAuthorizationToken", "*"),  # no resource-level permission exists
-        # Exactly the repositories of the images its endpoints serve; their policies grant this role (config.kinds.images).
+        # Exactly the repositories of the images its endpoints serve; their policies grant this role
+        # (config.kinds.images).
         statement(
             "PullModelImages",
             ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],

@@ -20,7 +20,8 @@ LOGS_PURPOSE = lzp.LOGS_PURPOSE
 
 
 def build(stack: AccountStack, member_account_ids: dict[str, str]) -> None:
-    """member_account_ids: id expressions of the accounts this stack creates that `mlops-tf lock` has not recorded yet."""
+    """member_account_ids: id expressions of the accounts this stack creates that `mlops-tf lock` has not
+    recorded yet."""
     r = stack.resolved
     if not lzp.enabled(r):
         return

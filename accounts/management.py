@@ -78,7 +78,8 @@ def build(stack: AccountStack) -> None:
                 email=account.email,
                 parent_id=ous[account.ou].id,
                 role_name=account.deploy_role_name,
-                # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/organizations_account (close_on_deletion)
+                # https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/organizations_account
+                # (close_on_deletion)
                 close_on_deletion=account.config.close_on_deletion,
                 iam_user_access_to_billing="ALLOW",
                 tags=dict(sorted(account.tags.items())),

@@ -259,7 +259,10 @@ def _pipelines(
         name = kind.pipeline_name(r, p.name)
         definition = render_json(
             "sagemaker_pipeline.json.j2",
-            input_data_url=f"s3://{r.bucket_name(p.input_data.account, lake_bucket_purpose(p.input_data.bucket))}/{p.input_data.prefix}",
+            input_data_url=(
+                f"s3://{r.bucket_name(p.input_data.account, lake_bucket_purpose(p.input_data.bucket))}"
+                f"/{p.input_data.prefix}"
+            ),
             artifacts_url=f"s3://{artifacts.name}/pipelines/{p.name}",
             kms_key_arn=key.arn,
             role_arn=role.arn,

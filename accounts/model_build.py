@@ -22,7 +22,8 @@ from modules.policy import document, statement
 from .base import AccountStack
 
 MODEL_BUILD_KEY_PURPOSE = kind.KEY_PURPOSE
-BUILD_IMAGE = "aws/codebuild/standard:7.0"  # Docker and the AWS CLI v2: https://docs.aws.amazon.com/codebuild/latest/userguide/ec2-compute-images.html
+# Docker and the AWS CLI v2: https://docs.aws.amazon.com/codebuild/latest/userguide/ec2-compute-images.html
+BUILD_IMAGE = "aws/codebuild/standard:7.0"
 
 
 def shared_services(stack: AccountStack, registry_bus) -> None:
@@ -118,7 +119,8 @@ def shared_services(stack: AccountStack, registry_bus) -> None:
             card = CardBuild(
                 group_name=group,
                 bus_name=registry_bus.name,
-                # The registry events ml-execution forwards to this bus (config.kinds.ml_execution.registry_event_pattern).
+                # The registry events ml-execution forwards to this bus
+                # (config.kinds.ml_execution.registry_event_pattern).
                 pattern={
                     "source": ["aws.sagemaker"],
                     "detail-type": [ml_kind.MODEL_PACKAGE_STATE_CHANGE],
@@ -134,7 +136,8 @@ def shared_services(stack: AccountStack, registry_bus) -> None:
         stack.output(
             f"model_build_{slug}_clone_url",
             built.repository.clone_url_http,
-            f"repository of project {project.name} (git-remote-codecommit: codecommit::{acct.region}://<profile>@{settings.repository})",
+            f"repository of project {project.name} (git-remote-codecommit: "
+            f"codecommit::{acct.region}://<profile>@{settings.repository})",
         )
         for main, push_role in sorted(built.push_roles.items()):
             stack.output(
@@ -168,7 +171,8 @@ def ml_execution(stack: AccountStack, pipelines: dict[str, str]) -> None:
                     "sagemaker:DescribeModelPackage",
                     contracts.model_package_arn_pattern(r, acct.name, group),
                 ),
-                # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html (model-card resource type)
+                # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html
+                # (model-card resource type)
                 statement(
                     "WriteGroupCards",
                     ["sagemaker:CreateModelCard", "sagemaker:DescribeModelCard"],
@@ -179,7 +183,9 @@ def ml_execution(stack: AccountStack, pipelines: dict[str, str]) -> None:
             stack,
             f"model-build-start-{project.name}",
             name=kind.start_role_name(r, project.name),
-            description=f"Shared-services build of project {project.name} starts pipeline {name} and writes its model cards",
+            description=(
+                f"Shared-services build of project {project.name} starts pipeline {name} and writes its model cards"
+            ),
             assume_role_policy=document(
                 statement("ProjectBuildAssumes", "sts:AssumeRole", None, principal=principal, condition=condition)
             ),

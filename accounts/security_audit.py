@@ -1,5 +1,5 @@
-"""The security-audit role in every account: SecurityAudit plus ViewOnlyAccess (configuration, no data), trusted only by the
-security accounts' auditor roles (account root narrowed by aws:PrincipalArn, from the resolver)."""
+"""The security-audit role in every account: SecurityAudit plus ViewOnlyAccess (configuration, no data), trusted
+only by the security accounts' auditor roles (account root narrowed by aws:PrincipalArn, from the resolver)."""
 
 from __future__ import annotations
 

@@ -110,7 +110,10 @@ FromJsonOption = Annotated[
         "--from-json",
         exists=True,
         dir_okay=False,
-        help="`terraform output -json` of the management stack. Default: run `terraform output -json` in its stack folder.",
+        help=(
+            "`terraform output -json` of the management stack. Default: run `terraform output -json` in its stack "
+            "folder."
+        ),
     ),
 ]
 
@@ -140,13 +143,15 @@ def lock(
         stack = stack_dir(out, management)
         if not (stack / "cdk.tf.json").is_file():
             raise UsageError(
-                f"{stack} has no synthesized stack: run `mlops-tf apply --account {management}{config_option(config)}` first, or pass --from-json"
+                f"{stack} has no synthesized stack: run `mlops-tf apply --account "
+                f"{management}{config_option(config)}` first, or pass --from-json"
             )
         tf.ensure_init(management, stack)
         text = tf.capture(management, stack, "output", "-json")
         if not _has_account_ids(text):
             raise UsageError(
-                f"the {management} stack has no account_ids output: apply it first (mlops-tf apply --account {management})"
+                f"the {management} stack has no account_ids output: apply it first (mlops-tf apply --account "
+                f"{management})"
             )
     else:
         source = str(from_json)

@@ -30,7 +30,8 @@ app = typer.Typer(
     help=(
         "Multi-account SageMaker MLOps landing zones on AWS: one YAML configuration, validated offline, "
         "synthesized to Terraform JSON with CDK for Terraform.\n\n"
-        "Start with: mlops-tf init (a new landing zone), mlops-tf validate, then mlops-tf accounts, then mlops-tf synth."
+        "Start with: mlops-tf init (a new landing zone), mlops-tf validate, then mlops-tf accounts, then "
+        "mlops-tf synth."
     ),
     no_args_is_help=True,
     add_completion=False,

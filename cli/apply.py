@@ -115,7 +115,10 @@ class Approver:
                     f"{account}: the plan {why} and standard input is not a terminal, so nobody can approve it; "
                     f"review it (mlops-tf plan --account {account}), then run mlops-tf apply with --auto-approve"
                 )
-            question = f"Apply {summary.add} to add, {summary.change} to change, {summary.destroy} to destroy in account {account!r}?"
+            question = (
+                f"Apply {summary.add} to add, {summary.change} to change, {summary.destroy} to destroy in account "
+                f"{account!r}?"
+            )
             if summary.risky:
                 question = f"The plan for {account!r} {why} (listed above). {question}"
             try:

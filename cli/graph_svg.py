@@ -36,7 +36,8 @@ def render_svg(view: dict[str, Any]) -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'font-family="Helvetica, Arial, sans-serif" font-size="12">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+        'orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>',
     ]
@@ -45,12 +46,17 @@ def render_svg(view: dict[str, Any]) -> str:
         fill = {"group": "#eef5ee", "approval": "#fff6e0"}.get(node.get("kind", ""), "#f4f6fb")
         out.append(f'<line x1="{x}" y1="{top}" x2="{x}" y2="{height - MARGIN}" stroke="#bbb" stroke-dasharray="3,4"/>')
         lines = "".join(
-            f'<text x="{x}" y="{MARGIN + 18 + LINE_H * (i + 1)}" text-anchor="middle" fill="#555" font-size="10">{escape(line)}</text>'
+            (
+                f'<text x="{x}" y="{MARGIN + 18 + LINE_H * (i + 1)}" text-anchor="middle" fill="#555" '
+                f'font-size="10">{escape(line)}</text>'
+            )
             for i, line in enumerate(wrapped[node["id"]])
         )
         out.append(
-            f'<g><rect x="{x - BOX_W / 2}" y="{MARGIN}" width="{BOX_W}" height="{box_h}" rx="8" fill="{fill}" stroke="#345"/>'
-            f'<text x="{x}" y="{MARGIN + 18}" text-anchor="middle" font-weight="bold">{escape(node["title"])}</text>{lines}</g>'
+            f'<g><rect x="{x - BOX_W / 2}" y="{MARGIN}" width="{BOX_W}" height="{box_h}" rx="8" fill="{fill}" '
+            'stroke="#345"/>'
+            f'<text x="{x}" y="{MARGIN + 18}" text-anchor="middle" '
+            f'font-weight="bold">{escape(node["title"])}</text>{lines}</g>'
         )
     for row, edge in enumerate(edges, start=1):
         out.append(_edge(x_of[edge["source"]], x_of[edge["target"]], top + row * ROW_H, edge, width))
@@ -65,7 +71,8 @@ def _edge(x1: float, x2: float, y: float, edge: dict[str, Any], width: float) ->
     # The label sits on its row above the arrow, centred on it but kept inside the picture.
     centre = min(max((x1 + x2) / 2, MARGIN + text_w / 2), width - MARGIN - text_w / 2)
     return (
-        f'<g><rect x="{centre - text_w / 2 - 3}" y="{y - 17}" width="{text_w + 6}" height="13" fill="white" opacity="0.9"/>'
+        f'<g><rect x="{centre - text_w / 2 - 3}" y="{y - 17}" width="{text_w + 6}" height="13" fill="white" '
+        'opacity="0.9"/>'
         f'<text x="{centre}" y="{y - 7}" text-anchor="middle" fill="#223" font-size="10">{escape(label)}</text>'
         f'<path d="M{x1},{y} L{x2},{y}" fill="none" stroke="#444" {style} marker-end="url(#arrow)"/></g>'
     )

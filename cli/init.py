@@ -92,7 +92,8 @@ def init(
     `mlops-tf synth --account management` synthesizes at once, the other stacks after the management
     stack created their accounts (`mlops-tf apply --account management`, which records their ids).
 
-    Example: mlops-tf init my-lz --prefix newco --management-account-id 123456789012 --regions eu-west-1,us-east-1 --teams 2
+    Example: mlops-tf init my-lz --prefix newco --management-account-id 123456789012
+    --regions eu-west-1,us-east-1 --teams 2
     """
     ask = sys.stdin.isatty() if interactive is None else interactive
     if (directory / LANDING_ZONE_FILE).exists() and not force:
@@ -125,7 +126,8 @@ def init(
         )
         if not account_factory_product_id:
             raise UsageError(
-                "--vending control_tower creates accounts through Account Factory: give --account-factory-product-id prod-..."
+                "--vending control_tower creates accounts through Account Factory: give "
+                "--account-factory-product-id prod-..."
             )
         organization_id = _ask(
             organization_id, "Organization id (o-..., aws organizations describe-organization)", None, ask
@@ -288,16 +290,22 @@ def _first_of_kind_hints(kind: str, name: str) -> list[str]:
     """What a first account of a kind usually needs elsewhere, said in words (no sibling to copy)."""
     hints = {
         "data-science": [
-            f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, datasets: [...], permissions: [SELECT, DESCRIBE]}}",
-            "an Identity Center assignment (security.identity_center.assignments) with account_kinds: [data-science] or accounts: ["
+            f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, "
+            f"datasets: [...], permissions: [SELECT, DESCRIBE]}}",
+            (
+                "an Identity Center assignment (security.identity_center.assignments) with account_kinds: "
+                "[data-science] or accounts: ["
+            )
             + name
             + "]",
         ],
         "ml-execution": [
-            f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, datasets: [...], permissions: [SELECT, DESCRIBE]}}"
+            f"a Lake Formation grant in a data account: data.lake_formation.grants: - {{account: {name}, "
+            f"datasets: [...], permissions: [SELECT, DESCRIBE]}}"
         ],
         "production": [
-            f"shared_services.pipeline.production: [{name}] in the shared-services account, so the deployment pipeline promotes to it"
+            f"shared_services.pipeline.production: [{name}] in the shared-services account, so the deployment "
+            "pipeline promotes to it"
         ],
     }
     return hints.get(kind, [])

@@ -43,7 +43,8 @@ def output(
     stack = stack_dir(out, name)
     if not (stack / "cdk.tf.json").is_file():
         raise UsageError(
-            f"{stack} holds no synthesized stack: run `mlops-tf apply --account {name}{config_option(config)}` (or synth) first"
+            f"{stack} holds no synthesized stack: run `mlops-tf apply --account "
+            f"{name}{config_option(config)}` (or synth) first"
         )
     tf = Terraform(find_terraform(terraform_bin), stream_to_stderr=True)
     tf.ensure_init(name, stack)

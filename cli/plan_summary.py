@@ -54,7 +54,8 @@ class RiskyChange:
 
 @dataclass
 class PlanSummary:
-    """What a plan does, counted the way Terraform's own "Plan:" line counts (a replacement is one add and one destroy)."""
+    """What a plan does, counted the way Terraform's own "Plan:" line counts (a replacement is one add and one
+    destroy)."""
 
     account: str
     add: int = 0

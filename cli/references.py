@@ -116,7 +116,8 @@ def _copy_item(
     start, column = source.positions[loc + (index,)]
     field = format_loc(loc)
     if loc and loc[-1] == "pushers":
-        # Who may push model code is a decision per persona (and the sibling's personas may not exist in the new account).
+        # Who may push model code is a decision per persona (and the sibling's personas may not exist in the new
+        # account).
         return Edit(
             path,
             start,

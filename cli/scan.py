@@ -32,7 +32,10 @@ SkipsOption = Annotated[
     Path | None,
     typer.Option(
         "--skips",
-        help=f"Accepted findings (check, resource address or pattern, reason). Default: <config>/{SKIPS_FILE}, else {LEGACY_SKIPS} when it exists.",
+        help=(
+            f"Accepted findings (check, resource address or pattern, reason). Default: <config>/{SKIPS_FILE}, "
+            f"else {LEGACY_SKIPS} when it exists."
+        ),
     ),
 ]
 CheckovOption = Annotated[
@@ -79,7 +82,8 @@ def scan(
         _print_report(report, skips, full=not account)
     if not report.clean:
         raise ScanFailed(
-            f"scan failed: {len(report.failed)} failed check(s), {len(report.parsing_errors)} stack(s) checkov could not parse"
+            f"scan failed: {len(report.failed)} failed check(s), {len(report.parsing_errors)} stack(s) "
+            "checkov could not parse"
         )
 
 

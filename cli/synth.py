@@ -113,7 +113,8 @@ def synth(
     written = run_synth(config, account, out, state_dir, use_cache=not no_cache)
     if written.cached or not written.rebuilt:
         typer.echo(
-            f"up to date: {len(written)} stack(s) in {out / 'stacks'} (inputs unchanged; --no-cache to force): {', '.join(written)}"
+            f"up to date: {len(written)} stack(s) in {out / 'stacks'} (inputs unchanged; --no-cache to "
+            f"force): {', '.join(written)}"
         )
     else:
         kept = [n for n in written if n not in written.rebuilt]

@@ -83,7 +83,8 @@ def findings(account: str, report: dict[str, Any]) -> list[Finding]:
         if d.get("summary") == OVERRIDE_WARNING:
             continue
         start = d.get("range", {}).get("start", {})
-        location = f"stacks/{account}/{d.get('range', {}).get('filename', 'cdk.tf.json')}:{start.get('line', 0)}:{start.get('column', 0)}"
+        filename = d.get("range", {}).get("filename", "cdk.tf.json")
+        location = f"stacks/{account}/{filename}:{start.get('line', 0)}:{start.get('column', 0)}"
         out.append(
             Finding(
                 account,
@@ -108,7 +109,8 @@ def validate_stack(binary: str, env: dict[str, str], account: str, stack: Path) 
         report = json.loads(proc.stdout)
     except ValueError:
         raise TerraformError(
-            f"{account}: `terraform validate -json` printed no JSON (exit {proc.returncode}): {proc.stderr.strip()[:500]}"
+            f"{account}: `terraform validate -json` printed no JSON (exit {proc.returncode}): "
+            f"{proc.stderr.strip()[:500]}"
         ) from None
     return StackResult(account, tuple(findings(account, report)), time.monotonic() - started)
 

@@ -42,7 +42,10 @@ BootstrapOption = Annotated[
     bool,
     typer.Option(
         "--bootstrap",
-        help="First run: the management workspace runs locally (your credentials) until its stack has created the run roles.",
+        help=(
+            "First run: the management workspace runs locally (your credentials) until its stack has created the "
+            "run roles."
+        ),
     ),
 ]
 
@@ -73,7 +76,8 @@ def workspace_rows(resolved: Resolved) -> list[dict[str, Any]]:
             row["variables"] = workspace_variables(resolved, name)
             if resolved.accounts[name].account_id is None:
                 row["note"] = (
-                    f"account not created yet: apply the management stack, then run `mlops-tf lock{config_option(resolved.config.root)}`"
+                    "account not created yet: apply the management stack, then run `mlops-tf "
+                    f"lock{config_option(resolved.config.root)}`"
                 )
         rows.append(row)
     return rows

@@ -69,7 +69,8 @@ def validate(
     resolved = load_resolved(config)
     if not terraform:
         typer.echo(
-            f"{config}: valid landing zone {resolved.prefix!r}: {len(resolved.accounts)} accounts, apply order {' -> '.join(resolved.order)}"
+            f"{config}: valid landing zone {resolved.prefix!r}: {len(resolved.accounts)} accounts, apply "
+            f"order {' -> '.join(resolved.order)}"
         )
         return
     binary = find_terraform(terraform_bin)  # before synth: a missing binary fails in a second
@@ -104,16 +105,21 @@ def validate(
             (err if finding.severity == "error" else typer.echo)(str(finding))
         for r in results:
             changes = (
-                f", plan: {r.changes['add']} to add in {len(r.levels)} dependency levels, {r.changes['import']} to import"
+                (
+                    f", plan: {r.changes['add']} to add in {len(r.levels)} dependency levels, "
+                    f"{r.changes['import']} to import"
+                )
                 if plan and r.changes
                 else ""
             )
             typer.echo(
-                f"{r.account}: {'valid' if r.valid else 'INVALID'} ({sum(f.severity == 'error' for f in r.findings)} errors{changes}, {r.seconds:.1f} s)"
+                f"{r.account}: {'valid' if r.valid else 'INVALID'} "
+                f"({sum(f.severity == 'error' for f in r.findings)} errors{changes}, {r.seconds:.1f} s)"
             )
     errors = sum(f.severity == "error" for f in found)
     if errors:
         err(
-            f"mlops-tf: terraform {'plan' if plan else 'validate'} found {errors} error(s) in {sum(not r.valid for r in results)} of {len(results)} stack(s)"
+            f"mlops-tf: terraform {'plan' if plan else 'validate'} found {errors} error(s) in "
+            f"{sum(not r.valid for r in results)} of {len(results)} stack(s)"
         )
         raise typer.Exit(1)

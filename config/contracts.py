@@ -154,12 +154,18 @@ def model_package_group_name(r: Resolved, group: str) -> str:
 
 def model_package_group_arn(r: Resolved, account: str, group: str) -> str:
     acct = r.accounts[account]
-    return f"arn:{r.partition}:sagemaker:{acct.region}:{r.account_id(account)}:model-package-group/{model_package_group_name(r, group)}"
+    return (
+        f"arn:{r.partition}:sagemaker:{acct.region}:{r.account_id(account)}"
+        f":model-package-group/{model_package_group_name(r, group)}"
+    )
 
 
 def model_package_arn_pattern(r: Resolved, account: str, group: str) -> str:
     acct = r.accounts[account]
-    return f"arn:{r.partition}:sagemaker:{acct.region}:{r.account_id(account)}:model-package/{model_package_group_name(r, group)}/*"
+    return (
+        f"arn:{r.partition}:sagemaker:{acct.region}:{r.account_id(account)}"
+        f":model-package/{model_package_group_name(r, group)}/*"
+    )
 
 
 # -- which model each endpoint serves (written by the deployment path, read by the platform) ------
@@ -180,7 +186,10 @@ def serving_parameter_arn(r: Resolved, account: str, endpoint: str, variant: str
     """ARN of a serving parameter; a hierarchical name's leading slash is not repeated after 'parameter'."""
     # https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
     acct = r.accounts[account]
-    return f"arn:{r.partition}:ssm:{acct.region}:{r.account_id(account)}:parameter{serving_parameter_name(r, endpoint, variant)}"
+    return (
+        f"arn:{r.partition}:ssm:{acct.region}:{r.account_id(account)}"
+        f":parameter{serving_parameter_name(r, endpoint, variant)}"
+    )
 
 
 def ecr_repository_name(r: Resolved, repo: str) -> str:

@@ -106,7 +106,8 @@ def backend_is_s3(config: Config) -> Iterator[Diagnostic]:
             None,
             ("landing_zone_pipeline",),
             (
-                f"needs state_backend.type: s3 (got {lz.state_backend.type!r}): with the cloud backend Terraform Cloud runs "
+                f"needs state_backend.type: s3 (got {lz.state_backend.type!r}): with the cloud backend "
+                "Terraform Cloud runs "
                 "the stacks (mlops-tf tfc), and a local state cannot be shared by a pipeline"
             ),
             key=True,

@@ -107,7 +107,8 @@ def lock_problems(config: Config, lock: AccountsLock, source: SourceMap) -> list
             out.append(
                 source.diagnostic(
                     loc,
-                    f"the management account's id comes from management_account_id in landing-zone.yaml ({lz.management_account_id}); remove the entry",
+                    "the management account's id comes from management_account_id in landing-zone.yaml "
+                    f"({lz.management_account_id}); remove the entry",
                     key=True,
                 )
             )
@@ -115,14 +116,16 @@ def lock_problems(config: Config, lock: AccountsLock, source: SourceMap) -> list
             out.append(
                 source.diagnostic(
                     loc,
-                    f"contradicts account_id {account.account_id} in {config.account_sources[name].file} (got {account_id}); an account has one id: remove the entry or correct it",
+                    f"contradicts account_id {account.account_id} in {config.account_sources[name].file} (got "
+                    f"{account_id}); an account has one id: remove the entry or correct it",
                 )
             )
         elif account_id in claimed and not (account is not None and account.account_id == account_id):
             out.append(
                 source.diagnostic(
                     loc,
-                    f"id {account_id} already belongs to {claimed[account_id]}; an account id is used by one account only",
+                    f"id {account_id} already belongs to {claimed[account_id]}; an account id is used by one "
+                    "account only",
                 )
             )
         if account_id in seen:

@@ -257,7 +257,8 @@ class Resolved:
                     self.config.error(
                         name,
                         ("name",),
-                        f"derived bucket name {bucket!r} is {len(bucket)} characters; S3 allows {S3_BUCKET_NAME_MAX}. Shorten the prefix or the purpose",
+                        f"derived bucket name {bucket!r} is {len(bucket)} characters; S3 allows "
+                        f"{S3_BUCKET_NAME_MAX}. Shorten the prefix or the purpose",
                     )
                 ]
             )
@@ -275,7 +276,8 @@ class Resolved:
         return f"arn:{self.partition}:kms:{account.region}:{self.account_id(name)}:{self.kms_alias(purpose)}"
 
     def kms_key_arn_pattern(self, name: str) -> str:
-        """Keys of an account, narrowed to one key by a kms:ResourceAliases condition (key ids are not known before apply)."""
+        """Keys of an account, narrowed to one key by a kms:ResourceAliases condition (key ids are not known
+        before apply)."""
         account = self.accounts[name]
         return f"arn:{self.partition}:kms:{account.region}:{self.account_id(name)}:key/*"
 

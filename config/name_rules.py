@@ -16,7 +16,8 @@ _SAGEMAKER_WORDS = "letters, digits and hyphens, starting and ending with a lett
 
 @dataclass(frozen=True)
 class NameRule:
-    """What AWS accepts for one kind of name: length, characters (a regular expression kept out of messages), first character."""
+    """What AWS accepts for one kind of name: length, characters (a regular expression kept out of messages),
+    first character."""
 
     what: str  # "bucket name", "IAM role name", "RDS instance identifier", as in "derived bucket name"
     service: str  # who enforces it, as in "S3 allows 63"
@@ -76,7 +77,8 @@ LAMBDA_FUNCTION = NameRule(
     "letters, digits, hyphens and underscores",
     "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html",
 )
-# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html (and CreateModel, CreateModelPackageGroup, ...)
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpoint.html (and CreateModel,
+# CreateModelPackageGroup, ...)
 SAGEMAKER = NameRule(
     "SageMaker name",
     "SageMaker",

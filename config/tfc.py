@@ -49,7 +49,10 @@ def oidc_host(r: Resolved) -> str:
 def workspace_subject(r: Resolved, account: str) -> str:
     """The token subject of exactly this account's workspace, any run phase (plan or apply)."""
     backend = r.landing_zone.cloud_backend()
-    return f"organization:{backend.organization}:project:{backend.project}:workspace:{r.workspace_name(account)}:run_phase:*"
+    return (
+        f"organization:{backend.organization}:project:{backend.project}"
+        f":workspace:{r.workspace_name(account)}:run_phase:*"
+    )
 
 
 def workspace_variables(r: Resolved, account: str) -> dict[str, str]:
@@ -57,7 +60,8 @@ def workspace_variables(r: Resolved, account: str) -> dict[str, str]:
     return {"TFC_AWS_PROVIDER_AUTH": "true", "TFC_AWS_RUN_ROLE_ARN": run_role_arn(r, account)}
 
 
-# https://developer.hashicorp.com/terraform/cloud-docs/workspaces/settings/run-triggers: up to 20 source workspaces each.
+# https://developer.hashicorp.com/terraform/cloud-docs/workspaces/settings/run-triggers: up to 20 source workspaces
+# each.
 RUN_TRIGGER_SOURCES_MAX = 20
 
 

@@ -50,7 +50,8 @@ def translate_errors(exc: ValidationError, data: dict, source: SourceMap, root_t
             out.append(
                 source.diagnostic(
                     loc + (misspelt,),
-                    f"unknown key {misspelt!r}; did you mean {err.get('ctx', {}).get('discriminator', 'kind').strip(chr(39))!r}?",
+                    f"unknown key {misspelt!r}; did you mean "
+                    f"{err.get('ctx', {}).get('discriminator', 'kind').strip(chr(39))!r}?",
                     key=True,
                 )
             )
@@ -187,7 +188,10 @@ def _value_message(err: ErrorDetails, keys: list[str] | None = None) -> str:
         return f"{msg.split(' (')[0]}{quote} (got {text}, which YAML 1.1 reads as a boolean)"
     if err["type"] == "string_type":
         if isinstance(value, bool):
-            msg = "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true or false)"
+            msg = (
+                "must be a string: put the value in quotes (YAML reads yes, no, on, off, true and false as true "
+                "or false)"
+            )
         elif isinstance(value, (int, float)):
             msg = "must be a string: put the value in quotes (YAML reads bare digits as a number)"
     if "got" not in msg:

@@ -150,6 +150,7 @@ def decode(raw: bytes, display: str) -> str:
                 line,
                 column,
                 "",
-                f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8 (it looks like another encoding, such as Latin-1 or Windows-1252)",
+                f"byte 0x{body[exc.start]:02x} is not UTF-8; save the file as UTF-8 (it looks like another "
+                "encoding, such as Latin-1 or Windows-1252)",
             )
         ) from exc

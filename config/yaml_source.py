@@ -103,7 +103,10 @@ def parse_yaml(text: str, display: str) -> tuple[Any, SourceMap]:
         mark, problem = at_fault(exc, text)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if problem == "exceeded maximum nesting depth":  # libyaml's own bound, below ours for flow lists
-            problem = f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads configuration files up to that depth"
+            problem = (
+                f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads configuration "
+                "files up to that depth"
+            )
             raise YamlSyntaxError(Diagnostic(display, line, col, "", problem)) from exc
         if exc.context and problem.startswith("but "):  # "but found another document" needs its first half
             problem = f"{exc.context} {problem}"
@@ -261,12 +264,14 @@ class _Builder:
         if event.tag not in (_MAPPING_TAGS if mapping else _SEQUENCE_TAGS):
             raise self.fail(
                 event.start_mark,
-                f"the tag {event.tag.replace(_TAG, '!!')} is not supported; write plain YAML mappings and lists without tags",
+                f"the tag {event.tag.replace(_TAG, '!!')} is not supported; write plain YAML mappings and "
+                "lists without tags",
             )
         if len(stack) >= MAX_DEPTH:
             raise self.fail(
                 event.start_mark,
-                f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads configuration files up to that depth",
+                f"mappings and lists are nested more than {MAX_DEPTH} levels deep; mlops-tf reads "
+                "configuration files up to that depth",
             )
         self.count(1, event.start_mark, aliased=False)
         if event.anchor:
@@ -343,7 +348,8 @@ class _Builder:
         if name in self.open_anchors:
             raise self.fail(
                 event.start_mark,
-                f"the alias *{name} refers to the mapping or list that contains it (a loop); mlops-tf cannot read self-referencing data",
+                f"the alias *{name} refers to the mapping or list that contains it (a loop); mlops-tf cannot "
+                "read self-referencing data",
             )
         anchor = self.anchors.get(name)
         if anchor is None:

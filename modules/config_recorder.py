@@ -50,7 +50,8 @@ class ConfigRecorder(Construct):
             recording_group={"all_supported": True, "include_global_resource_types": include_global},
             depends_on=list(depends_on) if depends_on else None,
         )
-        # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (a recorder must exist first)
+        # https://docs.aws.amazon.com/config/latest/developerguide/manage-delivery-channel.html (a recorder must exist
+        # first)
         self.channel = aws.config_delivery_channel.ConfigDeliveryChannel(
             self,
             "channel",

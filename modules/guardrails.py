@@ -79,7 +79,9 @@ SECURITY_SERVICE_ACTIONS = [
 GUARDRAIL_DESCRIPTIONS = {
     "deny-leave-organization": "Member accounts cannot leave the organization",
     "deny-unapproved-regions": "Deny regional APIs outside the landing zone's allowed regions",
-    "protect-security-services": "Only the deploy role may stop or delete CloudTrail, GuardDuty, Security Hub and Config",
+    "protect-security-services": (
+        "Only the deploy role may stop or delete CloudTrail, GuardDuty, Security Hub and Config"
+    ),
     "deny-root-user": "Deny every action by the root user of member accounts",
 }
 

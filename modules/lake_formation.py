@@ -88,7 +88,8 @@ def identity_center_role_arn(scope: Construct, id: str, *, name_regex: str, path
             postcondition=[
                 Postcondition(
                     condition="${length(self.arns) == 1}",
-                    error_message=f"Identity Center has no role for persona {persona} in this account yet: apply the Identity Center "
+                    error_message=f"Identity Center has no role for persona {persona} in this account yet: apply the "
+                    "Identity Center "
                     "account (its assignments) first; mlops-tf apply --all does it in order.",
                 )
             ]

@@ -179,8 +179,10 @@ class LandingZonePipeline(Construct):
                             "timeoutInMinutes": s.approval_timeout_minutes,
                             "configuration": {
                                 "CustomData": text(
-                                    "Review plan-summaries/ (plan.json and one <account>.txt per account) in the Plan action's output "
-                                    "artifact or build log; approving applies exactly those saved plans, in apply order."
+                                    "Review plan-summaries/ (plan.json and one <account>.txt per account) in "
+                                    "the Plan action's output "
+                                    "artifact or build log; approving applies exactly those saved plans, in "
+                                    "apply order."
                                 )
                             },
                         }

@@ -64,7 +64,8 @@ ECR_PUSH_ACTIONS = [
     "ecr:PutImage",
     "ecr:UploadLayerPart",
 ]
-# A CMK-encrypted repository: users need these on the key. https://docs.aws.amazon.com/codecommit/latest/userguide/encryption.html
+# A CMK-encrypted repository: users need these on the key.
+# https://docs.aws.amazon.com/codecommit/latest/userguide/encryption.html
 REPOSITORY_KEY_ACTIONS = [
     "kms:Decrypt",
     "kms:DescribeKey",
@@ -77,7 +78,8 @@ REPOSITORY_KEY_ACTIONS = [
 
 @dataclass(frozen=True)
 class Pushers:
-    """Persona roles of other accounts (root principal plus aws:PrincipalArn) allowed to push; main: also to the main branch."""
+    """Persona roles of other accounts (root principal plus aws:PrincipalArn) allowed to push; main: also to the
+    main branch."""
 
     role_name: str
     principal: dict[str, Any]
@@ -130,7 +132,9 @@ class ModelBuild(Construct):
             repository_name=s.repository,
             default_branch=None,
             kms_key_id=s.kms_key_arn,
-            description=f"model build of project {s.project}: a push to {s.branch} builds its images and starts its pipeline",
+            description=(
+                f"model build of project {s.project}: a push to {s.branch} builds its images and starts its pipeline"
+            ),
         )
         self.push_roles = {p.main: self._push_role(p) for p in pushers}
         self._approval_rule(next(p.role_name for p in pushers if p.main))
@@ -162,7 +166,8 @@ class ModelBuild(Construct):
                     ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"],
                     s.kms_key_arn,
                 ),
-                # GetAuthorizationToken has no resource-level permissions. https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_id-based-policy-examples.html
+                # GetAuthorizationToken has no resource-level permissions.
+                # https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_id-based-policy-examples.html
                 statement("EcrToken", "ecr:GetAuthorizationToken", "*"),
                 statement("PushImages", ECR_PUSH_ACTIONS, sorted(s.ecr_repository_arns)),
                 statement("AssumeStartRole", "sts:AssumeRole", s.start_role_arn),
@@ -269,7 +274,8 @@ class ModelBuild(Construct):
                 "referenceName": [s.branch],
             },
         }
-        # The StartBuild request as the target input: https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html
+        # The StartBuild request as the target input:
+        # https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html
         template = json.dumps({"sourceVersion": "<commit>"}, sort_keys=True).replace('"<commit>"', "<commit>")
         self.push_rule = EventRule(
             self,
@@ -318,7 +324,8 @@ class ModelBuild(Construct):
             build_timeout=60,
             artifacts={"type": "NO_ARTIFACTS"},
             source=source,
-            # Docker builds need privileged mode: https://docs.aws.amazon.com/codebuild/latest/userguide/sample-docker.html
+            # Docker builds need privileged mode:
+            # https://docs.aws.amazon.com/codebuild/latest/userguide/sample-docker.html
             environment={
                 "compute_type": s.compute_type,
                 "image": s.build_image,

@@ -19,7 +19,8 @@ from .serving_gate import instance_attribute
 # https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-cloudwatch.html
 MONITOR_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 # The analyzer publishes CloudWatch metrics only when the job's environment says so (the SDK's
-# enable_cloudwatch_metrics=True sets exactly this): https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html
+# enable_cloudwatch_metrics=True sets exactly this):
+# https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html
 PUBLISH_METRICS_ENVIRONMENT = {"publish_cloudwatch_metrics": "Enabled"}
 
 
@@ -114,7 +115,10 @@ class DataQualityMonitor(Construct):
                 self,
                 f"drift-{alarm.feature}",
                 alarm_name=alarm.alarm_name,
-                alarm_description=f"Baseline drift of feature {alarm.feature} on endpoint {spec.endpoint_name} above {alarm.threshold}",
+                alarm_description=(
+                    f"Baseline drift of feature {alarm.feature} on endpoint {spec.endpoint_name} above "
+                    f"{alarm.threshold}"
+                ),
                 namespace=MONITOR_METRICS_NAMESPACE,
                 metric_name=f"feature_baseline_drift_{alarm.feature}",
                 dimensions={"Endpoint": spec.endpoint_name, "MonitoringSchedule": name},

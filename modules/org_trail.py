@@ -16,7 +16,8 @@ def cloudtrail_key_statements(
     *, trail_arn: str, trail_account_id: str, archive_account_id: str, partition: str, deployer_arn: str | None
 ) -> list[Statement]:
     """Key policy: CloudTrail encrypts for exactly this trail; the archive account decrypts log files;
-    trail_account_id owns the trail (the management account for organization trails); the creating account's deploy role (when it is another account) may describe the key to find its ARN."""
+    trail_account_id owns the trail (the management account for organization trails); the creating account's
+    deploy role (when it is another account) may describe the key to find its ARN."""
     source = {"StringEquals": {"aws:SourceArn": trail_arn}}
     context = f"arn:{partition}:cloudtrail:*:{trail_account_id}:trail/*"
     out = [
@@ -47,7 +48,8 @@ def cloudtrail_key_statements(
                 "TrailAccountDeployerDescribesKey",
                 "kms:DescribeKey",
                 "*",
-                # The creating (delegated administrator) account, not the trail's owner: root of the deploy role's account.
+                # The creating (delegated administrator) account, not the trail's owner: root of the deploy role's
+                # account.
                 principal={"AWS": f"arn:{partition}:iam::{deployer_arn.split(':')[4]}:root"},
                 condition={"ArnEquals": {"aws:PrincipalArn": deployer_arn}},
             )

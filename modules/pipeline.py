@@ -198,7 +198,10 @@ class ModelDeployPipeline(Construct):
                         "version": "1",
                         "timeoutInMinutes": s.approval_timeout_minutes,
                         "configuration": {
-                            "CustomData": f"Staging runs model package #{{variables.{MODEL_PACKAGE_VARIABLE}}}; approve to deploy it to production."
+                            "CustomData": (
+                                f"Staging runs model package #{{variables.{MODEL_PACKAGE_VARIABLE}}}; approve to "
+                                "deploy it to production."
+                            )
                         },
                     }
                 ],

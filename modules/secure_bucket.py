@@ -187,7 +187,8 @@ class SecureBucket(_BucketBase):
         not_kms = {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}
         writer = self.sse_s3_writer
         # ...IfExists and negated operators match when the key is absent: a request without the headers is denied,
-        # and so is everyone but the exempt service. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+        # and so is everyone but the exempt service.
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
         except_writer = {"StringNotEquals": {"aws:SourceArn": writer.source_arn}} if writer else {}
         # aws:PrincipalServiceName is present only on requests a service principal makes: everyone else stays denied.
         # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalservicename
@@ -219,7 +220,8 @@ class SecureBucket(_BucketBase):
             ),
         ]
         if writer:
-            # The exempt service still encrypts these objects with KMS; which key is its own configuration (the trail's).
+            # The exempt service still encrypts these objects with KMS; which key is its own configuration (the
+            # trail's).
             baseline.append(
                 statement(
                     "DenyServiceUploadsNotEncryptedWithKms",

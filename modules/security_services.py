@@ -11,7 +11,9 @@ from .aws import aws
 
 # Security Hub standard ARNs by configuration name; {region} and {partition} are filled in.
 STANDARD_ARNS = {
-    "aws-foundational-security-best-practices": "arn:{partition}:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0",
+    "aws-foundational-security-best-practices": (
+        "arn:{partition}:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0"
+    ),
     "cis-1.4.0": "arn:{partition}:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/1.4.0",
     "cis-3.0.0": "arn:{partition}:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/3.0.0",
     "nist-800-53": "arn:{partition}:securityhub:{region}::standards/nist-800-53/v/5.0.0",

@@ -1,6 +1,7 @@
 """Measure the common loop of mlops-tf and print Markdown tables (wall time, peak memory, target).
 
-Usage: python scripts/benchmark.py [--repeat N] [--accounts 50] [--tf-seconds 2] [--cdk-python PATH] [--skip-terraform | --skip-synth | --bounds-only]
+Usage: python scripts/benchmark.py [--repeat N] [--accounts 50] [--tf-seconds 2] [--cdk-python PATH]
+                                   [--skip-terraform | --skip-synth | --bounds-only]
 
 Each measure runs `python -m cli ...` in a new process from the repository root. Wall time is the
 best of --repeat runs (the machine is shared: the best run is the one least disturbed). Peak memory
@@ -165,7 +166,8 @@ def synth_rows(options: argparse.Namespace, work: Path) -> tuple[list[tuple], di
         cdk_python = None
     if cdk_python is None:
         print(
-            "note: no interpreter with aws-cdk-lib (--cdk-python or $MLOPS_TF_BENCH_CDK_PYTHON): the AWS CDK comparison is skipped",
+            "note: no interpreter with aws-cdk-lib (--cdk-python or $MLOPS_TF_BENCH_CDK_PYTHON): the AWS CDK "
+            "comparison is skipped",
             file=sys.stderr,
         )
     # Side by side: each repeat runs every synth measure once, so the ratios compare runs that saw
@@ -388,7 +390,8 @@ def main() -> None:
     met.update(checks_met)
     missed = [name for name, ok in met.items() if not ok]
     print(
-        f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, best of {options.repeat} runs for synth."
+        f"\n{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, "
+        f"best of {options.repeat} runs for synth."
     )
     print(f"targets missed: {', '.join(missed)}" if missed else "every target met")
     sys.exit(1 if missed else 0)

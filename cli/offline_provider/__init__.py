@@ -20,7 +20,8 @@ from .schema import cached_schema
 
 PROVIDER_SOURCE = "hashicorp/aws"
 CACHE_ENV = "MLOPS_TF_CACHE_DIR"
-# MLOPS_TF_SHARED_PLUGIN=0: let Terraform start the plugin for every run (dev_overrides only), as a user's own terraform does.
+# MLOPS_TF_SHARED_PLUGIN=0: let Terraform start the plugin for every run (dev_overrides only), as a user's own terraform
+# does.
 SHARED_ENV = "MLOPS_TF_SHARED_PLUGIN"
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the cli package, whether installed or a checkout
 

@@ -19,7 +19,8 @@ from typing import Any
 
 # `key: { value: <expr>, isBlock: true, type: "list", storageClassType: "XList", },` inside a ToHclTerraform.
 _ATTR = re.compile(
-    r'^\s+(\w+): \{\n\s+value: (.*?),\n\s+isBlock: (true|false),\n\s+type: "(\w+)",\n\s+storageClassType: "(\w+)",\n\s+\},?$',
+    r'^\s+(\w+): \{\n\s+value: (.*?),\n\s+isBlock: (true|false),\n\s+type: "(\w+)",\n\s+storageClassType: '
+    r'"(\w+)",\n\s+\},?$',
     re.M | re.S,
 )
 _HCL_FUNCTION = re.compile(r"^function (\w+)ToHclTerraform\(struct\) \{$", re.M)
@@ -104,9 +105,11 @@ class _File:
                 )
                 nesting = {"struct": "single", "list": "list", "set": "set", "map": "map"}[kind]
                 if nesting == "set" and _has_dynamic(nested):
-                    # cdktf cuts deep nesting to `any`; Terraform forbids dynamic types in set blocks, lists keep the check.
+                    # cdktf cuts deep nesting to `any`; Terraform forbids dynamic types in set blocks, lists keep the
+                    # check.
                     nesting = "list"
-                # Terraform counts list and set blocks; a single block takes MinItems = MaxItems = 1; map blocks take neither.
+                # Terraform counts list and set blocks; a single block takes MinItems = MaxItems = 1; map blocks take
+                # neither.
                 required = not is_optional and nesting != "map"
                 block["blocks"][key] = {
                     "nesting": nesting,

@@ -66,9 +66,12 @@ def models_served_in_their_region(config: Config) -> Iterator[Diagnostic]:
                 yield config.error(
                     account.name,
                     ("inference", "endpoints", i, "model_package_group"),
-                    f"model package group {endpoint.model_package_group!r} is registered in {owner!r} in {group_region}, "
-                    f"but this account serves in {region}; SageMaker loads a model's artifacts only from its own region: "
-                    f"serve it from an account in {group_region}, or register the group in an ml-execution account in {region}",
+                    f"model package group {endpoint.model_package_group!r} is registered in {owner!r} in "
+                    f"{group_region}, "
+                    f"but this account serves in {region}; SageMaker loads a model's artifacts only from its "
+                    "own region: "
+                    f"serve it from an account in {group_region}, or register the group in an ml-execution "
+                    f"account in {region}",
                 )
 
 

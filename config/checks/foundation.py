@@ -23,7 +23,8 @@ def management_and_security(config: Config) -> Iterator[Diagnostic]:
         yield config.error(
             None,
             ("management_account_id",),
-            f"no account of kind 'management'; add {display_path(config.root / 'accounts' / 'management.yaml')} with kind: management",
+            "no account of kind 'management'; add "
+            f"{display_path(config.root / 'accounts' / 'management.yaml')} with kind: management",
         )
     for extra in managers[1:]:
         yield config.error(
@@ -173,7 +174,8 @@ def organization(config: Config) -> Iterator[Diagnostic]:
         yield config.error(
             None,
             ("organization", "vending"),
-            "vending: control_tower creates accounts through Account Factory; set organization.account_factory_product_id (prod-...)",
+            "vending: control_tower creates accounts through Account Factory; set "
+            "organization.account_factory_product_id (prod-...)",
         )
 
 
@@ -189,7 +191,10 @@ def delegated_administrator(config: Config) -> Iterator[Diagnostic]:
         elif len(security) > 1:
             holders = [a.name for a in security if set(a.security.model_fields_set) & set(ORGANIZATION_WIDE_KEYS)]
             advice = (
-                f"set management.delegated_administrator: {holders[0]} (the account with the organization-wide settings)"
+                (
+                    f"set management.delegated_administrator: {holders[0]} (the account with the "
+                    "organization-wide settings)"
+                )
                 if len(holders) == 1
                 else "set management.delegated_administrator to one of them"
             )

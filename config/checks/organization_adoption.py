@@ -32,7 +32,8 @@ def adopted_ous(config: Config) -> Iterator[Diagnostic]:
         parent = ou.path.rpartition("/")[0]
         if parent and ids.get(parent) is None:
             # An OU cannot move: adopting it under a parent mlops-tf creates would plan its replacement.
-            # https://docs.aws.amazon.com/organizations/latest/APIReference/API_UpdateOrganizationalUnit.html (renames only)
+            # https://docs.aws.amazon.com/organizations/latest/APIReference/API_UpdateOrganizationalUnit.html (renames
+            # only)
             yield config.error(
                 None,
                 here,
@@ -42,7 +43,8 @@ def adopted_ous(config: Config) -> Iterator[Diagnostic]:
 
 
 def adopted_accounts(config: Config) -> Iterator[Diagnostic]:
-    """An existing member account (account_id) is adopted into its OU, so it needs an ou and an imported organization."""
+    """An existing member account (account_id) is adopted into its OU, so it needs an ou and an imported
+    organization."""
     org = config.landing_zone.organization
     for account in config.accounts.values():
         if account.kind == "management" or account.account_id is None:
@@ -58,7 +60,8 @@ def adopted_accounts(config: Config) -> Iterator[Diagnostic]:
             yield config.error(
                 account.name,
                 ("account_id",),
-                f"an existing account is a member of an existing organization, which mlops-tf must import; {IMPORT_HINT}",
+                "an existing account is a member of an existing organization, which mlops-tf must import; "
+                f"{IMPORT_HINT}",
             )
 
 

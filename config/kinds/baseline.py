@@ -51,7 +51,8 @@ def config_recording(r: Resolved) -> bool:
 
 
 def config_archive_account(r: Resolved) -> str | None:
-    """The account holding the central Config bucket and key: the trail's log archive, else the administering security account."""
+    """The account holding the central Config bucket and key: the trail's log archive, else the administering
+    security account."""
     if not config_recording(r):
         return None
     return log_archive_account(r) or delegated_admin(r)
@@ -150,7 +151,8 @@ def config_bucket_policy_size(config: Config) -> Iterator[Diagnostic]:
             None,
             ("baseline", "config") if "baseline" in lz.model_fields_set else (),
             f"{len(config.accounts)} accounts make the central AWS Config bucket policy about {size} bytes; S3 allows "
-            f"{S3_BUCKET_POLICY_MAX}. Split the landing zone or set baseline.config.enabled: false and record Config otherwise",
+            f"{S3_BUCKET_POLICY_MAX}. Split the landing zone or set baseline.config.enabled: false and record "
+            "Config otherwise",
         )
 
 

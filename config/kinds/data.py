@@ -113,7 +113,8 @@ def datasets(config: Config) -> Iterator[Diagnostic]:
                 yield config.error(
                     account.name,
                     ("data", "datasets", i, "bucket"),
-                    f"unknown bucket {dataset.bucket!r}; define it under data.buckets (defined: {', '.join(sorted(buckets)) or 'none'})",
+                    f"unknown bucket {dataset.bucket!r}; define it under data.buckets (defined: "
+                    f"{', '.join(sorted(buckets)) or 'none'})",
                 )
 
 

@@ -158,7 +158,8 @@ def _known(config: Config, account: str, loc: Loc, names: list[str], datasets: d
             yield config.error(
                 account,
                 (*loc, j),
-                f"unknown dataset {name!r}; define it under data.datasets (defined: {', '.join(sorted(datasets)) or 'none'})",
+                f"unknown dataset {name!r}; define it under data.datasets (defined: "
+                f"{', '.join(sorted(datasets)) or 'none'})",
             )
 
 

@@ -132,7 +132,8 @@ def check_user_profiles(config: Config) -> Iterable[Diagnostic]:
             yield config.error(
                 account.name,
                 (SECTION, "studio", "default_persona"),
-                f"persona {section.studio.default_persona!r} is not defined in data_science.personas (defined: {listing})",
+                f"persona {section.studio.default_persona!r} is not defined in data_science.personas "
+                f"(defined: {listing})",
             )
         lifecycle = [c.name for c in section.studio.lifecycle_configurations]
         for i, name in enumerate(lifecycle):

@@ -103,8 +103,10 @@ def check_served_images(config: Config) -> Iterable[Diagnostic]:
                 account.name,
                 field,
                 (
-                    f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and the group sets no serving_image: "
-                    f"the image its packages serve is unknown, so no ECR repository grants it to {account.name!r}; add a pipeline with "
+                    f"no pipeline of {owner!r} produces model package group {ep.model_package_group!r} and "
+                    "the group sets no serving_image: "
+                    "the image its packages serve is unknown, so no ECR repository grants it to "
+                    f"{account.name!r}; add a pipeline with "
                     f"model_package_group: {ep.model_package_group} to {owner!r}, or set serving_image on the group"
                 ),
             )
@@ -119,8 +121,10 @@ def check_served_images(config: Config) -> Iterable[Diagnostic]:
                 account.name,
                 field,
                 (
-                    f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in {image_owner!r} "
-                    f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the endpoint's region ({region})"
+                    f"group {ep.model_package_group!r} serves an image of repository {image.repository!r} in "
+                    f"{image_owner!r} "
+                    f"({_region(config, image_owner)}), but SageMaker pulls endpoint images only from the "
+                    f"endpoint's region ({region})"
                 ),
             )
         # Model artifacts in another region: config/checks/consistency.py models_served_in_their_region.

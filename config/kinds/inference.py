@@ -82,7 +82,10 @@ def baseline_s3_uri(r: Resolved, ml_account: str, group: str) -> str:
     The group's pipeline writes it (its Baseline step's output) and every monitor of an endpoint serving
     the group reads it: both sides call this function.
     """
-    return f"s3://{r.bucket_name(ml_account, contracts.INFERENCE_DATA)}/{BASELINES_PREFIX}/{contracts.model_package_group_name(r, group)}"
+    return (
+        f"s3://{r.bucket_name(ml_account, contracts.INFERENCE_DATA)}/{BASELINES_PREFIX}"
+        f"/{contracts.model_package_group_name(r, group)}"
+    )
 
 
 def baseline_files(r: Resolved, ml_account: str, group: str) -> tuple[str, str]:
@@ -121,7 +124,10 @@ def monitoring_schedule_name(r: Resolved, endpoint: str) -> str:
 
 def monitoring_schedule_arn(r: Resolved, account: str, endpoint: str) -> str:
     region = r.accounts[account].region
-    return f"arn:{r.partition}:sagemaker:{region}:{r.account_id(account)}:monitoring-schedule/{monitoring_schedule_name(r, endpoint)}"
+    return (
+        f"arn:{r.partition}:sagemaker:{region}:{r.account_id(account)}"
+        f":monitoring-schedule/{monitoring_schedule_name(r, endpoint)}"
+    )
 
 
 def drift_alarm_name(r: Resolved, endpoint: str, feature: str) -> str:
@@ -224,14 +230,16 @@ def check_instance_limits(config: Config) -> Iterable[Diagnostic]:
             yield config.error(
                 account.name,
                 loc + ("monitor",),
-                f"Model Monitor's analyzer image is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}",
+                f"Model Monitor's analyzer image is not published in region {region}; supported: "
+                f"{', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}",
                 key=True,
             )
         if ep.shadow is not None and ep.variants:
             yield config.error(
                 account.name,
                 loc + ("shadow",),
-                "SageMaker shadow tests compare one production variant with one shadow variant; remove variants or shadow",
+                "SageMaker shadow tests compare one production variant with one shadow variant; remove "
+                "variants or shadow",
                 key=True,
             )
         names = [v.name for v in ep.variants]
@@ -292,7 +300,8 @@ def check_apis(config: Config) -> Iterable[Diagnostic]:
                     yield config.error(
                         account.name,
                         loc + ("endpoints", j),
-                        f"unknown endpoint {target!r}{suffix} (endpoints of this account: {', '.join(endpoint_names) or 'none'})",
+                        f"unknown endpoint {target!r}{suffix} (endpoints of this account: "
+                        f"{', '.join(endpoint_names) or 'none'})",
                     )
                 elif api.endpoints.index(target) != j:
                     yield config.error(account.name, loc + ("endpoints", j), f"endpoint {target!r} is listed twice")
@@ -300,7 +309,8 @@ def check_apis(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     loc + ("auth",),
-                    "HTTP APIs have no API keys or usage plans; use type: rest for api_key, or auth: iam (got 'api_key')",
+                    "HTTP APIs have no API keys or usage plans; use type: rest for api_key, or auth: iam (got "
+                    "'api_key')",
                 )
             elif api.auth.value == "api_key" and not api.usage_plans:
                 yield config.error(
@@ -312,7 +322,8 @@ def check_apis(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     loc + ("usage_plans",),
-                    f"usage plans apply to API keys; set auth: api_key (and type: rest) or remove usage_plans (got auth {api.auth.value!r})",
+                    "usage plans apply to API keys; set auth: api_key (and type: rest) or remove usage_plans "
+                    f"(got auth {api.auth.value!r})",
                     key=True,
                 )
             keys: set[str] = set()
@@ -335,7 +346,8 @@ def check_apis(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     ("inference", "endpoints", i, "compute", "api_capture_percentage"),
-                    "serverless traffic is captured by the API Lambda, but no API routes to this endpoint: add it to an API's endpoints or set api_capture_percentage: 0",
+                    "serverless traffic is captured by the API Lambda, but no API routes to this endpoint: "
+                    "add it to an API's endpoints or set api_capture_percentage: 0",
                 )
 
 
@@ -356,7 +368,8 @@ def check_serving_parameter_names(config: Config) -> Iterable[Diagnostic]:
         yield config.error(
             None,
             ("prefix",),
-            f"endpoints keep the model package they serve in SSM parameters under /{prefix}/serving/, and Parameter Store "
+            f"endpoints keep the model package they serve in SSM parameters under /{prefix}/serving/, and "
+            "Parameter Store "
             f"rejects names that begin with 'aws' or 'ssm'; choose a prefix that does not (got {prefix!r})",
         )
 

@@ -230,13 +230,20 @@ def persona_grants(config: Config) -> Iterator[Diagnostic]:
 
 def _persona_problem(config: Config, home: tuple[str, Any] | None, account: str, persona: str) -> str | None:
     if home is None:
-        return f"persona {persona!r} needs IAM Identity Center: configure security.identity_center in the administering security account"
+        return (
+            f"persona {persona!r} needs IAM Identity Center: configure security.identity_center in the "
+            "administering security account"
+        )
     admin, ic = home
     if persona not in ic.personas:
-        return f"unknown persona {persona!r}; define it under security.identity_center.personas of {admin!r} (defined: {', '.join(sorted(ic.personas))})"
+        return (
+            f"unknown persona {persona!r}; define it under security.identity_center.personas of {admin!r} "
+            f"(defined: {', '.join(sorted(ic.personas))})"
+        )
     if not any(persona in a.personas and account in assignment_accounts(config.accounts, a) for a in ic.assignments):
         return (
-            f"persona {persona!r} is not assigned to account {account!r}, so Identity Center creates no role for it there; "
+            f"persona {persona!r} is not assigned to account {account!r}, so Identity Center creates no role "
+            "for it there; "
             f"add an assignment of {persona!r} to {account!r} under security.identity_center.assignments of {admin!r}"
         )
     return None
@@ -248,7 +255,8 @@ def _datasets(config: Config, owner: str, here: tuple, datasets: list[str], defi
             yield config.error(
                 owner,
                 (*here, "datasets", j),
-                f"unknown dataset {dataset!r}; define it under data.datasets (defined: {', '.join(sorted(defined)) or 'none'})",
+                f"unknown dataset {dataset!r}; define it under data.datasets (defined: "
+                f"{', '.join(sorted(defined)) or 'none'})",
             )
 
 

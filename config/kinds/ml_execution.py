@@ -181,7 +181,8 @@ def check_model_package_groups(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     loc,
-                    f"model package group {group.name!r} is already defined in {seen[group.name]!r}; names must be unique",
+                    f"model package group {group.name!r} is already defined in {seen[group.name]!r}; names "
+                    "must be unique",
                 )
             seen.setdefault(group.name, account.name)
 
@@ -237,13 +238,16 @@ def check_pipelines(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     loc + ("model_package_group",),
-                    f"unknown model package group {pipeline.model_package_group!r}; this account defines: {', '.join(groups) or 'none'}",
+                    f"unknown model package group {pipeline.model_package_group!r}; this account defines: "
+                    f"{', '.join(groups) or 'none'}",
                 )
             elif pipeline.model_package_group in producers:
                 yield config.error(
                     account.name,
                     loc + ("model_package_group",),
-                    f"model package group {pipeline.model_package_group!r} is already produced by pipeline {producers[pipeline.model_package_group]!r}; one pipeline per group, so drift on an endpoint starts exactly one pipeline",
+                    f"model package group {pipeline.model_package_group!r} is already produced by pipeline "
+                    f"{producers[pipeline.model_package_group]!r}; one pipeline per group, so drift on an "
+                    "endpoint starts exactly one pipeline",
                 )
             producers.setdefault(pipeline.model_package_group, pipeline.name)
             # The repository policies grant these images to this account's pipeline role (derived from use).
@@ -262,7 +266,8 @@ def check_pipelines(config: Config) -> Iterable[Diagnostic]:
                     yield config.error(
                         account.name,
                         loc + ("input_data", "bucket"),
-                        f"data account {data.account!r} has no bucket {data.bucket!r} (buckets: {', '.join(defined) or 'none'})",
+                        f"data account {data.account!r} has no bucket {data.bucket!r} (buckets: "
+                        f"{', '.join(defined) or 'none'})",
                     )
         for j, name in enumerate(section.retraining.pipelines if section.retraining else []):
             if name not in names:
@@ -278,7 +283,8 @@ def check_pipelines(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     (SECTION, "model_package_groups", j, "serving_image"),
-                    f"pipeline {producers[group.name]!r} registers this group's packages with its own image; remove serving_image (it is only for groups no pipeline produces)",
+                    f"pipeline {producers[group.name]!r} registers this group's packages with its own image; "
+                    "remove serving_image (it is only for groups no pipeline produces)",
                     key=True,
                 )
             else:

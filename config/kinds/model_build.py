@@ -167,7 +167,8 @@ def persona_push_roles(r: Resolved, account: str) -> dict[str, list[str]]:
 
 
 def push_endpoints(r: Resolved, account: str) -> list[str]:
-    """Interface endpoints a data-science VPC needs for its personas to push with git-remote-codecommit (Git over HTTPS and the API)."""
+    """Interface endpoints a data-science VPC needs for its personas to push with git-remote-codecommit (Git
+    over HTTPS and the API)."""
     # https://docs.aws.amazon.com/codecommit/latest/userguide/codecommit-and-interface-VPC.html
     return ["codecommit", "git-codecommit"] if persona_push_roles(r, account) else []
 
@@ -203,7 +204,8 @@ def check_projects(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     loc + ("name",),
-                    f"project {project.name!r} is already defined in account {names[project.name]!r}; names must be unique",
+                    f"project {project.name!r} is already defined in account {names[project.name]!r}; names "
+                    "must be unique",
                 )
             names.setdefault(project.name, account.name)
             repo = repository_name(r, project)
@@ -271,7 +273,8 @@ def _pipeline_ref(
                 owner,
                 loc + ("pipeline",),
                 f"the {role} image of pipeline {ref.name!r} goes to ECR repository {image.repository!r}, "
-                f"which {'account ' + repr(where) + ' defines' if where else 'no account defines'}; the project's build pushes only "
+                f"which {'account ' + repr(where) + ' defines' if where else 'no account defines'}; the "
+                "project's build pushes only "
                 "to repositories of its own account: define the repository here",
                 key=True,
             )
@@ -283,7 +286,8 @@ def _pipeline_ref(
                 owner,
                 loc + ("images",),
                 f"the {' and '.join(build.roles)} images share ECR repository {build.repository!r} "
-                f"(one image per commit tag) but name different folders ({', '.join(sorted(contexts))}); give them one folder",
+                f"(one image per commit tag) but name different folders ({', '.join(sorted(contexts))}); give "
+                "them one folder",
                 key=True,
             )
 
@@ -299,12 +303,14 @@ def _pushers(config: Config, owner: str, loc: tuple, pushers: ProjectPushers) ->
     home = config.landing_zone.home_region
     here, there = config.accounts[owner].region or home, ds.region or home
     if ds.data_science.network.egress == "none" and here != there:
-        # A VPC endpoint reaches the service of its own region only. https://docs.aws.amazon.com/codecommit/latest/userguide/codecommit-and-interface-VPC.html
+        # A VPC endpoint reaches the service of its own region only.
+        # https://docs.aws.amazon.com/codecommit/latest/userguide/codecommit-and-interface-VPC.html
         yield config.error(
             owner,
             loc + ("account",),
             f"Studio in {pushers.account!r} ({there}) has no internet egress and reaches CodeCommit through a "
-            f"VPC endpoint of its own region, but this repository is in {here}; set that account's network.egress: nat or "
+            f"VPC endpoint of its own region, but this repository is in {here}; set that account's "
+            "network.egress: nat or "
             "keep both accounts in one region",
         )
     defined = [p.name for p in ds.data_science.personas]
@@ -313,7 +319,8 @@ def _pushers(config: Config, owner: str, loc: tuple, pushers: ProjectPushers) ->
             yield config.error(
                 owner,
                 loc + ("personas", k),
-                f"account {pushers.account!r} defines no persona {persona!r} (personas: {', '.join(defined) or 'none'})",
+                f"account {pushers.account!r} defines no persona {persona!r} (personas: "
+                f"{', '.join(defined) or 'none'})",
             )
         elif pushers.personas.index(persona) != k:
             yield config.error(owner, loc + ("personas", k), f"persona {persona!r} is listed twice")

@@ -180,7 +180,8 @@ def check_monitor_baselines(config: Config) -> Iterable[Diagnostic]:
                 account.name,
                 loc + ("monitor",),
                 (
-                    f"Model Monitor compares traffic with the baseline that the pipeline of group {ep.model_package_group!r} writes, "
+                    "Model Monitor compares traffic with the baseline that the pipeline of group "
+                    f"{ep.model_package_group!r} writes, "
                     f"and no pipeline of {owner!r} produces that group; add one or remove monitor"
                 ),
                 key=True,
@@ -195,7 +196,8 @@ def check_baseline_region(config: Config) -> Iterable[Diagnostic]:
             yield config.error(
                 account.name,
                 ("ml_execution", "pipelines"),
-                f"the pipelines' Baseline step runs Model Monitor's analyzer, which is not published in region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}",
+                "the pipelines' Baseline step runs Model Monitor's analyzer, which is not published in "
+                f"region {region}; supported: {', '.join(sorted(MODEL_MONITOR_IMAGE_ACCOUNTS))}",
                 key=True,
             )
 

@@ -196,7 +196,8 @@ def identity_center_references(config: Config) -> Iterator[Diagnostic]:
                         yield config.error(
                             account.name,
                             (*here, "accounts", j),
-                            f"a delegated administrator cannot assign access to the management account {target!r}; {hint}",
+                            "a delegated administrator cannot assign access to the management account "
+                            f"{target!r}; {hint}",
                         )
                 for j, kind in enumerate(assignment.account_kinds):
                     if kind == "management":
@@ -229,7 +230,8 @@ def _group_sources(config: Config, account: str, ic) -> Iterator[Diagnostic]:
                 yield config.error(
                     account,
                     (*here, "display_name"),
-                    f"duplicate group display_name {group.display_name!r}; already used by group {created[group.display_name]!r}",
+                    f"duplicate group display_name {group.display_name!r}; already used by group "
+                    f"{created[group.display_name]!r}",
                 )
             created.setdefault(group.display_name, key)
         if (group.display_name is None) == (group.group_id is None):

@@ -34,7 +34,8 @@ def pipeline_name(r: Resolved, account: str) -> str:
 
 
 def pipeline_targets(r: Resolved, account: str) -> dict[str, list[str]]:
-    """{'staging': [...], 'production': [...]} of a shared-services account's pipeline (empty list = all of the kind)."""
+    """{'staging': [...], 'production': [...]} of a shared-services account's pipeline (empty list = all of
+    the kind)."""
     pipeline = r.accounts[account].model(SharedServicesAccount).shared_services.pipeline
     out = {}
     for kind in ("staging", "production"):
@@ -157,7 +158,8 @@ def check_ecr_repositories(config: Config) -> Iterable[Diagnostic]:
                 yield config.error(
                     account.name,
                     loc + ("name",),
-                    f"ECR repository {rep.name!r} is already defined in account {seen[rep.name]!r}; names must be unique",
+                    f"ECR repository {rep.name!r} is already defined in account {seen[rep.name]!r}; names "
+                    "must be unique",
                 )
             seen.setdefault(rep.name, account.name)
             yield from account_refs(
@@ -182,7 +184,8 @@ def check_pipeline_state_backend(config: Config) -> Iterable[Diagnostic]:
             account.name,
             (SECTION, "pipeline"),
             "the deployment pipeline runs Terraform in CodeBuild, where a local state file starts empty on every run "
-            "and the apply fails on resources that already exist; set state_backend.type to s3 or cloud in landing-zone.yaml",
+            "and the apply fails on resources that already exist; set state_backend.type to s3 or cloud in "
+            "landing-zone.yaml",
             key=True,
         )
 

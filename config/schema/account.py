@@ -90,7 +90,9 @@ class AccountBase(StrictModel):
     )
     close_on_deletion: bool = Field(
         default=False,
-        description="Close the account when its file is removed (set it, apply, then remove the file); never for production",
+        description=(
+            "Close the account when its file is removed (set it, apply, then remove the file); never for production"
+        ),
     )
 
     @model_validator(mode="before")

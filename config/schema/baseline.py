@@ -78,7 +78,8 @@ def _suggestion(name: str) -> str:
 
 
 def _control_identifier(value: str) -> str:
-    """A Control Tower control: AWS-GR_NAME, arn:aws:controltower:<region>::control/AWS-GR_NAME, or a Control Catalog ARN."""
+    """A Control Tower control: AWS-GR_NAME, arn:aws:controltower:<region>::control/AWS-GR_NAME, or a Control
+    Catalog ARN."""
     if LEGACY_NAME.fullmatch(value) or CATALOG_ARN.fullmatch(value):
         return value
     tower = CONTROL_TOWER_ARN.fullmatch(value)
@@ -104,11 +105,15 @@ class ControlTower(StrictModel):
 
     baseline_version: BaselineVersion = Field(
         default="4.0",
-        description="AWSControlTowerBaseline version that registers mlops-tf's OUs (4.0 for landing zone 3.x, 5.0 for 4.x)",
+        description=(
+            "AWSControlTowerBaseline version that registers mlops-tf's OUs (4.0 for landing zone 3.x, 5.0 for 4.x)"
+        ),
     )
     identity_center_enabled_baseline_arn: EnabledBaselineArn | None = Field(
         default=None,
-        description="Enabled IAM Identity Center baseline of the landing zone, when Control Tower manages Identity Center",
+        description=(
+            "Enabled IAM Identity Center baseline of the landing zone, when Control Tower manages Identity Center"
+        ),
     )
     existing_ous: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}$")]] = Field(
         default_factory=lambda: ["Security", "Sandbox"],
@@ -146,7 +151,9 @@ class ConfigRecording(StrictModel):
     )
     aggregator: bool = Field(
         default=True,
-        description="Organization aggregator in the administering security account (delegated administrator for Config)",
+        description=(
+            "Organization aggregator in the administering security account (delegated administrator for Config)"
+        ),
     )
     delivery_frequency: Literal["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] = Field(
         default="TwentyFour_Hours",

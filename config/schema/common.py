@@ -74,7 +74,8 @@ def _ou_path(value: str) -> str:
     for part in parts:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}", part):
             raise ValueError(
-                f"invalid OU path {value!r}; expected names of letters, digits, space, '_', '.', '-' joined by '/', e.g. Workloads/Prod"
+                f"invalid OU path {value!r}; expected names of letters, digits, space, '_', '.', '-' joined "
+                "by '/', e.g. Workloads/Prod"
             )
     return value
 
@@ -94,14 +95,16 @@ def _hostname(value: str) -> str:
     """A DNS host name alone: no scheme, no port, no path (app.terraform.io, tfe.example.com)."""
     if "://" in value:
         raise ValueError(
-            f"must be a host name without a scheme, e.g. {value.split('://', 1)[1].split('/')[0] or 'app.terraform.io'} (got {value!r})"
+            "must be a host name without a scheme, e.g. "
+            f"{value.split('://', 1)[1].split('/')[0] or 'app.terraform.io'} (got {value!r})"
         )
     if not re.fullmatch(
         r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
         value,
     ):
         raise ValueError(
-            f"must be a host name such as app.terraform.io: labels of letters, digits and hyphens joined by dots, no port or path (got {value!r})"
+            "must be a host name such as app.terraform.io: labels of letters, digits and hyphens joined by "
+            f"dots, no port or path (got {value!r})"
         )
     return value
 
@@ -150,10 +153,12 @@ PATTERN_DESCRIPTIONS: dict[str, str] = {
         Slug
     ): "must be lowercase letters, digits and hyphens, not starting or ending with a hyphen, at most 32 characters",
     _pattern(RoleName): "must be an IAM role name: 1-64 of letters, digits and +=,.@_-",
-    _pattern(
-        ServicePrincipal
-    ): "must be a service principal such as backup.amazonaws.com (aws organizations list-aws-service-access-for-organization)",
-    _pattern(
-        OuId
-    ): "must be an organizational unit id such as ou-ab12-cd34ef56 (aws organizations list-organizational-units-for-parent)",
+    _pattern(ServicePrincipal): (
+        "must be a service principal such as backup.amazonaws.com (aws organizations "
+        "list-aws-service-access-for-organization)"
+    ),
+    _pattern(OuId): (
+        "must be an organizational unit id such as ou-ab12-cd34ef56 (aws organizations "
+        "list-organizational-units-for-parent)"
+    ),
 }

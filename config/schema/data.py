@@ -17,7 +17,8 @@ def _glue_name(value: str) -> str:
     """Glue (and Athena) database names: lowercase letters, digits and underscores, from a letter."""
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", value):
         raise ValueError(
-            "Glue database names use lowercase letters, digits and underscores, start with a letter and have at most 100 characters "
+            "Glue database names use lowercase letters, digits and underscores, start with a letter and have "
+            "at most 100 characters "
             f"(e.g. {re.sub(r'[^a-z0-9_]', '_', value.lower()).strip('_') or 'customers'!r})"
         )
     return value
@@ -229,7 +230,8 @@ class DynamoDbTable(StrictModel):
             raise ValueError(f"billing_mode PROVISIONED needs read_capacity and write_capacity; add {missing}")
         if self.billing_mode == "PAY_PER_REQUEST" and given:
             raise ValueError(
-                f"{given[-1]} is for billing_mode PROVISIONED; PAY_PER_REQUEST takes no read_capacity or write_capacity: remove {' and '.join(given)}"
+                f"{given[-1]} is for billing_mode PROVISIONED; PAY_PER_REQUEST takes no read_capacity or "
+                f"write_capacity: remove {' and '.join(given)}"
             )
         return self
 
@@ -241,7 +243,9 @@ class RdsInstance(StrictModel):
     name: Slug = Field(description="Instance name part (the identifier adds the prefix)")
     engine: Literal["postgres", "mysql", "mariadb"] = Field(default="postgres", description="Database engine")
     engine_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")] = Field(
-        description="Major version only (postgres 16, mysql 8.0, mariadb 10.11): the instance takes automatic minor upgrades",
+        description=(
+            "Major version only (postgres 16, mysql 8.0, mariadb 10.11): the instance takes automatic minor upgrades"
+        ),
     )
     instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = Field(
         default="db.t4g.medium", description="DB instance class, e.g. db.t4g.medium"
@@ -267,8 +271,10 @@ class RdsInstance(StrictModel):
         if value.count(".") + 1 != parts:
             major = ".".join((value.split(".") + ["0"])[:parts])
             raise ValueError(
-                f"give the major version only ({major!r} for {info.data.get('engine', 'postgres')}): the instance takes "
-                f"automatic minor upgrades, so a minor version would turn into a downgrade on a later apply (got {value!r})"
+                f"give the major version only ({major!r} for {info.data.get('engine', 'postgres')}): the "
+                "instance takes "
+                "automatic minor upgrades, so a minor version would turn into a downgrade on a later apply "
+                f"(got {value!r})"
             )
         return value
 
@@ -278,7 +284,8 @@ class RdsInstance(StrictModel):
         """A DB subnet group needs subnets in at least two Availability Zones."""
         if len(value) < 2:
             raise ValueError(
-                f"an RDS subnet group needs subnets in at least two Availability Zones; give 2 or more (got {len(value)})"
+                "an RDS subnet group needs subnets in at least two Availability Zones; give 2 or more (got "
+                f"{len(value)})"
             )
         return value
 

@@ -57,12 +57,14 @@ def _glue_cron(value: str) -> str:
     match = re.fullmatch(rf"cron\({field} {field} {field} {field} {field} {field}\)", value)
     if not match:
         raise ValueError(
-            f"expected cron(minutes hours day-of-month month day-of-week year), e.g. 'cron(0 3 * * ? *)' (got {value!r})"
+            "expected cron(minutes hours day-of-month month day-of-week year), e.g. 'cron(0 3 * * ? *)' (got "
+            f"{value!r})"
         )
     day_of_month, day_of_week = match.group(3), match.group(5)
     if (day_of_month == "?") == (day_of_week == "?"):
         raise ValueError(
-            f"Glue cron needs '?' in exactly one of day-of-month and day-of-week, e.g. 'cron(0 3 * * ? *)' (got {value!r})"
+            "Glue cron needs '?' in exactly one of day-of-month and day-of-week, e.g. 'cron(0 3 * * ? *)' "
+            f"(got {value!r})"
         )
     return value
 
@@ -147,7 +149,8 @@ class Warehouse(StrictModel):
         """https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html"""
         if len(value) < 3:
             raise ValueError(
-                f"a Redshift Serverless workgroup needs subnets in at least three Availability Zones; give 3 or more (got {len(value)})"
+                "a Redshift Serverless workgroup needs subnets in at least three Availability Zones; give 3 "
+                f"or more (got {len(value)})"
             )
         if len(set(value)) != len(value):
             raise ValueError("subnet ids must be distinct")

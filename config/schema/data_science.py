@@ -29,7 +29,10 @@ class ManagedNetwork(StrictModel):
     )
     egress: Egress = Field(
         default="none",
-        description="none: private subnets and VPC endpoints only; nat: a NAT gateway and HTTPS to the internet (pip install, git clone)",
+        description=(
+            "none: private subnets and VPC endpoints only; nat: a NAT gateway and HTTPS to the internet (pip "
+            "install, git clone)"
+        ),
     )
 
     @field_validator("cidr")

@@ -33,7 +33,10 @@ CONTENT_TYPE = Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$"
 _CRON_HOURLY = r"cron\(0 \* \? \* \* \*\)"
 _CRON_DAILY = r"cron\(0 (?:[01]?\d|2[0-3]) \? \* \* \*\)"
 _CRON_EVERY_N_HOURS = r"cron\(0 (?:[01]?\d|2[0-3])/(?:[1-9]|1\d|2[0-4]) \? \* \* \*\)"
-MONITOR_SCHEDULE_FORMS = "cron(0 * ? * * *) (hourly), cron(0 H ? * * *) (daily at hour H, 0-23), cron(0 H/N ? * * *) (every N hours from H, N 1-24)"
+MONITOR_SCHEDULE_FORMS = (
+    "cron(0 * ? * * *) (hourly), cron(0 H ? * * *) (daily at hour H, 0-23), cron(0 H/N ? * * *) (every N hours "
+    "from H, N 1-24)"
+)
 
 
 CAPTURE_BOTH: tuple[Literal["Input", "Output"], ...] = ("Input", "Output")  # data capture's default
@@ -85,7 +88,10 @@ PinnedVersion = Annotated[
     int,
     Field(
         ge=1,
-        description="Pin: serve exactly this version of the group (it must exist before apply); omit to serve what the deployment pipeline deployed",
+        description=(
+            "Pin: serve exactly this version of the group (it must exist before apply); omit to serve what the "
+            "deployment pipeline deployed"
+        ),
     ),
 ]
 
@@ -152,7 +158,10 @@ class Variant(StrictModel):
     name: Slug = Field(description="Variant name")
     model_version: PinnedVersion | None = Field(
         default=None,
-        description="A pin: the model package version this variant serves; unpinned, its own serving parameter, else the primary's package",
+        description=(
+            "A pin: the model package version this variant serves; unpinned, its own serving parameter, else the "
+            "primary's package"
+        ),
     )
     weight: Annotated[float, Field(ge=0, le=1000)] = Field(
         default=1.0, description="Traffic weight relative to the other variants (the main variant weighs 1)"
@@ -164,7 +173,10 @@ class Shadow(StrictModel):
 
     model_version: PinnedVersion | None = Field(
         default=None,
-        description="A pin: the model package version the shadow serves; unpinned, its own serving parameter, else the primary's package",
+        description=(
+            "A pin: the model package version the shadow serves; unpinned, its own serving parameter, else the "
+            "primary's package"
+        ),
     )
     sampling_percentage: Percentage = Field(
         default=10, description="Percentage of requests copied to the shadow variant"
@@ -232,7 +244,10 @@ class Endpoint(StrictModel):
     # Unpinned (default): the endpoint exists once the deployment pipeline has deployed an approved package.
     model_version: PinnedVersion | None = Field(
         default=None,
-        description="A pin: the model package version served from the first apply; unpinned (default), the endpoint exists once the deployment pipeline deployed an approved package",
+        description=(
+            "A pin: the model package version served from the first apply; unpinned (default), the endpoint "
+            "exists once the deployment pipeline deployed an approved package"
+        ),
     )
     compute: Compute = Field(description="Serverless or instance-based hosting")
     variants: list[Variant] = Field(

@@ -48,7 +48,10 @@ class OrganizationalUnit(StrictModel):
     path: OuPath = Field(description="OU path such as Workloads/Prod; parents are implied")
     id: OuId | None = Field(
         default=None,
-        description="Id of an existing OU to adopt (import) instead of creating one; its parent must be the root or an adopted OU",
+        description=(
+            "Id of an existing OU to adopt (import) instead of creating one; its parent must be the root or an "
+            "adopted OU"
+        ),
     )
     guardrails: list[Guardrail] = Field(
         default_factory=list, description="Service control policies mlops-tf writes and attaches to this OU"
@@ -82,15 +85,21 @@ class Organization(StrictModel):
     # Both lists are authoritative on aws_organizations_organization: these are added to what mlops-tf needs.
     extra_service_access_principals: list[ServicePrincipal] = Field(
         default_factory=list,
-        description="Further services to trust (trusted access); an imported organization also keeps every one enabled today",
+        description=(
+            "Further services to trust (trusted access); an imported organization also keeps every one enabled today"
+        ),
     )
     extra_policy_types: list[PolicyType] = Field(
         default_factory=list,
-        description="Further policy types to enable on the root; an imported organization also keeps every one enabled today",
+        description=(
+            "Further policy types to enable on the root; an imported organization also keeps every one enabled today"
+        ),
     )
     control_tower: ControlTower = Field(
         default_factory=ControlTower,
-        description="The Control Tower landing zone's baseline and the OUs it owns; used only with vending: control_tower",
+        description=(
+            "The Control Tower landing zone's baseline and the OUs it owns; used only with vending: control_tower"
+        ),
     )
 
 
@@ -145,7 +154,10 @@ class CloudBackend(StrictModel):
     project: ProjectName = Field(default=DEFAULT_PROJECT, description="Terraform Cloud project of the workspaces")
     hostname: Hostname = Field(
         default="app.terraform.io",
-        description="Terraform Cloud or Terraform Enterprise host name, without https:// (the OIDC issuer is https://<hostname>)",
+        description=(
+            "Terraform Cloud or Terraform Enterprise host name, without https:// (the OIDC issuer is "
+            "https://<hostname>)"
+        ),
     )
     workspace_template: Annotated[PerAccountTemplate, WorkspaceTemplateChars] = Field(
         default="{prefix}-{account}", description="Workspace name per account; must use {account}, may use {prefix}"
@@ -181,7 +193,10 @@ class LandingZone(StrictModel):
     )
     deploy_role_name: RoleName | None = Field(
         default=None,
-        description="Role each stack's provider assumes; default: OrganizationAccountAccessRole (AWSControlTowerExecution under Control Tower)",
+        description=(
+            "Role each stack's provider assumes; default: OrganizationAccountAccessRole (AWSControlTowerExecution "
+            "under Control Tower)"
+        ),
     )
     baseline: Baseline = Field(
         default_factory=Baseline,

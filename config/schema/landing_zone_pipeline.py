@@ -18,7 +18,9 @@ class LandingZonePipeline(StrictModel):
     name: Slug = Field(default="landing-zone", description="Pipeline name part: <prefix>-<name>")
     source: PipelineSource = Field(
         default_factory=lambda: CodeCommitSource(type="codecommit", repository="mlops-landing-zone"),
-        description="The landing-zone repository (config/ and mlops-tf); every commit to its branch starts the pipeline",
+        description=(
+            "The landing-zone repository (config/ and mlops-tf); every commit to its branch starts the pipeline"
+        ),
     )
     build_compute_type: BuildComputeType = Field(
         default="BUILD_GENERAL1_MEDIUM", description="CodeBuild compute type of the plan and apply builds"

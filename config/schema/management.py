@@ -22,7 +22,9 @@ class ManagementSection(StrictModel):
 
     delegated_administrator: AccountName | None = Field(
         default=None,
-        description="The security account that administers GuardDuty, Security Hub and Access Analyzer; default: the only one",
+        description=(
+            "The security account that administers GuardDuty, Security Hub and Access Analyzer; default: the only one"
+        ),
     )
     delegated_services: list[DelegatedService] = Field(
         default_factory=lambda: [

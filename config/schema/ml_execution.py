@@ -29,7 +29,8 @@ class Feature(StrictModel):
         """Feature Store reserves is_deleted, write_time and api_invocation_time."""
         if value.lower() in RESERVED_FEATURE_NAMES:
             raise ValueError(
-                f"Feature Store reserves this name for its own columns (reserved: {', '.join(sorted(RESERVED_FEATURE_NAMES))})"
+                "Feature Store reserves this name for its own columns (reserved: "
+                f"{', '.join(sorted(RESERVED_FEATURE_NAMES))})"
             )
         return value
 
@@ -70,7 +71,10 @@ class ModelPackageGroup(StrictModel):
     description: str = Field(default="", max_length=1024, description="Model package group description")
     serving_image: ImageRef | None = Field(
         default=None,
-        description="image of packages registered outside this account's pipelines; a group a pipeline produces takes the pipeline's",
+        description=(
+            "image of packages registered outside this account's pipelines; a group a pipeline produces takes the "
+            "pipeline's"
+        ),
     )
 
 

@@ -89,7 +89,9 @@ class Persona(StrictModel):
     session_duration_hours: int = Field(default=1, ge=1, le=12, description="Session duration in hours (1-12)")
     audit_access: bool = Field(
         default=False,
-        description="Lets sessions of this persona assume the security-audit roles through the security account's auditor role",
+        description=(
+            "Lets sessions of this persona assume the security-audit roles through the security account's auditor role"
+        ),
     )
 
 
@@ -129,7 +131,8 @@ def _default_personas() -> dict[str, Persona]:
 
 
 class Group(StrictModel):
-    """An Identity Center group: created by mlops-tf (display_name) or an existing one referred to by id; exactly one."""
+    """An Identity Center group: created by mlops-tf (display_name) or an existing one referred to by id;
+    exactly one."""
 
     display_name: GroupDisplayName | None = Field(
         default=None, description="Name of the group mlops-tf creates in the identity store"
@@ -183,11 +186,15 @@ class IdentityCenter(StrictModel):
 
     administrator: IdentityCenterAdministrator = Field(
         default=IdentityCenterAdministrator.security,
-        description="Where permission sets and assignments are managed: security (delegated administrator) or management",
+        description=(
+            "Where permission sets and assignments are managed: security (delegated administrator) or management"
+        ),
     )
     identity_source: IdentitySource = Field(
         default=IdentitySource.identity_center,
-        description="external: groups come from your IdP (SCIM) and are referred to by group_id only; mlops-tf creates none",
+        description=(
+            "external: groups come from your IdP (SCIM) and are referred to by group_id only; mlops-tf creates none"
+        ),
     )
     personas: dict[PersonaName, Persona] = Field(
         default_factory=_default_personas, description="Permission sets by persona name"

@@ -116,7 +116,10 @@ class DeploymentPipeline(StrictModel):
     )
     config_path: RepositoryFolder | None = Field(
         default=None,
-        description="Folder of the landing-zone configuration in the source repository; default: the folder mlops-tf synthesizes from, relative to its git repository",
+        description=(
+            "Folder of the landing-zone configuration in the source repository; default: the folder mlops-tf "
+            "synthesizes from, relative to its git repository"
+        ),
     )
 
     _config_path_inside = field_validator("config_path")(inside_repository)
@@ -133,7 +136,8 @@ class DeploymentPipeline(StrictModel):
 
 # git check-ref-format and CodeCommit: no '..', '@{', '//', control characters, space or ~^:?*[\\; no component
 # starting with '.' or ending in '.lock'; not ending in '/' or '.'; not '@'.
-# https://git-scm.com/docs/git-check-ref-format  https://docs.aws.amazon.com/codecommit/latest/APIReference/API_CreateBranch.html
+# https://git-scm.com/docs/git-check-ref-format
+# https://docs.aws.amazon.com/codecommit/latest/APIReference/API_CreateBranch.html
 _BAD_REF = re.compile(r"\.\.|@\{|//|[\x00-\x20\x7f~^:?*\[\\]|(^|/)\.|\.lock(/|$)|[/.]$|^/")
 
 
@@ -141,7 +145,8 @@ def _branch(value: str) -> str:
     """A branch name git and CodeCommit accept."""
     if value == "@" or _BAD_REF.search(value):
         raise ValueError(
-            f"{value!r} is not a branch name git accepts: no '..', '@{{', '//', spaces or any of ~^:?*[\\, no part starting "
+            f"{value!r} is not a branch name git accepts: no '..', '@{{', '//', spaces or any of ~^:?*[\\, no "
+            "part starting "
             "with '.' or ending in '.lock', not ending in '/' or '.' (git check-ref-format)"
         )
     return value

@@ -19,7 +19,8 @@ PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9 _-]{1,38}[A-Za-z0-9_-]$"
 
 
 def _project_name(value: str) -> str:
-    # https://developer.hashicorp.com/terraform/cloud-docs/api-docs/projects: 3-40 of letters, numbers, inner spaces, - and _.
+    # https://developer.hashicorp.com/terraform/cloud-docs/api-docs/projects: 3-40 of letters, numbers, inner spaces, -
+    # and _.
     if not PROJECT_NAME_RE.match(value):
         raise ValueError("Terraform Cloud project names are 3-40 letters, numbers, inner spaces, - and _")
     return value
@@ -35,7 +36,8 @@ def _workspace_template(template: str) -> str:
     bad = sorted({c for c in literal if not WORKSPACE_NAME_RE.match(c)})
     if bad:
         raise ValueError(
-            f"Terraform Cloud workspace names can only include letters, numbers, - and _ (got {', '.join(repr(c) for c in bad)}); "
+            "Terraform Cloud workspace names can only include letters, numbers, - and _ (got "
+            f"{', '.join(repr(c) for c in bad)}); "
             'for example "{prefix}-{account}"'
         )
     return template
