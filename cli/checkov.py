@@ -1,4 +1,4 @@
-"""Run checkov over synthesized stacks and apply the repository's per-resource skip file.
+"""Run checkov over synthesized stacks and apply the landing zone's skip file (exact entries and patterns).
 
 checkov lives in its own tool environment (it pins ~90 packages; see the README), so mlops-tf runs
 it as a program: --checkov, then $MLOPS_TF_CHECKOV, then .venv-scan/bin/checkov (in the working
@@ -117,7 +117,7 @@ def find_checkov(explicit: Path | None = None) -> Path:
 
 
 def load_skips(path: Path) -> list[Skip]:
-    """Read the skip file: `skips:` entries with check, resource, reason and optional account."""
+    """Read the skip file: `skips:` entries with check, resource, reason and optional account and kind."""
     if not path.is_file():
         return []
     display = display_path(path)

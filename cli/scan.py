@@ -26,15 +26,17 @@ from .common import (
 from .synth import StateDirOption, run_synth
 
 SKIPS_FILE = "checkov-skips.yaml"  # in the configuration folder: the skips belong to the landing zone
-LEGACY_SKIPS = Path(".checkov-skips.yaml")  # the repository root's file, read when the folder has none
+# The repository root's file of earlier versions: no longer read (one landing zone's skips must not apply to
+# another's stacks because of the working directory), only named in a warning so that it gets moved.
+LEGACY_SKIPS = Path(".checkov-skips.yaml")
 
 SkipsOption = Annotated[
     Path | None,
     typer.Option(
         "--skips",
         help=(
-            f"Accepted findings (check, resource address or pattern, reason). Default: <config>/{SKIPS_FILE}, "
-            f"else {LEGACY_SKIPS} when it exists."
+            f"Accepted findings (check, resource address or pattern, reason). Default: <config>/{SKIPS_FILE}; "
+            "without it, no finding is accepted."
         ),
     ),
 ]
@@ -88,9 +90,15 @@ def scan(
 
 
 def default_skips(config: Path) -> Path:
-    """<config>/checkov-skips.yaml; the repository root's .checkov-skips.yaml when the folder has none."""
+    """<config>/checkov-skips.yaml: the skips belong to the landing zone, wherever the command runs.
+
+    A .checkov-skips.yaml in the working directory (where earlier versions kept the example's) is not
+    read: a warning says to move it into the configuration folder.
+    """
     own = config / SKIPS_FILE
-    return own if own.is_file() or not LEGACY_SKIPS.is_file() else LEGACY_SKIPS
+    if not own.is_file() and LEGACY_SKIPS.is_file():
+        err(f"warning: {LEGACY_SKIPS} is no longer read; move it to {own} (or pass --skips {LEGACY_SKIPS})")
+    return own
 
 
 def report_data(report: ScanReport, skips_file: Path) -> dict:

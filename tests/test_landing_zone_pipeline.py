@@ -323,7 +323,10 @@ def test_pipeline_scans_clean_but_for_its_accepted_findings(variants) -> None:
         pytest.skip(f"checkov is not installed ({exc})")
     accepted = [Skip(check, resource, reason, "management") for (check, resource), reason in PIPELINE_ACCEPTED.items()]
     report = scan_stacks(
-        variants["codecommit-stacks"], ["management"], [*load_skips(ROOT / ".checkov-skips.yaml"), *accepted], checkov
+        variants["codecommit-stacks"],
+        ["management"],
+        [*load_skips(ROOT / "config" / "checkov-skips.yaml"), *accepted],
+        checkov,
     )
     assert report.parsing_errors == [] and [(f.check, f.resource) for f in report.failed] == []
     assert {(f.check, f.resource) for f, _ in report.skipped} >= set(PIPELINE_ACCEPTED)

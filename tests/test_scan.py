@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,11 +13,14 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from cli.checkov import Finding, Skip, ToolError, evaluate, find_checkov, load_skips, scan_stacks
+from cli.scan import default_skips
 from config import ConfigError, load
 from tests.conftest import EXAMPLE, ROOT
 
-SKIPS = ROOT / ".checkov-skips.yaml"
+SKIPS = EXAMPLE / "checkov-skips.yaml"
 runner = CliRunner()
+# A skipped finding as `scan` prints it: skipped <account>: <check> <resource>: <reason>
+SKIPPED_LINE = re.compile(r"^skipped (\S+): (\S+) (\S+): (.*)$")
 
 
 def checkov_or_skip() -> Path:
@@ -30,27 +35,37 @@ def write_stack(root: Path, account: str, stack: dict) -> None:
     (root / account / "cdk.tf.json").write_text(json.dumps(stack))
 
 
-def test_example_scans_clean(tmp_path):
+@pytest.fixture(scope="module")
+def example_scan(tmp_path_factory):
+    """`mlops-tf scan --config <example>` without --skips: the skip file is the configuration folder's."""
     checkov_or_skip()
-    out = tmp_path / "cdktf.out"
-    args = [
-        "scan",
-        "--config",
-        str(EXAMPLE),
-        "--out",
-        str(out),
-        "--state-dir",
-        str(tmp_path / "state"),
-        "--skips",
-        str(SKIPS),
-    ]
-    result = runner.invoke(app, args)
+    tmp = tmp_path_factory.mktemp("example-scan")
+    args = ["scan", "--config", str(EXAMPLE), "--out", str(tmp / "cdktf.out"), "--state-dir", str(tmp / "state")]
+    return runner.invoke(app, args)
+
+
+def skipped_findings(output: str) -> list[tuple[Finding, str]]:
+    """(finding, reason) of every `skipped` line of a scan's text output."""
+    matches = [SKIPPED_LINE.match(line) for line in output.splitlines()]
+    return [(Finding(m[1], m[2], m[3], ""), m[4]) for m in matches if m]
+
+
+def test_example_scans_clean(example_scan):
+    result = example_scan
     assert result.exit_code == 0, result.output + result.stderr
     summary = result.output.strip().splitlines()[-1]
     assert summary.startswith("scanned 8 stack(s):") and " 0 failed," in summary and "0 parsing error(s)" in summary
-    assert "matched no failed check" not in result.stderr, "stale entries in .checkov-skips.yaml: remove them"
-    for skip in load_skips(SKIPS):  # every accepted finding is printed with its reason
-        assert f"{skip.check} {skip.resource}: {skip.reason}" in result.output
+    assert f"skipped ({SKIPS})" in summary, "the skip file is the configuration folder's"
+    assert "matched no failed check" not in result.stderr, f"stale entries in {SKIPS}: remove them"
+    # Every entry, pattern or exact, accepts at least one finding of the example with its own reason:
+    # the example's file holds no entry that nothing needs.
+    skipped = skipped_findings(result.output)
+    assert skipped
+    for skip in load_skips(SKIPS):
+        assert any(
+            f.check == skip.check and fnmatch.fnmatchcase(f.resource, skip.resource) and reason == skip.reason
+            for f, reason in skipped
+        ), f"{SKIPS}: {skip.check} {skip.resource} accepts nothing in the example"
 
 
 def test_failed_checks_are_named_by_type_and_grouped_by_account(tmp_path):
@@ -197,22 +212,27 @@ def test_skip_patterns_name_one_check_and_one_type(tmp_path):
     assert "no wildcards in check" in messages[0][1] and "no wildcards in resource type" in messages[1][1]
 
 
-def test_skip_file_follows_the_configuration_folder(tmp_path, monkeypatch):
-    from cli.scan import LEGACY_SKIPS, default_skips
-
+def test_skip_file_follows_the_configuration_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "lz"
     config.mkdir()
     assert default_skips(config) == config / "checkov-skips.yaml"  # neither exists: the folder's name
-    LEGACY_SKIPS.write_text("skips: []\n")
-    assert default_skips(config) == LEGACY_SKIPS  # compatibility: the repository root's file
+    assert capsys.readouterr().err == ""
+    # The working directory's .checkov-skips.yaml of earlier versions is not read, only named in a warning.
+    Path(".checkov-skips.yaml").write_text("skips: []\n")
+    assert default_skips(config) == config / "checkov-skips.yaml"
+    assert capsys.readouterr().err.strip() == (
+        f"warning: .checkov-skips.yaml is no longer read; move it to {config / 'checkov-skips.yaml'} "
+        "(or pass --skips .checkov-skips.yaml)"
+    )
     (config / "checkov-skips.yaml").write_text("skips: []\n")
     assert default_skips(config) == config / "checkov-skips.yaml"
+    assert capsys.readouterr().err == ""
 
 
-# The example's own accepted findings that no pattern of a new landing zone should accept: the staging
-# fraud endpoint is serverless (no KMS key, no network isolation: SageMaker rejects both there), and the
-# partners API's WAF is an accepted risk of the example's security team.
+# The example's own decisions about one resource, which no pattern of a new landing zone should accept:
+# the staging fraud endpoint is serverless (no KMS key, no network isolation: SageMaker rejects both there),
+# and the partners API's WAF is an accepted risk of the example's security team.
 EXAMPLE_ONLY = {
     ("CKV_AWS_98", "aws_sagemaker_endpoint_configuration.endpoint-fraud_configuration_5B237D97"),
     ("CKV_AWS_370", "aws_sagemaker_model.endpoint-fraud_model-primary_39E7880E"),
@@ -220,18 +240,18 @@ EXAMPLE_ONLY = {
 }
 
 
-def test_init_skip_patterns_cover_every_finding_the_example_accepts():
-    """The skip file `init` writes accepts, by pattern and kind, every finding the example's exact entries
-    accept (test_example_scans_clean keeps those exact and current): a new landing zone with the same
-    kinds and features scans clean without hand-written entries."""
+def test_init_skip_patterns_cover_every_finding_the_example_accepts(example_scan):
+    """The skip file `init` writes accepts, by pattern and kind, every finding the example's scan accepts
+    (but the example's own decisions): a new landing zone with the same kinds and features scans clean
+    without hand-written entries."""
     template = load_skips(ROOT / "cli" / "templates" / "checkov-skips.yaml.j2")
     assert all(s.pattern or s.kind for s in template if s.resource != "aws_iam_role.security-auditor")
     kinds = {a.name: a.kind for a in load(EXAMPLE).accounts.values()}
-    uncovered = []
-    for skip in load_skips(SKIPS):
-        if (skip.check, skip.resource) in EXAMPLE_ONLY:
-            continue
-        accounts = [skip.account] if skip.account else list(kinds)
-        if not any(t.matches(Finding(a, skip.check, skip.resource, ""), kinds[a]) for t in template for a in accounts):
-            uncovered.append(f"{skip.check} {skip.resource} ({skip.account or 'every account'})")
+    skipped = skipped_findings(example_scan.output)
+    assert {(f.check, f.resource) for f, _ in skipped} >= EXAMPLE_ONLY
+    uncovered = [
+        f"{f.check} {f.resource} ({f.account})"
+        for f, _ in skipped
+        if (f.check, f.resource) not in EXAMPLE_ONLY and not any(t.matches(f, kinds[f.account]) for t in template)
+    ]
     assert uncovered == []
