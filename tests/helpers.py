@@ -48,6 +48,14 @@ def enroll_existing_accounts(root: Path, foundational_ou: str = "Security") -> l
     return names
 
 
+def fit_control_tower_scps(root: Path) -> None:
+    """Under Control Tower its own SCP joins FullAWSAccess on every OU, so an OU holds at most 3 guardrails (5 SCPs
+    per OU): drop protect-security-services, whose CloudTrail and Config part Control Tower's mandatory controls
+    cover (docs/account-kinds.md, "Control Tower mode")."""
+    path = root / "landing-zone.yaml"
+    path.write_text(path.read_text().replace(", protect-security-services]", "]"))
+
+
 def line_of(path: Path, needle: str) -> int:
     """1-based line number of the first line containing needle."""
     for number, line in enumerate(path.read_text().splitlines(), start=1):

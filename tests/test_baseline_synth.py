@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import copy_example, read_stacks
-from tests.helpers import enroll_existing_accounts
+from tests.helpers import enroll_existing_accounts, fit_control_tower_scps
 from tests.synth_lookup import bucket_statements, by_sid, key_statements
 
 REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"]
@@ -241,6 +241,7 @@ def control_tower_variant(config: Path) -> None:
     org["organizational_units"].append({"path": "Sandbox"})
     path.write_text(yaml.safe_dump(lz, sort_keys=False))
     enroll_existing_accounts(config)
+    fit_control_tower_scps(config)
 
 
 @pytest.fixture(scope="module")
