@@ -111,6 +111,21 @@ def test_config_of_an_existing_account_is_adopted_not_created_twice(stacks, tmp_
     assert {c["s3_bucket_name"] for c in channels.values()} == {CONFIG_BUCKET}
 
 
+def test_config_service_linked_role_alone_is_adopted(stacks):
+    # production.yaml: config_service_linked_role_exists, no existing_config: the role is imported, its description
+    # kept; the recorders are created as everywhere else.
+    imports = {i["to"]: i["id"] for i in stacks["production"]["import"]}
+    assert imports["aws_iam_service_linked_role.config-service-role"] == (
+        "arn:aws:iam::888888888888:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    )
+    assert not [a for a in imports if a.startswith("aws_config_")]
+    role = stacks.resource("production", "aws_iam_service_linked_role")
+    assert role["lifecycle"] == {"ignore_changes": ["description"]}
+    # An account without it creates the role, and owns its description.
+    assert "lifecycle" not in stacks.resource("staging", "aws_iam_service_linked_role")
+    assert not [i for i in stacks["staging"].get("import", []) if "service_linked" in i["to"]]
+
+
 def test_config_bucket_policy_and_key_follow_the_config_docs(stacks):
     policy = by_sid(bucket_statements(stacks, "security", CONFIG_BUCKET))
     source = policy["AWSConfigBucketPermissionsCheck"]["Condition"]["StringEquals"]["aws:SourceAccount"]
@@ -164,6 +179,21 @@ def test_guardduty_delegated_per_region_then_adopted_not_created(stacks):
     assert delegations["delegate-guardduty-us-east-1"]["depends_on"][-1] == (
         "aws_guardduty_organization_admin_account.delegate-guardduty-eu-central-1"
     )
+    # management.yaml: GuardDuty already runs in eu-west-1; that detector is imported (never a second CreateDetector),
+    # the other regions' are created.
+    detectors = stacks.resources("management", "aws_guardduty_detector")
+    found = stacks.data("management", "aws_guardduty_detector")
+    assert list(found) == ["guardduty-existing"] and found["guardduty-existing"]["provider"] == "aws"
+    imported = [i for i in stacks["management"]["import"] if i["to"].startswith("aws_guardduty_detector.")]
+    assert imported == [
+        {
+            "id": "${data.aws_guardduty_detector.guardduty-existing.id}",
+            "provider": "aws",
+            "to": "aws_guardduty_detector.guardduty",
+        }
+    ]
+    assert detectors["guardduty"]["lifecycle"] == {"prevent_destroy": True}
+    assert [d.get("lifecycle") for k, d in sorted(detectors.items()) if k != "guardduty"] == [None, None]
     # Security: no detector is created; each region's detector is imported from the one delegation enabled.
     imports = {i["to"]: i for i in stacks["security"]["import"] if i["to"].startswith("aws_guardduty_detector.")}
     detectors = stacks.resources("security", "aws_guardduty_detector")
