@@ -66,6 +66,17 @@ def test_every_existing_account_is_adopted_into_its_ou(stacks, resolved_example)
     assert "aws_organizations_account.account-ds-dev" not in adopted
 
 
+def test_removing_an_adopted_account_is_documented_at_its_real_address(stacks):
+    """Deleting the file drops the block with its prevent_destroy, and close_on_deletion false means the destroy
+    removes the account from the organization: docs/lifecycle.md gives the state rm of the address synth writes."""
+    lifecycle = (Path(__file__).parent.parent / "docs" / "lifecycle.md").read_text()
+    assert "state rm aws_organizations_account.account-<name>" in lifecycle
+    accounts = stacks.resources("management", "aws_organizations_account")
+    for name in MEMBERS:
+        assert accounts[f"account-{name}"]["close_on_deletion"] is False
+    assert "RemoveAccountFromOrganization" in lifecycle and "removed {" in lifecycle
+
+
 def test_every_guardrail_reaches_the_accounts_of_its_ou(stacks):
     """For each SCP attachment, the accounts whose parent is the attached OU (example: none is left out)."""
     accounts = stacks.resources("management", "aws_organizations_account")
