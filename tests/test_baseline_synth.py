@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import copy_example, read_stacks
-from tests.helpers import enroll_existing_accounts
+from tests.helpers import enroll_existing_accounts, fit_control_tower
 from tests.synth_lookup import bucket_statements, by_sid, key_statements
 
 REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"]
@@ -266,13 +266,14 @@ def control_tower_variant(config: Path) -> None:
         )
     }
     for ou in org["organizational_units"]:
-        # Control Tower's SCP and FullAWSAccess leave room for 3 guardrails (tests.helpers.fit_control_tower_scps).
+        # Control Tower's SCP and FullAWSAccess leave room for 3 guardrails (tests.helpers.fit_control_tower).
         ou["guardrails"] = [g for g in ou.get("guardrails", []) if g != "protect-security-services"]
         if ou["path"] == "Workloads/Prod":
             ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
     org["organizational_units"].append({"path": "Sandbox"})
     path.write_text(yaml.safe_dump(lz, sort_keys=False))
     enroll_existing_accounts(config)
+    fit_control_tower(config)
 
 
 @pytest.fixture(scope="module")
