@@ -176,6 +176,9 @@ def new_org_stacks(tmp_path_factory):
         )
         lock.append(f"  {name}: '{account_id}'")
     (root / "accounts.lock.yaml").write_text("accounts:\n" + "\n".join(lock) + "\n")
+    # A created account has no AWS Config service-linked role before mlops-tf makes it.
+    production = root / "accounts" / "production.yaml"
+    production.write_text(re.sub(r"config_service_linked_role_exists: true.*\n", "", production.read_text()))
     synthesize(resolve(load(root)), ["management"], base / "out", state_dir=base / "state")
     return read_stacks(base / "out")
 
