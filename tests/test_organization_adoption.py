@@ -188,7 +188,10 @@ def test_new_organization_lists_are_literal_and_nothing_is_imported(new_org_stac
     assert org["aws_service_access_principals"] == sorted([*OURS, "backup.amazonaws.com"])
     assert org["enabled_policy_types"] == ["SERVICE_CONTROL_POLICY", "TAG_POLICY"]
     assert not new_org_stacks.data("management", "aws_organizations_organization")
-    assert "import" not in new_org_stacks["management"]
+    # Nothing of an organization is imported; the management account's own GuardDuty detector (management.yaml:
+    # guardduty_detector_regions) predates any organization and stays adopted.
+    imported = [i["to"] for i in new_org_stacks["management"]["import"]]
+    assert imported == ["aws_guardduty_detector.guardduty"]
     accounts = new_org_stacks.resources("management", "aws_organizations_account")
     assert accounts["account-security"]["email"] == "aws+security@acme.example"
     assert accounts["account-security"]["role_name"] == "OrganizationAccountAccessRole"
