@@ -15,8 +15,8 @@ from .policy import assume_role_trust, document, statement
 # What a crawler needs on its output database (Create, Describe, Alter); never DROP of the database.
 # https://docs.aws.amazon.com/glue/latest/dg/crawler-lf-integ.html
 CRAWLER_DATABASE_PERMISSIONS = ["ALTER", "CREATE_TABLE", "DESCRIBE"]
-# ...and on every table of it, tables another principal (the Glue job role) created included, or its update fails
-# with "Insufficient Lake Formation permission(s)": https://docs.aws.amazon.com/glue/latest/dg/error-crawler-config-lf.html
+# ...and on every table of it, those the Glue job role created included, or updating one fails with
+# "Insufficient Lake Formation permission(s)": https://docs.aws.amazon.com/glue/latest/dg/error-crawler-config-lf.html
 CRAWLER_TABLE_PERMISSIONS = ["ALTER", "DESCRIBE"]
 # Table permissions whose principal also needs DATA_LOCATION_ACCESS on a registered location.
 # https://docs.aws.amazon.com/lake-formation/latest/dg/granting-location-permissions.html

@@ -13,6 +13,7 @@ from ..schema import Vending
 
 if TYPE_CHECKING:
     from ..model import Config
+    from ..schema.landing_zone import OrganizationalUnit
 
 
 def management_and_security(config: Config) -> Iterator[Diagnostic]:
@@ -182,7 +183,7 @@ def organization(config: Config) -> Iterator[Diagnostic]:
 SCPS_PER_OU = 5
 
 
-def _scps_per_ou(config: Config, i: int, ou) -> Iterator[Diagnostic]:
+def _scps_per_ou(config: Config, i: int, ou: OrganizationalUnit) -> Iterator[Diagnostic]:
     """FullAWSAccess, each guardrail, and under Control Tower its own SCP, directly attached to the OU: at most 5.
     An adopted OU may carry other SCPs already: the count assumes FullAWSAccess alone (docs/account-kinds.md)."""
     guardrails = len({g.value for g in ou.guardrails})
