@@ -22,15 +22,16 @@ from .organization_adoption import ADOPTED_ACCOUNT_IGNORED
 TIMEOUTS = {"create": "60m", "update": "60m", "delete": "60m"}
 
 
-def provision(stack: AccountStack, account, ou, registration, previous=None):
-    """The account's provisioned product (and its Organizations member once the id is known), after `previous`;
-    returns the product and the expression of the account's id as Account Factory reports it (the `account_ids`
-    output that `mlops-tf lock` reads)."""
+def provision(stack: AccountStack, account, ou, after: list, previous=None):
+    """The account's provisioned product (and its Organizations member once the id is known), after `previous`
+    and `after` (the first product: the last OU registration and every control); returns the product and the
+    expression of the account's id as Account Factory reports it (the `account_ids` output that `mlops-tf lock`
+    reads)."""
     member = _member(stack, account) if account.account_id is not None else None
     # One Account Factory operation at a time: Control Tower runs at most five account operations at once
     # (https://docs.aws.amazon.com/controltower/latest/userguide/provision-and-manage-accounts.html) and
     # Terraform would start up to ten; one at a time also leaves room for other Control Tower operations.
-    product = _product(stack, account, ou, [d for d in (registration, member, previous) if d is not None])
+    product = _product(stack, account, ou, [*after, *(d for d in (member, previous) if d is not None)])
     address = f"aws_servicecatalog_provisioned_product.{product.friendly_unique_id}"
     return product, f'${{one([for o in {address}.outputs : o.value if o.key == "AccountId"])}}'
 

@@ -4,6 +4,8 @@ region, each region through its own provider (AccountStack.provider_for)."""
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
+
 from config import local_names
 from config.kinds.baseline import (
     CONFIG,
@@ -48,15 +50,20 @@ def _config(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
     settings = r.landing_zone.baseline.config
     # https://docs.aws.amazon.com/config/latest/developerguide/using-service-linked-roles.html
+    existing = account.config.existing_config
+    # Whoever set up an adopted recorder also made AWS Config's service-linked role; it may also exist alone.
+    adopted = bool(existing) or account.config.config_service_linked_role_exists
     role = aws.iam_service_linked_role.IamServiceLinkedRole(
         stack,
         "config-service-role",
         aws_service_name="config.amazonaws.com",
         description="AWS Config records this account's resources",
+        # An adopted role keeps the description it has (AWS Config's own sets none): no update on import.
+        lifecycle=TerraformResourceLifecycle(ignore_changes=["description"]) if adopted else None,
     )
-    existing = account.config.existing_config
-    if existing:
-        # Whoever set up the adopted recorder also made AWS Config's service-linked role: adopt it too.
+    if adopted:
+        # One role per service and account: creating it again fails with InvalidInput ("has been taken").
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
         role.import_from(config_service_linked_role_arn(stack.account_id, r.partition))
     bucket = config_bucket_name(r)
     archive = _archive(stack) if config_archive_account(r) == account.name else None

@@ -65,7 +65,8 @@ def adopted_ous(stack: AccountStack, root_id: str) -> dict[str, AdoptedOu]:
 
 
 def register_ous(stack: AccountStack, created: dict) -> dict:
-    """Enable the AWSControlTowerBaseline on every OU mlops-tf creates, parents before children.
+    """Enable the AWSControlTowerBaseline on every OU mlops-tf creates, one at a time, parents before children
+    (dict order is that chain: its last value is the last registration).
     # https://docs.aws.amazon.com/controltower/latest/APIReference/API_EnableBaseline.html"""
     r = stack.resolved
     lz = r.landing_zone
@@ -80,16 +81,18 @@ def register_ous(stack: AccountStack, created: dict) -> dict:
             )
         ]
     baselines: dict = {}
+    previous = None
     for path in sorted(created, key=lambda p: (p.count("/"), p)):
-        parent = path.rpartition("/")[0]
-        baselines[path] = aws.controltower_baseline.ControltowerBaseline(
+        previous = baselines[path] = aws.controltower_baseline.ControltowerBaseline(
             stack,
             f"register-ou-{slug(path)}",
             baseline_identifier=f"arn:{r.partition}:controltower:{lz.home_region}::baseline/{CONTROL_TOWER_BASELINE_ID}",
             baseline_version=settings.baseline_version,
             target_identifier=created[path].arn,
             parameters=parameters,
-            # A nested OU registers only once its parent is registered.
-            depends_on=[baselines[parent]] if parent in baselines else None,
+            # One Control Tower operation at a time, and the provider's EnableBaseline does not retry a
+            # ConflictException: https://docs.aws.amazon.com/controltower/latest/userguide/limits.html
+            # Parents sort first, so a nested OU also registers after its parent.
+            depends_on=[previous] if previous is not None else None,
         )
     return baselines

@@ -245,7 +245,7 @@ def _analytics(stack: AccountStack, lake_key: KmsKey, log_bucket: AccessLogBucke
     catalog.add_crawlers(
         {
             glue_database_name(r, d.name): [
-                lake_formation.crawler_database_grants[glue_database_name(r, d.name)],
+                *lake_formation.crawler_database_grants[glue_database_name(r, d.name)],
                 lake_formation.crawler_location_grants[d.bucket],
             ]
             for d in section.datasets

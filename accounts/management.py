@@ -58,17 +58,21 @@ def build(stack: AccountStack) -> None:
     # Under Control Tower, existing accounts outside its foundational OU are enrolled through Account Factory.
     enrolling = {a.name for a in resolved.accounts.values() if enrolled(lz, a.config)}
     organization_adoption.adopt_accounts(stack, ous, skip=enrolling)
+    last_registration = list(registered.values())[-1:]
+    controls = _controls(stack, ous, last_registration)
 
     account_ids = {}
-    product = None  # the previous Account Factory product: one at a time
+    # Account Factory runs after every registration and control, then one product at a time.
+    product = None
+    gate = [*last_registration, *controls]
     for account in sorted(resolved.accounts.values(), key=lambda a: a.name):
         if account.name in enrolling:
-            product, _ = account_factory.provision(stack, account, ous[account.ou], registered.get(account.ou), product)
+            product, _ = account_factory.provision(stack, account, ous[account.ou], [] if product else gate, product)
         if not account.created:
             continue
         if org_config.vending is Vending.control_tower:
             product, account_ids[account.name] = account_factory.provision(
-                stack, account, ous[account.ou], registered.get(account.ou), product
+                stack, account, ous[account.ou], [] if product else gate, product
             )
         else:
             member = aws.organizations_account.OrganizationsAccount(
@@ -91,7 +95,6 @@ def build(stack: AccountStack) -> None:
             account_ids[account.name] = member.id
 
     _guardrails(stack, ous)
-    _controls(stack, ous, registered)
     _delegated_administrators(stack, org, account_ids)
     organization_security.build(stack, account_ids)
     tfc_oidc.build(stack, account_ids)
@@ -131,10 +134,12 @@ def _guardrails(stack: AccountStack, ous: dict) -> None:
             )
 
 
-def _controls(stack: AccountStack, ous: dict, registered: dict) -> None:
+def _controls(stack: AccountStack, ous: dict, last_registration: list) -> list:
+    """Control Tower controls of every OU, all after the last OU registration (they may run concurrently)."""
     lz = stack.resolved.landing_zone
     if lz.organization.vending is not Vending.control_tower:
-        return
+        return []
+    controls = []
     for ou in lz.organization.organizational_units:
         for control in ou.controls:
             identifier = (
@@ -142,14 +147,17 @@ def _controls(stack: AccountStack, ous: dict, registered: dict) -> None:
                 if control.startswith("arn:")
                 else (f"arn:{stack.resolved.partition}:controltower:{lz.home_region}::control/{control}")
             )
-            aws.controltower_control.ControltowerControl(
+            control_resource = aws.controltower_control.ControltowerControl(
                 stack,
                 f"control-{_slug(ou.path)}-{_slug(control.rsplit('/', 1)[-1])}",
                 control_identifier=identifier,
                 target_identifier=ous[ou.path].arn,
-                # Controls apply to registered OUs only.
-                depends_on=[registered[ou.path]] if ou.path in registered else None,
+                # Controls apply to registered OUs only, and no registration may run beside them:
+                # https://docs.aws.amazon.com/controltower/latest/userguide/limits.html (one operation at a time)
+                depends_on=last_registration or None,
             )
+            controls.append(control_resource)
+    return controls
 
 
 def _delegated_administrators(stack: AccountStack, org, created_ids: dict[str, str]) -> None:

@@ -9,9 +9,12 @@ Access Analyzer's are registered once, organization-wide.
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
+
 from config import local_names
 from config.kinds.baseline import config_aggregator_account
 from config.kinds.security import administrator_section
+from config.schema.account import ManagementAccount
 from modules.aws import aws
 from modules.config_recorder import ConfigOrganizationAggregator
 from modules.security_services import GuardDutyOrganization
@@ -26,6 +29,7 @@ CONFIG_DELEGATION_PRINCIPALS = ("config-multiaccountsetup.amazonaws.com", "confi
 def delegate_guardduty(stack: AccountStack, org, admin_id: str) -> None:
     """Management stack: a detector of its own and the delegated administrator, per allowed region."""
     frequency = _admin_frequency(stack)
+    adopted = set(stack.account.model(ManagementAccount).management.guardduty_detector_regions)
     previous = None
     for region in stack.regions:
         provider = stack.provider_for(region)
@@ -37,7 +41,16 @@ def delegate_guardduty(stack: AccountStack, org, admin_id: str) -> None:
             provider=provider,
             enable=True,
             finding_publishing_frequency=frequency,
+            # An adopted detector was there before mlops-tf: removing the landing zone must not delete it.
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if region in adopted else None,
         )
+        if region in adopted:
+            # One detector per account and region (CreateDetector fails on a second): import the one there is.
+            # https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html
+            found = aws.data_aws_guardduty_detector.DataAwsGuarddutyDetector(
+                stack, _id("guardduty-existing", region, stack), provider=provider
+            )
+            detector.import_from(found.id, provider)
         # One region at a time, the stack's own first: designations in parallel fail in all regions but one
         # while the first one sets up the organization (aws-samples/aws-secure-environment-accelerator issue 778).
         previous = aws.guardduty_organization_admin_account.GuarddutyOrganizationAdminAccount(

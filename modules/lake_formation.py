@@ -15,6 +15,9 @@ from .policy import assume_role_trust, document, statement
 # What a crawler needs on its output database (Create, Describe, Alter); never DROP of the database.
 # https://docs.aws.amazon.com/glue/latest/dg/crawler-lf-integ.html
 CRAWLER_DATABASE_PERMISSIONS = ["ALTER", "CREATE_TABLE", "DESCRIBE"]
+# ...and on every table of it, those the Glue job role created included, or updating one fails with
+# "Insufficient Lake Formation permission(s)": https://docs.aws.amazon.com/glue/latest/dg/error-crawler-config-lf.html
+CRAWLER_TABLE_PERMISSIONS = ["ALTER", "DESCRIBE"]
 # Table permissions whose principal also needs DATA_LOCATION_ACCESS on a registered location.
 # https://docs.aws.amazon.com/lake-formation/latest/dg/granting-location-permissions.html
 LOCATION_PERMISSIONS = {"ALTER"}
@@ -150,7 +153,7 @@ class LakeFormation(Construct):
         self.locations = {}
         # The crawler's grants by location (bucket name) and database: the crawlers are created after them.
         self.crawler_location_grants: dict[str, object] = {}
-        self.crawler_database_grants: dict[str, object] = {}
+        self.crawler_database_grants: dict[str, list[object]] = {}
         for name in sorted(locations):
             location = aws.lakeformation_resource.LakeformationResource(
                 self,
@@ -171,14 +174,25 @@ class LakeFormation(Construct):
                 depends_on=after_settings,
             )
         for db_name in sorted(databases):
-            self.crawler_database_grants[db_name] = aws.lakeformation_permissions.LakeformationPermissions(
-                self,
-                f"crawler-{db_name}",
-                principal=crawler_role_arn,
-                permissions=CRAWLER_DATABASE_PERMISSIONS,
-                database={"name": db_name},
-                depends_on=[*after_settings, databases[db_name]],
-            )
+            on_database = [*after_settings, databases[db_name]]
+            self.crawler_database_grants[db_name] = [
+                aws.lakeformation_permissions.LakeformationPermissions(
+                    self,
+                    f"crawler-{db_name}",
+                    principal=crawler_role_arn,
+                    permissions=CRAWLER_DATABASE_PERMISSIONS,
+                    database={"name": db_name},
+                    depends_on=on_database,
+                ),
+                aws.lakeformation_permissions.LakeformationPermissions(
+                    self,
+                    f"crawler-tables-{db_name}",
+                    principal=crawler_role_arn,
+                    permissions=CRAWLER_TABLE_PERMISSIONS,
+                    table={"database_name": db_name, "wildcard": True},
+                    depends_on=on_database,
+                ),
+            ]
         # Grants to other accounts need the grant option so that their admin can grant their roles.
         # https://docs.aws.amazon.com/lake-formation/latest/dg/cross-account-permissions.html
         for grant in sorted(grants, key=lambda g: (g.account_id, g.database_name)):

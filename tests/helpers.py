@@ -48,6 +48,19 @@ def enroll_existing_accounts(root: Path, foundational_ou: str = "Security") -> l
     return names
 
 
+def fit_control_tower(root: Path) -> None:
+    """The example as Control Tower allows it. Its own SCP joins FullAWSAccess on every OU, so an OU holds at most 3
+    guardrails (5 SCPs per OU): drop protect-security-services, whose CloudTrail and Config part Control Tower's
+    mandatory controls cover (docs/account-kinds.md, "Control Tower mode"). Control Tower records AWS Config, so no
+    account adopts a Config service-linked role."""
+    path = root / "landing-zone.yaml"
+    path.write_text(path.read_text().replace(", protect-security-services]", "]"))
+    for account in sorted((root / "accounts").glob("*.yaml")):
+        text = account.read_text()
+        kept = [x for x in text.splitlines(keepends=True) if not x.startswith("config_service_linked_role_exists:")]
+        account.write_text("".join(kept))
+
+
 def line_of(path: Path, needle: str) -> int:
     """1-based line number of the first line containing needle."""
     for number, line in enumerate(path.read_text().splitlines(), start=1):

@@ -16,7 +16,7 @@ from config.kinds.baseline import (
 )
 from config.kinds.security import log_archive_account, trail_account
 from config.schema.landing_zone import OrganizationalUnit
-from tests.helpers import enroll_existing_accounts, only_error, replace_text
+from tests.helpers import enroll_existing_accounts, fit_control_tower, only_error, replace_text
 
 
 @pytest.mark.parametrize(
@@ -76,6 +76,7 @@ def test_control_tower_owns_trail_and_config(config_copy):
         "  vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm\n",
     )
     enroll_existing_accounts(config_copy)
+    fit_control_tower(config_copy)
     r = resolve(load(config_copy))
     assert trail_account(r) is None and config_archive_account(r) is None and config_aggregator_account(r) is None
     assert not [f for f in r.flows if f.label in ("AWS Config delivery", "organization trail log archive")]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import copy_example, read_stacks
-from tests.helpers import enroll_existing_accounts
+from tests.helpers import enroll_existing_accounts, fit_control_tower
 from tests.synth_lookup import bucket_statements, by_sid, key_statements
 
 REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"]
@@ -111,6 +111,21 @@ def test_config_of_an_existing_account_is_adopted_not_created_twice(stacks, tmp_
     assert {c["s3_bucket_name"] for c in channels.values()} == {CONFIG_BUCKET}
 
 
+def test_config_service_linked_role_alone_is_adopted(stacks):
+    # production.yaml: config_service_linked_role_exists, no existing_config: the role is imported, its description
+    # kept; the recorders are created as everywhere else.
+    imports = {i["to"]: i["id"] for i in stacks["production"]["import"]}
+    assert imports["aws_iam_service_linked_role.config-service-role"] == (
+        "arn:aws:iam::888888888888:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    )
+    assert not [a for a in imports if a.startswith("aws_config_")]
+    role = stacks.resource("production", "aws_iam_service_linked_role")
+    assert role["lifecycle"] == {"ignore_changes": ["description"]}
+    # An account without it creates the role, and owns its description.
+    assert "lifecycle" not in stacks.resource("staging", "aws_iam_service_linked_role")
+    assert not [i for i in stacks["staging"].get("import", []) if "service_linked" in i["to"]]
+
+
 def test_config_bucket_policy_and_key_follow_the_config_docs(stacks):
     policy = by_sid(bucket_statements(stacks, "security", CONFIG_BUCKET))
     source = policy["AWSConfigBucketPermissionsCheck"]["Condition"]["StringEquals"]["aws:SourceAccount"]
@@ -164,6 +179,21 @@ def test_guardduty_delegated_per_region_then_adopted_not_created(stacks):
     assert delegations["delegate-guardduty-us-east-1"]["depends_on"][-1] == (
         "aws_guardduty_organization_admin_account.delegate-guardduty-eu-central-1"
     )
+    # management.yaml: GuardDuty already runs in eu-west-1; that detector is imported (never a second CreateDetector),
+    # the other regions' are created.
+    detectors = stacks.resources("management", "aws_guardduty_detector")
+    found = stacks.data("management", "aws_guardduty_detector")
+    assert list(found) == ["guardduty-existing"] and found["guardduty-existing"]["provider"] == "aws"
+    imported = [i for i in stacks["management"]["import"] if i["to"].startswith("aws_guardduty_detector.")]
+    assert imported == [
+        {
+            "id": "${data.aws_guardduty_detector.guardduty-existing.id}",
+            "provider": "aws",
+            "to": "aws_guardduty_detector.guardduty",
+        }
+    ]
+    assert detectors["guardduty"]["lifecycle"] == {"prevent_destroy": True}
+    assert [d.get("lifecycle") for k, d in sorted(detectors.items()) if k != "guardduty"] == [None, None]
     # Security: no detector is created; each region's detector is imported from the one delegation enabled.
     imports = {i["to"]: i for i in stacks["security"]["import"] if i["to"].startswith("aws_guardduty_detector.")}
     detectors = stacks.resources("security", "aws_guardduty_detector")
@@ -236,11 +266,14 @@ def control_tower_variant(config: Path) -> None:
         )
     }
     for ou in org["organizational_units"]:
+        # Control Tower's SCP and FullAWSAccess leave room for 3 guardrails (tests.helpers.fit_control_tower).
+        ou["guardrails"] = [g for g in ou.get("guardrails", []) if g != "protect-security-services"]
         if ou["path"] == "Workloads/Prod":
             ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
     org["organizational_units"].append({"path": "Sandbox"})
     path.write_text(yaml.safe_dump(lz, sort_keys=False))
     enroll_existing_accounts(config)
+    fit_control_tower(config)
 
 
 @pytest.fixture(scope="module")
@@ -319,13 +352,24 @@ def test_control_tower_registers_every_ou_it_adds(tower):
                 "value": "arn:aws:controltower:eu-west-1:111111111111:enabledbaseline/XAHCR4CJTSI4W07MZ",
             }
         ]
-    # Children register after their parent (Workloads before Workloads/Prod).
-    prod = baselines["register-ou-workloads-prod"]
-    assert prod["depends_on"] == ["aws_controltower_baseline.register-ou-workloads"]
-    # Account Factory provisions into registered OUs only; the Organizations member (id in the lock) comes first.
+    # One Control Tower operation at a time: registrations form one chain, parents first (Workloads before
+    # Workloads/Prod), each after the previous one.
+    chain = ["infrastructure", "workloads", "workloads-dev", "workloads-prod", "workloads-staging"]
+    assert sorted(baselines) == sorted(f"register-ou-{c}" for c in chain)
+    assert "depends_on" not in baselines["register-ou-infrastructure"]
+    for before, after in zip(chain, chain[1:], strict=False):
+        assert baselines[f"register-ou-{after}"]["depends_on"] == [f"aws_controltower_baseline.register-ou-{before}"]
+    # Account Factory provisions into registered OUs only: the first product waits for the last registration and
+    # every control; the Organizations member (id in the lock) comes before its product.
+    controls = sorted(
+        f"aws_controltower_control.{n}" for n in tower.resources("management", "aws_controltower_control")
+    )
+    first = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-data")
+    assert first["depends_on"][0] == "aws_controltower_baseline.register-ou-workloads-staging"
+    assert sorted(first["depends_on"][1:-1]) == controls and len(controls) == 3
+    assert first["depends_on"][-1] == "aws_organizations_account.member-data"
     product = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-ds-dev")
     assert product["depends_on"] == [
-        "aws_controltower_baseline.register-ou-workloads-dev",
         "aws_organizations_account.member-ds-dev",
         "aws_servicecatalog_provisioned_product.account-data",  # one Account Factory operation at a time
     ]
@@ -340,7 +384,8 @@ def test_control_tower_controls_in_every_documented_form(tower):
             CATALOG_ARN,
         ]
     )
-    assert {tuple(c["depends_on"]) for c in controls} == {("aws_controltower_baseline.register-ou-workloads-prod",)}
+    # After the last registration (no Control Tower operation beside them); concurrent with each other.
+    assert {tuple(c["depends_on"]) for c in controls} == {("aws_controltower_baseline.register-ou-workloads-staging",)}
 
 
 # Existing accounts of the example outside Control Tower's Security OU: OU and id.
@@ -374,11 +419,9 @@ def test_control_tower_enrolls_existing_accounts_through_account_factory(tower):
         }
         assert product["timeouts"] == {"create": "60m", "delete": "60m", "update": "60m"}
         assert product["lifecycle"] == {"prevent_destroy": True}
-        # Enrolled into a registered OU, after the member is imported (terminated before it is ever closed).
-        assert product["depends_on"][:2] == [
-            f"aws_controltower_baseline.register-ou-{slug}",
-            f"aws_organizations_account.member-{name}",
-        ]
+        # Enrolled after every registration (the chain's first product), after the member is imported
+        # (terminated before it is ever closed).
+        assert f"aws_organizations_account.member-{name}" in product["depends_on"]
         member = members[f"member-{name}"]
         assert imports[f"aws_organizations_account.member-{name}"] == account_id
         # Account Factory moves the account: Organizations never sets its parent (a move there is drift).
@@ -437,7 +480,7 @@ def test_control_tower_moves_by_updating_the_product_and_closes_through_organiza
         _params(after)["ManagedOrganizationalUnit"]
         == "Dev (${aws_organizations_organizational_unit.ou-workloads-dev.id})"
     )
-    assert after["depends_on"][0] == "aws_controltower_baseline.register-ou-workloads-dev"
+    assert after["depends_on"][0] == "aws_organizations_account.member-staging"
     members = tower_moved.resources("management", "aws_organizations_account")
     assert "parent_id" not in members["member-staging"]
     assert members["member-ds-dev"]["close_on_deletion"] is True

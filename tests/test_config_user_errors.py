@@ -14,10 +14,11 @@ def rel(root: Path, name: str) -> str:
 
 
 def test_list_where_a_mapping_is_expected_names_the_keys(config_copy: Path):
-    replace_text(config_copy / "accounts/management.yaml", "  delegated_administrator: security", "  - security")
+    management = config_copy / "accounts/management.yaml"
+    management.write_text(management.read_text().split("management:\n")[0] + "management:\n  - security\n")
     assert str(only_error(config_copy)) == (
         f"{rel(config_copy, 'accounts/management.yaml')}:6:3: management: must be a mapping with the keys "
-        "delegated_administrator, delegated_services (got a list)"
+        "delegated_administrator, delegated_services, guardduty_detector_regions (got a list)"
     )
 
 

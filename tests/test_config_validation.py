@@ -12,6 +12,7 @@ from tests.helpers import (
     config_errors,
     edit_yaml,
     enroll_existing_accounts,
+    fit_control_tower,
     line_of,
     located,
     only_error,
@@ -216,6 +217,7 @@ def test_control_tower_needs_account_factory(config_copy: Path):
     path = config_copy / "landing-zone.yaml"
     replace_text(path, "vending: organizations", "vending: control_tower")
     enroll_existing_accounts(config_copy)
+    fit_control_tower(config_copy)
     error = str(only_error(config_copy))
     located(error, path, line_of(path, "vending:"), "organization.vending")
     assert "account_factory_product_id" in error

@@ -245,6 +245,11 @@ def test_crawler_role_is_scoped_to_its_databases_prefixes_and_key(stacks):
     ]
     on_databases = [g["permissions"] for g in grants if "database" in g]
     assert len(on_databases) == 4 and all(p == ["ALTER", "CREATE_TABLE", "DESCRIBE"] for p in on_databases)
+    # ...and alter, describe on every table of them, tables the Glue job role created included.
+    on_tables = sorted(
+        (g["table"]["database_name"], g["table"]["wildcard"], g["permissions"]) for g in grants if "table" in g
+    )
+    assert on_tables == [(d, True, ["ALTER", "DESCRIBE"]) for d in dbs]
 
 
 def test_each_crawler_waits_for_its_lake_formation_grants(stacks):
@@ -256,10 +261,12 @@ def test_each_crawler_waits_for_its_lake_formation_grants(stacks):
         bucket = crawler["s3_target"][0]["path"].split("/")[2]
         waits = [ref.split(".")[1] for ref in crawler["depends_on"] if ref.startswith("aws_lakeformation_permissions.")]
         granted = {
-            ("database", permissions[w]["database"]["name"]) if "database" in permissions[w] else ("location", w)
+            (kind, permissions[w][kind].get("name") or permissions[w][kind]["database_name"])
             for w in waits
+            for kind in ("database", "table")
+            if kind in permissions[w]
         }
-        assert ("database", db_name) in granted
+        assert granted == {("database", db_name), ("table", db_name)}
         locations = [permissions[w]["data_location"]["arn"] for w in waits if "data_location" in permissions[w]]
         registered = stacks.resources("data", "aws_lakeformation_resource")
         assert [registered[ref.split(".")[1]]["arn"] for ref in (x[2:-5] for x in locations)] == [

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import read_stacks, statements
-from tests.helpers import enroll_existing_accounts, replace_text
+from tests.helpers import enroll_existing_accounts, fit_control_tower, replace_text
 
 
 def by_attr(resources: dict, attr: str) -> dict:
@@ -149,6 +149,7 @@ def control_tower_stacks(tmp_path_factory):
         "    - path: Workloads/Prod\n      controls: [AWS-GR_RESTRICT_ROOT_USER_ACCESS_KEYS]\n",
     )
     enroll_existing_accounts(root)
+    fit_control_tower(root)
     synthesize(resolve(load(root)), ["management", "staging"], base / "out", state_dir=base / "state")
     return read_stacks(base / "out")
 

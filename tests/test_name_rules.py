@@ -17,7 +17,7 @@ from config.lockfile import AccountsLock
 from config.name_rules import RULES
 from config.pattern_words import PATTERN_WORDS
 from config.schema import Account, LandingZone
-from tests.helpers import EXAMPLE_BACKEND, enroll_existing_accounts
+from tests.helpers import EXAMPLE_BACKEND, enroll_existing_accounts, fit_control_tower
 
 # (resource type, attribute) -> the rule of that name. A name attribute missing here fails the test.
 NAMED: dict[tuple[str, str], rule.NameRule] = {
@@ -121,6 +121,7 @@ def variant(tmp_path_factory: pytest.TempPathFactory):
         )
     )
     enroll_existing_accounts(config)
+    fit_control_tower(config)
     resolved = resolve(load(config))
     synthesize(resolved, None, base / "out", state_dir=base / "state")
     return read_stacks(base / "out"), resolved

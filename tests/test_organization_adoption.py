@@ -66,6 +66,17 @@ def test_every_existing_account_is_adopted_into_its_ou(stacks, resolved_example)
     assert "aws_organizations_account.account-ds-dev" not in adopted
 
 
+def test_removing_an_adopted_account_is_documented_at_its_real_address(stacks):
+    """Deleting the file drops the block with its prevent_destroy, and close_on_deletion false means the destroy
+    removes the account from the organization: docs/lifecycle.md gives the state rm of the address synth writes."""
+    lifecycle = (Path(__file__).parent.parent / "docs" / "lifecycle.md").read_text()
+    assert "state rm aws_organizations_account.account-<name>" in lifecycle
+    accounts = stacks.resources("management", "aws_organizations_account")
+    for name in MEMBERS:
+        assert accounts[f"account-{name}"]["close_on_deletion"] is False
+    assert "RemoveAccountFromOrganization" in lifecycle and "removed {" in lifecycle
+
+
 def test_every_guardrail_reaches_the_accounts_of_its_ou(stacks):
     """For each SCP attachment, the accounts whose parent is the attached OU (example: none is left out)."""
     accounts = stacks.resources("management", "aws_organizations_account")
@@ -165,6 +176,9 @@ def new_org_stacks(tmp_path_factory):
         )
         lock.append(f"  {name}: '{account_id}'")
     (root / "accounts.lock.yaml").write_text("accounts:\n" + "\n".join(lock) + "\n")
+    # A created account has no AWS Config service-linked role before mlops-tf makes it.
+    production = root / "accounts" / "production.yaml"
+    production.write_text(re.sub(r"config_service_linked_role_exists: true.*\n", "", production.read_text()))
     synthesize(resolve(load(root)), ["management"], base / "out", state_dir=base / "state")
     return read_stacks(base / "out")
 
@@ -174,7 +188,10 @@ def test_new_organization_lists_are_literal_and_nothing_is_imported(new_org_stac
     assert org["aws_service_access_principals"] == sorted([*OURS, "backup.amazonaws.com"])
     assert org["enabled_policy_types"] == ["SERVICE_CONTROL_POLICY", "TAG_POLICY"]
     assert not new_org_stacks.data("management", "aws_organizations_organization")
-    assert "import" not in new_org_stacks["management"]
+    # Nothing of an organization is imported; the management account's own GuardDuty detector (management.yaml:
+    # guardduty_detector_regions) predates any organization and stays adopted.
+    imported = [i["to"] for i in new_org_stacks["management"]["import"]]
+    assert imported == ["aws_guardduty_detector.guardduty"]
     accounts = new_org_stacks.resources("management", "aws_organizations_account")
     assert accounts["account-security"]["email"] == "aws+security@acme.example"
     assert accounts["account-security"]["role_name"] == "OrganizationAccountAccessRole"

@@ -8,7 +8,7 @@ import pytest
 
 from config import ConfigError, Flow, UnresolvedAccountError, load, resolve
 from config.resolver import apply_order
-from tests.helpers import EXAMPLE_BACKEND, enroll_existing_accounts, only_error, replace_text
+from tests.helpers import EXAMPLE_BACKEND, enroll_existing_accounts, fit_control_tower, only_error, replace_text
 
 
 def test_ids_from_config_lock_and_landing_zone(resolved_example):
@@ -114,6 +114,7 @@ def test_control_tower_deploy_role(config_copy: Path):
         "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm",
     )
     enroll_existing_accounts(config_copy)
+    fit_control_tower(config_copy)
     resolved = resolve(load(config_copy))
     assert resolved.accounts["staging"].deploy_role_name == "AWSControlTowerExecution"
     assert resolved.accounts["management"].deploy_role_name is None

@@ -24,7 +24,7 @@ from cli.offline_provider import planning
 from cli.offline_provider.schema import cached_schema
 from cli.terraform_validate import Finding, validate_stacks
 from tests.conftest import copy_example, read_stacks
-from tests.helpers import EXAMPLE_BACKEND, enroll_existing_accounts, replace_text
+from tests.helpers import EXAMPLE_BACKEND, enroll_existing_accounts, fit_control_tower, replace_text
 
 TERRAFORM = shutil.which("terraform")
 pytestmark = pytest.mark.skipif(TERRAFORM is None, reason="no terraform binary on PATH")
@@ -43,6 +43,7 @@ def _variant(base: Path) -> Path:
         lz, "vending: organizations", "vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm"
     )
     enroll_existing_accounts(root)
+    fit_control_tower(root)
     replace_text(
         lz,
         "    - path: Workloads/Prod\n",

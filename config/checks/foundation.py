@@ -13,6 +13,7 @@ from ..schema import Vending
 
 if TYPE_CHECKING:
     from ..model import Config
+    from ..schema.landing_zone import OrganizationalUnit
 
 
 def management_and_security(config: Config) -> Iterator[Diagnostic]:
@@ -141,6 +142,7 @@ def organization(config: Config) -> Iterator[Diagnostic]:
                 None, ("organization", "organizational_units", i, "path"), f"duplicate OU path {ou.path!r}"
             )
         seen.add(ou.path)
+        yield from _scps_per_ou(config, i, ou)
         if ou.controls and org.vending is Vending.organizations:
             yield config.error(
                 None,
@@ -177,6 +179,30 @@ def organization(config: Config) -> Iterator[Diagnostic]:
             "vending: control_tower creates accounts through Account Factory; set "
             "organization.account_factory_product_id (prod-...)",
         )
+
+
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html (5 SCPs attached per OU)
+SCPS_PER_OU = 5
+
+
+def _scps_per_ou(config: Config, i: int, ou: OrganizationalUnit) -> Iterator[Diagnostic]:
+    """FullAWSAccess, each guardrail, and under Control Tower its own SCP, directly attached to the OU: at most 5.
+    An adopted OU may carry other SCPs already: the count assumes FullAWSAccess alone (docs/account-kinds.md)."""
+    guardrails = len({g.value for g in ou.guardrails})
+    # https://docs.aws.amazon.com/controltower/latest/userguide/limits.html (its SCP on every OU it governs)
+    tower = config.landing_zone.organization.vending is Vending.control_tower
+    attached = 1 + guardrails + tower
+    if attached <= SCPS_PER_OU:
+        return
+    parts = ["FullAWSAccess", f"{guardrails} guardrail{'s' * (guardrails != 1)}"]
+    parts += ["Control Tower's own SCP"] if tower else []
+    over = attached - SCPS_PER_OU
+    yield config.error(
+        None,
+        ("organization", "organizational_units", i, "guardrails"),
+        f"OU {ou.path!r} would carry {attached} directly attached SCPs ({', '.join(parts)}); AWS Organizations "
+        f"allows {SCPS_PER_OU} per OU: list at most {guardrails - over} guardrails here",
+    )
 
 
 def delegated_administrator(config: Config) -> Iterator[Diagnostic]:

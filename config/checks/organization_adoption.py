@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic
+from ..kinds.baseline import control_tower
+from ..kinds.security import administrator_name
+from ..schema.account import ManagementAccount
 
 if TYPE_CHECKING:
     from ..model import Config
@@ -65,4 +68,52 @@ def adopted_accounts(config: Config) -> Iterator[Diagnostic]:
             )
 
 
-CHECKS = [adopted_ous, adopted_accounts]
+def adopted_guardduty_detectors(config: Config) -> Iterator[Diagnostic]:
+    """management.guardduty_detector_regions: allowed regions, each once, where the stack manages a detector."""
+    lz = config.landing_zone
+    for account in config.accounts.values():
+        if not isinstance(account, ManagementAccount) or not account.management.guardduty_detector_regions:
+            continue
+        section = account.management
+        if "guardduty" not in {s.value for s in section.delegated_services} or administrator_name(config) is None:
+            yield config.error(
+                account.name,
+                ("management", "guardduty_detector_regions"),
+                "the management stack manages GuardDuty detectors only to delegate GuardDuty (management."
+                "delegated_services lists guardduty); without it a detector stays as it is: remove the list",
+            )
+            continue
+        seen: set[str] = set()
+        for j, region in enumerate(section.guardduty_detector_regions):
+            here = ("management", "guardduty_detector_regions", j)
+            if region in seen:
+                yield config.error(account.name, here, f"duplicate region {region}")
+            seen.add(region)
+            if region not in lz.allowed_regions:
+                yield config.error(
+                    account.name,
+                    here,
+                    f"GuardDuty is delegated in allowed_regions only ({', '.join(lz.allowed_regions)}); "
+                    f"a detector in {region} stays as it is: remove the entry",
+                )
+
+
+def adopted_config_role(config: Config) -> Iterator[Diagnostic]:
+    """config_service_linked_role_exists: an existing account, in a landing zone where mlops-tf records Config."""
+    lz = config.landing_zone
+    for account in config.accounts.values():
+        if not account.config_service_linked_role_exists:
+            continue
+        here = ("config_service_linked_role_exists",)
+        if not lz.baseline.config.enabled or control_tower(lz):
+            owner = "Control Tower records AWS Config" if control_tower(lz) else "baseline.config.enabled is false"
+            yield config.error(
+                account.name, here, f"{owner}, so mlops-tf makes no AWS Config service-linked role: remove it"
+            )
+        elif account.kind != "management" and account.account_id is None:
+            yield config.error(
+                account.name, here, "an account mlops-tf creates has no AWS Config service-linked role yet: remove it"
+            )
+
+
+CHECKS = [adopted_ous, adopted_accounts, adopted_guardduty_detectors, adopted_config_role]

@@ -88,6 +88,11 @@ class AccountBase(StrictModel):
         description="AWS Config recorders an existing account already has, by region: adopted (imported) and pointed "
         "at the central bucket instead of created twice (AWS allows one per region)",
     )
+    config_service_linked_role_exists: bool = Field(
+        default=False,
+        description="AWSServiceRoleForConfig exists in this existing account already (aws iam get-role --role-name "
+        "AWSServiceRoleForConfig): adopted (imported), not created; implied by existing_config",
+    )
     close_on_deletion: bool = Field(
         default=False,
         description=(

@@ -6,7 +6,7 @@ from enum import Enum
 
 from pydantic import Field
 
-from .common import AccountName, StrictModel
+from .common import AccountName, Region, StrictModel
 
 
 class DelegatedService(str, Enum):
@@ -33,4 +33,9 @@ class ManagementSection(StrictModel):
             DelegatedService.access_analyzer,
         ],
         description="Services whose administration is delegated to the security account",
+    )
+    guardduty_detector_regions: list[Region] = Field(
+        default_factory=list,
+        description="Allowed regions where this account already has a GuardDuty detector (aws guardduty "
+        "list-detectors): adopted (imported) before delegating GuardDuty, never created twice (one per region)",
     )
