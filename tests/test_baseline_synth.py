@@ -266,8 +266,9 @@ def control_tower_variant(config: Path) -> None:
         )
     }
     for ou in org["organizational_units"]:
-        # Control Tower's SCP and FullAWSAccess leave room for 3 guardrails (tests.helpers.fit_control_tower).
-        ou["guardrails"] = [g for g in ou.get("guardrails", []) if g != "protect-security-services"]
+        # Control Tower's two SCPs and FullAWSAccess leave room for 2 guardrails (tests.helpers.fit_control_tower).
+        dropped = ("protect-security-services", "deny-root-user")
+        ou["guardrails"] = [g for g in ou.get("guardrails", []) if g not in dropped]
         if ou["path"] == "Workloads/Prod":
             ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
     org["organizational_units"].append({"path": "Sandbox"})
@@ -330,7 +331,9 @@ def test_control_tower_adopts_its_ous_by_name(tower):
     security = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-ml-exec")
     assert security  # a created account's product exists; the Security OU reference is the adopted one
     # Guardrails of an adopted OU attach to the OU Control Tower has, found by its name.
-    attachment = tower.resource("management", "aws_organizations_policy_attachment", "scp-deny-root-user-security")
+    attachment = tower.resource(
+        "management", "aws_organizations_policy_attachment", "scp-deny-leave-organization-security"
+    )
     assert (
         attachment["target_id"]
         == f"${{one([for c in data.aws_organizations_organizational_units.{data_name}.children : c.id if c.name == "
