@@ -378,6 +378,31 @@ def test_control_tower_registers_every_ou_it_adds(tower):
     ]
 
 
+def test_control_tower_guardrails_attach_after_the_ou_registration(tower):
+    """Control Tower attaches its SCPs when it registers an OU: a guardrail attaches after that, so a sixth SCP fails
+    at a plain AttachPolicy instead of breaking the registration."""
+    baselines = tower.resources("management", "aws_controltower_baseline")
+    registration = {b["target_identifier"].removesuffix(".arn}"): name for name, b in baselines.items()}
+    attachments = tower.resources("management", "aws_organizations_policy_attachment")
+    after = {}
+    for name, attachment in attachments.items():
+        ou = attachment["target_id"].removesuffix(".id}")
+        if ou in registration:
+            after[name] = attachment["depends_on"]
+            assert attachment["depends_on"] == [f"aws_controltower_baseline.{registration[ou]}"]
+        else:  # Control Tower's own Security OU, registered already: nothing to wait for
+            assert "depends_on" not in attachment and "aws_organizations_organizational_units" in ou
+    assert after["scp-deny-unapproved-regions-workloads-prod"] == [
+        "aws_controltower_baseline.register-ou-workloads-prod"
+    ]
+    assert len(after) == len(attachments) - 2  # Security's two guardrails
+
+
+def test_guardrails_attach_without_waiting_under_organizations(stacks):
+    for attachment in stacks.resources("management", "aws_organizations_policy_attachment").values():
+        assert "depends_on" not in attachment
+
+
 def test_control_tower_controls_in_every_documented_form(tower):
     controls = tower.resources("management", "aws_controltower_control").values()
     assert sorted(c["control_identifier"] for c in controls) == sorted(
