@@ -104,6 +104,11 @@ def test_control_tower_reserves_two_scps_per_ou(config_copy):
     )
 
 
+def test_adopted_ou_states_the_control_tower_registration_prerequisite():
+    description = OrganizationalUnit.model_fields["id"].description or ""
+    assert "An OU adopted by id under control_tower must already be registered with Control Tower" in description
+
+
 def test_budget_can_be_turned_off_without_an_address(config_copy):
     replace_text(
         config_copy / "landing-zone.yaml",
