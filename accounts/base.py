@@ -15,6 +15,9 @@ from modules.aws import aws
 # Bindings are generated for AWS provider 6.25.0; later 6.x releases stay compatible.
 AWS_PROVIDER_SOURCE = "hashicorp/aws"
 AWS_PROVIDER_CONSTRAINT = ">= 6.25.0, < 7.0.0"
+# import blocks with expression ids need Terraform 1.6, the s3 backend's use_lockfile 1.10:
+# https://developer.hashicorp.com/terraform/language/backend/s3 (use_lockfile)
+TERRAFORM_VERSION_CONSTRAINT = ">= 1.10"
 STATE_DIR = "terraform-state"
 
 
@@ -41,6 +44,7 @@ class AccountStack(TerraformStack):
         self.provider = self._provider(account.region)
         self._regional: dict[str, object] = {account.region: self.provider}
         self._backend(stack_dir, state_dir)
+        self.add_override("terraform.required_version", TERRAFORM_VERSION_CONSTRAINT)
         self.add_override("terraform.required_providers.aws.source", AWS_PROVIDER_SOURCE)
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
 

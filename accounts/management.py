@@ -94,7 +94,7 @@ def build(stack: AccountStack) -> None:
             )
             account_ids[account.name] = member.id
 
-    _guardrails(stack, ous)
+    _guardrails(stack, ous, registered)
     _delegated_administrators(stack, org, account_ids)
     organization_security.build(stack, account_ids)
     tfc_oidc.build(stack, account_ids)
@@ -106,7 +106,10 @@ def build(stack: AccountStack) -> None:
     stack.output("organization_id", org.id, "Organization id")
 
 
-def _guardrails(stack: AccountStack, ous: dict) -> None:
+def _guardrails(stack: AccountStack, ous: dict, registered: dict) -> None:
+    """The guardrail SCPs and their attachments; on an OU mlops-tf registers with Control Tower, after that
+    registration, so Control Tower attaches its SCPs first and a sixth SCP fails at AttachPolicy, not EnableBaseline.
+    # https://docs.aws.amazon.com/controltower/latest/userguide/limits.html"""
     lz = stack.resolved.landing_zone
     wanted = sorted({g.value for ou in lz.organization.organizational_units for g in ou.guardrails})
     policies = {}
@@ -131,6 +134,7 @@ def _guardrails(stack: AccountStack, ous: dict) -> None:
                 f"scp-{guardrail.value}-{_slug(ou.path)}",
                 policy_id=policies[guardrail.value].id,
                 target_id=ous[ou.path].id,
+                depends_on=[registered[ou.path]] if ou.path in registered else None,
             )
 
 

@@ -20,6 +20,8 @@ from config import Resolved
 from config.tfc import creates_project, run_triggers, workspace_specs
 from modules.tfc_workspace import TfcWorkspace, VcsRepo, WorkspaceSettings
 
+from .base import TERRAFORM_VERSION_CONSTRAINT
+
 STACK_NAME = "tfc"
 TFC_STATE_FILE = "tfc.tfstate"
 TFE_PROVIDER_SOURCE = "hashicorp/tfe"
@@ -34,6 +36,7 @@ class TfcStack(TerraformStack):
         backend = resolved.landing_zone.cloud_backend()
         provider.TfeProvider(self, "tfe", hostname=backend.hostname, organization=backend.organization)
         LocalBackend(self, path=os.path.relpath(state_dir / TFC_STATE_FILE, stack_dir))
+        self.add_override("terraform.required_version", TERRAFORM_VERSION_CONSTRAINT)
         self.add_override("terraform.required_providers.tfe.source", TFE_PROVIDER_SOURCE)
         self.add_override("terraform.required_providers.tfe.version", TFE_PROVIDER_CONSTRAINT)
         self.workspaces = build(self, resolved, bootstrap=bootstrap)

@@ -28,6 +28,8 @@ TOOL_VENV = Path(".venv-scan") / "bin" / "checkov"
 # Top-level blocks checkov 3.3 cannot parse in Terraform JSON (it expects every block to be an object
 # of objects; `import` is a list). They adopt existing objects and carry no settings to check.
 UNPARSEABLE_BLOCKS = ("import",)
+# Settings of the `terraform` block it cannot parse either (a string where it expects an object); no check reads them.
+UNPARSEABLE_TERRAFORM_SETTINGS = ("required_version",)
 # A skip's resource starts with its type spelled out: aws_x.<name or pattern> or data.aws_x.<...>.
 _TYPED = re.compile(r"^(data\.)?[a-z][a-z0-9_]*\.\S+$")
 
@@ -168,7 +170,7 @@ def load_skips(path: Path) -> list[Skip]:
 
 
 def prepare(stacks_dir: Path, accounts: Sequence[str], dest: Path) -> dict[str, dict[int, str]]:
-    """Copy each stack for checkov (without UNPARSEABLE_BLOCKS); return each block's address by line.
+    """Copy each stack for checkov (without the unparseable parts); return each block's address by line.
 
     checkov names terraform_json resources `resource.<name>` (it drops the type), so the copy is
     written one key a line and the line where each block starts gives back `<type>.<name>`.
@@ -181,6 +183,8 @@ def prepare(stacks_dir: Path, accounts: Sequence[str], dest: Path) -> dict[str, 
         stack = json.loads(source.read_text(encoding="utf-8"))
         for block in UNPARSEABLE_BLOCKS:
             stack.pop(block, None)
+        for setting in UNPARSEABLE_TERRAFORM_SETTINGS:
+            stack.get("terraform", {}).pop(setting, None)
         text = json.dumps(stack, indent=2)
         (dest / name).mkdir(parents=True)
         (dest / name / "cdk.tf.json").write_text(text, encoding="utf-8")

@@ -49,12 +49,14 @@ def enroll_existing_accounts(root: Path, foundational_ou: str = "Security") -> l
 
 
 def fit_control_tower(root: Path) -> None:
-    """The example as Control Tower allows it. Its own SCP joins FullAWSAccess on every OU, so an OU holds at most 3
+    """The example as Control Tower allows it. Its two SCPs join FullAWSAccess on every OU, so an OU holds at most 2
     guardrails (5 SCPs per OU): drop protect-security-services, whose CloudTrail and Config part Control Tower's
-    mandatory controls cover (docs/account-kinds.md, "Control Tower mode"). Control Tower records AWS Config, so no
-    account adopts a Config service-linked role."""
+    mandatory controls cover, and deny-root-user, which its control AWS-GR_RESTRICT_ROOT_USER provides
+    (docs/account-kinds.md, "Control Tower mode"). Control Tower records AWS Config, so no account adopts a Config
+    service-linked role."""
     path = root / "landing-zone.yaml"
-    path.write_text(path.read_text().replace(", protect-security-services]", "]"))
+    text = path.read_text().replace(", protect-security-services]", "]").replace(", deny-root-user]", "]")
+    path.write_text(text)
     for account in sorted((root / "accounts").glob("*.yaml")):
         text = account.read_text()
         kept = [x for x in text.splitlines(keepends=True) if not x.startswith("config_service_linked_role_exists:")]

@@ -82,6 +82,33 @@ def test_control_tower_owns_trail_and_config(config_copy):
     assert not [f for f in r.flows if f.label in ("AWS Config delivery", "organization trail log archive")]
 
 
+def test_control_tower_reserves_two_scps_per_ou(config_copy):
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        "  vending: organizations\n",
+        "  vending: control_tower\n  account_factory_product_id: prod-abcdefghijklm\n",
+    )
+    enroll_existing_accounts(config_copy)
+    fit_control_tower(config_copy)
+    resolve(load(config_copy))  # 2 guardrails per OU fit: FullAWSAccess + 2 of Control Tower + 2
+    replace_text(
+        config_copy / "landing-zone.yaml",
+        "Workloads/Dev\n      guardrails: [deny-leave-organization, deny-unapproved-regions]",
+        "Workloads/Dev\n      guardrails: [deny-leave-organization, deny-unapproved-regions, deny-root-user]",
+    )
+    error = only_error(config_copy, "organization.organizational_units[2].guardrails")
+    assert error.message == (
+        "OU 'Workloads/Dev' would carry 6 directly attached SCPs (FullAWSAccess, 3 guardrails, 2 of Control Tower); "
+        "AWS Organizations allows 5 per OU: list at most 2 guardrails here (Control Tower's preventive controls may "
+        "attach more)"
+    )
+
+
+def test_adopted_ou_states_the_control_tower_registration_prerequisite():
+    description = OrganizationalUnit.model_fields["id"].description or ""
+    assert "An OU adopted by id under control_tower must already be registered with Control Tower" in description
+
+
 def test_budget_can_be_turned_off_without_an_address(config_copy):
     replace_text(
         config_copy / "landing-zone.yaml",

@@ -266,8 +266,9 @@ def control_tower_variant(config: Path) -> None:
         )
     }
     for ou in org["organizational_units"]:
-        # Control Tower's SCP and FullAWSAccess leave room for 3 guardrails (tests.helpers.fit_control_tower).
-        ou["guardrails"] = [g for g in ou.get("guardrails", []) if g != "protect-security-services"]
+        # Control Tower's two SCPs and FullAWSAccess leave room for 2 guardrails (tests.helpers.fit_control_tower).
+        dropped = ("protect-security-services", "deny-root-user")
+        ou["guardrails"] = [g for g in ou.get("guardrails", []) if g not in dropped]
         if ou["path"] == "Workloads/Prod":
             ou["controls"] = ["AWS-GR_ENCRYPTED_VOLUMES", CONTROL_ARN, CATALOG_ARN]
     org["organizational_units"].append({"path": "Sandbox"})
@@ -330,7 +331,9 @@ def test_control_tower_adopts_its_ous_by_name(tower):
     security = tower.resource("management", "aws_servicecatalog_provisioned_product", "account-ml-exec")
     assert security  # a created account's product exists; the Security OU reference is the adopted one
     # Guardrails of an adopted OU attach to the OU Control Tower has, found by its name.
-    attachment = tower.resource("management", "aws_organizations_policy_attachment", "scp-deny-root-user-security")
+    attachment = tower.resource(
+        "management", "aws_organizations_policy_attachment", "scp-deny-leave-organization-security"
+    )
     assert (
         attachment["target_id"]
         == f"${{one([for c in data.aws_organizations_organizational_units.{data_name}.children : c.id if c.name == "
@@ -373,6 +376,31 @@ def test_control_tower_registers_every_ou_it_adds(tower):
         "aws_organizations_account.member-ds-dev",
         "aws_servicecatalog_provisioned_product.account-data",  # one Account Factory operation at a time
     ]
+
+
+def test_control_tower_guardrails_attach_after_the_ou_registration(tower):
+    """Control Tower attaches its SCPs when it registers an OU: a guardrail attaches after that, so a sixth SCP fails
+    at a plain AttachPolicy instead of breaking the registration."""
+    baselines = tower.resources("management", "aws_controltower_baseline")
+    registration = {b["target_identifier"].removesuffix(".arn}"): name for name, b in baselines.items()}
+    attachments = tower.resources("management", "aws_organizations_policy_attachment")
+    after = {}
+    for name, attachment in attachments.items():
+        ou = attachment["target_id"].removesuffix(".id}")
+        if ou in registration:
+            after[name] = attachment["depends_on"]
+            assert attachment["depends_on"] == [f"aws_controltower_baseline.{registration[ou]}"]
+        else:  # Control Tower's own Security OU, registered already: nothing to wait for
+            assert "depends_on" not in attachment and "aws_organizations_organizational_units" in ou
+    assert after["scp-deny-unapproved-regions-workloads-prod"] == [
+        "aws_controltower_baseline.register-ou-workloads-prod"
+    ]
+    assert len(after) == len(attachments) - 2  # Security's two guardrails
+
+
+def test_guardrails_attach_without_waiting_under_organizations(stacks):
+    for attachment in stacks.resources("management", "aws_organizations_policy_attachment").values():
+        assert "depends_on" not in attachment
 
 
 def test_control_tower_controls_in_every_documented_form(tower):

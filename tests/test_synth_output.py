@@ -23,6 +23,8 @@ def test_every_stack_has_fully_qualified_provider_and_deploy_role(stacks, resolv
     assert list(stacks) == sorted(resolved_example.accounts)
     for name, stack in stacks.items():
         assert stack["terraform"]["required_providers"]["aws"]["source"] == "hashicorp/aws"
+        # import blocks with expression ids (1.6) and the s3 backend's use_lockfile (1.10)
+        assert stack["terraform"]["required_version"] == ">= 1.10"
         provider = stack["provider"]["aws"][0]
         if name == "management":  # no deploy role by default: the caller's management credentials
             assert "assume_role" not in provider and resolved_example.deploy_role_arn(name) is None

@@ -73,6 +73,7 @@ def test_one_workspace_per_account_running_its_committed_stack_folder(tfc) -> No
     assert project["name"] == "ml-platform" and project["organization"] == "acme"
     assert stack["provider"]["tfe"] == [{"hostname": "app.terraform.io", "organization": "acme"}]
     assert stack["terraform"]["required_providers"]["tfe"]["source"] == "hashicorp/tfe"
+    assert stack["terraform"]["required_version"] == ">= 1.10"
     assert stack["terraform"]["backend"] == {"local": {"path": "../state/tfc.tfstate"}}
     for account, w in workspaces.items():
         ws = w["workspace"]

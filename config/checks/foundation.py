@@ -183,25 +183,28 @@ def organization(config: Config) -> Iterator[Diagnostic]:
 
 # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html (5 SCPs attached per OU)
 SCPS_PER_OU = 5
+# https://docs.aws.amazon.com/controltower/latest/userguide/limits.html (landing zone 3.x: two SCPs per OU)
+CONTROL_TOWER_SCPS = 2
 
 
 def _scps_per_ou(config: Config, i: int, ou: OrganizationalUnit) -> Iterator[Diagnostic]:
-    """FullAWSAccess, each guardrail, and under Control Tower its own SCP, directly attached to the OU: at most 5.
+    """FullAWSAccess, each guardrail, and under Control Tower its two SCPs, directly attached to the OU: at most 5.
     An adopted OU may carry other SCPs already: the count assumes FullAWSAccess alone (docs/account-kinds.md)."""
     guardrails = len({g.value for g in ou.guardrails})
-    # https://docs.aws.amazon.com/controltower/latest/userguide/limits.html (its SCP on every OU it governs)
-    tower = config.landing_zone.organization.vending is Vending.control_tower
+    # Field reports (aws-secure-environment-accelerator#1046) show two aws-guardrails-* SCPs per governed OU
+    tower = CONTROL_TOWER_SCPS if config.landing_zone.organization.vending is Vending.control_tower else 0
     attached = 1 + guardrails + tower
     if attached <= SCPS_PER_OU:
         return
     parts = ["FullAWSAccess", f"{guardrails} guardrail{'s' * (guardrails != 1)}"]
-    parts += ["Control Tower's own SCP"] if tower else []
+    parts += [f"{tower} of Control Tower"] if tower else []
     over = attached - SCPS_PER_OU
+    more = " (Control Tower's preventive controls may attach more)" if tower else ""
     yield config.error(
         None,
         ("organization", "organizational_units", i, "guardrails"),
         f"OU {ou.path!r} would carry {attached} directly attached SCPs ({', '.join(parts)}); AWS Organizations "
-        f"allows {SCPS_PER_OU} per OU: list at most {guardrails - over} guardrails here",
+        f"allows {SCPS_PER_OU} per OU: list at most {guardrails - over} guardrails here{more}",
     )
 
 

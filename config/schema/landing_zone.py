@@ -50,7 +50,8 @@ class OrganizationalUnit(StrictModel):
         default=None,
         description=(
             "Id of an existing OU to adopt (import) instead of creating one; its parent must be the root or an "
-            "adopted OU"
+            "adopted OU. An OU adopted by id under control_tower must already be registered with Control Tower: "
+            "mlops-tf registers only the OUs it creates"
         ),
     )
     guardrails: list[Guardrail] = Field(
