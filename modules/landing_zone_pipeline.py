@@ -15,7 +15,7 @@ from constructs import Construct
 from .aws import aws
 from .events import EventRule, EventsRole
 from .literal import text
-from .pipeline import PipelineSource
+from .pipeline_source import PipelineSource, git_source
 from .policy import Statement, assume_role_trust, document, statement
 from .templates import render
 
@@ -194,23 +194,16 @@ class LandingZonePipeline(Construct):
 
     def _source(self, source: PipelineSource, arn) -> tuple[list[Statement], dict]:
         s = self.settings
-        if source.type == "codecommit":
-            repo = aws.codecommit_repository.CodecommitRepository(
-                self, "repository", repository_name=source.repository, description="mlops-tf landing zone"
-            )
-            repo_arn = arn("codecommit", source.repository)
-            statements = [
-                statement(
-                    "ReadSource",
-                    [
-                        "codecommit:GetBranch",
-                        "codecommit:GetCommit",
-                        "codecommit:GetUploadArchiveStatus",
-                        "codecommit:UploadArchive",
-                    ],
-                    repo_arn,
-                )
-            ]
+        # Every push to the branch starts the pipeline (CodeConnections' DetectChanges, CodeCommit's rule below).
+        found = git_source(
+            self,
+            pipeline_name=s.name,
+            source=source,
+            repository_arn=arn("codecommit", source.repository),
+            description="mlops-tf landing zone",
+            detect_changes=True,
+        )
+        if found.repository is not None:
             # https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-trigger-source-repo-changes-cfn.html
             # Every commit to the branch starts the pipeline through EventBridge (no polling).
             role = EventsRole(
@@ -228,7 +221,7 @@ class LandingZonePipeline(Construct):
                 pattern={
                     "source": ["aws.codecommit"],
                     "detail-type": ["CodeCommit Repository State Change"],
-                    "resources": [repo_arn],
+                    "resources": [found.arn],
                     "detail": {
                         "event": ["referenceCreated", "referenceUpdated"],
                         "referenceType": ["branch"],
@@ -238,38 +231,7 @@ class LandingZonePipeline(Construct):
                 target_arn=self.pipeline_arn,
                 role_arn=role.arn,
             )
-            configuration = {
-                "RepositoryName": repo.repository_name,
-                "BranchName": source.branch,
-                "PollForSourceChanges": "false",
-                "OutputArtifactFormat": "CODE_ZIP",
-            }
-            provider = "CodeCommit"
-        else:
-            connection = aws.codeconnections_connection.CodeconnectionsConnection(
-                self, "connection", name=s.name[:32], provider_type=source.provider
-            )
-            statements = [statement("UseConnection", "codeconnections:UseConnection", connection.arn)]
-            # https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html
-            # DetectChanges: every push to the branch starts the pipeline.
-            configuration = {
-                "ConnectionArn": connection.arn,
-                "FullRepositoryId": source.repository,
-                "BranchName": source.branch,
-                "DetectChanges": "true",
-                "OutputArtifactFormat": "CODE_ZIP",
-            }
-            provider = "CodeStarSourceConnection"
-        action = {
-            "name": "Source",
-            "category": "Source",
-            "owner": "AWS",
-            "provider": provider,
-            "version": "1",
-            "outputArtifacts": ["source"],
-            "configuration": configuration,
-        }
-        return statements, action
+        return found.statements, found.action
 
     def _state(self, stage: str) -> list[Statement]:
         """The state objects (written only by apply), the lock files (written by both) and the state key."""

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from .aws import aws
 from .literal import text
+from .pipeline_source import PipelineSource, git_source
 from .policy import Statement, assume_role_trust, document, statement
 from .templates import render
 
@@ -33,16 +34,6 @@ class PipelineState:
     state_role_arn: str | None = None
     token_secret_name: str | None = None
     token_env_var: str | None = None
-
-
-@dataclass(frozen=True)
-class PipelineSource:
-    """CodeCommit (repository name) or CodeConnections (provider + owner/name)."""
-
-    type: str  # codecommit | codeconnections
-    repository: str
-    branch: str
-    provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -298,57 +289,17 @@ class ModelDeployPipeline(Construct):
 
     def _source(self, source: PipelineSource) -> tuple[list[Statement], dict]:
         s = self.settings
-        if source.type == "codecommit":
-            repo = aws.codecommit_repository.CodecommitRepository(
-                self, "repository", repository_name=source.repository, description="mlops-tf landing zone"
-            )
-            repo_arn = f"arn:{s.partition}:codecommit:{s.region}:{s.account_id}:{source.repository}"
-            self.source_arn = repo_arn
-            stmts = [
-                statement(
-                    "ReadSource",
-                    [
-                        "codecommit:GetBranch",
-                        "codecommit:GetCommit",
-                        "codecommit:GetUploadArchiveStatus",
-                        "codecommit:UploadArchive",
-                    ],
-                    repo_arn,
-                )
-            ]
-            config = {
-                "RepositoryName": repo.repository_name,
-                "BranchName": source.branch,
-                "PollForSourceChanges": "false",
-                "OutputArtifactFormat": "CODE_ZIP",
-            }
-            provider = "CodeCommit"
-        else:
-            connection = aws.codeconnections_connection.CodeconnectionsConnection(
-                self, "connection", name=f"{s.name}"[:32], provider_type=source.provider
-            )
-            self.source_arn = connection.arn
-            # The action's prefix must match the connection ARN's (codeconnections since the 2024 rename).
-            stmts = [statement("UseConnection", "codeconnections:UseConnection", connection.arn)]
-            # DetectChanges off: the pipeline deploys approved models; commits alone do not start it.
-            config = {
-                "ConnectionArn": connection.arn,
-                "FullRepositoryId": source.repository,
-                "BranchName": source.branch,
-                "DetectChanges": "false",
-                "OutputArtifactFormat": "CODE_ZIP",
-            }
-            provider = "CodeStarSourceConnection"
-        action = {
-            "name": "Source",
-            "category": "Source",
-            "owner": "AWS",
-            "provider": provider,
-            "version": "1",
-            "outputArtifacts": ["source"],
-            "configuration": config,
-        }
-        return stmts, action
+        # DetectChanges off: the pipeline deploys approved models; commits alone do not start it.
+        found = git_source(
+            self,
+            pipeline_name=s.name,
+            source=source,
+            repository_arn=f"arn:{s.partition}:codecommit:{s.region}:{s.account_id}:{source.repository}",
+            description="mlops-tf landing zone",
+            detect_changes=False,
+        )
+        self.source_arn = found.arn
+        return found.statements, found.action
 
     def _role(self, id: str, name: str, service: str, statements: list[Statement]):
         s = self.settings
