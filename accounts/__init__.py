@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from config.schema import SECTION_OF_KIND
-from modules import provider_index
+from modules import jsii_transport, provider_index
 
 provider_index.enable()  # before cdktf starts the jsii kernel: Node loads the provider's modules on demand
+jsii_transport.enable()  # and Python talks to the kernel without jsii's relay process
 
 if TYPE_CHECKING:
     from .base import AccountStack

@@ -17,6 +17,7 @@ from modules.aws import preload
 from . import builder_for, common_builders, synth_worker
 from .base import AccountStack
 from .reads import Reads, recording
+from .synth_app import new_app, synth
 
 # Files Terraform leaves in a stack folder that a new synth must keep (providers, lock, saved plans).
 TERRAFORM_LEFTOVERS = (".terraform", ".terraform.lock.hcl", "plans")
@@ -37,7 +38,7 @@ def build_app(
     accounts it read (what incremental synth keys it on).
     """
     preload()  # the provider assembly; each binding submodule is imported when a stack first uses it
-    app = App(outdir=str(outdir))
+    app = new_app(str(outdir))
     for name in names:
         view, record = recording(resolved)
         if reads is not None:
@@ -79,7 +80,7 @@ def synthesize(
     try:
         here = [n for n in selected if worker is None or n not in worker.names]
         records: dict[str, Reads] = {}
-        build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve(), reads=records).synth()
+        synth(build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve(), reads=records))
         found = {n: r.as_list() for n, r in records.items()}
         if worker is not None:
             found.update(_take_worker_stacks(worker, staging))

@@ -12,13 +12,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from cdktf import App, LocalBackend
+from cdktf import LocalBackend
 
 from config import Resolved, contracts
 from modules.kms import KmsKey
 from modules.secure_bucket import SecureBucket
 
 from .base import AccountStack
+from .synth_app import new_app, synth
 
 STATE_KEY_PURPOSE = contracts.STATE_KEY_PURPOSE
 BOOTSTRAP_STATE_FILE = "bootstrap.tfstate"
@@ -74,9 +75,9 @@ def synthesize_bootstrap(resolved: Resolved, stack_folder: Path, *, state_dir: P
     # The bucket lives in the backend's region: give the stack's default provider that region.
     management = dataclasses.replace(resolved.management(), region=resolved.landing_zone.s3_backend().region)
     with tempfile.TemporaryDirectory(prefix=".bootstrap.", dir=stack_folder.parent) as tmp:
-        app = App(outdir=tmp)
+        app = new_app(tmp)
         build(BootstrapStack(app, resolved, management, stack_dir=stack_folder, state_dir=state_dir.resolve()))
-        app.synth()
+        synth(app)
         staged = stack_folder / ".cdk.tf.json.tmp"
         shutil.copyfile(Path(tmp) / "stacks" / management.name / "cdk.tf.json", staged)
         os.replace(staged, stack_folder / "cdk.tf.json")

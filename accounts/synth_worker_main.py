@@ -29,12 +29,13 @@ def main(argv: list[str] | None = None) -> int:
 
     load_in_background()  # Node loads cdktf and the provider while this process imports and resolves
     # The stacks (and cdktf's Python package) are imported only now, so that Node's loads overlap them.
-    build_app = importlib.import_module("accounts.app").build_app
+    app_module = importlib.import_module("accounts.app")
     resolved = resolve(load(args.config))
     reads: dict = {}
-    build_app(
+    app = app_module.build_app(
         resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir, reads=reads
-    ).synth()
+    )
+    app_module.synth(app)
     (args.outdir / READS_FILE).write_text(json.dumps({n: r.as_list() for n, r in reads.items()}), encoding="utf-8")
     return 0
 

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from cdktf import App, LocalBackend, TerraformOutput, TerraformStack
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_tfe import data_tfe_project, project, provider, run_trigger
 from constructs import Construct
 
@@ -21,6 +21,7 @@ from config.tfc import creates_project, run_triggers, workspace_specs
 from modules.tfc_workspace import TfcWorkspace, VcsRepo, WorkspaceSettings
 
 from .base import TERRAFORM_VERSION_CONSTRAINT
+from .synth_app import new_app, synth
 
 STACK_NAME = "tfc"
 TFC_STATE_FILE = "tfc.tfstate"
@@ -104,9 +105,9 @@ def synthesize_tfc(resolved: Resolved, stack_folder: Path, *, state_dir: Path, b
     stack_folder = stack_folder.resolve()
     stack_folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".tfc.", dir=stack_folder.parent) as tmp:
-        app = App(outdir=tmp)
+        app = new_app(tmp)
         TfcStack(app, resolved, stack_dir=stack_folder, state_dir=state_dir.resolve(), bootstrap=bootstrap)
-        app.synth()
+        synth(app)
         staged = stack_folder / ".cdk.tf.json.tmp"
         shutil.copyfile(Path(tmp) / "stacks" / STACK_NAME / "cdk.tf.json", staged)
         os.replace(staged, stack_folder / "cdk.tf.json")

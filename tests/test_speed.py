@@ -151,7 +151,8 @@ print(loaded)
 
 @pytest.mark.slow
 def test_lazy_provider_import_gives_the_same_output_as_plain_import(example_out, tmp_path):
-    """modules/aws.py skips the bindings' eager __init__; MLOPS_TF_PLAIN_IMPORT=1 runs it. Same bytes."""
+    """modules/aws.py skips the bindings' eager __init__ and modules/jsii_transport.py jsii's relay process;
+    MLOPS_TF_PLAIN_IMPORT=1 takes jsii's own ways. Same bytes."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MLOPS_TF_PLAIN_IMPORT": "1"}
     proc = subprocess.run(
         [sys.executable, "-c", PLAIN_SYNTH, str(tmp_path), str(EXAMPLE)],
@@ -165,6 +166,10 @@ def test_lazy_provider_import_gives_the_same_output_as_plain_import(example_out,
     assert int(proc.stdout.strip().splitlines()[-1]) > 1000, "the plain import must load every submodule"
     lazy_loaded = sum(1 for m in sys.modules if m.startswith("cdktf_cdktf_provider_aws."))
     assert 0 < lazy_loaded < 500, "this session took the lazy path (only the submodules the stacks use)"
+    # lazy: jsii is loaded by the session's synthesis already
+    from jsii._kernel.providers import process
+
+    assert process._NodeProcess.start.__module__ == "modules.jsii_transport", "and spoke to the kernel directly"
     plain = tmp_path / "cdktf.out"
     assert snapshot(plain) == snapshot(example_out)
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,7 @@ import accounts
 import accounts.app as app_module
 from accounts.app import synthesize
 from config import load, resolve
-from tests.conftest import EXAMPLE, read_stacks
+from tests.conftest import EXAMPLE, ROOT, read_stacks
 from tests.helpers import EXAMPLE_BACKEND, replace_text
 
 
@@ -188,3 +192,27 @@ def test_binding_type_checks_are_skipped_outside_debug_only(monkeypatch):
     private = sys.modules["cdktf_cdktf_provider_aws.s3_bucket"]._private
     assert private.check_type is _skip_type_check
     assert private.typing.get_type_hints is not __import__("typing").get_type_hints
+
+
+@pytest.mark.slow
+def test_synth_needs_no_terraform_binary(example_out, tmp_path):
+    """cdktf would run `terraform version` for each import block (accounts/synth_app.py): not found = synth failed."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("node", "sh"):
+        (tools / tool).symlink_to(shutil.which(tool))
+    assert shutil.which("terraform", path=str(tools)) is None
+    out = tmp_path / "cdktf.out"
+    command = ["synth", "--account", "management", "--config", str(EXAMPLE), "--out", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", *command, "--state-dir", str(tmp_path / "state")],
+        cwd=ROOT,
+        env={**os.environ, "PATH": str(tools), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = (out / "stacks" / "management" / "cdk.tf.json").read_bytes()
+    assert json.loads(written)["import"], "the management stack adopts resources with import blocks"
+    assert written == (example_out / "stacks" / "management" / "cdk.tf.json").read_bytes()

@@ -1,0 +1,144 @@
+"""Python talks to the jsii kernel over one socket instead of through a relay process.
+
+jsii's Python runtime starts `node bin/jsii-runtime.js`, which starts a second Node process for the
+kernel (`lib/program.js`, reading and writing its API channel on fd 3) and relays every message between
+Python's pipes and that fd. A synthesis of the example sends ~2,100 messages; each pays the relay's two
+extra hops (0.33 ms per trivial call with the relay, 0.22 ms without, on a quiet 2-core machine), and the
+relay is a second Node start. `enable()` starts the kernel itself, with a socket pair as its fd 3, through
+`sh -c 'exec node ... 3<&0'`. Same kernel, same messages: the output is byte-identical (tests/test_speed.py
+compares a synthesis without this, MLOPS_TF_PLAIN_IMPORT=1, with the suite's).
+
+Where the layout of jsii's embedded runtime is not the one expected, or on a system without /bin/sh,
+jsii's own start is kept.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import platform
+import socket
+import subprocess
+import sys
+import threading
+import types
+from pathlib import Path
+from typing import IO, Any
+
+SHELL = "/bin/sh"
+# $0 is node: the kernel gets the socket (stdin) as fd 3, which lib/program.js reads and writes.
+EXEC_WITH_FD3 = 'exec "$0" "$@" 3<&0 0</dev/null'
+
+
+class _KernelProcess:
+    """What jsii's _NodeProcess uses of a Popen: stdin/stdout carry the API, stderr the kernel's output."""
+
+    def __init__(self, popen: subprocess.Popen, channel: socket.socket) -> None:
+        self._popen, self._channel = popen, channel
+        self.stdin = channel.makefile("wb")
+        self.stdout = channel.makefile("rb")
+        self.stderr = popen.stdout  # the kernel's stdout and stderr, merged
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._popen.wait(timeout)
+        self._channel.close()
+        return code
+
+    def terminate(self) -> None:
+        self._popen.terminate()
+
+    def poll(self) -> int | None:
+        return self._popen.poll()
+
+
+def _forward_output(reader: IO[bytes]) -> None:
+    """Copy what the kernel prints (warnings, console output of constructs) to our stderr."""
+    for line in iter(reader.readline, b""):
+        try:
+            sys.stderr.buffer.write(line)
+            sys.stderr.flush()
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def program_path(runtime: str) -> Path:
+    """lib/program.js beside jsii's bin/jsii-runtime.js (both written to one temporary folder by jsii)."""
+    return Path(runtime).resolve().parent.parent / "lib" / "program.js"
+
+
+def _start(self: Any) -> None:
+    """_NodeProcess.start, without the relay: spawn the kernel with a socket pair as its fd 3."""
+    environ = os.environ.copy()
+    environ["JSII_AGENT"] = f"Python/{platform.python_version()}"
+    node = environ.get("JSII_NODE", "node")
+    program = program_path(environ.get("JSII_RUNTIME") or self._jsii_runtime())
+    if not program.is_file():
+        return _ORIGINAL_START(self)
+    ours, theirs = socket.socketpair()
+    try:
+        popen = subprocess.Popen(
+            # the flags jsii-runtime.js gives the kernel (the heap limit jsii's Python gives the relay)
+            [SHELL, "-c", EXEC_WITH_FD3, node, "--max-old-space-size=4069", "--preserve-symlinks", str(program)],
+            stdin=theirs.fileno(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=environ,
+        )
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    self._process = _KernelProcess(popen, ours)
+    self.sink_thread = threading.Thread(
+        name="process.stderr_sink", target=_forward_output, args=(popen.stdout,), daemon=True
+    )
+    self.sink_thread.start()
+    atexit.register(self.stop)  # as jsii does: the kernel is told to exit when Python exits
+    self.handshake()
+
+
+_ORIGINAL_START: Any = None
+PROCESS_MODULE = "jsii._kernel.providers.process"
+
+
+def _patch(process: Any) -> None:
+    global _ORIGINAL_START
+    if _ORIGINAL_START is None:
+        _ORIGINAL_START = process._NodeProcess.start
+        process._NodeProcess.start = _start
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Patches jsii's process module when it is imported: `enable()` itself must not load jsii (--help)."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name != PROCESS_MODULE:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        self._loader = spec.loader
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self._loader.exec_module(module)
+        _patch(module)
+
+
+def enable() -> None:
+    """Start the jsii kernel without the relay from now on (call before cdktf's import); not for plain."""
+    if os.environ.get("MLOPS_TF_PLAIN_IMPORT") == "1" or not os.path.exists(SHELL) or _ORIGINAL_START is not None:
+        return
+    if PROCESS_MODULE in sys.modules:
+        _patch(sys.modules[PROCESS_MODULE])
+    elif not any(isinstance(finder, _PatchOnImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _PatchOnImport())
