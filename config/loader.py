@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import re
@@ -22,7 +23,11 @@ from .translate import non_json_scalar, translate_errors
 from .yaml_bounds import MAX_ACCOUNT_FILES, FileRefused, ReadBudget, read_text, total_size_problem
 from .yaml_source import SourceMap, YamlSyntaxError, read_yaml
 
-_ACCOUNT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Account)
+
+@functools.cache
+def _account_adapter() -> TypeAdapter[Any]:
+    """The validator of an account file (any kind), built on first use (see StrictModel's defer_build)."""
+    return TypeAdapter(Account)
 
 
 def load(root: Path | str = "config") -> Config:
@@ -69,7 +74,7 @@ def load(root: Path | str = "config") -> Config:
     if problem:  # no accounts to check: every cross-file check would repeat this one cause
         raise ConfigError([*diagnostics, problem])
     for path in account_files:
-        model, source, declared, fixed = _validate_file(path, _ACCOUNT_ADAPTER, diagnostics, budget)
+        model, source, declared, fixed = _validate_file(path, _account_adapter(), diagnostics, budget)
         if model is None and fixed is not None and fixed.model.name == path.stem and path.stem not in accounts:
             invalid.add(path.stem)
             accounts[path.stem], sources[path.stem], removed[source.file] = fixed.model, source, fixed
