@@ -12,7 +12,7 @@ from pathlib import Path
 from cdktf import App
 
 from config import Resolved
-from modules.aws import preload
+from modules.aws import aws, preload
 
 from . import builder_for, common_builders, synth_worker
 from .base import AccountStack
@@ -35,21 +35,25 @@ def build_app(
     """An App holding the stacks of the named accounts. stack_root is where the stacks will finally live.
 
     Each stack is built from its own recording view of `resolved`; `reads` receives, per stack, the
-    accounts it read (what incremental synth keys it on).
+    accounts it read (what incremental synth keys it on) and the binding submodules it used.
     """
     preload()  # the provider assembly; each binding submodule is imported when a stack first uses it
     app = new_app(str(outdir))
-    for name in names:
-        view, record = recording(resolved)
-        if reads is not None:
-            reads[name] = record
-        account = view.accounts[name]
-        stack = AccountStack(app, view, account, stack_dir=stack_root / "stacks" / name, state_dir=state_dir)
-        for build in common_builders():
-            build(stack)
-        build_kind = builder_for(account.kind)
-        if build_kind is not None:
-            build_kind(stack)
+    try:
+        for name in names:
+            view, record = recording(resolved)
+            if reads is not None:
+                reads[name] = record
+            aws.used = record.bindings
+            account = view.accounts[name]
+            stack = AccountStack(app, view, account, stack_dir=stack_root / "stacks" / name, state_dir=state_dir)
+            for build in common_builders():
+                build(stack)
+            build_kind = builder_for(account.kind)
+            if build_kind is not None:
+                build_kind(stack)
+    finally:
+        aws.used = None
     return app
 
 
@@ -61,10 +65,12 @@ def synthesize(
     state_dir: Path,
     worker: synth_worker.Worker | None = None,
     reads: dict[str, list[str]] | None = None,
+    bindings: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """Synthesize the named accounts (all when None) into out/stacks/<account>/cdk.tf.json.
 
-    `reads` receives, per synthesized stack, the accounts whose configuration it read (see reads.py).
+    `reads` receives, per synthesized stack, the accounts whose configuration it read (see reads.py), and
+    `bindings` the binding submodules it used.
 
     Atomic: everything is written beside `out` first and swapped in at the end, so a failure leaves
     the previous output as it was. Stacks of accounts no longer configured are removed; stacks of
@@ -82,11 +88,16 @@ def synthesize(
         records: dict[str, Reads] = {}
         synth(build_app(resolved, here, outdir=staging, stack_root=out, state_dir=state_dir.resolve(), reads=records))
         found = {n: r.as_list() for n, r in records.items()}
+        used = {n: sorted(r.bindings) for n, r in records.items()}
         if worker is not None:
-            found.update(_take_worker_stacks(worker, staging))
+            theirs, their_bindings = _take_worker_stacks(worker, staging)
+            found.update(theirs)
+            used.update(their_bindings)
             worker = None
         if reads is not None:
             reads.update(found)
+        if bindings is not None:
+            bindings.update(used)
         _keep_unselected(out, staging, [n for n in resolved.order if n not in selected])
         for name in resolved.order:
             _carry_terraform_files(out / "stacks" / name, staging / "stacks" / name)
@@ -100,17 +111,18 @@ def synthesize(
     return selected
 
 
-def _take_worker_stacks(worker: synth_worker.Worker, staging: Path) -> dict[str, list[str]]:
-    """Wait for the second process and move its stacks (and manifest entries) beside ours; returns its reads."""
+def _take_worker_stacks(worker: synth_worker.Worker, staging: Path) -> tuple[dict, dict]:
+    """Wait for the second process and move its stacks (and manifest entries) beside ours; returns its
+    stacks' reads and binding submodules."""
     theirs = worker.join()
     ours = _read_manifest(staging)
     for name, entry in theirs.get("stacks", {}).items():
         os.replace(worker.outdir / "stacks" / name, staging / "stacks" / name)
         ours.setdefault("stacks", {})[name] = entry
     _write_manifest(staging, ours)
-    reads = json.loads((worker.outdir / synth_worker.READS_FILE).read_text(encoding="utf-8"))
+    record = json.loads((worker.outdir / synth_worker.READS_FILE).read_text(encoding="utf-8"))
     shutil.rmtree(worker.outdir)
-    return reads
+    return record["reads"], record["bindings"]
 
 
 def _keep_unselected(out: Path, staging: Path, names: list[str]) -> None:

@@ -33,6 +33,7 @@ class Reads:
     def __init__(self) -> None:
         self.items: set[str] = set()
         self.everything = False
+        self.bindings: set[str] = set()  # binding submodules its build used (preloaded next time; not in its key)
 
     def as_list(self) -> list[str]:
         return [EVERY_ACCOUNT] if self.everything else sorted(self.items)

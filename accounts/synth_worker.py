@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # From this many stacks on, a second process (one per core) synthesizes part of them.
 PARALLEL_MIN_STACKS = 12
-READS_FILE = "reads.json"  # beside the worker's manifest: the accounts each of its stacks read
+READS_FILE = "reads.json"  # beside the worker's manifest: what each of its stacks read, and its binding submodules
 
 
 def selected_accounts(resolved: Resolved, names: list[str] | None) -> list[str]:

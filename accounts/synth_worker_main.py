@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import sys
 from pathlib import Path
 
 from config import load, resolve
+from modules import jsii_transport
 from modules.aws import load_in_background
 
 from .synth_worker import READS_FILE
@@ -36,9 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         resolved, args.names, outdir=args.outdir, stack_root=args.stack_root, state_dir=args.state_dir, reads=reads
     )
     app_module.synth(app)
-    (args.outdir / READS_FILE).write_text(json.dumps({n: r.as_list() for n, r in reads.items()}), encoding="utf-8")
+    record = {
+        "reads": {n: r.as_list() for n, r in reads.items()},
+        "bindings": {n: sorted(r.bindings) for n, r in reads.items()},
+    }
+    (args.outdir / READS_FILE).write_text(json.dumps(record), encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    jsii_transport.exit_process(main())

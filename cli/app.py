@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from modules import jsii_transport
+
 from . import (
     accounts,
     apply,
@@ -68,4 +70,7 @@ app.command("docs", hidden=True)(docs.command(app))
 
 
 def main() -> None:
-    app(prog_name="mlops-tf")
+    try:
+        app(prog_name="mlops-tf")
+    except SystemExit as done:
+        jsii_transport.exit_process(done.code)

@@ -47,6 +47,12 @@ def run_synth(
         cached = synth_cache.lookup(out, key)
         if cached is not None:
             return cached
+    # Node starts now on a second thread and loads cdktf and the provider while Python loads the
+    # configuration and imports the stacks' code.
+    # lazy: jsii and cdktf load on synth paths only (--help, validate and a cache hit never get here)
+    from modules.aws import preload
+
+    preload()
     resolved = load_resolved(config)
     targets = synth_worker.selected_accounts(resolved, select_accounts(resolved, names))
     keys = synth_cache.StackKeys(resolved, out, state_dir)
@@ -56,15 +62,15 @@ def run_synth(
     build = [n for n in targets if n not in kept]
     stale = out.is_dir() and {p.name for p in (out / "stacks").glob("*")} - set(resolved.accounts)
     if not build and not stale:
-        synth_cache.store(out, key, targets, synth_cache.stack_records(previous, keys, {}, kept, resolved.order))
+        synth_cache.store(out, key, targets, synth_cache.stack_records(previous, keys, {}, {}, kept, resolved.order))
         return synth_cache.SynthResult(targets, cached=False, rebuilt=[])
     # A large landing zone's second process starts first, so it loads while this one loads cdktf.
     worker = synth_worker.start(resolved, build, out, state_dir)
     try:
-        # lazy: Node starts on a second thread and loads cdktf and the provider while Python imports the stacks
-        from modules.aws import load_in_background
-
-        load_in_background()
+        # The binding submodules these stacks used last time, imported while Node is still loading
+        # (--no-cache takes nothing from the last synthesis: the stacks are built as on a fresh machine).
+        ours = [n for n in build if worker is None or n not in worker.names]
+        preload(synth_cache.bindings_of(previous, ours) if use_cache else [])
         # lazy: cdktf and the AWS provider bindings load on synth paths only (validate, --help, a cache hit stay fast)
         from accounts.app import synthesize
     except BaseException:
@@ -72,8 +78,10 @@ def run_synth(
             worker.stop()
         raise
     reads: dict[str, list[str]] = {}
-    synthesize(resolved, build, out, state_dir=state_dir, worker=worker, reads=reads)
-    synth_cache.store(out, key, targets, synth_cache.stack_records(previous, keys, reads, kept, resolved.order))
+    bindings: dict[str, list[str]] = {}
+    synthesize(resolved, build, out, state_dir=state_dir, worker=worker, reads=reads, bindings=bindings)
+    records = synth_cache.stack_records(previous, keys, reads, bindings, kept, resolved.order)
+    synth_cache.store(out, key, targets, records)
     return synth_cache.SynthResult(targets, cached=False, rebuilt=build)
 
 

@@ -243,13 +243,24 @@ def stack_records(
     previous: dict[str, dict],
     keys: StackKeys,
     reads: dict[str, list[str]],
+    bindings: dict[str, list[str]],
     kept: dict[str, dict],
     configured: Iterable[str],
 ) -> dict[str, dict]:
-    """What to record per stack after a synthesis: new keys for the stacks just built, the previous
-    entries for the configured stacks kept as they were."""
+    """What to record per stack after a synthesis: new keys (and binding submodules) for the stacks just
+    built, the previous entries for the configured stacks kept as they were."""
     records = {n: previous[n] for n in configured if n in previous}
     records.update(kept)
     for name, names_read in reads.items():
-        records[name] = {"key": keys.key(name, names_read), "reads": names_read}
+        records[name] = {"key": keys.key(name, names_read), "reads": names_read, "bindings": bindings.get(name, [])}
     return records
+
+
+def bindings_of(previous: dict[str, dict], names: Sequence[str]) -> list[str]:
+    """The binding submodules the named stacks used when they were last built (none for a stack never built)."""
+    used: set[str] = set()
+    for name in names:
+        recorded = previous.get(name, {}).get("bindings")
+        if isinstance(recorded, list):
+            used.update(b for b in recorded if isinstance(b, str))
+    return sorted(used)

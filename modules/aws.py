@@ -21,6 +21,7 @@ import importlib
 import importlib.util
 import os
 import queue
+import re
 import sys
 import threading
 import types
@@ -32,6 +33,8 @@ import jsii._runtime as runtime  # the jsii kernel load_in_background() gates
 from jsii._kernel.types import LoadRequest
 
 PACKAGE = "cdktf_cdktf_provider_aws"
+LOADING_SWITCH_INTERVAL = 0.0002  # seconds, while Node loads (load_in_background)
+BINDING_NAME = re.compile(r"[a-z][a-z0-9_]*")  # a submodule of the bindings: s3_bucket, provider, ...
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
 
@@ -128,11 +131,17 @@ def load_in_background() -> None:
         except BaseException as exc:  # re-raised on the main thread by the gate
             failures.append(exc)
 
+    # This thread needs the GIL for every step of Node's start and for each load's answer, while the main
+    # thread imports: a short switch interval hands it over at once instead of after 5 ms each time.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(LOADING_SWITCH_INTERVAL)
+
     loader = threading.Thread(target=run, name="jsii-load", daemon=True)
 
     def finish() -> None:
         requests.put(None)
         loader.join()
+        sys.setswitchinterval(switch_interval)
         kernel.provider = provider
         vars(kernel).pop("load", None)
         if failures:
@@ -155,29 +164,44 @@ class _Gate:
 
 
 def preload(submodules: Sequence[str] = ()) -> None:
-    """Load the provider assembly (Node) and import the given submodules (Python) at the same time."""
-    if f"{PACKAGE}._jsii" in sys.modules:
-        return
+    """Load the provider assembly (Node) and import the given submodules (Python) at the same time.
+
+    The first call queues the loads of constructs, cdktf and the provider for Node; any call imports the
+    submodules it is given (what the stacks about to be built used last time) while Node is still loading.
+    """
     _register_package()
     if plain_import():
         return
-    load_in_background()
-    importlib.import_module(f"{PACKAGE}._jsii")
+    if f"{PACKAGE}._jsii" not in sys.modules:
+        load_in_background()
+        importlib.import_module(f"{PACKAGE}._jsii")
+        for core in ("cdktf", "constructs"):
+            _import(core)
     for name in submodules:
-        _import(f"{PACKAGE}.{name}")
-    for core in ("cdktf", "constructs"):
-        _import(core)
+        if BINDING_NAME.fullmatch(name) and importlib.util.find_spec(f"{PACKAGE}.{name}") is not None:
+            _import(f"{PACKAGE}.{name}")  # names come from the synth cache's record: only real submodules
 
 
 class _Bindings:
-    """Attribute access imports one submodule of the bindings, once: aws.s3_bucket, aws.provider, ..."""
+    """Attribute access imports one submodule of the bindings, once: aws.s3_bucket, aws.provider, ...
+
+    While `used` is a set it collects the names accessed: what one stack needs, which the synth cache
+    records so that the next synthesis of that stack imports them while Node loads (`preload`).
+    """
+
+    def __init__(self) -> None:
+        self._modules: dict[str, types.ModuleType] = {}
+        self.used: set[str] | None = None
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
             raise AttributeError(name)
-        _register_package()
-        module = _import(f"{PACKAGE}.{name}")
-        setattr(self, name, module)
+        module = self._modules.get(name)
+        if module is None:
+            _register_package()
+            module = self._modules[name] = _import(f"{PACKAGE}.{name}")
+        if self.used is not None:
+            self.used.add(name)
         return module
 
 

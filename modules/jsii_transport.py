@@ -26,7 +26,7 @@ import sys
 import threading
 import types
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 SHELL = "/bin/sh"
 # $0 is node: the kernel gets the socket (stdin) as fd 3, which lib/program.js reads and writes.
@@ -142,3 +142,26 @@ def enable() -> None:
         _patch(sys.modules[PROCESS_MODULE])
     elif not any(isinstance(finder, _PatchOnImport) for finder in sys.meta_path):
         sys.meta_path.insert(0, _PatchOnImport())
+
+
+def exit_process(code: str | int | None) -> NoReturn:
+    """sys.exit(code), without the interpreter's teardown once cdktf was loaded.
+
+    After a synthesis, Python's teardown deallocates the provider bindings' ~100,000 objects one by one
+    (~0.2 s of every synth, plan or apply). Here the exit handlers run as at any exit (jsii's stops the
+    kernel and removes its files), output is flushed, and only that teardown is skipped; with a thread
+    still running, or before cdktf was loaded, this is the ordinary sys.exit.
+    """
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if "cdktf" not in sys.modules or others:
+        sys.exit(code)
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)  # what sys.exit does with a message
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code or 0)

@@ -187,3 +187,45 @@ def test_generated_landing_zone_is_valid(tmp_path):
     loaded = load(config)
     assert len(loaded.accounts) == 20
     assert {"management", "security", "staging", "production"} <= {a.kind for a in loaded.accounts.values()}
+
+
+def test_preload_takes_only_real_binding_submodules_from_the_cache_record():
+    """The names come from a file in the output folder: anything but a submodule of the bindings is skipped."""
+    from modules.aws import preload
+
+    preload(["no_such_resource", "../../etc", "s3_bucket.__init__", "S3Bucket", ""])
+    assert "cdktf_cdktf_provider_aws.no_such_resource" not in sys.modules
+    preload(["s3_bucket"])
+    assert "cdktf_cdktf_provider_aws.s3_bucket" in sys.modules
+
+
+def test_bindings_of_unions_what_the_named_stacks_used():
+    previous = {
+        "a": {"bindings": ["kms_key", "provider"]},
+        "b": {"bindings": ["provider", "s3_bucket", 7]},
+        "c": {"bindings": "not a list"},
+    }
+    assert synth_cache.bindings_of(previous, ["a", "b", "c", "never-built"]) == ["kms_key", "provider", "s3_bucket"]
+
+
+EXIT_PROBE = """
+import atexit, sys, cdktf
+from modules.jsii_transport import exit_process
+atexit.register(lambda: print("exit handler ran", flush=True))
+exit_process(int(sys.argv[1]) if sys.argv[1].isdigit() else sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize(("code", "status", "stderr"), [("0", 0, ""), ("3", 3, ""), ("boom", 1, "boom")])
+def test_exit_after_synthesis_runs_exit_handlers_and_keeps_the_status(code, status, stderr):
+    """exit_process skips only the interpreter's teardown: handlers run, the status and message are sys.exit's."""
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_PROBE, code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == status
+    assert proc.stdout == "exit handler ran\n" and proc.stderr.strip() == stderr

@@ -158,9 +158,14 @@ def test_two_process_synthesis_writes_the_same_output(example_out, tmp_path, mon
     monkeypatch.setattr(synth_worker, "PARALLEL_MIN_STACKS", 2)
     here, there = synth_worker.split_for_workers(list(resolve(load(EXAMPLE)).order))
     assert there and set(here).isdisjoint(there)
-    synthesize(resolve(load(EXAMPLE)), None, tmp_path / "cdktf.out", state_dir=tmp_path / "terraform-state")
+    bindings: dict[str, list[str]] = {}
+    resolved = resolve(load(EXAMPLE))
+    synthesize(resolved, None, tmp_path / "cdktf.out", state_dir=tmp_path / "terraform-state", bindings=bindings)
     assert tree(tmp_path / "cdktf.out") == tree(example_out)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no worker folder left
+    # Both processes report the binding submodules each stack used (the next synthesis preloads them).
+    assert sorted(bindings) == sorted(resolved.order)
+    assert all("provider" in used for used in bindings.values()) and "organizations_account" in bindings["management"]
 
 
 def test_a_failed_first_process_stops_the_second(example_out, tmp_path, monkeypatch):

@@ -115,3 +115,22 @@ def test_incremental_synth_rebuilds_only_what_changed_and_equals_a_full_synth(
     )
     assert fresh.returncode == 0 and fresh.stdout.startswith("synthesized 8 stack(s)"), fresh.stderr
     assert _snapshot(out) == incremental
+
+    # And incrementally from a fresh process: it imports the binding submodules the cache recorded for the
+    # two stacks while Node loads (cli/synth.py); the bytes are still those of a full synth.
+    record = json.loads((out / ".mlops-tf-cache.json").read_text())
+    assert {"provider", "organizations_account"} <= set(record["stacks"]["management"]["bindings"])
+    replace_text(ds_dev, "owner: ds-platform", "owner: ds-platform-2")
+    fresh = subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert fresh.returncode == 0 and fresh.stdout.startswith("synthesized 2 stack(s)"), fresh.stdout + fresh.stderr
+    incremental = _snapshot(out)
+    full = runner.invoke(app, [*args, "--no-cache"])
+    assert full.exit_code == 0, full.output
+    assert _snapshot(out) == incremental
