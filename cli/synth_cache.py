@@ -12,7 +12,9 @@ Incremental synth: when the whole key misses, each stack has its own key, over t
 versions, the landing zone (every file of the configuration folder except the account files and
 the lock file), the names and kinds of all accounts, the paths, and what the stack read while it
 was last built (accounts/reads.py: `ds-dev:account_id`, `data:config.data`, ...). Stacks whose key
-and files are unchanged are kept byte for byte; only the others are synthesized again.
+and files are unchanged are kept byte for byte; only the others are synthesized again. Each stack's
+entry also lists the binding submodules its build used, which the next synthesis of it imports while
+Node loads (modules/aws.py); they speed the synthesis up and never change what it writes.
 """
 
 from __future__ import annotations
