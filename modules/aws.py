@@ -33,6 +33,8 @@ from typing import Any
 import jsii._runtime as runtime  # the jsii kernel load_in_background() gates
 from jsii._kernel.types import LoadRequest
 
+from . import jsii_transport
+
 PACKAGE = "cdktf_cdktf_provider_aws"
 LOADING_SWITCH_INTERVAL = 0.0002  # seconds, while Node loads (load_in_background)
 BINDING_NAME = re.compile(r"[a-z][a-z0-9_]*")  # a submodule of the bindings: s3_bucket, provider, ...
@@ -124,10 +126,12 @@ def load_in_background() -> None:
     requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
     failures: list[BaseException] = []
 
+    abandoned = threading.Event()
+
     def run() -> None:
         try:
             _ = provider._process  # starts Node
-            while (request := requests.get()) is not None:
+            while (request := requests.get()) is not None and not abandoned.is_set():
                 provider.load(request)
         except BaseException as exc:  # re-raised on the main thread by the gate
             failures.append(exc)
@@ -148,8 +152,17 @@ def load_in_background() -> None:
         if failures:
             raise failures[0]
 
+    def abandon() -> bool:
+        """At an exit before any jsii call (a configuration error): send no further load; True if so."""
+        if not isinstance(kernel.provider, _Gate):
+            return False
+        abandoned.set()
+        sys.setswitchinterval(switch_interval)
+        return True
+
     kernel.load = lambda name, version, tarball: requests.put(LoadRequest(name=name, version=version, tarball=tarball))
     kernel.provider = _Gate(finish, provider)
+    jsii_transport.at_early_exit(abandon)
     loader.start()
 
 

@@ -17,14 +17,18 @@ from __future__ import annotations
 import atexit
 import importlib.abc
 import importlib.machinery
+import importlib.resources
 import importlib.util
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -69,13 +73,48 @@ def program_path(runtime: str) -> Path:
     return Path(runtime).resolve().parent.parent / "lib" / "program.js"
 
 
+def cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlops-tf"
+
+
+def installed_program() -> Path | None:
+    """The kernel's lib/ files, written once per jsii version to mlops-tf's cache folder.
+
+    jsii writes its embedded runtime to a new temporary folder at every start and removes it when Python
+    stops the kernel; a copy that stays needs no removal, so an exit that does not wait for the kernel
+    (`exit_process` before anything was built) leaves nothing behind. None when it cannot be written.
+    """
+    from jsii import __meta__  # lazy: jsii is loaded here already (this runs as its kernel starts)
+    from jsii._embedded import jsii as embedded  # lazy: as above
+
+    folder = cache_home() / f"jsii-runtime-{__meta__.__version__}"
+    program = folder / "lib" / "program.js"
+    if program.is_file():
+        return program
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        (staging / "lib").mkdir()
+        for resource, name in embedded.EMBEDDED_FILES.items():
+            if name.startswith("lib/"):
+                (staging / name).write_bytes(importlib.resources.files(embedded).joinpath(resource).read_bytes())
+        try:
+            os.rename(staging, folder)
+        except OSError:  # another process installed it first
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError:
+        return None
+    return program if program.is_file() else None
+
+
 def _start(self: Any) -> None:
     """_NodeProcess.start, without the relay: spawn the kernel with a socket pair as its fd 3."""
     environ = os.environ.copy()
     environ["JSII_AGENT"] = f"Python/{platform.python_version()}"
     node = environ.get("JSII_NODE", "node")
-    program = program_path(environ.get("JSII_RUNTIME") or self._jsii_runtime())
-    if not program.is_file():
+    runtime = environ.get("JSII_RUNTIME")
+    program = program_path(runtime) if runtime else installed_program()
+    if program is None or not program.is_file():
         return _ORIGINAL_START(self)
     ours, theirs = socket.socketpair()
     try:
@@ -98,10 +137,19 @@ def _start(self: Any) -> None:
     )
     self.sink_thread.start()
     atexit.register(self.stop)  # as jsii does: the kernel is told to exit when Python exits
+    _STARTED.append(self)
     self.handshake()
 
 
 _ORIGINAL_START: Any = None
+_STARTED: list[Any] = []  # the kernels started here
+_EARLY_EXIT_HOOKS: list[Callable[[], bool]] = []
+
+
+def at_early_exit(hook: Callable[[], bool]) -> None:
+    """Have `exit_process` call hook() first; when it returns True (nothing was built: the kernel is only
+    loading), the exit does not wait for the kernel, which exits by itself when our end of its socket closes."""
+    _EARLY_EXIT_HOOKS.append(hook)
 PROCESS_MODULE = "jsii._kernel.providers.process"
 
 
@@ -158,6 +206,10 @@ def exit_process(code: str | int | None) -> NoReturn:
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)  # what sys.exit does with a message
         code = 1
+    if any([hook() for hook in _EARLY_EXIT_HOOKS]):
+        # The kernel reads end-of-file once its current load is done, exits and removes its own files.
+        for kernel in _STARTED:
+            atexit.unregister(kernel.stop)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 from cli import synth_cache
 from cli.app import app
 from tests.conftest import EXAMPLE, ROOT, copy_example
+from tests.helpers import replace_text
 
 HEAVY = ("cdktf", "jsii", "constructs", "cdktf_cdktf_provider_aws")
 runner = CliRunner()
@@ -229,3 +231,26 @@ def test_exit_after_synthesis_runs_exit_handlers_and_keeps_the_status(code, stat
     )
     assert proc.returncode == status
     assert proc.stdout == "exit handler ran\n" and proc.stderr.strip() == stderr
+
+
+def test_a_configuration_error_in_synth_leaves_no_kernel_files_behind(tmp_path):
+    """synth starts Node before it loads the configuration; an error then exits at once (modules/aws.py
+    abandon), and Node, reading end-of-file after its current load, exits and removes its own folder."""
+    config = copy_example(tmp_path)
+    replace_text(config / "accounts" / "ds-dev.yaml", "name: ds-dev", "name: ds-dev\nbogus_key: 1")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "synth", "--config", str(config), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(scratch)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1 and "bogus_key: unknown key" in proc.stderr and "Traceback" not in proc.stderr
+    deadline = time.monotonic() + 30
+    while any(scratch.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(scratch.iterdir()) == []
+    assert not (tmp_path / "out").exists()
