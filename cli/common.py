@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from config import ConfigError, MlopsError, Resolved, UsageError, load, resolve
+from modules import jsii_transport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +59,11 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except jsii_transport.KernelExited as exc:  # Node killed or out of memory: not a bug in mlops-tf
+            if Settings.debug:
+                traceback.print_exc()
+            err(f"mlops-tf: {exc}")
+            raise typer.Exit(1) from None
         except OSError as exc:  # a path the user gave that cannot be read or written: not a bug
             if Settings.debug:
                 traceback.print_exc()

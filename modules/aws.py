@@ -36,6 +36,7 @@ from jsii._kernel.types import LoadRequest
 from . import jsii_transport
 
 PACKAGE = "cdktf_cdktf_provider_aws"
+PROVIDER_ASSEMBLY = "@cdktf/provider-aws"  # the jsii assembly the bindings load
 LOADING_SWITCH_INTERVAL = 0.0002  # seconds, while Node loads (load_in_background)
 BINDING_NAME = re.compile(r"[a-z][a-z0-9_]*")  # a submodule of the bindings: s3_bucket, provider, ...
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
@@ -133,8 +134,12 @@ def load_in_background() -> None:
             _ = provider._process  # starts Node
             while (request := requests.get()) is not None and not abandoned.is_set():
                 provider.load(request)
+                if request.name == PROVIDER_ASSEMBLY:  # the last load: the short interval has done its work
+                    sys.setswitchinterval(switch_interval)
         except BaseException as exc:  # re-raised on the main thread by the gate
             failures.append(exc)
+        finally:
+            sys.setswitchinterval(switch_interval)
 
     # This thread needs the GIL for every step of Node's start and for each load's answer, while the main
     # thread imports: a short switch interval hands it over at once instead of after 5 ms each time.

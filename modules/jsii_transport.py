@@ -6,7 +6,9 @@ Python's pipes and that fd. A synthesis of the example sends ~2,100 messages; ea
 extra hops (0.33 ms per trivial call with the relay, 0.22 ms without, on a quiet 2-core machine), and the
 relay is a second Node start. `enable()` starts the kernel itself, with a socket pair as its fd 3, through
 `sh -c 'exec node ... 3<&0'`. Same kernel, same messages: the output is byte-identical (tests/test_speed.py
-compares a synthesis without this, MLOPS_TF_PLAIN_IMPORT=1, with the suite's).
+compares a synthesis without this, MLOPS_TF_PLAIN_IMPORT=1, with the suite's). Two differences: what the
+kernel prints goes to our stderr (jsii's relay sent its stdout to ours), and the relay's warning about a
+Node.js version jsii does not support is not printed (the README names the Node.js mlops-tf runs on).
 
 Where the layout of jsii's embedded runtime is not the one expected, or on a system without /bin/sh,
 jsii's own start is kept.
@@ -15,9 +17,9 @@ jsii's own start is kept.
 from __future__ import annotations
 
 import atexit
+import errno
 import importlib.abc
 import importlib.machinery
-import importlib.resources
 import importlib.util
 import os
 import platform
@@ -37,14 +39,77 @@ SHELL = "/bin/sh"
 EXEC_WITH_FD3 = 'exec "$0" "$@" 3<&0 0</dev/null'
 
 
+class KernelExited(RuntimeError):
+    """Node, which runs the jsii kernel, ended in the middle of a synthesis (killed, out of memory, crashed)."""
+
+    def __init__(self, popen: subprocess.Popen) -> None:
+        try:
+            status = popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            status = None
+        how = (
+            f"killed by signal {-status}"
+            if status is not None and status < 0
+            else f"exit status {status}"
+            if status is not None
+            else "its channel closed"
+        )
+        super().__init__(
+            f"Node.js (the jsii kernel cdktf runs on) ended during the synthesis ({how}; out of memory or "
+            "killed?); nothing was written"
+        )
+
+
+class _Channel:
+    """One direction of the kernel's socket as jsii reads and writes it; a kernel that ended is an error
+    that says so (jsii would fail to parse an empty line), and writing to it at exit is a no-op."""
+
+    def __init__(self, file: IO[bytes], popen: subprocess.Popen) -> None:
+        self._file, self._popen = file, popen
+
+    def readline(self) -> bytes:
+        try:
+            line = self._file.readline()
+        except ConnectionResetError:
+            line = b""
+        if not line:
+            raise KernelExited(self._popen)
+        return line
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._file.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            if self._popen.poll() is None:
+                raise
+            return len(data)  # jsii's exit message to a kernel that already ended
+
+    def flush(self) -> None:
+        try:
+            self._file.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            if self._popen.poll() is None:
+                raise
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+
 class _KernelProcess:
     """What jsii's _NodeProcess uses of a Popen: stdin/stdout carry the API, stderr the kernel's output."""
 
     def __init__(self, popen: subprocess.Popen, channel: socket.socket) -> None:
         self._popen, self._channel = popen, channel
-        self.stdin = channel.makefile("wb")
-        self.stdout = channel.makefile("rb")
-        self.stderr = popen.stdout  # the kernel's stdout and stderr, merged
+        self.stdin = _Channel(channel.makefile("wb"), popen)
+        self.stdout = _Channel(channel.makefile("rb"), popen)
+        self.stderr = popen.stdout  # the kernel's stdout and stderr, merged (jsii's relay sent stdout to ours)
 
     def wait(self, timeout: float | None = None) -> int:
         code = self._popen.wait(timeout)
@@ -84,10 +149,9 @@ def installed_program() -> Path | None:
     stops the kernel; a copy that stays needs no removal, so an exit that does not wait for the kernel
     (`exit_process` before anything was built) leaves nothing behind. None when it cannot be written.
     """
-    from jsii import __meta__  # lazy: jsii is loaded here already (this runs as its kernel starts)
-    from jsii._embedded import jsii as embedded  # lazy: as above
-
-    folder = cache_home() / f"jsii-runtime-{__meta__.__version__}"
+    jsii = sys.modules["jsii"]  # loaded: this runs as jsii starts its kernel
+    embedded = Path(str(jsii.__file__)).parent / "_embedded" / "jsii"  # lib__program.js is lib/program.js
+    folder = cache_home() / f"jsii-runtime-{jsii.__version__}"
     program = folder / "lib" / "program.js"
     if program.is_file():
         return program
@@ -95,9 +159,8 @@ def installed_program() -> Path | None:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         (staging / "lib").mkdir()
-        for resource, name in embedded.EMBEDDED_FILES.items():
-            if name.startswith("lib/"):
-                (staging / name).write_bytes(importlib.resources.files(embedded).joinpath(resource).read_bytes())
+        for source in embedded.glob("lib__*"):
+            shutil.copyfile(source, staging / "lib" / source.name.removeprefix("lib__"))
         try:
             os.rename(staging, folder)
         except OSError:  # another process installed it first
@@ -112,6 +175,9 @@ def _start(self: Any) -> None:
     environ = os.environ.copy()
     environ["JSII_AGENT"] = f"Python/{platform.python_version()}"
     node = environ.get("JSII_NODE", "node")
+    found = shutil.which(node, path=environ.get("PATH"))
+    if found is None:  # what Popen would raise for it (the shell below would only exit 127)
+        raise FileNotFoundError(errno.ENOENT, f"{os.strerror(errno.ENOENT)} (Node.js runs cdktf: install it)", node)
     runtime = environ.get("JSII_RUNTIME")
     program = program_path(runtime) if runtime else installed_program()
     if program is None or not program.is_file():
@@ -120,7 +186,7 @@ def _start(self: Any) -> None:
     try:
         popen = subprocess.Popen(
             # the flags jsii-runtime.js gives the kernel (the heap limit jsii's Python gives the relay)
-            [SHELL, "-c", EXEC_WITH_FD3, node, "--max-old-space-size=4069", "--preserve-symlinks", str(program)],
+            [SHELL, "-c", EXEC_WITH_FD3, found, "--max-old-space-size=4069", "--preserve-symlinks", str(program)],
             stdin=theirs.fileno(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -150,6 +216,8 @@ def at_early_exit(hook: Callable[[], bool]) -> None:
     """Have `exit_process` call hook() first; when it returns True (nothing was built: the kernel is only
     loading), the exit does not wait for the kernel, which exits by itself when our end of its socket closes."""
     _EARLY_EXIT_HOOKS.append(hook)
+
+
 PROCESS_MODULE = "jsii._kernel.providers.process"
 
 

@@ -6,6 +6,7 @@ flaky); these tests pin the causes: no cdktf/jsii (hence no Node) where it is no
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from cli import synth_cache
 from cli.app import app
+from modules.jsii_transport import KernelExited, _Channel
 from tests.conftest import EXAMPLE, ROOT, copy_example
 from tests.helpers import replace_text
 
@@ -208,6 +210,11 @@ def test_bindings_of_unions_what_the_named_stacks_used():
         "c": {"bindings": "not a list"},
     }
     assert synth_cache.bindings_of(previous, ["a", "b", "c", "never-built"]) == ["kms_key", "provider", "s3_bucket"]
+    # an edited or corrupt record naming hundreds of submodules would cost more than it saves
+    many = {"d": {"bindings": [f"m{i}" for i in range(synth_cache.MAX_BINDINGS + 1)]}}
+    assert synth_cache.bindings_of({**previous, **many}, ["a", "d"]) == ["kms_key", "provider"]
+    split = {n: {"bindings": [f"{n}{i}" for i in range(200)]} for n in ("e", "f")}
+    assert synth_cache.bindings_of(split, ["e", "f"]) == []
 
 
 EXIT_PROBE = """
@@ -254,3 +261,28 @@ def test_a_configuration_error_in_synth_leaves_no_kernel_files_behind(tmp_path):
         time.sleep(0.1)
     assert list(scratch.iterdir()) == []
     assert not (tmp_path / "out").exists()
+
+
+def test_synth_without_node_says_so(tmp_path):
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "sh").symlink_to(shutil.which("sh"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "synth", "--config", str(EXAMPLE), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(tools)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "mlops-tf: node: No such file or directory (Node.js runs cdktf: install it)" in proc.stderr
+
+
+def test_a_kernel_that_ended_is_reported_as_such():
+    """Node killed mid-synthesis (out of memory, say): a clear error instead of jsii's JSON parse error."""
+    killed = subprocess.Popen(["sh", "-c", "kill -9 $$"])
+    channel = _Channel(io.BytesIO(b""), killed)
+    with pytest.raises(KernelExited, match=r"ended during the synthesis \(killed by signal 9; .*nothing was written"):
+        channel.readline()
+    assert _Channel(io.BytesIO(b'{"ok": 1}\n'), killed).readline() == b'{"ok": 1}\n'
