@@ -240,6 +240,18 @@ def test_exit_after_synthesis_runs_exit_handlers_and_keeps_the_status(code, stat
     assert proc.stdout == "exit handler ran\n" and proc.stderr.strip() == stderr
 
 
+def synth_in_new_process(config: Path, out: Path, **env: str) -> subprocess.CompletedProcess:
+    """`mlops-tf synth` as users run it, with these environment variables changed."""
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "synth", "--config", str(config), "--out", str(out)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_a_configuration_error_in_synth_leaves_no_kernel_files_behind(tmp_path):
     """synth starts Node before it loads the configuration; an error then exits at once (modules/aws.py
     abandon), and Node, reading end-of-file after its current load, exits and removes its own folder."""
@@ -247,14 +259,7 @@ def test_a_configuration_error_in_synth_leaves_no_kernel_files_behind(tmp_path):
     replace_text(config / "accounts" / "ds-dev.yaml", "name: ds-dev", "name: ds-dev\nbogus_key: 1")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    proc = subprocess.run(
-        [sys.executable, "-m", "cli", "synth", "--config", str(config), "--out", str(tmp_path / "out")],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(scratch)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = synth_in_new_process(config, tmp_path / "out", TMPDIR=str(scratch))
     assert proc.returncode == 1 and "bogus_key: unknown key" in proc.stderr and "Traceback" not in proc.stderr
     deadline = time.monotonic() + 30
     while any(scratch.iterdir()) and time.monotonic() < deadline:
@@ -267,14 +272,7 @@ def test_synth_without_node_says_so(tmp_path):
     tools = tmp_path / "bin"
     tools.mkdir()
     (tools / "sh").symlink_to(shutil.which("sh"))
-    proc = subprocess.run(
-        [sys.executable, "-m", "cli", "synth", "--config", str(EXAMPLE), "--out", str(tmp_path / "out")],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(tools)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = synth_in_new_process(EXAMPLE, tmp_path / "out", PATH=str(tools))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "mlops-tf: node: No such file or directory (Node.js runs cdktf: install it)" in proc.stderr
 
