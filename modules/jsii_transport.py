@@ -266,10 +266,12 @@ def exit_process(code: str | int | None) -> NoReturn:
     After a synthesis, Python's teardown deallocates the provider bindings' ~100,000 objects one by one
     (~0.2 s of every synth, plan or apply). Here the exit handlers run as at any exit (jsii's stops the
     kernel and removes its files), output is flushed, and only that teardown is skipped; with a thread
-    still running, or before cdktf was loaded, this is the ordinary sys.exit.
+    still running, under a profiler or debugger, or before cdktf was loaded, this is the ordinary sys.exit.
     """
     others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if "cdktf" not in sys.modules or others:
+    # a profiler or debugger writes its results after the program returns, not in an exit handler
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if "cdktf" not in sys.modules or others or watched:
         sys.exit(code)
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)  # what sys.exit does with a message

@@ -284,3 +284,19 @@ def test_a_kernel_that_ended_is_reported_as_such():
     with pytest.raises(KernelExited, match=r"ended during the synthesis \(killed by signal 9; .*nothing was written"):
         channel.readline()
     assert _Channel(io.BytesIO(b'{"ok": 1}\n'), killed).readline() == b'{"ok": 1}\n'
+
+
+def test_exit_under_a_profiler_is_the_ordinary_exit(tmp_path):
+    """cProfile writes its file after the program returns: exit_process must not skip that."""
+    script = tmp_path / "probe.py"
+    script.write_text(EXIT_PROBE)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(tmp_path / "probe.prof"), str(script), "0"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and "exit handler ran" in proc.stdout
+    assert (tmp_path / "probe.prof").is_file()
