@@ -10,7 +10,7 @@ from config import landing_zone_pipeline as lzp
 from config.errors import known
 from modules.kms import KmsKey
 from modules.landing_zone_pipeline import LandingZonePipeline, LandingZonePipelineSettings, StateAccess
-from modules.pipeline_source import PipelineSource
+from modules.pipeline_parts import PipelineSource
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from .base import AccountStack

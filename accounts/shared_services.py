@@ -15,7 +15,7 @@ from modules.events import EventBus, EventRule, EventsRole, put_events_statement
 from modules.kms import KmsKey
 from modules.literal import text
 from modules.pipeline import MODEL_PACKAGE_VARIABLE, ModelDeployPipeline, PipelineSettings, PipelineState
-from modules.pipeline_source import PipelineSource
+from modules.pipeline_parts import PipelineSource
 from modules.policy import statement
 from modules.secure_bucket import AccessLogBucket, SecureBucket
 

@@ -15,8 +15,8 @@ from constructs import Construct
 from .aws import aws
 from .events import EventRule, EventsRole
 from .literal import text
-from .pipeline_source import PipelineSource, git_source
-from .policy import Statement, assume_role_trust, document, statement
+from .pipeline_parts import PipelineSource, artifact_access, build_logs, build_project, git_source, service_role
+from .policy import Statement, statement
 from .templates import render
 
 PLAN_TEMPLATE = "landing_zone_plan.yaml.j2"
@@ -67,23 +67,7 @@ class LandingZonePipeline(Construct):
         arn = lambda service, resource: f"arn:{s.partition}:{service}:{s.region}:{s.account_id}:{resource}"  # noqa: E731
         self.pipeline_arn = arn("codepipeline", s.name)
         project_names = {stage: f"{s.name}-{stage}" for stage in ("plan", "apply")}
-        artifact_access = [
-            statement(
-                "PipelineArtifacts",
-                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                artifacts_bucket.objects_arn,
-            ),
-            statement(
-                "ArtifactsBucket",
-                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
-                artifacts_bucket.arn,
-            ),
-            statement(
-                "ArtifactsKey",
-                ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-                artifacts_key_arn,
-            ),
-        ]
+        artifact_statements = artifact_access(artifacts_bucket, artifacts_key_arn)
         self.buildspecs = {
             "plan": render(
                 PLAN_TEMPLATE, pipeline_name=s.name, terraform_version=s.terraform_version, config_path=s.config_path
@@ -100,8 +84,8 @@ class LandingZonePipeline(Construct):
                 "codebuild.amazonaws.com",
                 arn("codebuild", f"project/{name}"),
                 [
-                    *artifact_access,
-                    self._logs(arn, name),
+                    *artifact_statements,
+                    build_logs(arn, [name]),
                     *self._state(stage),
                     *(
                         [statement("AssumeDeployRoles", "sts:AssumeRole", sorted(s.deploy_role_arns))]
@@ -131,7 +115,7 @@ class LandingZonePipeline(Construct):
             "codepipeline.amazonaws.com",
             None,
             [
-                *artifact_access,
+                *artifact_statements,
                 *source_statements,
                 statement(
                     "RunBuilds",
@@ -250,43 +234,27 @@ class LandingZonePipeline(Construct):
         ]
 
     def _role(self, id: str, name: str, service: str, source_arn: str | None, statements: list[Statement]):
-        s = self.settings
-        condition: dict = {"StringEquals": {"aws:SourceAccount": s.account_id}}
-        if source_arn is not None:
-            # https://docs.aws.amazon.com/codebuild/latest/userguide/cross-service-confused-deputy-prevention.html
-            # Only builds of this one project assume the role.
-            condition["ArnLike"] = {"aws:SourceArn": source_arn}
-        trust = assume_role_trust({"Service": service}, condition, sid="ServiceAssumes")
-        role = aws.iam_role.IamRole(self, id, name=name, assume_role_policy=trust)
-        aws.iam_role_policy.IamRolePolicy(
-            self, f"{id}-policy", role=role.id, name="landing-zone-pipeline", policy=document(*statements)
-        )
-        return role
-
-    @staticmethod
-    def _logs(arn, project: str) -> Statement:
-        return statement(
-            "BuildLogs",
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            arn("logs", f"log-group:/aws/codebuild/{project}:*"),
+        return service_role(
+            self,
+            id,
+            name=name,
+            service=service,
+            account_id=self.settings.account_id,
+            policy_name="landing-zone-pipeline",
+            statements=statements,
+            source_arn=source_arn,
         )
 
     def _project(self, stage: str, name: str, role_arn: str, key_arn: str, buildspec: str):
         s = self.settings
-        return aws.codebuild_project.CodebuildProject(
+        return build_project(
             self,
             stage,
             name=name,
-            service_role=role_arn,
-            encryption_key=key_arn,
-            build_timeout=s.build_timeout_minutes,
-            artifacts={"type": "CODEPIPELINE"},
-            source={"type": "CODEPIPELINE", "buildspec": buildspec},
-            environment={
-                "compute_type": s.compute_type,
-                "image": s.build_image,
-                "type": "LINUX_CONTAINER",
-                "image_pull_credentials_type": "CODEBUILD",
-            },
-            logs_config={"cloudwatch_logs": {"status": "ENABLED", "group_name": f"/aws/codebuild/{name}"}},
+            role_arn=role_arn,
+            key_arn=key_arn,
+            buildspec=buildspec,
+            timeout_minutes=s.build_timeout_minutes,
+            compute_type=s.compute_type,
+            image=s.build_image,
         )

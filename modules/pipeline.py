@@ -16,8 +16,8 @@ from constructs import Construct
 
 from .aws import aws
 from .literal import text
-from .pipeline_source import PipelineSource, git_source
-from .policy import Statement, assume_role_trust, document, statement
+from .pipeline_parts import PipelineSource, artifact_access, build_logs, build_project, git_source, service_role
+from .policy import Statement, statement
 from .templates import render
 
 MODEL_PACKAGE_VARIABLE = "MODEL_PACKAGE_ARN"
@@ -73,23 +73,7 @@ class ModelDeployPipeline(Construct):
         arn = lambda service, resource: f"arn:{s.partition}:{service}:{s.region}:{s.account_id}:{resource}"  # noqa: E731
         self.pipeline_arn = arn("codepipeline", s.name)
         build_project_arns = [arn("codebuild", f"project/{s.name}-{p}") for p in ("build", "deploy")]
-        artifact_access = [
-            statement(
-                "PipelineArtifacts",
-                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                artifacts_bucket.objects_arn,
-            ),
-            statement(
-                "ArtifactsBucket",
-                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
-                artifacts_bucket.arn,
-            ),
-            statement(
-                "ArtifactsKey",
-                ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-                artifacts_key_arn,
-            ),
-        ]
+        artifact_statements = artifact_access(artifacts_bucket, artifacts_key_arn)
         self.source_statements, source_action = self._source(source)
         targets = {**s.staging, **s.production}
 
@@ -98,8 +82,8 @@ class ModelDeployPipeline(Construct):
             s.build_role_name,
             "codebuild.amazonaws.com",
             [
-                *artifact_access,
-                self._logs(arn, [f"{s.name}-build", f"{s.name}-deploy"]),
+                *artifact_statements,
+                build_logs(arn, [f"{s.name}-build", f"{s.name}-deploy"]),
                 statement("AssumeTargetDeployRoles", "sts:AssumeRole", sorted(targets.values())),
                 statement(
                     "DescribeApprovedModelPackages", ["sagemaker:DescribeModelPackage"], sorted(s.model_package_arns)
@@ -143,7 +127,7 @@ class ModelDeployPipeline(Construct):
             f"{s.name}-pipeline",
             "codepipeline.amazonaws.com",
             [
-                *artifact_access,
+                *artifact_statements,
                 *self.source_statements,
                 statement("RunBuilds", ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], build_project_arns),
             ],
@@ -237,7 +221,7 @@ class ModelDeployPipeline(Construct):
             trigger_name,
             "codebuild.amazonaws.com",
             [
-                self._logs(arn, [trigger_name]),
+                build_logs(arn, [trigger_name]),
                 statement("StartDeployPipeline", "codepipeline:StartPipelineExecution", self.pipeline_arn),
             ],
         )
@@ -302,45 +286,27 @@ class ModelDeployPipeline(Construct):
         return found.statements, found.action
 
     def _role(self, id: str, name: str, service: str, statements: list[Statement]):
-        s = self.settings
-        role = aws.iam_role.IamRole(
+        return service_role(
             self,
             id,
             name=name,
-            assume_role_policy=assume_role_trust(
-                {"Service": service}, {"StringEquals": {"aws:SourceAccount": s.account_id}}, sid="ServiceAssumes"
-            ),
-        )
-        aws.iam_role_policy.IamRolePolicy(
-            self, f"{id}-policy", role=role.id, name="pipeline", policy=document(*statements)
-        )
-        return role
-
-    @staticmethod
-    def _logs(arn, projects: list[str]) -> Statement:
-        return statement(
-            "BuildLogs",
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            [arn("logs", f"log-group:/aws/codebuild/{p}:*") for p in projects],
+            service=service,
+            account_id=self.settings.account_id,
+            policy_name="pipeline",
+            statements=statements,
         )
 
     def _project(self, id: str, name: str, role_arn: str, key_arn: str, buildspec: str, artifacts: str):
         s = self.settings
-        source_type = "CODEPIPELINE" if artifacts == "CODEPIPELINE" else "NO_SOURCE"
-        return aws.codebuild_project.CodebuildProject(
+        return build_project(
             self,
             id,
             name=name,
-            service_role=role_arn,
-            encryption_key=key_arn,
-            build_timeout=60,
-            artifacts={"type": artifacts},
-            source={"type": source_type, "buildspec": buildspec},
-            environment={
-                "compute_type": s.compute_type,
-                "image": s.build_image,
-                "type": "LINUX_CONTAINER",
-                "image_pull_credentials_type": "CODEBUILD",
-            },
-            logs_config={"cloudwatch_logs": {"status": "ENABLED", "group_name": f"/aws/codebuild/{name}"}},
+            role_arn=role_arn,
+            key_arn=key_arn,
+            buildspec=buildspec,
+            timeout_minutes=60,
+            compute_type=s.compute_type,
+            image=s.build_image,
+            artifacts=artifacts,
         )
