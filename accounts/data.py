@@ -9,7 +9,6 @@ from config import local_names
 from config.contracts import SSO_ROLE_PATH, sso_role_name_regex
 from config.errors import known
 from config.kinds.data import (
-    ACCESS_LOGS,
     ATHENA_RESULTS,
     DATA_LAKE,
     DATA_STORES,
@@ -41,6 +40,7 @@ from modules.secure_bucket import AccessLogBucket, LifecycleRule, SecureBucket
 
 from . import data_processing
 from .base import AccountStack, child
+from .baseline import access_logs
 
 GB = 1024**3
 
@@ -48,13 +48,7 @@ GB = 1024**3
 def build(stack: AccountStack) -> None:
     r, account = stack.resolved, stack.account
     section = account.model(DataAccount).data
-    log_bucket = AccessLogBucket(
-        stack,
-        "access-logs",
-        bucket_name=r.bucket_name(account.name, ACCESS_LOGS),
-        account_id=stack.account_id,
-        partition=r.partition,
-    )
+    log_bucket = access_logs(stack)
     lake_key = KmsKey(
         stack,
         "lake-key",

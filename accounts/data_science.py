@@ -12,12 +12,13 @@ from config.schema.account import DataScienceAccount
 from modules.aws import aws
 from modules.kms import KmsKey
 from modules.personas import PersonaContext, PersonaRole
-from modules.secure_bucket import AccessLogBucket, SecureBucket
+from modules.secure_bucket import SecureBucket
 from modules.studio import LifecycleScript, StudioDomain, StudioUser
 from modules.vpc import PrivateVpc, VpcFlowLogs
 
 from . import data_processing, lake_links, model_build
 from .base import AccountStack
+from .baseline import access_logs
 
 STUDIO_KEY_PURPOSE = ds_kind.STUDIO_KEY_PURPOSE
 COMPUTE_PERSONA = "sagemaker-compute"
@@ -26,13 +27,7 @@ COMPUTE_PERSONA = "sagemaker-compute"
 def build(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
     section = acct.model(DataScienceAccount).data_science
-    logs = AccessLogBucket(
-        stack,
-        "access-logs",
-        bucket_name=r.bucket_name(acct.name, "access-logs"),
-        account_id=stack.account_id,
-        partition=r.partition,
-    )
+    logs = access_logs(stack)
     key = KmsKey(
         stack,
         "studio-key",

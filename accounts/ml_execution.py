@@ -20,6 +20,7 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from . import data_processing, lake_links, ml_pipelines, model_build
 from .base import AccountStack, child
+from .baseline import access_logs
 
 ML_KEY_PURPOSE = kind.ML_KEY_PURPOSE
 ARTIFACTS_PURPOSE = kind.ARTIFACTS_PURPOSE
@@ -29,13 +30,7 @@ MODEL_CARDS_PURPOSE = kind.MODEL_CARDS_PURPOSE
 def build(stack: AccountStack) -> None:
     r, acct = stack.resolved, stack.account
     section = acct.model(MlExecutionAccount).ml_execution
-    logs = AccessLogBucket(
-        stack,
-        "access-logs",
-        bucket_name=r.bucket_name(acct.name, "access-logs"),
-        account_id=stack.account_id,
-        partition=r.partition,
-    )
+    logs = access_logs(stack)
     key = KmsKey(
         stack,
         "ml-key",

@@ -25,7 +25,6 @@ from modules.findings_alerts import FindingsAlerts
 from modules.kms import KmsKey, service_use_statement
 from modules.org_trail import OrganizationTrail, TrailLogArchive
 from modules.policy import assume_role_trust, document, statement
-from modules.secure_bucket import AccessLogBucket
 from modules.security_services import SecurityHubOrganization
 
 from . import regional
@@ -113,10 +112,6 @@ def _audit_personas(stack: AccountStack) -> list[str]:
     return sorted(name for name, persona in home[1].personas.items() if persona.audit_access)
 
 
-def _access_logs(stack: AccountStack) -> AccessLogBucket:
-    return access_logs(stack)  # shared with the AWS Config archive (accounts/baseline.py)
-
-
 def _log_archive(stack: AccountStack) -> TrailLogArchive:
     r, account = stack.resolved, stack.account
     owner = known(trail_account(r), "the organization trail's account")
@@ -130,7 +125,7 @@ def _log_archive(stack: AccountStack) -> TrailLogArchive:
         trail_arn=trail_arn(r),
         trail_account_id=trail_owner_account_id(r),
         organization_id=r.landing_zone.organization.organization_id,
-        log_bucket=_access_logs(stack),
+        log_bucket=access_logs(stack),
         retention_days=trail.log_retention_days,
         glacier_after_days=trail.transition_to_glacier_days,
         partition=r.partition,

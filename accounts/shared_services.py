@@ -21,20 +21,14 @@ from modules.secure_bucket import AccessLogBucket, SecureBucket
 
 from . import model_build
 from .base import AccountStack
+from .baseline import access_logs
 
 ECR_KEY_PURPOSE = kind.ECR_KEY_PURPOSE
 
 
 def build(stack: AccountStack) -> None:
-    r, acct = stack.resolved, stack.account
-    section = acct.model(SharedServicesAccount).shared_services
-    logs = AccessLogBucket(
-        stack,
-        "access-logs",
-        bucket_name=r.bucket_name(acct.name, "access-logs"),
-        account_id=stack.account_id,
-        partition=r.partition,
-    )
+    section = stack.account.model(SharedServicesAccount).shared_services
+    logs = access_logs(stack)
     _ecr(stack, section)
     pipeline = _pipeline(stack, section, logs)
     bus = _registry_events(stack, pipeline)
