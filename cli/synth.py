@@ -42,7 +42,8 @@ def run_synth(
 ) -> synth_cache.SynthResult:
     """Load, resolve and synthesize; imports cdktf only here, and not at all when the cache answers."""
     check_output_folder(out)
-    key = synth_cache.cache_key(config, names, out, state_dir)
+    code = synth_cache.code_fingerprint()
+    key = synth_cache.cache_key(config, names, out, state_dir, code=code)
     if use_cache:
         cached = synth_cache.lookup(out, key)
         if cached is not None:
@@ -55,7 +56,7 @@ def run_synth(
     preload()
     resolved = load_resolved(config)
     targets = synth_worker.selected_accounts(resolved, select_accounts(resolved, names))
-    keys = synth_cache.StackKeys(resolved, out, state_dir)
+    keys = synth_cache.StackKeys(resolved, out, state_dir, code=code)
     previous = synth_cache.previous_stacks(out)
     # Incremental: stacks whose inputs (what they read) are unchanged are kept byte for byte.
     kept = synth_cache.unchanged_stacks(out, keys, targets) if use_cache else {}

@@ -89,20 +89,29 @@ def _version(distribution: str) -> str:
         return "missing"
 
 
-def _feed_code(digest: hashlib._Hash, roots: Sequence[Path] | None) -> None:
-    digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\0".encode())
+def code_fingerprint(roots: Sequence[Path] | None = None) -> str:
+    """A hash of the code and versions that turn a configuration into stacks (part of every key); a synthesis
+    computes it once for the whole key and the stacks' keys."""
+    digest = hashlib.sha256(f"python {sys.version_info[0]}.{sys.version_info[1]}\0".encode())
     for distribution in DISTRIBUTIONS:
         digest.update(f"{distribution}=={_version(distribution)}\0".encode())
     for i, root in enumerate(code_roots() if roots is None else roots):
         _feed_tree(digest, f"code{i}", root, CODE_SUFFIXES)
+    return digest.hexdigest()
 
 
 def cache_key(
-    config_dir: Path, names: Sequence[str] | None, out: Path, state_dir: Path, *, roots: Sequence[Path] | None = None
+    config_dir: Path,
+    names: Sequence[str] | None,
+    out: Path,
+    state_dir: Path,
+    *,
+    roots: Sequence[Path] | None = None,
+    code: str | None = None,
 ) -> str:
-    """A hash of every input of a synthesis (see the module docstring)."""
+    """A hash of every input of a synthesis (see the module docstring); `code` is code_fingerprint(roots)."""
     digest = hashlib.sha256(FORMAT.encode())
-    _feed_code(digest, roots)
+    digest.update(f"code={code or code_fingerprint(roots)}\0".encode())
     _feed_tree(digest, "config", Path(config_dir), None)
     selection = ",".join(sorted(set(names))) if names else "*"
     digest.update(f"accounts={selection}\0out={Path(out).resolve()}\0state={Path(state_dir).resolve()}\0".encode())
@@ -177,10 +186,18 @@ def store(out: Path, key: str, written: Sequence[str], stacks: dict[str, dict] |
 class StackKeys:
     """Per-stack keys of one configuration (see the module docstring); computed without cdktf."""
 
-    def __init__(self, resolved: Resolved, out: Path, state_dir: Path, *, roots: Sequence[Path] | None = None) -> None:
+    def __init__(
+        self,
+        resolved: Resolved,
+        out: Path,
+        state_dir: Path,
+        *,
+        roots: Sequence[Path] | None = None,
+        code: str | None = None,
+    ) -> None:
         self.resolved = resolved
         digest = hashlib.sha256(f"{FORMAT}/stack".encode())
-        _feed_code(digest, roots)
+        digest.update(f"code={code or code_fingerprint(roots)}\0".encode())
         config_dir = Path(resolved.config.root)
         for path in _files(config_dir, None):
             rel = path.relative_to(config_dir)
