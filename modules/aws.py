@@ -138,7 +138,7 @@ def load_in_background() -> None:
                     sys.setswitchinterval(switch_interval)
         except BaseException as exc:  # re-raised on the main thread by the gate
             failures.append(exc)
-        finally:
+        finally:  # when the loads failed, or ended before the provider's (finish() joins this thread)
             sys.setswitchinterval(switch_interval)
 
     # This thread needs the GIL for every step of Node's start and for each load's answer, while the main
@@ -151,7 +151,6 @@ def load_in_background() -> None:
     def finish() -> None:
         requests.put(None)
         loader.join()
-        sys.setswitchinterval(switch_interval)
         kernel.provider = provider
         vars(kernel).pop("load", None)
         if failures:
@@ -162,7 +161,6 @@ def load_in_background() -> None:
         if not isinstance(kernel.provider, _Gate):
             return False
         abandoned.set()
-        sys.setswitchinterval(switch_interval)
         return True
 
     kernel.load = lambda name, version, tarball: requests.put(LoadRequest(name=name, version=version, tarball=tarball))
